@@ -1,0 +1,92 @@
+// `zds run <driver or client paths...> [--machine FILE] [--seed N] [--timeout S] [--json]`
+
+import { parseArgs } from "node:util";
+import { createMachine, loadMachineDescription } from "../devices";
+import { DriverLoadError } from "../kernel/loader/bundle-driver";
+import { Session, type RunSummary } from "../kernel/session";
+import type { KernelOutput } from "../kernel/kernel";
+import { CliError, type Io } from "./io";
+
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--json]
+
+Boots the machine, runs the programs (each a driver folder with index.ts, or a .ts/.js file) and
+streams the machine console to stdout. Ends when every program has exited or the machine is idle.
+  --machine   machine description: "virt" (default) or a JSON file
+  --seed      seed for devices and programs (default 1); same seed, same run
+  --timeout   wall-clock seconds before the run is stopped (default 60)
+  --watchdog-ms  wall-clock ms a program may run without a syscall (default 5000)
+  --json      print one JSON summary object as the last line`;
+
+function parseNumber(name: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min) throw new CliError(`--${name} must be a number ≥ ${min} (got "${text}")`);
+  return value;
+}
+
+export async function runCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      machine: { type: "string", default: "virt" },
+      seed: { type: "string" },
+      timeout: { type: "string" },
+      "watchdog-ms": { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    io.out(RUN_USAGE + "\n");
+    return 0;
+  }
+  if (positionals.length === 0) throw new CliError(`no programs given\n${RUN_USAGE}`);
+  const seed = Math.trunc(parseNumber("seed", values.seed, 1, 0));
+  const timeoutSeconds = parseNumber("timeout", values.timeout, 60, 0);
+  const watchdogMs = parseNumber("watchdog-ms", values["watchdog-ms"], 5000, 10);
+
+  const description = loadMachineDescription(values.machine ?? "virt");
+  let bundles;
+  try {
+    bundles = await Session.bundle(positionals);
+  } catch (error) {
+    if (error instanceof DriverLoadError) throw new CliError(error.message);
+    throw error;
+  }
+  const machine = createMachine(description, { seed });
+  const output: KernelOutput = {
+    console: (_p, text) => io.out(text),
+    debug: (p, text) => io.err(`[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`),
+    fault: (p, fault) => io.err(`zds: ${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`),
+  };
+  const session = new Session({ machine, machineName: description.name, seed, output, timeoutSeconds, watchdogMs });
+  for (const bundle of bundles) session.spawn(bundle);
+  const summary = await session.run();
+  if (values.json) io.out(`${JSON.stringify(summary)}\n`);
+  else io.err(formatSummary(summary));
+  return exitStatus(summary);
+}
+
+/** 0 only when every program exited 0 and nothing was violated. */
+export function exitStatus(summary: RunSummary): number {
+  const clean = summary.outcome === "completed" && summary.violations.length === 0 && summary.processes.every((p) => p.state === "exited" && p.exitCode === 0);
+  return clean ? 0 : 1;
+}
+
+export function formatSummary(s: RunSummary): string {
+  const lines = [
+    ``,
+    `── ${s.machine} machine, seed ${s.seed}: ${s.outcome} after ${(s.virtualTimeNs / 1e6).toFixed(3)} ms virtual (${s.wallMs} ms wall)`,
+    ...s.processes.map((p) => {
+      const status = p.state === "exited" ? `exited ${p.exitCode}` : p.state;
+      const fault = p.faults.length ? ` — ${p.faults[p.faults.length - 1].kind}` : "";
+      return `   pid ${String(p.pid).padEnd(3)} ${p.name.padEnd(16)} ${status}${fault}${p.device ? `  [${p.device}]` : ""}  ${p.syscalls} syscalls`;
+    }),
+    `   ${s.syscalls} syscalls, ${s.ipcMessages} IPC messages, ${s.irqs} interrupts, ${s.violations.length} violations, ${s.deviceEvents.length} device events`,
+    ...s.violations.map((v) => `   violation: ${v.process} (pid ${v.pid}) ${v.syscall} at 0x${v.address.toString(16)} outside ${v.grant}: ${v.message}`),
+    `   syslog hash ${s.syslogHash}`,
+    ``,
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,51 @@
+// `zds`: the command-line twin of the extension.
+
+import { runCommand, RUN_USAGE } from "./run";
+import { CliError, processIo, type Io } from "./io";
+import { MachineDescriptionError } from "../devices";
+
+const USAGE = `usage: zds <command> [options]
+
+commands:
+  run    boot the machine and run drivers and clients   (zds run --help)
+`;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "run":
+        return await runCommand(rest, io);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.out(USAGE + "\n" + RUN_USAGE + "\n");
+        return command === undefined ? 2 : 0;
+      default:
+        throw new CliError(`unknown command "${command}"\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof CliError || error instanceof MachineDescriptionError || isParseArgsError(error)) {
+      io.err(`zds: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function isParseArgsError(error: unknown): error is Error {
+  return error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("ERR_PARSE_ARGS");
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`zds: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

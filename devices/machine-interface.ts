@@ -1,0 +1,65 @@
+// The one narrow interface through which the kernel reaches the emulated machine.
+// devices/ imports nothing of ours; kernel/ imports only this file and devices/index.ts.
+
+/** A device as the kernel and the views see it. */
+export interface DeviceInfo {
+  /** Unique name within the machine, e.g. "virtio-rng0". */
+  name: string;
+  /** "virtio-mmio", later also "uart16550", "ata". */
+  kind: string;
+  /** VIRTIO device id for virtio-mmio devices. */
+  virtioId?: number;
+  mmio?: { base: number; size: number };
+  ports?: { first: number; last: number }[];
+  irq?: number;
+}
+
+/** Something a device noticed that a driver author should see. */
+export type DeviceEvent =
+  /** A device tried to reach guest memory outside the IOMMU view of its bound driver. */
+  | { kind: "dma-fault"; device: string; address: number; length: number; write: boolean; detail: string; at: number }
+  /** The device entered DEVICE_NEEDS_RESET (or would have, before DRIVER_OK). */
+  | { kind: "needs-reset"; device: string; reason: string; at: number }
+  /** The driver broke a rule of the device's interface; the device carried on. */
+  | { kind: "driver-error"; device: string; message: string; at: number };
+
+export interface DmaRegion {
+  /** Guest-physical address of the first byte. */
+  phys: number;
+  size: number;
+  /** The memory itself; shared with the driver's worker. */
+  buffer: SharedArrayBuffer;
+}
+
+export interface MachineClock {
+  /** Virtual time in nanoseconds since machine start. */
+  now(): number;
+  /** Move time forward by `ns`, running every event due on the way, in order. */
+  advance(ns: number): void;
+  /** When the next scheduled event is due, or undefined if none. */
+  nextEventAt(): number | undefined;
+}
+
+export interface MachineHandle {
+  readonly devices: readonly DeviceInfo[];
+  readonly clock: MachineClock;
+  /** MMIO access at a guest-physical address. 8-byte accesses are two 4-byte ones, low half first.
+   *  Values: number for widths 1/2/4 (unsigned), bigint for 8. An address no device decodes reads
+   *  as all ones and ignores writes. */
+  mmioRead(addr: number, width: 1 | 2 | 4 | 8): number | bigint;
+  mmioWrite(addr: number, width: 1 | 2 | 4 | 8, value: number | bigint): void;
+  portRead(port: number, width: 1 | 2 | 4): number;
+  portWrite(port: number, width: 1 | 2 | 4, value: number): void;
+  /** Allocate zeroed DMA memory (whole pages) in guest-physical address space. */
+  allocateDma(size: number): DmaRegion;
+  freeDma(phys: number): void;
+  /** The DMA regions a device may reach (its bound driver's). Replaces the previous view. */
+  setIommuView(device: string, regions: readonly DmaRegion[]): void;
+  /** Reset a device to its power-on state (its driver died or was restarted). */
+  resetDevice(device: string): void;
+  /** Current level of an interrupt line. */
+  irqLevel(line: number): boolean;
+  /** Called whenever an interrupt line changes level. */
+  onIrqChange(listener: (line: number, level: boolean) => void): void;
+  onDeviceEvent(listener: (event: DeviceEvent) => void): void;
+}

@@ -1,0 +1,77 @@
+// SysLog: every syscall request and its result, in order, with a running hash over all of them
+// (including payloads, so that a different random byte anywhere shows). The in-memory record is
+// bounded like Zero OS's (10 000 events); the hash covers everything since boot.
+
+import { Fnv64 } from "./fnv";
+
+export interface SysLogRequest {
+  id: number;
+  kind: "request";
+  pid: number;
+  time: number;
+  num: number;
+  args: [number, number, number];
+  payloadBytes: number;
+}
+
+export interface SysLogResponse {
+  id: number;
+  kind: "response";
+  pid: number;
+  time: number;
+  requestId: number;
+  result: number;
+  payloadBytes: number;
+}
+
+export type SysLogEvent = SysLogRequest | SysLogResponse;
+
+export const SYSLOG_CAPACITY = 10_000;
+
+export class SysLog {
+  private readonly events: SysLogEvent[] = [];
+  private readonly hash = new Fnv64();
+  private nextId = 0;
+  /** Oldest entry once the ring is full. */
+  private head = 0;
+  private requests = 0;
+
+  request(pid: number, time: number, num: number, args: [number, number, number], payload: Uint8Array): number {
+    const id = this.nextId++;
+    this.requests++;
+    this.push({ id, kind: "request", pid, time, num, args, payloadBytes: payload.length });
+    this.hash.byte(0).u32(pid).i64(time).u32(num).u32(args[0]).u32(args[1]).u32(args[2]).u32(payload.length).update(payload);
+    return id;
+  }
+
+  response(pid: number, time: number, requestId: number, result: number, payload: Uint8Array | undefined): void {
+    const bytes = payload ?? new Uint8Array(0);
+    this.push({ id: this.nextId++, kind: "response", pid, time, requestId, result, payloadBytes: bytes.length });
+    this.hash.byte(1).u32(pid).i64(time).i64(requestId).i64(result).u32(bytes.length).update(bytes);
+  }
+
+  /** Number of syscalls made since boot. */
+  get syscallCount(): number {
+    return this.requests;
+  }
+
+  /** Hex digest over every syscall and result so far. */
+  digest(): string {
+    return this.hash.hex();
+  }
+
+  /** The last SYSLOG_CAPACITY events, oldest first. */
+  recent(): SysLogEvent[] {
+    if (this.events.length < SYSLOG_CAPACITY) return [...this.events];
+    return [...this.events.slice(this.head), ...this.events.slice(0, this.head)];
+  }
+
+  private push(event: SysLogEvent): void {
+    if (this.events.length < SYSLOG_CAPACITY) {
+      this.events.push(event);
+      return;
+    }
+    this.events[this.head] = event;
+    this.head = (this.head + 1) % SYSLOG_CAPACITY;
+  }
+}

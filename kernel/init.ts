@@ -1,0 +1,243 @@
+// Init (PID 1), part of the kernel: reads each program's manifest, binds it to a matching device
+// of the machine, grants exactly the capabilities the manifest asks for, and runs the service
+// registry (REGISTER_SERVICE / LOOKUP_SERVICE over CALL on its endpoint, slot 2 of every process).
+
+import type { DeviceInfo } from "../devices/machine-interface";
+import { ObjectType, Perm, rightsToPerms } from "./abi/caps";
+import { Errno } from "./abi/errors";
+import { validateManifest, type CapSpec, type DriverManifest, type HandleInfo, type StartupInfo } from "./abi/manifest";
+import { DMA_PAGE_BYTES, Pid } from "./abi/syscalls";
+import { Tag } from "./abi/tags";
+import { encodeWireMessage, utf8Decode, utf8Encode } from "./abi/wire";
+import type { Kernel } from "./kernel";
+import { FaultReason, type KernelProcess } from "./process";
+import type { Outcome } from "./syscalls";
+
+interface ServiceEntry {
+  name: string;
+  pid: number;
+  endpointId: number;
+  /** Registered by its driver (REGISTER_SERVICE); lookups wait until then. */
+  ready: boolean;
+}
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+class StartupError extends Error {}
+
+export class Init {
+  readonly endpointId: number;
+  private readonly services = new Map<string, ServiceEntry>();
+  /** Clients blocked in LOOKUP_SERVICE, by service name, in arrival order. */
+  private readonly lookups = new Map<string, KernelProcess[]>();
+  private readonly boundDevices = new Map<string, number>();
+
+  constructor(private readonly k: Kernel) {
+    this.endpointId = k.createEndpoint(Pid.INIT).id;
+  }
+
+  /** SYS_STARTUP: the bootstrap hands over the manifest; init binds and grants, or faults it. */
+  startup(p: KernelProcess, payload: Uint8Array): Outcome {
+    if (p.manifest) return { kind: "return", result: -Errno.E_EXIST };
+    let manifest: DriverManifest;
+    let info: StartupInfo;
+    try {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(utf8Decode(payload));
+      } catch {
+        throw new StartupError("the manifest is not valid JSON");
+      }
+      const checked = validateManifest(parsed);
+      if (!checked.ok) throw new StartupError(`invalid manifest:\n  - ${checked.errors.join("\n  - ")}`);
+      manifest = checked.manifest;
+      info = this.bind(p, manifest);
+    } catch (error) {
+      if (!(error instanceof StartupError)) throw error;
+      this.k.fault(p, "startup", FaultReason.INVALID_SYSCALL, `${p.source}: ${error.message}`);
+      return { kind: "ended" };
+    }
+    p.manifest = manifest;
+    p.name = manifest.name;
+    return { kind: "return", result: 0, payload: utf8Encode(JSON.stringify(info)) };
+  }
+
+  private findDevice(p: KernelProcess, manifest: DriverManifest): DeviceInfo | undefined {
+    const sel = manifest.device;
+    if (!sel) return undefined;
+    const machine = this.k.machine;
+    const free = (d: DeviceInfo) => !this.boundDevices.has(d.name) || !this.k.processes.get(this.boundDevices.get(d.name)!)?.alive;
+    let candidates: DeviceInfo[];
+    let wanted: string;
+    if ("virtio" in sel) {
+      candidates = machine.devices.filter((d) => d.kind === "virtio-mmio" && d.virtioId === sel.virtio);
+      wanted = `a virtio device with id ${sel.virtio}`;
+      if (sel.index !== undefined) candidates = candidates.slice(sel.index, sel.index + 1);
+    } else {
+      const { first, last } = sel.ports;
+      candidates = machine.devices.filter((d) => d.ports?.some((r) => r.first <= first && last <= r.last));
+      wanted = `a device decoding ports ${hex(first)}–${hex(last)}`;
+    }
+    const device = candidates.find(free);
+    if (!device) {
+      const list = machine.devices.map((d) => `${d.name} (${d.kind}${d.virtioId ? ` id ${d.virtioId}` : ""})`).join(", ");
+      const why = candidates.length ? "every such device is already bound to another driver" : `the machine has none (it has: ${list || "no devices"})`;
+      throw new StartupError(`"${manifest.name}" asks for ${wanted}, but ${why}`);
+    }
+    return device;
+  }
+
+  private bind(p: KernelProcess, manifest: DriverManifest): StartupInfo {
+    const device = this.findDevice(p, manifest);
+    const handles: Record<string, HandleInfo> = {};
+    const grant = (name: string, spec: CapSpec): HandleInfo => this.grant(p, manifest, device, name, spec);
+    // Check every service name before granting anything, so a refusal leaves nothing half-done.
+    for (const spec of Object.values(manifest.caps)) {
+      if (spec.kind === "serve") {
+        const existing = this.services.get(spec.service);
+        if (existing && this.k.processes.get(existing.pid)?.alive) {
+          throw new StartupError(`service "${spec.service}" is already served by pid ${existing.pid}`);
+        }
+      }
+    }
+    for (const [name, spec] of Object.entries(manifest.caps)) handles[name] = grant(name, spec);
+    if (device) {
+      this.boundDevices.set(device.name, p.pid);
+      p.device = device.name;
+      this.k.machine.setIommuView(device.name, []);
+    }
+    return {
+      pid: p.pid,
+      name: manifest.name,
+      seed: this.k.seed,
+      handles,
+      device: device && { name: device.name, kind: device.kind, virtioId: device.virtioId, mmioBase: device.mmio?.base, irq: device.irq },
+    };
+  }
+
+  private grant(p: KernelProcess, manifest: DriverManifest, device: DeviceInfo | undefined, name: string, spec: CapSpec): HandleInfo {
+    const k = this.k;
+    switch (spec.kind) {
+      case "mmio": {
+        const window = device?.mmio;
+        if (!device || !window) throw new StartupError(`caps.${name}: the bound device has no MMIO window`);
+        if (spec.size > window.size) {
+          throw new StartupError(`caps.${name}: asks for ${hex(spec.size)} bytes of MMIO but ${device.name}'s window is ${hex(window.size)} bytes`);
+        }
+        const perms = rightsToPerms(spec.rights ?? "rw");
+        const id = k.addHardware({ type: "memory", base: window.base, size: spec.size, device: device.name });
+        return { kind: "mmio", slot: k.insertCap(p, ObjectType.Memory, id, perms), base: window.base, size: spec.size, perms };
+      }
+      case "ports": {
+        const decoded = device?.ports?.some((r) => r.first <= spec.first && spec.last <= r.last);
+        if (!decoded) throw new StartupError(`caps.${name}: ports ${hex(spec.first)}–${hex(spec.last)} are not decoded by the bound device`);
+        const perms = rightsToPerms(spec.rights ?? "rw");
+        const id = k.addHardware({ type: "ports", first: spec.first, last: spec.last, device: device?.name });
+        return { kind: "ports", slot: k.insertCap(p, ObjectType.IoPort, id, perms), first: spec.first, last: spec.last, perms };
+      }
+      case "irq": {
+        if (!device || device.irq === undefined) throw new StartupError(`caps.${name}: the bound device has no interrupt line`);
+        const line = device.irq;
+        for (const obj of k.hardware.values()) {
+          if (obj.type === "irq" && obj.line === line) throw new StartupError(`caps.${name}: IRQ ${line} is already bound to pid ${obj.owner}`);
+        }
+        const ep = k.createEndpoint(p);
+        const id = k.addHardware({ type: "irq", line, endpointId: ep.id, owner: p.pid, masked: false, pending: false, delivered: 0 });
+        const slot = k.insertCap(p, ObjectType.Irq, id, Perm.READ | Perm.WRITE);
+        const endpointSlot = k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.READ);
+        return { kind: "irq", slot, line, endpointSlot };
+      }
+      case "dma":
+        p.dmaBudget += Math.ceil(spec.size / DMA_PAGE_BYTES) * DMA_PAGE_BYTES;
+        return { kind: "dma", size: spec.size };
+      case "serve": {
+        const ep = k.createEndpoint(p);
+        this.services.set(spec.service, { name: spec.service, pid: p.pid, endpointId: ep.id, ready: false });
+        return { kind: "serve", slot: k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL), service: spec.service, endpointId: ep.id };
+      }
+      case "client":
+        void manifest;
+        return { kind: "client", service: spec.service };
+    }
+  }
+
+  /** A CALL to Init's endpoint. Init answers synchronously, or holds a lookup until registration. */
+  call(p: KernelProcess, tag: number, payload: Uint8Array, requestId: number): Outcome {
+    this.k.ipcMessages++;
+    const name = this.readName(payload);
+    if (name === undefined) return this.reply(tag === Tag.LOOKUP_SERVICE ? Tag.LOOKUP_RESPONSE : Tag.SERVICE_READY, this.status(Errno.E_INVAL));
+    if (tag === Tag.REGISTER_SERVICE) return this.register(p, name.name, payload.subarray(name.end));
+    if (tag === Tag.LOOKUP_SERVICE) return this.lookup(p, name.name, requestId);
+    return this.reply(tag, this.status(Errno.E_NOSYS));
+  }
+
+  private register(p: KernelProcess, name: string, rest: Uint8Array): Outcome {
+    const entry = this.services.get(name);
+    if (!entry || entry.pid !== p.pid) return this.reply(Tag.SERVICE_READY, this.status(Errno.E_PERM));
+    if (rest.length >= 8) {
+      const v = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
+      const id = v.getUint32(0, true) + v.getUint32(4, true) * 0x1_0000_0000;
+      if (id !== entry.endpointId) return this.reply(Tag.SERVICE_READY, this.status(Errno.E_INVAL));
+    }
+    entry.ready = true;
+    const waiting = this.lookups.get(name) ?? [];
+    this.lookups.delete(name);
+    for (const client of waiting) this.k.wake(client, 1, this.lookupReply(client, entry));
+    return this.reply(Tag.SERVICE_READY, this.status(0));
+  }
+
+  private lookup(p: KernelProcess, name: string, requestId: number): Outcome {
+    const declared = Object.values(p.manifest?.caps ?? {}).some((c) => c.kind === "client" && c.service === name);
+    if (!declared) return this.reply(Tag.LOOKUP_RESPONSE, new Uint8Array(9)); // found = 0: not in the manifest
+    const entry = this.services.get(name);
+    if (entry?.ready && this.k.processes.get(entry.pid)?.alive) return { kind: "return", result: 1, payload: this.lookupReply(p, entry) };
+    const queue = this.lookups.get(name) ?? [];
+    queue.push(p);
+    this.lookups.set(name, queue);
+    return this.k.block(p, { kind: "lookup", service: name, requestId });
+  }
+
+  /** Grant the client a send right to the service and describe it in a LOOKUP_RESPONSE. */
+  private lookupReply(client: KernelProcess, entry: ServiceEntry): Uint8Array {
+    const slot = this.k.insertCap(client, ObjectType.Endpoint, entry.endpointId, Perm.WRITE);
+    const payload = new Uint8Array(9);
+    const v = new DataView(payload.buffer);
+    v.setUint8(0, 1);
+    v.setUint32(1, entry.endpointId % 0x1_0000_0000, true);
+    v.setUint32(5, Math.floor(entry.endpointId / 0x1_0000_0000), true);
+    return encodeWireMessage({ sender: Pid.INIT, tag: Tag.LOOKUP_RESPONSE, caps: [slot], payload });
+  }
+
+  /** A process ended: forget its services and its waiting lookups. */
+  processGone(p: KernelProcess): void {
+    for (const [name, entry] of this.services) if (entry.pid === p.pid) this.services.delete(name);
+    for (const [name, queue] of this.lookups) {
+      const rest = queue.filter((c) => c !== p);
+      if (rest.length) this.lookups.set(name, rest);
+      else this.lookups.delete(name);
+    }
+    for (const [device, pid] of this.boundDevices) if (pid === p.pid) this.boundDevices.delete(device);
+  }
+
+  /** Services by name, for views and summaries. */
+  serviceList(): { name: string; pid: number; ready: boolean }[] {
+    return [...this.services.values()].map(({ name, pid, ready }) => ({ name, pid, ready }));
+  }
+
+  private readName(payload: Uint8Array): { name: string; end: number } | undefined {
+    if (payload.length < 1) return undefined;
+    const len = payload[0];
+    if (len === 0 || payload.length < 1 + len) return undefined;
+    return { name: utf8Decode(payload.subarray(1, 1 + len)), end: 1 + len };
+  }
+
+  private status(errno: number): Uint8Array {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, errno, true);
+    return out;
+  }
+
+  private reply(tag: number, payload: Uint8Array): Outcome {
+    return { kind: "return", result: 1, payload: encodeWireMessage({ sender: Pid.INIT, tag, caps: [], payload }) };
+  }
+}

@@ -1,0 +1,94 @@
+// Turns a driver's source (a file or a folder with index.ts) into one script for its worker:
+// bundled with esbuild for a neutral platform, with an inline source map. A driver may import the
+// SDK (`@zds/sdk`) and its own relative modules; a Node built-in or any other package is a build
+// error that names the import, because a driver reaches the world only through its capabilities.
+
+import fs from "node:fs";
+import path from "node:path";
+import { builtinModules } from "node:module";
+import * as esbuild from "esbuild";
+import { sdkEntry } from "../host/paths";
+
+export interface DriverBundle {
+  /** Absolute path of the entry source file. */
+  entry: string;
+  code: string;
+  /** Name the bundle's stack frames and the debugger show. */
+  filename: string;
+}
+
+export class DriverLoadError extends Error {
+  constructor(message: string, readonly file: string) {
+    super(message);
+    this.name = "DriverLoadError";
+  }
+}
+
+const ENTRY_NAMES = ["index.ts", "index.js", "main.ts", "main.js"];
+const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+/** Resolve a path given on the command line to the driver's entry file. */
+export function resolveDriverEntry(target: string): string {
+  const abs = path.resolve(target);
+  if (!fs.existsSync(abs)) throw new DriverLoadError(`${target}: no such driver file or folder`, abs);
+  if (fs.statSync(abs).isDirectory()) {
+    const found = ENTRY_NAMES.map((n) => path.join(abs, n)).find((f) => fs.existsSync(f));
+    if (!found) throw new DriverLoadError(`${target}: the folder has no ${ENTRY_NAMES.join(", ")}`, abs);
+    return found;
+  }
+  return abs;
+}
+
+const sandboxImports: esbuild.Plugin = {
+  name: "zds-driver-imports",
+  setup(build) {
+    build.onResolve({ filter: /^@zds\/sdk$/ }, () => ({ path: sdkEntry() }));
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (nodeBuiltins.has(args.path)) {
+        return {
+          errors: [{ text: `driver imports the Node built-in "${args.path}": drivers run sandboxed and reach the world only through the SDK ("@zds/sdk") and their capabilities` }],
+        };
+      }
+      // The SDK's own imports of kernel/abi are relative, so any other bare import is a driver's.
+      return { errors: [{ text: `driver imports the package "${args.path}": a driver may import only "@zds/sdk" and its own relative modules` }] };
+    });
+  },
+};
+
+function formatMessages(messages: esbuild.Message[]): string {
+  return messages
+    .map((m) => {
+      const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : "";
+      const line = m.location?.lineText ? `\n    ${m.location.lineText.trim()}` : "";
+      return `${where}error: ${m.text}${line}`;
+    })
+    .join("\n");
+}
+
+export async function bundleDriver(target: string): Promise<DriverBundle> {
+  const entry = resolveDriverEntry(target);
+  let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
+  try {
+    result = await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: "neutral",
+      format: "iife",
+      globalName: "__zds_module",
+      target: "es2022",
+      sourcemap: "inline",
+      sourcesContent: true,
+      logLevel: "silent",
+      mainFields: ["module", "main"],
+      plugins: [sandboxImports],
+    });
+  } catch (error) {
+    const failure = error as esbuild.BuildFailure;
+    if (Array.isArray(failure.errors)) throw new DriverLoadError(`${target} does not compile:\n${formatMessages(failure.errors)}`, entry);
+    throw error;
+  }
+  const code = result.outputFiles[0].text;
+  const base = path.basename(entry) === "index.ts" || path.basename(entry) === "index.js" ? path.basename(path.dirname(entry)) : path.basename(entry, path.extname(entry));
+  return { entry, code, filename: `zds-driver:///${base}.js` };
+}

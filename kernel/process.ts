@@ -1,0 +1,77 @@
+// The kernel's record of one process.
+
+import { CSpace } from "./cspace";
+import type { DriverManifest } from "./abi/manifest";
+import type { DmaRegion } from "../devices/machine-interface";
+
+export type ProcessState = "starting" | "ready" | "running" | "blocked" | "exited" | "faulted";
+
+export const FaultReason = {
+  INVALID_SYSCALL: 1,
+  MEMORY_VIOLATION: 2,
+  CAPABILITY_VIOLATION: 3,
+  PANIC: 4,
+  TIMEOUT: 5,
+  UNKNOWN: 0xff,
+} as const;
+
+export interface Fault {
+  reason: number;
+  kind: "invalid-syscall" | "memory-violation" | "capability-violation" | "panic" | "watchdog" | "startup" | "worker";
+  message: string;
+  /** Virtual time of the fault. */
+  at: number;
+}
+
+/** The result a process will see when it next gets the run token. */
+export interface PendingResult {
+  result: number;
+  payload?: Uint8Array;
+  attachment?: SharedArrayBuffer;
+  /** SysLog id of the request being answered (undefined for the start token). */
+  requestId?: number;
+}
+
+/** What a blocked process waits for. */
+export type BlockedOn =
+  | { kind: "receive"; endpointId: number; requestId: number }
+  | { kind: "reply"; endpointId: number; requestId: number; server?: number }
+  | { kind: "lookup"; service: string; requestId: number };
+
+export interface ProcessHost {
+  resume(result: number, payload?: Uint8Array, attachment?: SharedArrayBuffer): void;
+  terminate(): void;
+}
+
+export class KernelProcess {
+  state: ProcessState = "starting";
+  readonly cspace = new CSpace();
+  exitCode: number | undefined;
+  readonly faults: Fault[] = [];
+  manifest: DriverManifest | undefined;
+  /** Name of the device init bound this process to. */
+  device: string | undefined;
+  /** DMA bytes the manifest allows; DMA_ALLOC draws from it. */
+  dmaBudget = 0;
+  readonly dmaRegions: DmaRegion[] = [];
+  pending: PendingResult | undefined = { result: 0 };
+  blockedOn: BlockedOn | undefined;
+  /** PIDs whose CALLs this process received and has not yet answered. */
+  readonly owedReplies = new Set<number>();
+  /** Syscalls made, for views and summaries. */
+  syscalls = 0;
+  /** Endpoint ids created for this process by name: input, output, services, IRQ notifications. */
+  readonly endpoints = new Set<number>();
+
+  constructor(
+    readonly pid: number,
+    public name: string,
+    readonly host: ProcessHost,
+    /** Where the program came from (a path), for messages. */
+    readonly source: string,
+  ) {}
+
+  get alive(): boolean {
+    return this.state !== "exited" && this.state !== "faulted";
+  }
+}

@@ -1,0 +1,151 @@
+// Driver syscalls (ZDS): MMIO, port I/O, IRQ control, DMA. Every access is checked against the
+// grant with the shared capability rules; an access outside a grant is a capability violation
+// that ends the driver, a malformed one fails with E_INVAL.
+
+import { checkMmioAccess, checkPortAccess, ObjectType, Perm, permString, type AccessProblem } from "../abi/caps";
+import { Errno } from "../abi/errors";
+import { DMA_PAGE_BYTES, Sys } from "../abi/syscalls";
+import type { Kernel } from "../kernel";
+import type { HardwareObject } from "../objects";
+import type { KernelProcess } from "../process";
+import type { SyscallRequest } from "../worker/mailbox";
+import { fail, ok, type Outcome, type SyscallHandler } from "./index";
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+type Found<T extends HardwareObject["type"]> = { obj: HardwareObject & { type: T }; perms: number } | { outcome: Outcome };
+
+function hardwareFor<T extends HardwareObject["type"]>(k: Kernel, p: KernelProcess, slot: number, objectType: number, kind: T): Found<T> {
+  const check = p.cspace.check(slot, 0, objectType, k.now());
+  if (!check.ok) return { outcome: fail(check.errno) };
+  const obj = k.hardware.get(check.cap.objectId);
+  if (!obj || obj.type !== kind) return { outcome: fail(Errno.E_NOENT) };
+  return { obj: obj as HardwareObject & { type: T }, perms: check.cap.perms };
+}
+
+function refuse(k: Kernel, p: KernelProcess, num: number, address: number, grant: string, problem: AccessProblem): Outcome {
+  if (problem.severity === "invalid") return fail(Errno.E_INVAL);
+  return k.recordViolation(p, num, address, grant, problem.message);
+}
+
+function littleEndian(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  return v;
+}
+
+const mmio =
+  (write: boolean): SyscallHandler =>
+  (k, p, req) => {
+    const found = hardwareFor(k, p, req.a0, ObjectType.Memory, "memory");
+    if ("outcome" in found) return found.outcome;
+    const { obj, perms } = found;
+    const offset = req.a1;
+    const width = req.a2;
+    const grant = `MMIO ${hex(obj.base)}+${hex(obj.size)} ${permString(perms)} (${obj.device})`;
+    const problem = checkMmioAccess({ base: obj.base, size: obj.size, perms }, offset, width, write);
+    if (problem) return refuse(k, p, req.num, obj.base + offset, grant, problem);
+    const w = width as 1 | 2 | 4 | 8;
+    if (write) {
+      if (req.payload.length !== width) return fail(Errno.E_INVAL);
+      const value = littleEndian(req.payload);
+      k.machine.mmioWrite(obj.base + offset, w, w === 8 ? value : Number(value));
+      return ok();
+    }
+    const value = k.machine.mmioRead(obj.base + offset, w);
+    if (w !== 8) return ok(Number(value));
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, BigInt(value), true);
+    return ok(0, out);
+  };
+
+const portIo =
+  (width: 1 | 2 | 4, write: boolean): SyscallHandler =>
+  (k, p, req) => {
+    const found = hardwareFor(k, p, req.a0, ObjectType.IoPort, "ports");
+    if ("outcome" in found) return found.outcome;
+    const { obj, perms } = found;
+    const port = req.a1;
+    const grant = `ports ${hex(obj.first)}–${hex(obj.last)} ${permString(perms)}`;
+    const problem = checkPortAccess({ first: obj.first, last: obj.last, perms }, port, width, write);
+    if (problem) return refuse(k, p, req.num, port, grant, problem);
+    if (write) {
+      k.machine.portWrite(port, width, req.a2 & (width === 4 ? 0xffffffff : (1 << (8 * width)) - 1));
+      return ok();
+    }
+    return ok(k.machine.portRead(port, width));
+  };
+
+const irqControl =
+  (action: "ack" | "mask" | "unmask"): SyscallHandler =>
+  (k, p, req) => {
+    const found = hardwareFor(k, p, req.a0, ObjectType.Irq, "irq");
+    if ("outcome" in found) return found.outcome;
+    const irq = found.obj;
+    if (action === "ack") {
+      if (!irq.pending) return fail(Errno.E_INVAL); // acknowledging an interrupt never delivered
+      k.reArmIrq(irq);
+    } else {
+      irq.masked = action === "mask";
+      if (!irq.masked) k.reArmIrq(irq);
+    }
+    return ok();
+  };
+
+const dmaAlloc: SyscallHandler = (k, p, req) => {
+  const size = req.a0;
+  if (size === 0) return fail(Errno.E_INVAL);
+  const rounded = Math.ceil(size / DMA_PAGE_BYTES) * DMA_PAGE_BYTES;
+  const used = p.dmaRegions.reduce((n, r) => n + r.size, 0);
+  if (used + rounded > p.dmaBudget) return fail(Errno.E_NOMEM);
+  let region;
+  try {
+    region = k.machine.allocateDma(rounded);
+  } catch {
+    return fail(Errno.E_NOMEM);
+  }
+  p.dmaRegions.push(region);
+  const objectId = k.addHardware({ type: "dma", region, owner: p.pid });
+  const slot = k.insertCap(p, ObjectType.Dma, objectId, Perm.READ | Perm.WRITE);
+  if (p.device) k.machine.setIommuView(p.device, p.dmaRegions);
+  const out = new Uint8Array(16);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, slot, true);
+  v.setBigUint64(4, BigInt(region.phys), true);
+  v.setUint32(12, region.size, true);
+  return { kind: "return", result: slot, payload: out, attachment: region.buffer };
+};
+
+function requireSize(req: SyscallRequest): boolean {
+  return req.payload.length === 0;
+}
+
+const dmaFree: SyscallHandler = (k, p, req) => {
+  if (!requireSize(req)) return fail(Errno.E_INVAL);
+  const found = hardwareFor(k, p, req.a0, ObjectType.Dma, "dma");
+  if ("outcome" in found) return found.outcome;
+  const region = found.obj.region;
+  const index = p.dmaRegions.indexOf(region);
+  if (index >= 0) p.dmaRegions.splice(index, 1);
+  for (const [id, obj] of k.hardware) if (obj === found.obj) k.hardware.delete(id);
+  p.cspace.remove(req.a0);
+  if (p.device) k.machine.setIommuView(p.device, p.dmaRegions);
+  k.machine.freeDma(region.phys);
+  return ok();
+};
+
+export const hardwareSyscalls: [number, SyscallHandler][] = [
+  [Sys.MMIO_READ, mmio(false)],
+  [Sys.MMIO_WRITE, mmio(true)],
+  [Sys.IN8, portIo(1, false)],
+  [Sys.IN16, portIo(2, false)],
+  [Sys.IN32, portIo(4, false)],
+  [Sys.OUT8, portIo(1, true)],
+  [Sys.OUT16, portIo(2, true)],
+  [Sys.OUT32, portIo(4, true)],
+  [Sys.IRQ_ACK, irqControl("ack")],
+  [Sys.IRQ_MASK, irqControl("mask")],
+  [Sys.IRQ_UNMASK, irqControl("unmask")],
+  [Sys.DMA_ALLOC, dmaAlloc],
+  [Sys.DMA_FREE, dmaFree],
+];

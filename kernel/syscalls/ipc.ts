@@ -1,0 +1,108 @@
+// IPC block: CREATE_ENDPOINT, SEND, RECV (non-blocking), RECV_WAIT (blocking), CALL, REPLY.
+// Semantics of the v0.1.3 spec / kernel-core: checked rights, FIFO per endpoint, blocking
+// receive and call/reply (which the running browser kernel lacks, zero-os-abi.md §5.3).
+
+import { ObjectType, Perm } from "../abi/caps";
+import { Errno } from "../abi/errors";
+import { MAX_MESSAGE_BYTES, Pid, Sys } from "../abi/syscalls";
+import type { Kernel } from "../kernel";
+import type { Endpoint } from "../objects";
+import type { KernelProcess } from "../process";
+import type { SyscallRequest } from "../worker/mailbox";
+import { fail, ok, type Outcome, type SyscallHandler } from "./index";
+
+type Resolved = { ep: Endpoint } | { outcome: Outcome };
+
+/** Axiom check on an endpoint slot, then find the endpoint (it may have died with its owner). */
+function endpointFor(k: Kernel, p: KernelProcess, slot: number, right: number): Resolved {
+  const check = p.cspace.check(slot, right, ObjectType.Endpoint, k.now());
+  if (!check.ok) return { outcome: fail(check.errno) };
+  const ep = k.endpoints.get(check.cap.objectId);
+  if (!ep) return { outcome: fail(Errno.E_NOENT) };
+  return { ep };
+}
+
+/** a2 must equal the payload length and stay within the spec's message limit. */
+function checkedPayload(req: SyscallRequest): Uint8Array | undefined {
+  if (req.a2 !== req.payload.length || req.payload.length > MAX_MESSAGE_BYTES) return undefined;
+  return req.payload;
+}
+
+function receiveOne(k: Kernel, p: KernelProcess, ep: Endpoint): Outcome | undefined {
+  const message = ep.queue.shift();
+  if (!message) return undefined;
+  k.receive(p, ep, message);
+  return ok(1, k.wire(message));
+}
+
+const send: SyscallHandler = (k, p, req) => {
+  const r = endpointFor(k, p, req.a0, Perm.WRITE);
+  if ("outcome" in r) return r.outcome;
+  const payload = checkedPayload(req);
+  if (!payload) return fail(Errno.E_INVAL);
+  const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload });
+  if (status === 0) k.ipcMessages++;
+  return status === 0 ? ok() : fail(-status);
+};
+
+const recv: SyscallHandler = (k, p, req) => {
+  const r = endpointFor(k, p, req.a0, Perm.READ);
+  if ("outcome" in r) return r.outcome;
+  return receiveOne(k, p, r.ep) ?? ok(0);
+};
+
+const recvWait: SyscallHandler = (k, p, req, requestId) => {
+  const r = endpointFor(k, p, req.a0, Perm.READ);
+  if ("outcome" in r) return r.outcome;
+  const now = receiveOne(k, p, r.ep);
+  if (now) return now;
+  r.ep.waiters.push(p.pid);
+  return k.block(p, { kind: "receive", endpointId: r.ep.id, requestId });
+};
+
+const call: SyscallHandler = (k, p, req, requestId) => {
+  const r = endpointFor(k, p, req.a0, Perm.WRITE);
+  if ("outcome" in r) return r.outcome;
+  const payload = checkedPayload(req);
+  if (!payload) return fail(Errno.E_INVAL);
+  if (r.ep.owner === Pid.INIT) return k.init.call(p, req.a1, payload, requestId);
+  const blocked = k.block(p, { kind: "reply", endpointId: r.ep.id, requestId });
+  const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload, callFrom: p.pid });
+  if (status !== 0) {
+    p.state = "running"; // never left: undo the block and answer at once
+    p.blockedOn = undefined;
+    return fail(-status);
+  }
+  k.ipcMessages++;
+  return blocked;
+};
+
+const reply: SyscallHandler = (k, p, req) => {
+  const callerPid = req.a0;
+  if (!p.owedReplies.has(callerPid)) return fail(Errno.E_NOENT);
+  const payload = checkedPayload(req);
+  if (!payload) return fail(Errno.E_INVAL);
+  p.owedReplies.delete(callerPid);
+  const caller = k.processes.get(callerPid);
+  if (caller?.alive && caller.blockedOn?.kind === "reply") {
+    k.wake(caller, 1, k.wire({ sender: p.pid, tag: req.a1, payload }));
+    k.ipcMessages++;
+  }
+  return ok();
+};
+
+const createEndpoint: SyscallHandler = (k, p) => {
+  const ep = k.createEndpoint(p);
+  const slot = k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL);
+  // slot << 32 | id, kept exact because the mailbox result is 53-bit safe
+  return ok(slot * 0x1_0000_0000 + ep.id);
+};
+
+export const ipcSyscalls: [number, SyscallHandler][] = [
+  [Sys.CREATE_ENDPOINT, createEndpoint],
+  [Sys.SEND, send],
+  [Sys.RECV, recv],
+  [Sys.RECV_WAIT, recvWait],
+  [Sys.CALL, call],
+  [Sys.REPLY, reply],
+];
