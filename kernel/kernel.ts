@@ -6,7 +6,7 @@ import type { DeviceEvent, MachineHandle } from "../devices/machine-interface";
 import { Errno } from "./abi/errors";
 import { ObjectType, Perm } from "./abi/caps";
 import { Pid, syscallName } from "./abi/syscalls";
-import { irqTag } from "./abi/tags";
+import { irqTag, Tag } from "./abi/tags";
 import { encodeWireMessage } from "./abi/wire";
 import { SysLog } from "./axiom/syslog";
 import type { Capability } from "./cspace";
@@ -75,6 +75,7 @@ export class Kernel {
   private nextObjectId = 1;
   private watchdog: NodeJS.Timeout | undefined;
   private idleListeners: (() => void)[] = [];
+  private shutdownSent = false;
 
   constructor(options: KernelOptions) {
     this.machine = options.machine;
@@ -211,6 +212,7 @@ export class Kernel {
       }
       const due = this.machine.clock.nextEventAt();
       if (due === undefined) {
+        if (this.requestShutdown()) continue;
         const listeners = this.idleListeners;
         this.idleListeners = [];
         for (const l of listeners) l();
@@ -241,6 +243,21 @@ export class Kernel {
     this.runningSince = performance.now();
     this.lastRunPid = proc.pid;
     proc.host.resume(pending.result, pending.payload, pending.attachment);
+  }
+
+  /** Idle with servers waiting for requests that cannot come: ask each, once, to stop. */
+  private requestShutdown(): boolean {
+    if (this.shutdownSent) return false;
+    this.shutdownSent = true;
+    let asked = false;
+    for (const p of this.processes.values()) {
+      if (p.state !== "blocked" || p.blockedOn?.kind !== "receive") continue;
+      const ep = this.endpoints.get(p.blockedOn.endpointId);
+      if (!ep) continue;
+      this.deliver(ep, { sender: Pid.KERNEL, tag: Tag.SHUTDOWN, payload: new Uint8Array(0) });
+      asked = true;
+    }
+    return asked;
   }
 
   private checkWatchdog(): void {
@@ -300,7 +317,7 @@ export class Kernel {
     if (!caller?.alive || caller.blockedOn?.kind !== "reply") return;
     const payload = new Uint8Array(4);
     new DataView(payload.buffer).setUint32(0, errno, true);
-    this.wake(caller, 1, encodeWireMessage({ sender: Pid.KERNEL, tag: 0x3020, caps: [], payload }));
+    this.wake(caller, 1, encodeWireMessage({ sender: Pid.KERNEL, tag: Tag.CALL_FAILED, caps: [], payload }));
   }
 
   // ── interrupts ───────────────────────────────────────────────────────────────────────────────

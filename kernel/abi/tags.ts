@@ -9,6 +9,9 @@ export const Tag = {
   SERVICE_READY: 0x1005,
   /** Kernel notification: a capability was revoked. */
   CAP_REVOKED: 0x3010,
+  /** ZDS: the machine is shutting down; sent by PID 0 to every process blocked in RECV_WAIT once
+   *  the machine is otherwise idle. A driver ends its loop and exits 0. */
+  SHUTDOWN: 0x3011,
   /** ZDS: reply from the kernel when a CALL could not be answered (server died, endpoint gone). */
   CALL_FAILED: 0x3020,
 } as const;

@@ -70,7 +70,7 @@ const portIo =
     const problem = checkPortAccess({ first: obj.first, last: obj.last, perms }, port, width, write);
     if (problem) return refuse(k, p, req.num, port, grant, problem);
     if (write) {
-      k.machine.portWrite(port, width, req.a2 & (width === 4 ? 0xffffffff : (1 << (8 * width)) - 1));
+      k.machine.portWrite(port, width, width === 4 ? req.a2 >>> 0 : req.a2 & ((1 << (8 * width)) - 1));
       return ok();
     }
     return ok(k.machine.portRead(port, width));

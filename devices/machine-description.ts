@@ -1,0 +1,181 @@
+// Machine descriptions are data (JSON): which devices sit where, on which IRQ, and where DMA memory
+// lives. This module checks one against every rule the machine relies on and reports all problems
+// at once, each naming the file, the device and the field, because a driver author will be editing
+// these by hand.
+
+import { deviceCatalog, isDeviceType, VIRTIO_MMIO_MIN_WINDOW, type DeviceType } from "./device-catalog";
+import { hex } from "./format";
+import { PAGE_SIZE } from "./memory";
+
+export interface DeviceDescription {
+  readonly name: string;
+  readonly type: DeviceType;
+  /** MMIO window. */
+  readonly base: number;
+  readonly size: number;
+  readonly irq: number;
+}
+
+export interface MachineDescription {
+  readonly name: string;
+  /** Where the description came from (a file path, or "bundled machine virt"), for messages. */
+  readonly source: string;
+  readonly dma: { readonly base: number; readonly size: number };
+  readonly devices: readonly DeviceDescription[];
+}
+
+export class MachineDescriptionError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(problems.length === 1 ? `${source}: ${problems[0]}` : `${source}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "MachineDescriptionError";
+  }
+}
+
+const MAX_IRQ = 1023;
+const TOP_FIELDS = new Set(["name", "dma", "devices"]);
+const DMA_FIELDS = new Set(["base", "size"]);
+const DEVICE_FIELDS = new Set(["name", "type", "base", "size", "irq"]);
+const HEX = /^0x[0-9a-f]+(?:_[0-9a-f]+)*$/i;
+const DECIMAL = /^[0-9]+$/;
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Validate parsed JSON. Throws MachineDescriptionError listing every problem found. */
+export function parseMachineDescription(json: unknown, source: string): MachineDescription {
+  const problems: string[] = [];
+  if (!isObject(json)) throw new MachineDescriptionError(source, ["the description must be a JSON object"]);
+  unknownFields(json, TOP_FIELDS, "", problems);
+
+  const name = json.name;
+  if (typeof name !== "string" || name.trim() === "") problems.push(`field "name": must be a non-empty string`);
+
+  const dma = parseDma(json.dma, problems);
+  const devices = parseDevices(json.devices, problems);
+  checkOverlaps(devices, dma, problems);
+  checkIrqs(devices, problems);
+
+  if (problems.length > 0 || typeof name !== "string" || dma === undefined) throw new MachineDescriptionError(source, problems);
+  return { name, source, dma, devices };
+}
+
+function parseDma(value: unknown, problems: string[]): { base: number; size: number } | undefined {
+  if (!isObject(value)) {
+    problems.push(`field "dma": must be an object { "base": …, "size": … }`);
+    return undefined;
+  }
+  unknownFields(value, DMA_FIELDS, `"dma": `, problems);
+  const base = parseNumber(value.base, `field "dma.base"`, problems);
+  const size = parseNumber(value.size, `field "dma.size"`, problems);
+  if (base === undefined || size === undefined) return undefined;
+  let ok = true;
+  if (base % PAGE_SIZE !== 0) ok = fail(problems, `field "dma.base": ${hex(base)} is not a multiple of the page size ${hex(PAGE_SIZE)}`);
+  if (size === 0 || size % PAGE_SIZE !== 0) ok = fail(problems, `field "dma.size": ${hex(size)} is not a positive multiple of the page size ${hex(PAGE_SIZE)}`);
+  if (!Number.isSafeInteger(base + size)) ok = fail(problems, `field "dma.size": the window ends beyond 2^53`);
+  return ok ? { base, size } : undefined;
+}
+
+function parseDevices(value: unknown, problems: string[]): DeviceDescription[] {
+  if (!Array.isArray(value)) {
+    problems.push(`field "devices": must be an array`);
+    return [];
+  }
+  const devices: DeviceDescription[] = [];
+  const seen = new Set<string>();
+  value.forEach((entry: unknown, index) => {
+    const device = parseDevice(entry, index, seen, problems);
+    if (device !== undefined) devices.push(device);
+  });
+  return devices;
+}
+
+function parseDevice(entry: unknown, index: number, seen: Set<string>, problems: string[]): DeviceDescription | undefined {
+  if (!isObject(entry)) {
+    problems.push(`devices[${index}]: must be an object`);
+    return undefined;
+  }
+  const label = typeof entry.name === "string" && entry.name !== "" ? `device "${entry.name}"` : `devices[${index}]`;
+  const before = problems.length;
+  unknownFields(entry, DEVICE_FIELDS, `${label}: `, problems);
+  const { name, type } = entry;
+  if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    problems.push(`${label}: field "name": must be a name of letters, digits, ".", "_" and "-"`);
+  } else if (seen.has(name)) {
+    problems.push(`${label}: field "name": another device already has this name`);
+  } else {
+    seen.add(name);
+  }
+  if (typeof type !== "string" || !isDeviceType(type)) {
+    problems.push(`${label}: field "type": unknown device type ${JSON.stringify(type)} (known: ${Object.keys(deviceCatalog).join(", ")})`);
+  }
+  const base = parseNumber(entry.base, `${label}: field "base"`, problems);
+  const size = parseNumber(entry.size, `${label}: field "size"`, problems);
+  const irq = parseNumber(entry.irq, `${label}: field "irq"`, problems);
+  if (base !== undefined && base % 4 !== 0) problems.push(`${label}: field "base": ${hex(base)} is not 4-byte aligned`);
+  if (size !== undefined && size < VIRTIO_MMIO_MIN_WINDOW) problems.push(`${label}: field "size": ${hex(size)} is smaller than the ${hex(VIRTIO_MMIO_MIN_WINDOW)} bytes of virtio-mmio registers`);
+  if (base !== undefined && size !== undefined && !Number.isSafeInteger(base + size)) problems.push(`${label}: field "size": the window ends beyond 2^53`);
+  if (irq !== undefined && irq > MAX_IRQ) problems.push(`${label}: field "irq": ${irq} is above the highest line ${MAX_IRQ}`);
+  if (problems.length > before || typeof name !== "string" || typeof type !== "string" || !isDeviceType(type) || base === undefined || size === undefined || irq === undefined) return undefined;
+  return { name, type, base, size, irq };
+}
+
+function checkOverlaps(devices: readonly DeviceDescription[], dma: { base: number; size: number } | undefined, problems: string[]): void {
+  devices.forEach((a, i) => {
+    for (const b of devices.slice(i + 1)) {
+      if (a.base < b.base + b.size && b.base < a.base + a.size) {
+        problems.push(`device "${b.name}": field "base": its window ${window(b.base, b.size)} overlaps the window of device "${a.name}" (${window(a.base, a.size)})`);
+      }
+    }
+    if (dma !== undefined && a.base < dma.base + dma.size && dma.base < a.base + a.size) {
+      problems.push(`device "${a.name}": field "base": its window ${window(a.base, a.size)} overlaps the DMA window (${window(dma.base, dma.size)})`);
+    }
+  });
+}
+
+function checkIrqs(devices: readonly DeviceDescription[], problems: string[]): void {
+  const owner = new Map<number, string>();
+  for (const device of devices) {
+    const first = owner.get(device.irq);
+    if (first !== undefined) problems.push(`device "${device.name}": field "irq": line ${device.irq} is already used by device "${first}" (interrupt lines are not shared)`);
+    else owner.set(device.irq, device.name);
+  }
+}
+
+/** A JSON number or a "0x…" / decimal string, as a non-negative safe integer. */
+function parseNumber(value: unknown, where: string, problems: string[]): number | undefined {
+  if (value === undefined) {
+    problems.push(`${where}: missing`);
+    return undefined;
+  }
+  let parsed: number | undefined;
+  if (typeof value === "number") parsed = value;
+  else if (typeof value === "string" && HEX.test(value)) parsed = Number.parseInt(value.slice(2).replace(/_/g, ""), 16);
+  else if (typeof value === "string" && DECIMAL.test(value)) parsed = Number(value);
+  if (parsed === undefined || !Number.isSafeInteger(parsed) || parsed < 0) {
+    problems.push(`${where}: ${JSON.stringify(value)} is not a number (use a non-negative integer, or a "0x…" hex string)`);
+    return undefined;
+  }
+  return parsed;
+}
+
+function unknownFields(object: Json, known: ReadonlySet<string>, prefix: string, problems: string[]): void {
+  for (const key of Object.keys(object)) {
+    // "$comment" and friends let a description document itself.
+    if (!known.has(key) && !key.startsWith("$")) problems.push(`${prefix}unknown field "${key}" (expected ${[...known].join(", ")})`);
+  }
+}
+
+function window(base: number, size: number): string {
+  return `${hex(base)}..${hex(base + size - 1)}`;
+}
+
+function fail(problems: string[], message: string): false {
+  problems.push(message);
+  return false;
+}

@@ -1,0 +1,49 @@
+// The Zero Driver Studio driver SDK: everything a driver imports, from "@zds/sdk".
+//
+//   export default defineDriver({ name, device, caps: { regs: mmio({ size: 0x200 }), … }, main(handles, sys) { … } });
+//
+// The SDK imports only kernel/abi, so drivers bundle for a neutral platform with no Node APIs.
+
+// Defining a driver and its manifest.
+export { defineDriver, type Driver, type DriverDefinition } from "./driver";
+export { mmio, irq, dma, ports, serve, client } from "./manifest";
+export type { Handles, HandleFor, HandleKinds } from "./handles";
+
+// Handles.
+export { MmioRegion } from "./mmio";
+export { PortRange } from "./ports";
+export { Irq } from "./irq";
+export { DmaBuffer } from "./dma";
+export { Service, type Request } from "./service";
+export { ServiceClient, Connection, type Reply } from "./client";
+export type { System } from "./system";
+
+// Messages and errors.
+export { Reader, Writer } from "./ipc";
+export { SyscallError, ServiceError, ProtocolError, MachineShutdown } from "./errors";
+
+// Virtio.
+export * from "./virtio";
+
+// ABI facts drivers need: device ids, errno values, the protocols of the bundled services.
+export {
+  VirtioDevice,
+  Errno,
+  describeError,
+  Perm,
+  permString,
+  objectTypeName,
+  RngTag,
+  RNG_MAX_REQUEST,
+  MAX_MESSAGE_BYTES,
+  DMA_PAGE_BYTES,
+  type ErrnoName,
+  type Rights,
+  type CapSpec,
+  type DeviceSelector,
+  type DriverManifest,
+  type StartupInfo,
+  type CapInfo,
+  type CapListEntry,
+  type PsEntry,
+} from "../../kernel/abi";

@@ -1,0 +1,46 @@
+// Irq: one interrupt line, delivered by the kernel as a message (sender 0, tag irqTag(line),
+// payload [line u8]) on an endpoint. After delivering, the kernel masks the line until ack().
+// The line is level-triggered: clear the device's interrupt status BEFORE ack(), or the still-
+// asserted line is delivered again at once.
+
+import { Pid, Sys, irqTag, type WireMessage } from "../../kernel/abi";
+import type { Inbox } from "./inbox";
+import type { Kernel } from "./kernel";
+
+export class Irq {
+  readonly line: number;
+  /** Capability slot of the IRQ itself (what ack() names). */
+  readonly slot: number;
+  /** Slot of the endpoint the interrupt messages arrive on. */
+  readonly endpointSlot: number;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly inbox: Inbox,
+    info: { slot: number; line: number; endpointSlot: number },
+  ) {
+    this.line = info.line;
+    this.slot = info.slot;
+    this.endpointSlot = info.endpointSlot;
+  }
+
+  /** Block until this line fires. */
+  wait(): void {
+    this.inbox.wait(this.endpointSlot, (msg) => this.isMine(msg));
+  }
+
+  /** True if the line fired and was not yet waited for; never blocks. */
+  poll(): boolean {
+    return this.inbox.poll(this.endpointSlot, (msg) => this.isMine(msg)) !== undefined;
+  }
+
+  /** Unmask the line. Call after the device's interrupt status has been cleared. */
+  ack(): void {
+    this.kernel.call(Sys.IRQ_ACK, this.slot);
+  }
+
+  /** Whether `msg` is this line's interrupt notification (only the kernel can send those). */
+  isMine(msg: WireMessage): boolean {
+    return msg.sender === Pid.KERNEL && msg.tag === irqTag(this.line);
+  }
+}

@@ -1,0 +1,38 @@
+// The SDK's one door to the kernel: a thin wrapper over the SyscallGate that turns negative results
+// into SyscallErrors and decodes received messages. Every handle holds the same Kernel.
+
+import { decodeWireMessage, syscallName, type SyscallGate, type WireMessage } from "../../kernel/abi";
+import { ProtocolError, SyscallError } from "./errors";
+
+export class Kernel {
+  constructor(private readonly gate: SyscallGate) {}
+
+  /** Make a syscall; a negative result throws. */
+  call(num: number, a0 = 0, a1 = 0, a2 = 0, payload?: Uint8Array): number {
+    const result = this.raw(num, a0, a1, a2, payload);
+    if (result < 0) throw new SyscallError(num, result);
+    return result;
+  }
+
+  /** Make a syscall and hand back the raw result, for callers that expect a particular -E_*. */
+  raw(num: number, a0 = 0, a1 = 0, a2 = 0, payload?: Uint8Array): number {
+    return this.gate.syscall(num, a0, a1, a2, payload);
+  }
+
+  /** Payload of the last response. */
+  response(): Uint8Array {
+    return this.gate.response();
+  }
+
+  /** Memory attached to the last response (only DMA_ALLOC attaches any). */
+  attachedBuffer(): SharedArrayBuffer | undefined {
+    return this.gate.attachedBuffer();
+  }
+
+  /** The last response decoded as a received message (RECV, RECV_WAIT and CALL answer with one). */
+  message(num: number): WireMessage {
+    const msg = decodeWireMessage(this.gate.response());
+    if (!msg) throw new ProtocolError(`${syscallName(num)} returned a message too short for its header`);
+    return msg;
+  }
+}

@@ -1,0 +1,49 @@
+// Run programs on a fresh machine through the same Session the CLI uses; capture what they print.
+
+import path from "node:path";
+import { createMachine, loadMachineDescription } from "../../devices";
+import { Session, type RunSummary } from "../../kernel/session";
+
+export interface SessionResult {
+  summary: RunSummary;
+  console: string;
+  debug: string[];
+  faults: string[];
+}
+
+export const fixture = (...parts: string[]): string => path.join(__dirname, "..", "fixtures", ...parts);
+export const sample = (name: string): string => path.join(__dirname, "..", "..", "drivers", name);
+
+export async function runPrograms(paths: string[], options: { seed?: number; machine?: string; watchdogMs?: number; timeoutSeconds?: number } = {}): Promise<SessionResult> {
+  const seed = options.seed ?? 1;
+  const description = loadMachineDescription(options.machine ?? "virt");
+  const bundles = await Session.bundle(paths);
+  let consoleText = "";
+  const debug: string[] = [];
+  const faults: string[] = [];
+  const session = new Session({
+    machine: createMachine(description, { seed }),
+    machineName: description.name,
+    seed,
+    timeoutSeconds: options.timeoutSeconds ?? 30,
+    watchdogMs: options.watchdogMs,
+    output: {
+      console: (_p, text) => (consoleText += text),
+      debug: (p, text) => debug.push(`${p.name}: ${text}`),
+      fault: (p, f) => faults.push(`${p.name}: ${f.kind}: ${f.message}`),
+    },
+  });
+  for (const b of bundles) session.spawn(b);
+  const summary = await session.run();
+  return { summary, console: consoleText, debug, faults };
+}
+
+/** Console lines of the form `name=value` → record (raw fixtures report results this way). */
+export function reported(consoleText: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of consoleText.split("\n")) {
+    const m = /^([\w.-]+)=(.*)$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
