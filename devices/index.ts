@@ -16,6 +16,6 @@ export { VirtioMmioTransport, type VirtioTransportSnapshot } from "./virtio/mmio
 export type { VirtioBackend, VirtioDeviceContext, ConfigSpace, VirtioQueueSpec } from "./virtio/backend";
 export { SplitQueue, needEvent, type PopResult, type SplitQueueLayout, type SplitQueueState } from "./virtio/split-queue";
 export { walkChain, type DescriptorChain, type ChainBuffer } from "./virtio/descriptor-chain";
-export { describeQueueError, type QueueError } from "./virtio/queue-error";
+export { describeQueueError, isQueueError, type QueueError } from "./virtio/queue-error";
 export { VirtioRng, VIRTIO_ID_RNG } from "./virtio/rng";
 export { Reg, Status, Feature, Interrupt, MAGIC_VALUE, MMIO_VERSION, VENDOR_ID, statusNames } from "./virtio/registers";

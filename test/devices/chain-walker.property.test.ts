@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { GuestMemory, IommuView, isQueueErrorLike, SplitQueue, walkChain } from "./helpers/walker-exports";
+import { GuestMemory, IommuView, isQueueError, SplitQueue, walkChain } from "../../devices";
 
 const BASE = 0x4000_0000;
 const POOL = BASE + 0x800; // where indirect tables point
@@ -51,11 +51,13 @@ function build(s: Scenario): { view: IommuView; size: number } {
 
 describe("descriptor chain walker: properties on random descriptor tables", () => {
   it("never throws, always ends, and returns only buffers inside the view", () => {
+    const outcomes = new Set<string>();
     fc.assert(
       fc.property(scenario, (s) => {
         const { view, size } = build(s);
         const result = walkChain(view, { addr: BASE, size }, s.head, s.indirect);
-        if (isQueueErrorLike(result)) return;
+        outcomes.add(isQueueError(result) ? result.kind : "chain");
+        if (isQueueError(result)) return;
         // A chain visits each entry of its ring table and of one indirect table at most once.
         assert.ok(result.readable.length + result.writable.length <= size + 0x1000 / 16);
         for (const b of [...result.readable, ...result.writable]) {
@@ -64,6 +66,8 @@ describe("descriptor chain walker: properties on random descriptor tables", () =
       }),
       { numRuns: 3000, seed: 0x5a44 },
     );
+    // The generator must reach the interesting paths, not only the first error it can make.
+    for (const kind of ["chain", "next-out-of-range", "chain-too-long", "indirect-bad-length", "nested-indirect", "dma"]) assert.ok(outcomes.has(kind), `never produced ${kind}: ${[...outcomes].join(", ")}`);
   });
 
   it("pops from a random avail ring without throwing, and each pop ends", () => {

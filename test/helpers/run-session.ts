@@ -1,11 +1,12 @@
 // Run programs on a fresh machine through the same Session the CLI uses; capture what they print.
 
 import path from "node:path";
-import { createMachine, loadMachineDescription } from "../../devices";
+import { createMachine, loadMachineDescription, type Machine } from "../../devices";
 import { Session, type RunSummary } from "../../kernel/session";
 
 export interface SessionResult {
   summary: RunSummary;
+  machine: Machine;
   console: string;
   debug: string[];
   faults: string[];
@@ -21,8 +22,9 @@ export async function runPrograms(paths: string[], options: { seed?: number; mac
   let consoleText = "";
   const debug: string[] = [];
   const faults: string[] = [];
+  const machine = createMachine(description, { seed });
   const session = new Session({
-    machine: createMachine(description, { seed }),
+    machine,
     machineName: description.name,
     seed,
     timeoutSeconds: options.timeoutSeconds ?? 30,
@@ -35,7 +37,7 @@ export async function runPrograms(paths: string[], options: { seed?: number; mac
   });
   for (const b of bundles) session.spawn(b);
   const summary = await session.run();
-  return { summary, console: consoleText, debug, faults };
+  return { summary, machine, console: consoleText, debug, faults };
 }
 
 /** Console lines of the form `name=value` → record (raw fixtures report results this way). */
