@@ -12,8 +12,9 @@ import type { IrqLine } from "../irq";
 import type { DeviceEvent } from "../machine-interface";
 import type { VirtioBackend, VirtioDeviceContext } from "./backend";
 import { Align } from "./descriptors";
+import { DriverFeatures } from "./driver-features";
 import { describeQueueError, type QueueError } from "./queue-error";
-import { Feature, featureBits, Interrupt, MAGIC_VALUE, MMIO_VERSION, Reg, registerLabel, Status, VENDOR_ID } from "./registers";
+import { Feature, Interrupt, MAGIC_VALUE, MMIO_VERSION, Reg, registerLabel, Status, VENDOR_ID } from "./registers";
 import { SplitQueue, type SplitQueueState } from "./split-queue";
 import { decideStatusWrite } from "./status";
 
@@ -84,7 +85,7 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext {
   private needsReset = false;
   private deviceFeaturesSel = 0;
   private driverFeaturesSel = 0;
-  private driverFeatureWords = new Map<number, number>();
+  private readonly driverFeatures = new DriverFeatures();
   private queueSel = 0;
   private queues: QueueRegisters[];
 
@@ -115,7 +116,7 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext {
     this.needsReset = false;
     this.deviceFeaturesSel = 0;
     this.driverFeaturesSel = 0;
-    this.driverFeatureWords = new Map();
+    this.driverFeatures.clear();
     this.queueSel = 0;
     this.queues = this.freshQueues();
     this.setInterruptStatus(0);
@@ -128,7 +129,7 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext {
       configGeneration: this.configGeneration,
       needsReset: this.needsReset,
       offeredFeatures: this.backend.features,
-      driverFeatures: this.acceptedFeatures(),
+      driverFeatures: this.driverFeatures.mask(),
       queueSel: this.queueSel,
       queues: this.queues.map((q, i) => ({
         name: this.backend.queues[i].name,
@@ -280,39 +281,15 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext {
       this.driverError(`DriverFeatures ← 0x${value.toString(16)} with Status ${hex(this.status)}: features are written after DRIVER and before FEATURES_OK; ignored`);
       return;
     }
-    this.driverFeatureWords.set(this.driverFeaturesSel, value >>> 0);
-  }
-
-  /** The accepted bits of the words a device can offer at all (bits 0–255): for views. */
-  private acceptedFeatures(): bigint {
-    let mask = 0n;
-    for (const [word, bits] of this.driverFeatureWords) if (word < 8) mask |= BigInt(bits) << BigInt(32 * word);
-    return mask;
+    this.driverFeatures.setWord(this.driverFeaturesSel, value);
   }
 
   private negotiated(bit: number): boolean {
-    return (this.status & Status.FeaturesOk) !== 0 && this.accepted(bit);
-  }
-
-  /** Why the driver's feature subset cannot be accepted, or undefined if it can. */
-  private featureProblem(): string | undefined {
-    // Word by word: a selector can be any 32-bit value, far too wide to build one bigint from.
-    const unoffered: number[] = [];
-    for (const [word, bits] of [...this.driverFeatureWords].sort(([a], [b]) => a - b)) {
-      const offered = Number((this.backend.features >> BigInt(32 * word)) & 0xffff_ffffn);
-      for (let bit = 0; bit < 32; bit++) if (((bits & ~offered) >>> bit) & 1) unoffered.push(32 * word + bit);
-    }
-    if (unoffered.length > 0) return `the driver accepted feature bit(s) ${unoffered.join(", ")} that the device does not offer (offered: ${featureBits(this.backend.features).join(", ")})`;
-    if (!this.accepted(Feature.Version1)) return "the driver did not accept VIRTIO_F_VERSION_1 (bit 32), which a version-2 device requires";
-    return undefined;
-  }
-
-  private accepted(bit: number): boolean {
-    return (((this.driverFeatureWords.get(Math.floor(bit / 32)) ?? 0) >>> (bit % 32)) & 1) === 1;
+    return (this.status & Status.FeaturesOk) !== 0 && this.driverFeatures.has(bit);
   }
 
   private writeStatus(value: number): void {
-    const decision = decideStatusWrite(this.status, value, () => this.featureProblem());
+    const decision = decideStatusWrite(this.status, value, () => this.driverFeatures.problem(this.backend.features));
     switch (decision.kind) {
       case "reset":
         // Synchronous (§2.5): the driver's next read of Status already sees 0.

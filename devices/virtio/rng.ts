@@ -7,7 +7,7 @@
 import type { ScheduledEvent } from "../clock";
 import { isDmaFault } from "../iommu";
 import { deviceSeed, Xoshiro128 } from "../prng";
-import { emptyConfig, type VirtioBackend, type VirtioDeviceContext } from "./backend";
+import { emptyConfig, type VirtioBackend, type VirtioDeviceContext, type VirtioQueueSpec } from "./backend";
 import type { DescriptorChain } from "./descriptor-chain";
 import { Feature, featureMask } from "./registers";
 import type { SplitQueue } from "./split-queue";
@@ -29,7 +29,7 @@ export class VirtioRng implements VirtioBackend {
   readonly deviceId = VIRTIO_ID_RNG;
   // INDIRECT_DESC and EVENT_IDX are offered so that drivers (and our tests) exercise both paths.
   readonly features = featureMask(Feature.Version1, Feature.IndirectDesc, Feature.EventIdx);
-  readonly queues: readonly { name: string; maxSize: number }[];
+  readonly queues: readonly VirtioQueueSpec[];
   readonly config = emptyConfig;
 
   private readonly generator: Xoshiro128;

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { createMachine, loadMachineDescription, VirtioRng } from "../../devices";
+import { R } from "./helpers/mini-driver";
+import { RNG_BASE, rngRig, virtDescription } from "./helpers/rig";
+
+describe("machine", () => {
+  it("boots the bundled virt machine with its rng at slot 2 (0x1000_3000, IRQ 3)", () => {
+    const machine = createMachine(loadMachineDescription("virt"), { seed: 1 });
+    assert.deepEqual(machine.devices, [{ name: "virtio-rng0", kind: "virtio-mmio", virtioId: 4, mmio: { base: 0x1000_3000, size: 0x1000 }, irq: 3 }]);
+    assert.equal(machine.mmioRead(0x1000_3000 + R.Magic, 4), 0x74726976);
+  });
+
+  it("reads an 8-byte access as two 4-byte register reads, low half first", () => {
+    const machine = createMachine(virtDescription(), { seed: 1 });
+    assert.equal(machine.mmioRead(RNG_BASE, 8), (2n << 32n) | 0x74726976n);
+  });
+
+  it("reads all ones where no device sits, and ignores writes there", () => {
+    const machine = createMachine(virtDescription(), { seed: 1 });
+    assert.equal(machine.mmioRead(0x1000_1000, 4), 0xffff_ffff);
+    machine.mmioWrite(0x1000_1000, 4, 1);
+    assert.equal(machine.portRead(0x3f8, 1), 0xff);
+  });
+
+  it("rejects an IOMMU view with memory that is not a live DMA allocation", () => {
+    const machine = createMachine(virtDescription(), { seed: 1 });
+    const fake = { phys: 0x4000_0000, size: 4096, buffer: new SharedArrayBuffer(4096) };
+    assert.throws(() => machine.setIommuView("virtio-rng0", [fake]), /not a live DMA allocation/);
+    assert.throws(() => machine.setIommuView("nope", []), /no device named "nope"/);
+  });
+
+  it("takes freed memory out of every device's view", () => {
+    const rig = rngRig();
+    const snapshot = (): number => rig.machine.inspect("virtio-rng0").queues.length;
+    assert.equal(snapshot(), 1);
+    rig.machine.freeDma(rig.region.phys);
+    // The ring now lives in memory the device cannot reach: the first kick faults.
+    assert.ok(rig.driver.negotiate((1n << 32n)));
+    rig.driver.setupQueue(0, rig.ring.layout);
+    rig.driver.driverOk();
+    rig.driver.kick(0);
+    assert.deepEqual(rig.events.map((e) => e.kind), ["dma-fault", "needs-reset"]);
+  });
+
+  it("resets a device to its power-on state", () => {
+    const rig = rngRig();
+    rig.driver.negotiate(1n << 32n);
+    rig.machine.resetDevice("virtio-rng0");
+    assert.equal(rig.driver.read(R.Status), 0);
+  });
+
+  it("hands out typed backends and refuses the wrong type", () => {
+    const machine = createMachine(virtDescription(), { seed: 1 });
+    assert.ok(machine.backend("virtio-rng0", VirtioRng) instanceof VirtioRng);
+    class Other extends VirtioRng {}
+    assert.throws(() => machine.backend("virtio-rng0", Other), /is not a Other/);
+  });
+
+  it("accepts a bigint seed and refuses a fractional one", () => {
+    createMachine(virtDescription(), { seed: 2n ** 63n });
+    assert.throws(() => createMachine(virtDescription(), { seed: 1.5 }), /not an integer/);
+  });
+});
