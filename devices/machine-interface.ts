@@ -5,7 +5,7 @@
 export interface DeviceInfo {
   /** Unique name within the machine, e.g. "virtio-rng0". */
   name: string;
-  /** "virtio-mmio", later also "uart16550", "ata". */
+  /** "virtio-mmio" or "ata" (later also "uart16550"). */
   kind: string;
   /** VIRTIO device id for virtio-mmio devices. */
   virtioId?: number;
@@ -21,7 +21,9 @@ export type DeviceEvent =
   /** The device entered DEVICE_NEEDS_RESET (or would have, before DRIVER_OK). */
   | { kind: "needs-reset"; device: string; reason: string; at: number }
   /** The driver broke a rule of the device's interface; the device carried on. */
-  | { kind: "driver-error"; device: string; message: string; at: number };
+  | { kind: "driver-error"; device: string; message: string; at: number }
+  /** The host let the device down (a disk image read, write or fsync failed); the request failed. */
+  | { kind: "host-error"; device: string; message: string; at: number };
 
 export interface DmaRegion {
   /** Guest-physical address of the first byte. */

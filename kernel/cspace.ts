@@ -14,6 +14,8 @@ export interface Capability {
   generation: number;
   /** Virtual ns after which the capability is void; 0 = never. */
   expiresAt: number;
+  /** Id of the capability this one was granted, derived or transferred from; undefined for roots. */
+  parent?: number;
 }
 
 export type CheckResult = { ok: true; cap: Capability } | { ok: false; errno: number; reason: string };

@@ -5,11 +5,13 @@
 import type { DeviceEvent, MachineHandle } from "../devices/machine-interface";
 import { Errno } from "./abi/errors";
 import { ObjectType, Perm } from "./abi/caps";
-import { Pid, syscallName } from "./abi/syscalls";
-import { irqTag, Tag } from "./abi/tags";
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_CAPS, Pid, syscallName } from "./abi/syscalls";
+import { irqTag, RevokeReason, Tag } from "./abi/tags";
 import { encodeWireMessage } from "./abi/wire";
 import { SysLog } from "./axiom/syslog";
-import type { Capability } from "./cspace";
+import { CommitLog, type CommitBody } from "./axiom/commitlog";
+import { CapabilityRegistry } from "./capabilities";
+import type { Capability, CheckResult } from "./cspace";
 import { Init } from "./init";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message } from "./objects";
 import { FaultReason, KernelProcess, type Fault, type ProcessHost } from "./process";
@@ -42,6 +44,14 @@ export interface KernelOptions {
   syscallCostNs?: number;
   /** Wall-clock ms a process may run without a syscall before the watchdog faults it. */
   watchdogMs?: number;
+  /** Compatibility with the running browser kernel's larger message limits (16 384 bytes, 8 caps). */
+  compat?: boolean;
+}
+
+/** Message limits in force: the spec's by default, the running kernel's in compatibility mode. */
+export interface MessageLimits {
+  bytes: number;
+  caps: number;
 }
 
 export interface WorkerEvents {
@@ -53,6 +63,9 @@ export class Kernel {
   readonly machine: MachineHandle;
   readonly seed: number;
   readonly syslog = new SysLog();
+  readonly commits = new CommitLog();
+  readonly caps = new CapabilityRegistry();
+  readonly limits: MessageLimits;
   readonly processes = new Map<number, KernelProcess>();
   readonly endpoints = new Map<number, Endpoint>();
   readonly hardware = new Map<number, HardwareObject>();
@@ -71,11 +84,12 @@ export class Kernel {
   private lastRunPid = 0;
   private nextPid = 2;
   private nextEndpointId = 1;
-  private nextCapId = 1;
   private nextObjectId = 1;
   private watchdog: NodeJS.Timeout | undefined;
   private idleListeners: (() => void)[] = [];
   private shutdownSent = false;
+  private readonly revokedCaps = new Set<number>();
+  private rng: bigint;
 
   constructor(options: KernelOptions) {
     this.machine = options.machine;
@@ -83,11 +97,27 @@ export class Kernel {
     this.output = options.output;
     this.syscallCostNs = options.syscallCostNs ?? 1000;
     this.watchdogMs = options.watchdogMs ?? 5000;
+    this.rng = (BigInt(options.seed) * 0x9e3779b97f4a7c15n + 0x2545f4914f6cdd1dn) & 0xffffffffffffffffn || 1n;
+    this.limits = options.compat ? { bytes: 16_384, caps: 8 } : { bytes: MAX_MESSAGE_BYTES, caps: MAX_MESSAGE_CAPS };
     this.init = new Init(this);
     this.machine.onIrqChange((line, level) => {
       if (level) this.raiseIrq(line);
     });
     this.machine.onDeviceEvent((event) => this.deviceEvents.push(event));
+  }
+
+  /** Deterministic random bytes for SYS_RANDOM (xorshift64*, seeded by the machine seed). */
+  randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let x = this.rng;
+      x ^= x >> 12n;
+      x ^= (x << 25n) & 0xffffffffffffffffn;
+      x ^= x >> 27n;
+      this.rng = x;
+      out[i] = Number(((x * 0x2545f4914f6cdd1dn) >> 56n) & 0xffn);
+    }
+    return out;
   }
 
   now(): number {
@@ -106,6 +136,7 @@ export class Kernel {
     };
     proc = new KernelProcess(pid, name, makeHost(events), source);
     this.processes.set(pid, proc);
+    this.commit({ type: "ProcessCreated", pid, parent: Pid.INIT, name });
     // Conventional slots 0–2: own output and input endpoints, a send right to Init.
     this.insertCap(proc, ObjectType.Endpoint, this.createEndpoint(proc).id, Perm.ALL);
     this.insertCap(proc, ObjectType.Endpoint, this.createEndpoint(proc).id, Perm.ALL);
@@ -147,12 +178,85 @@ export class Kernel {
     const ep: Endpoint = { id: this.nextEndpointId++, owner: ownerPid, queue: [], waiters: [], delivered: 0, highWater: 0 };
     this.endpoints.set(ep.id, ep);
     if (typeof owner !== "number") owner.endpoints.add(ep.id);
+    this.commit({ type: "EndpointCreated", id: ep.id, owner: ownerPid });
     return ep;
   }
 
+  commit(body: CommitBody): void {
+    this.commits.append(this.now(), body);
+  }
+
+  /** A new root capability (fresh generation) in `proc`'s CSpace; returns the slot. */
   insertCap(proc: KernelProcess, objectType: number, objectId: number, perms: number): number {
-    const cap: Capability = { id: this.nextCapId++, objectType, objectId, perms, generation: 0, expiresAt: 0 };
-    return proc.cspace.insert(cap);
+    return this.place(proc, this.caps.create(objectType, objectId, perms));
+  }
+
+  /** Put an existing capability record into a CSpace (grant, derive, transfer); returns the slot. */
+  place(proc: KernelProcess, cap: Capability): number {
+    const slot = proc.cspace.insert(cap);
+    this.caps.placed(cap, proc, slot);
+    this.commit({ type: "CapInserted", pid: proc.pid, slot, capId: cap.id, objectType: cap.objectType, objectId: cap.objectId, perms: cap.perms });
+    return slot;
+  }
+
+  /** Take a capability out of a CSpace. */
+  removeCap(proc: KernelProcess, slot: number): Capability | undefined {
+    const cap = proc.cspace.get(slot);
+    if (!cap) return undefined;
+    proc.cspace.remove(slot);
+    this.caps.unplaced(cap.id);
+    this.commit({ type: "CapRemoved", pid: proc.pid, slot });
+    return cap;
+  }
+
+  /** Revoke a capability and everything granted, derived or transferred from it. Each holder other
+   *  than `by` is told with a CAP_REVOKED message on its input endpoint. */
+  revoke(cap: Capability, by: KernelProcess | undefined, reason: number): number {
+    let count = 0;
+    for (const id of [cap.id, ...this.caps.descendants(cap.id)]) {
+      const home = this.caps.home(id);
+      if (home) {
+        const holder = this.processes.get(home.pid);
+        const held = holder?.cspace.get(home.slot);
+        if (holder && held) {
+          this.removeCap(holder, home.slot);
+          count++;
+          if (holder !== by && holder.alive) this.notifyRevoked(holder, home.slot, held, reason);
+        }
+      }
+      this.revokedCaps.add(id);
+      this.caps.forget(id);
+    }
+    return count;
+  }
+
+  /** The Axiom check, plus lazy expiry: an expired capability is revoked (with everything derived
+   *  from it) and its holders told, reason EXPIRED. */
+  check(proc: KernelProcess, slot: number, required: number, type: number | undefined): CheckResult {
+    const result = proc.cspace.check(slot, required, type, this.now());
+    if (!result.ok) {
+      const cap = proc.cspace.get(slot);
+      if (cap && cap.expiresAt !== 0 && this.now() > cap.expiresAt) this.revoke(cap, undefined, RevokeReason.EXPIRED);
+    }
+    return result;
+  }
+
+  /** True when a capability (e.g. one in flight inside a message) has been revoked. */
+  isRevoked(capId: number): boolean {
+    return this.revokedCaps.has(capId);
+  }
+
+  private notifyRevoked(holder: KernelProcess, slot: number, cap: Capability, reason: number): void {
+    const input = holder.cspace.get(1);
+    const ep = input && input.objectType === ObjectType.Endpoint ? this.endpoints.get(input.objectId) : undefined;
+    if (!ep) return;
+    const payload = new Uint8Array(14);
+    const v = new DataView(payload.buffer);
+    v.setUint32(0, slot, true);
+    v.setUint8(4, cap.objectType);
+    v.setBigUint64(5, BigInt(cap.objectId), true);
+    v.setUint8(13, reason);
+    this.deliver(ep, { sender: Pid.KERNEL, tag: Tag.CAP_REVOKED, payload });
   }
 
   addHardware(object: HardwareObject): number {
@@ -282,17 +386,17 @@ export class Kernel {
 
   /** Put a message on an endpoint, or hand it straight to a waiting receiver. */
   deliver(ep: Endpoint, message: Message): number {
+    if (ep.queue.length >= ENDPOINT_QUEUE_LIMIT && ep.waiters.length === 0) return -Errno.E_AGAIN;
+    this.commit({ type: "MessageSent", fromPid: message.sender, toEndpoint: ep.id, tag: message.tag, size: message.payload.length });
     const waiterPid = ep.waiters.shift();
     if (waiterPid !== undefined) {
       const waiter = this.processes.get(waiterPid);
       if (waiter?.alive) {
-        this.receive(waiter, ep, message);
-        this.wake(waiter, 1, this.wire(message));
+        this.wake(waiter, 1, this.receive(waiter, message));
         ep.delivered++;
         return 0;
       }
     }
-    if (ep.queue.length >= ENDPOINT_QUEUE_LIMIT) return -Errno.E_AGAIN;
     ep.queue.push(message);
     ep.delivered++;
     ep.highWater = Math.max(ep.highWater, ep.queue.length);
@@ -300,13 +404,20 @@ export class Kernel {
   }
 
   /** Bookkeeping when `proc` takes a message: a CALL makes it owe the caller a reply. */
-  receive(proc: KernelProcess, _ep: Endpoint, message: Message): void {
-    if (message.callFrom === undefined) return;
-    proc.owedReplies.add(message.callFrom);
-    const caller = this.processes.get(message.callFrom);
-    if (caller?.blockedOn?.kind === "reply") caller.blockedOn.server = proc.pid;
+  /** `proc` takes a message: transferred capabilities get slots in its CSpace (those revoked while
+   *  in flight are dropped), and a CALL makes it owe the caller a reply. Returns the wire bytes. */
+  receive(proc: KernelProcess, message: Message): Uint8Array {
+    if (message.callFrom !== undefined) {
+      proc.owedReplies.add(message.callFrom);
+      const caller = this.processes.get(message.callFrom);
+      if (caller?.blockedOn?.kind === "reply") caller.blockedOn.server = proc.pid;
+    }
+    const slots: number[] = [];
+    for (const cap of message.caps ?? []) if (!this.isRevoked(cap.id)) slots.push(this.place(proc, cap));
+    return encodeWireMessage({ sender: message.sender, tag: message.tag, caps: slots, payload: message.payload });
   }
 
+  /** Wire bytes of a message that carries no capabilities (replies, kernel notices). */
   wire(message: Message): Uint8Array {
     return encodeWireMessage({ sender: message.sender, tag: message.tag, caps: [], payload: message.payload });
   }
@@ -358,6 +469,7 @@ export class Kernel {
     if (!proc.alive) return;
     const fault: Fault = { kind, reason, message, at: this.now() };
     proc.faults.push(fault);
+    this.commit({ type: "ProcessFaulted", pid: proc.pid, reason, description: message });
     this.output.fault?.(proc, fault);
     this.teardown(proc, "faulted");
   }
@@ -371,6 +483,7 @@ export class Kernel {
   /** Tear a process down: no caller hangs, no line stays bound, the device is reset. */
   private teardown(proc: KernelProcess, state: "exited" | "faulted"): void {
     proc.state = state;
+    this.commit({ type: "ProcessExited", pid: proc.pid, code: proc.exitCode ?? -1 });
     this.ready.delete(proc);
     if (this.running === proc) this.running = undefined;
     proc.host.terminate();
@@ -382,6 +495,8 @@ export class Kernel {
     for (const caller of proc.owedReplies) this.failCall(caller, Errno.E_NOENT);
     proc.owedReplies.clear();
     for (const id of proc.endpoints) this.destroyEndpoint(id);
+    // Its capabilities are revoked, and with them everything it granted or derived from them.
+    for (const [, cap] of proc.cspace.entries()) if (!this.isRevoked(cap.id)) this.revoke(cap, proc, RevokeReason.PROCESS_EXIT);
     for (const [id, obj] of this.hardware) {
       if ((obj.type === "irq" || obj.type === "dma") && obj.owner === proc.pid) this.hardware.delete(id);
     }
@@ -394,10 +509,11 @@ export class Kernel {
     this.init.processGone(proc);
   }
 
-  private destroyEndpoint(id: number): void {
+  destroyEndpoint(id: number): void {
     const ep = this.endpoints.get(id);
     if (!ep) return;
     this.endpoints.delete(id);
+    this.commit({ type: "EndpointDestroyed", id });
     for (const msg of ep.queue) if (msg.callFrom !== undefined) this.failCall(msg.callFrom, Errno.E_NOENT);
     for (const pid of ep.waiters) {
       const waiter = this.processes.get(pid);

@@ -3,6 +3,7 @@
 // window or a port range in a capability, zero-os-abi.md §8.2).
 
 import type { DmaRegion } from "../devices/machine-interface";
+import type { Capability } from "./cspace";
 
 export interface Message {
   sender: number;
@@ -10,6 +11,8 @@ export interface Message {
   payload: Uint8Array;
   /** Set when the message is a CALL: the PID that waits for the reply. */
   callFrom?: number;
+  /** Capabilities moved with the message (SEND_CAP); installed in the receiver at receive. */
+  caps?: Capability[];
 }
 
 export interface Endpoint {

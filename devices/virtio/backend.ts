@@ -50,12 +50,16 @@ export interface VirtioDeviceContext {
   readonly clock: Scheduler;
   /** Guest memory as this device may reach it: its driver's DMA regions only. */
   memory(): IommuView;
+  /** Whether the driver accepted feature `bit` (a bit number) and FEATURES_OK stuck. */
+  negotiated(bit: number): boolean;
   /** The queue if the device may use it right now: ready, DRIVER_OK, not DEVICE_NEEDS_RESET. */
   liveQueue(index: number): SplitQueue | undefined;
   /** After pushing used entries: apply §3.6 and raise the used-buffer interrupt if wanted. */
   usedBuffersAdded(index: number, queue: SplitQueue): void;
   /** The driver broke a rule; the device carries on. */
   driverError(message: string): void;
+  /** The host failed the device (e.g. a disk image read failed); not the driver's fault. */
+  hostError(message: string): void;
   /** A ring-structure violation or DMA fault: DEVICE_NEEDS_RESET, stop until reset. */
   queueFailed(index: number, error: QueueError): void;
   /** The backend changed its config space: bump ConfigGeneration, config-change interrupt. */

@@ -245,6 +245,10 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext {
     this.emit({ kind: "driver-error", device: this.deviceName, message, at: this.clock.now() });
   }
 
+  hostError(message: string): void {
+    this.emit({ kind: "host-error", device: this.deviceName, message, at: this.clock.now() });
+  }
+
   queueFailed(index: number, error: QueueError): void {
     if (this.needsReset) return;
     const reason = `queue ${index} (${this.backend.queues[index]?.name ?? "?"}): ${describeQueueError(error)}`;
@@ -284,7 +288,7 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext {
     this.driverFeatures.setWord(this.driverFeaturesSel, value);
   }
 
-  private negotiated(bit: number): boolean {
+  negotiated(bit: number): boolean {
     return (this.status & Status.FeaturesOk) !== 0 && this.driverFeatures.has(bit);
   }
 

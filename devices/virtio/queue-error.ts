@@ -18,7 +18,10 @@ export type QueueError =
   | { readonly kind: "indirect-bad-length"; readonly index: number; readonly len: number }
   | { readonly kind: "nested-indirect"; readonly index: number }
   | { readonly kind: "indirect-with-next"; readonly index: number }
-  | { readonly kind: "dma"; readonly what: string; readonly fault: DmaFault };
+  | { readonly kind: "dma"; readonly what: string; readonly fault: DmaFault }
+  /** A chain the device type cannot even frame as a request (e.g. virtio-blk without a 16-byte
+   *  header or a status byte): the device cannot answer it, so it is treated like a ring error. */
+  | { readonly kind: "malformed-request"; readonly head: number; readonly reason: string };
 
 export function isQueueError(value: unknown): value is QueueError {
   return typeof value === "object" && value !== null && typeof (value as { kind?: unknown }).kind === "string" && QUEUE_ERROR_KINDS.has((value as { kind: string }).kind);
@@ -36,6 +39,7 @@ const QUEUE_ERROR_KINDS = new Set<string>([
   "nested-indirect",
   "indirect-with-next",
   "dma",
+  "malformed-request",
 ]);
 
 function where(table: TableKind, index: number): string {
@@ -67,5 +71,7 @@ export function describeQueueError(error: QueueError): string {
       return `descriptor ${error.index} has both INDIRECT and NEXT set`;
     case "dma":
       return `${error.what}: ${error.fault.reason}`;
+    case "malformed-request":
+      return `the chain with head ${error.head} ${error.reason}`;
   }
 }

@@ -16,6 +16,13 @@ export const Tag = {
   CALL_FAILED: 0x3020,
 } as const;
 
+/** Reasons carried by a CAP_REVOKED message (payload [slot u32][object_type u8][object_id u64][reason u8]). */
+export const RevokeReason = {
+  EXPLICIT: 1,
+  EXPIRED: 2,
+  PROCESS_EXIT: 3,
+} as const;
+
 /** Interrupt notification tag for a line (v0.1.2: 0x0100 | irq), sent by PID 0 with payload [irq u8]. */
 export const IRQ_TAG_BASE = 0x0100;
 export function irqTag(line: number): number {

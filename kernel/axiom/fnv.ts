@@ -32,6 +32,10 @@ export class Fnv64 {
     return this;
   }
 
+  u8(v: number): this {
+    return this.byte(v);
+  }
+
   u32(v: number): this {
     return this.byte(v).byte(v >>> 8).byte(v >>> 16).byte(v >>> 24);
   }
@@ -42,6 +46,22 @@ export class Fnv64 {
     const lo = Number(big & 0xffffffffn);
     const hi = Number(big >> 32n);
     return this.u32(lo).u32(hi);
+  }
+
+  /** An unsigned 64-bit value given as bigint. */
+  u64(v: bigint): this {
+    const big = BigInt.asUintN(64, v);
+    return this.u32(Number(big & 0xffffffffn)).u32(Number(big >> 32n));
+  }
+
+  /** Continue from a known state (a 64-bit hash value). */
+  static from(value: bigint): Fnv64 {
+    const f = new Fnv64();
+    f.h0 = Number(value & 0xffffn);
+    f.h1 = Number((value >> 16n) & 0xffffn);
+    f.h2 = Number((value >> 32n) & 0xffffn);
+    f.h3 = Number((value >> 48n) & 0xffffn);
+    return f;
   }
 
   value(): bigint {

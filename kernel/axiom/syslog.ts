@@ -32,6 +32,7 @@ export class SysLog {
   private readonly events: SysLogEvent[] = [];
   private readonly hash = new Fnv64();
   private nextId = 0;
+  private readonly listeners: ((event: SysLogEvent, hash: string) => void)[] = [];
   /** Oldest entry once the ring is full. */
   private head = 0;
   private requests = 0;
@@ -39,15 +40,35 @@ export class SysLog {
   request(pid: number, time: number, num: number, args: [number, number, number], payload: Uint8Array): number {
     const id = this.nextId++;
     this.requests++;
-    this.push({ id, kind: "request", pid, time, num, args, payloadBytes: payload.length });
+    const event: SysLogRequest = { id, kind: "request", pid, time, num, args, payloadBytes: payload.length };
+    this.push(event);
     this.hash.byte(0).u32(pid).i64(time).u32(num).u32(args[0]).u32(args[1]).u32(args[2]).u32(payload.length).update(payload);
+    this.emit(event);
     return id;
   }
 
   response(pid: number, time: number, requestId: number, result: number, payload: Uint8Array | undefined): void {
     const bytes = payload ?? new Uint8Array(0);
-    this.push({ id: this.nextId++, kind: "response", pid, time, requestId, result, payloadBytes: bytes.length });
+    const event: SysLogResponse = { id: this.nextId++, kind: "response", pid, time, requestId, result, payloadBytes: bytes.length };
+    this.push(event);
     this.hash.byte(1).u32(pid).i64(time).i64(requestId).i64(result).u32(bytes.length).update(bytes);
+    this.emit(event);
+  }
+
+  /** Every event with the chain's hash after it (the hash covers payloads the event omits). */
+  onEvent(listener: (event: SysLogEvent, hash: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Number of events (requests and responses) so far. */
+  get eventCount(): number {
+    return this.nextId;
+  }
+
+  private emit(event: SysLogEvent): void {
+    if (this.listeners.length === 0) return;
+    const hash = this.hash.hex();
+    for (const l of this.listeners) l(event, hash);
   }
 
   /** Number of syscalls made since boot. */

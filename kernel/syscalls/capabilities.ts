@@ -1,7 +1,9 @@
-// Capability and system queries: CAP_INSPECT, CAP_LIST, PS. (Grant, revoke, derive, delete and
-// SEND_CAP arrive with the full capability model.)
+// Capability block: GRANT, REVOKE, DELETE, INSPECT, DERIVE, LIST; and PS. Semantics of the spec and
+// the CapabilityTransfer TLA+ model: a grant needs the grant right and can only narrow rights; a
+// derivation can only narrow; revocation reaches everything granted or derived from the capability.
 
-import { ObjectType } from "../abi/caps";
+import { ObjectType, Perm } from "../abi/caps";
+import { RevokeReason } from "../abi/tags";
 import { Errno } from "../abi/errors";
 import { Sys } from "../abi/syscalls";
 import { encodeCapInfo, encodeCapList, encodePsList } from "../abi/wire";
@@ -27,7 +29,7 @@ export function resourceFields(k: Kernel, cap: Capability): [number, number] {
 }
 
 const inspect: SyscallHandler = (k, p, req) => {
-  const check = p.cspace.check(req.a0, 0, undefined, k.now());
+  const check = k.check(p, req.a0, 0, undefined);
   if (!check.ok) return fail(check.errno);
   const [resourceA, resourceB] = resourceFields(k, check.cap);
   const { objectType, perms, objectId, generation } = check.cap;
@@ -45,7 +47,50 @@ const ps: SyscallHandler = (k) =>
     ),
   );
 
+/** Permission byte: bits above grant are ignored (zero-os-abi.md §3.5). */
+const permsOf = (byte: number): number => byte & Perm.ALL;
+
+const grant: SyscallHandler = (k, p, req) => {
+  const check = k.check(p, req.a0, Perm.GRANT, undefined);
+  if (!check.ok) return fail(check.errno);
+  const wanted = permsOf(req.a2);
+  if ((wanted & ~check.cap.perms) !== 0) return fail(Errno.E_PERM); // no rights escalation
+  const target = k.processes.get(req.a1);
+  if (!target?.alive) return fail(Errno.E_NOENT);
+  const child = k.caps.create(check.cap.objectType, check.cap.objectId, wanted, check.cap);
+  const toSlot = k.place(target, child);
+  k.commit({ type: "CapGranted", fromPid: p.pid, toPid: target.pid, fromSlot: req.a0, toSlot, newCapId: child.id, perms: wanted });
+  return ok(toSlot);
+};
+
+/** a0 = slot, a1 = perm byte (⊆ the source's), a2 = ZDS: lifetime in virtual µs (0 = the parent's). */
+const derive: SyscallHandler = (k, p, req) => {
+  const check = k.check(p, req.a0, 0, undefined);
+  if (!check.ok) return fail(check.errno);
+  const wanted = permsOf(req.a1);
+  if ((wanted & ~check.cap.perms) !== 0) return fail(Errno.E_PERM);
+  const expiresAt = req.a2 === 0 ? 0 : k.now() + req.a2 * 1000;
+  const child = k.caps.create(check.cap.objectType, check.cap.objectId, wanted, check.cap, expiresAt);
+  return ok(k.place(p, child));
+};
+
+const revoke: SyscallHandler = (k, p, req) => {
+  const check = k.check(p, req.a0, Perm.GRANT, undefined);
+  if (!check.ok) return fail(check.errno);
+  k.revoke(check.cap, p, RevokeReason.EXPLICIT);
+  return ok();
+};
+
+const remove: SyscallHandler = (k, p, req) => {
+  if (!k.removeCap(p, req.a0)) return fail(Errno.E_BADF);
+  return ok();
+};
+
 export const capabilitySyscalls: [number, SyscallHandler][] = [
+  [Sys.CAP_GRANT, grant],
+  [Sys.CAP_DERIVE, derive],
+  [Sys.CAP_REVOKE, revoke],
+  [Sys.CAP_DELETE, remove],
   [Sys.CAP_INSPECT, inspect],
   [Sys.CAP_LIST, list],
   [Sys.PS, ps],

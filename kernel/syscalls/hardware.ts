@@ -5,6 +5,7 @@
 import { checkMmioAccess, checkPortAccess, ObjectType, Perm, permString, type AccessProblem } from "../abi/caps";
 import { Errno } from "../abi/errors";
 import { DMA_PAGE_BYTES, Sys } from "../abi/syscalls";
+import { RevokeReason } from "../abi/tags";
 import type { Kernel } from "../kernel";
 import type { HardwareObject } from "../objects";
 import type { KernelProcess } from "../process";
@@ -16,7 +17,7 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 type Found<T extends HardwareObject["type"]> = { obj: HardwareObject & { type: T }; perms: number } | { outcome: Outcome };
 
 function hardwareFor<T extends HardwareObject["type"]>(k: Kernel, p: KernelProcess, slot: number, objectType: number, kind: T): Found<T> {
-  const check = p.cspace.check(slot, 0, objectType, k.now());
+  const check = k.check(p, slot, 0, objectType);
   if (!check.ok) return { outcome: fail(check.errno) };
   const obj = k.hardware.get(check.cap.objectId);
   if (!obj || obj.type !== kind) return { outcome: fail(Errno.E_NOENT) };
@@ -128,7 +129,8 @@ const dmaFree: SyscallHandler = (k, p, req) => {
   const index = p.dmaRegions.indexOf(region);
   if (index >= 0) p.dmaRegions.splice(index, 1);
   for (const [id, obj] of k.hardware) if (obj === found.obj) k.hardware.delete(id);
-  p.cspace.remove(req.a0);
+  const cap = p.cspace.get(req.a0);
+  if (cap) k.revoke(cap, p, RevokeReason.EXPLICIT);
   if (p.device) k.machine.setIommuView(p.device, p.dmaRegions);
   k.machine.freeDma(region.phys);
   return ok();

@@ -8,6 +8,7 @@ import { capabilitySyscalls } from "./capabilities";
 import { hardwareSyscalls } from "./hardware";
 import { ipcSyscalls } from "./ipc";
 import { miscSyscalls } from "./misc";
+import { processSyscalls } from "./process";
 
 export type Outcome =
   /** Answer now. */
@@ -19,7 +20,7 @@ export type Outcome =
 
 export type SyscallHandler = (k: Kernel, p: KernelProcess, req: SyscallRequest, requestId: number) => Outcome;
 
-const table = new Map<number, SyscallHandler>([...miscSyscalls, ...ipcSyscalls, ...capabilitySyscalls, ...hardwareSyscalls]);
+const table = new Map<number, SyscallHandler>([...miscSyscalls, ...processSyscalls, ...ipcSyscalls, ...capabilitySyscalls, ...hardwareSyscalls]);
 
 export function dispatchSyscall(k: Kernel, p: KernelProcess, req: SyscallRequest, requestId: number): Outcome {
   const handler = table.get(req.num);

@@ -4,9 +4,10 @@
 
 import { ObjectType, Perm } from "../abi/caps";
 import { Errno } from "../abi/errors";
-import { MAX_MESSAGE_BYTES, Pid, Sys } from "../abi/syscalls";
+import { Pid, Sys } from "../abi/syscalls";
+import type { Capability } from "../cspace";
 import type { Kernel } from "../kernel";
-import type { Endpoint } from "../objects";
+import { ENDPOINT_QUEUE_LIMIT, type Endpoint } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
 import { fail, ok, type Outcome, type SyscallHandler } from "./index";
@@ -15,30 +16,29 @@ type Resolved = { ep: Endpoint } | { outcome: Outcome };
 
 /** Axiom check on an endpoint slot, then find the endpoint (it may have died with its owner). */
 function endpointFor(k: Kernel, p: KernelProcess, slot: number, right: number): Resolved {
-  const check = p.cspace.check(slot, right, ObjectType.Endpoint, k.now());
+  const check = k.check(p, slot, right, ObjectType.Endpoint);
   if (!check.ok) return { outcome: fail(check.errno) };
   const ep = k.endpoints.get(check.cap.objectId);
   if (!ep) return { outcome: fail(Errno.E_NOENT) };
   return { ep };
 }
 
-/** a2 must equal the payload length and stay within the spec's message limit. */
-function checkedPayload(req: SyscallRequest): Uint8Array | undefined {
-  if (req.a2 !== req.payload.length || req.payload.length > MAX_MESSAGE_BYTES) return undefined;
+/** a2 must equal the payload length and stay within the message limit in force. */
+function checkedPayload(k: Kernel, req: SyscallRequest): Uint8Array | undefined {
+  if (req.a2 !== req.payload.length || req.payload.length > k.limits.bytes) return undefined;
   return req.payload;
 }
 
 function receiveOne(k: Kernel, p: KernelProcess, ep: Endpoint): Outcome | undefined {
   const message = ep.queue.shift();
   if (!message) return undefined;
-  k.receive(p, ep, message);
-  return ok(1, k.wire(message));
+  return ok(1, k.receive(p, message));
 }
 
 const send: SyscallHandler = (k, p, req) => {
   const r = endpointFor(k, p, req.a0, Perm.WRITE);
   if ("outcome" in r) return r.outcome;
-  const payload = checkedPayload(req);
+  const payload = checkedPayload(k, req);
   if (!payload) return fail(Errno.E_INVAL);
   const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload });
   if (status === 0) k.ipcMessages++;
@@ -63,7 +63,7 @@ const recvWait: SyscallHandler = (k, p, req, requestId) => {
 const call: SyscallHandler = (k, p, req, requestId) => {
   const r = endpointFor(k, p, req.a0, Perm.WRITE);
   if ("outcome" in r) return r.outcome;
-  const payload = checkedPayload(req);
+  const payload = checkedPayload(k, req);
   if (!payload) return fail(Errno.E_INVAL);
   if (r.ep.owner === Pid.INIT) return k.init.call(p, req.a1, payload, requestId);
   const blocked = k.block(p, { kind: "reply", endpointId: r.ep.id, requestId });
@@ -80,7 +80,7 @@ const call: SyscallHandler = (k, p, req, requestId) => {
 const reply: SyscallHandler = (k, p, req) => {
   const callerPid = req.a0;
   if (!p.owedReplies.has(callerPid)) return fail(Errno.E_NOENT);
-  const payload = checkedPayload(req);
+  const payload = checkedPayload(k, req);
   if (!payload) return fail(Errno.E_INVAL);
   p.owedReplies.delete(callerPid);
   const caller = k.processes.get(callerPid);
@@ -88,6 +88,29 @@ const reply: SyscallHandler = (k, p, req) => {
     k.wake(caller, 1, k.wire({ sender: p.pid, tag: req.a1, payload }));
     k.ipcMessages++;
   }
+  return ok();
+};
+
+/** SEND_CAP: a2 = length | ncaps << 16; in = payload, then ncaps × slot u32. The capabilities
+ *  move: they leave the sender now and land in the receiver's CSpace when it receives. Each needs
+ *  the grant right. */
+const sendCap: SyscallHandler = (k, p, req) => {
+  const r = endpointFor(k, p, req.a0, Perm.WRITE);
+  if ("outcome" in r) return r.outcome;
+  const len = req.a2 & 0xffff;
+  const ncaps = req.a2 >>> 16;
+  if (ncaps > k.limits.caps || len > k.limits.bytes || req.payload.length !== len + 4 * ncaps) return fail(Errno.E_INVAL);
+  const view = new DataView(req.payload.buffer, req.payload.byteOffset + len, 4 * ncaps);
+  const slots = Array.from({ length: ncaps }, (_, i) => view.getUint32(4 * i, true));
+  if (new Set(slots).size !== slots.length) return fail(Errno.E_INVAL);
+  for (const slot of slots) {
+    const check = k.check(p, slot, Perm.GRANT, undefined);
+    if (!check.ok) return fail(check.errno);
+  }
+  if (r.ep.queue.length >= ENDPOINT_QUEUE_LIMIT && r.ep.waiters.length === 0) return fail(Errno.E_AGAIN);
+  const caps: Capability[] = slots.map((slot) => k.removeCap(p, slot)!);
+  k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload: req.payload.slice(0, len), caps });
+  k.ipcMessages++;
   return ok();
 };
 
@@ -105,4 +128,5 @@ export const ipcSyscalls: [number, SyscallHandler][] = [
   [Sys.RECV_WAIT, recvWait],
   [Sys.CALL, call],
   [Sys.REPLY, reply],
+  [Sys.SEND_CAP, sendCap],
 ];

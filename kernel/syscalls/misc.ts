@@ -48,6 +48,14 @@ export const miscSyscalls: [number, SyscallHandler][] = [
     },
   ],
   [
+    Sys.RANDOM,
+    (k, _p, req) => {
+      // Deterministic: drawn from the kernel's generator, seeded by the machine seed.
+      if (req.a0 > 256) return fail(Errno.E_INVAL);
+      return ok(req.a0, k.randomBytes(req.a0));
+    },
+  ],
+  [
     Sys.WALLCLOCK,
     (k, _p, req) => {
       const v = split(EPOCH_MS + Math.floor(k.now() / 1e6), req.a0);
