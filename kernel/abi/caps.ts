@@ -2,7 +2,7 @@
 // This is the one module of capability semantics: the kernel runs these checks on every access,
 // the language server runs them on constant-folded source, the SDK uses the types.
 
-import { MMIO_WIDTHS, PORT_WIDTHS } from "./syscalls";
+import { DMA_PAGE_BYTES, MMIO_WIDTHS, PORT_WIDTHS } from "./syscalls";
 
 export const ObjectType = {
   Endpoint: 1,
@@ -65,6 +65,30 @@ export interface PortGrant {
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+/** The rights part of an access check alone. The language server uses it when the offset of an
+ *  access is not a constant but its direction is: a write through a read-only grant is wrong at
+ *  any offset. `what` names the grant in the message. */
+export function checkAccessRights(perms: number, write: boolean, what: string): AccessProblem | undefined {
+  return rightsProblem(perms, write, what);
+}
+
+/** The width part of an MMIO check alone (the method name fixes the width even when the offset is unknown). */
+export function checkMmioWidth(width: number): AccessProblem | undefined {
+  if ((MMIO_WIDTHS as readonly number[]).includes(width)) return undefined;
+  return { severity: "invalid", code: "bad-width", message: `MMIO access width ${width} is not one of 1, 2, 4, 8 bytes` };
+}
+
+/** The width part of a port check alone. */
+export function checkPortWidth(width: number): AccessProblem | undefined {
+  if ((PORT_WIDTHS as readonly number[]).includes(width)) return undefined;
+  return { severity: "invalid", code: "bad-width", message: `port access width ${width} is not one of 1, 2, 4 bytes` };
+}
+
+/** Bytes a DMA buffer really has for a manifest's `dma({ size })`: whole 4 KiB pages. */
+export function dmaBufferBytes(requested: number): number {
+  return Math.ceil(requested / DMA_PAGE_BYTES) * DMA_PAGE_BYTES;
+}
+
 function rightsProblem(perms: number, write: boolean, what: string): AccessProblem | undefined {
   if (write && !(perms & Perm.WRITE)) {
     return { severity: "violation", code: "no-write-right", message: `write through ${what}, which grants no write right` };
@@ -77,9 +101,8 @@ function rightsProblem(perms: number, write: boolean, what: string): AccessProbl
 
 /** Check one MMIO access at `offset` (from the window base) of `width` bytes. */
 export function checkMmioAccess(grant: MmioGrant, offset: number, width: number, write: boolean): AccessProblem | undefined {
-  if (!(MMIO_WIDTHS as readonly number[]).includes(width)) {
-    return { severity: "invalid", code: "bad-width", message: `MMIO access width ${width} is not one of 1, 2, 4, 8 bytes` };
-  }
+  const badWidth = checkMmioWidth(width);
+  if (badWidth) return badWidth;
   const what = `MMIO window ${hex(grant.base)}+${hex(grant.size)}`;
   if (!Number.isInteger(offset) || offset < 0 || offset + width > grant.size) {
     return {
@@ -96,9 +119,8 @@ export function checkMmioAccess(grant: MmioGrant, offset: number, width: number,
 
 /** Check one port access at absolute `port` of `width` bytes. */
 export function checkPortAccess(grant: PortGrant, port: number, width: number, write: boolean): AccessProblem | undefined {
-  if (!(PORT_WIDTHS as readonly number[]).includes(width)) {
-    return { severity: "invalid", code: "bad-width", message: `port access width ${width} is not one of 1, 2, 4 bytes` };
-  }
+  const badWidth = checkPortWidth(width);
+  if (badWidth) return badWidth;
   const what = `I/O ports ${hex(grant.first)}–${hex(grant.last)}`;
   if (!Number.isInteger(port) || port < grant.first || port + width - 1 > grant.last) {
     return {

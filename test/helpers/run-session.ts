@@ -3,10 +3,13 @@
 import path from "node:path";
 import { createMachine, loadMachineDescription, type Machine } from "../../devices";
 import { Session, type RunSummary } from "../../kernel/session";
+import type { Commit } from "../../kernel/axiom/commitlog";
 
 export interface SessionResult {
   summary: RunSummary;
   machine: Machine;
+  /** The CommitLog from genesis (runs in tests are short enough to keep it all). */
+  commits: readonly Commit[];
   console: string;
   debug: string[];
   faults: string[];
@@ -37,7 +40,7 @@ export async function runPrograms(paths: string[], options: { seed?: number; mac
   });
   for (const b of bundles) session.spawn(b);
   const summary = await session.run();
-  return { summary, machine, console: consoleText, debug, faults };
+  return { summary, machine, commits: session.kernel.commits.recent(), console: consoleText, debug, faults };
 }
 
 /** Console lines of the form `name=value` → record (raw fixtures report results this way). */
