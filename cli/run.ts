@@ -7,7 +7,7 @@ import { Session, type RunSummary } from "../kernel/session";
 import type { KernelOutput } from "../kernel/kernel";
 import { CliError, type Io } from "./io";
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--json]
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--compat] [--json]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, or a .ts/.js file) and
 streams the machine console to stdout. Ends when every program has exited or the machine is idle.
@@ -15,6 +15,8 @@ streams the machine console to stdout. Ends when every program has exited or the
   --seed      seed for devices and programs (default 1); same seed, same run
   --timeout   wall-clock seconds before the run is stopped (default 60)
   --watchdog-ms  wall-clock ms a program may run without a syscall (default 5000)
+  --trace     save the SysLog and CommitLog, with what is needed to re-run, to FILE.zlog
+  --compat    the running browser kernel's message limits (16 384 bytes, 8 capabilities)
   --json      print one JSON summary object as the last line`;
 
 function parseNumber(name: string, text: string | undefined, fallback: number, min: number): number {
@@ -34,6 +36,8 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       timeout: { type: "string" },
       "watchdog-ms": { type: "string" },
       json: { type: "boolean", default: false },
+      trace: { type: "string" },
+      compat: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -55,17 +59,33 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     throw error;
   }
   const machine = createMachine(description, { seed });
-  const output: KernelOutput = {
-    console: (_p, text) => io.out(text),
-    debug: (p, text) => io.err(`[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`),
-    fault: (p, fault) => io.err(`zds: ${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`),
-  };
-  const session = new Session({ machine, machineName: description.name, seed, output, timeoutSeconds, watchdogMs });
+  const output = consoleOutput(io);
+  const { source: _source, ...machineData } = description;
+  const session = new Session({
+    machine,
+    machineName: description.name,
+    machineData,
+    seed,
+    output,
+    timeoutSeconds,
+    watchdogMs,
+    compat: values.compat,
+    traceFile: values.trace,
+  });
   for (const bundle of bundles) session.spawn(bundle);
   const summary = await session.run();
   if (values.json) io.out(`${JSON.stringify(summary)}\n`);
   else io.err(formatSummary(summary));
   return exitStatus(summary);
+}
+
+/** The machine console to stdout; debug lines and faults to stderr. */
+export function consoleOutput(io: Io): KernelOutput {
+  return {
+    console: (_p, text) => io.out(text),
+    debug: (p, text) => io.err(`[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`),
+    fault: (p, fault) => io.err(`zds: ${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`),
+  };
 }
 
 /** 0 only when every program exited 0 and nothing was violated. */

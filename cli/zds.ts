@@ -1,13 +1,15 @@
 // `zds`: the command-line twin of the extension.
 
 import { runCommand, RUN_USAGE } from "./run";
+import { replayCommand } from "./replay";
 import { CliError, processIo, type Io } from "./io";
 import { MachineDescriptionError } from "../devices";
 
 const USAGE = `usage: zds <command> [options]
 
 commands:
-  run    boot the machine and run drivers and clients   (zds run --help)
+  run     boot the machine and run drivers and clients   (zds run --help)
+  replay  re-run a recorded .zlog trace, --verify it     (zds replay --help)
 `;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -16,6 +18,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     switch (command) {
       case "run":
         return await runCommand(rest, io);
+      case "replay":
+        return await replayCommand(rest, io);
       case undefined:
       case "help":
       case "--help":

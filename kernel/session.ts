@@ -9,6 +9,8 @@ import { WorkerProcess } from "./host/worker-process";
 import { EPOCH_MS } from "./syscalls/misc";
 import type { Fault, KernelProcess, ProcessState } from "./process";
 import type { DeviceEvent } from "../devices/machine-interface";
+import { ZlogWriter } from "./trace/zlog-writer";
+import { ZLOG_VERSION, type ZlogHeader } from "./trace/zlog";
 
 export interface SessionOptions {
   machine: MachineHandle;
@@ -18,6 +20,12 @@ export interface SessionOptions {
   /** Wall-clock seconds before the run is stopped. */
   timeoutSeconds?: number;
   watchdogMs?: number;
+  /** Compatibility with the running browser kernel's message limits. */
+  compat?: boolean;
+  /** Save the SysLog and CommitLog, with what is needed to re-run, to this .zlog file. */
+  traceFile?: string;
+  /** The machine description as data, for the trace header. */
+  machineData?: unknown;
 }
 
 export interface ProcessSummary {
@@ -35,7 +43,7 @@ export interface RunSummary {
   machine: string;
   seed: number;
   /** "completed": every program ended; "idle": some wait for something that cannot come; "timeout". */
-  outcome: "completed" | "idle" | "timeout";
+  outcome: "completed" | "idle" | "timeout" | "stopped";
   processes: ProcessSummary[];
   syscalls: number;
   ipcMessages: number;
@@ -44,15 +52,25 @@ export interface RunSummary {
   deviceEvents: DeviceEvent[];
   virtualTimeNs: number;
   syslogHash: string;
+  commits: number;
+  commitHead: string;
   wallMs: number;
 }
 
 export class Session {
   readonly kernel: Kernel;
   private readonly started = performance.now();
+  private readonly bundles: DriverBundle[] = [];
+  private trace: ZlogWriter | undefined;
+  private stopRequested: (() => void) | undefined;
 
   constructor(private readonly options: SessionOptions) {
-    this.kernel = new Kernel({ machine: options.machine, seed: options.seed, output: options.output, watchdogMs: options.watchdogMs });
+    this.kernel = new Kernel({ machine: options.machine, seed: options.seed, output: options.output, watchdogMs: options.watchdogMs, compat: options.compat });
+  }
+
+  /** End the run now (a replay that found its divergence, a user pressing stop). */
+  stop(): void {
+    this.stopRequested?.();
   }
 
   /** Compile every program first, so a broken one stops the run before anything starts. */
@@ -61,6 +79,7 @@ export class Session {
   }
 
   spawn(bundle: DriverBundle): KernelProcess {
+    this.bundles.push(bundle);
     const name = bundle.filename.replace(/^zds-driver:\/\/\//, "").replace(/\.js$/, "");
     return this.kernel.spawn(name, bundle.entry, (events) => {
       return new WorkerProcess(
@@ -83,11 +102,36 @@ export class Session {
       const seconds = this.options.timeoutSeconds;
       if (seconds !== undefined && seconds > 0) timer = setTimeout(() => resolve("timeout"), seconds * 1000);
     });
+    const stopped = new Promise<"stopped">((resolve) => (this.stopRequested = () => resolve("stopped")));
+    if (this.options.traceFile) this.trace = new ZlogWriter(this.options.traceFile, this.traceHeader(), this.kernel);
     this.kernel.start();
-    const outcome = await Promise.race([finished, timeout]);
+    const outcome = await Promise.race([finished, timeout, stopped]);
     if (timer) clearTimeout(timer);
     this.kernel.shutdown();
-    return this.summary(outcome);
+    const summary = this.summary(outcome);
+    this.trace?.close({
+      end: true,
+      outcome,
+      syslogHash: summary.syslogHash,
+      commitHead: summary.commitHead,
+      syscalls: summary.syscalls,
+      events: this.kernel.syslog.eventCount,
+      commits: summary.commits,
+    });
+    return summary;
+  }
+
+  private traceHeader(): ZlogHeader {
+    return {
+      zlog: ZLOG_VERSION,
+      tool: "zero-driver-studio",
+      machineName: this.options.machineName,
+      machine: this.options.machineData ?? null,
+      seed: this.options.seed,
+      options: { watchdogMs: this.options.watchdogMs ?? 5000, compat: this.options.compat ?? false },
+      programs: this.bundles.map((b) => ({ name: b.filename.replace(/^zds-driver:\/\/\//, "").replace(/\.js$/, ""), path: b.path, sha256: b.sha256 })),
+      inputs: [],
+    };
   }
 
   summary(outcome: RunSummary["outcome"]): RunSummary {
@@ -113,6 +157,8 @@ export class Session {
       deviceEvents: k.deviceEvents,
       virtualTimeNs: k.now(),
       syslogHash: k.syslog.digest(),
+      commits: k.commits.count,
+      commitHead: k.commits.digest(),
       wallMs: Math.round(performance.now() - this.started),
     };
   }

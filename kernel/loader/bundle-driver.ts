@@ -3,6 +3,7 @@
 // SDK (`@zds/sdk`) and its own relative modules; a Node built-in or any other package is a build
 // error that names the import, because a driver reaches the world only through its capabilities.
 
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { builtinModules } from "node:module";
@@ -10,8 +11,12 @@ import * as esbuild from "esbuild";
 import { sdkEntry } from "../host/paths";
 
 export interface DriverBundle {
+  /** The path as given, made absolute (a folder or a file). */
+  path: string;
   /** Absolute path of the entry source file. */
   entry: string;
+  /** SHA-256 of the bundled code: changes whenever anything that runs changes. */
+  sha256: string;
   code: string;
   /** Name the bundle's stack frames and the debugger show. */
   filename: string;
@@ -90,5 +95,6 @@ export async function bundleDriver(target: string): Promise<DriverBundle> {
   }
   const code = result.outputFiles[0].text;
   const base = path.basename(entry) === "index.ts" || path.basename(entry) === "index.js" ? path.basename(path.dirname(entry)) : path.basename(entry, path.extname(entry));
-  return { entry, code, filename: `zds-driver:///${base}.js` };
+  const sha256 = createHash("sha256").update(code).digest("hex");
+  return { path: path.resolve(target), entry, code, sha256, filename: `zds-driver:///${base}.js` };
 }

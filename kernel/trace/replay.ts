@@ -1,0 +1,116 @@
+// Re-execute a recorded session and check it against its .zlog: every SysLog event (fields and
+// chained hash) and every commit id, in order. The first difference is the divergence.
+
+import { createMachine, parseMachineDescription } from "../../devices";
+import { syscallName } from "../abi/syscalls";
+import type { KernelOutput } from "../kernel";
+import { Session, type RunSummary } from "../session";
+import { readZlog, type Zlog } from "./zlog-reader";
+import { commitLine, syscallLine, type ZlogCommit, type ZlogSyscall } from "./zlog";
+
+export interface Divergence {
+  /** "syscall": a SysLog event differs; "commit": a commit differs; "length": one run ended early. */
+  kind: "syscall" | "commit" | "length";
+  /** Index of the SysLog event or commit sequence number. */
+  index: number;
+  expected?: string;
+  actual?: string;
+  message: string;
+}
+
+export interface ReplayReport {
+  file: string;
+  verified: boolean;
+  match: boolean;
+  syscallEvents: number;
+  commits: number;
+  divergence?: Divergence;
+  /** Programs whose bundled code differs from what was recorded. */
+  changedPrograms: string[];
+  summary: RunSummary;
+}
+
+export function describeSyscall(e: ZlogSyscall): string {
+  if (e.k === "req") {
+    const args = e.a.map((a) => `0x${a.toString(16)}`).join(", ");
+    return `#${e.s} pid ${e.p} t=${e.t}ns ${syscallName(e.n)}(${args}) in=${e.l}B hash ${e.h}`;
+  }
+  return `#${e.s} pid ${e.p} t=${e.t}ns result of #${e.r} = ${e.v} out=${e.l}B hash ${e.h}`;
+}
+
+function describeCommit(c: ZlogCommit): string {
+  return `commit ${c.c} t=${c.t}ns ${JSON.stringify(c.b)} id ${c.id.slice(0, 16)}…`;
+}
+
+function sameSyscall(a: ZlogSyscall, b: ZlogSyscall): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export async function replayTrace(file: string, options: { verify: boolean; output: KernelOutput; timeoutSeconds?: number }): Promise<ReplayReport> {
+  const trace: Zlog = readZlog(file);
+  const { header } = trace;
+  const description = parseMachineDescription(header.machine, `${file} (recorded machine "${header.machineName}")`);
+  const bundles = await Session.bundle(header.programs.map((p) => p.path));
+  const changedPrograms = header.programs.filter((p, i) => bundles[i].sha256 !== p.sha256).map((p) => p.name);
+  const session = new Session({
+    machine: createMachine(description, { seed: header.seed }),
+    machineName: header.machineName,
+    machineData: header.machine,
+    seed: header.seed,
+    output: options.output,
+    watchdogMs: header.options.watchdogMs,
+    compat: header.options.compat,
+    timeoutSeconds: options.timeoutSeconds ?? 120,
+  });
+  let divergence: Divergence | undefined;
+  let syscallIndex = 0;
+  const diverge = (d: Divergence) => {
+    if (divergence) return;
+    divergence = d;
+    session.stop();
+  };
+  if (options.verify) {
+    session.kernel.syslog.onEvent((event, hash) => {
+      const actual = syscallLine(event, hash);
+      const expected = trace.syscalls[syscallIndex];
+      const index = syscallIndex++;
+      if (!expected) {
+        diverge({ kind: "length", index, actual: describeSyscall(actual), message: `the replay went on past the ${trace.syscalls.length} recorded SysLog events` });
+      } else if (!sameSyscall(expected, actual)) {
+        const sameFields = JSON.stringify({ ...expected, h: "" }) === JSON.stringify({ ...actual, h: "" });
+        const what = sameFields ? "same call, different payload bytes" : "a different call or result";
+        diverge({ kind: "syscall", index, expected: describeSyscall(expected), actual: describeSyscall(actual), message: `SysLog event ${index} differs: ${what}` });
+      }
+    });
+    session.kernel.commits.onCommit((commit) => {
+      const expected = trace.commits[commit.seq];
+      const actual = commitLine(commit);
+      if (!expected) diverge({ kind: "length", index: commit.seq, actual: describeCommit(actual), message: `the replay went on past the ${trace.commits.length} recorded commits` });
+      else if (expected.id !== actual.id) diverge({ kind: "commit", index: commit.seq, expected: describeCommit(expected), actual: describeCommit(actual), message: `commit ${commit.seq} differs` });
+    });
+  }
+  for (const b of bundles) session.spawn(b);
+  const summary = await session.run();
+  if (options.verify && !divergence) {
+    if (syscallIndex < trace.syscalls.length) {
+      divergence = {
+        kind: "length",
+        index: syscallIndex,
+        expected: describeSyscall(trace.syscalls[syscallIndex]),
+        message: `the replay ended after ${syscallIndex} of ${trace.syscalls.length} recorded SysLog events`,
+      };
+    } else if (trace.end && trace.end.syslogHash !== summary.syslogHash) {
+      divergence = { kind: "length", index: syscallIndex, expected: trace.end.syslogHash, actual: summary.syslogHash, message: "the final SysLog hash differs" };
+    }
+  }
+  return {
+    file,
+    verified: options.verify,
+    match: options.verify && !divergence,
+    syscallEvents: syscallIndex,
+    commits: summary.commits,
+    divergence,
+    changedPrograms,
+    summary,
+  };
+}

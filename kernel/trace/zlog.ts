@@ -1,0 +1,69 @@
+// The .zlog trace format (docs/zlog.md): JSON Lines. Line 1 is the header (everything needed to
+// re-run: machine, programs with content hashes, seed, options, recorded outside input); then one
+// line per SysLog event and per commit, in the order they happened; the last line closes the trace.
+
+import type { Commit, CommitBody } from "../axiom/commitlog";
+import type { SysLogEvent } from "../axiom/syslog";
+
+export const ZLOG_VERSION = 1;
+
+export interface ZlogProgram {
+  name: string;
+  /** The path given on the command line, made absolute. */
+  path: string;
+  /** SHA-256 of the bundled program (driver + SDK): any change to what runs changes it. */
+  sha256: string;
+}
+
+export interface ZlogHeader {
+  zlog: typeof ZLOG_VERSION;
+  tool: string;
+  machineName: string;
+  /** The machine description as data (re-parsed on replay). */
+  machine: unknown;
+  seed: number;
+  options: { watchdogMs: number; compat: boolean };
+  programs: ZlogProgram[];
+  /** Disk images and other inputs from outside the machine, in the order they were consumed. */
+  inputs: unknown[];
+}
+
+export type ZlogSyscall =
+  | { s: number; k: "req"; p: number; t: number; n: number; a: [number, number, number]; l: number; h: string }
+  | { s: number; k: "res"; p: number; t: number; r: number; v: number; l: number; h: string };
+
+export type ZlogCommit = { c: number; t: number; id: string; b: CommitBody };
+
+export interface ZlogEnd {
+  end: true;
+  outcome: string;
+  syslogHash: string;
+  commitHead: string;
+  syscalls: number;
+  events: number;
+  commits: number;
+}
+
+export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogEnd;
+
+export function syscallLine(event: SysLogEvent, hash: string): ZlogSyscall {
+  return event.kind === "request"
+    ? { s: event.id, k: "req", p: event.pid, t: event.time, n: event.num, a: event.args, l: event.payloadBytes, h: hash }
+    : { s: event.id, k: "res", p: event.pid, t: event.time, r: event.requestId, v: event.result, l: event.payloadBytes, h: hash };
+}
+
+export function commitLine(commit: Commit): ZlogCommit {
+  return { c: commit.seq, t: commit.timestamp, id: commit.id, b: commit.body };
+}
+
+export function isSyscallLine(x: ZlogLine): x is ZlogSyscall {
+  return "s" in x;
+}
+
+export function isCommitLine(x: ZlogLine): x is ZlogCommit {
+  return "c" in x;
+}
+
+export function isEndLine(x: ZlogLine): x is ZlogEnd {
+  return "end" in x;
+}
