@@ -1,13 +1,13 @@
 // `zds run <driver or client paths...> [--machine FILE] [--seed N] [--timeout S] [--json]`
 
 import { parseArgs } from "node:util";
-import { createMachine, loadMachineDescription } from "../devices";
+import { createMachine, DiskImageError, loadMachineDescription, type Machine, type MachineDescription } from "../devices";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
 import { Session, type RunSummary } from "../kernel/session";
 import type { KernelOutput } from "../kernel/kernel";
 import { CliError, type Io } from "./io";
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--compat] [--json]
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--compat] [--disk IMG [--persist]] [--json]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, or a .ts/.js file) and
 streams the machine console to stdout. Ends when every program has exited or the machine is idle.
@@ -17,6 +17,9 @@ streams the machine console to stdout. Ends when every program has exited or the
   --watchdog-ms  wall-clock ms a program may run without a syscall (default 5000)
   --trace     save the SysLog and CommitLog, with what is needed to re-run, to FILE.zlog
   --compat    the running browser kernel's message limits (16 384 bytes, 8 capabilities)
+  --disk      raw disk image (whole 512-byte sectors) for the disk controllers; default: a blank
+              8 MiB disk in memory. Writes go to a copy-on-write overlay: the file is untouched
+  --persist   with --disk: write through to the image; FLUSH is fsync
   --json      print one JSON summary object as the last line`;
 
 function parseNumber(name: string, text: string | undefined, fallback: number, min: number): number {
@@ -38,6 +41,8 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       json: { type: "boolean", default: false },
       trace: { type: "string" },
       compat: { type: "boolean", default: false },
+      disk: { type: "string" },
+      persist: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -58,7 +63,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     if (error instanceof DriverLoadError) throw new CliError(error.message);
     throw error;
   }
-  const machine = createMachine(description, { seed });
+  const machine = openMachine(description, seed, values.disk, values.persist);
   const output = consoleOutput(io);
   const { source: _source, ...machineData } = description;
   const session = new Session({
@@ -74,9 +79,21 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   });
   for (const bundle of bundles) session.spawn(bundle);
   const summary = await session.run();
+  machine.close();
   if (values.json) io.out(`${JSON.stringify(summary)}\n`);
   else io.err(formatSummary(summary));
   return exitStatus(summary);
+}
+
+/** The machine with its disk; an unusable image is a usage error naming the file. */
+function openMachine(description: MachineDescription, seed: number, disk: string | undefined, persist: boolean | undefined): Machine {
+  if (persist && disk === undefined) throw new CliError("--persist needs --disk IMG: there is no image to write through to");
+  try {
+    return createMachine(description, { seed, disk: disk === undefined ? undefined : { path: disk, persist } });
+  } catch (error) {
+    if (error instanceof DiskImageError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
 /** The machine console to stdout; debug lines and faults to stderr. */

@@ -1,11 +1,21 @@
 // The device types a machine description may name, and what each needs from the description.
 // Data only: the description validator reads it, the machine builds devices from it.
+//
+//   kind "virtio-mmio": fields base, size (the MMIO window), irq
+//   kind "ata":         fields command (first of 8 command-block ports), control (the control port), irq
+//   disk: true          the device is a disk controller and takes an optional "disk" field, the name
+//                       of the disk slot it is attached to (default "disk0")
 
 export const deviceCatalog = {
-  "virtio-rng": { kind: "virtio-mmio", virtioId: 4 },
+  "virtio-rng": { kind: "virtio-mmio", virtioId: 4, disk: false },
+  "virtio-blk": { kind: "virtio-mmio", virtioId: 2, disk: true },
+  // `ports`: where an ATA channel conventionally sits (the primary IDE channel), for tools that check
+  // a driver's binding without a machine; a description may place a channel elsewhere.
+  ata: { kind: "ata", disk: true, ports: [{ first: 0x1f0, last: 0x1f7 }, { first: 0x3f6, last: 0x3f6 }] },
 } as const;
 
 export type DeviceType = keyof typeof deviceCatalog;
+export type VirtioDeviceType = { [K in DeviceType]: (typeof deviceCatalog)[K]["kind"] extends "virtio-mmio" ? K : never }[DeviceType];
 
 export function isDeviceType(name: string): name is DeviceType {
   return Object.prototype.hasOwnProperty.call(deviceCatalog, name);
@@ -13,3 +23,9 @@ export function isDeviceType(name: string): name is DeviceType {
 
 /** Registers take 0x000–0x0FF; a window smaller than that cannot hold a virtio-mmio device. */
 export const VIRTIO_MMIO_MIN_WINDOW = 0x100;
+
+/** An ATA channel decodes eight command-block ports (data … status/command). */
+export const ATA_COMMAND_PORTS = 8;
+
+/** The disk slot a disk controller uses when its description names none. */
+export const DEFAULT_DISK_SLOT = "disk0";

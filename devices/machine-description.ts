@@ -3,18 +3,33 @@
 // at once, each naming the file, the device and the field, because a driver author will be editing
 // these by hand.
 
-import { deviceCatalog, isDeviceType, VIRTIO_MMIO_MIN_WINDOW, type DeviceType } from "./device-catalog";
+import { ATA_COMMAND_PORTS, deviceCatalog, isDeviceType, VIRTIO_MMIO_MIN_WINDOW, type DeviceType, type VirtioDeviceType } from "./device-catalog";
 import { hex } from "./format";
 import { PAGE_SIZE } from "./memory";
 
-export interface DeviceDescription {
+export interface VirtioDeviceDescription {
   readonly name: string;
-  readonly type: DeviceType;
+  readonly type: VirtioDeviceType;
   /** MMIO window. */
   readonly base: number;
   readonly size: number;
   readonly irq: number;
+  /** Disk slot (disk controllers only); absent = the default slot. */
+  readonly disk?: string;
 }
+
+export interface AtaDeviceDescription {
+  readonly name: string;
+  readonly type: "ata";
+  /** First command-block port (data register); the block is 8 ports. */
+  readonly command: number;
+  /** The control-block port (alternate status / device control). */
+  readonly control: number;
+  readonly irq: number;
+  readonly disk?: string;
+}
+
+export type DeviceDescription = VirtioDeviceDescription | AtaDeviceDescription;
 
 export interface MachineDescription {
   readonly name: string;
@@ -37,7 +52,10 @@ export class MachineDescriptionError extends Error {
 const MAX_IRQ = 1023;
 const TOP_FIELDS = new Set(["name", "dma", "devices"]);
 const DMA_FIELDS = new Set(["base", "size"]);
-const DEVICE_FIELDS = new Set(["name", "type", "base", "size", "irq"]);
+const VIRTIO_FIELDS = ["name", "type", "base", "size", "irq"];
+const ATA_FIELDS = ["name", "type", "command", "control", "irq"];
+const LAST_PORT = 0xffff;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HEX = /^0x[0-9a-f]+(?:_[0-9a-f]+)*$/i;
 const DECIMAL = /^[0-9]+$/;
 
@@ -59,6 +77,7 @@ export function parseMachineDescription(json: unknown, source: string): MachineD
   const dma = parseDma(json.dma, problems);
   const devices = parseDevices(json.devices, problems);
   checkOverlaps(devices, dma, problems);
+  checkPortOverlaps(devices, problems);
   checkIrqs(devices, problems);
 
   if (problems.length > 0 || typeof name !== "string" || dma === undefined) throw new MachineDescriptionError(source, problems);
@@ -102,9 +121,8 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   }
   const label = typeof entry.name === "string" && entry.name !== "" ? `device "${entry.name}"` : `devices[${index}]`;
   const before = problems.length;
-  unknownFields(entry, DEVICE_FIELDS, `${label}: `, problems);
   const { name, type } = entry;
-  if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+  if (typeof name !== "string" || !NAME.test(name)) {
     problems.push(`${label}: field "name": must be a name of letters, digits, ".", "_" and "-"`);
   } else if (seen.has(name)) {
     problems.push(`${label}: field "name": another device already has this name`);
@@ -112,20 +130,63 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
     seen.add(name);
   }
   if (typeof type !== "string" || !isDeviceType(type)) {
+    unknownFields(entry, new Set([...VIRTIO_FIELDS, ...ATA_FIELDS, "disk"]), `${label}: `, problems);
     problems.push(`${label}: field "type": unknown device type ${JSON.stringify(type)} (known: ${Object.keys(deviceCatalog).join(", ")})`);
+    return undefined;
   }
+  const entryType: DeviceType = type;
+  const spec = deviceCatalog[entryType];
+  const fields = spec.kind === "ata" ? ATA_FIELDS : VIRTIO_FIELDS;
+  unknownFields(entry, new Set(spec.disk ? [...fields, "disk"] : fields), `${label}: `, problems);
+  const irq = parseNumber(entry.irq, `${label}: field "irq"`, problems);
+  if (irq !== undefined && irq > MAX_IRQ) problems.push(`${label}: field "irq": ${irq} is above the highest line ${MAX_IRQ}`);
+  const disk = entry.disk;
+  if (disk !== undefined && (typeof disk !== "string" || !NAME.test(disk))) problems.push(`${label}: field "disk": must be the name of a disk slot, e.g. "disk0"`);
+  const diskSlot = typeof disk === "string" ? { disk } : {};
+
+  if (entryType === "ata") {
+    const command = parseNumber(entry.command, `${label}: field "command"`, problems);
+    const control = parseNumber(entry.control, `${label}: field "control"`, problems);
+    if (command !== undefined && command + ATA_COMMAND_PORTS - 1 > LAST_PORT) problems.push(`${label}: field "command": ports ${hex(command)}..${hex(command + ATA_COMMAND_PORTS - 1)} run past 0xFFFF`);
+    if (control !== undefined && control > LAST_PORT) problems.push(`${label}: field "control": port ${hex(control)} is above 0xFFFF`);
+    if (command !== undefined && control !== undefined && control >= command && control < command + ATA_COMMAND_PORTS) {
+      problems.push(`${label}: field "control": port ${hex(control)} lies inside the command block ${hex(command)}..${hex(command + ATA_COMMAND_PORTS - 1)}`);
+    }
+    if (problems.length > before || typeof name !== "string" || command === undefined || control === undefined || irq === undefined) return undefined;
+    return { name, type: entryType, command, control, irq, ...diskSlot };
+  }
+
   const base = parseNumber(entry.base, `${label}: field "base"`, problems);
   const size = parseNumber(entry.size, `${label}: field "size"`, problems);
-  const irq = parseNumber(entry.irq, `${label}: field "irq"`, problems);
   if (base !== undefined && base % 4 !== 0) problems.push(`${label}: field "base": ${hex(base)} is not 4-byte aligned`);
   if (size !== undefined && size < VIRTIO_MMIO_MIN_WINDOW) problems.push(`${label}: field "size": ${hex(size)} is smaller than the ${hex(VIRTIO_MMIO_MIN_WINDOW)} bytes of virtio-mmio registers`);
   if (base !== undefined && size !== undefined && !Number.isSafeInteger(base + size)) problems.push(`${label}: field "size": the window ends beyond 2^53`);
-  if (irq !== undefined && irq > MAX_IRQ) problems.push(`${label}: field "irq": ${irq} is above the highest line ${MAX_IRQ}`);
-  if (problems.length > before || typeof name !== "string" || typeof type !== "string" || !isDeviceType(type) || base === undefined || size === undefined || irq === undefined) return undefined;
-  return { name, type, base, size, irq };
+  if (problems.length > before || typeof name !== "string" || base === undefined || size === undefined || irq === undefined) return undefined;
+  return { name, type: entryType, base, size, irq, ...diskSlot };
 }
 
-function checkOverlaps(devices: readonly DeviceDescription[], dma: { base: number; size: number } | undefined, problems: string[]): void {
+function portRanges(device: AtaDeviceDescription): { first: number; last: number }[] {
+  return [
+    { first: device.command, last: device.command + ATA_COMMAND_PORTS - 1 },
+    { first: device.control, last: device.control },
+  ];
+}
+
+function checkPortOverlaps(devices: readonly DeviceDescription[], problems: string[]): void {
+  const ata = devices.filter((d): d is AtaDeviceDescription => d.type === "ata");
+  ata.forEach((a, i) => {
+    for (const b of ata.slice(i + 1)) {
+      for (const ra of portRanges(a)) {
+        for (const rb of portRanges(b)) {
+          if (ra.first <= rb.last && rb.first <= ra.last) problems.push(`device "${b.name}": its ports ${window(rb.first, rb.last - rb.first + 1)} overlap the ports of device "${a.name}" (${window(ra.first, ra.last - ra.first + 1)})`);
+        }
+      }
+    }
+  });
+}
+
+function checkOverlaps(all: readonly DeviceDescription[], dma: { base: number; size: number } | undefined, problems: string[]): void {
+  const devices = all.filter((d): d is VirtioDeviceDescription => d.type !== "ata");
   devices.forEach((a, i) => {
     for (const b of devices.slice(i + 1)) {
       if (a.base < b.base + b.size && b.base < a.base + a.size) {

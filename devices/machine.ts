@@ -2,30 +2,41 @@
 // machine description, behind the MachineHandle the kernel uses. Everything here is wiring; each
 // part does its own job in its own module.
 
+import { AtaDevice } from "./ata/ata";
 import type { BusDevice } from "./bus-access";
 import { VirtualClock } from "./clock";
-import { deviceCatalog, type DeviceType } from "./device-catalog";
+import { ATA_COMMAND_PORTS, DEFAULT_DISK_SLOT, deviceCatalog } from "./device-catalog";
+import type { BlockStore } from "./disk/block-store";
+import { DEFAULT_BLANK_BYTES, openDisk, type DiskSpec } from "./disk/open-disk";
 import { hex } from "./format";
 import { IommuView } from "./iommu";
 import { InterruptLines } from "./irq";
-import type { DeviceDescription, MachineDescription } from "./machine-description";
+import type { AtaDeviceDescription, MachineDescription, VirtioDeviceDescription } from "./machine-description";
 import type { DeviceEvent, DeviceInfo, DmaRegion, MachineHandle } from "./machine-interface";
 import { GuestMemory } from "./memory";
 import { MmioBus } from "./mmio-bus";
 import { PortBus } from "./port-bus";
 import type { VirtioBackend } from "./virtio/backend";
+import { VirtioBlk } from "./virtio/blk";
 import { VirtioMmioTransport, type VirtioTransportSnapshot } from "./virtio/mmio-transport";
 import { VirtioRng } from "./virtio/rng";
 
 export interface MachineOptions {
   /** Seeds every device that must look random; same seed, same machine behaviour. */
   readonly seed: number | bigint;
+  /** The disk in slot "disk0", which every disk controller uses unless its description names
+   *  another slot. Absent: a blank 8 MiB disk in memory. */
+  readonly disk?: DiskSpec;
+  /** Disks by slot name, for machines whose controllers name other slots. */
+  readonly disks?: Readonly<Record<string, DiskSpec>>;
 }
 
 interface MachineDevice {
   readonly info: DeviceInfo;
-  readonly transport: VirtioMmioTransport;
-  readonly backend: VirtioBackend;
+  /** What tests and views look inside: the virtio backend, or the ATA device. */
+  readonly model: object;
+  /** Present for virtio-mmio devices. */
+  readonly transport?: VirtioMmioTransport;
   /** The regions of the current IOMMU view, kept so that freeDma can take a region away. */
   regions: readonly DmaRegion[];
 }
@@ -39,14 +50,25 @@ export class Machine implements MachineHandle {
   readonly irqs = new InterruptLines();
   private readonly byName = new Map<string, MachineDevice>();
   private readonly eventListeners: ((event: DeviceEvent) => void)[] = [];
+  /** Open disks by slot; two controllers naming one slot share one disk (and one overlay). */
+  private readonly disks = new Map<string, BlockStore>();
 
+  /** Throws DiskImageError when a disk image cannot be used (nothing stays open then). */
   constructor(
     readonly description: MachineDescription,
     options: MachineOptions,
   ) {
     const seed = toSeed(options.seed);
     this.memory = new GuestMemory(description.dma);
-    for (const device of description.devices) this.addDevice(device, seed);
+    try {
+      for (const device of description.devices) {
+        if (device.type === "ata") this.addAta(device, options);
+        else this.addVirtio(device, seed, options);
+      }
+    } catch (error) {
+      this.close();
+      throw error;
+    }
     this.devices = [...this.byName.values()].map((d) => d.info);
   }
 
@@ -92,7 +114,22 @@ export class Machine implements MachineHandle {
 
   resetDevice(device: string): void {
     // The IOMMU view belongs to the binding, not to the device's state: the kernel replaces it.
-    this.device(device).transport.reset();
+    const target = this.device(device);
+    if (target.transport !== undefined) target.transport.reset();
+    else if (target.model instanceof AtaDevice) target.model.reset();
+  }
+
+  /** The disk in a slot (for tests and views). */
+  disk(slot = DEFAULT_DISK_SLOT): BlockStore {
+    const found = this.disks.get(slot);
+    if (found === undefined) throw new RangeError(`no disk in slot "${slot}" (slots: ${[...this.disks.keys()].join(", ") || "none"})`);
+    return found;
+  }
+
+  /** Close every disk image. Call once the session is over; the machine is unusable afterwards. */
+  close(): void {
+    for (const disk of this.disks.values()) disk.close();
+    this.disks.clear();
   }
 
   irqLevel(line: number): boolean {
@@ -107,16 +144,19 @@ export class Machine implements MachineHandle {
     this.eventListeners.push(listener);
   }
 
-  /** The backend of a device, typed: e.g. `machine.backend("virtio-rng0", VirtioRng)`. */
-  backend<T extends VirtioBackend>(device: string, type: abstract new (...args: never[]) => T): T {
-    const backend = this.device(device).backend;
-    if (!(backend instanceof type)) throw new TypeError(`device ${device} is not a ${type.name}`);
-    return backend;
+  /** The model of a device, typed: e.g. `machine.backend("virtio-rng0", VirtioRng)`,
+   *  `machine.backend("ata0", AtaDevice)`. */
+  backend<T extends object>(device: string, type: abstract new (...args: never[]) => T): T {
+    const model = this.device(device).model;
+    if (!(model instanceof type)) throw new TypeError(`device ${device} is not a ${type.name}`);
+    return model;
   }
 
   /** Registers and queue state of a virtio device, for the debugger's views. */
   inspect(device: string): VirtioTransportSnapshot {
-    return this.device(device).transport.snapshot();
+    const transport = this.device(device).transport;
+    if (transport === undefined) throw new TypeError(`device ${device} is not a virtio-mmio device`);
+    return transport.snapshot();
   }
 
   private device(name: string): MachineDevice {
@@ -127,19 +167,32 @@ export class Machine implements MachineHandle {
 
   private applyView(device: MachineDevice, regions: readonly DmaRegion[]): void {
     device.regions = regions;
-    device.transport.setIommuView(regions.length === 0 ? IommuView.empty : new IommuView(regions));
+    // A PIO device (ATA) reaches no guest memory, so it has no view to set.
+    device.transport?.setIommuView(regions.length === 0 ? IommuView.empty : new IommuView(regions));
   }
 
-  private addDevice(description: DeviceDescription, seed: bigint): void {
-    const backend = createBackend(description.type, description.name, seed);
+  private emit(event: DeviceEvent): void {
+    for (const listener of [...this.eventListeners]) listener(event);
+  }
+
+  private diskFor(slot: string | undefined, options: MachineOptions): BlockStore {
+    const name = slot ?? DEFAULT_DISK_SLOT;
+    const open = this.disks.get(name);
+    if (open !== undefined) return open;
+    const spec = options.disks?.[name] ?? (name === DEFAULT_DISK_SLOT ? options.disk : undefined) ?? { blankBytes: DEFAULT_BLANK_BYTES };
+    const disk = openDisk(spec);
+    this.disks.set(name, disk);
+    return disk;
+  }
+
+  private addVirtio(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): void {
+    const backend = this.createBackend(description, seed, options);
     const transport = new VirtioMmioTransport({
       name: description.name,
       backend,
       irq: this.irqs.line(description.irq),
       clock: this.clock,
-      emit: (event) => {
-        for (const listener of [...this.eventListeners]) listener(event);
-      },
+      emit: (event) => this.emit(event),
     });
     const bus: BusDevice = transport;
     this.mmio.map(description.name, description.base, description.size, bus);
@@ -150,14 +203,36 @@ export class Machine implements MachineHandle {
       mmio: { base: description.base, size: description.size },
       irq: description.irq,
     };
-    this.byName.set(description.name, { info, transport, backend, regions: [] });
+    this.byName.set(description.name, { info, model: backend, transport, regions: [] });
   }
-}
 
-function createBackend(type: DeviceType, name: string, seed: bigint): VirtioBackend {
-  switch (type) {
-    case "virtio-rng":
-      return new VirtioRng({ machineSeed: seed, deviceName: name });
+  private createBackend(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): VirtioBackend {
+    switch (description.type) {
+      case "virtio-rng":
+        return new VirtioRng({ machineSeed: seed, deviceName: description.name });
+      case "virtio-blk":
+        return new VirtioBlk({ deviceName: description.name, disk: this.diskFor(description.disk, options) });
+    }
+  }
+
+  private addAta(description: AtaDeviceDescription, options: MachineOptions): void {
+    const ata = new AtaDevice({
+      name: description.name,
+      disk: this.diskFor(description.disk, options),
+      irq: this.irqs.line(description.irq),
+      clock: this.clock,
+      emit: (event) => this.emit(event),
+    });
+    const last = description.command + ATA_COMMAND_PORTS - 1;
+    this.ports.map(description.name, description.command, last, ata.commandBlock);
+    this.ports.map(`${description.name} control`, description.control, description.control, ata.controlBlock);
+    const info: DeviceInfo = {
+      name: description.name,
+      kind: deviceCatalog.ata.kind,
+      ports: [{ first: description.command, last }, { first: description.control, last: description.control }],
+      irq: description.irq,
+    };
+    this.byName.set(description.name, { info, model: ata, regions: [] });
   }
 }
 

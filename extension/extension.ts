@@ -12,7 +12,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const { main } = await import("../cli/zds");
       const io = { out: (t: string) => channel.append(t), err: (t: string) => channel.append(t) };
       const samples = context.asAbsolutePath("drivers");
-      await main(["run", `${samples}/virtio-rng`, `${samples}/rng-cat`], io);
+      await main(["run", `${samples}/virtio-rng`, `${samples}/rng-cat`, `${samples}/virtio-blk`, `${samples}/blk-check`], io);
     }),
   );
 }

@@ -75,7 +75,7 @@ export class VirtioBlk implements VirtioBackend {
     this.requestLatencyNs = options.requestLatencyNs ?? 10_000;
     this.transferNsPerKiB = options.transferNsPerKiB ?? 250;
     this.serial = (options.serial ?? `ZDS-${options.deviceName}`).replace(/[^\x20-\x7e]/g, "?").slice(0, BLK_ID_BYTES);
-    const offered = [Feature.Version1, Feature.IndirectDesc, Feature.EventIdx, BlkFeature.SegMax, BlkFeature.BlkSize, BlkFeature.Flush];
+    const offered: number[] = [Feature.Version1, Feature.IndirectDesc, Feature.EventIdx, BlkFeature.SegMax, BlkFeature.BlkSize, BlkFeature.Flush];
     if (this.disk.readOnly) offered.push(BlkFeature.Ro);
     this.features = featureMask(...offered);
     this.config = blkConfigSpace({ capacity: this.disk.sectors, segMax: this.segMax, blkSize: 512 });

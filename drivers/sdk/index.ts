@@ -25,6 +25,9 @@ export { SyscallError, ServiceError, ProtocolError, MachineShutdown } from "./er
 // Virtio.
 export * from "./virtio";
 
+// The block protocol, server side.
+export { decodeBlockRequest, blockInfoPayload, blockError, type BlockInfo, type BlockRequest } from "./block";
+
 // ABI facts drivers need: device ids, errno values, the protocols of the bundled services.
 export {
   VirtioDevice,
@@ -35,6 +38,13 @@ export {
   objectTypeName,
   RngTag,
   RNG_MAX_REQUEST,
+  BlkTag,
+  BlkError,
+  BlkInfoFlag,
+  describeBlkError,
+  BLK_SECTOR_SIZE,
+  BLK_MAX_READ_SECTORS,
+  BLK_MAX_WRITE_SECTORS,
   MAX_MESSAGE_BYTES,
   DMA_PAGE_BYTES,
   type ErrnoName,

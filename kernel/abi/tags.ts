@@ -42,3 +42,57 @@ export const RngTag = {
 
 /** Largest number of bytes one RNG_GET_BYTES request may ask for. */
 export const RNG_MAX_REQUEST = 1024;
+
+/** The block-device protocol ("blk" service; docs/block-protocol.md). Every request is a CALL;
+ *  every reply is the matching answer or BLK_ERROR [status u32] (BlkError). Sectors are 512 bytes. */
+export const BlkTag = {
+  /** Request: empty. Reply INFO_REPLY: [sectors u64][sector_size u32][max_read u32][max_write u32][flags u32]. */
+  INFO: 0x6100,
+  INFO_REPLY: 0x6101,
+  /** Request: [sector u64][count u32], 1 ≤ count ≤ BLK_MAX_READ_SECTORS. Reply DATA: count·512 bytes. */
+  READ: 0x6102,
+  DATA: 0x6103,
+  /** Request: [sector u64][data], data = 1 … BLK_MAX_WRITE_SECTORS whole sectors. Reply DONE. */
+  WRITE: 0x6104,
+  DONE: 0x6105,
+  /** Request: empty. Reply DONE once everything written before is on stable storage. */
+  FLUSH: 0x6106,
+  ERROR: 0x610f,
+} as const;
+
+export const BLK_SECTOR_SIZE = 512;
+/** A reply carries at most 4 096 bytes: 8 sectors. */
+export const BLK_MAX_READ_SECTORS = 8;
+/** A WRITE carries its 8-byte sector number too: 4 088 bytes leave room for 7 sectors. */
+export const BLK_MAX_WRITE_SECTORS = 7;
+
+/** INFO_REPLY flags. */
+export const BlkInfoFlag = {
+  READ_ONLY: 1,
+  /** FLUSH reaches stable storage (otherwise it is accepted and does nothing). */
+  FLUSH: 2,
+} as const;
+
+/** The status of BLK_ERROR. */
+export const BlkError = {
+  /** Malformed request: wrong payload length, count 0 or above the maximum. */
+  INVALID: 1,
+  /** The sectors lie beyond the end of the disk. */
+  RANGE: 2,
+  READ_ONLY: 3,
+  /** The device failed the request. */
+  IO: 4,
+  /** Unknown request tag. */
+  UNSUPPORTED: 5,
+} as const;
+
+export function describeBlkError(status: number): string {
+  const names: Record<number, string> = {
+    [BlkError.INVALID]: "INVALID (malformed request)",
+    [BlkError.RANGE]: "RANGE (beyond the end of the disk)",
+    [BlkError.READ_ONLY]: "READ_ONLY (the disk is read-only)",
+    [BlkError.IO]: "IO (the device failed the request)",
+    [BlkError.UNSUPPORTED]: "UNSUPPORTED (unknown request)",
+  };
+  return names[status] ?? `status ${status}`;
+}

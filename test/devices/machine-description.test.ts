@@ -25,18 +25,24 @@ describe("machine descriptions", () => {
     const virt = loadMachineDescription("virt");
     assert.equal(virt.name, "virt");
     assert.deepEqual(virt.dma, { base: 0x4000_0000, size: 0x400_0000 });
-    assert.deepEqual(virt.devices, [{ name: "virtio-rng0", type: "virtio-rng", base: 0x1000_3000, size: 0x1000, irq: 3 }]);
+    assert.deepEqual(virt.devices, [
+      { name: "virtio-blk0", type: "virtio-blk", base: 0x1000_1000, size: 0x1000, irq: 1, disk: "disk0" },
+      { name: "virtio-rng0", type: "virtio-rng", base: 0x1000_3000, size: 0x1000, irq: 3 },
+      { name: "ata0", type: "ata", command: 0x1f0, control: 0x3f6, irq: 14, disk: "disk0" },
+    ]);
   });
 
   it("accepts JSON numbers, hex strings with underscores and $comment fields", () => {
     const d = parseMachineDescription({ $comment: "hi", ...machine([rng({ base: 0x1000_3000, size: "0x10_00", $comment: "x" })]) }, "m.json");
-    assert.equal(d.devices[0].base, 0x1000_3000);
-    assert.equal(d.devices[0].size, 0x1000);
+    const [device] = d.devices;
+    assert.ok(device.type !== "ata");
+    assert.equal(device.base, 0x1000_3000);
+    assert.equal(device.size, 0x1000);
   });
 
   it("names the file, the device and the field for an unknown type", () => {
     const [problem] = problems(machine([rng({ type: "virtio-gpu" })]));
-    assert.equal(problem, `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng)`);
+    assert.equal(problem, `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng, virtio-blk, ata)`);
   });
 
   it("reports a bad number", () => {

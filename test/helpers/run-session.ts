@@ -1,7 +1,7 @@
 // Run programs on a fresh machine through the same Session the CLI uses; capture what they print.
 
 import path from "node:path";
-import { createMachine, loadMachineDescription, type Machine } from "../../devices";
+import { createMachine, loadMachineDescription, type DiskSpec, type Machine } from "../../devices";
 import { Session, type RunSummary } from "../../kernel/session";
 import type { Commit } from "../../kernel/axiom/commitlog";
 
@@ -18,14 +18,23 @@ export interface SessionResult {
 export const fixture = (...parts: string[]): string => path.join(__dirname, "..", "fixtures", ...parts);
 export const sample = (name: string): string => path.join(__dirname, "..", "..", "drivers", name);
 
-export async function runPrograms(paths: string[], options: { seed?: number; machine?: string; watchdogMs?: number; timeoutSeconds?: number } = {}): Promise<SessionResult> {
+export interface RunOptions {
+  seed?: number;
+  machine?: string;
+  watchdogMs?: number;
+  timeoutSeconds?: number;
+  /** The disk in slot disk0 (default: a blank 8 MiB disk in memory). Its files are closed after the run. */
+  disk?: DiskSpec;
+}
+
+export async function runPrograms(paths: string[], options: RunOptions = {}): Promise<SessionResult> {
   const seed = options.seed ?? 1;
   const description = loadMachineDescription(options.machine ?? "virt");
   const bundles = await Session.bundle(paths);
   let consoleText = "";
   const debug: string[] = [];
   const faults: string[] = [];
-  const machine = createMachine(description, { seed });
+  const machine = createMachine(description, { seed, disk: options.disk });
   const session = new Session({
     machine,
     machineName: description.name,
@@ -40,6 +49,7 @@ export async function runPrograms(paths: string[], options: { seed?: number; mac
   });
   for (const b of bundles) session.spawn(b);
   const summary = await session.run();
+  machine.close();
   return { summary, machine, commits: session.kernel.commits.recent(), console: consoleText, debug, faults };
 }
 

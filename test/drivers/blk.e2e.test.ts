@@ -1,0 +1,90 @@
+// The storage stack end to end: each block driver on its device, blk-check as the client, on blank
+// disks and on image files.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { AtaDevice, VirtioBlk } from "../../devices";
+import { fixture, runPrograms, sample, type SessionResult } from "../helpers/run-session";
+
+const PASS = /^blk-check: PASS wrote, flushed and read back sectors (\d+)\.\.(\d+) of (\d+)$/m;
+const dir = mkdtempSync(path.join(tmpdir(), "zds-blk-e2e-"));
+
+function image(sectors: number, fill: (sector: number) => number = () => 0): string {
+  const file = path.join(dir, `disk-${Math.random().toString(16).slice(2)}.img`);
+  const bytes = new Uint8Array(sectors * 512);
+  for (let s = 0; s < sectors; s++) bytes.fill(fill(s), s * 512, (s + 1) * 512);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+/** blk-check's pattern (drivers/blk-check). */
+const patternByte = (sector: number, offset: number): number => (sector * 7 + offset * 13 + 0x5a) & 0xff;
+
+function assertClean(run: SessionResult): void {
+  assert.equal(run.summary.outcome, "completed", run.console + run.faults.join("\n"));
+  for (const p of run.summary.processes) assert.deepEqual([p.name, p.state, p.exitCode], [p.name, "exited", 0], `${p.name}: ${JSON.stringify(p.faults)}`);
+  assert.deepEqual(run.summary.violations, []);
+  assert.deepEqual(run.summary.deviceEvents, []);
+}
+
+for (const [driver, device] of [["virtio-blk", "virtio-blk0"], ["ata-pio", "ata0"]] as const) {
+  describe(`${driver} driver + blk-check on the virt machine`, () => {
+    it(`passes on the blank 8 MiB disk, bound to ${device}, waiting for interrupts`, async () => {
+      const run = await runPrograms([sample(driver), sample("blk-check")]);
+      assertClean(run);
+      const m = PASS.exec(run.console);
+      assert.ok(m, run.console);
+      assert.deepEqual([m[1], m[2], m[3]], ["16368", "16383", "16384"]);
+      assert.equal(run.summary.processes[0].device, device);
+      assert.ok(run.summary.irqs >= 3);
+    });
+
+    it("leaves an image file untouched by default (copy-on-write)", async () => {
+      const file = image(64, (s) => s);
+      const before = readFileSync(file);
+      const run = await runPrograms([sample(driver), sample("blk-check")], { disk: { path: file } });
+      assertClean(run);
+      assert.match(run.console, PASS);
+      assert.deepEqual(readFileSync(file), before);
+    });
+
+    it("writes the pattern through to the image file with persist", async () => {
+      const file = image(64);
+      const run = await runPrograms([sample(driver), sample("blk-check")], { disk: { path: file, persist: true } });
+      assertClean(run);
+      const bytes = readFileSync(file);
+      for (let s = 48; s < 64; s++) for (let i = 0; i < 512; i += 97) assert.equal(bytes[s * 512 + i], patternByte(s, i), `sector ${s} byte ${i}`);
+      assert.ok(bytes.subarray(0, 48 * 512).every((b) => b === 0), "nothing else was written");
+    });
+  });
+}
+
+describe("block drivers: more", () => {
+  it("virtio-blk keeps several requests from several clients in flight, and each gets its own sectors", async () => {
+    const file = image(2048, (s) => (s * 3 + 1) & 0xff);
+    const readers = Array.from({ length: 6 }, () => fixture("blk", "blk-reader.ts"));
+    const run = await runPrograms([sample("virtio-blk"), ...readers], { disk: { path: file } });
+    assertClean(run);
+    assert.equal(run.console.match(/: ok$/gm)?.length, 6, run.console);
+    const stats = run.machine.backend("virtio-blk0", VirtioBlk).stats;
+    assert.equal(stats.completed, 24);
+    assert.ok(stats.maxInFlight > 1, `max in flight ${stats.maxInFlight}`);
+    assert.ok(stats.batches < stats.completed, "completions were batched");
+  });
+
+  it("ata-pio serves the same readers one command at a time", async () => {
+    const file = image(2048, (s) => (s * 3 + 1) & 0xff);
+    const readers = Array.from({ length: 3 }, () => fixture("blk", "blk-reader.ts"));
+    const run = await runPrograms([sample("ata-pio"), ...readers], { disk: { path: file } });
+    assertClean(run);
+    assert.equal(run.console.match(/: ok$/gm)?.length, 3, run.console);
+    assert.equal(run.machine.backend("ata0", AtaDevice).stats.sectorsRead, 3 * 32);
+  });
+
+  it("blk-check reports FAIL on a read-only disk, which virtio-blk reports through INFO", async () => {
+    const run = await runPrograms([sample("virtio-blk"), sample("blk-check")], { disk: { path: image(64), readOnly: true } });
+    assert.match(run.console, /^blk-check: FAIL the disk is read-only; blk-check writes a pattern$/m);
+    assert.equal(run.summary.processes.find((p) => p.name === "blk-check")?.exitCode, 1);
+  });
+});
