@@ -2,6 +2,7 @@
 
 import { runCommand, RUN_USAGE } from "./run";
 import { replayCommand } from "./replay";
+import { checkCommand } from "./check";
 import { CliError, processIo, type Io } from "./io";
 import { MachineDescriptionError } from "../devices";
 
@@ -10,6 +11,7 @@ const USAGE = `usage: zds <command> [options]
 commands:
   run     boot the machine and run drivers and clients   (zds run --help)
   replay  re-run a recorded .zlog trace, --verify it     (zds replay --help)
+  check   check drivers against their manifests          (zds check --help)
 `;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -20,6 +22,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await runCommand(rest, io);
       case "replay":
         return await replayCommand(rest, io);
+      case "check":
+        return await checkCommand(rest, io);
       case undefined:
       case "help":
       case "--help":

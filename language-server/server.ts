@@ -1,16 +1,12 @@
-// The language server (capability diagnostics arrive with the analysis work). Today it speaks LSP
-// over stdio, answers initialize and shutdown, and publishes no diagnostics.
+// The Zero Driver language server: capability violations in driver source as diagnostics while
+// typing, with quick fixes, hover, completion of register offsets and go to definition. Speaks LSP
+// over stdio (vscode-languageserver); the analysis itself lives in ./analysis and knows no LSP.
 
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from "vscode-languageserver/node";
+import { createConnection, ProposedFeatures, TextDocuments } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import { LanguageServerSession } from "./lsp/session";
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-
-connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-  serverInfo: { name: "zero-driver-language-server", version: "0.1.0" },
-}));
-
-documents.listen(connection);
+new LanguageServerSession(connection, documents).listen();
 connection.listen();
