@@ -131,7 +131,7 @@ export class Kernel {
     const pid = this.nextPid++;
     let proc: KernelProcess | undefined;
     const events: WorkerEvents = {
-      onSyscall: (request) => proc && this.onSyscall(proc, request),
+      onSyscall: (request) => proc && this.submit(proc, request),
       onWorkerGone: (reason) => proc && this.onWorkerGone(proc, reason),
     };
     proc = new KernelProcess(pid, name, makeHost(events), source);
@@ -267,7 +267,8 @@ export class Kernel {
 
   // ── the run token ────────────────────────────────────────────────────────────────────────────
 
-  private onSyscall(proc: KernelProcess, request: SyscallRequest): void {
+  /** A syscall from the process holding the run token (its worker host calls this). */
+  submit(proc: KernelProcess, request: SyscallRequest): void {
     if (this.running !== proc || !proc.alive) return; // a stale wake-up; only the token holder may call
     this.running = undefined;
     proc.syscalls++;
