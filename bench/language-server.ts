@@ -244,12 +244,3 @@ export const languageServerBench: Benchmark = {
   },
 };
 
-if (require.main === module) {
-  languageServerBench.run({ quick: process.argv.includes("--quick") }).then(
-    (r) => console.log(JSON.stringify(r, null, 2)),
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}

@@ -12,6 +12,7 @@ commands:
   run     boot the machine and run drivers and clients   (zds run --help)
   replay  re-run a recorded .zlog trace, --verify it     (zds replay --help)
   check   check drivers against their manifests          (zds check --help)
+  bench   measure the kernel, storage and tools           (zds bench --help)
 `;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -24,6 +25,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await replayCommand(rest, io);
       case "check":
         return await checkCommand(rest, io);
+      case "bench":
+        // Loaded on demand: the benchmarks pull in code no other command needs.
+        return await (await import("../bench/run")).benchCommand(rest, io);
       case undefined:
       case "help":
       case "--help":

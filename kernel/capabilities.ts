@@ -14,6 +14,10 @@ export interface CapabilityHome {
 export class CapabilityRegistry {
   private readonly homes = new Map<number, CapabilityHome>();
   private readonly children = new Map<number, Set<number>>();
+  /** The record of every capability that has children, kept exactly as long as its `children`
+   *  entry, so the derivation tree can be audited (kernel/invariants.ts) even after the parent
+   *  left every CSpace. Capability records are never mutated, so holding them is safe. */
+  private readonly parentRecords = new Map<number, Capability>();
   private nextCapId = 1;
   private nextGeneration = 1;
 
@@ -32,6 +36,7 @@ export class CapabilityRegistry {
       const set = this.children.get(parent.id) ?? new Set<number>();
       set.add(cap.id);
       this.children.set(parent.id, set);
+      this.parentRecords.set(parent.id, parent);
     }
     return cap;
   }
@@ -64,7 +69,25 @@ export class CapabilityRegistry {
   /** Forget a revoked capability's family links. */
   forget(capId: number): void {
     this.children.delete(capId);
+    this.parentRecords.delete(capId);
     this.homes.delete(capId);
+  }
+
+  // ── read-only views for kernel/invariants.ts (no behaviour depends on them) ──────────────────
+
+  /** Every placed capability's home, by capability id. */
+  allHomes(): ReadonlyMap<number, CapabilityHome> {
+    return this.homes;
+  }
+
+  /** The record of a capability that has (or had, until revoked) children; undefined otherwise. */
+  parentRecord(capId: number): Capability | undefined {
+    return this.parentRecords.get(capId);
+  }
+
+  /** Generations handed out so far (roots get 1, 2, …). */
+  get generationsIssued(): number {
+    return this.nextGeneration - 1;
   }
 
   get capsCreated(): number {

@@ -219,6 +219,11 @@ export class Init {
     for (const [device, pid] of this.boundDevices) if (pid === p.pid) this.boundDevices.delete(device);
   }
 
+  /** Clients blocked in LOOKUP_SERVICE, by service name (read-only, for kernel/invariants.ts). */
+  waitingLookups(): ReadonlyMap<string, readonly KernelProcess[]> {
+    return this.lookups;
+  }
+
   /** Services by name, for views and summaries. */
   serviceList(): { name: string; pid: number; ready: boolean }[] {
     return [...this.services.values()].map(({ name, pid, ready }) => ({ name, pid, ready }));

@@ -56,7 +56,7 @@ export interface MessageLimits {
 
 export interface WorkerEvents {
   onSyscall(request: SyscallRequest): void;
-  onWorkerGone(reason: string): void;
+  onWorkerGone(reason: string, kind: "memory-limit" | "worker"): void;
 }
 
 export class Kernel {
@@ -132,7 +132,7 @@ export class Kernel {
     let proc: KernelProcess | undefined;
     const events: WorkerEvents = {
       onSyscall: (request) => proc && this.submit(proc, request),
-      onWorkerGone: (reason) => proc && this.onWorkerGone(proc, reason),
+      onWorkerGone: (reason, kind) => proc && this.onWorkerGone(proc, reason, kind),
     };
     proc = new KernelProcess(pid, name, makeHost(events), source);
     this.processes.set(pid, proc);
@@ -206,6 +206,14 @@ export class Kernel {
     proc.cspace.remove(slot);
     this.caps.unplaced(cap.id);
     this.commit({ type: "CapRemoved", pid: proc.pid, slot });
+    // Revoked while its holder waits in RECV_WAIT through it: the wait ends as a RECV_WAIT on the
+    // empty slot would (E_BADF), rather than leaving a waiter without the right to receive.
+    const on = proc.blockedOn;
+    if (proc.state === "blocked" && on?.kind === "receive" && on.slot === slot) {
+      const ep = this.endpoints.get(on.endpointId);
+      if (ep) ep.waiters = ep.waiters.filter((pid) => pid !== proc.pid);
+      this.wake(proc, -Errno.E_BADF);
+    }
     return cap;
   }
 
@@ -239,6 +247,12 @@ export class Kernel {
       if (cap && cap.expiresAt !== 0 && this.now() > cap.expiresAt) this.revoke(cap, undefined, RevokeReason.EXPIRED);
     }
     return result;
+  }
+
+  /** A read-only view of scheduler state and id counters, for kernel/invariants.ts. Returns copies
+   *  or read-only views; nothing in the kernel depends on it. */
+  internals(): { running: KernelProcess | undefined; ready: ReadonlySet<KernelProcess>; nextPid: number; nextEndpointId: number; nextObjectId: number } {
+    return { running: this.running, ready: this.ready, nextPid: this.nextPid, nextEndpointId: this.nextEndpointId, nextObjectId: this.nextObjectId };
   }
 
   /** True when a capability (e.g. one in flight inside a message) has been revoked. */
@@ -376,10 +390,11 @@ export class Kernel {
     }
   }
 
-  private onWorkerGone(proc: KernelProcess, reason: string): void {
+  private onWorkerGone(proc: KernelProcess, reason: string, kind: "memory-limit" | "worker"): void {
     if (!proc.alive) return;
     if (this.running === proc) this.running = undefined;
-    this.fault(proc, "worker", FaultReason.UNKNOWN, reason);
+    if (kind === "memory-limit") this.fault(proc, "memory-limit", FaultReason.MEMORY_VIOLATION, reason);
+    else this.fault(proc, "worker", FaultReason.UNKNOWN, reason);
     this.schedule();
   }
 
@@ -389,14 +404,19 @@ export class Kernel {
   deliver(ep: Endpoint, message: Message): number {
     if (ep.queue.length >= ENDPOINT_QUEUE_LIMIT && ep.waiters.length === 0) return -Errno.E_AGAIN;
     this.commit({ type: "MessageSent", fromPid: message.sender, toEndpoint: ep.id, tag: message.tag, size: message.payload.length });
-    const waiterPid = ep.waiters.shift();
-    if (waiterPid !== undefined) {
+    for (let waiterPid = ep.waiters.shift(); waiterPid !== undefined; waiterPid = ep.waiters.shift()) {
       const waiter = this.processes.get(waiterPid);
-      if (waiter?.alive) {
-        this.wake(waiter, 1, this.receive(waiter, message));
-        ep.delivered++;
-        return 0;
+      if (!waiter?.alive || waiter.blockedOn?.kind !== "receive") continue;
+      // Taking the message uses the waiter's read capability now, so it is checked now: one that
+      // expired during the wait fails the wait (E_PERM) and the next waiter, if any, gets it.
+      const check = waiter.cspace.check(waiter.blockedOn.slot, Perm.READ, ObjectType.Endpoint, this.now());
+      if (!check.ok || check.cap.objectId !== ep.id) {
+        this.wake(waiter, -(check.ok ? Errno.E_BADF : check.errno));
+        continue;
       }
+      this.wake(waiter, 1, this.receive(waiter, message));
+      ep.delivered++;
+      return 0;
     }
     ep.queue.push(message);
     ep.delivered++;
@@ -409,9 +429,13 @@ export class Kernel {
    *  in flight are dropped), and a CALL makes it owe the caller a reply. Returns the wire bytes. */
   receive(proc: KernelProcess, message: Message): Uint8Array {
     if (message.callFrom !== undefined) {
-      proc.owedReplies.add(message.callFrom);
       const caller = this.processes.get(message.callFrom);
-      if (caller?.blockedOn?.kind === "reply") caller.blockedOn.server = proc.pid;
+      // A caller that died after its CALL was queued waits for nothing: no reply is owed (else the
+      // receiver would owe a reply to a dead PID, and REPLY to it would succeed).
+      if (caller?.alive && caller.blockedOn?.kind === "reply") {
+        proc.owedReplies.add(message.callFrom);
+        caller.blockedOn.server = proc.pid;
+      }
     }
     const slots: number[] = [];
     for (const cap of message.caps ?? []) if (!this.isRevoked(cap.id)) slots.push(this.place(proc, cap));

@@ -34,7 +34,9 @@ export interface PendingResult {
 
 /** What a blocked process waits for. */
 export type BlockedOn =
-  | { kind: "receive"; endpointId: number; requestId: number }
+  /** `slot` is the read capability it waits through: receiving is a use of it, so losing it
+   *  (revoked) or its expiry ends the wait instead of delivering. */
+  | { kind: "receive"; endpointId: number; slot: number; requestId: number }
   | { kind: "reply"; endpointId: number; requestId: number; server?: number }
   | { kind: "lookup"; service: string; requestId: number };
 

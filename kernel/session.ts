@@ -22,6 +22,8 @@ export interface SessionOptions {
   watchdogMs?: number;
   /** Compatibility with the running browser kernel's message limits. */
   compat?: boolean;
+  /** Heap limit of each driver's isolate, in MiB (default 128). */
+  memoryMb?: number;
   /** Save the SysLog and CommitLog, with what is needed to re-run, to this .zlog file. */
   traceFile?: string;
   /** The machine description as data, for the trace header. */
@@ -83,7 +85,14 @@ export class Session {
     const name = bundle.filename.replace(/^zds-driver:\/\/\//, "").replace(/\.js$/, "");
     return this.kernel.spawn(name, bundle.entry, (events) => {
       return new WorkerProcess(
-        { code: bundle.code, filename: bundle.filename, seed: (this.options.seed * 0x9e3779b1 + this.kernel.processes.size) >>> 0, epochMs: EPOCH_MS },
+        {
+          code: bundle.code,
+          filename: bundle.filename,
+          seed: (this.options.seed * 0x9e3779b1 + this.kernel.processes.size) >>> 0,
+          epochMs: EPOCH_MS,
+          memoryMb: this.options.memoryMb ?? 128,
+          title: `zds ${name}`,
+        },
         events,
       );
     });

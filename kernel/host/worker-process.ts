@@ -4,13 +4,16 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { HostMailbox, MailboxState, Word, type SyscallRequest } from "../worker/mailbox";
 import type { BootstrapData } from "../worker/bootstrap";
+import { InspectorHub, type WorkerLink } from "./inspector-hub";
 import { bootstrapPath } from "./paths";
+
+export type WorkerGoneKind = "memory-limit" | "worker";
 
 export interface WorkerProcessEvents {
   /** The worker posted a syscall. */
   onSyscall(request: SyscallRequest): void;
   /** The worker ended or failed on its own (not through terminate()). */
-  onWorkerGone(reason: string): void;
+  onWorkerGone(reason: string, kind: WorkerGoneKind): void;
 }
 
 export interface WorkerProcessOptions {
@@ -18,19 +21,29 @@ export interface WorkerProcessOptions {
   filename: string;
   seed: number;
   epochMs: number;
+  /** Heap limit of the driver's isolate. */
+  memoryMb: number;
+  /** Shown as the worker's title in debuggers and profilers. */
+  title: string;
 }
+
+// An eval'd one-liner, not the file itself: file workers stop at "Break on start" whenever a
+// Debugger is enabled on them (notes P1); eval workers do not.
+const BOOTSTRAP = `require(require("node:worker_threads").workerData.bootstrap)`;
 
 export class WorkerProcess {
   private readonly mailbox = HostMailbox.create();
-  private readonly worker: Worker;
   private readonly attachmentPort;
+  private worker: Worker | undefined;
+  private link: WorkerLink | undefined;
   private waiting = false;
   private ended = false;
 
   constructor(options: WorkerProcessOptions, private readonly events: WorkerProcessEvents) {
     const channel = new MessageChannel();
     this.attachmentPort = channel.port1;
-    const data: BootstrapData = {
+    const data: BootstrapData & { bootstrap: string } = {
+      bootstrap: bootstrapPath(),
       mailbox: this.mailbox.buffer,
       attachments: channel.port2,
       code: options.code,
@@ -38,25 +51,44 @@ export class WorkerProcess {
       seed: options.seed,
       epochMs: options.epochMs,
     };
-    this.worker = new Worker(bootstrapPath(), {
-      workerData: data,
-      transferList: [channel.port2],
-      execArgv: [],
-      env: {},
-      stdout: true,
-      stderr: true,
-      // A runaway allocation ends the worker instead of the host (best effort: see notes P5).
-      resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 },
-    });
-    // Worker stdout/stderr are not the machine console; driver output goes through syscalls.
-    this.worker.stdout.resume();
-    this.worker.stderr.resume();
-    this.worker.on("error", (err) => this.gone(`worker failed: ${err instanceof Error ? err.message : String(err)}`));
-    this.worker.on("exit", (code) => this.gone(`worker exited with code ${code}`));
+    const create = () =>
+      new Worker(BOOTSTRAP, {
+        eval: true,
+        name: options.title,
+        workerData: data,
+        transferList: [channel.port2],
+        execArgv: [],
+        env: {},
+        stdout: true,
+        stderr: true,
+        resourceLimits: { maxOldGenerationSizeMb: options.memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, options.memoryMb / 8)) },
+      });
+    InspectorHub.get()
+      .attach(create)
+      .then(
+        ({ worker, link }) => this.started(worker, link),
+        (error: unknown) => this.gone(`cannot start the worker: ${error instanceof Error ? error.message : String(error)}`, "worker"),
+      );
   }
 
-  get threadId(): number {
-    return this.worker.threadId;
+  private started(worker: Worker, link: WorkerLink): void {
+    this.worker = worker;
+    this.link = link;
+    // Worker stdout/stderr are not the machine console; driver output goes through syscalls.
+    worker.stdout.resume();
+    worker.stderr.resume();
+    worker.on("error", (err) => this.gone(`worker failed: ${err instanceof Error ? err.message : String(err)}`, "worker"));
+    worker.on("exit", (code) => this.gone(`worker exited with code ${code}`, "worker"));
+    link.onEvent((method, params) => {
+      if (method !== "Debugger.paused") return;
+      if (params.reason === "OOM") {
+        this.gone("memory limit exceeded: the driver's heap reached its limit", "memory-limit");
+        return;
+      }
+      // A `debugger;` statement with no debugging session attached: carry on.
+      void link.send("Debugger.resume").catch(() => undefined);
+    });
+    if (this.ended) this.stopWorker();
   }
 
   /** Give the run token: post the result of the pending syscall (or the start) and wait for the next. */
@@ -72,14 +104,27 @@ export class WorkerProcess {
     if (this.ended) return;
     this.ended = true;
     this.attachmentPort.close();
-    void this.worker.terminate();
+    this.stopWorker();
+  }
+
+  /** terminate() never resolves on a paused worker unless it is resumed too (notes P4). */
+  private stopWorker(): void {
+    const { worker, link } = this;
+    if (!worker) return;
+    void worker.terminate().finally(() => link && InspectorHub.get().release(link));
+    if (link) void link.send("Debugger.resume").catch(() => undefined);
   }
 
   private awaitRequest(): void {
     if (this.waiting || this.ended) return;
     const state = this.mailbox.state();
     if (state === MailboxState.REQUEST) {
-      this.deliver();
+      // The worker was quicker than us; a microtask keeps the host's stack flat.
+      this.waiting = true;
+      queueMicrotask(() => {
+        this.waiting = false;
+        this.deliver();
+      });
       return;
     }
     this.waiting = true;
@@ -98,10 +143,11 @@ export class WorkerProcess {
     this.events.onSyscall(this.mailbox.readRequest());
   }
 
-  private gone(reason: string): void {
+  private gone(reason: string, kind: WorkerGoneKind): void {
     if (this.ended) return;
     this.ended = true;
     this.attachmentPort.close();
-    this.events.onWorkerGone(reason);
+    this.stopWorker();
+    this.events.onWorkerGone(reason, kind);
   }
 }

@@ -57,7 +57,7 @@ const recvWait: SyscallHandler = (k, p, req, requestId) => {
   const now = receiveOne(k, p, r.ep);
   if (now) return now;
   r.ep.waiters.push(p.pid);
-  return k.block(p, { kind: "receive", endpointId: r.ep.id, requestId });
+  return k.block(p, { kind: "receive", endpointId: r.ep.id, slot: req.a0, requestId });
 };
 
 const call: SyscallHandler = (k, p, req, requestId) => {

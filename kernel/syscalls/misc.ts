@@ -70,7 +70,8 @@ export const miscSyscalls: [number, SyscallHandler][] = [
     Sys.FAULT,
     (k, p, req) => {
       const description = utf8DecodeStrict(req.payload) ?? "driver fault (undecodable description)";
-      k.fault(p, "panic", FaultReason.PANIC, description);
+      if (/^RangeError: Maximum call stack size exceeded/.test(description)) k.fault(p, "stack-overflow", FaultReason.PANIC, description);
+      else k.fault(p, "panic", FaultReason.PANIC, description);
       return { kind: "ended" };
     },
   ],

@@ -10,8 +10,8 @@ import { enclosingFunction, isFunctionNode, skipOuter, type FunctionNode } from 
 import { UNKNOWN, truthy, type Value } from "./values";
 
 const MAX_CONTEXTS = 64;
-const MAX_ITERATIONS = 1024;
-const MAX_ENVS = 4096;
+const MAX_ITERATIONS = 4096;
+const MAX_ENVS = 8192;
 
 export class Contexts {
   private readonly memo = new Map<FunctionNode, Env[]>();
@@ -29,6 +29,21 @@ export class Contexts {
    *  enumerable loops around it (inside that function) whose guards let it run. */
   envsAt(node: ts.Node): Env[] {
     const fn = enclosingFunction(node);
+    // A branch whose condition folds to false never runs (`if (DEBUG)` with `const DEBUG = false`).
+    return this.loopEnvs(node, fn).filter((env) => this.reachable(node, fn, env));
+  }
+
+  private reachable(node: ts.Node, fn: FunctionNode | undefined, env: Env): boolean {
+    for (let child: ts.Node = node, n = node.parent; n && n !== fn; child = n, n = n.parent) {
+      const guard = guardOf(n, child);
+      if (!guard) continue;
+      const t = truthy(this.ev.evaluate(guard.condition, env));
+      if (t !== undefined && t !== guard.need) return false;
+    }
+    return true;
+  }
+
+  private loopEnvs(node: ts.Node, fn: FunctionNode | undefined): Env[] {
     let envs = this.contextsOf(fn);
     const loops: ts.IterationStatement[] = [];
     for (let n = node.parent; n && n !== fn; n = n.parent) if (ts.isForStatement(n) || ts.isForOfStatement(n)) loops.push(n);
@@ -209,25 +224,25 @@ export class Contexts {
   private guard(node: ts.Node, loop: ts.IterationStatement, env: Env, decl: ts.VariableDeclaration): boolean | undefined {
     let result: boolean | undefined = true;
     for (let child: ts.Node = node, n = node.parent; n && n !== loop; child = n, n = n.parent) {
-      let condition: ts.Expression | undefined;
-      let need = true;
-      if (ts.isIfStatement(n) && child !== n.expression) {
-        condition = n.expression;
-        need = child === n.thenStatement;
-      } else if (ts.isConditionalExpression(n) && child !== n.condition) {
-        condition = n.condition;
-        need = child === n.whenTrue;
-      } else if (ts.isBinaryExpression(n) && child === n.right) {
-        if (n.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) condition = n.left;
-        else if (n.operatorToken.kind === ts.SyntaxKind.BarBarToken) [condition, need] = [n.left, false];
-      }
-      if (!condition || !mentions(condition, decl, this.ev)) continue;
-      const t = truthy(this.ev.evaluate(condition, env));
+      const guard = guardOf(n, child);
+      if (!guard || !mentions(guard.condition, decl, this.ev)) continue;
+      const t = truthy(this.ev.evaluate(guard.condition, env));
       if (t === undefined) result = undefined;
-      else if (t !== need) return false;
+      else if (t !== guard.need) return false;
     }
     return result;
   }
+}
+
+/** The condition `child` runs under inside `n` (an if, a ?:, the right of && or ||), if any. */
+function guardOf(n: ts.Node, child: ts.Node): { condition: ts.Expression; need: boolean } | undefined {
+  if (ts.isIfStatement(n) && child !== n.expression) return { condition: n.expression, need: child === n.thenStatement };
+  if (ts.isConditionalExpression(n) && child !== n.condition) return { condition: n.condition, need: child === n.whenTrue };
+  if (ts.isBinaryExpression(n) && child === n.right) {
+    if (n.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) return { condition: n.left, need: true };
+    if (n.operatorToken.kind === ts.SyntaxKind.BarBarToken) return { condition: n.left, need: false };
+  }
+  return undefined;
 }
 
 function loopVariable(loop: ts.IterationStatement): ts.VariableDeclaration | undefined {

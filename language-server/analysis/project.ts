@@ -20,10 +20,13 @@ export function isDriverSourceName(fileName: string): boolean {
 }
 
 const registry = ts.createDocumentRegistry();
+/** Buffer versions for the shared registry: unique across projects and across editors' own
+ *  version numbers, so that two buffers of the same file never pass for the same text. */
+let overlayGeneration = 0;
 
 /** One program per tsconfig.json (its paths map `@zds/sdk`). */
 export class DriverProject {
-  private readonly overlay = new Map<string, { text: string; version: number; snapshot?: EditSnapshot }>();
+  private readonly overlay = new Map<string, { text: string; generation: number; snapshot?: EditSnapshot }>();
   private readonly roots = new Set<string>();
   private readonly service: ts.LanguageService;
   private diskVersions = new Map<string, string>();
@@ -52,9 +55,11 @@ export class DriverProject {
   }
 
   /** Put an editor buffer in the program (a new version replaces the old one). */
-  setOverlay(fileName: string, text: string, version: number): void {
+  setOverlay(fileName: string, text: string): void {
     const f = norm(fileName);
-    this.overlay.set(f, { text, version });
+    const old = this.overlay.get(f);
+    if (old && old.text === text) return;
+    this.overlay.set(f, { text, generation: ++overlayGeneration });
     this.roots.add(f);
   }
 
@@ -112,7 +117,7 @@ export class DriverProject {
   private versionOf(fileName: string): string {
     const f = norm(fileName);
     const open = this.overlay.get(f);
-    if (open) return `open:${open.version}`;
+    if (open) return `open:${open.generation}`;
     let v = this.diskVersions.get(f);
     if (v === undefined) {
       try {

@@ -116,7 +116,8 @@ export class LanguageServerSession {
   private analyseAndPublish(uri: string, followDependents = true): void {
     const doc = this.documents.get(uri);
     if (!doc) return;
-    const analysis = this.analyse(doc);
+    // A dependent's own text did not change, but what it imports did: analyse it again anyway.
+    const analysis = this.analyse(doc, !followDependents);
     this.connection.sendDiagnostics({ uri, version: doc.version, diagnostics: analysis ? analysis.findings.map((f) => toDiagnostic(analysis, f)) : [] });
     if (!followDependents) return;
     // Open drivers that fold constants from this file see its new values.
@@ -128,15 +129,15 @@ export class LanguageServerSession {
   }
 
   /** The analysis of the document's current version (analysing now if it is stale). */
-  private analyse(doc: TextDocument): FileAnalysis | undefined {
+  private analyse(doc: TextDocument, force = false): FileAnalysis | undefined {
     const cached = this.analysed.get(doc.uri);
     const file = this.fileOf(doc.uri);
     const project = this.workspace.projectFor(file);
-    if (cached && cached.version === doc.version && project.hasRoot(file)) return cached.analysis;
+    if (!force && cached && cached.version === doc.version && project.hasRoot(file)) return cached.analysis;
     const text = doc.getText();
     let analysis: FileAnalysis | undefined;
     if (isDriverSourceName(file) || !doc.uri.startsWith("file:")) {
-      project.setOverlay(file, isAnalysable(text) ? text : "", doc.version);
+      project.setOverlay(file, isAnalysable(text) ? text : "");
       analysis = isAnalysable(text) ? project.analyze(file, { hints: this.settings.hints }) : undefined;
     }
     this.analysed.set(doc.uri, { version: doc.version, analysis });

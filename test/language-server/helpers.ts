@@ -27,7 +27,7 @@ export function analyzeFile(file: string, options: { hints?: boolean; machines?:
 /** Analyse `text` as if it were the unsaved buffer of `file`. */
 export function analyzeText(file: string, text: string, options: { hints?: boolean; machines?: MachineKnowledge } = {}): FileAnalysis | undefined {
   const project = new Workspace().projectFor(file);
-  project.setOverlay(file, text, 1);
+  project.setOverlay(file, text);
   return project.analyze(file, options);
 }
 

@@ -1,0 +1,45 @@
+// `zds bench --quick` as a user runs it: the table and the JSON carry every figure with its baseline.
+// Speed is never asserted (shared CI machines vary by 2–3×); only that the figures are there.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { allBenchmarks, formatTable, type BenchReport } from "../../bench/run";
+
+const root = path.join(__dirname, "..", "..");
+
+describe("zds bench", () => {
+  it("knows the syscall and storage benchmarks, and takes other modules' Benchmark exports", () => {
+    const names = allBenchmarks().map((b) => b.name);
+    assert.ok(names.includes("syscall") && names.includes("storage"), names.join(", "));
+    assert.equal(new Set(names).size, names.length, "no benchmark twice");
+  });
+
+  it("--quick prints the syscall and storage figures and writes them as JSON", function () {
+    this.timeout(180_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-bench-test-"));
+    try {
+      const out = path.join(dir, "results.json");
+      const r = spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), "bench", "--quick", "--only", "syscall,storage", "--out", out], { cwd: root, encoding: "utf8", timeout: 170_000 });
+      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+      for (const label of ["syscall round trip", "bare Atomics ping-pong", "sequential 64 KiB reads", "fs.readSync", "queue depth 1", "queue depth 32"]) {
+        assert.ok(r.stdout.includes(label), `the table lacks "${label}":\n${r.stdout}`);
+      }
+      const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
+      const figures = report.results.flatMap((res) => res.figures);
+      assert.ok(report.quick);
+      for (const res of report.results) assert.equal(res.error, undefined, `${res.name}: ${res.error}`);
+      for (const f of figures) assert.ok(Number.isFinite(f.value) && f.value > 0, `${f.label}: ${f.value}`);
+      const withTarget = figures.filter((f) => f.target !== undefined);
+      assert.equal(withTarget.length, 3, "targets (a), (b) and (c)");
+      for (const f of withTarget) {
+        assert.ok(f.baseline && f.baseline.value > 0, `${f.label} has a baseline`);
+        assert.equal(typeof f.met, "boolean");
+      }
+      assert.match(formatTable(report), /^benchmark +figure +value +baseline +ratio +target +met$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
