@@ -23,6 +23,8 @@ export interface RunOptions {
   machine?: string;
   watchdogMs?: number;
   timeoutSeconds?: number;
+  /** Heap limit of each driver, MiB. */
+  memoryMb?: number;
   /** The disk in slot disk0 (default: a blank 8 MiB disk in memory). Its files are closed after the run. */
   disk?: DiskSpec;
 }
@@ -41,6 +43,7 @@ export async function runPrograms(paths: string[], options: RunOptions = {}): Pr
     seed,
     timeoutSeconds: options.timeoutSeconds ?? 30,
     watchdogMs: options.watchdogMs,
+    memoryMb: options.memoryMb,
     output: {
       console: (_p, text) => (consoleText += text),
       debug: (p, text) => debug.push(`${p.name}: ${text}`),
