@@ -76,6 +76,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     watchdogMs,
     compat: values.compat,
     traceFile: values.trace,
+    supervision: description.supervision,
   });
   for (const bundle of bundles) session.spawn(bundle);
   const summary = await session.run();

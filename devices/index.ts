@@ -25,3 +25,4 @@ export { AtaDevice, type AtaOptions, type AtaStats } from "./ata/ata";
 export { AtaReg, AtaStatus, AtaError, AtaControl, AtaCommand } from "./ata/ata-registers";
 export { identifyString, IdentifyWord } from "./ata/identify";
 export { Reg, Status, Feature, Interrupt, MAGIC_VALUE, MMIO_VERSION, VENDOR_ID, statusNames } from "./virtio/registers";
+export { parseSupervision, type DriverPolicy, type RestartMode, type SupervisionDescription } from "./supervision-description";

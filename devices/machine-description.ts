@@ -6,6 +6,7 @@
 import { ATA_COMMAND_PORTS, deviceCatalog, isDeviceType, VIRTIO_MMIO_MIN_WINDOW, type DeviceType, type VirtioDeviceType } from "./device-catalog";
 import { hex } from "./format";
 import { PAGE_SIZE } from "./memory";
+import { parseSupervision, type SupervisionDescription } from "./supervision-description";
 
 export interface VirtioDeviceDescription {
   readonly name: string;
@@ -37,6 +38,8 @@ export interface MachineDescription {
   readonly source: string;
   readonly dma: { readonly base: number; readonly size: number };
   readonly devices: readonly DeviceDescription[];
+  /** Restart policies and limits per driver, applied by the kernel's supervisor. */
+  readonly supervision?: SupervisionDescription;
 }
 
 export class MachineDescriptionError extends Error {
@@ -50,7 +53,7 @@ export class MachineDescriptionError extends Error {
 }
 
 const MAX_IRQ = 1023;
-const TOP_FIELDS = new Set(["name", "dma", "devices"]);
+const TOP_FIELDS = new Set(["name", "dma", "devices", "supervision"]);
 const DMA_FIELDS = new Set(["base", "size"]);
 const VIRTIO_FIELDS = ["name", "type", "base", "size", "irq"];
 const ATA_FIELDS = ["name", "type", "command", "control", "irq"];
@@ -81,7 +84,9 @@ export function parseMachineDescription(json: unknown, source: string): MachineD
   checkIrqs(devices, problems);
 
   if (problems.length > 0 || typeof name !== "string" || dma === undefined) throw new MachineDescriptionError(source, problems);
-  return { name, source, dma, devices };
+  const supervision = parseSupervision(json.supervision, problems);
+  if (problems.length > 0) throw new MachineDescriptionError(source, problems);
+  return supervision ? { name, source, dma, devices, supervision } : { name, source, dma, devices };
 }
 
 function parseDma(value: unknown, problems: string[]): { base: number; size: number } | undefined {

@@ -40,6 +40,8 @@ export interface MachineClock {
   advance(ns: number): void;
   /** When the next scheduled event is due, or undefined if none. */
   nextEventAt(): number | undefined;
+  /** Run `callback` after `delay` ns of virtual time (the kernel's timers: restarts, back-off). */
+  schedule(when: { delay: number }, callback: () => void): { cancel(): boolean };
 }
 
 export interface MachineHandle {

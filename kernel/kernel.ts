@@ -88,6 +88,7 @@ export class Kernel {
   private watchdog: NodeJS.Timeout | undefined;
   private idleListeners: (() => void)[] = [];
   private shutdownSent = false;
+  private readonly endedListeners: ((proc: KernelProcess) => void)[] = [];
   private readonly revokedCaps = new Set<number>();
   private rng: bigint;
 
@@ -148,7 +149,7 @@ export class Kernel {
 
   /** Start scheduling; call once every initial process is spawned. */
   start(): void {
-    this.watchdog ??= setInterval(() => this.checkWatchdog(), Math.max(50, Math.min(500, this.watchdogMs / 4)));
+    this.watchdog ??= setInterval(() => this.checkWatchdog(), Math.max(20, Math.min(500, this.watchdogMs / 4)));
     this.watchdog.unref();
     this.schedule();
   }
@@ -167,6 +168,16 @@ export class Kernel {
 
   onIdle(listener: () => void): void {
     this.idleListeners.push(listener);
+  }
+
+  /** Called after a process is torn down (exited or faulted). */
+  onProcessEnded(listener: (proc: KernelProcess) => void): void {
+    this.endedListeners.push(listener);
+  }
+
+  /** True once the idle machine has asked its servers to stop. */
+  get shuttingDown(): boolean {
+    return this.shutdownSent;
   }
 
   allocEndpointId(): number {
@@ -383,9 +394,10 @@ export class Kernel {
     const proc = this.running;
     if (!proc) return;
     const ms = performance.now() - this.runningSince;
-    if (ms > this.watchdogMs) {
+    const limit = proc.watchdogMs ?? this.watchdogMs;
+    if (ms > limit) {
       this.running = undefined;
-      this.fault(proc, "watchdog", FaultReason.TIMEOUT, `watchdog: ran ${Math.round(ms)} ms without a syscall (limit ${this.watchdogMs} ms)`);
+      this.fault(proc, "watchdog", FaultReason.TIMEOUT, `watchdog: ran ${Math.round(ms)} ms without a syscall (limit ${limit} ms)`);
       this.schedule();
     }
   }
@@ -532,6 +544,7 @@ export class Kernel {
     for (const region of proc.dmaRegions) this.machine.freeDma(region.phys);
     proc.dmaRegions.length = 0;
     this.init.processGone(proc);
+    for (const l of this.endedListeners) l(proc);
   }
 
   destroyEndpoint(id: number): void {

@@ -62,6 +62,10 @@ export class KernelProcess {
   readonly owedReplies = new Set<number>();
   /** Syscalls made, for views and summaries. */
   syscalls = 0;
+  /** This process's own watchdog limit (from its supervision policy), if any. */
+  watchdogMs: number | undefined;
+  /** The PID this process restarts, when the supervisor started it again. */
+  restartOf: number | undefined;
   /** Endpoint ids created for this process by name: input, output, services, IRQ notifications. */
   readonly endpoints = new Set<number>();
 

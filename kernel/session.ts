@@ -9,6 +9,8 @@ import { WorkerProcess } from "./host/worker-process";
 import { EPOCH_MS } from "./syscalls/misc";
 import type { Fault, KernelProcess, ProcessState } from "./process";
 import type { DeviceEvent } from "../devices/machine-interface";
+import type { DriverPolicy, SupervisionDescription } from "../devices";
+import { Supervisor, type ProgramRecord } from "./supervisor";
 import { ZlogWriter } from "./trace/zlog-writer";
 import { ZLOG_VERSION, type ZlogHeader } from "./trace/zlog";
 
@@ -22,8 +24,10 @@ export interface SessionOptions {
   watchdogMs?: number;
   /** Compatibility with the running browser kernel's message limits. */
   compat?: boolean;
-  /** Heap limit of each driver's isolate, in MiB (default 128). */
+  /** Heap limit of each driver's isolate, in MiB; overrides the machine's supervision policy. */
   memoryMb?: number;
+  /** Restart policies and limits per driver (the machine description's "supervision" section). */
+  supervision?: SupervisionDescription;
   /** Save the SysLog and CommitLog, with what is needed to re-run, to this .zlog file. */
   traceFile?: string;
   /** The machine description as data, for the trace header. */
@@ -39,6 +43,8 @@ export interface ProcessSummary {
   faults: Fault[];
   syscalls: number;
   device: string | null;
+  /** The PID of the process this one restarted, if the supervisor started it. */
+  restartOf: number | null;
 }
 
 export interface RunSummary {
@@ -51,6 +57,8 @@ export interface RunSummary {
   ipcMessages: number;
   irqs: number;
   violations: Violation[];
+  /** Per program: how often the supervisor restarted it, and why it gave up if it did. */
+  supervision: ProgramRecord[];
   deviceEvents: DeviceEvent[];
   virtualTimeNs: number;
   syslogHash: string;
@@ -66,8 +74,15 @@ export class Session {
   private trace: ZlogWriter | undefined;
   private stopRequested: (() => void) | undefined;
 
+  readonly supervisor: Supervisor;
+
   constructor(private readonly options: SessionOptions) {
     this.kernel = new Kernel({ machine: options.machine, seed: options.seed, output: options.output, watchdogMs: options.watchdogMs, compat: options.compat });
+    const overrides: Partial<DriverPolicy> = {
+      ...(options.watchdogMs !== undefined && { watchdogMs: options.watchdogMs }),
+      ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }),
+    };
+    this.supervisor = new Supervisor(this.kernel, options.supervision, overrides, (index, old) => this.start(this.bundles[index], old.pid));
   }
 
   /** End the run now (a replay that found its divergence, a user pressing stop). */
@@ -80,22 +95,32 @@ export class Session {
     return Promise.all(paths.map((p) => bundleDriver(p)));
   }
 
+  /** Add a program to the machine; the supervisor watches it from now on. */
   spawn(bundle: DriverBundle): KernelProcess {
-    this.bundles.push(bundle);
-    const name = bundle.filename.replace(/^zds-driver:\/\/\//, "").replace(/\.js$/, "");
-    return this.kernel.spawn(name, bundle.entry, (events) => {
+    const index = this.bundles.push(bundle) - 1;
+    const proc = this.start(bundle, undefined);
+    this.supervisor.track(index, programName(bundle), proc);
+    return proc;
+  }
+
+  private start(bundle: DriverBundle, restartOf: number | undefined): KernelProcess {
+    const name = programName(bundle);
+    const memoryMb = this.supervisor.policy(name).memoryMb;
+    const proc = this.kernel.spawn(name, bundle.entry, (events) => {
       return new WorkerProcess(
         {
           code: bundle.code,
           filename: bundle.filename,
           seed: (this.options.seed * 0x9e3779b1 + this.kernel.processes.size) >>> 0,
           epochMs: EPOCH_MS,
-          memoryMb: this.options.memoryMb ?? 128,
+          memoryMb,
           title: `zds ${name}`,
         },
         events,
       );
     });
+    proc.restartOf = restartOf;
+    return proc;
   }
 
   /** Run until done; always tears the machine down. */
@@ -138,7 +163,7 @@ export class Session {
       machine: this.options.machineData ?? null,
       seed: this.options.seed,
       options: { watchdogMs: this.options.watchdogMs ?? 5000, compat: this.options.compat ?? false },
-      programs: this.bundles.map((b) => ({ name: b.filename.replace(/^zds-driver:\/\/\//, "").replace(/\.js$/, ""), path: b.path, sha256: b.sha256 })),
+      programs: this.bundles.map((b) => ({ name: programName(b), path: b.path, sha256: b.sha256 })),
       inputs: [],
     };
   }
@@ -158,11 +183,13 @@ export class Session {
         faults: p.faults,
         syscalls: p.syscalls,
         device: p.device ?? null,
+        restartOf: p.restartOf ?? null,
       })),
       syscalls: k.syslog.syscallCount,
       ipcMessages: k.ipcMessages,
       irqs: k.irqs,
       violations: k.violations,
+      supervision: this.supervisor.programs,
       deviceEvents: k.deviceEvents,
       virtualTimeNs: k.now(),
       syslogHash: k.syslog.digest(),
@@ -171,4 +198,9 @@ export class Session {
       wallMs: Math.round(performance.now() - this.started),
     };
   }
+}
+
+/** A program's name before it runs: its folder (for index.ts) or file name. */
+export function programName(bundle: DriverBundle): string {
+  return bundle.filename.replace(/^zds-driver:\/\/\//, "").replace(/\.js$/, "");
 }

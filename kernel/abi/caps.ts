@@ -101,9 +101,8 @@ function rightsProblem(perms: number, write: boolean, what: string): AccessProbl
 
 /** Check one MMIO access at `offset` (from the window base) of `width` bytes. */
 export function checkMmioAccess(grant: MmioGrant, offset: number, width: number, write: boolean): AccessProblem | undefined {
-  if (!(MMIO_WIDTHS as readonly number[]).includes(width)) {
-    return { severity: "invalid", code: "bad-width", message: `MMIO access width ${width} is not one of 1, 2, 4, 8 bytes` };
-  }
+  const badWidth = checkMmioWidth(width);
+  if (badWidth) return badWidth;
   const what = `MMIO window ${hex(grant.base)}+${hex(grant.size)}`;
   if (!Number.isInteger(offset) || offset < 0 || offset + width > grant.size) {
     return {
@@ -120,9 +119,8 @@ export function checkMmioAccess(grant: MmioGrant, offset: number, width: number,
 
 /** Check one port access at absolute `port` of `width` bytes. */
 export function checkPortAccess(grant: PortGrant, port: number, width: number, write: boolean): AccessProblem | undefined {
-  if (!(PORT_WIDTHS as readonly number[]).includes(width)) {
-    return { severity: "invalid", code: "bad-width", message: `port access width ${width} is not one of 1, 2, 4 bytes` };
-  }
+  const badWidth = checkPortWidth(width);
+  if (badWidth) return badWidth;
   const what = `I/O ports ${hex(grant.first)}–${hex(grant.last)}`;
   if (!Number.isInteger(port) || port < grant.first || port + width - 1 > grant.last) {
     return {

@@ -60,6 +60,7 @@ export async function replayTrace(file: string, options: { verify: boolean; outp
     output: options.output,
     watchdogMs: header.options.watchdogMs,
     compat: header.options.compat,
+    supervision: description.supervision,
     timeoutSeconds: options.timeoutSeconds ?? 120,
   });
   let divergence: Divergence | undefined;

@@ -44,6 +44,7 @@ export async function runPrograms(paths: string[], options: RunOptions = {}): Pr
     timeoutSeconds: options.timeoutSeconds ?? 30,
     watchdogMs: options.watchdogMs,
     memoryMb: options.memoryMb,
+    supervision: description.supervision,
     output: {
       console: (_p, text) => (consoleText += text),
       debug: (p, text) => debug.push(`${p.name}: ${text}`),
