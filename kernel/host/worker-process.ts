@@ -6,6 +6,7 @@ import { HostMailbox, MailboxState, Word, type SyscallRequest } from "../worker/
 import type { BootstrapData } from "../worker/bootstrap";
 import { InspectorHub, type WorkerLink } from "./inspector-hub";
 import { bootstrapPath } from "./paths";
+import type { WasmImage } from "../worker/wasm-runtime";
 
 export type WorkerGoneKind = "memory-limit" | "worker";
 
@@ -18,6 +19,8 @@ export interface WorkerProcessEvents {
 
 export interface WorkerProcessOptions {
   code: string;
+  /** A Zero OS WASM program instead of a script bundle (then `code` is unused). */
+  wasm?: WasmImage;
   filename: string;
   seed: number;
   epochMs: number;
@@ -26,6 +29,26 @@ export interface WorkerProcessOptions {
   /** Shown as the worker's title in debuggers and profilers. */
   title: string;
 }
+
+/** How long the host spins for a worker's next syscall before sleeping (wall ms). */
+const HOST_SPIN_MS = 0.03;
+
+/** Bounds how long the host serves syscalls from microtasks before letting its event loop run. */
+const HostPump = {
+  since: 0,
+  /** True when the current burst has lasted long enough that the next turn should be a macrotask. */
+  shouldYield(): boolean {
+    const now = performance.now();
+    if (this.since === 0) this.since = now;
+    if (now - this.since < 2) return false;
+    this.since = 0;
+    return true;
+  },
+  /** The host slept in waitAsync: the event loop ran, a new burst begins. */
+  slept(): void {
+    this.since = 0;
+  },
+};
 
 // An eval'd one-liner, not the file itself: file workers stop at "Break on start" whenever a
 // Debugger is enabled on them (notes P1); eval workers do not.
@@ -47,6 +70,9 @@ export class WorkerProcess {
       mailbox: this.mailbox.buffer,
       attachments: channel.port2,
       code: options.code,
+      // WASM linear memory lives outside the V8 heap that resourceLimits caps, so the same budget
+      // bounds it separately (64 KiB pages).
+      wasm: options.wasm && { ...options.wasm, memoryLimitPages: Math.floor((options.memoryMb * 2 ** 20) / 65536) },
       filename: options.filename,
       seed: options.seed,
       epochMs: options.epochMs,
@@ -63,15 +89,18 @@ export class WorkerProcess {
         stderr: true,
         resourceLimits: { maxOldGenerationSizeMb: options.memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, options.memoryMb / 8)) },
       });
-    InspectorHub.get()
-      .attach(create)
+    const attached =
+      process.env.ZDS_NO_INSPECTOR === "1"
+        ? Promise.resolve({ worker: create(), link: undefined })
+        : InspectorHub.get().attach(create);
+    attached
       .then(
         ({ worker, link }) => this.started(worker, link),
         (error: unknown) => this.gone(`cannot start the worker: ${error instanceof Error ? error.message : String(error)}`, "worker"),
       );
   }
 
-  private started(worker: Worker, link: WorkerLink): void {
+  private started(worker: Worker, link: WorkerLink | undefined): void {
     this.worker = worker;
     this.link = link;
     // Worker stdout/stderr are not the machine console; driver output goes through syscalls.
@@ -79,14 +108,14 @@ export class WorkerProcess {
     worker.stderr.resume();
     worker.on("error", (err) => this.gone(`worker failed: ${err instanceof Error ? err.message : String(err)}`, "worker"));
     worker.on("exit", (code) => this.gone(`worker exited with code ${code}`, "worker"));
-    link.onEvent((method, params) => {
+    link?.onEvent((method, params) => {
       if (method !== "Debugger.paused") return;
       if (params.reason === "OOM") {
         this.gone("memory limit exceeded: the driver's heap reached its limit", "memory-limit");
         return;
       }
       // A `debugger;` statement with no debugging session attached: carry on.
-      void link.send("Debugger.resume").catch(() => undefined);
+      void link?.send("Debugger.resume").catch(() => undefined);
     });
     if (this.ended) this.stopWorker();
   }
@@ -117,20 +146,32 @@ export class WorkerProcess {
 
   private awaitRequest(): void {
     if (this.waiting || this.ended) return;
-    const state = this.mailbox.state();
+    this.waiting = true;
+    // A run of quick syscalls is served from microtasks; every so often the host takes a macrotask
+    // turn so that its timers and I/O (the watchdog, a debugger, the editor) are never starved.
+    if (HostPump.shouldYield()) setImmediate(() => this.poll());
+    else queueMicrotask(() => this.poll());
+  }
+
+  /** Catch a quick answer by spinning briefly; otherwise sleep in Atomics.waitAsync (a futex wake
+   *  costs tens of µs on these machines, more than most syscalls take to post). */
+  private poll(): void {
+    if (this.ended) return;
+    const words = this.mailbox.words;
+    let state = Atomics.load(words, Word.STATE);
+    if (state !== MailboxState.REQUEST) {
+      const until = performance.now() + HOST_SPIN_MS;
+      while (state !== MailboxState.REQUEST && performance.now() < until) state = Atomics.load(words, Word.STATE);
+    }
     if (state === MailboxState.REQUEST) {
-      // The worker was quicker than us; a microtask keeps the host's stack flat.
-      this.waiting = true;
-      queueMicrotask(() => {
-        this.waiting = false;
-        this.deliver();
-      });
+      this.waiting = false;
+      this.deliver();
       return;
     }
-    this.waiting = true;
-    const wait = Atomics.waitAsync(this.mailbox.words, Word.STATE, state);
+    const wait = Atomics.waitAsync(words, Word.STATE, state);
     const next = (): void => {
       this.waiting = false;
+      HostPump.slept();
       this.awaitRequest();
     };
     if (wait.async) void wait.value.then(next);
