@@ -42,6 +42,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
 export function formatReport(r: ReplayReport): string {
   const lines = [formatSummary(r.summary).trimEnd()];
   for (const name of r.changedPrograms) lines.push(`   note: ${name} differs from the recorded program (its content hash changed)`);
+  for (const note of r.notes) lines.push(`   note: ${note}`);
   if (r.verified && r.match) {
     lines.push(`   replay verified: ${r.syscallEvents} SysLog events and ${r.commits} commits match; hashes match (${r.summary.syslogHash})`);
   } else if (r.divergence) {

@@ -1,6 +1,9 @@
 // `zds run <driver or client paths...> [--machine FILE] [--seed N] [--timeout S] [--json]`
 
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import type { ZlogDiskInput } from "../kernel/trace/zlog";
 import { createMachine, DiskImageError, loadMachineDescription, type Machine, type MachineDescription } from "../devices";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
 import { Session, type RunSummary } from "../kernel/session";
@@ -76,6 +79,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     watchdogMs,
     compat: values.compat,
     traceFile: values.trace,
+    inputs: values.disk === undefined ? [] : [diskInput(values.disk, values.persist ?? false)],
     supervision: description.supervision,
   });
   for (const bundle of bundles) session.spawn(bundle);
@@ -84,6 +88,12 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   if (values.json) io.out(`${JSON.stringify(summary)}\n`);
   else io.err(formatSummary(summary));
   return exitStatus(summary);
+}
+
+/** What a trace records of the disk image, so that a replay can find it and tell if it changed. */
+function diskInput(file: string, persist: boolean): ZlogDiskInput {
+  const stat = fs.statSync(file);
+  return { kind: "disk", path: path.resolve(file), persist, bytes: stat.size, mtimeMs: stat.mtimeMs };
 }
 
 /** The machine with its disk; an unusable image is a usage error naming the file. */

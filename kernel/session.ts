@@ -32,6 +32,8 @@ export interface SessionOptions {
   traceFile?: string;
   /** The machine description as data, for the trace header. */
   machineData?: unknown;
+  /** Outside input the machine consumes (disk images…), recorded in the trace header. */
+  inputs?: unknown[];
 }
 
 export interface ProcessSummary {
@@ -109,7 +111,8 @@ export class Session {
     const proc = this.kernel.spawn(name, bundle.entry, (events) => {
       return new WorkerProcess(
         {
-          code: bundle.code,
+          code: bundle.kind === "script" ? bundle.code : "",
+          wasm: bundle.kind === "wasm" ? bundle.wasm : undefined,
           filename: bundle.filename,
           seed: (this.options.seed * 0x9e3779b1 + this.kernel.processes.size) >>> 0,
           epochMs: EPOCH_MS,
@@ -164,7 +167,7 @@ export class Session {
       seed: this.options.seed,
       options: { watchdogMs: this.options.watchdogMs ?? 5000, compat: this.options.compat ?? false },
       programs: this.bundles.map((b) => ({ name: programName(b), path: b.path, sha256: b.sha256 })),
-      inputs: [],
+      inputs: this.options.inputs ?? [],
     };
   }
 
@@ -202,5 +205,5 @@ export class Session {
 
 /** A program's name before it runs: its folder (for index.ts) or file name. */
 export function programName(bundle: DriverBundle): string {
-  return bundle.filename.replace(/^zds-driver:\/\/\//, "").replace(/\.js$/, "");
+  return bundle.filename.replace(/^zds-driver:\/\/\//, "").replace(/\.(js|wasm)$/, "");
 }

@@ -5,8 +5,9 @@ import { createMachine, parseMachineDescription } from "../../devices";
 import { syscallName } from "../abi/syscalls";
 import type { KernelOutput } from "../kernel";
 import { Session, type RunSummary } from "../session";
-import { readZlog, type Zlog } from "./zlog-reader";
-import { commitLine, syscallLine, type ZlogCommit, type ZlogSyscall } from "./zlog";
+import fs from "node:fs";
+import { readZlog, ZlogError, type Zlog } from "./zlog-reader";
+import { commitLine, isDiskInput, syscallLine, type ZlogCommit, type ZlogSyscall } from "./zlog";
 
 export interface Divergence {
   /** "syscall": a SysLog event differs; "commit": a commit differs; "length": one run ended early. */
@@ -27,6 +28,8 @@ export interface ReplayReport {
   divergence?: Divergence;
   /** Programs whose bundled code differs from what was recorded. */
   changedPrograms: string[];
+  /** Why the replay may not be faithful (a disk image that changed since recording…). */
+  notes: string[];
   summary: RunSummary;
 }
 
@@ -52,8 +55,17 @@ export async function replayTrace(file: string, options: { verify: boolean; outp
   const description = parseMachineDescription(header.machine, `${file} (recorded machine "${header.machineName}")`);
   const bundles = await Session.bundle(header.programs.map((p) => p.path));
   const changedPrograms = header.programs.filter((p, i) => bundles[i].sha256 !== p.sha256).map((p) => p.name);
+  const notes: string[] = [];
+  const disk = header.inputs.find(isDiskInput);
+  if (disk) {
+    const stat = fs.existsSync(disk.path) ? fs.statSync(disk.path) : undefined;
+    if (!stat) throw new ZlogError(`${file}: the recorded disk image ${disk.path} is gone`);
+    if (disk.persist) notes.push(`the session wrote through to ${disk.path} (--persist): the image is no longer what the recording started from`);
+    else if (stat.size !== disk.bytes || stat.mtimeMs !== disk.mtimeMs) notes.push(`${disk.path} changed since the recording (size or modification time)`);
+  }
   const session = new Session({
-    machine: createMachine(description, { seed: header.seed }),
+    machine: createMachine(description, { seed: header.seed, disk: disk ? { path: disk.path } : undefined }),
+    inputs: header.inputs,
     machineName: header.machineName,
     machineData: header.machine,
     seed: header.seed,
@@ -112,6 +124,7 @@ export async function replayTrace(file: string, options: { verify: boolean; outp
     commits: summary.commits,
     divergence,
     changedPrograms,
+    notes,
     summary,
   };
 }

@@ -28,6 +28,19 @@ export interface ZlogHeader {
   inputs: unknown[];
 }
 
+/** A disk image the machine read, as it was when the session started. */
+export interface ZlogDiskInput {
+  kind: "disk";
+  path: string;
+  persist: boolean;
+  bytes: number;
+  mtimeMs: number;
+}
+
+export function isDiskInput(x: unknown): x is ZlogDiskInput {
+  return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "disk" && typeof (x as { path?: unknown }).path === "string";
+}
+
 export type ZlogSyscall =
   | { s: number; k: "req"; p: number; t: number; n: number; a: [number, number, number]; l: number; h: string }
   | { s: number; k: "res"; p: number; t: number; r: number; v: number; l: number; h: string };

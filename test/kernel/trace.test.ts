@@ -63,6 +63,17 @@ describe("zlog traces and replay", () => {
     }
   });
 
+  it("records the disk image it ran on, and replays against it", () => {
+    const img = path.join(dir, "disk.img");
+    fs.writeFileSync(img, Buffer.alloc(1 << 20));
+    const t = path.join(dir, "disk.zlog");
+    assert.equal(zds("run", "drivers/virtio-blk", "drivers/blk-check", "--disk", img, "--trace", t).status, 0);
+    assert.deepEqual(readZlog(t).header.inputs.map((i) => (i as { kind: string; path: string }).path), [img]);
+    const r = zds("replay", t, "--verify");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /hashes match/);
+  });
+
   it("names a file that is not a trace", () => {
     const bogus = path.join(dir, "bogus.zlog");
     fs.writeFileSync(bogus, "hello\n");
