@@ -2,6 +2,7 @@
 // bundled with esbuild for a neutral platform, with an inline source map. A driver may import the
 // SDK (`@zds/sdk`) and its own relative modules; a Node built-in or any other package is a build
 // error that names the import, because a driver reaches the world only through its capabilities.
+// A `.wasm` file is a Zero OS WASM program instead: checked and carried as module bytes.
 
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -9,18 +10,33 @@ import path from "node:path";
 import { builtinModules } from "node:module";
 import * as esbuild from "esbuild";
 import { sdkEntry } from "../host/paths";
+import type { WasmImage } from "../worker/wasm-runtime";
+import { loadWasmImage, wasmProgramName } from "./wasm-program";
 
-export interface DriverBundle {
+interface ProgramBase {
   /** The path as given, made absolute (a folder or a file). */
   path: string;
-  /** Absolute path of the entry source file. */
+  /** Absolute path of the entry source file (the module itself for WASM). */
   entry: string;
-  /** SHA-256 of the bundled code: changes whenever anything that runs changes. */
+  /** SHA-256 of the bundled code or module bytes: changes whenever anything that runs changes. */
   sha256: string;
-  code: string;
   /** Name the bundle's stack frames and the debugger show. */
   filename: string;
 }
+
+/** A TypeScript/JavaScript driver bundled for the sandbox. */
+export interface ScriptBundle extends ProgramBase {
+  kind: "script";
+  code: string;
+}
+
+/** A Zero OS WASM program (kernel/worker/wasm-runtime.ts runs it). */
+export interface WasmBundle extends ProgramBase {
+  kind: "wasm";
+  wasm: WasmImage;
+}
+
+export type DriverBundle = ScriptBundle | WasmBundle;
 
 export class DriverLoadError extends Error {
   constructor(message: string, readonly file: string) {
@@ -72,6 +88,7 @@ function formatMessages(messages: esbuild.Message[]): string {
 
 export async function bundleDriver(target: string): Promise<DriverBundle> {
   const entry = resolveDriverEntry(target);
+  if (path.extname(entry).toLowerCase() === ".wasm") return loadWasm(target, entry);
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
   try {
     result = await esbuild.build({
@@ -96,5 +113,16 @@ export async function bundleDriver(target: string): Promise<DriverBundle> {
   const code = result.outputFiles[0].text;
   const base = path.basename(entry) === "index.ts" || path.basename(entry) === "index.js" ? path.basename(path.dirname(entry)) : path.basename(entry, path.extname(entry));
   const sha256 = createHash("sha256").update(code).digest("hex");
-  return { path: path.resolve(target), entry, code, sha256, filename: `zds-driver:///${base}.js` };
+  return { kind: "script", path: path.resolve(target), entry, code, sha256, filename: `zds-driver:///${base}.js` };
+}
+
+function loadWasm(target: string, entry: string): WasmBundle {
+  let wasm: WasmImage;
+  try {
+    wasm = loadWasmImage(entry, target);
+  } catch (error) {
+    throw new DriverLoadError(error instanceof Error ? error.message : String(error), entry);
+  }
+  const sha256 = createHash("sha256").update(wasm.bytes).digest("hex");
+  return { kind: "wasm", path: path.resolve(target), entry, sha256, wasm, filename: `zds-driver:///${wasmProgramName(entry)}.wasm` };
 }

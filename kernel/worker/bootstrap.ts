@@ -8,12 +8,15 @@ import { Sys } from "../abi/syscalls";
 import { isRunnableDriver, type SyscallGate } from "../abi/gate";
 import { installSandboxRuntime, type SandboxHost } from "./sandbox-runtime";
 import { MailboxState, Word } from "./mailbox";
+import { runWasmProgram, type WasmWorkerData } from "./wasm-runtime";
 
 export interface BootstrapData {
   mailbox: SharedArrayBuffer;
   attachments: MessagePort;
   /** The driver bundle (an IIFE assigning `__zds_module`) and the file name its stack frames show. */
   code: string;
+  /** Set for a Zero OS WASM program: run it instead of `code` (kernel/worker/wasm-runtime.ts). */
+  wasm?: WasmWorkerData;
   filename: string;
   seed: number;
   epochMs: number;
@@ -66,14 +69,19 @@ function describe(error: unknown): string {
 
 let code: number;
 try {
+  if (data.wasm) code = runWasmProgram(gate, data.wasm);
+  else code = runScript();
+} catch (error) {
+  fault(describe(error));
+}
+gate.syscall(Sys.EXIT, code | 0, 0, 0);
+
+function runScript(): number {
   new vm.Script(data.code, { filename: data.filename }).runInContext(context);
   const mod = vm.runInContext("globalThis.__zds_module", context) as { default?: unknown } | undefined;
   const driver = mod?.default;
   if (!isRunnableDriver(driver)) {
     fault(`${data.filename}: the module's default export is not a driver — write \`export default defineDriver({ name, device, caps, main })\``);
   }
-  code = driver.run(gate);
-} catch (error) {
-  fault(describe(error));
+  return driver.run(gate);
 }
-gate.syscall(Sys.EXIT, code | 0, 0, 0);
