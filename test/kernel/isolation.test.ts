@@ -13,6 +13,9 @@ describe("fault isolation", () => {
     // Each escape path ends in the sandbox realm, where `process` is not defined at all.
     for (const path of ["via_gate", "via_response", "via_dma", "via_error"]) assert.match(r[path], /^(undefined|threw ReferenceError)$/, `${path} reached process`);
     assert.equal(r.dma_buffer, "4096");
+    assert.equal(r.dma_free, "0");
+    assert.equal(r.dma_free_again, "-7");
+    assert.equal(r.dma_realloc, "true", "freed DMA returns to the driver's budget");
     assert.equal(run.summary.processes[0].exitCode, 0);
   });
 
