@@ -12,7 +12,8 @@ import { CliError, type Io } from "./io";
 
 export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--compat] [--disk IMG [--persist]] [--json]
 
-Boots the machine, runs the programs (each a driver folder with index.ts, or a .ts/.js file) and
+Boots the machine, runs the programs (each a driver folder with index.ts, a .ts/.js file, or a
+Zero OS .wasm module) and
 streams the machine console to stdout. Ends when every program has exited or the machine is idle.
   --machine   machine description: "virt" (default) or a JSON file
   --seed      seed for devices and programs (default 1); same seed, same run
