@@ -13,6 +13,7 @@ commands:
   replay  re-run a recorded .zlog trace, --verify it     (zds replay --help)
   check   check drivers against their manifests          (zds check --help)
   bench   measure the kernel, storage and tools           (zds bench --help)
+  dap     the debug adapter on stdin/stdout (DAP)         (docs/debugging.md)
 `;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -28,6 +29,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case "bench":
         // Loaded on demand: the benchmarks pull in code no other command needs.
         return await (await import("../bench/run")).benchCommand(rest, io);
+      case "dap":
+        return await (await import("./dap")).dapCommand(rest, io);
       case undefined:
       case "help":
       case "--help":

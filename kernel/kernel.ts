@@ -54,6 +54,24 @@ export interface MessageLimits {
   caps: number;
 }
 
+/** What a debugger (kernel/debug) attaches to the kernel. Both hooks run synchronously inside the
+ *  scheduler; a hook that wants the machine to stop calls pauseScheduling() or returns true. */
+export interface KernelDebugHooks {
+  /** A syscall from the token holder, before it is carried out. Returning true holds it: scheduling
+   *  pauses and the syscall is carried out (without asking again) on resumeScheduling(). */
+  beforeSyscall?(proc: KernelProcess, request: SyscallRequest): boolean;
+  /** A message (IPC or an interrupt notification) is about to reach an endpoint. */
+  onDeliver?(ep: Endpoint, message: Message): void;
+}
+
+/** A syscall the kernel holds while scheduling is paused. */
+export interface HeldSyscall {
+  proc: KernelProcess;
+  request: SyscallRequest;
+  /** True when the debug hook already saw it (it asked for the hold). */
+  checked: boolean;
+}
+
 export interface WorkerEvents {
   onSyscall(request: SyscallRequest): void;
   onWorkerGone(reason: string, kind: "memory-limit" | "worker"): void;
@@ -75,6 +93,8 @@ export class Kernel {
   readonly output: KernelOutput;
   ipcMessages = 0;
   irqs = 0;
+  /** Set by a debugger; empty otherwise (no cost beyond two optional calls). */
+  debugHooks: KernelDebugHooks = {};
 
   private readonly syscallCostNs: number;
   private readonly watchdogMs: number;
@@ -91,6 +111,10 @@ export class Kernel {
   private readonly endedListeners: ((proc: KernelProcess) => void)[] = [];
   private readonly revokedCaps = new Set<number>();
   private rng: bigint;
+  private started = false;
+  /** While true nobody gets the run token, so virtual time stands still and the watchdog is off. */
+  private schedulingPaused = false;
+  private held: HeldSyscall | undefined;
 
   constructor(options: KernelOptions) {
     this.machine = options.machine;
@@ -149,6 +173,7 @@ export class Kernel {
 
   /** Start scheduling; call once every initial process is spawned. */
   start(): void {
+    this.started = true;
     this.watchdog ??= setInterval(() => this.checkWatchdog(), Math.max(20, Math.min(500, this.watchdogMs / 4)));
     this.watchdog.unref();
     this.schedule();
@@ -292,9 +317,53 @@ export class Kernel {
 
   // ── the run token ────────────────────────────────────────────────────────────────────────────
 
+  // ── debugger control ─────────────────────────────────────────────────────────────────────────
+
+  /** Stop handing out the run token. A process running driver code keeps running until its next
+   *  syscall, which is then held (heldSyscall) rather than carried out. */
+  pauseScheduling(): void {
+    this.schedulingPaused = true;
+  }
+
+  /** Carry out the held syscall, if any, and schedule again. */
+  resumeScheduling(): void {
+    if (!this.schedulingPaused) return;
+    this.schedulingPaused = false;
+    // Time spent stopped in the debugger is not time the process ran without a syscall.
+    this.runningSince = performance.now();
+    const held = this.held;
+    this.held = undefined;
+    if (held?.checked) this.dispatch(held.proc, held.request);
+    else if (held) this.submit(held.proc, held.request);
+    else if (this.started && !this.running) this.schedule();
+  }
+
+  get paused(): boolean {
+    return this.schedulingPaused;
+  }
+
+  /** The syscall the token holder waits in while scheduling is paused. */
+  get heldSyscall(): HeldSyscall | undefined {
+    return this.held;
+  }
+
   /** A syscall from the process holding the run token (its worker host calls this). */
   submit(proc: KernelProcess, request: SyscallRequest): void {
     if (this.running !== proc || !proc.alive) return; // a stale wake-up; only the token holder may call
+    if (this.schedulingPaused || this.debugHooks.beforeSyscall?.(proc, request)) {
+      this.held = { proc, request, checked: !this.schedulingPaused };
+      this.schedulingPaused = true;
+      return;
+    }
+    this.dispatch(proc, request);
+  }
+
+  private dispatch(proc: KernelProcess, request: SyscallRequest): void {
+    if (this.running !== proc || !proc.alive) {
+      // It died while held (terminated from the debugger): whoever is ready runs.
+      if (!this.running) this.schedule();
+      return;
+    }
     this.running = undefined;
     proc.syscalls++;
     const args: [number, number, number] = [request.a0, request.a1, request.a2];
@@ -334,7 +403,7 @@ export class Kernel {
   }
 
   private schedule(): void {
-    while (!this.running) {
+    while (!this.running && !this.schedulingPaused) {
       const next = this.pickReady();
       if (next) {
         this.run(next);
@@ -392,7 +461,7 @@ export class Kernel {
 
   private checkWatchdog(): void {
     const proc = this.running;
-    if (!proc) return;
+    if (!proc || this.schedulingPaused) return;
     const ms = performance.now() - this.runningSince;
     const limit = proc.watchdogMs ?? this.watchdogMs;
     if (ms > limit) {
@@ -415,6 +484,7 @@ export class Kernel {
   /** Put a message on an endpoint, or hand it straight to a waiting receiver. */
   deliver(ep: Endpoint, message: Message): number {
     if (ep.queue.length >= ENDPOINT_QUEUE_LIMIT && ep.waiters.length === 0) return -Errno.E_AGAIN;
+    this.debugHooks.onDeliver?.(ep, message);
     this.commit({ type: "MessageSent", fromPid: message.sender, toEndpoint: ep.id, tag: message.tag, size: message.payload.length });
     for (let waiterPid = ep.waiters.shift(); waiterPid !== undefined; waiterPid = ep.waiters.shift()) {
       const waiter = this.processes.get(waiterPid);

@@ -1,0 +1,144 @@
+// The debug adapter through DAP with a real client: @vscode/debugadapter-testsupport's DebugClient
+// talking to `node bin/zds.js dap` over stdio (the build must be current: `npm run build`).
+
+import assert from "node:assert/strict";
+import path from "node:path";
+import { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+
+const root = path.resolve(__dirname, "../..");
+const drivers = path.join(root, "drivers");
+
+describe("debug adapter (zds dap)", function () {
+  this.timeout(30_000);
+  let dc: DebugClient;
+
+  beforeEach(async () => {
+    // DebugClient spawns `runtime executable` with no further arguments; a shell adds "dap".
+    dc = new DebugClient(JSON.stringify(process.execPath), `${JSON.stringify(path.join(root, "bin/zds.js"))} dap`, "zero-driver", { shell: true, cwd: root });
+    dc.defaultTimeout = 20_000;
+    await dc.start();
+  });
+
+  afterEach(async () => {
+    await dc.stop();
+  });
+
+  /** initialize → breakpoints → configurationDone → launch, in the order VS Code uses. */
+  async function launch(args: Record<string, unknown>, setup: () => Promise<unknown> = async () => undefined): Promise<void> {
+    const init = await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    assert.ok(init.body?.supportsFunctionBreakpoints);
+    await Promise.all([
+      dc.waitForEvent("initialized").then(async () => {
+        await setup();
+        await dc.configurationDoneRequest();
+      }),
+      dc.launch(args as DebugProtocol.LaunchRequestArguments),
+    ]);
+  }
+
+  it("stops on entry, lists processes as threads, and runs to a clean end", async () => {
+    const stopped = dc.waitForEvent("stopped");
+    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`], stopOnEntry: true });
+    const event = await stopped;
+    assert.equal(event.body.reason, "entry");
+    const threads = (await dc.threadsRequest()).body.threads.map((t) => t.name);
+    assert.deepEqual(threads, ["virtio-rng (pid 2)", "rng-cat (pid 3)"]);
+    let console = "";
+    dc.on("output", (e: DebugProtocol.OutputEvent) => (console += e.body.category === "stdout" ? e.body.output : ""));
+    const exited = dc.waitForEvent("exited");
+    const terminated = dc.waitForEvent("terminated");
+    await dc.continueRequest({ threadId: 2 });
+    assert.equal((await exited).body.exitCode, 0);
+    await terminated;
+    assert.match(console, /rng-cat: 32 random bytes/);
+  });
+
+  it("stops on a function breakpoint naming a syscall, with the syscall decoded in the top frame", async () => {
+    const stopped = dc.waitForEvent("stopped");
+    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, async () => {
+      const bps = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }, { name: "SYS_NOPE" }] });
+      assert.equal(bps.body.breakpoints[0].verified, true);
+      assert.equal(bps.body.breakpoints[1].verified, false);
+      assert.match(String(bps.body.breakpoints[1].message), /not a syscall/);
+    });
+    const event = await stopped;
+    assert.equal(event.body.reason, "function breakpoint");
+    const threadId = event.body.threadId as number;
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.equal(threads.find((t) => t.id === threadId)?.name, `rng-cat (pid ${threadId})`);
+    const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
+    assert.match(frames[0].name, /^SYS_CONSOLE_WRITE "rng-cat: 32 random bytes: [0-9a-f]{64}\\n"$/);
+    // Stopped means stopped: nothing was printed yet.
+    const scopes = (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes;
+    assert.deepEqual(scopes.map((s) => s.name), ["Capabilities", "IPC queues"]);
+    const caps = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    assert.match(caps[0].value, /^Endpoint rwg: endpoint \d+ \(owner pid 3\)$/);
+    assert.ok(caps.some((v) => /Endpoint -w-: endpoint \d+ \(owner pid 1\)/.test(v.value)), JSON.stringify(caps));
+    const details = (await dc.variablesRequest({ variablesReference: caps[0].variablesReference })).body.variables;
+    assert.deepEqual(details.slice(0, 3).map((d) => d.name), ["type", "object", "rights"]);
+    const terminated = dc.waitForEvent("terminated");
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    await dc.continueRequest({ threadId });
+    await terminated;
+  });
+
+  it("stops on a capability violation with the grant named, the syscall on top and the capabilities kept", async () => {
+    const stopped = dc.waitForEvent("stopped");
+    await launch({ program: path.join(root, "test/fixtures/raw/hostile-mmio.ts") }, () => dc.setExceptionBreakpointsRequest({ filters: ["capability-violation"] }));
+    const event = await stopped;
+    assert.equal(event.body.reason, "exception");
+    assert.match(String(event.body.description), /Capability violation: SYS_MMIO_READ at 0x[0-9a-f]+ is outside the grant MMIO 0x[0-9a-f]+\+0x100 r-- \(virtio-rng0\)/);
+    const threadId = event.body.threadId as number;
+    const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
+    assert.equal(frames[0].name, "SYS_MMIO_READ 0x100 (Config) (4 bytes) on virtio-rng0");
+    const scopes = (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes;
+    const caps = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    assert.ok(caps.some((v) => /^Memory r--: MMIO 0x[0-9a-f]+\+0x100 \(virtio-rng0\)$/.test(v.value)), JSON.stringify(caps));
+    const terminated = dc.waitForEvent("terminated");
+    await dc.continueRequest({ threadId });
+    await terminated;
+  });
+
+  it("shows a bound driver's device registers while paused", async () => {
+    const stopped = dc.waitForEvent("stopped");
+    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "tag:0x6000" }] }));
+    const event = await stopped;
+    assert.match(String(event.body.description), /Breakpoint on IPC tag 0x6000/);
+    const threadId = event.body.threadId as number;
+    assert.equal((await dc.threadsRequest()).body.threads.find((t) => t.id === threadId)?.name, `virtio-rng (pid ${threadId})`);
+    const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
+    const scopes = (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes;
+    assert.deepEqual(scopes.map((s) => s.name), ["Capabilities", "IPC queues", "Device registers"]);
+    const regs = (await dc.variablesRequest({ variablesReference: scopes[2].variablesReference })).body.variables;
+    assert.match(regs.find((r) => r.name === "Status")?.value ?? "", /DRIVER_OK/);
+    await dc.terminateRequest();
+  });
+
+  it("stops on an IRQ breakpoint on the driver it is delivered to, then runs to the end", async () => {
+    const stopped = dc.waitForEvent("stopped");
+    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "irq:3" }] }));
+    const event = await stopped;
+    assert.match(String(event.body.description), /^Breakpoint on IRQ 3: tag 0x103 from kernel/);
+    assert.equal((await dc.threadsRequest()).body.threads.find((t) => t.id === event.body.threadId)?.name, `virtio-rng (pid ${event.body.threadId})`);
+    const terminated = dc.waitForEvent("terminated");
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    await dc.continueRequest({ threadId: event.body.threadId as number });
+    await terminated;
+  });
+
+  it("refuses a launch with a missing program, naming the path and the fix", async () => {
+    await dc.initializeRequest({ adapterID: "zero-driver", pathFormat: "path" });
+    const missing = path.join(root, "drivers/no-such-driver");
+    await assert.rejects(dc.launch({ program: missing } as DebugProtocol.LaunchRequestArguments), (error: Error) => {
+      assert.ok(error.message.includes(`"program": ${missing} does not exist`), error.message);
+      assert.match(error.message, /driver folder \(with index\.ts\)/);
+      return true;
+    });
+  });
+
+  it("refuses bad attribute types with the attribute named", async () => {
+    await dc.initializeRequest({ adapterID: "zero-driver", pathFormat: "path" });
+    await assert.rejects(dc.launch({ program: `${drivers}/rng-cat`, seed: -3 } as DebugProtocol.LaunchRequestArguments), /"seed" must be a whole number/);
+  });
+});
