@@ -27,6 +27,17 @@ interface Link extends WorkerLink {
 
 type Notification = { method: string; params: Record<string, unknown> };
 
+/** How long a new worker may take to attach before it is given up (wall ms; startup is ~50 ms). */
+const ATTACH_TIMEOUT_MS = 15_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class InspectorHub {
   private static shared: InspectorHub | undefined;
   private readonly session = new inspector.Session();
@@ -66,11 +77,20 @@ export class InspectorHub {
         this.done();
         throw error;
       }
-      const link = await attached;
-      await this.post("NodeWorker.disable", {});
-      await link.send("Debugger.enable", {});
-      await link.send("Runtime.runIfWaitingForDebugger", {});
-      return { worker, link };
+      try {
+        const link = await withTimeout(attached, ATTACH_TIMEOUT_MS, "the worker never showed up in the inspector");
+        await this.post("NodeWorker.disable", {});
+        await withTimeout(link.send("Debugger.enable", {}), ATTACH_TIMEOUT_MS, "the worker's Debugger did not answer");
+        await withTimeout(link.send("Runtime.runIfWaitingForDebugger", {}), ATTACH_TIMEOUT_MS, "the worker did not start");
+        return { worker, link };
+      } catch (error) {
+        // Never leave the queue (and so every later driver) stuck behind one worker.
+        this.pending.splice(this.pending.findIndex((p) => p.threadId === worker.threadId) >>> 0, 1);
+        await this.post("NodeWorker.disable", {}).catch(() => undefined);
+        void worker.terminate();
+        this.done();
+        throw error;
+      }
     };
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);

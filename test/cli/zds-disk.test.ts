@@ -44,7 +44,7 @@ describe("zds run --disk", () => {
     it(`zds run drivers/${driver} drivers/blk-check --disk IMG --json exits 0 with the check passed`, () => {
       const img = image(`${driver}.img`, 1024 * 1024);
       const r = zds("run", `drivers/${driver}`, "drivers/blk-check", "--disk", img, "--json");
-      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.status, 0, `signal ${r.signal}, error ${r.error?.message}; stderr: ${r.stderr}`);
       const lines = r.stdout.trim().split("\n");
       assert.match(lines[0], /^blk-check: PASS wrote, flushed and read back sectors 2032\.\.2047 of 2048$/);
       const summary = JSON.parse(lines[lines.length - 1]) as { processes: { name: string; state: string; exitCode: number }[]; violations: unknown[] };
