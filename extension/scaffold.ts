@@ -1,0 +1,77 @@
+// "New Driver…": writes a driver for a chosen device into a workspace. The templates are the
+// bundled sample drivers themselves (drivers/<sample>/index.ts), renamed: they are what the test
+// suite proves checks clean and runs, so a new driver starts from known-good code instead of a
+// second copy that could rot. No `vscode` import here, so mocha tests it directly.
+
+import fs from "node:fs";
+import path from "node:path";
+
+export interface DriverTemplate {
+  /** Device id shown in the quick pick. */
+  device: string;
+  description: string;
+  /** Sample folder under drivers/ the driver is made from. */
+  sample: string;
+  /** Sample client that exercises what the driver serves (to run it). */
+  client: string;
+}
+
+export const TEMPLATES: readonly DriverTemplate[] = [
+  { device: "virtio-rng", description: "virtio entropy device; serves \"rng\"", sample: "virtio-rng", client: "rng-cat" },
+  { device: "virtio-blk", description: "virtio block device; serves \"blk\"", sample: "virtio-blk", client: "blk-check" },
+  { device: "ata", description: "ATA disk, PIO on ports 0x1F0–0x1F7, IRQ 14; serves \"blk\"", sample: "ata-pio", client: "blk-check" },
+];
+
+export class ScaffoldError extends Error {}
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+export function validateDriverName(name: string): string | undefined {
+  return NAME.test(name) ? undefined : "lower-case letters, digits and dashes, starting with a letter";
+}
+
+export interface ScaffoldOptions {
+  /** The extension's drivers/ folder (templates and the SDK). */
+  driversDir: string;
+  /** Workspace folder to write into; the driver goes to <workspace>/drivers/<name>/index.ts. */
+  workspace: string;
+  device: string;
+  name: string;
+}
+
+export interface ScaffoldResult {
+  entry: string;
+  template: DriverTemplate;
+  /** The tsconfig.json written so `@zds/sdk` resolves for the language server, if one was written. */
+  tsconfig?: string;
+}
+
+export function scaffoldDriver(options: ScaffoldOptions): ScaffoldResult {
+  const template = TEMPLATES.find((t) => t.device === options.device);
+  if (!template) throw new ScaffoldError(`no template for device "${options.device}" (have: ${TEMPLATES.map((t) => t.device).join(", ")})`);
+  const problem = validateDriverName(options.name);
+  if (problem) throw new ScaffoldError(`bad driver name "${options.name}": ${problem}`);
+  const dir = path.join(options.workspace, "drivers", options.name);
+  const entry = path.join(dir, "index.ts");
+  if (fs.existsSync(entry)) throw new ScaffoldError(`${entry} already exists`);
+
+  const source = fs.readFileSync(path.join(options.driversDir, template.sample, "index.ts"), "utf8");
+  const renamed = source.replace(/(\bname:\s*)"[^"]*"/, `$1${JSON.stringify(options.name)}`);
+  if (renamed === source && template.sample !== options.name) throw new ScaffoldError(`template ${template.sample} has no name: field to rename`);
+  const header = `// ${options.name}: a driver for ${template.device}, made by Zero Driver Studio's New Driver… from the\n// ${template.sample} sample. Run it with its client: zds run drivers/${options.name} <client>.\n\n`;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(entry, header + renamed);
+
+  // The language server resolves `@zds/sdk` through the nearest tsconfig.json's paths; without one
+  // a workspace driver's imports are unresolved and its handles cannot be checked. Never overwrite
+  // a tsconfig the author already has.
+  let tsconfig: string | undefined;
+  const configPath = path.join(options.workspace, "tsconfig.json");
+  if (!fs.existsSync(configPath)) {
+    const sdk = path.join(options.driversDir, "sdk", "index.ts").split(path.sep).join("/");
+    const config = { compilerOptions: { target: "ES2022", module: "commonjs", strict: true, noEmit: true, baseUrl: ".", paths: { "@zds/sdk": [sdk] } }, include: ["drivers"] };
+    fs.writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+    tsconfig = configPath;
+  }
+  return { entry, template, ...(tsconfig ? { tsconfig } : {}) };
+}
