@@ -4,8 +4,9 @@
 
 import type { MachineHandle } from "../devices/machine-interface";
 import { Kernel, type KernelOutput, type Violation } from "./kernel";
-import { bundleDriver, type DriverBundle } from "./loader/bundle-driver";
-import { WorkerProcess } from "./host/worker-process";
+import { bundleDriver, type DriverBundle, type ScriptBundle } from "./loader/bundle-driver";
+import { WorkerProcess, type WorkerDebugClient } from "./host/worker-process";
+import type { WorkerLink } from "./host/inspector-hub";
 import { EPOCH_MS } from "./syscalls/misc";
 import type { Fault, KernelProcess, ProcessState } from "./process";
 import type { DeviceEvent } from "../devices/machine-interface";
@@ -34,6 +35,8 @@ export interface SessionOptions {
   machineData?: unknown;
   /** Outside input the machine consumes (disk images…), recorded in the trace header. */
   inputs?: unknown[];
+  /** Source-level debugging: called for each script process once its worker's inspector is attached. */
+  debug?: (proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle) => WorkerDebugClient;
 }
 
 export interface ProcessSummary {
@@ -108,6 +111,9 @@ export class Session {
   private start(bundle: DriverBundle, restartOf: number | undefined): KernelProcess {
     const name = programName(bundle);
     const memoryMb = this.supervisor.policy(name).memoryMb;
+    const debug = this.options.debug;
+    // The inspector attaches asynchronously, after kernel.spawn has returned the process.
+    let spawned: KernelProcess | undefined;
     const proc = this.kernel.spawn(name, bundle.entry, (events) => {
       return new WorkerProcess(
         {
@@ -118,10 +124,12 @@ export class Session {
           epochMs: EPOCH_MS,
           memoryMb,
           title: `zds ${name}`,
+          debug: debug && bundle.kind === "script" ? (link) => debug(spawned as KernelProcess, link, bundle) : undefined,
         },
         events,
       );
     });
+    spawned = proc;
     proc.restartOf = restartOf;
     return proc;
   }

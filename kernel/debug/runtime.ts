@@ -16,6 +16,7 @@ import type { Endpoint, Message } from "../objects";
 import type { Fault, KernelProcess } from "../process";
 import { Session, type RunSummary } from "../session";
 import type { SyscallRequest } from "../worker/mailbox";
+import { SourceDebugger, type SourceBreakpointResult, type StepKind } from "./source";
 
 export interface LaunchOptions {
   /** Driver or client paths (folders with index.ts, or files), already resolved to absolute. */
@@ -35,7 +36,7 @@ export class LaunchError extends Error {
   }
 }
 
-export type StopReason = "entry" | "pause" | "function breakpoint" | "exception";
+export type StopReason = "entry" | "pause" | "function breakpoint" | "exception" | "breakpoint" | "step";
 
 export interface StopInfo {
   reason: StopReason;
@@ -64,6 +65,8 @@ export interface RuntimeListener {
   output(category: "stdout" | "stderr", text: string): void;
   /** The run ended (every program ended, the machine went idle, or stop() was called). */
   ended(summary: RunSummary): void;
+  /** Source breakpoints resolved again once launch has bundled the programs. */
+  breakpointsChanged(results: SourceBreakpointResult[]): void;
 }
 
 /** A labelled value for the variables views; `children` make it expandable. */
@@ -98,6 +101,10 @@ export class DebugRuntime {
   private stop: StopInfo | undefined;
   private faultSnapshot: FaultSnapshot | undefined;
   private ended = false;
+  /** Breakpoints, stepping and values in driver TypeScript (worker inspectors). */
+  readonly source = new SourceDebugger((pause) =>
+    this.stopped({ reason: pause.reason, pid: pause.pid, description: pause.reason === "step" ? "Paused after a step" : "Paused on a breakpoint in driver code" }),
+  );
 
   constructor(private readonly listener: RuntimeListener) {}
 
@@ -117,9 +124,21 @@ export class DebugRuntime {
       if (error instanceof DriverLoadError) throw new LaunchError(`"program": ${error.message}`);
       throw error;
     }
+    // esbuild writes the map's sources relative to the cwd of the bundling process: this one.
+    for (const bundle of bundles) if (bundle.kind === "script") this.source.addProgram(bundle, process.cwd());
+    this.listener.breakpointsChanged(this.source.resolveAll());
     const machine = createMachine(description, { seed: options.seed });
     this.machine = machine;
-    const session = new Session({ machine, machineName: description.name, seed: options.seed, output: this.kernelOutput(), watchdogMs: options.watchdogMs });
+    const session = new Session({
+      machine,
+      machineName: description.name,
+      seed: options.seed,
+      output: this.kernelOutput(),
+      watchdogMs: options.watchdogMs,
+      // A driver paused in the inspector holds the run token mid-code: pausing scheduling keeps the
+      // watchdog off (it ignores a paused kernel) and virtual time still.
+      debug: (proc, link, bundle) => this.source.client(proc, link, bundle, () => session.kernel.pauseScheduling()),
+    });
     this.session = session;
     const kernel = session.kernel;
     kernel.debugHooks = {
@@ -161,6 +180,24 @@ export class DebugRuntime {
     this.stop = undefined;
     this.faultSnapshot = undefined;
     this.session?.kernel.resumeScheduling();
+    this.source.resume();
+  }
+
+  /** Step in driver code. The machine runs during the step: a stepped-over syscall must be carried
+   *  out (and may wait for other processes) before the next line is reached. Without a source pause
+   *  there is no line to step from, so it continues. */
+  step(kind: StepKind): void {
+    if (!this.source.pause) {
+      this.continue();
+      return;
+    }
+    this.stop = undefined;
+    this.session?.kernel.resumeScheduling();
+    this.source.resume(kind);
+  }
+
+  setSourceBreakpoints(file: string, lines: readonly number[]): SourceBreakpointResult[] {
+    return this.source.setBreakpoints(file, lines);
   }
 
   /** Stop the whole machine: nobody gets the run token; a process in driver code stops at its next syscall. */
@@ -208,7 +245,7 @@ export class DebugRuntime {
       if (on.kind === "reply") return `SYS_CALL to endpoint ${on.endpointId}: waiting for the reply${on.server !== undefined ? ` from pid ${on.server}` : ""}`;
       return `looking up service "${on.service}": waiting for it to register`;
     }
-    if (proc.state === "running") return "running driver code (stops at its next syscall)";
+    if (proc.state === "running") return this.source.pause?.pid === pid ? "running driver code: paused in the inspector" : "running driver code (stops at its next syscall)";
     if (proc.state === "ready") return proc.syscalls === 0 ? "ready: not started yet" : "ready: its last syscall has returned";
     return `${proc.state}`;
   }
@@ -265,6 +302,7 @@ export class DebugRuntime {
       console: (_p, text) => this.listener.output("stdout", text),
       debug: (p, text) => this.listener.output("stderr", `[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`),
       fault: (p, fault) => {
+        this.source.forget(p.pid);
         this.listener.output("stderr", `${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`);
         this.onFault(p, fault);
       },

@@ -28,6 +28,17 @@ export interface WorkerProcessOptions {
   memoryMb: number;
   /** Shown as the worker's title in debuggers and profilers. */
   title: string;
+  /** A source-level debugger for this worker (the debug adapter); without one, pauses are resumed. */
+  debug?: (link: WorkerLink) => WorkerDebugClient;
+}
+
+/** What a debugger attached to a worker's inspector does with it. */
+export interface WorkerDebugClient {
+  /** Settles once breakpoints are in place: the worker gets its first run token only then, so a
+   *  breakpoint on the driver's first lines is bound before they run. */
+  ready: Promise<void>;
+  /** A Debugger.paused that is not OOM; true when the debugger keeps the worker paused. */
+  paused(params: Record<string, unknown>): boolean;
 }
 
 /** How long the host spins for a worker's next syscall before sleeping (wall ms). */
@@ -61,8 +72,13 @@ export class WorkerProcess {
   private link: WorkerLink | undefined;
   private waiting = false;
   private ended = false;
+  private debugClient: WorkerDebugClient | undefined;
+  /** False while a debugger is preparing the worker; the first resume() waits for it. */
+  private ready: boolean;
+  private heldStart: (() => void) | undefined;
 
-  constructor(options: WorkerProcessOptions, private readonly events: WorkerProcessEvents) {
+  constructor(private readonly options: WorkerProcessOptions, private readonly events: WorkerProcessEvents) {
+    this.ready = options.debug === undefined;
     const channel = new MessageChannel();
     this.attachmentPort = channel.port1;
     const data: BootstrapData & { bootstrap: string } = {
@@ -114,15 +130,33 @@ export class WorkerProcess {
         this.gone("memory limit exceeded: the driver's heap reached its limit", "memory-limit");
         return;
       }
+      if (this.debugClient?.paused(params)) return;
       // A `debugger;` statement with no debugging session attached: carry on.
       void link?.send("Debugger.resume").catch(() => undefined);
     });
     if (this.ended) this.stopWorker();
+    if (link && this.options.debug) {
+      // Listeners first (notes P2), then let the debugger set its breakpoints.
+      const client = this.options.debug(link);
+      this.debugClient = client;
+      void client.ready.catch(() => undefined).then(() => this.release());
+    } else this.release();
+  }
+
+  private release(): void {
+    this.ready = true;
+    const start = this.heldStart;
+    this.heldStart = undefined;
+    start?.();
   }
 
   /** Give the run token: post the result of the pending syscall (or the start) and wait for the next. */
   resume(result: number, payload?: Uint8Array, attachment?: SharedArrayBuffer): void {
     if (this.ended) return;
+    if (!this.ready) {
+      this.heldStart = () => this.resume(result, payload, attachment);
+      return;
+    }
     if (attachment) this.attachmentPort.postMessage(attachment);
     this.mailbox.respond(result, payload, attachment !== undefined);
     this.awaitRequest();

@@ -1,0 +1,284 @@
+// Source-level debugging of driver TypeScript through the V8 inspector of each driver's worker
+// (kernel/host/inspector-hub.ts). Breakpoints on TS lines are mapped to the bundle through its inline
+// source map and set by URL (the bundle's vm.Script filename) before the worker first runs; pauses
+// come back as stops with frames mapped to the TS source. Knows nothing of DAP, like runtime.ts.
+
+import path from "node:path";
+import { TraceMap, generatedPositionFor, originalPositionFor, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
+import type { WorkerLink } from "../host/inspector-hub";
+import type { WorkerDebugClient } from "../host/worker-process";
+import type { ScriptBundle } from "../loader/bundle-driver";
+import type { KernelProcess } from "../process";
+
+export interface SourceBreakpointResult {
+  id: number;
+  verified: boolean;
+  /** 1-based TS line the breakpoint binds to (may move down to the next line with code). */
+  line: number;
+  message?: string;
+}
+
+/** A driver frame, mapped to its TS source when the map knows the position. */
+export interface SourceFrame {
+  index: number;
+  name: string;
+  /** Absolute TS path; undefined for code the map does not cover. */
+  path?: string;
+  line: number;
+  column: number;
+}
+
+export interface RemoteScope {
+  name: string;
+  objectId: string;
+}
+
+export interface RemoteValue {
+  name: string;
+  value: string;
+  type?: string;
+  /** Set when the value is an object that can be expanded. */
+  objectId?: string;
+}
+
+/** CDP shapes we read (the subset of Debugger/Runtime domain types that we use). */
+interface CdpRemoteObject {
+  type: string;
+  subtype?: string;
+  value?: unknown;
+  unserializableValue?: string;
+  description?: string;
+  objectId?: string;
+  className?: string;
+}
+interface CdpCallFrame {
+  callFrameId: string;
+  functionName: string;
+  location: { scriptId: string; lineNumber: number; columnNumber?: number };
+  url: string;
+  scopeChain: { type: string; name?: string; object: CdpRemoteObject }[];
+}
+
+interface Program {
+  map: TraceMap;
+  /** Absolute path → the map's own `sources` entry (relative to the cwd at bundle time). */
+  sources: Map<string, string>;
+}
+
+interface Attached {
+  pid: number;
+  link: WorkerLink;
+  url: string;
+  /** Inspector breakpoint ids by TS path, to replace them when the client sets that file again. */
+  ids: Map<string, string[]>;
+  /** Script ids of the driver bundle: call frames' own url is empty in this V8, so frames are told by id. */
+  scripts: Set<string>;
+}
+
+export interface SourcePause {
+  pid: number;
+  reason: "breakpoint" | "step";
+  frames: CdpCallFrame[];
+}
+
+export type StepKind = "over" | "into" | "out";
+
+export class SourceDebugger {
+  private readonly programs = new Map<string, Program>();
+  /** TS path → 1-based lines, as the client last set them. */
+  private readonly breakpoints = new Map<string, number[]>();
+  private readonly attached = new Map<number, Attached>();
+  private readonly stepping = new Set<number>();
+  private nextId = 1;
+  private readonly ids = new Map<string, number>();
+  pause: SourcePause | undefined;
+
+  constructor(private readonly onPause: (pause: SourcePause) => void) {}
+
+  /** Read a script bundle's inline source map; its sources are relative to the cwd at bundle time. */
+  addProgram(bundle: ScriptBundle, cwd: string): void {
+    const match = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(bundle.code);
+    if (!match) return;
+    const map = new TraceMap(Buffer.from(match[1], "base64").toString("utf8"));
+    const sources = new Map<string, string>();
+    for (const s of map.sources) if (s !== null) sources.set(path.resolve(cwd, s), s);
+    this.programs.set(bundle.filename, { map, sources });
+  }
+
+  /** Replace the breakpoints of one TS file; live workers get them at once, new ones when they start. */
+  setBreakpoints(file: string, lines: readonly number[]): SourceBreakpointResult[] {
+    const abs = path.resolve(file);
+    this.breakpoints.set(abs, [...lines]);
+    for (const a of this.attached.values()) void this.applyFile(a, abs);
+    return this.resolve(abs, lines);
+  }
+
+  /** Where each line binds, against the programs known now (none before launch has bundled). */
+  resolve(file: string, lines: readonly number[]): SourceBreakpointResult[] {
+    return lines.map((line) => {
+      const key = `${file}:${line}`;
+      let id = this.ids.get(key);
+      if (id === undefined) this.ids.set(key, (id = this.nextId++));
+      const bound = this.generated(file, line)[0];
+      if (bound) return { id, verified: true, line: bound.line };
+      const message = this.programs.size === 0 ? "bound when the program is bundled" : "no driver code on this line in the programs launched";
+      return { id, verified: false, line, message };
+    });
+  }
+
+  /** Every file with breakpoints, resolved again (after launch bundled the programs). */
+  resolveAll(): SourceBreakpointResult[] {
+    return [...this.breakpoints].flatMap(([file, lines]) => this.resolve(file, lines));
+  }
+
+  /** The client for one worker (Session's debug hook): breakpoints first, then pauses. */
+  client(proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle, onStopped: (pid: number) => void): WorkerDebugClient {
+    const a: Attached = { pid: proc.pid, link, url: bundle.filename, ids: new Map(), scripts: new Set() };
+    this.attached.set(proc.pid, a);
+    // Registered before the worker gets its first run token, so the bundle's scriptParsed is seen.
+    link.onEvent((method, params) => {
+      if (method === "Debugger.scriptParsed" && params.url === a.url) a.scripts.add(String(params.scriptId));
+    });
+    return {
+      ready: Promise.all([...this.breakpoints.keys()].map((file) => this.applyFile(a, file))).then(() => undefined),
+      paused: (params) => {
+        if (!proc.alive) return false;
+        const frames = (params.callFrames ?? []) as CdpCallFrame[];
+        if (this.stepping.has(proc.pid) && !a.scripts.has(frames[0]?.location.scriptId ?? "")) {
+          // A step landed outside the driver bundle (the sandbox's syscall gate, the worker bootstrap):
+          // nothing there is the user's code, so step back out to the driver, or run on if it has returned.
+          const inDriver = frames.some((f) => a.scripts.has(f.location.scriptId));
+          void link.send(inDriver ? "Debugger.stepOut" : "Debugger.resume").catch(() => undefined);
+          if (!inDriver) this.stepping.delete(proc.pid);
+          return true;
+        }
+        const reason = this.stepping.delete(proc.pid) ? "step" : "breakpoint";
+        this.pause = { pid: proc.pid, reason, frames };
+        onStopped(proc.pid);
+        this.onPause(this.pause);
+        return true;
+      },
+    };
+  }
+
+  forget(pid: number): void {
+    this.attached.delete(pid);
+    if (this.pause?.pid === pid) this.pause = undefined;
+  }
+
+  /** Let the paused worker run (continue) or step; false when no worker is paused. */
+  resume(step?: StepKind): boolean {
+    const pause = this.pause;
+    const a = pause && this.attached.get(pause.pid);
+    this.pause = undefined;
+    if (!pause || !a) return false;
+    if (step) this.stepping.add(pause.pid);
+    const method = step === "over" ? "Debugger.stepOver" : step === "into" ? "Debugger.stepInto" : step === "out" ? "Debugger.stepOut" : "Debugger.resume";
+    void a.link.send(method).catch(() => undefined);
+    return true;
+  }
+
+  /** The paused worker's frames that belong to its driver bundle, mapped to TS. */
+  frames(pid: number): SourceFrame[] {
+    const pause = this.pause;
+    const a = this.attached.get(pid);
+    if (!pause || pause.pid !== pid || !a) return [];
+    const program = this.programs.get(a.url);
+    return pause.frames.flatMap((f, index) => {
+      if (!a.scripts.has(f.location.scriptId)) return [];
+      const line = f.location.lineNumber + 1;
+      const column = f.location.columnNumber ?? 0;
+      const orig = program ? originalPositionFor(program.map, { line, column }) : undefined;
+      const abs = orig?.source ? this.absolute(program as Program, orig.source) : undefined;
+      const name = f.functionName || "(anonymous)";
+      if (!abs || orig?.line == null) return [{ index, name, line, column: column + 1 }];
+      return [{ index, name, path: abs, line: orig.line, column: (orig.column ?? 0) + 1 }];
+    });
+  }
+
+  /** Local/Block/Closure scopes of a paused frame (the global scope is left out: it is the sandbox realm). */
+  scopes(pid: number, index: number): RemoteScope[] {
+    const frame = this.pause?.pid === pid ? this.pause.frames[index] : undefined;
+    if (!frame) return [];
+    return frame.scopeChain.flatMap((s) => {
+      if (s.type === "global" || !s.object.objectId) return [];
+      const label = s.type === "local" ? "Local" : s.type === "closure" ? "Closure" : s.type === "block" ? "Block" : s.type[0].toUpperCase() + s.type.slice(1);
+      return [{ name: label, objectId: s.object.objectId }];
+    });
+  }
+
+  async properties(pid: number, objectId: string): Promise<RemoteValue[]> {
+    const a = this.attached.get(pid);
+    if (!a) return [];
+    const result = (await a.link.send("Runtime.getProperties", { objectId, ownProperties: true, generatePreview: false })) as { result: { name: string; value?: CdpRemoteObject; get?: CdpRemoteObject }[] };
+    return result.result.flatMap((p) => (p.value ? [remoteValue(p.name, p.value)] : p.get ? [{ name: p.name, value: "(getter)" }] : []));
+  }
+
+  async evaluate(pid: number, index: number, expression: string): Promise<RemoteValue> {
+    const a = this.attached.get(pid);
+    const frame = this.pause?.pid === pid ? this.pause.frames[index] : undefined;
+    if (!a || !frame) throw new Error("evaluate needs a paused driver frame");
+    const r = (await a.link.send("Debugger.evaluateOnCallFrame", { callFrameId: frame.callFrameId, expression, silent: true })) as {
+      result: CdpRemoteObject;
+      exceptionDetails?: { exception?: CdpRemoteObject; text: string };
+    };
+    if (r.exceptionDetails) throw new Error(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text);
+    return remoteValue(expression, r.result);
+  }
+
+  private async applyFile(a: Attached, file: string): Promise<void> {
+    for (const id of a.ids.get(file) ?? []) await a.link.send("Debugger.removeBreakpoint", { breakpointId: id }).catch(() => undefined);
+    a.ids.delete(file);
+    const program = this.programs.get(a.url);
+    if (!program?.sources.has(file)) return;
+    const ids: string[] = [];
+    for (const line of this.breakpoints.get(file) ?? []) {
+      const pos = this.generatedIn(program, file, line);
+      if (!pos) continue;
+      try {
+        const r = (await a.link.send("Debugger.setBreakpointByUrl", { url: a.url, lineNumber: pos.line - 1, columnNumber: pos.column })) as { breakpointId: string };
+        ids.push(r.breakpointId);
+      } catch {
+        // The same location set twice (two TS lines on one generated position): one breakpoint serves both.
+      }
+    }
+    a.ids.set(file, ids);
+  }
+
+  private generated(file: string, line: number): { line: number; column: number }[] {
+    return [...this.programs.values()].flatMap((p) => {
+      const pos = this.generatedIn(p, file, line);
+      return pos ? [{ line: pos.originalLine, column: pos.column }] : [];
+    });
+  }
+
+  /** First generated position of a TS line, or of the next line with code within a few lines. */
+  private generatedIn(program: Program, file: string, line: number): { line: number; column: number; originalLine: number } | undefined {
+    const source = program.sources.get(file);
+    if (source === undefined) return undefined;
+    for (let l = line; l < line + 5; l++) {
+      const g = generatedPositionFor(program.map, { source, line: l, column: 0, bias: LEAST_UPPER_BOUND });
+      if (g.line !== null && g.column !== null) return { line: g.line, column: g.column, originalLine: l };
+    }
+    return undefined;
+  }
+
+  private absolute(program: Program, source: string): string | undefined {
+    for (const [abs, s] of program.sources) if (s === source) return abs;
+    return undefined;
+  }
+}
+
+function remoteValue(name: string, o: CdpRemoteObject): RemoteValue {
+  const expandable = o.objectId !== undefined && (o.type === "object" || o.type === "function") && o.subtype !== "null";
+  return { name, value: describeRemote(o), type: o.className ?? o.type, objectId: expandable ? o.objectId : undefined };
+}
+
+function describeRemote(o: CdpRemoteObject): string {
+  if (o.type === "undefined") return "undefined";
+  if (o.unserializableValue !== undefined) return o.unserializableValue;
+  if (o.type === "string") return JSON.stringify(o.value);
+  if (o.type === "number" || o.type === "boolean") return String(o.value);
+  if (o.type === "function") return `ƒ ${(o.description ?? "").split("\n")[0].slice(0, 80)}`;
+  return o.description ?? String(o.value);
+}
