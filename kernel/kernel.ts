@@ -179,11 +179,16 @@ export class Kernel {
     this.schedule();
   }
 
-  /** Stop the machine: end every process (used at the end of a run or on timeout). */
-  shutdown(): void {
+  /** Stop the machine: end every process (used at the end of a run or on timeout). Resolves when
+   *  their threads are gone, or after a few seconds at most. */
+  shutdown(): Promise<void> {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     for (const p of this.processes.values()) p.host.terminate();
+    const closed = Promise.all([...this.processes.values()].map((p) => p.host.closed?.()));
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
+    return Promise.race([closed.then(() => undefined), limit]).finally(() => clearTimeout(timer));
   }
 
   /** True when nothing can run and no device event is due: the machine is idle or finished. */

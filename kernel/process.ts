@@ -43,6 +43,8 @@ export type BlockedOn =
 export interface ProcessHost {
   resume(result: number, payload?: Uint8Array, attachment?: SharedArrayBuffer): void;
   terminate(): void;
+  /** Resolves once the process's thread is really gone (hosts without threads may omit it). */
+  closed?(): Promise<void>;
 }
 
 export class KernelProcess {

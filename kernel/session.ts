@@ -152,7 +152,7 @@ export class Session {
     this.kernel.start();
     const outcome = await Promise.race([finished, timeout, stopped]);
     if (timer) clearTimeout(timer);
-    this.kernel.shutdown();
+    await this.kernel.shutdown();
     const summary = this.summary(outcome);
     this.trace?.close({
       end: true,

@@ -72,6 +72,9 @@ export class WorkerProcess {
   private link: WorkerLink | undefined;
   private waiting = false;
   private ended = false;
+  private markClosed: () => void = () => undefined;
+  /** Resolves once the worker thread is gone (or was never started). */
+  private readonly closedPromise = new Promise<void>((resolve) => (this.markClosed = resolve));
   private debugClient: WorkerDebugClient | undefined;
   /** False while a debugger is preparing the worker; the first resume() waits for it. */
   private ready: boolean;
@@ -112,7 +115,10 @@ export class WorkerProcess {
     attached
       .then(
         ({ worker, link }) => this.started(worker, link),
-        (error: unknown) => this.gone(`cannot start the worker: ${error instanceof Error ? error.message : String(error)}`, "worker"),
+        (error: unknown) => {
+          this.markClosed(); // there is no thread to wait for
+          this.gone(`cannot start the worker: ${error instanceof Error ? error.message : String(error)}`, "worker");
+        },
       );
   }
 
@@ -170,11 +176,23 @@ export class WorkerProcess {
     this.stopWorker();
   }
 
+  /** Resolves when the worker thread has ended: a host must not exit while workers are still
+   *  being torn down under the inspector (that can abort the whole process). */
+  closed(): Promise<void> {
+    return this.closedPromise;
+  }
+
   /** terminate() never resolves on a paused worker unless it is resumed too (notes P4). */
   private stopWorker(): void {
     const { worker, link } = this;
     if (!worker) return;
-    void worker.terminate().finally(() => link && InspectorHub.get().release(link));
+    void worker
+      .terminate()
+      .catch(() => undefined)
+      .finally(() => {
+        if (link) InspectorHub.get().release(link);
+        this.markClosed();
+      });
     if (link) void link.send("Debugger.resume").catch(() => undefined);
   }
 
