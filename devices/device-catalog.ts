@@ -3,15 +3,19 @@
 //
 //   kind "virtio-mmio": fields base, size (the MMIO window), irq
 //   kind "ata":         fields command (first of 8 command-block ports), control (the control port), irq
+//   kind "uart16550":   fields base (first of 8 ports), irq
 //   disk: true          the device is a disk controller and takes an optional "disk" field, the name
 //                       of the disk slot it is attached to (default "disk0")
 
 export const deviceCatalog = {
   "virtio-rng": { kind: "virtio-mmio", virtioId: 4, disk: false },
   "virtio-blk": { kind: "virtio-mmio", virtioId: 2, disk: true },
+  "virtio-console": { kind: "virtio-mmio", virtioId: 3, disk: false },
   // `ports`: where an ATA channel conventionally sits (the primary IDE channel), for tools that check
   // a driver's binding without a machine; a description may place a channel elsewhere.
   ata: { kind: "ata", disk: true, ports: [{ first: 0x1f0, last: 0x1f7 }, { first: 0x3f6, last: 0x3f6 }] },
+  // `ports`: COM1, where a PC's first serial port sits; a description may place a UART elsewhere.
+  uart16550: { kind: "uart16550", disk: false, ports: [{ first: 0x3f8, last: 0x3ff }] },
 } as const;
 
 export type DeviceType = keyof typeof deviceCatalog;
@@ -26,6 +30,9 @@ export const VIRTIO_MMIO_MIN_WINDOW = 0x100;
 
 /** An ATA channel decodes eight command-block ports (data … status/command). */
 export const ATA_COMMAND_PORTS = 8;
+
+/** A 16550 decodes eight ports (RBR/THR … SCR). */
+export const UART_PORTS = 8;
 
 /** The disk slot a disk controller uses when its description names none. */
 export const DEFAULT_DISK_SLOT = "disk0";

@@ -1,10 +1,10 @@
 // The public surface of devices/: what the kernel, the CLI, the extension and the tests import.
 
 export type { DeviceEvent, DeviceInfo, DmaRegion, MachineClock, MachineHandle } from "./machine-interface";
-export { createMachine, Machine, type MachineOptions } from "./machine";
-export { parseMachineDescription, MachineDescriptionError, type MachineDescription, type DeviceDescription, type VirtioDeviceDescription, type AtaDeviceDescription } from "./machine-description";
+export { createMachine, Machine, type MachineOptions, type ConsoleOutputListener } from "./machine";
+export { parseMachineDescription, MachineDescriptionError, type MachineDescription, type DeviceDescription, type VirtioDeviceDescription, type AtaDeviceDescription, type UartDeviceDescription } from "./machine-description";
 export { loadMachineDescription, defaultMachineName, bundledMachineNames, bundledMachineJson } from "./machine-loader";
-export { deviceCatalog, DEFAULT_DISK_SLOT, type DeviceType } from "./device-catalog";
+export { deviceCatalog, DEFAULT_DISK_SLOT, UART_PORTS, type DeviceType } from "./device-catalog";
 export { openDisk, DiskImageError, RawFile, CowOverlay, ZeroDisk, SECTOR_SIZE, DEFAULT_BLANK_BYTES, type BlockStore, type DiskSpec } from "./disk";
 export { VirtualClock, type Scheduler, type ScheduledEvent, type Timing } from "./clock";
 export { GuestMemory, PAGE_SIZE, type DmaWindow } from "./memory";
@@ -26,3 +26,5 @@ export { AtaReg, AtaStatus, AtaError, AtaControl, AtaCommand } from "./ata/ata-r
 export { identifyString, IdentifyWord } from "./ata/identify";
 export { Reg, Status, Feature, Interrupt, MAGIC_VALUE, MMIO_VERSION, VENDOR_ID, statusNames } from "./virtio/registers";
 export { parseSupervision, type DriverPolicy, type RestartMode, type SupervisionDescription } from "./supervision-description";
+export { Uart16550, UartReg, UartIer, UartIir, UartFcr, UartLcr, UartMcr, UartLsr, UartMsr, UART_BASE_BAUD, UART_FIFO_BYTES, UART_DEFAULT_WIRE_BYTES, type UartOptions, type UartStats } from "./uart16550";
+export { VirtioConsole, VIRTIO_ID_CONSOLE, ConsoleFeature, ConsoleConfig, type VirtioConsoleOptions, type VirtioConsoleStats } from "./virtio/console";

@@ -3,7 +3,7 @@
 // at once, each naming the file, the device and the field, because a driver author will be editing
 // these by hand.
 
-import { ATA_COMMAND_PORTS, deviceCatalog, isDeviceType, VIRTIO_MMIO_MIN_WINDOW, type DeviceType, type VirtioDeviceType } from "./device-catalog";
+import { ATA_COMMAND_PORTS, UART_PORTS, deviceCatalog, isDeviceType, VIRTIO_MMIO_MIN_WINDOW, type DeviceType, type VirtioDeviceType } from "./device-catalog";
 import { hex } from "./format";
 import { PAGE_SIZE } from "./memory";
 import { parseSupervision, type SupervisionDescription } from "./supervision-description";
@@ -30,7 +30,17 @@ export interface AtaDeviceDescription {
   readonly disk?: string;
 }
 
-export type DeviceDescription = VirtioDeviceDescription | AtaDeviceDescription;
+export interface UartDeviceDescription {
+  readonly name: string;
+  readonly type: "uart16550";
+  /** First of the eight register ports (COM1: 0x3F8). */
+  readonly base: number;
+  readonly irq: number;
+}
+
+export type DeviceDescription = VirtioDeviceDescription | AtaDeviceDescription | UartDeviceDescription;
+/** Devices on the port bus, whose port ranges must not overlap. */
+type PortDeviceDescription = AtaDeviceDescription | UartDeviceDescription;
 
 export interface MachineDescription {
   readonly name: string;
@@ -57,6 +67,7 @@ const TOP_FIELDS = new Set(["name", "dma", "devices", "supervision"]);
 const DMA_FIELDS = new Set(["base", "size"]);
 const VIRTIO_FIELDS = ["name", "type", "base", "size", "irq"];
 const ATA_FIELDS = ["name", "type", "command", "control", "irq"];
+const UART_FIELDS = ["name", "type", "base", "irq"];
 const LAST_PORT = 0xffff;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HEX = /^0x[0-9a-f]+(?:_[0-9a-f]+)*$/i;
@@ -141,7 +152,7 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   }
   const entryType: DeviceType = type;
   const spec = deviceCatalog[entryType];
-  const fields = spec.kind === "ata" ? ATA_FIELDS : VIRTIO_FIELDS;
+  const fields = spec.kind === "ata" ? ATA_FIELDS : spec.kind === "uart16550" ? UART_FIELDS : VIRTIO_FIELDS;
   unknownFields(entry, new Set(spec.disk ? [...fields, "disk"] : fields), `${label}: `, problems);
   const irq = parseNumber(entry.irq, `${label}: field "irq"`, problems);
   if (irq !== undefined && irq > MAX_IRQ) problems.push(`${label}: field "irq": ${irq} is above the highest line ${MAX_IRQ}`);
@@ -161,6 +172,13 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
     return { name, type: entryType, command, control, irq, ...diskSlot };
   }
 
+  if (entryType === "uart16550") {
+    const base = parseNumber(entry.base, `${label}: field "base"`, problems);
+    if (base !== undefined && base + UART_PORTS - 1 > LAST_PORT) problems.push(`${label}: field "base": ports ${hex(base)}..${hex(base + UART_PORTS - 1)} run past 0xFFFF`);
+    if (problems.length > before || typeof name !== "string" || base === undefined || irq === undefined) return undefined;
+    return { name, type: entryType, base, irq };
+  }
+
   const base = parseNumber(entry.base, `${label}: field "base"`, problems);
   const size = parseNumber(entry.size, `${label}: field "size"`, problems);
   if (base !== undefined && base % 4 !== 0) problems.push(`${label}: field "base": ${hex(base)} is not 4-byte aligned`);
@@ -170,7 +188,8 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   return { name, type: entryType, base, size, irq, ...diskSlot };
 }
 
-function portRanges(device: AtaDeviceDescription): { first: number; last: number }[] {
+function portRanges(device: PortDeviceDescription): { first: number; last: number }[] {
+  if (device.type === "uart16550") return [{ first: device.base, last: device.base + UART_PORTS - 1 }];
   return [
     { first: device.command, last: device.command + ATA_COMMAND_PORTS - 1 },
     { first: device.control, last: device.control },
@@ -178,7 +197,7 @@ function portRanges(device: AtaDeviceDescription): { first: number; last: number
 }
 
 function checkPortOverlaps(devices: readonly DeviceDescription[], problems: string[]): void {
-  const ata = devices.filter((d): d is AtaDeviceDescription => d.type === "ata");
+  const ata = devices.filter((d): d is PortDeviceDescription => d.type === "ata" || d.type === "uart16550");
   ata.forEach((a, i) => {
     for (const b of ata.slice(i + 1)) {
       for (const ra of portRanges(a)) {
@@ -191,7 +210,7 @@ function checkPortOverlaps(devices: readonly DeviceDescription[], problems: stri
 }
 
 function checkOverlaps(all: readonly DeviceDescription[], dma: { base: number; size: number } | undefined, problems: string[]): void {
-  const devices = all.filter((d): d is VirtioDeviceDescription => d.type !== "ata");
+  const devices = all.filter((d): d is VirtioDeviceDescription => d.type !== "ata" && d.type !== "uart16550");
   devices.forEach((a, i) => {
     for (const b of devices.slice(i + 1)) {
       if (a.base < b.base + b.size && b.base < a.base + a.size) {

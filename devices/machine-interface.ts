@@ -5,7 +5,7 @@
 export interface DeviceInfo {
   /** Unique name within the machine, e.g. "virtio-rng0". */
   name: string;
-  /** "virtio-mmio" or "ata" (later also "uart16550"). */
+  /** "virtio-mmio", "ata" or "uart16550". */
   kind: string;
   /** VIRTIO device id for virtio-mmio devices. */
   virtioId?: number;

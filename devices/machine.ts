@@ -5,19 +5,21 @@
 import { AtaDevice } from "./ata/ata";
 import type { BusDevice } from "./bus-access";
 import { VirtualClock } from "./clock";
-import { ATA_COMMAND_PORTS, DEFAULT_DISK_SLOT, deviceCatalog } from "./device-catalog";
+import { ATA_COMMAND_PORTS, DEFAULT_DISK_SLOT, deviceCatalog, UART_PORTS } from "./device-catalog";
 import type { BlockStore } from "./disk/block-store";
 import { DEFAULT_BLANK_BYTES, openDisk, type DiskSpec } from "./disk/open-disk";
 import { hex } from "./format";
 import { IommuView } from "./iommu";
 import { InterruptLines } from "./irq";
-import type { AtaDeviceDescription, MachineDescription, VirtioDeviceDescription } from "./machine-description";
+import type { AtaDeviceDescription, MachineDescription, UartDeviceDescription, VirtioDeviceDescription } from "./machine-description";
 import type { DeviceEvent, DeviceInfo, DmaRegion, MachineHandle } from "./machine-interface";
 import { GuestMemory } from "./memory";
 import { MmioBus } from "./mmio-bus";
 import { PortBus } from "./port-bus";
+import { Uart16550 } from "./uart16550";
 import type { VirtioBackend } from "./virtio/backend";
 import { VirtioBlk } from "./virtio/blk";
+import { VirtioConsole } from "./virtio/console";
 import { VirtioMmioTransport, type VirtioTransportSnapshot } from "./virtio/mmio-transport";
 import { VirtioRng } from "./virtio/rng";
 
@@ -30,6 +32,9 @@ export interface MachineOptions {
   /** Disks by slot name, for machines whose controllers name other slots. */
   readonly disks?: Readonly<Record<string, DiskSpec>>;
 }
+
+/** Hears what a console device (the UART, virtio-console) sends to the machine console. */
+export type ConsoleOutputListener = (device: string, bytes: Uint8Array) => void;
 
 interface MachineDevice {
   readonly info: DeviceInfo;
@@ -50,6 +55,7 @@ export class Machine implements MachineHandle {
   readonly irqs = new InterruptLines();
   private readonly byName = new Map<string, MachineDevice>();
   private readonly eventListeners: ((event: DeviceEvent) => void)[] = [];
+  private readonly consoleListeners: ConsoleOutputListener[] = [];
   /** Open disks by slot; two controllers naming one slot share one disk (and one overlay). */
   private readonly disks = new Map<string, BlockStore>();
 
@@ -63,6 +69,7 @@ export class Machine implements MachineHandle {
     try {
       for (const device of description.devices) {
         if (device.type === "ata") this.addAta(device, options);
+        else if (device.type === "uart16550") this.addUart(device);
         else this.addVirtio(device, seed, options);
       }
     } catch (error) {
@@ -116,7 +123,7 @@ export class Machine implements MachineHandle {
     // The IOMMU view belongs to the binding, not to the device's state: the kernel replaces it.
     const target = this.device(device);
     if (target.transport !== undefined) target.transport.reset();
-    else if (target.model instanceof AtaDevice) target.model.reset();
+    else if (target.model instanceof AtaDevice || target.model instanceof Uart16550) target.model.reset();
   }
 
   /** The disk in a slot (for tests and views). */
@@ -144,6 +151,20 @@ export class Machine implements MachineHandle {
     this.eventListeners.push(listener);
   }
 
+  /** Hear what console devices transmit (the machine console output). Listeners run in virtual
+   *  time order, as each character leaves the device. */
+  onConsoleOutput(listener: ConsoleOutputListener): void {
+    this.consoleListeners.push(listener);
+  }
+
+  /** Outside input (the user's keystrokes) for a console device. Throws if the device takes none. */
+  consoleInput(device: string, bytes: Uint8Array): void {
+    const model = this.device(device).model;
+    if (model instanceof Uart16550) model.input(bytes);
+    else if (model instanceof VirtioConsole) model.inputBytes(bytes);
+    else throw new TypeError(`device ${device} is not a console device`);
+  }
+
   /** The model of a device, typed: e.g. `machine.backend("virtio-rng0", VirtioRng)`,
    *  `machine.backend("ata0", AtaDevice)`. */
   backend<T extends object>(device: string, type: abstract new (...args: never[]) => T): T {
@@ -169,6 +190,10 @@ export class Machine implements MachineHandle {
     device.regions = regions;
     // A PIO device (ATA) reaches no guest memory, so it has no view to set.
     device.transport?.setIommuView(regions.length === 0 ? IommuView.empty : new IommuView(regions));
+  }
+
+  private consoleOutput(device: string, bytes: Uint8Array): void {
+    for (const listener of [...this.consoleListeners]) listener(device, bytes);
   }
 
   private emit(event: DeviceEvent): void {
@@ -212,7 +237,23 @@ export class Machine implements MachineHandle {
         return new VirtioRng({ machineSeed: seed, deviceName: description.name });
       case "virtio-blk":
         return new VirtioBlk({ deviceName: description.name, disk: this.diskFor(description.disk, options) });
+      case "virtio-console":
+        return new VirtioConsole({ deviceName: description.name, output: (bytes) => this.consoleOutput(description.name, bytes) });
     }
+  }
+
+  private addUart(description: UartDeviceDescription): void {
+    const uart = new Uart16550({
+      name: description.name,
+      irq: this.irqs.line(description.irq),
+      clock: this.clock,
+      emit: (event) => this.emit(event),
+      output: (bytes) => this.consoleOutput(description.name, bytes),
+    });
+    const last = description.base + UART_PORTS - 1;
+    this.ports.map(description.name, description.base, last, uart.registers);
+    const info: DeviceInfo = { name: description.name, kind: deviceCatalog.uart16550.kind, ports: [{ first: description.base, last }], irq: description.irq };
+    this.byName.set(description.name, { info, model: uart, regions: [] });
   }
 
   private addAta(description: AtaDeviceDescription, options: MachineOptions): void {

@@ -22,6 +22,9 @@ export interface ConfigSpace {
   /** The field value at a naturally aligned offset, or undefined past the structure. */
   read(offset: number, width: 1 | 2 | 4): number | undefined;
   write(offset: number, width: 1 | 2 | 4, value: number): ConfigWriteResult;
+  /** Fields the driver may write before FEATURES_OK (virtio-console's emerg_wr, §8.2); absent:
+   *  none, and such writes are refused as the general rule says. */
+  writableBeforeFeaturesOk?(offset: number): boolean;
 }
 
 /** A device type without configuration fields (virtio-rng). */

@@ -439,7 +439,8 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext {
   private writeConfig(offset: number, width: AccessWidth, value: number): void {
     if (!this.configAccessOk(offset, width, "write")) return;
     const at = hex(Reg.Config + offset, 3);
-    if ((this.status & Status.FeaturesOk) === 0) return this.driverError(`config write at ${at} before FEATURES_OK; ignored`);
+    // A field the device type lets the driver write at any time (virtio-console's emerg_wr) skips the rule.
+    if ((this.status & Status.FeaturesOk) === 0 && this.backend.config.writableBeforeFeaturesOk?.(offset) !== true) return this.driverError(`config write at ${at} before FEATURES_OK; ignored`);
     const result = this.backend.config.write(offset, width, value);
     if (result === "read-only") this.driverError(`config write at ${at} to a read-only field; ignored`);
     else if (result === "out-of-range") this.driverError(`config write at ${at} is beyond the ${this.backend.config.size}-byte config space; ignored`);

@@ -96,3 +96,30 @@ export function describeBlkError(status: number): string {
   };
   return names[status] ?? `status ${status}`;
 }
+
+/** The console protocol ("console" service; docs/console-protocol.md), served by the UART and the
+ *  virtio-console drivers. Every request is a CALL; every reply is the matching answer or
+ *  CONSOLE_ERROR [status u32] (ConsoleError). */
+export const ConsoleTag = {
+  /** Request: the bytes to print, 1 … CONSOLE_MAX_WRITE. Reply WRITTEN [count u32] once the device
+   *  has taken every byte. */
+  WRITE: 0x6200,
+  WRITTEN: 0x6201,
+  /** Request: [max u32], 1 ≤ max ≤ CONSOLE_MAX_READ. Reply INPUT: 1 … max bytes of input, sent once
+   *  at least one byte has arrived (a READ waits for the user). */
+  READ: 0x6202,
+  INPUT: 0x6203,
+  ERROR: 0x620f,
+} as const;
+
+/** A message carries at most 4 096 bytes. */
+export const CONSOLE_MAX_WRITE = 4096;
+export const CONSOLE_MAX_READ = 4096;
+
+/** The status of CONSOLE_ERROR. */
+export const ConsoleError = {
+  /** Malformed request: empty WRITE, READ payload not 4 bytes, max 0 or above the maximum. */
+  INVALID: 1,
+  /** Unknown request tag. */
+  UNSUPPORTED: 2,
+} as const;

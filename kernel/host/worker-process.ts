@@ -72,6 +72,8 @@ export class WorkerProcess {
   private link: WorkerLink | undefined;
   private waiting = false;
   private ended = false;
+  /** The worker's V8 is stopped in the inspector (a breakpoint, a step, an OOM). */
+  private inspectorPaused = false;
   private markClosed: () => void = () => undefined;
   /** Resolves once the worker thread is gone (or was never started). */
   private readonly closedPromise = new Promise<void>((resolve) => (this.markClosed = resolve));
@@ -131,7 +133,9 @@ export class WorkerProcess {
     worker.on("error", (err) => this.gone(`worker failed: ${err instanceof Error ? err.message : String(err)}`, "worker"));
     worker.on("exit", (code) => this.gone(`worker exited with code ${code}`, "worker"));
     link?.onEvent((method, params) => {
+      if (method === "Debugger.resumed") this.inspectorPaused = false;
       if (method !== "Debugger.paused") return;
+      this.inspectorPaused = true;
       if (params.reason === "OOM") {
         this.gone("memory limit exceeded: the driver's heap reached its limit", "memory-limit");
         return;
@@ -193,7 +197,9 @@ export class WorkerProcess {
         if (link) InspectorHub.get().release(link);
         this.markClosed();
       });
-    if (link) void link.send("Debugger.resume").catch(() => undefined);
+    // Only a paused worker needs the resume (P4); a message sent to a worker that is already being
+    // torn down is the prime suspect of a rare abort, so none is sent otherwise.
+    if (link && this.inspectorPaused) void link.send("Debugger.resume").catch(() => undefined);
   }
 
   private awaitRequest(): void {

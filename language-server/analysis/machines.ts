@@ -50,8 +50,8 @@ export function defaultMachineKnowledge(): MachineKnowledge {
       continue; // a broken bundled machine is the machine tests' business, not ours
     }
     for (const d of machine.devices) {
-      // An ATA channel sits in port space: its "window" is the eight command-block ports.
-      const [base, size] = d.type === "ata" ? [d.command, 8] : [d.base, d.size];
+      // An ATA channel or a UART sits in port space: its "window" is its eight register ports.
+      const [base, size] = d.type === "ata" ? [d.command, 8] : d.type === "uart16550" ? [d.base, 8] : [d.base, d.size];
       placements.push({ machine: machine.name, device: d.name, type: d.type, base, size, irq: d.irq });
     }
   }

@@ -28,21 +28,23 @@ describe("machine descriptions", () => {
     assert.deepEqual(virt.devices, [
       { name: "virtio-blk0", type: "virtio-blk", base: 0x1000_1000, size: 0x1000, irq: 1, disk: "disk0" },
       { name: "virtio-rng0", type: "virtio-rng", base: 0x1000_3000, size: 0x1000, irq: 3 },
+      { name: "virtio-console0", type: "virtio-console", base: 0x1000_4000, size: 0x1000, irq: 5 },
       { name: "ata0", type: "ata", command: 0x1f0, control: 0x3f6, irq: 14, disk: "disk0" },
+      { name: "uart0", type: "uart16550", base: 0x3f8, irq: 4 },
     ]);
   });
 
   it("accepts JSON numbers, hex strings with underscores and $comment fields", () => {
     const d = parseMachineDescription({ $comment: "hi", ...machine([rng({ base: 0x1000_3000, size: "0x10_00", $comment: "x" })]) }, "m.json");
     const [device] = d.devices;
-    assert.ok(device.type !== "ata");
+    assert.ok(device.type !== "ata" && device.type !== "uart16550");
     assert.equal(device.base, 0x1000_3000);
     assert.equal(device.size, 0x1000);
   });
 
   it("names the file, the device and the field for an unknown type", () => {
     const [problem] = problems(machine([rng({ type: "virtio-gpu" })]));
-    assert.equal(problem, `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng, virtio-blk, ata)`);
+    assert.equal(problem, `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng, virtio-blk, virtio-console, ata, uart16550)`);
   });
 
   it("reports a bad number", () => {

@@ -4,12 +4,14 @@ import { R } from "./helpers/mini-driver";
 import { RNG_BASE, rngRig, virtDescription } from "./helpers/rig";
 
 describe("machine", () => {
-  it("boots the bundled virt machine: virtio-blk at slot 0, rng at slot 2, ATA on the primary IDE channel", () => {
+  it("boots the bundled virt machine: virtio-blk at slot 0, rng at slot 2, ATA on the primary IDE channel, a UART on COM1", () => {
     const machine = createMachine(loadMachineDescription("virt"), { seed: 1 });
     assert.deepEqual(machine.devices, [
       { name: "virtio-blk0", kind: "virtio-mmio", virtioId: 2, mmio: { base: 0x1000_1000, size: 0x1000 }, irq: 1 },
       { name: "virtio-rng0", kind: "virtio-mmio", virtioId: 4, mmio: { base: 0x1000_3000, size: 0x1000 }, irq: 3 },
+      { name: "virtio-console0", kind: "virtio-mmio", virtioId: 3, mmio: { base: 0x1000_4000, size: 0x1000 }, irq: 5 },
       { name: "ata0", kind: "ata", ports: [{ first: 0x1f0, last: 0x1f7 }, { first: 0x3f6, last: 0x3f6 }], irq: 14 },
+      { name: "uart0", kind: "uart16550", ports: [{ first: 0x3f8, last: 0x3ff }], irq: 4 },
     ]);
     assert.equal(machine.mmioRead(0x1000_3000 + R.Magic, 4), 0x74726976);
     assert.equal(machine.mmioRead(0x1000_1000 + R.DeviceId, 4), 2);

@@ -11,6 +11,8 @@ export interface SessionResult {
   /** The CommitLog from genesis (runs in tests are short enough to keep it all). */
   commits: readonly Commit[];
   console: string;
+  /** What console devices (the UART) transmitted, by device name. */
+  deviceConsole: Record<string, string>;
   debug: string[];
   faults: string[];
 }
@@ -27,6 +29,8 @@ export interface RunOptions {
   memoryMb?: number;
   /** The disk in slot disk0 (default: a blank 8 MiB disk in memory). Its files are closed after the run. */
   disk?: DiskSpec;
+  /** Outside input (keystrokes) given to a console device at a virtual time (ns). */
+  consoleInput?: { at: number; device: string; text: string }[];
 }
 
 export async function runPrograms(paths: string[], options: RunOptions = {}): Promise<SessionResult> {
@@ -37,6 +41,12 @@ export async function runPrograms(paths: string[], options: RunOptions = {}): Pr
   const debug: string[] = [];
   const faults: string[] = [];
   const machine = createMachine(description, { seed, disk: options.disk });
+  const deviceConsole: Record<string, string> = {};
+  const decoder = new TextDecoder();
+  machine.onConsoleOutput((device, bytes) => (deviceConsole[device] = (deviceConsole[device] ?? "") + decoder.decode(bytes)));
+  for (const input of options.consoleInput ?? []) {
+    machine.clock.schedule({ at: input.at }, () => machine.consoleInput(input.device, new TextEncoder().encode(input.text)));
+  }
   const session = new Session({
     machine,
     machineName: description.name,
@@ -54,7 +64,7 @@ export async function runPrograms(paths: string[], options: RunOptions = {}): Pr
   for (const b of bundles) session.spawn(b);
   const summary = await session.run();
   machine.close();
-  return { summary, machine, commits: session.kernel.commits.recent(), console: consoleText, debug, faults };
+  return { summary, machine, commits: session.kernel.commits.recent(), console: consoleText, deviceConsole, debug, faults };
 }
 
 /** Console lines of the form `name=value` → record (raw fixtures report results this way). */
