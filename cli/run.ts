@@ -69,6 +69,9 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   }
   const machine = openMachine(description, seed, values.disk, values.persist);
   const output = consoleOutput(io);
+  // What console devices (UART, virtio-console) transmit is the machine console too.
+  const decoder = new TextDecoder();
+  machine.onConsoleOutput((_device, bytes) => io.out(decoder.decode(bytes, { stream: true })));
   const { source: _source, ...machineData } = description;
   const session = new Session({
     machine,

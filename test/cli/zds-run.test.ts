@@ -52,6 +52,12 @@ describe("zds run", () => {
     assert.equal(summary.violations.length, 1);
   });
 
+  it("prints what a console device transmits: the UART driver and hello-console", () => {
+    const r = zds("run", "drivers/uart16550", "drivers/hello-console");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^hello from Zero OS through the console service$/m);
+  });
+
   it("names a machine file that does not exist", () => {
     const r = zds("run", "drivers/rng-cat", "--machine", "nope.json");
     assert.equal(r.status, 2);
