@@ -27,6 +27,8 @@ export * from "./virtio";
 
 // The block protocol, server side.
 export { decodeBlockRequest, blockInfoPayload, blockError, type BlockInfo, type BlockRequest } from "./block";
+// The console protocol, server side.
+export { decodeConsoleRequest, consoleWritten, consoleError, type ConsoleRequest } from "./console";
 
 // ABI facts drivers need: device ids, errno values, the protocols of the bundled services.
 export {

@@ -14,7 +14,7 @@
 // arrives between requests waits in the UART's FIFO (16 bytes) and is collected at the next
 // request; more than that overruns, which the device counts.
 
-import { CONSOLE_MAX_READ, CONSOLE_MAX_WRITE, ConsoleError, ConsoleTag, Reader, Writer, defineDriver, irq, ports, serve, type Irq, type PortRange, type Request } from "@zds/sdk";
+import { ConsoleTag, consoleError, consoleWritten, decodeConsoleRequest, defineDriver, irq, ports, serve, type Irq, type PortRange, type Request } from "@zds/sdk";
 
 const BASE = 0x3f8;
 const RBR = BASE + 0; // read, DLAB = 0
@@ -87,29 +87,21 @@ function setUp(uart: Uart): void {
 }
 
 function handleRequest(uart: Uart, req: Request): void {
-  switch (req.tag) {
-    case ConsoleTag.WRITE:
-      if (req.payload.length === 0 || req.payload.length > CONSOLE_MAX_WRITE) return refuse(req, ConsoleError.INVALID);
-      transmit(uart, req.payload);
-      req.reply(ConsoleTag.WRITTEN, new Writer().u32(req.payload.length).finish());
+  const request = decodeConsoleRequest(req.tag, req.payload);
+  switch (request.kind) {
+    case "write":
+      transmit(uart, request.bytes);
+      req.reply(ConsoleTag.WRITTEN, consoleWritten(request.bytes.length));
       return;
-    case ConsoleTag.READ: {
-      if (req.payload.length !== 4) return refuse(req, ConsoleError.INVALID);
-      const max = new Reader(req.payload).u32();
-      if (max === 0 || max > CONSOLE_MAX_READ) return refuse(req, ConsoleError.INVALID);
+    case "read":
       // Something may be waiting in the FIFO already (it arrived while we served others).
       drainReceiver(uart);
       while (uart.input.length === 0) waitForInterrupt(uart);
-      req.reply(ConsoleTag.INPUT, Uint8Array.from(uart.input.splice(0, max)));
+      req.reply(ConsoleTag.INPUT, Uint8Array.from(uart.input.splice(0, request.max)));
       return;
-    }
-    default:
-      return refuse(req, ConsoleError.UNSUPPORTED);
+    case "refused":
+      req.reply(ConsoleTag.ERROR, consoleError(request.error));
   }
-}
-
-function refuse(req: Request, status: number): void {
-  req.reply(ConsoleTag.ERROR, new Writer().u32(status).finish());
 }
 
 /** Fill the FIFO whenever it is empty; between fills, sleep on the THR-empty interrupt. */

@@ -8,15 +8,13 @@
 // arrives while no READ is waiting is kept (bounded) for the next READ.
 
 import {
-  CONSOLE_MAX_READ,
-  CONSOLE_MAX_WRITE,
-  ConsoleError,
   ConsoleTag,
-  Reader,
   VirtioDevice,
   VirtioFeature,
   VirtioMmio,
-  Writer,
+  consoleError,
+  consoleWritten,
+  decodeConsoleRequest,
   defineDriver,
   dma,
   irq,
@@ -80,28 +78,20 @@ export default defineDriver({
 });
 
 function handleRequest(con: Console, req: Request): void {
-  switch (req.tag) {
-    case ConsoleTag.WRITE:
-      if (req.payload.length === 0 || req.payload.length > CONSOLE_MAX_WRITE) return refuse(req, ConsoleError.INVALID);
-      transmit(con, req.payload);
-      req.reply(ConsoleTag.WRITTEN, new Writer().u32(req.payload.length).finish());
+  const request = decodeConsoleRequest(req.tag, req.payload);
+  switch (request.kind) {
+    case "write":
+      transmit(con, request.bytes);
+      req.reply(ConsoleTag.WRITTEN, consoleWritten(request.bytes.length));
       return;
-    case ConsoleTag.READ: {
-      if (req.payload.length !== 4) return refuse(req, ConsoleError.INVALID);
-      const max = new Reader(req.payload).u32();
-      if (max === 0 || max > CONSOLE_MAX_READ) return refuse(req, ConsoleError.INVALID);
+    case "read":
       collect(con);
       while (con.input.length === 0) waitForInterrupt(con);
-      req.reply(ConsoleTag.INPUT, Uint8Array.from(con.input.splice(0, max)));
+      req.reply(ConsoleTag.INPUT, Uint8Array.from(con.input.splice(0, request.max)));
       return;
-    }
-    default:
-      return refuse(req, ConsoleError.UNSUPPORTED);
+    case "refused":
+      req.reply(ConsoleTag.ERROR, consoleError(request.error));
   }
-}
-
-function refuse(req: Request, status: number): void {
-  req.reply(ConsoleTag.ERROR, new Writer().u32(status).finish());
 }
 
 function postReceiveBuffer(con: Console): void {
