@@ -17,6 +17,8 @@ import { BLK_ID_BYTES, blkConfigSpace, BlkFeature, BlkStatus, VIRTIO_ID_BLOCK, t
 import { gather, scatter } from "./chain-bytes";
 import { Feature, featureMask } from "./registers";
 import type { SplitQueue } from "./split-queue";
+import type { QueueError } from "./queue-error";
+import { takeAvailable } from "./take-available";
 
 export { VIRTIO_ID_BLOCK } from "./blk-spec";
 
@@ -88,20 +90,16 @@ export class VirtioBlk implements VirtioBackend {
   queueNotify(index: number): void {
     const ctx = this.context;
     if (ctx === undefined || index !== REQUEST_QUEUE) return;
-    const queue = ctx.liveQueue(index);
-    if (queue === undefined) return;
-    const batch: Framed[] = [];
-    for (;;) {
-      const next = queue.pop();
-      if (next.kind === "empty") break;
-      if (next.kind === "error") return ctx.queueFailed(index, next.error);
-      const parsed = parseBlkRequest(ctx.memory(), next.chain, { capacity: this.disk.sectors, segMax: this.segMax, readOnly: this.disk.readOnly });
-      if (parsed.kind === "malformed") return ctx.queueFailed(index, { kind: "malformed-request", head: parsed.head, reason: parsed.reason });
-      if (parsed.kind === "dma") return ctx.queueFailed(index, { kind: "dma", what: `the header of chain ${parsed.head}`, fault: parsed.fault });
+    const taken = takeAvailable(ctx, index, (chain): Framed | { failed: QueueError } => {
+      const parsed = parseBlkRequest(ctx.memory(), chain, { capacity: this.disk.sectors, segMax: this.segMax, readOnly: this.disk.readOnly });
+      if (parsed.kind === "malformed") return { failed: { kind: "malformed-request", head: parsed.head, reason: parsed.reason } };
+      if (parsed.kind === "dma") return { failed: { kind: "dma", what: `the header of chain ${parsed.head}`, fault: parsed.fault } };
       if (parsed.kind === "refused") ctx.driverError(`requestq chain ${parsed.head}: ${parsed.reason}; completed with status ${statusName(parsed.status)}`);
       else if (parsed.note !== undefined) ctx.driverError(`requestq chain ${parsed.head}: ${parsed.note}`);
-      batch.push(parsed);
-    }
+      return parsed;
+    });
+    if (taken === undefined) return;
+    const { queue, batch } = taken;
     if (batch.length === 0) return;
     this.stats.requests += batch.length;
     this.stats.inFlight += batch.length;

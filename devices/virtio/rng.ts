@@ -9,6 +9,7 @@ import { isDmaFault } from "../iommu";
 import { deviceSeed, Xoshiro128 } from "../prng";
 import { emptyConfig, type VirtioBackend, type VirtioDeviceContext, type VirtioQueueSpec } from "./backend";
 import type { DescriptorChain } from "./descriptor-chain";
+import { takeAvailable } from "./take-available";
 import { Feature, featureMask } from "./registers";
 import type { SplitQueue } from "./split-queue";
 
@@ -52,15 +53,9 @@ export class VirtioRng implements VirtioBackend {
   queueNotify(index: number): void {
     const ctx = this.context;
     if (ctx === undefined || index !== REQUEST_QUEUE) return;
-    const queue = ctx.liveQueue(index);
-    if (queue === undefined) return;
-    const batch: DescriptorChain[] = [];
-    for (;;) {
-      const next = queue.pop();
-      if (next.kind === "empty") break;
-      if (next.kind === "error") return ctx.queueFailed(index, next.error);
-      batch.push(next.chain);
-    }
+    const taken = takeAvailable(ctx, index, (chain) => chain);
+    if (taken === undefined) return;
+    const { queue, batch } = taken;
     if (batch.length === 0) return;
     const event = ctx.clock.schedule({ delay: this.latencyNs }, () => {
       this.pending.delete(event);

@@ -4,10 +4,11 @@
 
 import assert from "node:assert/strict";
 import path from "node:path";
-import { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugClient } from "@vscode/debugadapter-testsupport";
+import { repoRoot, startDapClient } from "../helpers/dap-client";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 
-const root = path.resolve(__dirname, "../..");
+const root = repoRoot;
 const fixture = path.join(root, "test/fixtures/debug/locals.ts");
 
 describe("debug adapter: driver source (zds dap)", function () {
@@ -15,9 +16,7 @@ describe("debug adapter: driver source (zds dap)", function () {
   let dc: DebugClient;
 
   beforeEach(async () => {
-    dc = new DebugClient(JSON.stringify(process.execPath), `${JSON.stringify(path.join(root, "bin/zds.js"))} dap`, "zero-driver", { shell: true, cwd: root });
-    dc.defaultTimeout = 20_000;
-    await dc.start();
+    dc = await startDapClient();
   });
 
   afterEach(async () => {

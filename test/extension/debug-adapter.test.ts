@@ -3,10 +3,11 @@
 
 import assert from "node:assert/strict";
 import path from "node:path";
-import { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugClient } from "@vscode/debugadapter-testsupport";
+import { repoRoot, startDapClient } from "../helpers/dap-client";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 
-const root = path.resolve(__dirname, "../..");
+const root = repoRoot;
 const drivers = path.join(root, "drivers");
 
 describe("debug adapter (zds dap)", function () {
@@ -14,10 +15,7 @@ describe("debug adapter (zds dap)", function () {
   let dc: DebugClient;
 
   beforeEach(async () => {
-    // DebugClient spawns `runtime executable` with no further arguments; a shell adds "dap".
-    dc = new DebugClient(JSON.stringify(process.execPath), `${JSON.stringify(path.join(root, "bin/zds.js"))} dap`, "zero-driver", { shell: true, cwd: root });
-    dc.defaultTimeout = 20_000;
-    await dc.start();
+    dc = await startDapClient();
   });
 
   afterEach(async () => {
