@@ -5,6 +5,7 @@
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { ZeroDriverDebugSession } from "./debug-adapter/session";
+import { registerDebugConfigurationProvider } from "./debug-adapter/configuration-provider";
 import { createLanguageClient } from "./language-client";
 import { checkWorkspace, newDriver, openTrace, requireTrust, runActiveDriver, runSampleDriver, UNTRUSTED_MESSAGE } from "./commands";
 
@@ -25,16 +26,8 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
     vscode.debug.registerDebugAdapterDescriptorFactory("zero-driver", {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new ZeroDriverDebugSession()),
     }),
-    // Debugging runs workspace code: refuse it in Restricted Mode, with the reason.
-    vscode.debug.registerDebugConfigurationProvider("zero-driver", {
-      resolveDebugConfiguration: (_folder, config) => {
-        if (!vscode.workspace.isTrusted) {
-          void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
-          return undefined;
-        }
-        return config;
-      },
-    }),
+    // F5 without launch.json, the active file as default program, and the Restricted Mode refusal.
+    registerDebugConfigurationProvider(context, UNTRUSTED_MESSAGE),
     channel,
     checkDiagnostics,
     // Once a file is open the language server's live diagnostics replace the batch check's.

@@ -62,6 +62,9 @@ export interface KernelDebugHooks {
   beforeSyscall?(proc: KernelProcess, request: SyscallRequest): boolean;
   /** A message (IPC or an interrupt notification) is about to reach an endpoint. */
   onDeliver?(ep: Endpoint, message: Message): void;
+  /** The run token is about to go to `proc` (no driver code ran since the last syscall). Returning
+   *  true pauses scheduling instead; `proc` stays ready and is asked about again on resume. */
+  beforeRun?(proc: KernelProcess): boolean;
 }
 
 /** A syscall the kernel holds while scheduling is paused. */
@@ -355,8 +358,10 @@ export class Kernel {
   /** A syscall from the process holding the run token (its worker host calls this). */
   submit(proc: KernelProcess, request: SyscallRequest): void {
     if (this.running !== proc || !proc.alive) return; // a stale wake-up; only the token holder may call
-    if (this.schedulingPaused || this.debugHooks.beforeSyscall?.(proc, request)) {
-      this.held = { proc, request, checked: !this.schedulingPaused };
+    // The hook may pause scheduling itself: what matters is whether it was asked.
+    const wasPaused = this.schedulingPaused;
+    if (wasPaused || this.debugHooks.beforeSyscall?.(proc, request)) {
+      this.held = { proc, request, checked: !wasPaused };
       this.schedulingPaused = true;
       return;
     }
@@ -411,6 +416,10 @@ export class Kernel {
     while (!this.running && !this.schedulingPaused) {
       const next = this.pickReady();
       if (next) {
+        if (this.debugHooks.beforeRun?.(next)) {
+          this.schedulingPaused = true;
+          return;
+        }
         this.run(next);
         return;
       }

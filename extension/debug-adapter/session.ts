@@ -2,14 +2,36 @@
 // become calls on kernel/debug/runtime.ts, runtime events become DAP events. Threads are processes
 // (thread id = PID); while stopped each has a frame describing the syscall it is in, below the driver's
 // TypeScript frames when its worker is paused in the inspector (kernel/debug/source.ts); scopes show the
-// frame's JS scopes, then the process's capabilities, the IPC queues of its endpoints and its device's registers.
+// frame's JS scopes, then the process's capabilities, IPC queues, its device's registers and virtqueues.
 
+import fs from "node:fs";
 import path from "node:path";
-import { Breakpoint, BreakpointEvent, DebugSession, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, ExitedEvent, Thread } from "@vscode/debugadapter";
+import {
+  Breakpoint,
+  BreakpointEvent,
+  DebugSession,
+  ExitedEvent,
+  Handles,
+  InitializedEvent,
+  InvalidatedEvent,
+  MemoryEvent,
+  OutputEvent,
+  ProgressEndEvent,
+  ProgressStartEvent,
+  Scope,
+  Source,
+  StackFrame,
+  StoppedEvent,
+  TerminatedEvent,
+  Thread,
+} from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { DebugRuntime, ExceptionFilter, LaunchError, resolvePrograms, type InspectItem } from "../../kernel/debug/runtime";
+import { DebugRuntime, EXCEPTION_FILTERS, LaunchError, resolvePrograms, type InspectItem, type StopInfo } from "../../kernel/debug/runtime";
+import { dataInfo, dataInfoForAddress, parseDataId, type DataAccess } from "../../kernel/debug/data-watch";
+import { parseReference } from "../../kernel/debug/guest-memory";
 import { exitStatus } from "../../cli/run";
 import type { RemoteValue, SourceBreakpointResult } from "../../kernel/debug/source";
+import { MachineConsole, type MachineConsoleStream } from "./machine-console";
 
 /** A stack frame: the kernel's view of a process (its syscall) or a driver frame in the inspector. */
 type FrameRef = { kind: "kernel"; pid: number } | { kind: "source"; pid: number; index: number };
@@ -25,9 +47,20 @@ export interface ZeroDriverLaunchArguments extends DebugProtocol.LaunchRequestAr
   stopOnEntry?: unknown;
   watchdogMs?: unknown;
   cwd?: unknown;
+  disk?: unknown;
+  persist?: unknown;
+  trace?: unknown;
 }
 
-const ErrorId = { launch: 3001, notStopped: 3002, evaluate: 3003 } as const;
+/** Custom requests beyond DAP (a client sends them with `customRequest`). */
+export const CustomRequest = {
+  /** Run until the next IPC message or interrupt is delivered; stop on its receiver. */
+  stepToNextEvent: "zeroDriver/stepToNextEvent",
+  /** `{ device, text }`: keystrokes for a console device, for clients without the extension's terminal. */
+  consoleInput: "zeroDriver/consoleInput",
+} as const;
+
+const ErrorId = { launch: 3001, notStopped: 3002, evaluate: 3003, memory: 3004, request: 3005 } as const;
 
 /** How long launch waits for configurationDone: clients that never send it still get a run. */
 const CONFIGURATION_WAIT_MS = 2000;
@@ -40,6 +73,10 @@ export class ZeroDriverDebugSession extends DebugSession {
   private frames = new Handles<FrameRef>();
   private configured: () => void = () => undefined;
   private readonly configurationDone = new Promise<void>((resolve) => (this.configured = resolve));
+  private client: DebugProtocol.InitializeRequestArguments = { adapterID: "zero-driver" };
+  private progressIds = 0;
+  private readonly progress = new Map<string, string>();
+  private readonly machineConsole: MachineConsole;
 
   constructor() {
     super();
@@ -47,36 +84,79 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
     this.runtime = new DebugRuntime({
-      stopped: (stop) => {
-        this.items.reset();
-        this.frames.reset();
-        const event = new StoppedEvent(stop.reason, stop.pid, stop.description) as DebugProtocol.StoppedEvent;
-        event.body.description = stop.description;
-        // Every process is stopped: the kernel hands the run token to nobody.
-        event.body.allThreadsStopped = true;
-        this.sendEvent(event);
-      },
+      stopped: (stop) => this.onStopped(stop),
       output: (category, text) => this.sendEvent(new OutputEvent(text, category)),
+      console: (device, text) => {
+        this.machineConsole.emit({ device, text });
+        if (this.machineConsole.echoToDebugConsole) this.sendEvent(new OutputEvent(text, "stdout"));
+      },
       ended: (summary) => {
+        this.machineConsole.end();
         this.sendEvent(new ExitedEvent(exitStatus(summary)));
         this.sendEvent(new TerminatedEvent());
       },
       breakpointsChanged: (results) => {
         for (const r of results) this.sendEvent(new BreakpointEvent("changed", toBreakpoint(r)));
       },
+      progress: (report) => {
+        if (!this.client.supportsProgressReporting) return;
+        if (report.kind === "start") {
+          const id = `zero-driver-${++this.progressIds}`;
+          this.progress.set(report.id, id);
+          this.sendEvent(new ProgressStartEvent(id, report.title ?? "Zero Driver", report.message));
+        } else if (report.kind === "end") {
+          const id = this.progress.get(report.id);
+          this.progress.delete(report.id);
+          if (id) this.sendEvent(new ProgressEndEvent(id, report.message));
+        }
+      },
+      invalidated: (areas) => {
+        if (this.client.supportsInvalidatedEvent) this.sendEvent(new InvalidatedEvent(areas));
+      },
+      memory: (changes) => {
+        if (!this.client.supportsMemoryEvent) return;
+        for (const c of changes) this.sendEvent(new MemoryEvent(c.reference, c.offset, c.count));
+      },
     });
+    this.machineConsole = new MachineConsole(
+      (device, bytes) => this.runtime.consoleInput(device, bytes),
+      () => this.runtime.consoleDevices(),
+    );
   }
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  /** The machine console of this session, for the extension's terminal (docs/debugging.md). */
+  get console(): MachineConsoleStream {
+    return this.machineConsole;
+  }
+
+  private onStopped(stop: StopInfo): void {
+    this.items.reset();
+    this.frames.reset();
+    const event = new StoppedEvent(stop.reason, stop.pid, stop.reason === "exception" ? stop.description : undefined) as DebugProtocol.StoppedEvent;
+    event.body.description = stop.description;
+    // Every process is stopped: the kernel hands the run token to nobody.
+    event.body.allThreadsStopped = true;
+    this.sendEvent(event);
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.client = args;
     response.body = {
       supportsConfigurationDoneRequest: true,
       supportsFunctionBreakpoints: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
       supportsTerminateRequest: true,
       supportsEvaluateForHovers: true,
-      exceptionBreakpointFilters: [
-        { filter: ExceptionFilter.capabilityViolation, label: "Capability violation", description: "Stop when a driver touches hardware or IPC outside its grants", default: true },
-        { filter: ExceptionFilter.driverFault, label: "Driver fault", description: "Stop when a driver faults (panic, watchdog, memory limit, bad syscall)", default: false },
-      ],
+      supportsExceptionFilterOptions: true,
+      supportsExceptionInfoRequest: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsSteppingGranularity: true,
+      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({ ...f, supportsCondition: true, conditionDescription: "pid == 3, process == virtio-blk, device == virtio-blk0 (joined with &&), or text the stop must mention" })),
     };
     this.sendResponse(response);
     // Breakpoints may be set from now on; launch waits for configurationDone.
@@ -90,6 +170,7 @@ export class ZeroDriverDebugSession extends DebugSession {
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: ZeroDriverLaunchArguments): Promise<void> {
     try {
+      if (args.cwd !== undefined && (typeof args.cwd !== "string" || !fs.existsSync(args.cwd))) throw new LaunchError(`"cwd": ${JSON.stringify(args.cwd)} is not an existing folder. Leave it out or use "\${workspaceFolder}".`);
       const cwd = typeof args.cwd === "string" ? args.cwd : process.cwd();
       const programs = resolvePrograms(cwd, args.program, args.programs);
       const machine = args.machine ?? "virt";
@@ -100,8 +181,14 @@ export class ZeroDriverDebugSession extends DebugSession {
       if (typeof stopOnEntry !== "boolean") throw new LaunchError(`"stopOnEntry" must be true or false (got ${JSON.stringify(stopOnEntry)}).`);
       const watchdogMs = args.watchdogMs;
       if (watchdogMs !== undefined && (typeof watchdogMs !== "number" || watchdogMs < 10)) throw new LaunchError(`"watchdogMs" must be a number ≥ 10 (got ${JSON.stringify(watchdogMs)}).`);
+      const disk = launchDisk(cwd, args.disk);
+      const persist = args.persist ?? false;
+      if (typeof persist !== "boolean") throw new LaunchError(`"persist" must be true or false (got ${JSON.stringify(persist)}).`);
+      if (persist && disk === undefined) throw new LaunchError(`"persist" needs "disk": there is no image to write through to.`);
+      const trace = launchTrace(cwd, args.trace);
       await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, CONFIGURATION_WAIT_MS))]);
-      await this.runtime.launch({ programs, machine: /[\\/]|\.json$/i.test(machine) ? path.resolve(cwd, machine) : machine, seed, stopOnEntry, watchdogMs });
+      await this.runtime.launch({ programs, machine: /[\\/]|\.json$/i.test(machine) ? path.resolve(cwd, machine) : machine, seed, stopOnEntry, watchdogMs, disk, persist, trace });
+      if (trace) this.sendEvent(new OutputEvent(`Zero Driver: saving the trace to ${trace}\n`, "console"));
       this.sendResponse(response);
     } catch (error) {
       const message = error instanceof LaunchError ? error.message : `Cannot launch: ${error instanceof Error ? error.message : String(error)}`;
@@ -116,12 +203,24 @@ export class ZeroDriverDebugSession extends DebugSession {
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    this.runtime.setExceptionFilters(args.filters);
+    const settings = [...args.filters.map((filterId) => ({ filterId })), ...(args.filterOptions ?? []).map((o) => ({ filterId: o.filterId, condition: o.condition }))];
+    const problems = this.runtime.setExceptionFilters(settings);
+    response.body = { breakpoints: problems.map((message) => (message ? { verified: false, message } : { verified: true })) };
+    this.sendResponse(response);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
+    const stop = this.runtime.currentStop;
+    if (!stop || stop.reason !== "exception" || stop.pid !== args.threadId) {
+      this.sendErrorResponse(response, ErrorId.notStopped, `Thread ${args.threadId} is not stopped on an exception.`);
+      return;
+    }
+    response.body = { exceptionId: stop.exceptionId ?? "exception", description: stop.description, breakMode: "always", details: { message: stop.description, typeName: stop.exceptionId } };
     this.sendResponse(response);
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    response.body = { threads: this.runtime.threads().map((t) => new Thread(t.pid, `${t.name} (pid ${t.pid})`)) };
+    response.body = { threads: this.runtime.threads().map((t) => new Thread(t.pid, `${t.name} (pid ${t.pid}): ${t.state}`)) };
     this.sendResponse(response);
   }
 
@@ -132,7 +231,7 @@ export class ZeroDriverDebugSession extends DebugSession {
     }
     const pid = args.threadId;
     // Driver frames (when the worker is paused in the inspector) above the kernel's view of the process.
-    const frames: StackFrame[] = this.runtime.source.frames(pid).map((f) => {
+    const frames: StackFrame[] = this.runtime.sourceFrames(pid).map((f) => {
       const frame = new StackFrame(this.frames.create({ kind: "source", pid, index: f.index }), f.name, f.path ? new Source(path.basename(f.path), f.path) : undefined, f.line, f.column);
       if (!f.path) (frame as DebugProtocol.StackFrame).presentationHint = "subtle";
       return frame;
@@ -140,14 +239,16 @@ export class ZeroDriverDebugSession extends DebugSession {
     const kernelFrame = new StackFrame(this.frames.create({ kind: "kernel", pid }), this.runtime.frameFor(pid));
     (kernelFrame as DebugProtocol.StackFrame).presentationHint = "label";
     frames.push(kernelFrame);
-    response.body = { stackFrames: frames, totalFrames: frames.length };
+    const start = args.startFrame ?? 0;
+    const shown = args.levels ? frames.slice(start, start + args.levels) : frames.slice(start);
+    response.body = { stackFrames: shown, totalFrames: frames.length };
     this.sendResponse(response);
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const ref = this.frames.get(args.frameId);
     const scopes: Scope[] = [];
-    if (ref?.kind === "source") {
+    if (ref?.kind === "source" && ref.index >= 0) {
       for (const s of this.runtime.source.scopes(ref.pid, ref.index)) {
         scopes.push(new Scope(s.name, this.items.create({ kind: "remote", pid: ref.pid, objectId: s.objectId }), s.name !== "Local"));
       }
@@ -157,6 +258,8 @@ export class ZeroDriverDebugSession extends DebugSession {
     scopes.push(new Scope("Capabilities", item(this.runtime.capabilities(pid)), false), new Scope("IPC queues", item(this.runtime.ipcQueues(pid)), false));
     const registers = this.runtime.deviceRegisters(pid);
     if (registers.length) scopes.push(new Scope("Device registers", item(registers), false));
+    const queues = this.runtime.virtqueues(pid);
+    if (queues.length) scopes.push(new Scope("Virtqueues", item(queues), true));
     response.body = { scopes };
     this.sendResponse(response);
   }
@@ -180,6 +283,7 @@ export class ZeroDriverDebugSession extends DebugSession {
         name: item.name,
         value: item.value,
         variablesReference: item.children?.length ? this.items.create({ kind: "items", items: item.children }) : 0,
+        ...(item.memoryReference && { memoryReference: item.memoryReference }),
       })),
     };
     this.sendResponse(response);
@@ -187,21 +291,70 @@ export class ZeroDriverDebugSession extends DebugSession {
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const file = args.source.path;
-    const lines = args.breakpoints?.map((b) => b.line) ?? args.lines ?? [];
-    const results = file ? this.runtime.setSourceBreakpoints(file, lines) : [];
+    const specs = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
+    const results = file ? this.runtime.setSourceBreakpoints(file, specs) : [];
     response.body = { breakpoints: results.map(toBreakpoint) };
     this.sendResponse(response);
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    const machine = this.runtime.currentMachine;
+    if (args.asAddress) {
+      response.body = machine ? dataInfoForAddress(machine, args.name, args.bytes ?? 4) : { dataId: null, description: "Launch first: addresses are resolved against the running machine." };
+    } else {
+      const ref = args.variablesReference !== undefined ? this.items.get(args.variablesReference) : undefined;
+      const item = ref?.kind === "items" ? ref.items.find((i) => i.name === args.name) : undefined;
+      const target = item?.dataId ? parseDataId(item.dataId) : undefined;
+      response.body =
+        machine && target && typeof target !== "string"
+          ? dataInfo(machine, target)
+          : { dataId: null, description: `"${args.name}" cannot be watched: data breakpoints work on device registers, DMA buffers and virtqueue indexes (or an address).` };
+    }
+    this.sendResponse(response);
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    const results = this.runtime.setDataBreakpoints(args.breakpoints.map((b) => ({ dataId: b.dataId, accessType: b.accessType as DataAccess | undefined, condition: b.condition, hitCondition: b.hitCondition })));
+    response.body = { breakpoints: results };
+    this.sendResponse(response);
+  }
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    const base = parseReference(args.memoryReference);
+    if (base === undefined) {
+      this.sendErrorResponse(response, ErrorId.memory, `"${args.memoryReference}" is not a memory reference (a guest-physical address such as 0x80000000).`);
+      return;
+    }
+    const offset = args.offset ?? 0;
+    const read = this.runtime.memory.read(base + offset, args.count);
+    this.runtime.memory.noteViewed(args.memoryReference, base, offset, read);
+    response.body = { address: `0x${read.address.toString(16)}`, unreadableBytes: read.unreadable, ...(read.data.length && { data: Buffer.from(read.data).toString("base64") }) };
+    this.sendResponse(response);
+  }
+
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    const base = parseReference(args.memoryReference);
+    const written = base === undefined ? `"${args.memoryReference}" is not a memory reference` : this.runtime.memory.write(base + (args.offset ?? 0), Buffer.from(args.data, "base64"), args.allowPartial ?? false);
+    if (typeof written === "string") {
+      this.sendErrorResponse(response, ErrorId.memory, written);
+      return;
+    }
+    response.body = { bytesWritten: written };
+    this.sendResponse(response);
+    // Virtqueue views and DMA capability values read this memory.
+    if (this.client.supportsInvalidatedEvent) this.sendEvent(new InvalidatedEvent(["variables"]));
   }
 
   protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
     const ref = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
     const pause = this.runtime.source.pause;
     // Without a frame (the debug console's default), the top driver frame of the paused worker.
-    const target = ref?.kind === "source" ? ref : pause ? { pid: pause.pid, index: this.runtime.source.frames(pause.pid)[0]?.index ?? 0 } : undefined;
+    const target = ref?.kind === "source" && ref.index >= 0 ? ref : pause ? { pid: pause.pid, index: this.runtime.source.frames(pause.pid)[0]?.index ?? 0 } : undefined;
     if (!target) {
-      this.sendErrorResponse(response, ErrorId.evaluate, "Evaluate needs a driver paused at a breakpoint or step (a syscall stop has no JavaScript frame).");
+      this.sendErrorResponse(response, ErrorId.evaluate, "Evaluate needs a driver paused in its code (this stop has no live JavaScript frame).");
       return;
     }
+    const version = this.runtime.stateVersion;
     try {
       const v = await this.runtime.source.evaluate(target.pid, target.index, args.expression);
       const variable = this.variable(target.pid, v);
@@ -210,21 +363,45 @@ export class ZeroDriverDebugSession extends DebugSession {
     } catch (error) {
       this.sendErrorResponse(response, ErrorId.evaluate, error instanceof Error ? error.message : String(error));
     }
+    // An expression with side effects on kernel state (e.g. through a handle) leaves the views stale.
+    if (this.runtime.stateVersion !== version && this.client.supportsInvalidatedEvent) this.sendEvent(new InvalidatedEvent(["variables"]));
   }
 
-  protected override nextRequest(response: DebugProtocol.NextResponse): void {
-    this.runtime.step("over");
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.stepRequest("over", args);
     this.sendResponse(response);
   }
 
-  protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
-    this.runtime.step("into");
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.stepRequest("into", args);
     this.sendResponse(response);
   }
 
-  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.runtime.step("out");
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    this.stepRequest("out", args);
     this.sendResponse(response);
+  }
+
+  /** Line steps go to the inspector; an instruction step runs the thread to its next syscall. */
+  private stepRequest(kind: "over" | "into" | "out", args: { threadId: number; granularity?: DebugProtocol.SteppingGranularity }): void {
+    if (args.granularity === "instruction") this.runtime.stepSyscall(args.threadId);
+    else this.runtime.step(kind, args.threadId);
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === CustomRequest.stepToNextEvent) {
+      this.runtime.stepToNextEvent();
+      this.sendResponse(response);
+      return;
+    }
+    if (command === CustomRequest.consoleInput) {
+      const a = (args ?? {}) as { device?: unknown; text?: unknown };
+      const problem = typeof a.device === "string" && typeof a.text === "string" ? this.machineConsole.input(a.device, a.text) : `${CustomRequest.consoleInput} needs { device, text } strings`;
+      if (problem) this.sendErrorResponse(response, ErrorId.request, problem);
+      else this.sendResponse(response);
+      return;
+    }
+    super.customRequest(command, response, args);
   }
 
   private variable(pid: number, v: RemoteValue): DebugProtocol.Variable {
@@ -258,4 +435,26 @@ function toBreakpoint(r: SourceBreakpointResult): DebugProtocol.Breakpoint {
   bp.id = r.id;
   if (r.message) bp.message = r.message;
   return bp;
+}
+
+function launchDisk(cwd: string, disk: unknown): string | undefined {
+  if (disk === undefined) return undefined;
+  if (typeof disk !== "string" || disk.length === 0) throw new LaunchError(`"disk" must be the path of a raw disk image (got ${JSON.stringify(disk)}).`);
+  const abs = path.resolve(cwd, disk);
+  if (!fs.existsSync(abs)) throw new LaunchError(`"disk": ${abs} does not exist. Point it at a raw disk image (whole 512-byte sectors), or leave "disk" out for a blank 8 MiB disk.`);
+  if (!fs.statSync(abs).isFile()) throw new LaunchError(`"disk": ${abs} is not a file. Point it at a raw disk image.`);
+  return abs;
+}
+
+/** `true` saves under .zds/traces of cwd; a string is the .zlog path. */
+function launchTrace(cwd: string, trace: unknown): string | undefined {
+  if (trace === undefined || trace === false) return undefined;
+  if (trace === true) {
+    const dir = path.join(cwd, ".zds", "traces");
+    fs.mkdirSync(dir, { recursive: true });
+    return path.join(dir, `debug-${new Date().toISOString().replace(/[:.]/g, "-")}.zlog`);
+  }
+  if (typeof trace !== "string" || trace.length === 0) throw new LaunchError(`"trace" must be true or the path of a .zlog file to save (got ${JSON.stringify(trace)}).`);
+  if (!trace.endsWith(".zlog")) throw new LaunchError(`"trace": ${trace} should end in .zlog (zds replay and Open Trace… read .zlog files).`);
+  return path.resolve(cwd, trace);
 }

@@ -1,22 +1,28 @@
 // The debuggee side of the debug adapter: one Session under control. It knows nothing of DAP
-// (extension/debug-adapter/session.ts translates); it launches programs, pauses and resumes the whole
-// machine through the kernel's run token, decides where to stop (entry, syscall / IPC tag / IRQ
-// breakpoints, capability violations and faults) and describes processes for the views.
+// (extension/debug-adapter/session.ts translates). It launches programs; pauses and resumes the whole
+// machine through the kernel's run token; carries out the stops that stop-rules.ts decides, pausing
+// the stopped process's worker in its inspector so that every stop shows the driver's own line; and
+// describes processes, devices and DMA memory for the views.
 
 import fs from "node:fs";
 import path from "node:path";
-import { createMachine, loadMachineDescription, MachineDescriptionError, Reg, statusNames, type Machine, type VirtioTransportSnapshot } from "../../devices";
-import { ObjectType, objectTypeName, permString } from "../abi/caps";
-import { Sys, syscallName } from "../abi/syscalls";
-import { irqTag, isIrqTag } from "../abi/tags";
-import type { Capability } from "../cspace";
+import { createMachine, DiskImageError, loadMachineDescription, MachineDescriptionError, type DeviceEvent, type Machine } from "../../devices";
 import type { Kernel, KernelOutput } from "../kernel";
 import { DriverLoadError } from "../loader/bundle-driver";
-import type { Endpoint, Message } from "../objects";
 import type { Fault, KernelProcess } from "../process";
 import { Session, type RunSummary } from "../session";
+import { TextDecoder } from "node:util";
+import type { ZlogDiskInput } from "../trace/zlog";
 import type { SyscallRequest } from "../worker/mailbox";
-import { SourceDebugger, type SourceBreakpointResult, type StepKind } from "./source";
+import { describeCaps, describeMessage, describeSyscall, describeVirtio, describeVirtqueues, dmaReader, type InspectItem } from "./describe";
+import { DataWatch, type DataBreakpointResult, type DataBreakpointSpec } from "./data-watch";
+import { GuestMemoryView, type MemoryChange } from "./guest-memory";
+import { SourceDebugger, type SourceBreakpointResult, type SourceBreakpointSpec, type SourceFrame, type StepKind } from "./source";
+import { StopRules, type StopDecision, type StopReason } from "./stop-rules";
+
+export type { InspectItem } from "./describe";
+export type { StopReason } from "./stop-rules";
+export { ExceptionFilter, EXCEPTION_FILTERS, type ExceptionFilterId } from "./conditions";
 
 export interface LaunchOptions {
   /** Driver or client paths (folders with index.ts, or files), already resolved to absolute. */
@@ -26,6 +32,11 @@ export interface LaunchOptions {
   seed: number;
   stopOnEntry: boolean;
   watchdogMs?: number;
+  /** Raw disk image for the disk controllers (absolute); writes go to an overlay unless `persist`. */
+  disk?: string;
+  persist?: boolean;
+  /** Save the run as a .zlog trace here (absolute). */
+  trace?: string;
 }
 
 /** A launch that cannot start; the message names the attribute and how to fix it. */
@@ -36,8 +47,6 @@ export class LaunchError extends Error {
   }
 }
 
-export type StopReason = "entry" | "pause" | "function breakpoint" | "exception" | "breakpoint" | "step";
-
 export interface StopInfo {
   reason: StopReason;
   pid: number;
@@ -45,35 +54,31 @@ export interface StopInfo {
   description: string;
   /** The exception filter that matched, for exception stops. */
   exceptionId?: string;
+  /** Driver frames mapped from an exception's stack text (the worker's own stack is gone). */
+  frames?: SourceFrame[];
 }
 
-/** Exception breakpoint filters the runtime understands. */
-export const ExceptionFilter = {
-  capabilityViolation: "capability-violation",
-  driverFault: "driver-fault",
-} as const;
-export type ExceptionFilterId = (typeof ExceptionFilter)[keyof typeof ExceptionFilter];
-
-export interface FunctionBreakpointResult {
-  name: string;
-  verified: boolean;
+export interface ProgressReport {
+  id: string;
+  kind: "start" | "update" | "end";
+  title?: string;
   message?: string;
 }
 
 export interface RuntimeListener {
   stopped(stop: StopInfo): void;
-  output(category: "stdout" | "stderr", text: string): void;
+  output(category: "stdout" | "stderr" | "console", text: string): void;
+  /** What the machine console shows: console devices' output and programs' SYS_CONSOLE_WRITE ("kernel"). */
+  console(device: string, text: string): void;
   /** The run ended (every program ended, the machine went idle, or stop() was called). */
   ended(summary: RunSummary): void;
   /** Source breakpoints resolved again once launch has bundled the programs. */
   breakpointsChanged(results: SourceBreakpointResult[]): void;
-}
-
-/** A labelled value for the variables views; `children` make it expandable. */
-export interface InspectItem {
-  name: string;
-  value: string;
-  children?: InspectItem[];
+  progress(report: ProgressReport): void;
+  /** Views showing these areas are stale (state changed while the machine is stopped). */
+  invalidated(areas: ("threads" | "variables" | "stacks")[]): void;
+  /** DMA memory a client has viewed changed. */
+  memory(changes: MemoryChange[]): void;
 }
 
 export interface ThreadInfo {
@@ -81,8 +86,6 @@ export interface ThreadInfo {
   name: string;
   state: string;
 }
-
-type BreakCondition = { kind: "syscall"; num: number } | { kind: "tag"; tag: number };
 
 /** What a process looked like when it faulted: kept so the views still show it after teardown. */
 interface FaultSnapshot {
@@ -94,16 +97,24 @@ interface FaultSnapshot {
 export class DebugRuntime {
   private session: Session | undefined;
   private machine: Machine | undefined;
-  private conditions: BreakCondition[] = [];
-  private filters = new Set<ExceptionFilterId>();
+  private readonly data = new DataWatch(() => this.machine);
+  readonly rules = new StopRules(this.data);
+  readonly memory = new GuestMemoryView(() => this.machine);
   /** Last syscall each process made: what a faulting process was doing. */
   private readonly lastSyscall = new Map<number, SyscallRequest>();
   private stop: StopInfo | undefined;
+  /** A stop decided and being carried out (its worker pausing); reported once it lands. */
+  private stopping = false;
   private faultSnapshot: FaultSnapshot | undefined;
+  /** A process stopped before a fault the kernel carries out on continue (not stopped on twice). */
+  private expectedFault: number | undefined;
   private ended = false;
+  private booting = false;
   /** Breakpoints, stepping and values in driver TypeScript (worker inspectors). */
-  readonly source = new SourceDebugger((pause) =>
-    this.stopped({ reason: pause.reason, pid: pause.pid, description: pause.reason === "step" ? "Paused after a step" : "Paused on a breakpoint in driver code" }),
+  readonly source = new SourceDebugger(
+    (pause) => this.report({ reason: pause.reason === "requested" ? "pause" : pause.reason, pid: pause.pid, description: pause.reason === "step" ? "Paused after a step" : "Paused on a breakpoint in driver code" }),
+    // A logpoint's message goes to the debug console; the worker has already run on.
+    (_pid, text, file, line) => this.listener.output("console", `${text}  (${path.basename(file)}:${line})\n`),
   );
 
   constructor(private readonly listener: RuntimeListener) {}
@@ -117,24 +128,46 @@ export class DebugRuntime {
       if (error instanceof MachineDescriptionError || isNodeError(error)) throw new LaunchError(`"machine": ${error.message}. Use "virt" or the path of a machine description (.json).`);
       throw error;
     }
+    if (options.trace !== undefined) checkTracePath(options.trace);
+    this.listener.progress({ id: "bundle", kind: "start", title: "Zero Driver", message: `bundling ${options.programs.map((p) => path.basename(p)).join(", ")}` });
     let bundles;
     try {
       bundles = await Session.bundle(options.programs);
     } catch (error) {
       if (error instanceof DriverLoadError) throw new LaunchError(`"program": ${error.message}`);
       throw error;
+    } finally {
+      this.listener.progress({ id: "bundle", kind: "end" });
     }
     // esbuild writes the map's sources relative to the cwd of the bundling process: this one.
     for (const bundle of bundles) if (bundle.kind === "script") this.source.addProgram(bundle, process.cwd());
     this.listener.breakpointsChanged(this.source.resolveAll());
-    const machine = createMachine(description, { seed: options.seed });
+    let machine: Machine;
+    try {
+      machine = createMachine(description, { seed: options.seed, disk: options.disk === undefined ? undefined : { path: options.disk, persist: options.persist ?? false } });
+    } catch (error) {
+      if (error instanceof DiskImageError) throw new LaunchError(`"disk": ${error.message}`);
+      throw error;
+    }
     this.machine = machine;
+    const decoders = new Map<string, TextDecoder>();
+    machine.onConsoleOutput((device, bytes) => {
+      let decoder = decoders.get(device);
+      if (!decoder) decoders.set(device, (decoder = new TextDecoder()));
+      this.listener.console(device, decoder.decode(bytes, { stream: true }));
+    });
+    machine.onDeviceEvent((event) => this.onDeviceEvent(event));
+    const { source: _source, ...machineData } = description;
     const session = new Session({
       machine,
       machineName: description.name,
+      machineData,
       seed: options.seed,
       output: this.kernelOutput(),
       watchdogMs: options.watchdogMs,
+      supervision: description.supervision,
+      traceFile: options.trace,
+      inputs: options.disk === undefined ? [] : [diskInput(options.disk, options.persist ?? false)],
       // A driver paused in the inspector holds the run token mid-code: pausing scheduling keeps the
       // watchdog off (it ignores a paused kernel) and virtual time still.
       debug: (proc, link, bundle) => this.source.client(proc, link, bundle, () => session.kernel.pauseScheduling()),
@@ -143,70 +176,93 @@ export class DebugRuntime {
     const kernel = session.kernel;
     kernel.debugHooks = {
       beforeSyscall: (proc, request) => this.beforeSyscall(proc, request),
-      onDeliver: (ep, message) => this.onDeliver(ep, message),
+      onDeliver: (ep, message) => {
+        if (!kernel.paused && !this.stopping) this.carryOut(this.rules.onDeliver(kernel, ep, message));
+      },
+      beforeRun: () => (this.stopping ? false : this.carryOut(this.rules.beforeRun(kernel))),
     };
+    kernel.onProcessEnded(() => {
+      // A process ended while the user looks at a stopped machine (its worker died): views are stale.
+      if (this.stop) this.listener.invalidated(["threads", "variables"]);
+    });
+    this.booting = true;
+    this.listener.progress({ id: "boot", kind: "start", title: "Zero Driver", message: `booting ${description.name} with ${bundles.length} program${bundles.length === 1 ? "" : "s"}` });
     for (const bundle of bundles) session.spawn(bundle);
     // Paused before start(): nobody gets the run token until the client continues.
     if (options.stopOnEntry) {
       kernel.pauseScheduling();
       const first = [...kernel.processes.values()][0];
-      this.stopped({ reason: "entry", pid: first?.pid ?? 0, description: "Paused on entry: no program has run yet" });
+      this.carryOut({ pid: first?.pid ?? 0, reason: "entry", description: "Paused on entry: no program has run yet", source: false });
     }
     void session.run().then((summary) => {
       this.ended = true;
+      this.bootDone();
       machine.close();
       this.listener.ended(summary);
     });
   }
 
-  setFunctionBreakpoints(names: readonly string[]): FunctionBreakpointResult[] {
-    const conditions: BreakCondition[] = [];
-    const results = names.map((name) => {
-      const parsed = parseBreakpoint(name);
-      if (typeof parsed === "string") return { name, verified: false, message: parsed };
-      conditions.push(parsed);
-      return { name, verified: true };
-    });
-    this.conditions = conditions;
-    return results;
+  setFunctionBreakpoints(names: readonly string[]) {
+    return this.rules.setFunctionBreakpoints(names);
   }
 
-  setExceptionFilters(filters: readonly string[]): void {
-    this.filters = new Set(filters.filter((f): f is ExceptionFilterId => f === ExceptionFilter.capabilityViolation || f === ExceptionFilter.driverFault));
+  setExceptionFilters(filters: readonly { filterId: string; condition?: string }[]): (string | undefined)[] {
+    return this.rules.setExceptionFilters(filters);
   }
 
-  /** Let the machine run again. */
+  setDataBreakpoints(specs: readonly DataBreakpointSpec[]): DataBreakpointResult[] {
+    return this.data.set(specs);
+  }
+
+  setSourceBreakpoints(file: string, specs: readonly SourceBreakpointSpec[]): SourceBreakpointResult[] {
+    return this.source.setBreakpoints(file, specs);
+  }
+
+  /** Let the machine run again. The paused worker is resumed first: a stop decided while the held
+   *  syscall is carried out may pause the same worker again, and must come after the resume. */
   continue(): void {
     this.stop = undefined;
     this.faultSnapshot = undefined;
-    this.session?.kernel.resumeScheduling();
     this.source.resume();
+    this.session?.kernel.resumeScheduling();
   }
 
   /** Step in driver code. The machine runs during the step: a stepped-over syscall must be carried
    *  out (and may wait for other processes) before the next line is reached. Without a source pause
-   *  there is no line to step from, so it continues. */
-  step(kind: StepKind): void {
-    if (!this.source.pause) {
-      this.continue();
+   *  there is no line to step from, so it steps one syscall instead. */
+  step(kind: StepKind, pid: number): void {
+    if (!this.source.pause || this.source.pause.reason === "requested") {
+      this.stepSyscall(pid);
       return;
     }
     this.stop = undefined;
-    this.session?.kernel.resumeScheduling();
     this.source.resume(kind);
+    this.session?.kernel.resumeScheduling();
   }
 
-  setSourceBreakpoints(file: string, lines: readonly number[]): SourceBreakpointResult[] {
-    return this.source.setBreakpoints(file, lines);
+  /** Run until `pid` makes its next syscall (instruction granularity: a syscall is our instruction). */
+  stepSyscall(pid: number): void {
+    this.rules.stepSyscall = pid;
+    this.continue();
   }
 
-  /** Stop the whole machine: nobody gets the run token; a process in driver code stops at its next syscall. */
+  /** Run until the next IPC message or interrupt is delivered; stop on its receiver. */
+  stepToNextEvent(): void {
+    this.rules.stepEvent = true;
+    this.continue();
+  }
+
+  /** Stop the whole machine: nobody gets the run token. A process running driver code is paused
+   *  where it is (Debugger.pause); one held in a syscall shows the driver line that made it. */
   pause(): void {
     const kernel = this.session?.kernel;
-    if (!kernel || this.ended || kernel.paused) return;
+    if (!kernel || this.ended || kernel.paused || this.stopping) return;
     kernel.pauseScheduling();
-    const pid = kernel.internals().running?.pid ?? kernel.heldSyscall?.proc.pid ?? firstAlive(kernel)?.pid ?? 0;
-    this.stopped({ reason: "pause", pid, description: "Paused: the machine stopped handing out the run token" });
+    const running = kernel.internals().running;
+    const proc = kernel.heldSyscall?.proc ?? running ?? firstAlive(kernel);
+    if (!proc) return;
+    const where = kernel.heldSyscall ? `in ${describeSyscall(kernel, proc, kernel.heldSyscall.request)}` : running ? "in driver code" : "with every process waiting";
+    this.carryOut({ pid: proc.pid, reason: "pause", description: `Paused ${where}`, source: proc.syscalls > 0 || running === proc });
   }
 
   /** End the run and tear the machine down (workers paused in the inspector are resumed by WorkerProcess). */
@@ -231,7 +287,13 @@ export class DebugRuntime {
     return [...kernel.processes.values()].filter((p) => p.alive || p.pid === this.stop?.pid).map((p) => ({ pid: p.pid, name: p.name, state: p.state }));
   }
 
-  /** The top frame's text for a process: the syscall it is in, decoded, or what it waits for. */
+  /** The driver frames of a stopped process: mapped from an exception's stack, or live from its worker. */
+  sourceFrames(pid: number): SourceFrame[] {
+    if (this.stop?.frames && this.stop.pid === pid) return this.stop.frames;
+    return this.source.frames(pid);
+  }
+
+  /** The kernel frame's text for a process: the syscall it is in, decoded, or what it waits for. */
   frameFor(pid: number): string {
     if (this.faultSnapshot?.pid === pid) return this.faultSnapshot.frame;
     const kernel = this.session?.kernel;
@@ -246,7 +308,8 @@ export class DebugRuntime {
       return `looking up service "${on.service}": waiting for it to register`;
     }
     if (proc.state === "running") return this.source.pause?.pid === pid ? "running driver code: paused in the inspector" : "running driver code (stops at its next syscall)";
-    if (proc.state === "ready") return proc.syscalls === 0 ? "ready: not started yet" : "ready: its last syscall has returned";
+    const last = this.lastSyscall.get(pid);
+    if (proc.state === "ready") return proc.syscalls === 0 ? "ready: not started yet" : `ready: returning from ${last ? describeSyscall(kernel, proc, last) : "its last syscall"}`;
     return `${proc.state}`;
   }
 
@@ -272,34 +335,104 @@ export class DebugRuntime {
 
   /** The bound virtio device's registers, decoded; empty for a process without one (or PIO devices). */
   deviceRegisters(pid: number): InspectItem[] {
+    const found = this.virtioOf(pid);
+    return found ? describeVirtio(found.device, found.base, found.machine.inspect(found.device)) : [];
+  }
+
+  /** The bound virtio device's queues as laid out in DMA memory. */
+  virtqueues(pid: number): InspectItem[] {
+    const found = this.virtioOf(pid);
+    return found ? describeVirtqueues(found.machine.inspect(found.device), dmaReader(found.machine)) : [];
+  }
+
+  /** The machine, for data breakpoint lookups by address (data-watch.ts). */
+  get currentMachine(): Machine | undefined {
+    return this.machine;
+  }
+
+  /** Outside input for a console device (the terminal's keystrokes); a string says why not. */
+  consoleInput(device: string, bytes: Uint8Array): string | undefined {
+    const machine = this.machine;
+    if (!machine || this.ended) return "the machine is not running";
+    try {
+      machine.consoleInput(device, bytes);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Console devices of the machine (where terminal input can go). */
+  consoleDevices(): string[] {
+    return (this.machine?.devices ?? []).filter((d) => d.kind === "uart16550" || d.virtioId === 3).map((d) => d.name);
+  }
+
+  /** Commits so far: a cheap "did kernel state change" probe for the views. */
+  get stateVersion(): number {
+    return this.session?.kernel.commits.count ?? 0;
+  }
+
+  private virtioOf(pid: number): { machine: Machine; device: string; base: number } | undefined {
     const proc = this.session?.kernel.processes.get(pid);
     const machine = this.machine;
     const device = proc?.device;
-    if (!machine || !device || machine.devices.find((d) => d.name === device)?.kind !== "virtio-mmio") return [];
-    return describeVirtio(device, machine.inspect(device));
+    const info = device ? machine?.devices.find((d) => d.name === device) : undefined;
+    if (!machine || !device || info?.kind !== "virtio-mmio" || !info.mmio) return undefined;
+    return { machine, device, base: info.mmio.base };
   }
 
-  // ── where to stop ────────────────────────────────────────────────────────────────────────────
+  // ── carrying out stops ───────────────────────────────────────────────────────────────────────
 
   private beforeSyscall(proc: KernelProcess, request: SyscallRequest): boolean {
     this.lastSyscall.set(proc.pid, request);
-    if (!this.conditions.some((c) => c.kind === "syscall" && c.num === request.num)) return false;
-    this.stopped({ reason: "function breakpoint", pid: proc.pid, description: `Breakpoint on ${syscallName(request.num)}` });
+    this.bootDone();
+    const kernel = this.session?.kernel;
+    if (!kernel || this.stopping) return false;
+    return this.carryOut(this.rules.beforeSyscall(kernel, proc, request));
+  }
+
+  private onDeviceEvent(event: DeviceEvent): void {
+    const kernel = this.session?.kernel;
+    if (!kernel || kernel.paused || this.stopping) return;
+    this.carryOut(this.rules.onDeviceEvent(kernel, event));
+  }
+
+  /** Stop the machine as decided: scheduling pauses now (the hooks run inside the scheduler); the
+   *  stop is reported once the process's worker is paused in its driver code, or at once when there
+   *  is no worker to pause. Returns true when a decision was carried out. */
+  private carryOut(decision: StopDecision | undefined): boolean {
+    const kernel = this.session?.kernel;
+    if (!decision || !kernel) return false;
+    kernel.pauseScheduling();
+    this.stopping = true;
+    if (decision.expectFault) this.expectedFault = decision.pid;
+    const stop: StopInfo = { reason: decision.reason, pid: decision.pid, description: decision.description, exceptionId: decision.exceptionId };
+    if (decision.stack !== undefined) stop.frames = this.source.framesFromStack(decision.pid, decision.stack);
+    if (decision.source && this.source.canPause(decision.pid)) {
+      void this.source.requestPause(decision.pid, decision.reason !== "pause").then(() => this.report(stop));
+    } else setImmediate(() => this.report(stop));
     return true;
   }
 
-  private onDeliver(ep: Endpoint, message: Message): void {
-    const kernel = this.session?.kernel;
-    if (!kernel || kernel.paused || !this.conditions.some((c) => c.kind === "tag" && c.tag === message.tag)) return;
-    // The message is already on its way: the machine stops right after this step, on the receiver.
-    kernel.pauseScheduling();
-    const what = isIrqTag(message.tag) ? `IRQ ${message.tag & 0xff}` : `IPC tag ${hex(message.tag)}`;
-    this.stopped({ reason: "function breakpoint", pid: ep.owner, description: `Breakpoint on ${what}: ${describeMessage(message)} to endpoint ${ep.id} (pid ${ep.owner})` });
+  private report(stop: StopInfo): void {
+    this.stopping = false;
+    if (this.ended) return;
+    this.stop = stop;
+    this.bootDone();
+    this.listener.stopped(stop);
+    const changes = this.memory.changes();
+    if (changes.length) this.listener.memory(changes);
+  }
+
+  private bootDone(): void {
+    if (!this.booting) return;
+    this.booting = false;
+    this.listener.progress({ id: "boot", kind: "end" });
   }
 
   private kernelOutput(): KernelOutput {
     return {
-      console: (_p, text) => this.listener.output("stdout", text),
+      console: (_p, text) => this.listener.console("kernel", text),
       debug: (p, text) => this.listener.output("stderr", `[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`),
       fault: (p, fault) => {
         this.source.forget(p.pid);
@@ -312,174 +445,31 @@ export class DebugRuntime {
   /** Called before the kernel tears the process down: the views keep a picture of it. */
   private onFault(proc: KernelProcess, fault: Fault): void {
     const kernel = this.session?.kernel;
-    if (!kernel || kernel.paused) return;
-    const violation = fault.kind === "capability-violation";
-    const filter = violation ? ExceptionFilter.capabilityViolation : ExceptionFilter.driverFault;
-    if (!this.filters.has(filter)) return;
+    if (this.expectedFault === proc.pid) {
+      this.expectedFault = undefined;
+      return;
+    }
+    if (!kernel || kernel.paused || this.stopping) return;
+    const v = fault.kind === "capability-violation" ? [...kernel.violations].reverse().find((x) => x.pid === proc.pid) : undefined;
+    const violation = v && `Capability violation: ${v.syscall} at 0x${v.address.toString(16)} is outside the grant ${v.grant}: ${v.message}`;
+    const decision = this.rules.onFault(proc, fault, violation);
+    if (!decision) return;
     const last = this.lastSyscall.get(proc.pid);
-    const v = violation ? [...kernel.violations].reverse().find((x) => x.pid === proc.pid) : undefined;
-    const description = v
-      ? `Capability violation: ${v.syscall} at ${hex(v.address)} is outside the grant ${v.grant}: ${v.message}`
-      : `Driver fault (${fault.kind}): ${fault.message}`;
     this.faultSnapshot = { pid: proc.pid, caps: describeCaps(kernel, proc), frame: last ? describeSyscall(kernel, proc, last) : fault.message };
-    kernel.pauseScheduling();
-    this.stopped({ reason: "exception", pid: proc.pid, description, exceptionId: filter });
-  }
-
-  /** Report a stop after the kernel's current step finishes (hooks run inside the scheduler). */
-  private stopped(stop: StopInfo): void {
-    this.stop = stop;
-    setImmediate(() => this.listener.stopped(stop));
+    this.carryOut(decision);
   }
 }
 
-// ── parsing and describing ─────────────────────────────────────────────────────────────────────
-
-/** "SYS_SEND" / "send", "tag:0x6000", "irq:3"; a string is the reason a name is not understood. */
-export function parseBreakpoint(name: string): BreakCondition | string {
-  const text = name.trim();
-  const tag = /^tag:\s*(0x[0-9a-f]+|\d+)$/i.exec(text);
-  if (tag) return { kind: "tag", tag: Number(tag[1]) };
-  const irq = /^irq:\s*(\d+)$/i.exec(text);
-  if (irq) return { kind: "tag", tag: irqTag(Number(irq[1])) };
-  const key = text.toUpperCase().replace(/^SYS_/, "");
-  if (Object.prototype.hasOwnProperty.call(Sys, key)) return { kind: "syscall", num: Sys[key as keyof typeof Sys] };
-  return `"${name}" is not a syscall (e.g. SYS_SEND, SYS_MMIO_WRITE), an IPC tag (tag:0x6000) or an IRQ (irq:3)`;
+/** What a trace records of the disk image, so that a replay can find it and tell if it changed. */
+function diskInput(file: string, persist: boolean): ZlogDiskInput {
+  const stat = fs.statSync(file);
+  return { kind: "disk", path: path.resolve(file), persist, bytes: stat.size, mtimeMs: stat.mtimeMs };
 }
 
-/** "SYS_MMIO_WRITE 0x70 (Status) ← 0xf on virtio-rng0" and the like. */
-export function describeSyscall(kernel: Kernel, proc: KernelProcess, req: SyscallRequest): string {
-  const name = syscallName(req.num);
-  const hw = (slot: number) => {
-    const cap = proc.cspace.get(slot);
-    return cap ? kernel.hardware.get(cap.objectId) : undefined;
-  };
-  switch (req.num) {
-    case Sys.MMIO_WRITE:
-    case Sys.MMIO_READ: {
-      const obj = hw(req.a0);
-      const where = obj?.type === "memory" ? ` on ${obj.device}` : ` through slot ${req.a0}`;
-      const reg = obj?.type === "memory" ? registerName(req.a1) : "";
-      if (req.num === Sys.MMIO_READ) return `${name} ${hex(req.a1)}${reg} (${req.a2} bytes)${where}`;
-      return `${name} ${hex(req.a1)}${reg} ← ${hex(Number(littleEndian(req.payload)))}${req.a1 === Reg.Status ? ` (${statusNames(Number(littleEndian(req.payload)))})` : ""}${where}`;
-    }
-    case Sys.OUT8:
-    case Sys.OUT16:
-    case Sys.OUT32:
-      return `${name} port ${hex(req.a1)} ← ${hex(req.a2 >>> 0)}`;
-    case Sys.IN8:
-    case Sys.IN16:
-    case Sys.IN32:
-      return `${name} port ${hex(req.a1)}`;
-    case Sys.SEND:
-    case Sys.CALL:
-    case Sys.SEND_CAP:
-      return `${name} tag ${hex(req.a1)} (${req.payload.length} bytes) through slot ${req.a0}${endpointOf(kernel, proc, req.a0)}`;
-    case Sys.RECV:
-    case Sys.RECV_WAIT:
-      return `${name} through slot ${req.a0}${endpointOf(kernel, proc, req.a0)}`;
-    case Sys.REPLY:
-      return `${name} to pid ${req.a0} tag ${hex(req.a1)} (${req.payload.length} bytes)`;
-    case Sys.CONSOLE_WRITE:
-    case Sys.DEBUG:
-      return `${name} ${JSON.stringify(new TextDecoder().decode(req.payload).slice(0, 160))}`;
-    case Sys.IRQ_ACK:
-    case Sys.IRQ_MASK:
-    case Sys.IRQ_UNMASK: {
-      const obj = hw(req.a0);
-      return `${name} ${obj?.type === "irq" ? `line ${obj.line}` : `slot ${req.a0}`}`;
-    }
-    case Sys.EXIT:
-      return `${name} code ${req.a0 | 0}`;
-    default:
-      return `${name}(${hex(req.a0)}, ${hex(req.a1)}, ${hex(req.a2)})`;
-  }
-}
-
-function describeCaps(kernel: Kernel, proc: KernelProcess): InspectItem[] {
-  return proc.cspace.entries().map(([slot, cap]) => ({
-    name: `slot ${slot}`,
-    value: `${objectTypeName(cap.objectType)} ${permString(cap.perms)}: ${grantOf(kernel, cap)}`,
-    children: [
-      { name: "type", value: objectTypeName(cap.objectType) },
-      { name: "object", value: String(cap.objectId) },
-      { name: "rights", value: permString(cap.perms) },
-      { name: "grant", value: grantOf(kernel, cap) },
-      { name: "id", value: String(cap.id) },
-      { name: "generation", value: String(cap.generation) },
-      { name: "expires", value: cap.expiresAt === 0 ? "never" : `${cap.expiresAt} ns` },
-      { name: "parent", value: cap.parent === undefined ? "root" : `cap ${cap.parent}` },
-    ],
-  }));
-}
-
-/** What the capability's object is, in words. */
-function grantOf(kernel: Kernel, cap: Capability): string {
-  if (cap.objectType === ObjectType.Endpoint) {
-    const ep = kernel.endpoints.get(cap.objectId);
-    return ep ? `endpoint ${ep.id} (owner pid ${ep.owner})` : `endpoint ${cap.objectId} (gone)`;
-  }
-  if (cap.objectType === ObjectType.Process) return `process pid ${cap.objectId}`;
-  const obj = kernel.hardware.get(cap.objectId);
-  if (!obj) return `object ${cap.objectId}`;
-  switch (obj.type) {
-    case "memory":
-      return `MMIO ${hex(obj.base)}+${hex(obj.size)} (${obj.device})`;
-    case "ports":
-      return `ports ${hex(obj.first)}–${hex(obj.last)}${obj.device ? ` (${obj.device})` : ""}`;
-    case "irq":
-      return `IRQ ${obj.line} → endpoint ${obj.endpointId}${obj.masked ? ", masked" : ""}${obj.pending ? ", pending" : ""}`;
-    case "dma":
-      return `DMA ${hex(obj.region.phys)}+${hex(obj.region.size)}`;
-  }
-}
-
-function describeVirtio(device: string, s: VirtioTransportSnapshot): InspectItem[] {
-  return [
-    { name: "device", value: device },
-    { name: "Status", value: `${hex(s.status)} (${statusNames(s.status)})` },
-    { name: "InterruptStatus", value: hex(s.interruptStatus) },
-    { name: "needsReset", value: String(s.needsReset) },
-    { name: "DeviceFeatures", value: `0x${s.offeredFeatures.toString(16)}` },
-    { name: "DriverFeatures", value: `0x${s.driverFeatures.toString(16)}` },
-    { name: "ConfigGeneration", value: String(s.configGeneration) },
-    {
-      name: "queues",
-      value: `${s.queues.length}`,
-      children: s.queues.map((q, i) => ({
-        name: `[${i}] ${q.name}`,
-        value: `size ${q.size}/${q.maxSize}, ${q.ready ? "ready" : "not ready"}, desc ${hex(q.descAddr)}, avail ${hex(q.driverAddr)}, used ${hex(q.deviceAddr)}`,
-      })),
-    },
-  ];
-}
-
-function describeMessage(m: Message): string {
-  const from = m.sender === 0 ? "kernel" : `pid ${m.sender}`;
-  return `tag ${hex(m.tag)} from ${from}, ${m.payload.length} bytes${m.callFrom !== undefined ? " (CALL)" : ""}${m.caps?.length ? `, ${m.caps.length} caps` : ""}`;
-}
-
-function endpointOf(kernel: Kernel, proc: KernelProcess, slot: number): string {
-  const cap = proc.cspace.get(slot);
-  if (!cap || cap.objectType !== ObjectType.Endpoint) return "";
-  const ep = kernel.endpoints.get(cap.objectId);
-  return ep ? ` (endpoint ${ep.id}, owner pid ${ep.owner})` : "";
-}
-
-const regNames = new Map<number, string>(Object.entries(Reg).map(([k, v]) => [v, k]));
-function registerName(offset: number): string {
-  const name = regNames.get(offset);
-  return name ? ` (${name})` : "";
-}
-
-function littleEndian(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
-  return v;
-}
-
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
+function checkTracePath(file: string): void {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new LaunchError(`"trace": the folder ${dir} does not exist. Create it, or set "trace": true to save in .zds/traces of the workspace.`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new LaunchError(`"trace": ${file} is a folder. Give a file name ending in .zlog.`);
 }
 
 function firstAlive(kernel: Kernel): KernelProcess | undefined {

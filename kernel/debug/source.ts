@@ -9,6 +9,19 @@ import type { WorkerLink } from "../host/inspector-hub";
 import type { WorkerDebugClient } from "../host/worker-process";
 import type { ScriptBundle } from "../loader/bundle-driver";
 import type { KernelProcess } from "../process";
+import { sdkEntry } from "../host/paths";
+import { logMessageParts, parseHitCondition, type HitCondition } from "./conditions";
+
+/** A line breakpoint as the client sets it (DAP SourceBreakpoint, 1-based line). */
+export interface SourceBreakpointSpec {
+  line: number;
+  /** A JavaScript expression, evaluated by V8 in the driver's frame. */
+  condition?: string;
+  /** Stop only on matching hits: "5", ">= 5", "% 5". */
+  hitCondition?: string;
+  /** Log this (with `{expression}` parts evaluated) instead of stopping. */
+  logMessage?: string;
+}
 
 export interface SourceBreakpointResult {
   id: number;
@@ -71,29 +84,60 @@ interface Attached {
   url: string;
   /** Inspector breakpoint ids by TS path, to replace them when the client sets that file again. */
   ids: Map<string, string[]>;
+  /** Inspector breakpoint id → the client breakpoint's state key (`file:line`). */
+  keys: Map<string, string>;
   /** Script ids of the driver bundle: call frames' own url is empty in this V8, so frames are told by id. */
   scripts: Set<string>;
 }
 
 export interface SourcePause {
   pid: number;
-  reason: "breakpoint" | "step";
+  /** "requested": a pause the runtime asked for (a kernel-level stop, the pause button). */
+  reason: "breakpoint" | "step" | "requested";
   frames: CdpCallFrame[];
+  /** Leave the SDK's own frames above the driver's first frame out (kernel-level stops). */
+  trimSdk: boolean;
 }
+
+/** The state of one client breakpoint across workers: its hit count and what it does on a hit. */
+interface BreakpointState {
+  hits: number;
+  hit: HitCondition;
+  logMessage?: string;
+}
+
+/** A pause the runtime asked for; `late` once it was given up on (the pause is then let go). */
+interface PauseRequest {
+  trimSdk: boolean;
+  late: boolean;
+  settle(paused: boolean): void;
+}
+
+/** How long a requested pause may take to land before the stop is reported without driver frames. */
+const PAUSE_TIMEOUT_MS = 2000;
+
+const SDK_DIR = path.dirname(sdkEntry()) + path.sep;
 
 export type StepKind = "over" | "into" | "out";
 
 export class SourceDebugger {
   private readonly programs = new Map<string, Program>();
-  /** TS path → 1-based lines, as the client last set them. */
-  private readonly breakpoints = new Map<string, number[]>();
+  /** TS path → breakpoints, as the client last set them. */
+  private readonly breakpoints = new Map<string, SourceBreakpointSpec[]>();
+  /** `file:line` → hit count and behaviour, shared by every worker that binds the breakpoint. */
+  private readonly states = new Map<string, BreakpointState>();
   private readonly attached = new Map<number, Attached>();
   private readonly stepping = new Set<number>();
+  private readonly requests = new Map<number, PauseRequest>();
   private nextId = 1;
   private readonly ids = new Map<string, number>();
   pause: SourcePause | undefined;
 
-  constructor(private readonly onPause: (pause: SourcePause) => void) {}
+  constructor(
+    private readonly onPause: (pause: SourcePause) => void,
+    /** A logpoint's message, evaluated (the worker runs on). */
+    private readonly onLog: (pid: number, text: string, file: string, line: number) => void = () => undefined,
+  ) {}
 
   /** Read a script bundle's inline source map; its sources are relative to the cwd at bundle time. */
   addProgram(bundle: ScriptBundle, cwd: string): void {
@@ -106,11 +150,26 @@ export class SourceDebugger {
   }
 
   /** Replace the breakpoints of one TS file; live workers get them at once, new ones when they start. */
-  setBreakpoints(file: string, lines: readonly number[]): SourceBreakpointResult[] {
+  setBreakpoints(file: string, specs: readonly SourceBreakpointSpec[]): SourceBreakpointResult[] {
     const abs = path.resolve(file);
-    this.breakpoints.set(abs, [...lines]);
+    const problems = new Map<number, string>();
+    for (const key of [...this.states.keys()]) if (key.startsWith(`${abs}:`)) this.states.delete(key);
+    const kept: SourceBreakpointSpec[] = [];
+    for (const spec of specs) {
+      const hit = parseHitCondition(spec.hitCondition);
+      if (typeof hit === "string") {
+        problems.set(spec.line, hit);
+        continue;
+      }
+      kept.push(spec);
+      this.states.set(`${abs}:${spec.line}`, { hits: 0, hit, logMessage: spec.logMessage });
+    }
+    this.breakpoints.set(abs, kept);
     for (const a of this.attached.values()) void this.applyFile(a, abs);
-    return this.resolve(abs, lines);
+    return this.resolve(abs, specs.map((s) => s.line)).map((r, i) => {
+      const problem = problems.get(specs[i].line);
+      return problem ? { ...r, verified: false, message: problem } : r;
+    });
   }
 
   /** Where each line binds, against the programs known now (none before launch has bundled). */
@@ -128,12 +187,12 @@ export class SourceDebugger {
 
   /** Every file with breakpoints, resolved again (after launch bundled the programs). */
   resolveAll(): SourceBreakpointResult[] {
-    return [...this.breakpoints].flatMap(([file, lines]) => this.resolve(file, lines));
+    return [...this.breakpoints].flatMap(([file, specs]) => this.resolve(file, specs.map((s) => s.line)));
   }
 
   /** The client for one worker (Session's debug hook): breakpoints first, then pauses. */
   client(proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle, onStopped: (pid: number) => void): WorkerDebugClient {
-    const a: Attached = { pid: proc.pid, link, url: bundle.filename, ids: new Map(), scripts: new Set() };
+    const a: Attached = { pid: proc.pid, link, url: bundle.filename, ids: new Map(), keys: new Map(), scripts: new Set() };
     this.attached.set(proc.pid, a);
     // Registered before the worker gets its first run token, so the bundle's scriptParsed is seen.
     link.onEvent((method, params) => {
@@ -144,6 +203,40 @@ export class SourceDebugger {
       paused: (params) => {
         if (!proc.alive) return false;
         const frames = (params.callFrames ?? []) as CdpCallFrame[];
+        const request = this.requests.get(proc.pid);
+        if (request) {
+          this.requests.delete(proc.pid);
+          if (request.late) {
+            // Given up on earlier (the stop was reported without frames): let it run.
+            void link.send("Debugger.resume").catch(() => undefined);
+            return true;
+          }
+          this.stepping.delete(proc.pid);
+          this.pause = { pid: proc.pid, reason: "requested", frames, trimSdk: request.trimSdk };
+          request.settle(true);
+          return true;
+        }
+        const hit = ((params.hitBreakpoints ?? []) as string[]).flatMap((id) => {
+          const key = a.keys.get(id);
+          const state = key === undefined ? undefined : this.states.get(key);
+          return state && key ? [{ key, state }] : [];
+        });
+        if (hit.length > 0 && !this.stepping.has(proc.pid)) {
+          // Count every breakpoint on this spot; stop if one wants a stop, log for the logpoints.
+          let stop = false;
+          const logs: { key: string; message: string }[] = [];
+          for (const { key, state } of hit) {
+            state.hits++;
+            if (!state.hit(state.hits)) continue;
+            if (state.logMessage !== undefined) logs.push({ key, message: state.logMessage });
+            else stop = true;
+          }
+          if (!stop) {
+            void this.logAndResume(a, frames[0], logs);
+            return true;
+          }
+          for (const log of logs) void this.log(a, frames[0], log);
+        }
         if (this.stepping.has(proc.pid) && !a.scripts.has(frames[0]?.location.scriptId ?? "")) {
           // A step landed outside the driver bundle (the sandbox's syscall gate, the worker bootstrap):
           // nothing there is the user's code, so step back out to the driver, or run on if it has returned.
@@ -153,7 +246,7 @@ export class SourceDebugger {
           return true;
         }
         const reason = this.stepping.delete(proc.pid) ? "step" : "breakpoint";
-        this.pause = { pid: proc.pid, reason, frames };
+        this.pause = { pid: proc.pid, reason, frames, trimSdk: false };
         onStopped(proc.pid);
         this.onPause(this.pause);
         return true;
@@ -163,7 +256,63 @@ export class SourceDebugger {
 
   forget(pid: number): void {
     this.attached.delete(pid);
+    this.requests.get(pid)?.settle(false);
+    this.requests.delete(pid);
     if (this.pause?.pid === pid) this.pause = undefined;
+  }
+
+  /** True when this process's worker can be paused in its driver code (a script with an inspector). */
+  canPause(pid: number): boolean {
+    return this.attached.has(pid);
+  }
+
+  /** Stop a process's worker wherever its JavaScript is (driver code, or the syscall gate's wait, where
+   *  the driver's frame is right below: notes Q2). Resolves true once paused, false if it did not land. */
+  requestPause(pid: number, trimSdk: boolean): Promise<boolean> {
+    const a = this.attached.get(pid);
+    if (!a) return Promise.resolve(false);
+    if (this.pause?.pid === pid) return Promise.resolve(true);
+    const pending = this.requests.get(pid);
+    if (pending && !pending.late) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        request.late = true;
+        resolve(false);
+      }, PAUSE_TIMEOUT_MS);
+      const request: PauseRequest = {
+        trimSdk,
+        late: false,
+        settle: (paused) => {
+          clearTimeout(timer);
+          resolve(paused);
+        },
+      };
+      this.requests.set(pid, request);
+      // Listener first, then the command (notes P2): the paused event may beat the reply.
+      void a.link.send("Debugger.pause").catch(() => {
+        this.requests.delete(pid);
+        request.settle(false);
+      });
+    });
+  }
+
+  /** Driver frames from a stack trace's text (an uncaught exception's, sent with SYS_FAULT), mapped to TS. */
+  framesFromStack(pid: number, stack: string): SourceFrame[] {
+    const a = this.attached.get(pid);
+    const program = a && this.programs.get(a.url);
+    if (!a || !program) return [];
+    const frames: SourceFrame[] = [];
+    const escaped = a.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const re = new RegExp(`^\\s*at (?:(.*?) \\()?${escaped}:(\\d+):(\\d+)\\)?\\s*$`);
+    for (const line of stack.split("\n")) {
+      const m = re.exec(line);
+      if (!m) continue;
+      const orig = originalPositionFor(program.map, { line: Number(m[2]), column: Number(m[3]) - 1 });
+      const abs = orig.source ? this.absolute(program, orig.source) : undefined;
+      if (!abs || orig.line == null) continue;
+      frames.push({ index: -1 - frames.length, name: m[1] || "(anonymous)", path: abs, line: orig.line, column: (orig.column ?? 0) + 1 });
+    }
+    return trimSdkFrames(frames);
   }
 
   /** Let the paused worker run (continue) or step; false when no worker is paused. */
@@ -184,7 +333,7 @@ export class SourceDebugger {
     const a = this.attached.get(pid);
     if (!pause || pause.pid !== pid || !a) return [];
     const program = this.programs.get(a.url);
-    return pause.frames.flatMap((f, index) => {
+    const frames = pause.frames.flatMap((f, index): SourceFrame[] => {
       if (!a.scripts.has(f.location.scriptId)) return [];
       const line = f.location.lineNumber + 1;
       const column = f.location.columnNumber ?? 0;
@@ -194,6 +343,7 @@ export class SourceDebugger {
       if (!abs || orig?.line == null) return [{ index, name, line, column: column + 1 }];
       return [{ index, name, path: abs, line: orig.line, column: (orig.column ?? 0) + 1 }];
     });
+    return pause.trimSdk ? trimSdkFrames(frames) : frames;
   }
 
   /** Local/Block/Closure scopes of a paused frame (the global scope is left out: it is the sandbox realm). */
@@ -227,22 +377,52 @@ export class SourceDebugger {
   }
 
   private async applyFile(a: Attached, file: string): Promise<void> {
-    for (const id of a.ids.get(file) ?? []) await a.link.send("Debugger.removeBreakpoint", { breakpointId: id }).catch(() => undefined);
+    for (const id of a.ids.get(file) ?? []) {
+      a.keys.delete(id);
+      await a.link.send("Debugger.removeBreakpoint", { breakpointId: id }).catch(() => undefined);
+    }
     a.ids.delete(file);
     const program = this.programs.get(a.url);
     if (!program?.sources.has(file)) return;
     const ids: string[] = [];
-    for (const line of this.breakpoints.get(file) ?? []) {
-      const pos = this.generatedIn(program, file, line);
+    for (const spec of this.breakpoints.get(file) ?? []) {
+      const pos = this.generatedIn(program, file, spec.line);
       if (!pos) continue;
       try {
-        const r = (await a.link.send("Debugger.setBreakpointByUrl", { url: a.url, lineNumber: pos.line - 1, columnNumber: pos.column })) as { breakpointId: string };
+        // V8 evaluates the condition in the frame and pauses only when it is truthy.
+        const r = (await a.link.send("Debugger.setBreakpointByUrl", { url: a.url, lineNumber: pos.line - 1, columnNumber: pos.column, condition: spec.condition ?? "" })) as { breakpointId: string };
         ids.push(r.breakpointId);
+        a.keys.set(r.breakpointId, `${file}:${spec.line}`);
       } catch {
         // The same location set twice (two TS lines on one generated position): one breakpoint serves both.
       }
     }
     a.ids.set(file, ids);
+  }
+
+  /** Evaluate logpoint messages in the paused frame, then let the worker run on. */
+  private async logAndResume(a: Attached, frame: CdpCallFrame | undefined, logs: { key: string; message: string }[]): Promise<void> {
+    for (const log of logs) await this.log(a, frame, log);
+    await a.link.send("Debugger.resume").catch(() => undefined);
+  }
+
+  private async log(a: Attached, frame: CdpCallFrame | undefined, log: { key: string; message: string }): Promise<void> {
+    let text = "";
+    for (const part of logMessageParts(log.message)) {
+      if ("text" in part) {
+        text += part.text;
+        continue;
+      }
+      try {
+        if (!frame) throw new Error("no frame");
+        const r = (await a.link.send("Debugger.evaluateOnCallFrame", { callFrameId: frame.callFrameId, expression: part.expression, silent: true })) as { result: CdpRemoteObject; exceptionDetails?: unknown };
+        text += r.exceptionDetails ? `{${part.expression}: error}` : describeRemote(r.result);
+      } catch {
+        text += `{${part.expression}: unavailable}`;
+      }
+    }
+    const sep = log.key.lastIndexOf(":");
+    this.onLog(a.pid, text, log.key.slice(0, sep), Number(log.key.slice(sep + 1)));
   }
 
   private generated(file: string, line: number): { line: number; column: number }[] {
@@ -267,6 +447,12 @@ export class SourceDebugger {
     for (const [abs, s] of program.sources) if (s === source) return abs;
     return undefined;
   }
+}
+
+/** Drop the SDK's frames above the driver's own first frame: a kernel-level stop points at the driver line. */
+function trimSdkFrames(frames: SourceFrame[]): SourceFrame[] {
+  const first = frames.findIndex((f) => f.path !== undefined && !f.path.startsWith(SDK_DIR));
+  return first > 0 ? frames.slice(first) : frames;
 }
 
 function remoteValue(name: string, o: CdpRemoteObject): RemoteValue {

@@ -41,7 +41,7 @@ describe("debug adapter (zds dap)", function () {
     const event = await stopped;
     assert.equal(event.body.reason, "entry");
     const threads = (await dc.threadsRequest()).body.threads.map((t) => t.name);
-    assert.deepEqual(threads, ["virtio-rng (pid 2)", "rng-cat (pid 3)"]);
+    assert.deepEqual(threads, ["virtio-rng (pid 2): ready", "rng-cat (pid 3): ready"]);
     let console = "";
     dc.on("output", (e: DebugProtocol.OutputEvent) => (console += e.body.category === "stdout" ? e.body.output : ""));
     const exited = dc.waitForEvent("exited");
@@ -64,11 +64,16 @@ describe("debug adapter (zds dap)", function () {
     assert.equal(event.body.reason, "function breakpoint");
     const threadId = event.body.threadId as number;
     const threads = (await dc.threadsRequest()).body.threads;
-    assert.equal(threads.find((t) => t.id === threadId)?.name, `rng-cat (pid ${threadId})`);
+    assert.equal(threads.find((t) => t.id === threadId)?.name, `rng-cat (pid ${threadId}): running`);
+    assert.match(String(event.body.description), /^Breakpoint on SYS_CONSOLE_WRITE: SYS_CONSOLE_WRITE "rng-cat: 32 random bytes/);
     const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
-    assert.match(frames[0].name, /^SYS_CONSOLE_WRITE "rng-cat: 32 random bytes: [0-9a-f]{64}\\n"$/);
+    // The driver line that made the syscall on top, the kernel's view of the syscall at the bottom.
+    assert.equal(frames[0].source?.path, path.join(drivers, "rng-cat/index.ts"));
+    assert.equal(frames[0].line, 25);
+    const kernelFrame = frames[frames.length - 1];
+    assert.match(kernelFrame.name, /^SYS_CONSOLE_WRITE "rng-cat: 32 random bytes: [0-9a-f]{64}\\n"$/);
     // Stopped means stopped: nothing was printed yet.
-    const scopes = (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes;
+    const scopes = (await dc.scopesRequest({ frameId: kernelFrame.id })).body.scopes;
     assert.deepEqual(scopes.map((s) => s.name), ["Capabilities", "IPC queues"]);
     const caps = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
     assert.match(caps[0].value, /^Endpoint rwg: endpoint \d+ \(owner pid 3\)$/);
@@ -89,9 +94,17 @@ describe("debug adapter (zds dap)", function () {
     assert.match(String(event.body.description), /Capability violation: SYS_MMIO_READ at 0x[0-9a-f]+ is outside the grant MMIO 0x[0-9a-f]+\+0x100 r-- \(virtio-rng0\)/);
     const threadId = event.body.threadId as number;
     const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
-    assert.equal(frames[0].name, "SYS_MMIO_READ 0x100 (Config) (4 bytes) on virtio-rng0");
+    // The offending line on top (stopped before the access is carried out), the syscall decoded below.
+    assert.equal(frames[0].source?.path, path.join(root, "test/fixtures/raw/hostile-mmio.ts"));
+    assert.equal(frames[0].line, 17);
+    assert.equal(frames[frames.length - 1].name, "SYS_MMIO_READ 0x100 (Config) (4 bytes) on virtio-rng0");
+    const info = await dc.exceptionInfoRequest({ threadId });
+    assert.equal(info.body.exceptionId, "capability-violation");
+    assert.match(String(info.body.description), /outside the grant/);
     const scopes = (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes;
-    const caps = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    const capsScope = scopes.find((s) => s.name === "Capabilities");
+    assert.ok(capsScope);
+    const caps = (await dc.variablesRequest({ variablesReference: capsScope.variablesReference })).body.variables;
     assert.ok(caps.some((v) => /^Memory r--: MMIO 0x[0-9a-f]+\+0x100 \(virtio-rng0\)$/.test(v.value)), JSON.stringify(caps));
     const terminated = dc.waitForEvent("terminated");
     await dc.continueRequest({ threadId });
@@ -104,10 +117,11 @@ describe("debug adapter (zds dap)", function () {
     const event = await stopped;
     assert.match(String(event.body.description), /Breakpoint on IPC tag 0x6000/);
     const threadId = event.body.threadId as number;
-    assert.equal((await dc.threadsRequest()).body.threads.find((t) => t.id === threadId)?.name, `virtio-rng (pid ${threadId})`);
+    assert.equal((await dc.threadsRequest()).body.threads.find((t) => t.id === threadId)?.name, `virtio-rng (pid ${threadId}): ready`);
     const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
-    const scopes = (await dc.scopesRequest({ frameId: frames[0].id })).body.scopes;
-    assert.deepEqual(scopes.map((s) => s.name), ["Capabilities", "IPC queues", "Device registers"]);
+    const kernelFrame = frames[frames.length - 1];
+    const scopes = (await dc.scopesRequest({ frameId: kernelFrame.id })).body.scopes;
+    assert.deepEqual(scopes.map((s) => s.name), ["Capabilities", "IPC queues", "Device registers", "Virtqueues"]);
     const regs = (await dc.variablesRequest({ variablesReference: scopes[2].variablesReference })).body.variables;
     assert.match(regs.find((r) => r.name === "Status")?.value ?? "", /DRIVER_OK/);
     await dc.terminateRequest();
@@ -118,7 +132,7 @@ describe("debug adapter (zds dap)", function () {
     await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "irq:3" }] }));
     const event = await stopped;
     assert.match(String(event.body.description), /^Breakpoint on IRQ 3: tag 0x103 from kernel/);
-    assert.equal((await dc.threadsRequest()).body.threads.find((t) => t.id === event.body.threadId)?.name, `virtio-rng (pid ${event.body.threadId})`);
+    assert.equal((await dc.threadsRequest()).body.threads.find((t) => t.id === event.body.threadId)?.name, `virtio-rng (pid ${event.body.threadId}): ready`);
     const terminated = dc.waitForEvent("terminated");
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     await dc.continueRequest({ threadId: event.body.threadId as number });
