@@ -3,6 +3,16 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** `zds run` calls this once the machine is built and the programs are spawned, before anything
+   *  runs: the extension's views, status bar and console input attach to the live machine here. */
+  machineStarted?(run: StartedMachine): void;
+}
+
+/** A machine `zds run` has started (kept structural so cli/io.ts imports nothing). */
+export interface StartedMachine {
+  machineName: string;
+  session: import("../kernel/session").Session;
+  machine: import("../devices").Machine;
 }
 
 export const processIo: Io = {

@@ -4,13 +4,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { ZlogDiskInput } from "../kernel/trace/zlog";
-import { createMachine, DiskImageError, loadMachineDescription, type Machine, type MachineDescription } from "../devices";
+import { createMachine, DiskImageError, loadMachineDescription, type Machine, type MachineDescription, type RestartMode, type SupervisionDescription } from "../devices";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
 import { Session, type RunSummary } from "../kernel/session";
 import type { KernelOutput } from "../kernel/kernel";
 import { CliError, type Io } from "./io";
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--compat] [--disk IMG [--persist]] [--json]
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--json]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, a .ts/.js file, or a
 Zero OS .wasm module) and
@@ -20,6 +20,9 @@ streams the machine console to stdout. Ends when every program has exited or the
   --timeout   wall-clock seconds before the run is stopped (default 60)
   --watchdog-ms  wall-clock ms a program may run without a syscall (default 5000)
   --trace     save the SysLog and CommitLog, with what is needed to re-run, to FILE.zlog
+  --restart   restart policy for every driver the machine description gives none: never,
+              on-failure or always (default: the description's supervision section)
+  --restart-limit  restarts allowed per driver in the run (with --restart)
   --compat    the running browser kernel's message limits (16 384 bytes, 8 capabilities)
   --disk      raw disk image (whole 512-byte sectors) for the disk controllers; default: a blank
               8 MiB disk in memory. Writes go to a copy-on-write overlay: the file is untouched
@@ -45,6 +48,8 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       json: { type: "boolean", default: false },
       trace: { type: "string" },
       compat: { type: "boolean", default: false },
+      restart: { type: "string" },
+      "restart-limit": { type: "string" },
       disk: { type: "string" },
       persist: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -84,15 +89,27 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     compat: values.compat,
     traceFile: values.trace,
     inputs: values.disk === undefined ? [] : [diskInput(values.disk, values.persist ?? false)],
-    supervision: description.supervision,
+    supervision: withDefaultRestart(description.supervision, values.restart, values["restart-limit"]),
   });
   for (const bundle of bundles) session.spawn(bundle);
+  io.machineStarted?.({ machineName: description.name, session, machine });
   const summary = await session.run();
   machine.close();
   if (values.json) io.out(`${JSON.stringify(summary)}\n`);
   else io.err(formatSummary(summary));
   return exitStatus(summary);
 }
+
+/** The description's supervision with --restart / --restart-limit as the default policy. */
+function withDefaultRestart(supervision: SupervisionDescription | undefined, restart: string | undefined, limitText: string | undefined): SupervisionDescription | undefined {
+  if (restart === undefined && limitText === undefined) return supervision;
+  if (restart !== undefined && !RESTART_MODES.includes(restart as RestartMode)) throw new CliError(`--restart must be one of ${RESTART_MODES.join(", ")} (got "${restart}")`);
+  const limit = limitText === undefined ? undefined : Math.trunc(parseNumber("restart-limit", limitText, 0, 0));
+  const policy = { ...supervision?.default, ...(restart !== undefined && { restart: restart as RestartMode }), ...(limit !== undefined && { limit }) };
+  return { ...supervision, default: policy };
+}
+
+const RESTART_MODES: readonly RestartMode[] = ["never", "on-failure", "always"];
 
 /** What a trace records of the disk image, so that a replay can find it and tell if it changed. */
 function diskInput(file: string, persist: boolean): ZlogDiskInput {

@@ -21,11 +21,11 @@ export { describeQueueError, isQueueError, type QueueError } from "./virtio/queu
 export { VirtioRng, VIRTIO_ID_RNG } from "./virtio/rng";
 export { VirtioBlk, VIRTIO_ID_BLOCK, type VirtioBlkOptions, type VirtioBlkStats } from "./virtio/blk";
 export { BlkFeature, BlkType, BlkStatus, BlkConfig } from "./virtio/blk-spec";
-export { AtaDevice, type AtaOptions, type AtaStats } from "./ata/ata";
+export { AtaDevice, type AtaOptions, type AtaStats, type AtaSnapshot } from "./ata/ata";
 export { AtaReg, AtaStatus, AtaError, AtaControl, AtaCommand } from "./ata/ata-registers";
 export { identifyString, IdentifyWord } from "./ata/identify";
 export { Reg, Status, Feature, Interrupt, MAGIC_VALUE, MMIO_VERSION, VENDOR_ID, statusNames } from "./virtio/registers";
 export { DESC_SIZE, DescFlag, Avail, Used } from "./virtio/descriptors";
 export { parseSupervision, type DriverPolicy, type RestartMode, type SupervisionDescription } from "./supervision-description";
-export { Uart16550, UartReg, UartIer, UartIir, UartFcr, UartLcr, UartMcr, UartLsr, UartMsr, UART_BASE_BAUD, UART_FIFO_BYTES, UART_DEFAULT_WIRE_BYTES, type UartOptions, type UartStats } from "./uart16550";
+export { Uart16550, UartReg, UartIer, UartIir, UartFcr, UartLcr, UartMcr, UartLsr, UartMsr, UART_BASE_BAUD, UART_FIFO_BYTES, UART_DEFAULT_WIRE_BYTES, type UartOptions, type UartStats, type UartSnapshot } from "./uart16550";
 export { VirtioConsole, VIRTIO_ID_CONSOLE, ConsoleFeature, ConsoleConfig, type VirtioConsoleOptions, type VirtioConsoleStats } from "./virtio/console";

@@ -77,6 +77,23 @@ export interface UartStats {
   interrupts: number;
 }
 
+/** The UART's registers and FIFO levels at one moment (see Uart16550.snapshot). */
+export interface UartSnapshot {
+  ier: number;
+  iir: number;
+  fcr: number;
+  lcr: number;
+  mcr: number;
+  lsr: number;
+  msr: number;
+  scr: number;
+  divisor: number;
+  rxLevel: number;
+  txLevel: number;
+  wireLevel: number;
+  irq: boolean;
+}
+
 export class Uart16550 {
   readonly name: string;
   readonly stats: UartStats = { txBytes: 0, rxBytes: 0, overruns: 0, inputDropped: 0, txDropped: 0, driverErrors: 0, interrupts: 0 };
@@ -163,6 +180,29 @@ export class Uart16550 {
   /** Bytes received and not yet read by the driver (tests and views). */
   get rxLevel(): number {
     return this.rx.length;
+  }
+
+  /** Every register as the driver would read it, without a read's side effects (for the views). */
+  snapshot(): UartSnapshot {
+    let lsr = this.lsrErrors;
+    if (this.rx.length > 0) lsr |= UartLsr.DR;
+    if (this.tx.length === 0) lsr |= UartLsr.THRE;
+    if (this.tx.length === 0 && this.shifting === undefined) lsr |= UartLsr.TEMT;
+    return {
+      ier: this.ier,
+      iir: this.pendingSource() | (this.fifosEnabled() ? UartIir.FIFOS_ENABLED : 0),
+      fcr: this.fcr,
+      lcr: this.lcr,
+      mcr: this.mcr,
+      lsr,
+      msr: this.msrLines | this.msrDeltas,
+      scr: this.scr,
+      divisor: this.divisor,
+      rxLevel: this.rx.length,
+      txLevel: this.tx.length,
+      wireLevel: this.wire.length,
+      irq: this.irq.level,
+    };
   }
 
   /** Virtual nanoseconds one character takes on the line with the current format and divisor. */

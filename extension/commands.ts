@@ -10,6 +10,7 @@ import { samplePairings, listPrograms, servicesOf } from "./samples";
 import { scaffoldDriver, TEMPLATES, validateDriverName } from "./scaffold";
 import { runSettings, runArgs } from "./settings";
 import { runInTerminal, type MachineRun } from "./machine-terminal";
+import type { MachineMonitor } from "./machine-monitor";
 
 export const UNTRUSTED_MESSAGE = "Zero Driver: running and debugging drivers is off in Restricted Mode, because it runs workspace code. Trust the workspace to enable it; capability checks keep working.";
 
@@ -32,24 +33,25 @@ function tracePath(context: vscode.ExtensionContext, enabled: boolean): string |
   return path.join(base, `run-${new Date().toISOString().replace(/[:.]/g, "-")}.zlog`);
 }
 
-function startRun(context: vscode.ExtensionContext, programs: string[]): MachineRun {
+function startRun(context: vscode.ExtensionContext, monitor: MachineMonitor, programs: string[]): MachineRun {
   const settings = runSettings();
-  return runInTerminal(settings.machine, [...programs, ...runArgs(settings, firstFolder(), tracePath(context, settings.trace))]);
+  return runInTerminal(settings.machine, [...programs, ...runArgs(settings, firstFolder(), tracePath(context, settings.trace))], monitor);
 }
 
 /** Run Sample Driver…: a quick pick over bundled driver + client pairs. Returns the run for tests. */
-export async function runSampleDriver(context: vscode.ExtensionContext, label?: string): Promise<MachineRun | undefined> {
+export async function runSampleDriver(context: vscode.ExtensionContext, monitor: MachineMonitor, label?: string): Promise<MachineRun | undefined> {
   if (!requireTrust()) return undefined;
   const pairs = samplePairings(context.asAbsolutePath("drivers"));
   const chosen = label
     ? pairs.find((p) => p.label === label)
     : (await vscode.window.showQuickPick(pairs.map((p) => ({ label: p.label, description: `service "${p.service}"`, pair: p })), { title: "Run Sample Driver", placeHolder: "A driver and the client that uses it" }))?.pair;
   if (!chosen) return undefined;
-  return startRun(context, [chosen.driver.dir, chosen.client.dir]);
+  return startRun(context, monitor, [chosen.driver.dir, chosen.client.dir]);
 }
 
-/** Run Driver: the active file's program, plus a bundled client of whatever it serves. */
-export async function runActiveDriver(context: vscode.ExtensionContext, uri?: vscode.Uri): Promise<MachineRun | undefined> {
+/** Run Driver: the active file's program, plus a bundled client of whatever it serves (or, for a
+ *  client, a bundled driver of the services it uses). */
+export async function runActiveDriver(context: vscode.ExtensionContext, monitor: MachineMonitor, uri?: vscode.Uri): Promise<MachineRun | undefined> {
   if (!requireTrust()) return undefined;
   const file = uri?.fsPath ?? vscode.window.activeTextEditor?.document.uri.fsPath;
   if (!file) {
@@ -60,9 +62,12 @@ export async function runActiveDriver(context: vscode.ExtensionContext, uri?: vs
   if (editor?.document.uri.fsPath === file && editor.document.isDirty) await editor.document.save();
   // A folder's index.ts is the driver folder; run the folder so its relative imports bundle alike.
   const program = /^index\.[tj]s$/.test(path.basename(file)) ? path.dirname(file) : file;
-  const { serves } = servicesOf(fs.readFileSync(file, "utf8"));
-  const clients = serves.flatMap((service) => listPrograms(context.asAbsolutePath("drivers")).filter((p) => p.serves.length === 0 && p.clientOf.includes(service)).slice(0, 1));
-  return startRun(context, [program, ...clients.map((c) => c.dir)]);
+  // A driver runs with a bundled client of what it serves; a client with a bundled driver of what it uses.
+  const { serves, clientOf } = servicesOf(fs.readFileSync(file, "utf8"));
+  const bundled = listPrograms(context.asAbsolutePath("drivers"));
+  const clients = serves.flatMap((service) => bundled.filter((p) => p.serves.length === 0 && p.clientOf.includes(service)).slice(0, 1));
+  const servers = serves.length ? [] : clientOf.flatMap((service) => bundled.filter((p) => p.serves.includes(service)).slice(0, 1));
+  return startRun(context, monitor, [...servers.map((s) => s.dir), program, ...clients.map((c) => c.dir)]);
 }
 
 /** Check Capabilities in Workspace: `zds check --format json` over every workspace folder. */

@@ -1,45 +1,60 @@
 // The VS Code extension's entry point: the language client, the "zero-driver" debug adapter
-// (inline), the commands and the Workspace Trust gate. Activation does little work up front: the
-// language server starts in its own process and the CLI code the commands use runs on demand.
+// (inline), the views and status bar, the console terminals, the commands, the walkthrough and the
+// Workspace Trust gate. Activation does little work up front: the language server starts in its own
+// process, the CLI code the commands use is loaded on demand, and the views sample nothing until a
+// machine runs.
 
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import { ZeroDriverDebugSession } from "./debug-adapter/session";
 import { registerDebugConfigurationProvider } from "./debug-adapter/configuration-provider";
 import { createLanguageClient } from "./language-client";
 import { checkWorkspace, newDriver, openTrace, requireTrust, runActiveDriver, runSampleDriver, UNTRUSTED_MESSAGE } from "./commands";
+import { DebugWiring } from "./debug-wiring";
+import { MachineMonitor } from "./machine-monitor";
+import { refreshIntervalMs, resolveMachine, runSettings } from "./settings";
+import { registerViews, type MachineViews } from "./views";
+import { registerWalkthrough, type Walkthrough } from "./walkthrough";
 
 let client: LanguageClient | undefined;
 
-/** What the API returns: for the integration tests (activation time, commands' results). */
+/** What the API returns: for the integration tests (activation time, views, consoles). */
 export interface ZeroDriverApi {
+  /** ms from activate() being called to it returning (the extension is usable). */
   activationMs: number;
+  /** ms from activation to the language server answering. */
   languageClientReady: Promise<number>;
+  monitor: MachineMonitor;
+  views: MachineViews;
+  debug: DebugWiring;
+  walkthrough: Walkthrough;
 }
 
 export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
   const started = performance.now();
   const channel = vscode.window.createOutputChannel("Zero Driver Studio");
   const checkDiagnostics = vscode.languages.createDiagnosticCollection("zero-driver-check");
+  const monitor = new MachineMonitor(refreshIntervalMs);
+  const debug = new DebugWiring(monitor);
+  const views = registerViews(context, monitor);
   context.subscriptions.push(
-    // The adapter runs in the extension host (no child process): the same session `zds dap` serves on stdio.
-    vscode.debug.registerDebugAdapterDescriptorFactory("zero-driver", {
-      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new ZeroDriverDebugSession()),
-    }),
-    // F5 without launch.json, the active file as default program, and the Restricted Mode refusal.
-    registerDebugConfigurationProvider(context, UNTRUSTED_MESSAGE),
+    monitor,
+    ...debug.register(),
+    // F5 without launch.json, the active file as default program, the settings' machine, seed and
+    // watchdog, and the Restricted Mode refusal.
+    registerDebugConfigurationProvider(context, UNTRUSTED_MESSAGE, (folder) => settingsDefaults(folder)),
     channel,
     checkDiagnostics,
     // Once a file is open the language server's live diagnostics replace the batch check's.
     vscode.workspace.onDidOpenTextDocument((d) => checkDiagnostics.delete(d.uri)),
-    vscode.commands.registerCommand("zeroDriver.runSampleDriver", (label?: string) => runSampleDriver(context, label)),
-    vscode.commands.registerCommand("zeroDriver.runSamples", () => runSampleDriver(context)),
-    vscode.commands.registerCommand("zeroDriver.runDriver", (uri?: vscode.Uri) => runActiveDriver(context, uri)),
+    vscode.commands.registerCommand("zeroDriver.runSampleDriver", (label?: string) => runSampleDriver(context, monitor, label)),
+    vscode.commands.registerCommand("zeroDriver.runSamples", () => runSampleDriver(context, monitor)),
+    vscode.commands.registerCommand("zeroDriver.runDriver", (uri?: vscode.Uri) => runActiveDriver(context, monitor, uri)),
     vscode.commands.registerCommand("zeroDriver.checkWorkspace", () => checkWorkspace(checkDiagnostics, channel)),
     vscode.commands.registerCommand("zeroDriver.newDriver", (device?: string, name?: string) => newDriver(context, device, name)),
     vscode.commands.registerCommand("zeroDriver.openTrace", (uri?: vscode.Uri) => openTrace(uri)),
     vscode.commands.registerCommand("zeroDriver.requireTrust", () => requireTrust()),
   );
+  const walkthrough = registerWalkthrough(context);
 
   client = createLanguageClient(context, channel);
   const languageClientReady = client.start().then(() => {
@@ -49,8 +64,14 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
   });
   languageClientReady.catch((error: unknown) => channel.appendLine(`Zero Driver Studio: the language server did not start: ${String(error)}`));
   const activationMs = performance.now() - started;
-  channel.appendLine(`Zero Driver Studio: activated in ${activationMs.toFixed(0)} ms`);
-  return { activationMs, languageClientReady };
+  channel.appendLine(`Zero Driver Studio: activated in ${activationMs.toFixed(1)} ms`);
+  return { activationMs, languageClientReady, monitor, views, debug, walkthrough };
+}
+
+/** What a launch configuration without a machine, seed, watchdog or cwd takes from the settings. */
+function settingsDefaults(folder: vscode.WorkspaceFolder | undefined): Record<string, unknown> {
+  const s = runSettings(folder?.uri);
+  return { machine: resolveMachine(s.machine, folder?.uri.fsPath), seed: s.seed, watchdogMs: s.watchdogMs, ...(folder ? { cwd: folder.uri.fsPath } : {}) };
 }
 
 export async function deactivate(): Promise<void> {

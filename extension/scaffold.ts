@@ -20,6 +20,8 @@ export const TEMPLATES: readonly DriverTemplate[] = [
   { device: "virtio-rng", description: "virtio entropy device; serves \"rng\"", sample: "virtio-rng", client: "rng-cat" },
   { device: "virtio-blk", description: "virtio block device; serves \"blk\"", sample: "virtio-blk", client: "blk-check" },
   { device: "ata", description: "ATA disk, PIO on ports 0x1F0–0x1F7, IRQ 14; serves \"blk\"", sample: "ata-pio", client: "blk-check" },
+  { device: "virtio-console", description: "virtio console, port 0; serves \"console\"", sample: "virtio-console", client: "hello-console" },
+  { device: "uart16550", description: "16550 UART (COM1), ports 0x3F8–0x3FF, IRQ 4; serves \"console\"", sample: "uart16550", client: "hello-console" },
 ];
 
 export class ScaffoldError extends Error {}
@@ -65,13 +67,16 @@ export function scaffoldDriver(options: ScaffoldOptions): ScaffoldResult {
   // The language server resolves `@zds/sdk` through the nearest tsconfig.json's paths; without one
   // a workspace driver's imports are unresolved and its handles cannot be checked. Never overwrite
   // a tsconfig the author already has.
-  let tsconfig: string | undefined;
-  const configPath = path.join(options.workspace, "tsconfig.json");
-  if (!fs.existsSync(configPath)) {
-    const sdk = path.join(options.driversDir, "sdk", "index.ts").split(path.sep).join("/");
-    const config = { compilerOptions: { target: "ES2022", module: "commonjs", strict: true, noEmit: true, baseUrl: ".", paths: { "@zds/sdk": [sdk] } }, include: ["drivers"] };
-    fs.writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
-    tsconfig = configPath;
-  }
+  const tsconfig = ensureTsconfig(options.driversDir, options.workspace);
   return { entry, template, ...(tsconfig ? { tsconfig } : {}) };
+}
+
+/** Write <workspace>/tsconfig.json mapping `@zds/sdk` to the SDK, unless there is one; returns its path if written. */
+export function ensureTsconfig(driversDir: string, workspace: string): string | undefined {
+  const configPath = path.join(workspace, "tsconfig.json");
+  if (fs.existsSync(configPath)) return undefined;
+  const sdk = path.join(driversDir, "sdk", "index.ts").split(path.sep).join("/");
+  const config = { compilerOptions: { target: "ES2022", module: "commonjs", strict: true, noEmit: true, baseUrl: ".", paths: { "@zds/sdk": [sdk] } }, include: ["drivers"] };
+  fs.writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  return configPath;
 }

@@ -54,6 +54,21 @@ export interface AtaStats {
 const MODEL = "ZDS ATA DISK";
 const FIRMWARE = "1.0";
 
+/** The ATA task file at one moment (see AtaDevice.snapshot). */
+export interface AtaSnapshot {
+  status: number;
+  error: number;
+  features: number;
+  sectorCount: number;
+  lbaLow: number;
+  lbaMid: number;
+  lbaHigh: number;
+  device: number;
+  control: number;
+  intrq: boolean;
+  phase: string;
+}
+
 export class AtaDevice {
   readonly name: string;
   readonly disk: BlockStore;
@@ -95,6 +110,23 @@ export class AtaDevice {
     this.commandBlock = { read: (offset, width) => this.readCommandBlock(offset, width), write: (offset, width, value) => this.writeCommandBlock(offset, width, value) };
     this.controlBlock = { read: () => this.alternateStatus(), write: (_offset, _width, value) => this.writeControl(value) };
     this.reset();
+  }
+
+  /** The task file and the command phase, without a read's side effects (for the views). */
+  snapshot(): AtaSnapshot {
+    return {
+      status: this.status,
+      error: this.error,
+      features: this.features,
+      sectorCount: this.sectorCount,
+      lbaLow: this.lbaLow,
+      lbaMid: this.lbaMid,
+      lbaHigh: this.lbaHigh,
+      device: this.device,
+      control: this.control,
+      intrq: this.intrq,
+      phase: this.phase.kind,
+    };
   }
 
   /** Power-on (hardware) reset: also what the machine does when the driver dies. */

@@ -6,7 +6,12 @@ import path from "node:path";
 import * as vscode from "vscode";
 import { configurationForFile } from "./configuration";
 
-export function registerDebugConfigurationProvider(context: vscode.ExtensionContext, untrustedMessage: string): vscode.Disposable {
+/** `defaults` fills what a configuration leaves out (the extension's settings: machine, seed, …). */
+export function registerDebugConfigurationProvider(
+  context: vscode.ExtensionContext,
+  untrustedMessage: string,
+  defaults: (folder: vscode.WorkspaceFolder | undefined) => Record<string, unknown> = () => ({}),
+): vscode.Disposable {
   const bundledDrivers = path.join(context.extensionPath, "drivers");
   const activeFile = () => {
     const doc = vscode.window.activeTextEditor?.document;
@@ -23,19 +28,27 @@ export function registerDebugConfigurationProvider(context: vscode.ExtensionCont
         void vscode.window.showWarningMessage(untrustedMessage);
         return undefined;
       }
-      const empty = !config.type && !config.request && !config.name;
-      if (!empty && (config.program !== undefined || config.programs !== undefined)) return config;
-      const made = configurationForFile(activeFile(), folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, bundledDrivers);
-      if (typeof made === "string") {
-        void vscode.window.showInformationMessage(`Zero Driver: ${made}`);
-        return undefined;
-      }
-      // A launch.json entry without a program keeps its own settings and gets the active file.
-      return empty ? made : { ...made, ...config, program: made.program, programs: config.programs ?? made.programs };
+      const resolved = resolve(folder, config);
+      return resolved && { ...defaults(folder), ...withoutUndefined(resolved) };
     },
+  };
+  const resolve = (folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined => {
+    const empty = !config.type && !config.request && !config.name;
+    if (!empty && (config.program !== undefined || config.programs !== undefined)) return config;
+    const made = configurationForFile(activeFile(), folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, bundledDrivers);
+    if (typeof made === "string") {
+      void vscode.window.showInformationMessage(`Zero Driver: ${made}`);
+      return undefined;
+    }
+    // A launch.json entry without a program keeps its own settings and gets the active file.
+    return empty ? made : { ...made, ...config, program: made.program, programs: config.programs ?? made.programs };
   };
   return vscode.Disposable.from(
     vscode.debug.registerDebugConfigurationProvider("zero-driver", provider),
     vscode.debug.registerDebugConfigurationProvider("zero-driver", { provideDebugConfigurations: provider.provideDebugConfigurations }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
   );
+}
+
+function withoutUndefined(config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as vscode.DebugConfiguration;
 }

@@ -66,7 +66,8 @@ const ErrorId = { launch: 3001, notStopped: 3002, evaluate: 3003, memory: 3004, 
 const CONFIGURATION_WAIT_MS = 2000;
 
 export class ZeroDriverDebugSession extends DebugSession {
-  private readonly runtime: DebugRuntime;
+  /** Public so the extension's views and console terminal can reach the machine (extension/debug-wiring.ts). */
+  readonly runtime: DebugRuntime;
   /** Items behind each expandable variables reference; reset on every stop (references are per stop). */
   private items = new Handles<VarRef>();
   /** Frame ids; reset on every stop with the variables references. */

@@ -119,6 +119,15 @@ export class DebugRuntime {
 
   constructor(private readonly listener: RuntimeListener) {}
 
+  /** Told when launch has created the machine, before any program runs (the extension's views and
+   *  console terminal attach here). */
+  onLaunched: ((live: { kernel: Kernel; machine: Machine }) => void) | undefined;
+
+  /** The running machine and its kernel, once launched (for views). */
+  get live(): { kernel: Kernel; machine: Machine } | undefined {
+    return this.session && this.machine ? { kernel: this.session.kernel, machine: this.machine } : undefined;
+  }
+
   /** Check the programs and machine, build them, and start; stops on entry if asked. */
   async launch(options: LaunchOptions): Promise<void> {
     let description;
@@ -185,6 +194,7 @@ export class DebugRuntime {
       // A process ended while the user looks at a stopped machine (its worker died): views are stale.
       if (this.stop) this.listener.invalidated(["threads", "variables"]);
     });
+    this.onLaunched?.({ kernel, machine });
     this.booting = true;
     this.listener.progress({ id: "boot", kind: "start", title: "Zero Driver", message: `booting ${description.name} with ${bundles.length} program${bundles.length === 1 ? "" : "s"}` });
     for (const bundle of bundles) session.spawn(bundle);

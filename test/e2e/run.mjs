@@ -1,7 +1,16 @@
-// Runs the e2e suite in a real VS Code (../shared/vscode-e2e: code-server + Chromium). Skips with a
-// clear message when that VS Code is not installed; `npm run test:e2e` installs it first.
+// Runs Zero Driver Studio in a real VS Code (../shared/vscode-e2e: code-server 4.100.3 + Chromium).
+//   node test/e2e/run.mjs              the suite (test/e2e/suite) with the extension as a folder
+//   node test/e2e/run.mjs --vsix FILE  the suite with the extension installed from FILE, as a user
+//                                      installs it (an empty harness is the development extension)
+//   node test/e2e/run.mjs --ui [--vsix FILE]
+//                                      one UI pass that looks at what a person sees: the Problems
+//                                      panel, the debug toolbar and call stack at a breakpoint, the
+//                                      console terminal's text
+// Each run gets a fresh copy of its workspace (the suite writes into it). Skips with a clear message
+// when that VS Code is not installed; `npm run test:e2e` installs it first.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,10 +18,58 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const prefix = process.env.VSCODE_E2E_PREFIX ?? "/tmp/vscode-e2e";
 const smoke = path.resolve(root, "../shared/vscode-e2e/smoke.mjs");
+const EXTENSION_ID = "zero-driver-studio.zero-driver-studio";
+
+const argv = process.argv.slice(2);
+const take = (flag) => {
+  const i = argv.indexOf(flag);
+  if (i < 0) return undefined;
+  const [, value] = argv.splice(i, 2);
+  return value ?? "";
+};
+const vsix = take("--vsix");
+const ui = argv.includes("--ui") ? (argv.splice(argv.indexOf("--ui"), 1), true) : false;
+
 if (!fs.existsSync(path.join(prefix, "vscode-e2e.json")) || !fs.existsSync(smoke)) {
   console.log(`e2e: SKIPPED — no VS Code installed at ${prefix} (run \`npm run test:e2e\`, or bash ../shared/vscode-e2e/setup.sh ${prefix})`);
   process.exit(0);
 }
-const args = [smoke, "--prefix", prefix, "--extension", root, "--workspace", path.join(here, "workspace"), "--tests", path.join(here, "suite", "index.js"), ...process.argv.slice(2)];
-const r = spawnSync(process.execPath, args, { stdio: "inherit" });
+if (vsix !== undefined && !fs.existsSync(vsix)) {
+  console.error(`e2e: --vsix ${vsix}: no such file (build it with npm run package)`);
+  process.exit(2);
+}
+
+/** A fresh workspace: the fixture folders copied, @zds/sdk mapped to this checkout's SDK. */
+function workspace(...fixtures) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-e2e-ws-"));
+  for (const f of fixtures) fs.cpSync(path.join(here, f), dir, { recursive: true });
+  const tsconfig = path.join(dir, "tsconfig.json");
+  const config = JSON.parse(fs.readFileSync(tsconfig, "utf8"));
+  config.compilerOptions.paths["@zds/sdk"] = [path.join(root, "drivers", "sdk", "index.ts")];
+  fs.writeFileSync(tsconfig, JSON.stringify(config, null, 2));
+  return dir;
+}
+
+const extensionArgs = vsix ? ["--extension", path.resolve(vsix), "--extension", path.join(here, "harness"), "--ext-id", EXTENSION_ID] : ["--extension", root];
+let args;
+if (ui) {
+  const ws = workspace("workspace", "ui-workspace");
+  fs.cpSync(path.join(root, "drivers", "uart16550"), path.join(ws, "drivers", "uart16550"), { recursive: true });
+  args = [
+    ...extensionArgs,
+    "--workspace", ws,
+    "--open", "drivers/bad-rng/index.ts",
+    "--expect-problem", 'outside the MMIO window "regs"',
+    "--debug-config", "UI: debug hello-debugger",
+    "--expect-debug", "hello-debugger (pid 2)",
+    "--expect-debug", "index.ts",
+    "--no-stop-debug",
+    "--command", "Terminal: Focus Terminal",
+    "--expect-text", "hello-debugger: the console works",
+  ];
+} else {
+  args = [...extensionArgs, "--workspace", workspace("workspace"), "--tests", path.join(here, "suite", "index.js")];
+}
+console.log(`e2e: ${ui ? "UI pass" : "suite"} with the extension ${vsix ? `installed from ${vsix}` : `as a folder (${root})`}`);
+const r = spawnSync(process.execPath, [smoke, "--prefix", prefix, ...args, ...argv], { stdio: "inherit" });
 process.exit(r.status ?? 1);

@@ -1,0 +1,82 @@
+// The machine picture the extension's Machine and Processes views draw: taken from a real run at a
+// known moment (a client's CALL), with registers decoded from side-effect-free device snapshots.
+import assert from "node:assert/strict";
+import { createMachine, loadMachineDescription } from "../../../devices";
+import { Sys } from "../../../kernel/abi/syscalls";
+import { snapshotMachine, type MachineSnapshot } from "../../../kernel/debug/machine-snapshot";
+import { Session } from "../../../kernel/session";
+import { sample } from "../../helpers/run-session";
+
+/** Run the programs; snapshot the machine before, at each CALL `client` makes, and at the end. */
+async function snapshotAtCall(programs: string[], client: string): Promise<{ atCall: MachineSnapshot; calls: MachineSnapshot[]; atEnd: MachineSnapshot; before: MachineSnapshot }> {
+  const description = loadMachineDescription("virt");
+  const machine = createMachine(description, { seed: 1 });
+  const session = new Session({ machine, machineName: description.name, seed: 1, timeoutSeconds: 30, output: { console: () => undefined, debug: () => undefined, fault: () => undefined } });
+  const calls: MachineSnapshot[] = [];
+  session.kernel.debugHooks = {
+    beforeSyscall: (proc, request) => {
+      if (proc.name === client && request.num === Sys.CALL) calls.push(snapshotMachine(description.name, session.kernel, machine));
+      return false;
+    },
+  };
+  for (const bundle of await Session.bundle(programs)) session.spawn(bundle);
+  const before = snapshotMachine(description.name, session.kernel, machine);
+  await session.run();
+  const atEnd = snapshotMachine(description.name, session.kernel, machine);
+  machine.close();
+  // The last CALL is the request to the driver (the first ones look the service up, maybe before the driver is up).
+  const atCall = calls[calls.length - 1];
+  assert.ok(atCall, `${client} made no CALL`);
+  return { atCall, calls, atEnd, before };
+}
+
+const value = (items: { name: string; value: string }[], name: string): string => {
+  const found = items.find((i) => i.name === name);
+  assert.ok(found, `no ${name} in ${items.map((i) => i.name).join(", ")}`);
+  return found.value;
+};
+
+describe("kernel/debug: machine snapshot for the views", function () {
+  this.timeout(60_000);
+
+  it("UART: addresses, IRQ, the bound driver and its decoded registers; processes with capabilities and endpoints", async () => {
+    const { atCall, atEnd, before } = await snapshotAtCall([sample("uart16550"), sample("hello-console")], "hello-console");
+    assert.equal(before.processes.length, 2);
+    assert.ok(before.processes.every((p) => p.state === "starting" || p.state === "ready"));
+
+    const uart = atCall.devices.find((d) => d.name === "uart0")!;
+    assert.equal(uart.address, "ports 0x3f8–0x3ff");
+    assert.equal(uart.irq, 4);
+    const driver = atCall.processes.find((p) => p.name === "uart16550")!;
+    assert.deepEqual(uart.boundTo, [driver.pid]);
+    assert.match(value(uart.registers, "LSR"), /THRE TEMT/);
+    assert.match(value(uart.registers, "MCR"), /OUT2/);
+    assert.equal(value(uart.registers, "divisor"), "1 (115200 baud)");
+    assert.equal(value(uart.registers, "LCR"), "0x3 (8 data bits)");
+
+    assert.equal(driver.device, "uart0");
+    assert.ok(driver.capabilities.some((c) => /^IoPort .*ports 0x3f8–0x3fd/.test(c.value)), JSON.stringify(driver.capabilities));
+    assert.ok(driver.capabilities.some((c) => /^Irq .*IRQ 4 → endpoint/.test(c.value)));
+    assert.ok(driver.endpoints.length > 0);
+    assert.ok(atCall.devices.find((d) => d.name === "virtio-rng0")!.address.startsWith("MMIO 0x1000"));
+
+    assert.ok(atEnd.processes.every((p) => p.state === "exited" && p.exitCode === 0));
+    assert.deepEqual(atEnd.processes.map((p) => p.capabilities.length), [0, 0], "a process that has ended holds no capabilities");
+    assert.equal(atEnd.faults, 0);
+  });
+
+  it("ATA and virtio: the task file and the transport registers, decoded", async () => {
+    const ata = await snapshotAtCall([sample("ata-pio"), sample("blk-check")], "blk-check");
+    const disk = ata.atCall.devices.find((d) => d.name === "ata0")!;
+    assert.equal(disk.irq, 14);
+    assert.match(value(disk.registers, "Status"), /^0x[0-9a-f]+ \((BSY|DRDY|[A-Z ]+)\)$/);
+    // Between commands the drive is ready and idle, at some CALL of the client.
+    const idle = ata.calls.map((s) => s.devices.find((d) => d.name === "ata0")!).find((d) => value(d.registers, "phase") === "idle" && /DRDY/.test(value(d.registers, "Status")));
+    assert.ok(idle, "the drive was never seen ready and idle");
+
+    const rng = await snapshotAtCall([sample("virtio-rng"), sample("rng-cat")], "rng-cat");
+    const dev = rng.atCall.devices.find((d) => d.name === "virtio-rng0")!;
+    assert.match(value(dev.registers, "Status"), /DRIVER_OK/);
+    assert.match(value(dev.registers, "queues"), /^1$/);
+  });
+});
