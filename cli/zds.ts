@@ -4,7 +4,7 @@ import { runCommand, RUN_USAGE } from "./run";
 import { replayCommand } from "./replay";
 import { checkCommand } from "./check";
 import { CliError, processIo, type Io } from "./io";
-import { MachineDescriptionError } from "../devices";
+import { userErrorStatus } from "./errors";
 
 const USAGE = `usage: zds <command> [options]
 
@@ -41,16 +41,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         throw new CliError(`unknown command "${command}"\n${USAGE}`);
     }
   } catch (error) {
-    if (error instanceof CliError || error instanceof MachineDescriptionError || isParseArgsError(error)) {
-      io.err(`zds: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    const status = userErrorStatus(error, io);
+    if (status === undefined) throw error;
+    return status;
   }
-}
-
-function isParseArgsError(error: unknown): error is Error {
-  return error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("ERR_PARSE_ARGS");
 }
 
 if (require.main === module) {

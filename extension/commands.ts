@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
 import type { CheckedDiagnostic } from "../cli/check";
+import { runCli } from "./cli-bundle";
 import { samplePairings, listPrograms, servicesOf } from "./samples";
 import { scaffoldDriver, TEMPLATES, validateDriverName } from "./scaffold";
 import { runSettings, runArgs } from "./settings";
@@ -72,23 +73,22 @@ export async function runActiveDriver(context: vscode.ExtensionContext, monitor:
 
 /** Check Capabilities in Workspace: `zds check --format json` over every workspace folder. */
 export async function checkWorkspace(collection: vscode.DiagnosticCollection, output: vscode.OutputChannel): Promise<{ files: number; errors: number; warnings: number }> {
-  const { main } = await import("../cli/zds");
   collection.clear();
   const totals = { files: 0, errors: 0, warnings: 0 };
   const byFile = new Map<string, vscode.Diagnostic[]>();
   output.clear();
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    let text = "";
-    const io = { out: (t: string) => void (text += t), err: (t: string) => output.append(t) };
-    await main(["check", folder.uri.fsPath, "--format", "json"], io);
+    const cwd = folder.uri.fsPath;
+    const { stdout: text, stderr } = await runCli(["check", cwd, "--format", "json"], cwd);
+    output.append(stderr);
     if (!text.trim()) continue;
     const report = JSON.parse(text) as { files: string[]; diagnostics: CheckedDiagnostic[]; summary: { errors: number; warnings: number } };
     totals.files += report.files.length;
     totals.errors += report.summary.errors;
     totals.warnings += report.summary.warnings;
     for (const d of report.diagnostics) {
-      // The CLI prints paths relative to the process's working directory.
-      const file = path.resolve(process.cwd(), d.file);
+      // The CLI prints paths relative to its working directory: the folder.
+      const file = path.resolve(cwd, d.file);
       output.appendLine(`${file}:${d.line}:${d.column}: ${d.severity} ${d.code} ${d.message}`);
       const range = new vscode.Range(d.line - 1, d.column - 1, d.endLine - 1, d.endColumn - 1);
       const severity = d.severity === "error" ? vscode.DiagnosticSeverity.Error : d.severity === "warning" ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;

@@ -19,9 +19,9 @@ let client: LanguageClient | undefined;
 
 /** What the API returns: for the integration tests (activation time, views, consoles). */
 export interface ZeroDriverApi {
-  /** ms from activate() being called to it returning (the extension is usable). */
+  /** ms from the extension's bundle starting to load to activate() returning (the extension is usable). */
   activationMs: number;
-  /** ms from activation to the language server answering. */
+  /** ms from the same start to the language server answering its initialize request. */
   languageClientReady: Promise<number>;
   monitor: MachineMonitor;
   views: MachineViews;
@@ -29,13 +29,16 @@ export interface ZeroDriverApi {
   walkthrough: Walkthrough;
 }
 
+/** Set by the bundle's first line (scripts/build.mjs): when VS Code started loading the extension's code. */
+declare const __zdsBundleStart: number | undefined;
+
 export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
-  const started = performance.now();
+  const started = typeof __zdsBundleStart === "number" ? __zdsBundleStart : performance.now();
   const channel = vscode.window.createOutputChannel("Zero Driver Studio");
   const checkDiagnostics = vscode.languages.createDiagnosticCollection("zero-driver-check");
   const monitor = new MachineMonitor(refreshIntervalMs);
   const debug = new DebugWiring(monitor);
-  const views = registerViews(context, monitor);
+  const views = registerViews(context, monitor, UNTRUSTED_MESSAGE);
   context.subscriptions.push(
     monitor,
     ...debug.register(),

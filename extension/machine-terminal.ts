@@ -7,6 +7,10 @@ import * as vscode from "vscode";
 import type { DeviceInfo, Machine } from "../devices";
 import type { Kernel } from "../kernel/kernel";
 import type { Io } from "../cli/io";
+import { userErrorStatus } from "../cli/errors";
+// `zds run` is bundled into the extension (not loaded from dist/cli.js): the views read the live
+// machine's device objects, which must be the extension's own classes (instanceof).
+import { runCommand } from "../cli/run";
 import type { MachineMonitor, WatchedMachine } from "./machine-monitor";
 
 /** Keep this much of the console for tests and late viewers; older text is dropped. */
@@ -181,10 +185,11 @@ export function runInTerminal(machineArg: string, argv: string[], monitor: Machi
   const done = (async () => {
     let code = 70;
     try {
-      const { main } = await import("../cli/zds");
-      code = await main(["run", ...argv], io);
+      code = await runCommand(argv, io);
     } catch (error) {
-      term.write(`zds: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      const status = userErrorStatus(error, io);
+      if (status !== undefined) code = status;
+      else term.write(`zds: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }
     term.ended();
     titles?.dispose();

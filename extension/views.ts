@@ -102,7 +102,7 @@ export interface MachineViews {
   statusBar: vscode.StatusBarItem;
 }
 
-export function registerViews(context: vscode.ExtensionContext, monitor: MachineMonitor): MachineViews {
+export function registerViews(context: vscode.ExtensionContext, monitor: MachineMonitor, untrustedMessage: string): MachineViews {
   const machine = new SnapshotTree(monitor, deviceNodes);
   const processes = new SnapshotTree(monitor, processNodes);
   const machineView = vscode.window.createTreeView(MACHINE_VIEW, { treeDataProvider: machine, showCollapseAll: true });
@@ -114,9 +114,10 @@ export function registerViews(context: vscode.ExtensionContext, monitor: Machine
     const s = monitor.snapshot;
     const state = monitor.state;
     if (!s || !state) {
-      statusBar.hide();
+      showRestricted();
       return;
     }
+    statusBar.command = `${MACHINE_VIEW}.focus`;
     const faults = s.faults + s.violations;
     const text = state === "ended" ? `ended (${monitor.outcome})` : state;
     statusBar.text = `${state === "paused" ? "$(debug-pause)" : state === "ended" ? "$(circle-slash)" : "$(vm-running)"} ${s.machine}: ${text}${faults ? ` · $(error) ${faults} fault${faults === 1 ? "" : "s"}` : ""}`;
@@ -127,6 +128,19 @@ export function registerViews(context: vscode.ExtensionContext, monitor: Machine
     machineView.description = description;
     processView.description = description;
   };
-  context.subscriptions.push(machineView, processView, statusBar, monitor.onDidChange(update));
+  // In Restricted Mode no machine can run: the status bar says so and why, until trust is granted.
+  const showRestricted = (): void => {
+    if (vscode.workspace.isTrusted) {
+      statusBar.hide();
+      return;
+    }
+    statusBar.text = "$(workspace-untrusted) Zero Driver: checks only";
+    statusBar.tooltip = untrustedMessage;
+    statusBar.command = "workbench.trust.manage";
+    statusBar.backgroundColor = undefined;
+    statusBar.show();
+  };
+  showRestricted();
+  context.subscriptions.push(machineView, processView, statusBar, monitor.onDidChange(update), vscode.workspace.onDidGrantWorkspaceTrust(update));
   return { machine, processes, statusBar };
 }

@@ -88,10 +88,11 @@ export function registerWalkthrough(context: vscode.ExtensionContext): Walkthrou
       return applied ? fix.title : false;
     }),
     vscode.commands.registerCommand("zeroDriver.walkthrough.debug", async () => {
+      // Trust first: in Restricted Mode the reason is what the user needs to hear.
+      if (!requireTrust()) return false;
       const uri = driverUri();
       const f = vscode.workspace.workspaceFolders?.[0];
       if (!uri || !f) return missing();
-      if (!requireTrust()) return false;
       const document = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(document);
       // A breakpoint where a request arrives, unless the author has set their own in the file.

@@ -1,4 +1,5 @@
-// Runs Zero Driver Studio in a real VS Code (../shared/vscode-e2e: code-server 4.100.3 + Chromium).
+// Runs Zero Driver Studio in a real VS Code (code-server 4.100.3 + Chromium), with the team's
+// vscode-e2e tools copied into test/e2e/vscode-e2e/ (setup.sh installs that VS Code; smoke.mjs runs it).
 //   node test/e2e/run.mjs              the suite (test/e2e/suite) with the extension as a folder
 //   node test/e2e/run.mjs --vsix FILE  the suite with the extension installed from FILE, as a user
 //                                      installs it (an empty harness is the development extension)
@@ -6,8 +7,11 @@
 //                                      one UI pass that looks at what a person sees: the Problems
 //                                      panel, the debug toolbar and call stack at a breakpoint, the
 //                                      console terminal's text
+//   node test/e2e/run.mjs --restricted --vsix FILE
+//                                      Workspace Trust on, the workspace untrusted: the suite in
+//                                      test/e2e/suite/restricted.test.js
 // Each run gets a fresh copy of its workspace (the suite writes into it). Skips with a clear message
-// when that VS Code is not installed; `npm run test:e2e` installs it first.
+// when that VS Code is not installed (an error under CI=true); `npm run test:e2e` installs it first.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -17,7 +21,7 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const prefix = process.env.VSCODE_E2E_PREFIX ?? "/tmp/vscode-e2e";
-const smoke = path.resolve(root, "../shared/vscode-e2e/smoke.mjs");
+const smoke = path.join(here, "vscode-e2e", "smoke.mjs");
 const EXTENSION_ID = "zero-driver-studio.zero-driver-studio";
 
 const argv = process.argv.slice(2);
@@ -28,10 +32,17 @@ const take = (flag) => {
   return value ?? "";
 };
 const vsix = take("--vsix");
-const ui = argv.includes("--ui") ? (argv.splice(argv.indexOf("--ui"), 1), true) : false;
+const flag = (name) => (argv.includes(name) ? (argv.splice(argv.indexOf(name), 1), true) : false);
+const ui = flag("--ui");
+const restricted = flag("--restricted");
 
-if (!fs.existsSync(path.join(prefix, "vscode-e2e.json")) || !fs.existsSync(smoke)) {
-  console.log(`e2e: SKIPPED — no VS Code installed at ${prefix} (run \`npm run test:e2e\`, or bash ../shared/vscode-e2e/setup.sh ${prefix})`);
+if (!fs.existsSync(path.join(prefix, "vscode-e2e.json"))) {
+  const message = `no VS Code installed at ${prefix} (run \`npm run test:e2e\`, or bash test/e2e/vscode-e2e/setup.sh ${prefix})`;
+  if (process.env.CI === "true") {
+    console.error(`e2e: ${message}`);
+    process.exit(2);
+  }
+  console.log(`e2e: SKIPPED — ${message}`);
   process.exit(0);
 }
 if (vsix !== undefined && !fs.existsSync(vsix)) {
@@ -61,15 +72,17 @@ if (ui) {
     "--open", "drivers/bad-rng/index.ts",
     "--expect-problem", 'outside the MMIO window "regs"',
     "--debug-config", "UI: debug hello-debugger",
-    "--expect-debug", "hello-debugger (pid 2)",
+    "--expect-debug", "hello-debugger (pid",
     "--expect-debug", "index.ts",
     "--no-stop-debug",
     "--command", "Terminal: Focus Terminal",
     "--expect-text", "hello-debugger: the console works",
   ];
+} else if (restricted) {
+  args = [...extensionArgs, "--restricted", "--workspace", workspace("workspace"), "--tests", path.join(here, "suite", "restricted.js")];
 } else {
   args = [...extensionArgs, "--workspace", workspace("workspace"), "--tests", path.join(here, "suite", "index.js")];
 }
-console.log(`e2e: ${ui ? "UI pass" : "suite"} with the extension ${vsix ? `installed from ${vsix}` : `as a folder (${root})`}`);
+console.log(`e2e: ${ui ? "UI pass" : restricted ? "Restricted Mode suite" : "suite"} with the extension ${vsix ? `installed from ${vsix}` : `as a folder (${root})`}`);
 const r = spawnSync(process.execPath, [smoke, "--prefix", prefix, ...args, ...argv], { stdio: "inherit" });
 process.exit(r.status ?? 1);
