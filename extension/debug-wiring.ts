@@ -6,20 +6,21 @@
 import * as vscode from "vscode";
 import { ZeroDriverDebugSession } from "./debug-adapter/session";
 import type { MachineConsoleStream } from "./debug-adapter/machine-console";
-import { ConsoleTerminal } from "./machine-terminal";
+import { activeConsoleDevice, ConsoleTerminal } from "./machine-terminal";
 import type { MachineMonitor, WatchedMachine } from "./machine-monitor";
 
 interface DebugMachine {
   watched: WatchedMachine;
-  console: ConsoleTerminal;
-  titles: vscode.Disposable;
+  /** Made once the console device is known (see attach). */
+  console: ConsoleTerminal | undefined;
+  subscriptions: { dispose(): void }[];
 }
 
 /** Per debug session: its machine and console, once launched. */
 export class DebugWiring {
   private readonly machines = new Map<string, DebugMachine>();
   private readonly launched = new vscode.EventEmitter<{ session: vscode.DebugSession; console: ConsoleTerminal }>();
-  /** A debug session's machine is up and its console terminal exists. */
+  /** A debug session's console terminal exists (its machine is up and its console device known). */
   readonly onDidLaunch = this.launched.event;
 
   constructor(private readonly monitor: MachineMonitor) {}
@@ -51,25 +52,46 @@ export class DebugWiring {
     ];
   }
 
+  /** Watch the session's machine at once; open its console terminal when the console device is
+   *  known (its first output, or a driver bound to a console device), because VS Code shows a
+   *  terminal's tab under the name it was created with and ignores later renames there. */
   private attach(session: vscode.DebugSession, stream: MachineConsoleStream, watched: WatchedMachine): void {
-    const console = new ConsoleTerminal(`Zero Driver: ${watched.machineName}`, " [debug]");
-    // Input and the title come from the machine; output (devices and SYS_CONSOLE_WRITE) from the session's stream.
-    console.connect(watched.machine, watched.kernel, watched.machineName, false);
-    const output = stream.onOutput((chunk) => console.write(chunk.text));
-    console.terminal.show(true);
+    const entry: DebugMachine = { watched, console: undefined, subscriptions: [] };
+    const pending: string[] = [];
+    const open = (device: string | undefined): ConsoleTerminal => {
+      const name = device ? `Zero Driver: ${device} (${watched.machineName}) [debug]` : `Zero Driver: ${watched.machineName} [debug]`;
+      const console = new ConsoleTerminal(name, " [debug]");
+      // Input and the title come from the machine; output (devices and SYS_CONSOLE_WRITE) from the session's stream.
+      console.connect(watched.machine, watched.kernel, watched.machineName, false);
+      for (const text of pending.splice(0)) console.write(text);
+      console.terminal.show(true);
+      entry.console = console;
+      entry.subscriptions.push(this.monitor.onDidChange(() => console.retitle()));
+      this.launched.fire({ session, console });
+      return console;
+    };
+    entry.subscriptions.push(
+      stream.onOutput((chunk) => {
+        if (entry.console) return entry.console.write(chunk.text);
+        pending.push(chunk.text);
+        open(chunk.device === "kernel" ? activeConsoleDevice(watched.machine, watched.kernel, undefined) : chunk.device);
+      }),
+      this.monitor.onDidChange(() => {
+        const device = entry.console ? undefined : activeConsoleDevice(watched.machine, watched.kernel, undefined);
+        if (device) open(device);
+      }),
+    );
+    this.machines.set(session.id, entry);
     this.monitor.watch(watched);
-    const titles = this.monitor.onDidChange(() => console.retitle());
-    this.machines.set(session.id, { watched, console, titles: { dispose: () => (titles.dispose(), output.dispose()) } });
-    this.launched.fire({ session, console });
   }
 
   private ended(session: vscode.DebugSession): void {
     const m = this.machines.get(session.id);
     if (!m) return;
     this.machines.delete(session.id);
-    m.console.ended();
-    m.titles.dispose();
-    m.console.write("\n[debug session ended]\n");
+    for (const d of m.subscriptions) d.dispose();
+    m.console?.ended();
+    m.console?.write("\n[debug session ended]\n");
     this.monitor.ended(m.watched, "debug session ended");
   }
 }

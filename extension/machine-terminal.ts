@@ -29,7 +29,7 @@ export function chooseConsoleDevice(machine: Machine, kernel: Kernel, lastTransm
 }
 
 /** The console device in use: the one that last transmitted, else one bound to a live driver. */
-function activeConsoleDevice(machine: Machine, kernel: Kernel, lastTransmitter: string | undefined): string | undefined {
+export function activeConsoleDevice(machine: Machine, kernel: Kernel, lastTransmitter: string | undefined): string | undefined {
   if (lastTransmitter) return lastTransmitter;
   const processes = [...kernel.processes.values()];
   return machine.devices.find((d) => isConsoleDevice(d) && processes.some((p) => p.alive && p.device === d.name))?.name;
@@ -60,6 +60,9 @@ export class ConsoleTerminal implements vscode.Disposable {
       onDidChangeName: this.nameEmitter.event,
       open: () => {
         this.open = true;
+        // VS Code hears renames only from open() on: one made before (the console device was
+        // known early) is repeated now.
+        if (this.title !== title) this.nameEmitter.fire(this.title);
         for (const t of this.pending.splice(0)) this.writeEmitter.fire(t);
       },
       close: () => {

@@ -116,6 +116,11 @@ suite("Zero Driver Studio in VS Code", () => {
     assert.ok(run, "the command returned no run (is the workspace trusted?)");
     assert.ok(vscode.window.terminals.includes(run.terminal));
     await run.started;
+    // Live: the machine is up (its workers cannot have finished before this microtask), the views
+    // already list its processes and the status bar says it runs.
+    assert.equal(api.monitor.state, "running");
+    assert.deepEqual((await tree(api.views.processes)).map((p) => p.label.replace(/ \(pid \d+\)$/, "")), ["virtio-rng", "rng-cat"]);
+    assert.match(api.views.statusBar.text, /virt: running/);
     assert.equal(await run.done, 0);
     assert.equal(run.terminal.name, "Zero Driver: virt", "a run without a console driver is titled by its machine");
     assert.match(run.console.output, /rng-cat: 32 random bytes: [0-9a-f]{64}/);

@@ -7,7 +7,9 @@ export default defineDriver({
   caps: { console: client("console") },
   main({ console }) {
     const port = console.connect();
-    port.call(ConsoleTag.WRITE, new TextEncoder().encode("hello-debugger: the console works\n"));
+    // Built at run time, so the text the UI pass looks for is in the terminal and not in this source.
+    const line = ["hello-debugger:", "the", "console", "works"].join(" ");
+    port.call(ConsoleTag.WRITE, new TextEncoder().encode(`${line}\n`));
     debugger; // eslint-disable-line no-debugger
     return 0;
   },
