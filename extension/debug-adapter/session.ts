@@ -58,6 +58,9 @@ export const CustomRequest = {
   stepToNextEvent: "zeroDriver/stepToNextEvent",
   /** `{ device, text }`: keystrokes for a console device, for clients without the extension's terminal. */
   consoleInput: "zeroDriver/consoleInput",
+  /** Where the stopped machine is: `{ event, pid, syscalls }` (event = index of the syscall or message
+   *  of the stop, or of the next one; the index step back and the IPC timeline count in). */
+  position: "zeroDriver/position",
 } as const;
 
 const ErrorId = { launch: 3001, notStopped: 3002, evaluate: 3003, memory: 3004, request: 3005 } as const;
@@ -157,6 +160,7 @@ export class ZeroDriverDebugSession extends DebugSession {
       supportsReadMemoryRequest: true,
       supportsWriteMemoryRequest: true,
       supportsSteppingGranularity: true,
+      supportsStepBack: true,
       exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({ ...f, supportsCondition: true, conditionDescription: "pid == 3, process == virtio-blk, device == virtio-blk0 (joined with &&), or text the stop must mention" })),
     };
     this.sendResponse(response);
@@ -395,6 +399,16 @@ export class ZeroDriverDebugSession extends DebugSession {
       this.sendResponse(response);
       return;
     }
+    if (command === CustomRequest.position) {
+      const stop = this.runtime.currentStop;
+      if (!stop) {
+        this.sendErrorResponse(response, ErrorId.notStopped, "The machine is running: there is a position only while it is stopped.");
+        return;
+      }
+      response.body = { event: stop.event, pid: stop.pid, syscalls: this.runtime.syscallCount };
+      this.sendResponse(response);
+      return;
+    }
     if (command === CustomRequest.consoleInput) {
       const a = (args ?? {}) as { device?: unknown; text?: unknown };
       const problem = typeof a.device === "string" && typeof a.text === "string" ? this.machineConsole.input(a.device, a.text) : `${CustomRequest.consoleInput} needs { device, text } strings`;
@@ -413,6 +427,20 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.runtime.continue();
     response.body = { allThreadsContinued: true };
     this.sendResponse(response);
+  }
+
+  /** Back to the previous event of the thread (deterministic re-run from the start; docs/debugging.md). */
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    const problem = this.runtime.stepBack(args.threadId);
+    if (problem) this.sendErrorResponse(response, ErrorId.request, problem);
+    else this.sendResponse(response);
+  }
+
+  /** Back to the last breakpoint hit before this stop. */
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    const problem = this.runtime.reverseContinue();
+    if (problem) this.sendErrorResponse(response, ErrorId.request, problem);
+    else this.sendResponse(response);
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {

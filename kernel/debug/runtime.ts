@@ -6,19 +6,22 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { createMachine, DiskImageError, loadMachineDescription, MachineDescriptionError, type DeviceEvent, type Machine } from "../../devices";
+import { createMachine, DiskImageError, loadMachineDescription, MachineDescriptionError, type DeviceEvent, type Machine, type MachineDescription } from "../../devices";
 import type { Kernel, KernelOutput } from "../kernel";
-import { DriverLoadError } from "../loader/bundle-driver";
+import { DriverLoadError, type DriverBundle } from "../loader/bundle-driver";
+import type { Endpoint, Message } from "../objects";
 import type { Fault, KernelProcess } from "../process";
 import { Session, type RunSummary } from "../session";
 import { TextDecoder } from "node:util";
 import type { ZlogDiskInput } from "../trace/zlog";
 import type { SyscallRequest } from "../worker/mailbox";
-import { describeCaps, describeMessage, describeSyscall, describeVirtio, describeVirtqueues, dmaReader, type InspectItem } from "./describe";
+import { describeCaps, describeMessage, describeSyscall, describeVirtio, describeVirtqueues, dmaReader, hex, type InspectItem } from "./describe";
+import { isIrqTag } from "../abi/tags";
 import { DataWatch, type DataBreakpointResult, type DataBreakpointSpec } from "./data-watch";
 import { GuestMemoryView, type MemoryChange } from "./guest-memory";
 import { SourceDebugger, type SourceBreakpointResult, type SourceBreakpointSpec, type SourceFrame, type StepKind } from "./source";
 import { StopRules, type StopDecision, type StopReason } from "./stop-rules";
+import { compareKeys, EventTimeline, HitCounter, type HitKey, type TravelTarget } from "./time-travel";
 
 export type { InspectItem } from "./describe";
 export type { StopReason } from "./stop-rules";
@@ -27,8 +30,8 @@ export { ExceptionFilter, EXCEPTION_FILTERS, type ExceptionFilterId } from "./co
 export interface LaunchOptions {
   /** Driver or client paths (folders with index.ts, or files), already resolved to absolute. */
   programs: string[];
-  /** "virt" or a machine description file. */
-  machine: string;
+  /** "virt" or a machine description file, or a description already parsed (a trace's). */
+  machine: string | MachineDescription;
   seed: number;
   stopOnEntry: boolean;
   watchdogMs?: number;
@@ -37,6 +40,8 @@ export interface LaunchOptions {
   persist?: boolean;
   /** Save the run as a .zlog trace here (absolute). */
   trace?: string;
+  /** Content hashes the bundled programs must have (a replayed trace's): a change is refused. */
+  expectSha256?: string[];
 }
 
 /** A launch that cannot start; the message names the attribute and how to fix it. */
@@ -56,6 +61,10 @@ export interface StopInfo {
   exceptionId?: string;
   /** Driver frames mapped from an exception's stack text (the worker's own stack is gone). */
   frames?: SourceFrame[];
+  /** Event index of the stop: the syscall or message it is at, or the next one (a driver line). */
+  event: number;
+  /** Where the stop sits among breakpoint hits (reverse continue goes to the last one before). */
+  key: HitKey;
 }
 
 export interface ProgressReport {
@@ -112,12 +121,38 @@ export class DebugRuntime {
   private booting = false;
   /** Breakpoints, stepping and values in driver TypeScript (worker inspectors). */
   readonly source = new SourceDebugger(
-    (pause) => this.report({ reason: pause.reason === "requested" ? "pause" : pause.reason, pid: pause.pid, description: pause.reason === "step" ? "Paused after a step" : "Paused on a breakpoint in driver code" }),
+    (pause) => {
+      const event = this.position();
+      const prefix = this.sourceTravelled ? "Reverse continue: " : "";
+      this.sourceTravelled = false;
+      this.report({ reason: pause.reason === "requested" ? "pause" : pause.reason, pid: pause.pid, description: pause.reason === "step" ? "Paused after a step" : `${prefix}Paused on a breakpoint in driver code`, event, key: this.sourceKey ?? this.hits.peek(event) }, this.generation);
+    },
     // A logpoint's message goes to the debug console; the worker has already run on.
     (_pid, text, file, line) => this.listener.output("console", `${text}  (${path.basename(file)}:${line})\n`),
   );
 
-  constructor(private readonly listener: RuntimeListener) {}
+  // ── time travel (deterministic re-execution; kernel/debug/time-travel.ts) ──
+  private prepared: { options: LaunchOptions; description: MachineDescription; bundles: DriverBundle[] } | undefined;
+  /** Bumped for every run of the machine; callbacks of an older run are ignored. */
+  private generation = 0;
+  /** The current run's end (its machine torn down). */
+  private runs: Promise<void> = Promise.resolve();
+  /** Messages delivered in this run: with the syscalls carried out, the event index. */
+  private deliveries = 0;
+  private readonly timeline = new EventTimeline();
+  private readonly hits = new HitCounter();
+  /** Where the current re-run goes; undefined when the machine runs forward for the user. */
+  private travel: TravelTarget | undefined;
+  /** Resolves a reverse continue's first pass once it has collected the hits. */
+  private scanDone: (() => void) | undefined;
+  /** Hit key of the source pause being reported, and whether reverse continue brought us there. */
+  private sourceKey: HitKey | undefined;
+  private sourceTravelled = false;
+  private terminated = false;
+
+  constructor(private readonly listener: RuntimeListener) {
+    this.source.gate = (_pid, reason) => this.sourceGate(reason);
+  }
 
   /** Told when launch has created the machine, before any program runs (the extension's views and
    *  console terminal attach here). */
@@ -130,16 +165,16 @@ export class DebugRuntime {
 
   /** Check the programs and machine, build them, and start; stops on entry if asked. */
   async launch(options: LaunchOptions): Promise<void> {
-    let description;
+    let description: MachineDescription;
     try {
-      description = loadMachineDescription(options.machine);
+      description = typeof options.machine === "string" ? loadMachineDescription(options.machine) : options.machine;
     } catch (error) {
       if (error instanceof MachineDescriptionError || isNodeError(error)) throw new LaunchError(`"machine": ${error.message}. Use "virt" or the path of a machine description (.json).`);
       throw error;
     }
     if (options.trace !== undefined) checkTracePath(options.trace);
     this.listener.progress({ id: "bundle", kind: "start", title: "Zero Driver", message: `bundling ${options.programs.map((p) => path.basename(p)).join(", ")}` });
-    let bundles;
+    let bundles: DriverBundle[];
     try {
       bundles = await Session.bundle(options.programs);
     } catch (error) {
@@ -148,9 +183,25 @@ export class DebugRuntime {
     } finally {
       this.listener.progress({ id: "bundle", kind: "end" });
     }
+    if (options.expectSha256) {
+      const changed = bundles.flatMap((b, i) => (b.sha256 !== options.expectSha256?.[i] ? [options.programs[i]] : []));
+      if (changed.length) throw new LaunchError(`"replay": ${changed.join(", ")} changed since the trace was recorded (its content hash differs), so the replay would not reproduce the run. Restore the recorded version (e.g. git checkout), or record a new trace.`);
+    }
     // esbuild writes the map's sources relative to the cwd of the bundling process: this one.
     for (const bundle of bundles) if (bundle.kind === "script") this.source.addProgram(bundle, process.cwd());
     this.listener.breakpointsChanged(this.source.resolveAll());
+    this.prepared = { options, description, bundles };
+    this.startSession(options.stopOnEntry);
+  }
+
+  /** A fresh machine and kernel running the prepared programs from the start: the launch, and every
+   *  re-run of time travel (same machine, programs, seed and disk: the same run, event for event). */
+  private startSession(stopOnEntry: boolean): void {
+    const prepared = this.prepared;
+    if (!prepared) throw new Error("startSession before launch");
+    const { options, description, bundles } = prepared;
+    const generation = ++this.generation;
+    const live = () => generation === this.generation;
     let machine: Machine;
     try {
       machine = createMachine(description, { seed: options.seed, disk: options.disk === undefined ? undefined : { path: options.disk, persist: options.persist ?? false } });
@@ -159,23 +210,28 @@ export class DebugRuntime {
       throw error;
     }
     this.machine = machine;
+    this.resetRunState();
     const decoders = new Map<string, TextDecoder>();
     machine.onConsoleOutput((device, bytes) => {
+      if (!live()) return;
       let decoder = decoders.get(device);
       if (!decoder) decoders.set(device, (decoder = new TextDecoder()));
-      this.listener.console(device, decoder.decode(bytes, { stream: true }));
+      const text = decoder.decode(bytes, { stream: true });
+      // A re-run repeats output the client has already seen, up to the point it travels to.
+      if (!this.travel) this.listener.console(device, text);
     });
-    machine.onDeviceEvent((event) => this.onDeviceEvent(event));
+    machine.onDeviceEvent((event) => live() && this.onDeviceEvent(event));
     const { source: _source, ...machineData } = description;
     const session = new Session({
       machine,
       machineName: description.name,
       machineData,
       seed: options.seed,
-      output: this.kernelOutput(),
+      output: this.kernelOutput(live),
       watchdogMs: options.watchdogMs,
       supervision: description.supervision,
-      traceFile: options.trace,
+      // A re-run does not write the trace again: the first run's file is the recording.
+      traceFile: generation === 1 ? options.trace : undefined,
       inputs: options.disk === undefined ? [] : [diskInput(options.disk, options.persist ?? false)],
       // A driver paused in the inspector holds the run token mid-code: pausing scheduling keeps the
       // watchdog off (it ignores a paused kernel) and virtual time still.
@@ -185,31 +241,48 @@ export class DebugRuntime {
     const kernel = session.kernel;
     kernel.debugHooks = {
       beforeSyscall: (proc, request) => this.beforeSyscall(proc, request),
-      onDeliver: (ep, message) => {
-        if (!kernel.paused && !this.stopping) this.carryOut(this.rules.onDeliver(kernel, ep, message));
-      },
-      beforeRun: () => (this.stopping ? false : this.carryOut(this.rules.beforeRun(kernel))),
+      onDeliver: (ep, message) => this.onDeliver(kernel, ep, message),
+      beforeRun: () => this.beforeRun(kernel),
     };
     kernel.onProcessEnded(() => {
       // A process ended while the user looks at a stopped machine (its worker died): views are stale.
-      if (this.stop) this.listener.invalidated(["threads", "variables"]);
+      if (live() && this.stop) this.listener.invalidated(["threads", "variables"]);
     });
-    this.onLaunched?.({ kernel, machine });
+    if (generation === 1) this.onLaunched?.({ kernel, machine });
     this.booting = true;
-    this.listener.progress({ id: "boot", kind: "start", title: "Zero Driver", message: `booting ${description.name} with ${bundles.length} program${bundles.length === 1 ? "" : "s"}` });
+    if (generation === 1) this.listener.progress({ id: "boot", kind: "start", title: "Zero Driver", message: `booting ${description.name} with ${bundles.length} program${bundles.length === 1 ? "" : "s"}` });
     for (const bundle of bundles) session.spawn(bundle);
     // Paused before start(): nobody gets the run token until the client continues.
-    if (options.stopOnEntry) {
+    if (stopOnEntry) {
       kernel.pauseScheduling();
       const first = [...kernel.processes.values()][0];
-      this.carryOut({ pid: first?.pid ?? 0, reason: "entry", description: "Paused on entry: no program has run yet", source: false });
+      const travelled = this.travel?.kind === "start";
+      this.travel = undefined;
+      this.carryOut({ pid: first?.pid ?? 0, reason: "entry", description: travelled ? "Reverse continue: no breakpoint was hit before; back at the start, before any program has run" : "Paused on entry: no program has run yet", source: false }, 0);
     }
-    void session.run().then((summary) => {
-      this.ended = true;
-      this.bootDone();
+    this.runs = session.run().then((summary) => {
       machine.close();
+      if (!live()) return;
+      this.ended = true;
+      this.travel = undefined;
+      this.scanDone?.();
+      this.bootDone();
       this.listener.ended(summary);
     });
+  }
+
+  /** What belongs to one run of the machine, cleared for a re-run. */
+  private resetRunState(): void {
+    this.lastSyscall.clear();
+    this.stop = undefined;
+    this.stopping = false;
+    this.faultSnapshot = undefined;
+    this.expectedFault = undefined;
+    this.ended = false;
+    this.deliveries = 0;
+    this.hits.reset();
+    this.rules.stepSyscall = undefined;
+    this.rules.stepEvent = false;
   }
 
   setFunctionBreakpoints(names: readonly string[]) {
@@ -262,21 +335,87 @@ export class DebugRuntime {
     this.continue();
   }
 
+  /** Go back to the previous event (syscall, IPC message, interrupt) of `pid`: the machine is run
+   *  again from the start with every breakpoint passed over, and stops at that event's index. A string
+   *  says why it cannot; otherwise a stop follows. */
+  stepBack(pid: number): string | undefined {
+    const problem = this.travelProblem();
+    if (problem) return problem;
+    const stop = this.stop as StopInfo;
+    const target = this.timeline.previous(pid, stop.event);
+    if (target === undefined) {
+      const name = this.session?.kernel.processes.get(pid)?.name ?? `pid ${pid}`;
+      return `${name} (pid ${pid}) has no earlier event to step back to: this stop is before its first syscall or message.`;
+    }
+    void this.travelTo({ kind: "event", index: target });
+    return undefined;
+  }
+
+  /** Go back to the last breakpoint hit (line, function, exception or data breakpoint) before this
+   *  stop: one re-run collects the hits up to here, a second one stops at the last. With none, the
+   *  machine goes back to the start. */
+  reverseContinue(): string | undefined {
+    const problem = this.travelProblem();
+    if (problem) return problem;
+    void this.reverseSearch((this.stop as StopInfo).key);
+    return undefined;
+  }
+
+  private travelProblem(): string | undefined {
+    if (!this.stop || this.stopping || this.ended || !this.prepared) return "Going back needs a stopped machine: pause it first.";
+    const { options } = this.prepared;
+    if (options.persist && options.disk) return `Going back re-runs the machine from the start, but "persist" has written this run's changes through to ${options.disk}, so a re-run would not see the same disk. Launch without "persist" to go back.`;
+    return undefined;
+  }
+
+  private async reverseSearch(until: HitKey): Promise<void> {
+    const hits: HitKey[] = [];
+    const scanned = new Promise<void>((resolve) => (this.scanDone = resolve));
+    if (!(await this.travelTo({ kind: "scan", until, hits }))) return;
+    await scanned;
+    this.scanDone = undefined;
+    const last = hits[hits.length - 1];
+    await this.travelTo(last ? { kind: "hit", key: last } : { kind: "start" });
+  }
+
+  /** Replace the machine with a fresh run of the same programs that goes to `target`. */
+  private async travelTo(target: TravelTarget): Promise<boolean> {
+    const old = this.session;
+    const runs = this.runs;
+    this.generation++; // the old run's stops, output and end are ignored from now on
+    this.stop = undefined;
+    this.source.detachAll();
+    old?.stop();
+    await runs;
+    if (this.terminated) return false;
+    this.travel = target;
+    try {
+      this.startSession(target.kind === "start");
+    } catch (error) {
+      this.travel = undefined;
+      this.listener.output("stderr", `Cannot run the machine again: ${error instanceof Error ? error.message : String(error)}\n`);
+      return false;
+    }
+    return true;
+  }
+
   /** Stop the whole machine: nobody gets the run token. A process running driver code is paused
    *  where it is (Debugger.pause); one held in a syscall shows the driver line that made it. */
   pause(): void {
     const kernel = this.session?.kernel;
-    if (!kernel || this.ended || kernel.paused || this.stopping) return;
+    if (!kernel || this.ended || kernel.paused || this.stopping || this.travel) return;
     kernel.pauseScheduling();
     const running = kernel.internals().running;
     const proc = kernel.heldSyscall?.proc ?? running ?? firstAlive(kernel);
     if (!proc) return;
     const where = kernel.heldSyscall ? `in ${describeSyscall(kernel, proc, kernel.heldSyscall.request)}` : running ? "in driver code" : "with every process waiting";
-    this.carryOut({ pid: proc.pid, reason: "pause", description: `Paused ${where}`, source: proc.syscalls > 0 || running === proc });
+    this.carryOut({ pid: proc.pid, reason: "pause", description: `Paused ${where}`, source: proc.syscalls > 0 || running === proc }, this.position());
   }
 
   /** End the run and tear the machine down (workers paused in the inspector are resumed by WorkerProcess). */
   terminate(): void {
+    this.terminated = true;
+    this.travel = undefined;
     if (!this.session || this.ended) return;
     // Not resumed first: a held syscall must not run. Shutdown ends every worker, held or not.
     this.session.stop();
@@ -377,6 +516,11 @@ export class DebugRuntime {
     return (this.machine?.devices ?? []).filter((d) => d.kind === "uart16550" || d.virtioId === 3).map((d) => d.name);
   }
 
+  /** Syscalls carried out in this run so far. */
+  get syscallCount(): number {
+    return this.session?.kernel.syslog.syscallCount ?? 0;
+  }
+
   /** Commits so far: a cheap "did kernel state change" probe for the views. */
   get stateVersion(): number {
     return this.session?.kernel.commits.count ?? 0;
@@ -393,38 +537,133 @@ export class DebugRuntime {
 
   // ── carrying out stops ───────────────────────────────────────────────────────────────────────
 
+  /** Index of the next event: syscalls carried out plus messages delivered so far in this run. */
+  private position(): number {
+    return (this.session?.kernel.syslog.syscallCount ?? 0) + this.deliveries;
+  }
+
   private beforeSyscall(proc: KernelProcess, request: SyscallRequest): boolean {
     this.lastSyscall.set(proc.pid, request);
     this.bootDone();
     const kernel = this.session?.kernel;
-    if (!kernel || this.stopping) return false;
-    return this.carryOut(this.rules.beforeSyscall(kernel, proc, request));
+    if (!kernel) return false;
+    // Asked again for a syscall held while paused: the same index, as nothing was carried out since.
+    const index = this.position();
+    this.timeline.note(index, proc.pid);
+    const travel = this.travel;
+    if (travel?.kind === "event") {
+      if (index < travel.index) return false;
+      this.travel = undefined;
+      const missed = index > travel.index ? ` (event #${travel.index} did not come again: the re-run went another way)` : "";
+      return this.carryOut({ pid: proc.pid, reason: "step", description: `Stepped back to event #${index}: ${describeSyscall(kernel, proc, request)}${missed}`, source: true }, index);
+    }
+    if (travel?.kind === "scan" && index > travel.until.event) return this.finishScan();
+    if (this.stopping) return false;
+    return this.decide(this.rules.beforeSyscall(kernel, proc, request), index);
+  }
+
+  private onDeliver(kernel: Kernel, ep: Endpoint, message: Message): void {
+    const index = this.position();
+    this.deliveries++;
+    this.timeline.note(index, ep.owner);
+    const travel = this.travel;
+    if (travel?.kind === "event") {
+      if (index < travel.index) return;
+      this.travel = undefined;
+      const what = isIrqTag(message.tag) ? `IRQ ${message.tag & 0xff}` : `IPC tag ${hex(message.tag)}`;
+      this.carryOut({ pid: ep.owner, reason: "step", description: `Stepped back to event #${index}: ${what}: ${describeMessage(message)} to endpoint ${ep.id} (pid ${ep.owner})`, source: true }, index);
+      return;
+    }
+    if (travel?.kind === "scan" && index > travel.until.event) {
+      this.finishScan();
+      return;
+    }
+    if (!kernel.paused && !this.stopping) this.decide(this.rules.onDeliver(kernel, ep, message), index);
+  }
+
+  private beforeRun(kernel: Kernel): boolean {
+    if (this.stopping || this.travel?.kind === "event") return false;
+    return this.decide(this.rules.beforeRun(kernel), this.position());
   }
 
   private onDeviceEvent(event: DeviceEvent): void {
     const kernel = this.session?.kernel;
-    if (!kernel || kernel.paused || this.stopping) return;
-    this.carryOut(this.rules.onDeviceEvent(kernel, event));
+    if (!kernel || kernel.paused || this.stopping || this.travel?.kind === "event") return;
+    this.decide(this.rules.onDeviceEvent(kernel, event), this.position());
+  }
+
+  /** A breakpoint or step pause in driver code: a stop, or (re-running the past) passed over. */
+  private sourceGate(reason: "breakpoint" | "step"): boolean {
+    const travel = this.travel;
+    this.sourceKey = undefined;
+    if (reason === "step") return !travel;
+    const key = this.hits.note(this.position());
+    if (!travel) {
+      this.sourceKey = key;
+      return true;
+    }
+    if (travel.kind === "scan") this.scanHit(travel, key);
+    if (travel.kind !== "hit" || compareKeys(key, travel.key) !== 0) return false;
+    this.travel = undefined;
+    this.sourceKey = key;
+    this.sourceTravelled = true;
+    return true;
+  }
+
+  /** A rule's decision: carried out, or counted and passed over while re-running the past. */
+  private decide(decision: StopDecision | undefined, event: number): boolean {
+    if (!decision) return false;
+    const travel = this.travel;
+    const key = isHit(decision.reason) ? this.hits.note(event) : undefined;
+    if (travel?.kind === "event") return false;
+    if (travel?.kind === "scan" || (travel?.kind === "hit" && (!key || compareKeys(key, travel.key) !== 0))) {
+      if (travel.kind === "scan" && key && this.scanHit(travel, key)) return true;
+      // As when stopped and continued: the fault that follows is not a second hit.
+      if (decision.expectFault) this.expectedFault = decision.pid;
+      return false;
+    }
+    if (travel?.kind === "hit") {
+      this.travel = undefined;
+      return this.carryOut({ ...decision, description: `Reverse continue: ${decision.description}` }, event, key);
+    }
+    return this.carryOut(decision, event, key);
+  }
+
+  /** Collect a hit before the stop reverse continue started from; true once the scan has reached it. */
+  private scanHit(travel: TravelTarget & { kind: "scan" }, key: HitKey): boolean {
+    if (compareKeys(key, travel.until) >= 0) return this.finishScan();
+    travel.hits.push(key);
+    return false;
+  }
+
+  private finishScan(): boolean {
+    this.session?.kernel.pauseScheduling();
+    this.travel = undefined;
+    this.stopping = true; // nothing else is decided in this run; it is thrown away
+    this.scanDone?.();
+    return true;
   }
 
   /** Stop the machine as decided: scheduling pauses now (the hooks run inside the scheduler); the
    *  stop is reported once the process's worker is paused in its driver code, or at once when there
    *  is no worker to pause. Returns true when a decision was carried out. */
-  private carryOut(decision: StopDecision | undefined): boolean {
+  private carryOut(decision: StopDecision, event: number, key?: HitKey): boolean {
     const kernel = this.session?.kernel;
-    if (!decision || !kernel) return false;
+    if (!kernel) return false;
     kernel.pauseScheduling();
     this.stopping = true;
     if (decision.expectFault) this.expectedFault = decision.pid;
-    const stop: StopInfo = { reason: decision.reason, pid: decision.pid, description: decision.description, exceptionId: decision.exceptionId };
+    const stop: StopInfo = { reason: decision.reason, pid: decision.pid, description: decision.description, exceptionId: decision.exceptionId, event, key: key ?? this.hits.peek(event) };
     if (decision.stack !== undefined) stop.frames = this.source.framesFromStack(decision.pid, decision.stack);
+    const generation = this.generation;
     if (decision.source && this.source.canPause(decision.pid)) {
-      void this.source.requestPause(decision.pid, decision.reason !== "pause").then(() => this.report(stop));
-    } else setImmediate(() => this.report(stop));
+      void this.source.requestPause(decision.pid, decision.reason !== "pause").then(() => this.report(stop, generation));
+    } else setImmediate(() => this.report(stop, generation));
     return true;
   }
 
-  private report(stop: StopInfo): void {
+  private report(stop: StopInfo, generation: number): void {
+    if (generation !== this.generation) return; // a stop of a run that time travel has replaced
     this.stopping = false;
     if (this.ended) return;
     this.stop = stop;
@@ -440,13 +679,18 @@ export class DebugRuntime {
     this.listener.progress({ id: "boot", kind: "end" });
   }
 
-  private kernelOutput(): KernelOutput {
+  private kernelOutput(live: () => boolean): KernelOutput {
     return {
-      console: (_p, text) => this.listener.console("kernel", text),
-      debug: (p, text) => this.listener.output("stderr", `[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`),
+      console: (_p, text) => {
+        if (live() && !this.travel) this.listener.console("kernel", text);
+      },
+      debug: (p, text) => {
+        if (live() && !this.travel) this.listener.output("stderr", `[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`);
+      },
       fault: (p, fault) => {
+        if (!live()) return;
         this.source.forget(p.pid);
-        this.listener.output("stderr", `${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`);
+        if (!this.travel) this.listener.output("stderr", `${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`);
         this.onFault(p, fault);
       },
     };
@@ -459,14 +703,14 @@ export class DebugRuntime {
       this.expectedFault = undefined;
       return;
     }
-    if (!kernel || kernel.paused || this.stopping) return;
+    if (!kernel || kernel.paused || this.stopping || this.travel?.kind === "event") return;
     const v = fault.kind === "capability-violation" ? [...kernel.violations].reverse().find((x) => x.pid === proc.pid) : undefined;
     const violation = v && `Capability violation: ${v.syscall} at 0x${v.address.toString(16)} is outside the grant ${v.grant}: ${v.message}`;
     const decision = this.rules.onFault(proc, fault, violation);
     if (!decision) return;
     const last = this.lastSyscall.get(proc.pid);
     this.faultSnapshot = { pid: proc.pid, caps: describeCaps(kernel, proc), frame: last ? describeSyscall(kernel, proc, last) : fault.message };
-    this.carryOut(decision);
+    if (!this.decide(decision, this.position())) this.faultSnapshot = undefined;
   }
 }
 
@@ -480,6 +724,11 @@ function checkTracePath(file: string): void {
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) throw new LaunchError(`"trace": the folder ${dir} does not exist. Create it, or set "trace": true to save in .zds/traces of the workspace.`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new LaunchError(`"trace": ${file} is a folder. Give a file name ending in .zlog.`);
+}
+
+/** Stops that are breakpoint hits (what reverse continue goes back to), as opposed to steps and pauses. */
+function isHit(reason: StopReason): boolean {
+  return reason === "breakpoint" || reason === "function breakpoint" || reason === "exception" || reason === "data breakpoint";
 }
 
 function firstAlive(kernel: Kernel): KernelProcess | undefined {

@@ -132,6 +132,9 @@ export class SourceDebugger {
   private nextId = 1;
   private readonly ids = new Map<string, number>();
   pause: SourcePause | undefined;
+  /** Asked before a breakpoint or step pause becomes a stop; false lets the worker run on (time
+   *  travel re-runs the past with breakpoints passed over, or looks for one particular hit). */
+  gate: ((pid: number, reason: "breakpoint" | "step") => boolean) | undefined;
 
   constructor(
     private readonly onPause: (pause: SourcePause) => void,
@@ -202,6 +205,11 @@ export class SourceDebugger {
       ready: Promise.all([...this.breakpoints.keys()].map((file) => this.applyFile(a, file))).then(() => undefined),
       paused: (params) => {
         if (!proc.alive) return false;
+        if (this.attached.get(proc.pid) !== a) {
+          // A worker of a machine already replaced by a re-run (time travel): it is being torn down.
+          void link.send("Debugger.resume").catch(() => undefined);
+          return true;
+        }
         const frames = (params.callFrames ?? []) as CdpCallFrame[];
         const request = this.requests.get(proc.pid);
         if (request) {
@@ -245,13 +253,26 @@ export class SourceDebugger {
           if (!inDriver) this.stepping.delete(proc.pid);
           return true;
         }
-        const reason = this.stepping.delete(proc.pid) ? "step" : "breakpoint";
+        const reason = this.stepping.has(proc.pid) ? "step" : "breakpoint";
+        if (this.gate && !this.gate(proc.pid, reason)) {
+          this.stepping.delete(proc.pid);
+          void link.send("Debugger.resume").catch(() => undefined);
+          return true;
+        }
+        this.stepping.delete(proc.pid);
         this.pause = { pid: proc.pid, reason, frames, trimSdk: false };
         onStopped(proc.pid);
         this.onPause(this.pause);
         return true;
       },
     };
+  }
+
+  /** Drop every worker (their machine is being replaced by a re-run); programs and breakpoints stay. */
+  detachAll(): void {
+    for (const pid of [...this.attached.keys()]) this.forget(pid);
+    this.stepping.clear();
+    this.pause = undefined;
   }
 
   forget(pid: number): void {

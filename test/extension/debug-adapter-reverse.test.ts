@@ -1,0 +1,133 @@
+// Reverse debugging through DAP with a real client: step back and reverse continue re-run the machine
+// from the start (deterministic per seed) and stop at the earlier event or breakpoint hit, with the
+// stack, locals and decoded syscall of a forward stop. Drives `node bin/zds.js dap` (run `npm run build`).
+
+import assert from "node:assert/strict";
+import path from "node:path";
+import type { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { repoRoot, startDapClient } from "../helpers/dap-client";
+
+const fixture = path.join(repoRoot, "test/fixtures/debug/steps.ts");
+/** The line of steps.ts that makes the console write. */
+const WRITE_LINE = 12;
+
+describe("debug adapter: reverse debugging (zds dap)", function () {
+  this.timeout(60_000);
+  let dc: DebugClient;
+
+  beforeEach(async () => {
+    dc = await startDapClient();
+  });
+
+  afterEach(async () => {
+    await dc.stop();
+  });
+
+  async function launch(args: Record<string, unknown>, setup: () => Promise<unknown>): Promise<DebugProtocol.InitializeResponse> {
+    const init = await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    await Promise.all([
+      dc.waitForEvent("initialized").then(async () => {
+        await setup();
+        await dc.configurationDoneRequest();
+      }),
+      dc.launch(args as DebugProtocol.LaunchRequestArguments),
+    ]);
+    return init;
+  }
+
+  interface Where {
+    reason: string;
+    description: string;
+    event: number;
+    line: number | undefined;
+    kernelFrame: string;
+    locals: Record<string, string>;
+  }
+
+  /** Everything a stop shows: reason, description, event index, the driver line, the kernel frame, locals. */
+  async function where(event: DebugProtocol.StoppedEvent): Promise<Where> {
+    const threadId = event.body.threadId as number;
+    const position = (await dc.customRequest("zeroDriver/position")).body as { event: number; pid: number };
+    assert.equal(position.pid, threadId);
+    const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
+    const top = frames[0];
+    const locals: Record<string, string> = {};
+    const scopes = (await dc.scopesRequest({ frameId: top.id })).body.scopes;
+    const local = scopes.find((s) => s.name === "Local" || s.name === "Block");
+    for (const scope of scopes.filter((s) => s.name === "Local" || s.name === "Block")) {
+      for (const v of (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables) locals[v.name] = v.value;
+    }
+    assert.ok(local, `scopes: ${scopes.map((s) => s.name).join(", ")}`);
+    return {
+      reason: event.body.reason,
+      description: String(event.body.description),
+      event: position.event,
+      line: top.source?.path === fixture ? top.line : undefined,
+      kernelFrame: frames[frames.length - 1].name,
+      locals,
+    };
+  }
+
+  async function after(request: () => Promise<unknown>): Promise<Where> {
+    const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await request();
+    return where(await stopped);
+  }
+
+  /** Launch steps.ts stopped at its first console write, then step two syscalls forward. */
+  async function firstThreeWrites(): Promise<{ threadId: number; stops: Where[] }> {
+    const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    const init = await launch({ program: fixture }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
+    assert.equal(init.body?.supportsStepBack, true);
+    const first = await stopped;
+    const threadId = first.body.threadId as number;
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    const stops = [await where(first)];
+    for (let i = 0; i < 2; i++) stops.push(await after(() => dc.stepInRequest({ threadId, granularity: "instruction" })));
+    stops.forEach((s, i) => {
+      assert.equal(s.line, WRITE_LINE);
+      assert.equal(s.locals.i, String(i));
+      assert.match(s.kernelFrame, new RegExp(`^SYS_CONSOLE_WRITE "steps: ${i} total ${i * 10 + (i > 1 ? 10 : 0)}\\\\n"$`));
+    });
+    assert.ok(stops[0].event < stops[1].event && stops[1].event < stops[2].event, JSON.stringify(stops.map((s) => s.event)));
+    return { threadId, stops };
+  }
+
+  it("steps back to the previous syscall of the thread, twice, and forward again to the same values", async () => {
+    const { threadId, stops } = await firstThreeWrites();
+    const back1 = await after(() => dc.stepBackRequest({ threadId }));
+    assert.equal(back1.reason, "step");
+    assert.equal(back1.event, stops[1].event);
+    assert.match(back1.description, new RegExp(`^Stepped back to event #${stops[1].event}: SYS_CONSOLE_WRITE "steps: 1 total 10\\\\n"$`));
+    assert.equal(back1.line, WRITE_LINE);
+    assert.deepEqual(back1.locals, stops[1].locals);
+    assert.equal(back1.kernelFrame, stops[1].kernelFrame);
+
+    const back2 = await after(() => dc.stepBackRequest({ threadId }));
+    assert.equal(back2.event, stops[0].event);
+    assert.deepEqual(back2.locals, stops[0].locals);
+    assert.equal(back2.kernelFrame, stops[0].kernelFrame);
+
+    // Forward again from the past: the same syscalls with the same values, then a clean end.
+    const forward1 = await after(() => dc.stepInRequest({ threadId, granularity: "instruction" }));
+    assert.equal(forward1.event, stops[1].event);
+    assert.deepEqual(forward1.locals, stops[1].locals);
+    assert.equal(forward1.kernelFrame, stops[1].kernelFrame);
+    const forward2 = await after(() => dc.stepInRequest({ threadId, granularity: "instruction" }));
+    assert.equal(forward2.event, stops[2].event);
+    assert.deepEqual(forward2.locals, stops[2].locals);
+    const terminated = dc.waitForEvent("terminated");
+    await dc.continueRequest({ threadId });
+    await terminated;
+  });
+
+  it("refuses to step back before a thread's first event, with the reason", async () => {
+    const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await launch({ program: fixture, stopOnEntry: true }, async () => undefined);
+    const entry = await stopped;
+    const threadId = entry.body.threadId as number;
+    await assert.rejects(dc.stepBackRequest({ threadId }), /has no earlier event to step back to/);
+    await dc.terminateRequest();
+  });
+});
