@@ -122,6 +122,55 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     await terminated;
   });
 
+  it("reverse continue goes back to the previous line breakpoint hit, then to the start when there is none", async () => {
+    const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await launch({ program: fixture }, () => dc.setBreakpointsRequest({ source: { path: fixture }, breakpoints: [{ line: WRITE_LINE }] }));
+    const stops = [await where(await stopped)];
+    const threadId = (await dc.threadsRequest()).body.threads[0].id;
+    for (let i = 1; i < 3; i++) stops.push(await after(() => dc.continueRequest({ threadId })));
+    stops.forEach((s, i) => {
+      assert.equal(s.reason, "breakpoint");
+      assert.equal(s.line, WRITE_LINE);
+      assert.equal(s.locals.i, String(i));
+    });
+    const back1 = await after(() => dc.reverseContinueRequest({ threadId }));
+    assert.equal(back1.reason, "breakpoint");
+    assert.match(back1.description, /^Reverse continue: /);
+    assert.equal(back1.line, WRITE_LINE);
+    assert.equal(back1.event, stops[1].event);
+    assert.deepEqual(back1.locals, stops[1].locals);
+    const back0 = await after(() => dc.reverseContinueRequest({ threadId }));
+    assert.equal(back0.event, stops[0].event);
+    assert.deepEqual(back0.locals, stops[0].locals);
+    // Nothing before the first hit: back to the start, before any program ran.
+    const startStopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await dc.reverseContinueRequest({ threadId });
+    const start = await startStopped;
+    assert.equal(start.body.reason, "entry");
+    assert.match(String(start.body.description), /no breakpoint was hit before/);
+    // And forward again: the first hit, the same values.
+    const again = await after(() => dc.continueRequest({ threadId }));
+    assert.equal(again.event, stops[0].event);
+    assert.deepEqual(again.locals, stops[0].locals);
+    await dc.terminateRequest();
+  });
+
+  it("reverse continue goes back to the previous function breakpoint hit on a syscall", async () => {
+    const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await launch({ program: fixture }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
+    const first = await where(await stopped);
+    const threadId = (await dc.threadsRequest()).body.threads[0].id;
+    const second = await after(() => dc.continueRequest({ threadId }));
+    assert.match(second.kernelFrame, /"steps: 1 total 10\\n"$/);
+    const back = await after(() => dc.reverseContinueRequest({ threadId }));
+    assert.equal(back.reason, "function breakpoint");
+    assert.match(back.description, /^Reverse continue: Breakpoint on SYS_CONSOLE_WRITE: SYS_CONSOLE_WRITE "steps: 0 total 0\\n"$/);
+    assert.equal(back.event, first.event);
+    assert.equal(back.kernelFrame, first.kernelFrame);
+    assert.deepEqual(back.locals, first.locals);
+    await dc.terminateRequest();
+  });
+
   it("refuses to step back before a thread's first event, with the reason", async () => {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     await launch({ program: fixture, stopOnEntry: true }, async () => undefined);
