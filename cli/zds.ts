@@ -11,6 +11,7 @@ const USAGE = `usage: zds <command> [options]
 commands:
   run     boot the machine and run drivers and clients   (zds run --help)
   replay  re-run a recorded .zlog trace, --verify it     (zds replay --help)
+  trace   a .zlog trace's IPC timeline, --html for a page (zds trace --help)
   check   check drivers against their manifests          (zds check --help)
   bench   measure the kernel, storage and tools           (zds bench --help)
   dap     the debug adapter on stdin/stdout (DAP)         (docs/debugging.md)
@@ -24,6 +25,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await runCommand(rest, io);
       case "replay":
         return await replayCommand(rest, io);
+      case "trace":
+        return await (await import("./trace")).traceCommand(rest, io);
       case "check":
         return await checkCommand(rest, io);
       case "bench":

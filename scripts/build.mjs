@@ -25,6 +25,9 @@ const entries = [
   { entryPoints: ["cli/zds.ts"], outfile: "dist/cli.js" },
   // The bootstrap's sandbox runtime is serialised with toString(): keep names as written.
   { entryPoints: ["kernel/worker/bootstrap.ts"], outfile: "dist/worker.js", minify: false },
+  // The timeline view runs in a browser page or a webview, inlined into the HTML: one minified
+  // script without a source map.
+  { entryPoints: ["timeline/view/main.ts"], outfile: "dist/timeline-view.js", platform: "browser", format: "iife", target: "es2022", minify: true, sourcemap: false },
 ];
 
 if (watch) {

@@ -1,0 +1,166 @@
+// The timeline model against traces recorded from the sample drivers: lanes, messages, interrupts,
+// bursts and faults must agree with the run's own summary and with the raw lines of the file.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { Sys } from "../../kernel/abi";
+import { ZlogError } from "../../kernel/trace/zlog-reader";
+import { decodeEvents, encodeEvents } from "../../timeline/columns";
+import type { TimelineEvent } from "../../timeline/model";
+import { readPage, readWindow } from "../../timeline/pages";
+import { buildTimeline, scanTrace } from "../../timeline/scan";
+import { recordTrace, tempDir } from "./traces";
+
+const SAMPLES = ["drivers/virtio-rng", "drivers/rng-cat", "drivers/virtio-blk", "drivers/blk-check"];
+
+type Line = { s?: number; k?: string; p?: number; n?: number; c?: number; b?: { type: string; [k: string]: unknown } };
+const lines = (file: string): Line[] =>
+  fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
+
+describe("timeline model", function () {
+  this.timeout(120_000);
+
+  it("has a lane per process (plus the kernel and Init when they take part), named as in the trace", async () => {
+    const { file, summary: run } = recordTrace(...SAMPLES);
+    const { summary } = await buildTimeline(file);
+    const created = lines(file).filter((l) => l.b?.type === "ProcessCreated").map((l) => [l.b!.pid, l.b!.name]);
+    assert.deepEqual(created, run.processes.map((p) => [p.pid, p.name]));
+    assert.deepEqual(summary.lanes.map((l) => [l.pid, l.name]), [[0, "kernel"], [1, "init"], ...created]);
+    for (const p of run.processes) {
+      const lane = summary.lanes.find((l) => l.pid === p.pid)!;
+      assert.equal(lane.exitCode, p.exitCode, p.name);
+      assert.equal(lane.stats.syscalls, p.syscalls, `${p.name} syscalls`);
+    }
+  });
+
+  it("counts the IPC messages and interrupts the run reported, with sender, receiver and tag", async () => {
+    const { file, summary: run } = recordTrace(...SAMPLES);
+    const { summary, events } = await buildTimeline(file);
+    const messages = events.filter((e) => e.kind === "message");
+    // The kernel's own notices (SHUTDOWN) are messages on the timeline but not in the run's IPC count.
+    assert.equal(messages.filter((m) => m.via !== "kernel").length, run.ipcMessages);
+    assert.equal(events.filter((e) => e.kind === "irq").length, run.irqs);
+    assert.ok(run.ipcMessages > 10 && run.irqs > 3, "the samples exchange messages and take interrupts");
+    const pid = (name: string) => run.processes.find((p) => p.name === name)!.pid;
+    // rng-cat calls the rng driver with RNG_GET_BYTES and gets RNG_BYTES back.
+    const get = messages.find((m) => m.tag === 0x6000)!;
+    assert.deepEqual([get.pid, get.to, get.via], [pid("rng-cat"), pid("virtio-rng"), "call"]);
+    const bytes = messages.find((m) => m.tag === 0x6001)!;
+    assert.deepEqual([bytes.pid, bytes.to, bytes.via, bytes.result], [pid("virtio-rng"), pid("rng-cat"), "reply", 0]);
+    assert.ok(bytes.t > get.t);
+    // Every client looked its server up through Init.
+    assert.equal(messages.filter((m) => m.to === 1 && m.tag === 0x1001).length, 2);
+    // Every MessageSent commit of the file is one arrow or one interrupt at its line.
+    const sent = new Set(events.filter((e) => (e.kind === "message" && e.via !== "reply" && e.to !== 1) || e.kind === "irq").map((e) => e.line));
+    const raw = fs.readFileSync(file, "utf8").split("\n");
+    const commitLines = raw.flatMap((l, n) => (l.includes('"type":"MessageSent"') ? [n + 1] : []));
+    assert.deepEqual([...sent].sort((a, b) => a - b), commitLines);
+    assert.equal(summary.tags.find((t) => t.tag === 0x6000)?.name, "RNG_GET_BYTES");
+    // Interrupts land on the driver of the device whose line the machine description gives.
+    const header = JSON.parse(fs.readFileSync(file, "utf8").split("\n")[0]) as { machine: { devices: { name: string; irq: number }[] } };
+    const line = (device: string) => header.machine.devices.find((d) => d.name === device)!.irq;
+    const irqs = events.filter((e) => e.kind === "irq");
+    assert.deepEqual(new Set(irqs.map((e) => [e.pid, e.tag].join())), new Set([[pid("virtio-rng"), 0x100 | line("virtio-rng0")].join(), [pid("virtio-blk"), 0x100 | line("virtio-blk0")].join()]));
+  });
+
+  it("collapses consecutive MMIO syscalls of a process into bursts that cover every MMIO syscall once", async () => {
+    const { file } = recordTrace(...SAMPLES);
+    const { events } = await buildTimeline(file);
+    const mmioReqs = lines(file).filter((l) => l.k === "req" && (l.n === Sys.MMIO_READ || l.n === Sys.MMIO_WRITE));
+    const bursts = events.filter((e) => e.kind === "mmio");
+    assert.equal(bursts.reduce((n, b) => n + b.count!, 0), mmioReqs.length);
+    assert.ok(bursts.length < mmioReqs.length / 3, `${bursts.length} bursts for ${mmioReqs.length} accesses: runs are collapsed`);
+    // A burst's first and last syscalls are MMIO requests of its process, and no other syscall of
+    // that process lies between them.
+    const reqs = lines(file).filter((l) => l.k === "req");
+    for (const b of bursts) {
+      const own = reqs.filter((l) => l.p === b.pid && l.s! >= b.s && l.s! <= b.s2!);
+      assert.equal(own.length, b.count, `burst #${b.i}`);
+      assert.ok(own.every((l) => l.n === Sys.MMIO_READ || l.n === Sys.MMIO_WRITE), `burst #${b.i} holds only MMIO`);
+      assert.equal(b.reads! + b.writes!, b.count);
+    }
+  });
+
+  it("draws port I/O of the ATA driver as port bursts", async () => {
+    const { file } = recordTrace("drivers/ata-pio", "drivers/blk-check");
+    const { events, summary } = await buildTimeline(file);
+    const portReqs = lines(file).filter((l) => l.k === "req" && l.n! >= Sys.IN8 && l.n! <= Sys.OUT32).length;
+    const bursts = events.filter((e) => e.kind === "port");
+    assert.ok(portReqs > 0);
+    assert.equal(bursts.reduce((n, b) => n + b.count!, 0), portReqs);
+    assert.equal(summary.lanes.find((l) => l.name === "ata-pio")!.stats.port, portReqs);
+  });
+
+  it("marks a capability violation as a fault of the process, then its exit", async () => {
+    const { file, summary: run } = recordTrace("test/fixtures/raw/hostile-write.ts");
+    assert.equal(run.violations.length, 1);
+    const { events, summary } = await buildTimeline(file);
+    const fault = events.find((e) => e.kind === "fault")!;
+    assert.equal(fault.violation, true);
+    assert.match(fault.text!, /capability violation in SYS_MMIO_WRITE/);
+    const lane = summary.lanes.find((l) => l.pid === fault.pid)!;
+    assert.equal(lane.faulted, true);
+    assert.equal(lane.stats.faults, 1);
+    const exit = events.find((e) => e.kind === "exit" && e.pid === fault.pid)!;
+    assert.ok(exit.i > fault.i);
+    // The burst holding the offending write ends at the fault.
+    const burst = events.find((e) => e.kind === "mmio" && e.pid === fault.pid)!;
+    assert.ok(burst.s2! <= fault.s);
+  });
+
+  it("re-reads any page alone to exactly the events the full scan found there", async () => {
+    const { file } = recordTrace(...SAMPLES);
+    const all = (await buildTimeline(file)).events;
+    const index = await scanTrace(file, { pageLines: 37 });
+    assert.ok(index.summary.pages.length > 5);
+    const paged: TimelineEvent[] = [];
+    for (let n = 0; n < index.summary.pages.length; n++) {
+      const events = await readPage(file, index, n);
+      const page = index.summary.pages[n];
+      assert.equal(events.length, page.events, `page ${n}`);
+      if (events.length) assert.equal(events[0].i, page.first);
+      paged.push(...events);
+    }
+    paged.sort((a, b) => a.t - b.t || a.i - b.i);
+    assert.deepEqual(paged, all);
+    // A window holds the events that overlap it, and only those.
+    const mid = (index.summary.t0 + index.summary.t1) / 2;
+    const { events } = await readWindow(file, index, mid - 20_000, mid + 20_000);
+    assert.deepEqual(events, all.filter((e) => e.t <= mid + 20_000 && e.t2 >= mid - 20_000));
+    assert.ok(events.length > 0 && events.length < all.length);
+  });
+
+  it("round-trips events through the columns sent to the view", async () => {
+    const { file } = recordTrace(...SAMPLES);
+    const { events } = await buildTimeline(file);
+    const faults = (await buildTimeline(recordTrace("test/fixtures/raw/hostile-write.ts").file)).events;
+    for (const list of [events, faults]) assert.deepEqual(decodeEvents(JSON.parse(JSON.stringify(encodeEvents(list)))), list.map((e) => (e.kind === "message" ? { via: "send", ...e } : e)));
+  });
+
+  it("names the file and line of what is not a trace", async () => {
+    const dir = tempDir();
+    const notTrace = path.join(dir, "not.zlog");
+    fs.writeFileSync(notTrace, "hello\n");
+    await assert.rejects(scanTrace(notTrace), (e: unknown) => e instanceof ZlogError && /not\.zlog:1: not a \.zlog trace/.test(e.message));
+    const broken = path.join(dir, "broken.zlog");
+    const good = fs.readFileSync(recordTrace(...SAMPLES).file, "utf8").split("\n");
+    fs.writeFileSync(broken, [...good.slice(0, 5), "{oops", ...good.slice(5)].join("\n"));
+    await assert.rejects(scanTrace(broken), (e: unknown) => e instanceof ZlogError && /broken\.zlog:6: not valid JSON/.test(e.message));
+    await assert.rejects(scanTrace(path.join(dir, "missing.zlog")), (e: unknown) => e instanceof ZlogError && /missing\.zlog: cannot read the trace/.test(e.message));
+  });
+
+  it("reads a trace cut short (no end line) up to where it ends", async () => {
+    const good = fs.readFileSync(recordTrace(...SAMPLES).file, "utf8").split("\n");
+    const cut = path.join(tempDir(), "cut.zlog");
+    fs.writeFileSync(cut, good.slice(0, 200).join("\n"));
+    const { summary, events } = await buildTimeline(cut);
+    assert.equal(summary.outcome, undefined);
+    assert.ok(events.length > 5);
+    assert.equal(summary.lines, 200);
+  });
+});

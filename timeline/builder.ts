@@ -1,0 +1,226 @@
+// Turns the records of a .zlog, one at a time and in file order, into timeline events. It holds only
+// what is still open (a burst of register I/O, a REPLY waiting for its result, a CALL whose target
+// is not known yet), so a trace of any length streams through it; that open state can be copied at
+// any line (`checkpoint`) and a later reader can resume from the copy (`restore`) to re-read one page.
+
+import { isIrqTag, Pid, Slot, Sys } from "../kernel/abi";
+import type { MessageVia, TimelineEvent } from "./model";
+
+/** What is known of the whole trace whatever page is being read: names and endpoint owners never
+ *  change once recorded (PIDs and endpoint ids are not reused), so one copy serves every page. */
+export class Registry {
+  readonly names = new Map<number, string>();
+  readonly starts = new Map<number, number>();
+  readonly endpointOwner = new Map<number, number>();
+}
+
+interface Burst {
+  space: "mmio" | "port";
+  t: number;
+  t2: number;
+  s: number;
+  s2: number;
+  line: number;
+  count: number;
+  reads: number;
+  writes: number;
+}
+
+interface PendingMessage {
+  pid: number;
+  to: number;
+  tag: number;
+  size: number;
+  via: MessageVia;
+  t: number;
+  s: number;
+  line: number;
+}
+
+/** A CALL request whose message has not been seen yet. */
+interface OpenCall {
+  s: number;
+  t: number;
+  slot: number;
+  tag: number;
+  size: number;
+  line: number;
+  delivered: boolean;
+}
+
+/** The builder's open state: plain data, copied by structuredClone. */
+export interface BuilderState {
+  next: number;
+  lastS: number;
+  bursts: Map<number, Burst>;
+  calls: Map<number, OpenCall>;
+  /** Messages that wait for their syscall's result, by request index. */
+  awaiting: Map<number, PendingMessage>;
+}
+
+export type Record_ = { [key: string]: unknown };
+
+const READS = new Set<number>([Sys.MMIO_READ, Sys.IN8, Sys.IN16, Sys.IN32]);
+const WRITES = new Set<number>([Sys.MMIO_WRITE, Sys.OUT8, Sys.OUT16, Sys.OUT32]);
+const spaceOf = (n: number): Burst["space"] | undefined =>
+  n === Sys.MMIO_READ || n === Sys.MMIO_WRITE ? "mmio" : READS.has(n) || WRITES.has(n) ? "port" : undefined;
+
+const FAULT_CAPABILITY_VIOLATION = 3;
+
+const num = (x: unknown): number => (typeof x === "number" ? x : NaN);
+
+export class TimelineBuilder {
+  private st: BuilderState = { next: 0, lastS: -1, bursts: new Map(), calls: new Map(), awaiting: new Map() };
+
+  constructor(
+    readonly registry: Registry,
+    private readonly emit: (event: TimelineEvent) => void,
+    /** Called for every syscall request (the summary counts them per process). */
+    private readonly onRequest?: (pid: number) => void,
+  ) {}
+
+  get nextIndex(): number {
+    return this.st.next;
+  }
+
+  checkpoint(): BuilderState {
+    return structuredClone(this.st);
+  }
+
+  restore(state: BuilderState): void {
+    this.st = structuredClone(state);
+  }
+
+  /** One parsed record of the file (not the header), with its 1-based line number. */
+  feed(r: Record_, line: number): void {
+    if (typeof r.s === "number") this.syscall(r, line);
+    else if (typeof r.c === "number") this.commit(r, line);
+  }
+
+  /** The end of the file: what is still open is drawn as it stands. */
+  finish(): void {
+    for (const pid of [...this.st.bursts.keys()]) this.closeBurst(pid);
+    this.settleCalls();
+    for (const [s, m] of [...this.st.awaiting]) {
+      this.st.awaiting.delete(s);
+      this.message(m);
+    }
+  }
+
+  private syscall(r: Record_, line: number): void {
+    const s = num(r.s);
+    const pid = num(r.p);
+    const t = num(r.t);
+    // A CALL's message is committed right after its request; once another SysLog event follows,
+    // a CALL without one went to Init (answered by the kernel, no message object) or failed.
+    this.settleCalls();
+    this.st.lastS = s;
+    if (r.k === "req") {
+      this.onRequest?.(pid);
+      const n = num(r.n);
+      const a = Array.isArray(r.a) ? (r.a as unknown[]).map(num) : [NaN, NaN, NaN];
+      const space = spaceOf(n);
+      const burst = this.st.bursts.get(pid);
+      if (burst && burst.space !== space) this.closeBurst(pid);
+      if (space) {
+        const open = this.st.bursts.get(pid);
+        const write = WRITES.has(n);
+        if (open) {
+          open.t2 = t;
+          open.s2 = s;
+          open.count++;
+          if (write) open.writes++;
+          else open.reads++;
+        } else {
+          this.st.bursts.set(pid, { space, t, t2: t, s, s2: s, line, count: 1, reads: write ? 0 : 1, writes: write ? 1 : 0 });
+        }
+      } else if (n === Sys.CALL) {
+        this.st.calls.set(pid, { s, t, slot: a[0], tag: a[1], size: num(r.l), line, delivered: false });
+      } else if (n === Sys.REPLY) {
+        this.st.awaiting.set(s, { pid, to: a[0], tag: a[1], size: num(r.l), via: "reply", t, s, line });
+      }
+    } else if (r.k === "res") {
+      const req = num(r.r);
+      const pending = this.st.awaiting.get(req);
+      if (pending) {
+        this.st.awaiting.delete(req);
+        this.message(pending, num(r.v));
+      }
+      const burst = this.st.bursts.get(pid);
+      if (burst && burst.s2 === req) burst.t2 = Math.max(burst.t2, t);
+    }
+  }
+
+  private settleCalls(): void {
+    for (const [pid, call] of this.st.calls) {
+      this.st.calls.delete(pid);
+      // Slot 2 is Init's endpoint (zero-os-abi.md §4.3): its service calls make no message object.
+      if (!call.delivered && call.slot === Slot.INIT_ENDPOINT) {
+        this.st.awaiting.set(call.s, { pid, to: Pid.INIT, tag: call.tag, size: call.size, via: "call", t: call.t, s: call.s, line: call.line });
+      }
+    }
+  }
+
+  private commit(r: Record_, line: number): void {
+    const b = r.b as Record_ | null;
+    if (typeof b !== "object" || b === null) return;
+    const t = num(r.t);
+    const reg = this.registry;
+    switch (b.type) {
+      case "ProcessCreated":
+        reg.names.set(num(b.pid), String(b.name));
+        reg.starts.set(num(b.pid), t);
+        return;
+      case "EndpointCreated":
+        reg.endpointOwner.set(num(b.id), num(b.owner));
+        return;
+      case "MessageSent": {
+        const from = num(b.fromPid);
+        const tag = num(b.tag);
+        const to = reg.endpointOwner.get(num(b.toEndpoint)) ?? -1;
+        if (from === Pid.KERNEL && isIrqTag(tag)) {
+          this.push({ kind: "irq", t, t2: t, pid: to, tag, s: this.st.lastS, line });
+          return;
+        }
+        let via: MessageVia = from === Pid.KERNEL ? "kernel" : "send";
+        const call = this.st.calls.get(from);
+        if (call && !call.delivered && call.tag === tag) {
+          call.delivered = true;
+          via = "call";
+        }
+        this.message({ pid: from, to, tag, size: num(b.size), via, t, s: this.st.lastS, line });
+        return;
+      }
+      case "ProcessFaulted": {
+        const pid = num(b.pid);
+        this.closeBurst(pid);
+        const code = num(b.reason);
+        this.push({ kind: "fault", t, t2: t, pid, code, text: String(b.description), violation: code === FAULT_CAPABILITY_VIOLATION, s: this.st.lastS, line });
+        return;
+      }
+      case "ProcessExited": {
+        const pid = num(b.pid);
+        this.closeBurst(pid);
+        this.push({ kind: "exit", t, t2: t, pid, code: num(b.code), s: this.st.lastS, line });
+        return;
+      }
+    }
+  }
+
+  private message(m: PendingMessage, result?: number): void {
+    const e: Omit<TimelineEvent, "i"> = { kind: "message", t: m.t, t2: m.t, pid: m.pid, to: m.to, tag: m.tag, size: m.size, via: m.via, s: m.s, line: m.line };
+    if (result !== undefined && !Number.isNaN(result)) e.result = result;
+    this.push(e);
+  }
+
+  private closeBurst(pid: number): void {
+    const b = this.st.bursts.get(pid);
+    if (!b) return;
+    this.st.bursts.delete(pid);
+    this.push({ kind: b.space, t: b.t, t2: b.t2, pid, s: b.s, s2: b.s2, line: b.line, count: b.count, reads: b.reads, writes: b.writes });
+  }
+
+  private push(e: Omit<TimelineEvent, "i">): void {
+    this.emit({ i: this.st.next++, ...e });
+  }
+}
