@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // `zds trace --html` as a user opens it: the page in headless Chromium, checked through its DOM,
 // real mouse clicks and a screenshot.
 import assert from "node:assert/strict";
@@ -8,6 +9,13 @@ import { buildTimeline } from "../../timeline/scan";
 import type { TimelineSummary } from "../../timeline/model";
 import { launch } from "./browser";
 import { recordTrace, tempDir, zds } from "./traces";
+
+declare global {
+  interface Window {
+    /** The view's test surface (timeline/view/view.ts). */
+    zdsTimeline?: { positionOf(i: number): { x: number; y: number } | undefined; drawnEvents(): number[] };
+  }
+}
 
 const SAMPLES = ["drivers/virtio-rng", "drivers/rng-cat", "drivers/virtio-blk", "drivers/blk-check"];
 
@@ -187,9 +195,9 @@ describe("timeline page (zds trace --html) in headless Chromium", function () {
       }
       // (No helper functions in here: the test runner's transpiler would wrap them in a __name()
       // the page does not have.)
-      const wanted: Record<string, [number, number, number]> = { blue: [0x4f, 0xc1, 0xff], green: [0x6a, 0x99, 0x55], yellow: [0xdc, 0xdc, 0xaa] };
-      const found: Record<string, boolean> = {};
-      for (const [name, [r, g, b]] of Object.entries(wanted))
+      const wanted = { blue: [0x4f, 0xc1, 0xff], green: [0x6a, 0x99, 0x55], yellow: [0xdc, 0xdc, 0xaa] };
+      const found = { blue: false, green: false, yellow: false };
+      for (const [name, [r, g, b]] of Object.entries(wanted) as [keyof typeof found, [number, number, number]][])
         for (let o = 0; o < data.length && !found[name]; o += 4) if (Math.abs(data[o] - r) < 8 && Math.abs(data[o + 1] - g) < 8 && Math.abs(data[o + 2] - b) < 8) found[name] = true;
       return { rowInk, colours: colours.size, ...found };
     }, shot.toString("base64"));
