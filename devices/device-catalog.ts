@@ -11,6 +11,7 @@ export const deviceCatalog = {
   "virtio-rng": { kind: "virtio-mmio", virtioId: 4, disk: false },
   "virtio-blk": { kind: "virtio-mmio", virtioId: 2, disk: true },
   "virtio-console": { kind: "virtio-mmio", virtioId: 3, disk: false },
+  "virtio-net": { kind: "virtio-mmio", virtioId: 1, disk: false },
   // `ports`: where an ATA channel conventionally sits (the primary IDE channel), for tools that check
   // a driver's binding without a machine; a description may place a channel elsewhere.
   ata: { kind: "ata", disk: true, ports: [{ first: 0x1f0, last: 0x1f7 }, { first: 0x3f6, last: 0x3f6 }] },

@@ -1,7 +1,7 @@
 // The public surface of devices/: what the kernel, the CLI, the extension and the tests import.
 
 export type { DeviceEvent, DeviceInfo, DmaRegion, MachineClock, MachineHandle } from "./machine-interface";
-export { createMachine, Machine, type MachineOptions, type ConsoleOutputListener } from "./machine";
+export { createMachine, Machine, type MachineOptions, type ConsoleOutputListener, type NetworkFrameListener } from "./machine";
 export { parseMachineDescription, MachineDescriptionError, type MachineDescription, type DeviceDescription, type VirtioDeviceDescription, type AtaDeviceDescription, type UartDeviceDescription } from "./machine-description";
 export { loadMachineDescription, defaultMachineName, bundledMachineNames, bundledMachineJson } from "./machine-loader";
 export { deviceCatalog, DEFAULT_DISK_SLOT, UART_PORTS, type DeviceType } from "./device-catalog";
@@ -29,3 +29,13 @@ export { DESC_SIZE, DescFlag, Avail, Used } from "./virtio/descriptors";
 export { parseSupervision, type DriverPolicy, type RestartMode, type SupervisionDescription } from "./supervision-description";
 export { Uart16550, UartReg, UartIer, UartIir, UartFcr, UartLcr, UartMcr, UartLsr, UartMsr, UART_BASE_BAUD, UART_FIFO_BYTES, UART_DEFAULT_WIRE_BYTES, type UartOptions, type UartStats, type UartSnapshot } from "./uart16550";
 export { VirtioConsole, VIRTIO_ID_CONSOLE, ConsoleFeature, ConsoleConfig, type VirtioConsoleOptions, type VirtioConsoleStats } from "./virtio/console";
+export { VirtioNet, VIRTIO_ID_NET, type VirtioNetOptions, type VirtioNetStats, type NetWire } from "./virtio/net";
+export { NetFeature, NetConfig, NetLinkStatus, NetHdr, NetHdrFlag, NET_HDR_BYTES, NetQueue } from "./virtio/net-spec";
+export { SimulatedNetwork, DEFAULT_PEER, DEFAULT_TIMING, type FrameDirection, type FrameListener, type NetworkTiming } from "./net/network";
+export { PeerHost, type PeerConfig, type PeerStats } from "./net/peer-host";
+export { pcapFileHeader, pcapRecord, readPcap, LINKTYPE_ETHERNET, PCAP_MAGIC_NS, type PcapFile, type PcapPacket } from "./net/pcap";
+export { buildEthernet, parseEthernet, formatMac, parseMac, EtherType, ETH_MAX_FRAME, ETH_HEADER_BYTES, BROADCAST_MAC } from "./net/ethernet";
+export { buildArp, parseArp, ArpOp } from "./net/arp";
+export { buildIpv4, parseIpv4, formatIp, parseIp, IpProtocol } from "./net/ipv4";
+export { buildIcmpEcho, parseIcmpEcho, IcmpType } from "./net/icmp";
+export { buildUdp, parseUdp } from "./net/udp";

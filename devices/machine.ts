@@ -21,6 +21,9 @@ import type { VirtioBackend } from "./virtio/backend";
 import { VirtioBlk } from "./virtio/blk";
 import { VirtioConsole } from "./virtio/console";
 import { VirtioMmioTransport, type VirtioTransportSnapshot } from "./virtio/mmio-transport";
+import { VirtioNet } from "./virtio/net";
+import { SimulatedNetwork, type FrameDirection } from "./net/network";
+import { deviceSeed } from "./prng";
 import { VirtioRng } from "./virtio/rng";
 
 export interface MachineOptions {
@@ -33,6 +36,9 @@ export interface MachineOptions {
   readonly disks?: Readonly<Record<string, DiskSpec>>;
 }
 
+/** Hears every frame on a network device's wire: "out" from the device, "in" toward it. */
+export type NetworkFrameListener = (device: string, frame: Uint8Array, direction: FrameDirection, atNs: number) => void;
+
 /** Hears what a console device (the UART, virtio-console) sends to the machine console. */
 export type ConsoleOutputListener = (device: string, bytes: Uint8Array) => void;
 
@@ -42,6 +48,8 @@ interface MachineDevice {
   readonly model: object;
   /** Present for virtio-mmio devices. */
   readonly transport?: VirtioMmioTransport;
+  /** Present for network devices: the simulated wire and the peer host behind it. */
+  readonly network?: SimulatedNetwork;
   /** The regions of the current IOMMU view, kept so that freeDma can take a region away. */
   regions: readonly DmaRegion[];
 }
@@ -56,6 +64,7 @@ export class Machine implements MachineHandle {
   private readonly byName = new Map<string, MachineDevice>();
   private readonly eventListeners: ((event: DeviceEvent) => void)[] = [];
   private readonly consoleListeners: ConsoleOutputListener[] = [];
+  private readonly frameListeners: NetworkFrameListener[] = [];
   /** Open disks by slot; two controllers naming one slot share one disk (and one overlay). */
   private readonly disks = new Map<string, BlockStore>();
 
@@ -157,6 +166,18 @@ export class Machine implements MachineHandle {
     this.consoleListeners.push(listener);
   }
 
+  /** Hear every frame on every network device's wire, in virtual time order (for pcap capture). */
+  onNetworkFrame(listener: NetworkFrameListener): void {
+    this.frameListeners.push(listener);
+  }
+
+  /** The simulated network behind a network device (its peer host, its wire). */
+  network(device: string): SimulatedNetwork {
+    const found = this.device(device).network;
+    if (found === undefined) throw new TypeError(`device ${device} is not a network device`);
+    return found;
+  }
+
   /** Outside input (the user's keystrokes) for a console device. Throws if the device takes none. */
   consoleInput(device: string, bytes: Uint8Array): void {
     const model = this.device(device).model;
@@ -211,7 +232,8 @@ export class Machine implements MachineHandle {
   }
 
   private addVirtio(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): void {
-    const backend = this.createBackend(description, seed, options);
+    const network = description.type === "virtio-net" ? this.createNetwork(description.name, seed) : undefined;
+    const backend = network !== undefined ? this.createNic(description.name, seed, network) : this.createBackend(description, seed, options);
     const transport = new VirtioMmioTransport({
       name: description.name,
       backend,
@@ -228,11 +250,31 @@ export class Machine implements MachineHandle {
       mmio: { base: description.base, size: description.size },
       irq: description.irq,
     };
-    this.byName.set(description.name, { info, model: backend, transport, regions: [] });
+    this.byName.set(description.name, { info, model: backend, transport, regions: [], ...(network && { network }) });
+  }
+
+  private createNetwork(device: string, seed: bigint): SimulatedNetwork {
+    const network = new SimulatedNetwork({ clock: this.clock, seed: deviceSeed(seed, `${device}/wire`) });
+    network.onFrame((frame, direction, at) => {
+      for (const listener of [...this.frameListeners]) listener(device, frame, direction, at);
+    });
+    return network;
+  }
+
+  /** A virtio-net device on its wire; its MAC is locally administered (52:54:00, as QEMU's) and
+   *  derived from the seed, so it is the same in every run with that seed. */
+  private createNic(device: string, seed: bigint, network: SimulatedNetwork): VirtioNet {
+    const low = deviceSeed(seed, `${device}/mac`);
+    const mac = Uint8Array.of(0x52, 0x54, 0x00, Number((low >> 16n) & 0xffn), Number((low >> 8n) & 0xffn), Number(low & 0xffn));
+    const nic = new VirtioNet({ deviceName: device, mac, wire: network, nsPerByte: network.timing.nsPerByte });
+    network.connect((frame) => nic.receive(frame));
+    return nic;
   }
 
   private createBackend(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): VirtioBackend {
     switch (description.type) {
+      case "virtio-net":
+        throw new Error("virtio-net devices are built with their network (createNic)");
       case "virtio-rng":
         return new VirtioRng({ machineSeed: seed, deviceName: description.name });
       case "virtio-blk":

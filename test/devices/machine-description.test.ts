@@ -27,6 +27,7 @@ describe("machine descriptions", () => {
     assert.deepEqual(virt.dma, { base: 0x4000_0000, size: 0x400_0000 });
     assert.deepEqual(virt.devices, [
       { name: "virtio-blk0", type: "virtio-blk", base: 0x1000_1000, size: 0x1000, irq: 1, disk: "disk0" },
+      { name: "virtio-net0", type: "virtio-net", base: 0x1000_2000, size: 0x1000, irq: 2 },
       { name: "virtio-rng0", type: "virtio-rng", base: 0x1000_3000, size: 0x1000, irq: 3 },
       { name: "virtio-console0", type: "virtio-console", base: 0x1000_4000, size: 0x1000, irq: 5 },
       { name: "ata0", type: "ata", command: 0x1f0, control: 0x3f6, irq: 14, disk: "disk0" },
@@ -44,7 +45,7 @@ describe("machine descriptions", () => {
 
   it("names the file, the device and the field for an unknown type", () => {
     const [problem] = problems(machine([rng({ type: "virtio-gpu" })]));
-    assert.equal(problem, `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng, virtio-blk, virtio-console, ata, uart16550)`);
+    assert.equal(problem, `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng, virtio-blk, virtio-console, virtio-net, ata, uart16550)`);
   });
 
   it("reports a bad number", () => {

@@ -4,10 +4,11 @@ import { R } from "./helpers/mini-driver";
 import { RNG_BASE, rngRig, virtDescription } from "./helpers/rig";
 
 describe("machine", () => {
-  it("boots the bundled virt machine: virtio-blk at slot 0, rng at slot 2, ATA on the primary IDE channel, a UART on COM1", () => {
+  it("boots the bundled virt machine: virtio-blk at slot 0, net at slot 1, rng at slot 2, ATA on the primary IDE channel, a UART on COM1", () => {
     const machine = createMachine(loadMachineDescription("virt"), { seed: 1 });
     assert.deepEqual(machine.devices, [
       { name: "virtio-blk0", kind: "virtio-mmio", virtioId: 2, mmio: { base: 0x1000_1000, size: 0x1000 }, irq: 1 },
+      { name: "virtio-net0", kind: "virtio-mmio", virtioId: 1, mmio: { base: 0x1000_2000, size: 0x1000 }, irq: 2 },
       { name: "virtio-rng0", kind: "virtio-mmio", virtioId: 4, mmio: { base: 0x1000_3000, size: 0x1000 }, irq: 3 },
       { name: "virtio-console0", kind: "virtio-mmio", virtioId: 3, mmio: { base: 0x1000_4000, size: 0x1000 }, irq: 5 },
       { name: "ata0", kind: "ata", ports: [{ first: 0x1f0, last: 0x1f7 }, { first: 0x3f6, last: 0x3f6 }], irq: 14 },
@@ -15,6 +16,7 @@ describe("machine", () => {
     ]);
     assert.equal(machine.mmioRead(0x1000_3000 + R.Magic, 4), 0x74726976);
     assert.equal(machine.mmioRead(0x1000_1000 + R.DeviceId, 4), 2);
+    assert.equal(machine.mmioRead(0x1000_2000 + R.DeviceId, 4), 1);
     // Status: DRDY after power-on; both controllers share the blank 8 MiB disk in slot disk0.
     assert.equal(machine.portRead(0x1f7, 1), 0x40);
     assert.equal(machine.disk().sectors, 16384);
