@@ -9,8 +9,9 @@ import { DriverLoadError } from "../kernel/loader/bundle-driver";
 import { Session, type RunSummary } from "../kernel/session";
 import type { KernelOutput } from "../kernel/kernel";
 import { CliError, type Io } from "./io";
+import { formatNetworkSummary, networkSummary, startCapture } from "./network";
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--json]
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--pcap FILE] [--json]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, a .ts/.js file, or a
 Zero OS .wasm module) and
@@ -27,6 +28,8 @@ streams the machine console to stdout. Ends when every program has exited or the
   --disk      raw disk image (whole 512-byte sectors) for the disk controllers; default: a blank
               8 MiB disk in memory. Writes go to a copy-on-write overlay: the file is untouched
   --persist   with --disk: write through to the image; FLUSH is fsync
+  --pcap      write every frame on the network devices' wires (both directions, virtual-time
+              stamps) to FILE, a pcap capture that Wireshark and tshark open
   --json      print one JSON summary object as the last line`;
 
 function parseNumber(name: string, text: string | undefined, fallback: number, min: number): number {
@@ -52,6 +55,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       "restart-limit": { type: "string" },
       disk: { type: "string" },
       persist: { type: "boolean", default: false },
+      pcap: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -73,6 +77,13 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     throw error;
   }
   const machine = openMachine(description, seed, values.disk, values.persist);
+  let closeCapture: (() => void) | undefined;
+  try {
+    closeCapture = values.pcap === undefined ? undefined : startCapture(machine, values.pcap);
+  } catch (error) {
+    machine.close();
+    throw error;
+  }
   const output = consoleOutput(io);
   // What console devices (UART, virtio-console) transmit is the machine console too.
   const decoder = new TextDecoder();
@@ -94,9 +105,11 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   for (const bundle of bundles) session.spawn(bundle);
   io.machineStarted?.({ machineName: description.name, session, machine });
   const summary = await session.run();
+  closeCapture?.();
+  const network = networkSummary(machine);
   machine.close();
-  if (values.json) io.out(`${JSON.stringify(summary)}\n`);
-  else io.err(formatSummary(summary));
+  if (values.json) io.out(`${JSON.stringify(network.length > 0 ? { ...summary, network } : summary)}\n`);
+  else io.err(formatSummary(summary, formatNetworkSummary(network)));
   return exitStatus(summary);
 }
 
@@ -143,7 +156,10 @@ export function exitStatus(summary: RunSummary): number {
   return clean ? 0 : 1;
 }
 
-export function formatSummary(s: RunSummary): string {
+/** Device events the text summary spells out; --json has them all. */
+const SHOWN_DEVICE_EVENTS = 5;
+
+export function formatSummary(s: RunSummary, deviceLines: readonly string[] = []): string {
   const lines = [
     ``,
     `── ${s.machine} machine, seed ${s.seed}: ${s.outcome} after ${(s.virtualTimeNs / 1e6).toFixed(3)} ms virtual (${s.wallMs} ms wall)`,
@@ -154,6 +170,9 @@ export function formatSummary(s: RunSummary): string {
     }),
     `   ${s.syscalls} syscalls, ${s.ipcMessages} IPC messages, ${s.irqs} interrupts, ${s.violations.length} violations, ${s.deviceEvents.length} device events`,
     ...s.violations.map((v) => `   violation: ${v.process} (pid ${v.pid}) ${v.syscall} at 0x${v.address.toString(16)} outside ${v.grant}: ${v.message}`),
+    ...s.deviceEvents.slice(0, SHOWN_DEVICE_EVENTS).map((e) => `   device event: ${e.device} ${e.kind}: ${"message" in e ? e.message : "reason" in e ? e.reason : e.detail}`),
+    ...(s.deviceEvents.length > SHOWN_DEVICE_EVENTS ? [`   … ${s.deviceEvents.length - SHOWN_DEVICE_EVENTS} more device events (--json lists them all)`] : []),
+    ...deviceLines,
     `   syslog hash ${s.syslogHash}`,
     ``,
   ];
