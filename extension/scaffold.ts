@@ -21,6 +21,7 @@ export const TEMPLATES: readonly DriverTemplate[] = [
   { device: "virtio-blk", description: "virtio block device; serves \"blk\"", sample: "virtio-blk", client: "blk-check" },
   { device: "ata", description: "ATA disk, PIO on ports 0x1F0–0x1F7, IRQ 14; serves \"blk\"", sample: "ata-pio", client: "blk-check" },
   { device: "virtio-console", description: "virtio console, port 0; serves \"console\"", sample: "virtio-console", client: "hello-console" },
+  { device: "virtio-net", description: "virtio network card; serves \"net\"", sample: "virtio-net", client: "ping" },
   { device: "uart16550", description: "16550 UART (COM1), ports 0x3F8–0x3FF, IRQ 4; serves \"console\"", sample: "uart16550", client: "hello-console" },
 ];
 

@@ -68,7 +68,8 @@ export function readPcap(bytes: Uint8Array): PcapFile {
     if (captured > snapLen || captured > originalLength) throw new RangeError(`record ${packets.length + 1}: captured length ${captured} exceeds snaplen ${snapLen} or original length ${originalLength}`);
     const start = at + RECORD_HEADER_BYTES;
     if (start + captured > bytes.length) throw new RangeError(`record ${packets.length + 1}: ${captured} bytes announced, ${bytes.length - start} present`);
-    packets.push({ atNs: seconds * 1e9 + (nanosecond ? fraction : fraction * 1000), originalLength, data: bytes.slice(start, start + captured) });
+    // A plain copy (not a Buffer slice, when a Buffer was passed in).
+    packets.push({ atNs: seconds * 1e9 + (nanosecond ? fraction : fraction * 1000), originalLength, data: new Uint8Array(bytes.subarray(start, start + captured)) });
     at = start + captured;
   }
   return { linkType, snapLen, nanosecond, packets };

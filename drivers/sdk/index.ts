@@ -29,6 +29,8 @@ export * from "./virtio";
 export { decodeBlockRequest, blockInfoPayload, blockError, type BlockInfo, type BlockRequest } from "./block";
 // The console protocol, server side.
 export { decodeConsoleRequest, consoleWritten, consoleError, type ConsoleRequest } from "./console";
+// The network protocol, server side.
+export { decodeNetRequest, netLinkStatus, netError, type NetRequest } from "./net";
 
 // ABI facts drivers need: device ids, errno values, the protocols of the bundled services.
 export {
@@ -51,6 +53,11 @@ export {
   ConsoleError,
   CONSOLE_MAX_WRITE,
   CONSOLE_MAX_READ,
+  NetTag,
+  NetError,
+  NetReceiveFlag,
+  NET_MIN_FRAME,
+  NET_MAX_FRAME,
   MAX_MESSAGE_BYTES,
   DMA_PAGE_BYTES,
   type ErrnoName,

@@ -123,3 +123,45 @@ export const ConsoleError = {
   /** Unknown request tag. */
   UNSUPPORTED: 2,
 } as const;
+
+/** The network protocol ("net" service; docs/net-protocol.md), served by drivers/virtio-net. Every
+ *  request is a CALL; every reply is the matching answer or NET_ERROR [status u32] (NetError).
+ *  Frames are Ethernet II frames without FCS: 14 … NET_MAX_FRAME bytes. */
+export const NetTag = {
+  /** Request: empty. Reply MAC_ADDRESS: [mac 6 bytes]. */
+  MAC: 0x6300,
+  MAC_ADDRESS: 0x6301,
+  /** Request: empty. Reply LINK_STATUS: [up u8][reserved u8][mtu u16]. */
+  LINK: 0x6302,
+  LINK_STATUS: 0x6303,
+  /** Request: one frame. Reply SENT (empty) once the device has taken it. */
+  SEND: 0x6304,
+  SENT: 0x6305,
+  /** Request: [flags u32] (NetReceiveFlag). Reply FRAME: the oldest frame received and not yet
+   *  handed out; without NOWAIT the reply waits for one, with NOWAIT it is NO_FRAME (empty). */
+  RECEIVE: 0x6306,
+  FRAME: 0x6307,
+  NO_FRAME: 0x6308,
+  ERROR: 0x630f,
+} as const;
+
+export const NetReceiveFlag = {
+  /** Answer NO_FRAME at once rather than wait for a frame. */
+  NOWAIT: 1,
+} as const;
+
+/** An Ethernet header: the shortest frame SEND takes. */
+export const NET_MIN_FRAME = 14;
+/** mtu 1500 + the 14-byte header: the longest frame SEND takes and FRAME carries. */
+export const NET_MAX_FRAME = 1514;
+
+/** The status of NET_ERROR. */
+export const NetError = {
+  /** Malformed request: a frame shorter than 14 or longer than NET_MAX_FRAME bytes, a RECEIVE
+   *  payload that is not 4 bytes, unknown flags. */
+  INVALID: 1,
+  /** The link is down: nothing can be sent. */
+  LINK_DOWN: 2,
+  /** Unknown request tag. */
+  UNSUPPORTED: 3,
+} as const;
