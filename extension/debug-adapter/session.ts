@@ -32,6 +32,7 @@ import { parseReference } from "../../kernel/debug/guest-memory";
 import { exitStatus } from "../../cli/run";
 import type { RemoteValue, SourceBreakpointResult } from "../../kernel/debug/source";
 import { MachineConsole, type MachineConsoleStream } from "./machine-console";
+import { replayLaunch, type ReplayLaunch } from "../../kernel/debug/replay-launch";
 
 /** A stack frame: the kernel's view of a process (its syscall) or a driver frame in the inspector. */
 type FrameRef = { kind: "kernel"; pid: number } | { kind: "source"; pid: number; index: number };
@@ -50,6 +51,7 @@ export interface ZeroDriverLaunchArguments extends DebugProtocol.LaunchRequestAr
   disk?: unknown;
   persist?: unknown;
   trace?: unknown;
+  replay?: unknown;
 }
 
 /** Custom requests beyond DAP (a client sends them with `customRequest`). */
@@ -177,6 +179,11 @@ export class ZeroDriverDebugSession extends DebugSession {
     try {
       if (args.cwd !== undefined && (typeof args.cwd !== "string" || !fs.existsSync(args.cwd))) throw new LaunchError(`"cwd": ${JSON.stringify(args.cwd)} is not an existing folder. Leave it out or use "\${workspaceFolder}".`);
       const cwd = typeof args.cwd === "string" ? args.cwd : process.cwd();
+      if (args.replay !== undefined) {
+        await this.launchReplay(cwd, args);
+        this.sendResponse(response);
+        return;
+      }
       const programs = resolvePrograms(cwd, args.program, args.programs);
       const machine = args.machine ?? "virt";
       if (typeof machine !== "string" || machine.length === 0) throw new LaunchError(`"machine" must be "virt" or the path of a machine description (got ${JSON.stringify(machine)}).`);
@@ -199,6 +206,23 @@ export class ZeroDriverDebugSession extends DebugSession {
       const message = error instanceof LaunchError ? error.message : `Cannot launch: ${error instanceof Error ? error.message : String(error)}`;
       this.sendErrorResponse(response, ErrorId.launch, message);
     }
+  }
+
+  /** "replay": machine, programs, seed and disk come from the trace's header. */
+  private async launchReplay(cwd: string, args: ZeroDriverLaunchArguments): Promise<void> {
+    const clash = (["program", "programs", "machine", "seed", "disk", "persist"] as const).filter((k) => args[k] !== undefined);
+    if (clash.length) throw new LaunchError(`"replay" takes the machine, programs, seed and disk from the trace; leave out ${clash.map((k) => `"${k}"`).join(", ")}.`);
+    const replay: ReplayLaunch = replayLaunch(cwd, args.replay);
+    const stopOnEntry = args.stopOnEntry ?? false;
+    if (typeof stopOnEntry !== "boolean") throw new LaunchError(`"stopOnEntry" must be true or false (got ${JSON.stringify(stopOnEntry)}).`);
+    const watchdogMs = args.watchdogMs ?? replay.watchdogMs;
+    if (typeof watchdogMs !== "number" || watchdogMs < 10) throw new LaunchError(`"watchdogMs" must be a number ≥ 10 (got ${JSON.stringify(watchdogMs)}).`);
+    const trace = launchTrace(cwd, args.trace);
+    await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, CONFIGURATION_WAIT_MS))]);
+    await this.runtime.launch({ programs: replay.programs, machine: replay.machine, seed: replay.seed, stopOnEntry, watchdogMs, disk: replay.disk, trace, expectSha256: replay.sha256 });
+    const source = path.resolve(cwd, String(args.replay));
+    this.sendEvent(new OutputEvent(`Zero Driver: replaying ${source} (machine ${replay.machine.name}, seed ${replay.seed}, ${replay.programs.length} program${replay.programs.length === 1 ? "" : "s"})\n`, "console"));
+    for (const note of replay.notes) this.sendEvent(new OutputEvent(`Zero Driver: note: ${note}\n`, "console"));
   }
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {

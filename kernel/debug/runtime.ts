@@ -44,13 +44,8 @@ export interface LaunchOptions {
   expectSha256?: string[];
 }
 
-/** A launch that cannot start; the message names the attribute and how to fix it. */
-export class LaunchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LaunchError";
-  }
-}
+import { LaunchError } from "./launch-error";
+export { LaunchError } from "./launch-error";
 
 export interface StopInfo {
   reason: StopReason;

@@ -3,6 +3,9 @@
 // stack, locals and decoded syscall of a forward stop. Drives `node bin/zds.js dap` (run `npm run build`).
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
@@ -69,7 +72,7 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     };
   }
 
-  async function after(request: () => Promise<unknown>): Promise<Where> {
+  async function stopAfter(request: () => Promise<unknown>): Promise<Where> {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     await request();
     return where(await stopped);
@@ -84,7 +87,7 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     const threadId = first.body.threadId as number;
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     const stops = [await where(first)];
-    for (let i = 0; i < 2; i++) stops.push(await after(() => dc.stepInRequest({ threadId, granularity: "instruction" })));
+    for (let i = 0; i < 2; i++) stops.push(await stopAfter(() => dc.stepInRequest({ threadId, granularity: "instruction" })));
     stops.forEach((s, i) => {
       assert.equal(s.line, WRITE_LINE);
       assert.equal(s.locals.i, String(i));
@@ -96,7 +99,7 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
 
   it("steps back to the previous syscall of the thread, twice, and forward again to the same values", async () => {
     const { threadId, stops } = await firstThreeWrites();
-    const back1 = await after(() => dc.stepBackRequest({ threadId }));
+    const back1 = await stopAfter(() => dc.stepBackRequest({ threadId }));
     assert.equal(back1.reason, "step");
     assert.equal(back1.event, stops[1].event);
     assert.match(back1.description, new RegExp(`^Stepped back to event #${stops[1].event}: SYS_CONSOLE_WRITE "steps: 1 total 10\\\\n"$`));
@@ -104,17 +107,17 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     assert.deepEqual(back1.locals, stops[1].locals);
     assert.equal(back1.kernelFrame, stops[1].kernelFrame);
 
-    const back2 = await after(() => dc.stepBackRequest({ threadId }));
+    const back2 = await stopAfter(() => dc.stepBackRequest({ threadId }));
     assert.equal(back2.event, stops[0].event);
     assert.deepEqual(back2.locals, stops[0].locals);
     assert.equal(back2.kernelFrame, stops[0].kernelFrame);
 
     // Forward again from the past: the same syscalls with the same values, then a clean end.
-    const forward1 = await after(() => dc.stepInRequest({ threadId, granularity: "instruction" }));
+    const forward1 = await stopAfter(() => dc.stepInRequest({ threadId, granularity: "instruction" }));
     assert.equal(forward1.event, stops[1].event);
     assert.deepEqual(forward1.locals, stops[1].locals);
     assert.equal(forward1.kernelFrame, stops[1].kernelFrame);
-    const forward2 = await after(() => dc.stepInRequest({ threadId, granularity: "instruction" }));
+    const forward2 = await stopAfter(() => dc.stepInRequest({ threadId, granularity: "instruction" }));
     assert.equal(forward2.event, stops[2].event);
     assert.deepEqual(forward2.locals, stops[2].locals);
     const terminated = dc.waitForEvent("terminated");
@@ -127,19 +130,19 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     await launch({ program: fixture }, () => dc.setBreakpointsRequest({ source: { path: fixture }, breakpoints: [{ line: WRITE_LINE }] }));
     const stops = [await where(await stopped)];
     const threadId = (await dc.threadsRequest()).body.threads[0].id;
-    for (let i = 1; i < 3; i++) stops.push(await after(() => dc.continueRequest({ threadId })));
+    for (let i = 1; i < 3; i++) stops.push(await stopAfter(() => dc.continueRequest({ threadId })));
     stops.forEach((s, i) => {
       assert.equal(s.reason, "breakpoint");
       assert.equal(s.line, WRITE_LINE);
       assert.equal(s.locals.i, String(i));
     });
-    const back1 = await after(() => dc.reverseContinueRequest({ threadId }));
+    const back1 = await stopAfter(() => dc.reverseContinueRequest({ threadId }));
     assert.equal(back1.reason, "breakpoint");
     assert.match(back1.description, /^Reverse continue: /);
     assert.equal(back1.line, WRITE_LINE);
     assert.equal(back1.event, stops[1].event);
     assert.deepEqual(back1.locals, stops[1].locals);
-    const back0 = await after(() => dc.reverseContinueRequest({ threadId }));
+    const back0 = await stopAfter(() => dc.reverseContinueRequest({ threadId }));
     assert.equal(back0.event, stops[0].event);
     assert.deepEqual(back0.locals, stops[0].locals);
     // Nothing before the first hit: back to the start, before any program ran.
@@ -149,7 +152,7 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     assert.equal(start.body.reason, "entry");
     assert.match(String(start.body.description), /no breakpoint was hit before/);
     // And forward again: the first hit, the same values.
-    const again = await after(() => dc.continueRequest({ threadId }));
+    const again = await stopAfter(() => dc.continueRequest({ threadId }));
     assert.equal(again.event, stops[0].event);
     assert.deepEqual(again.locals, stops[0].locals);
     await dc.terminateRequest();
@@ -160,9 +163,9 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     await launch({ program: fixture }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
     const first = await where(await stopped);
     const threadId = (await dc.threadsRequest()).body.threads[0].id;
-    const second = await after(() => dc.continueRequest({ threadId }));
+    const second = await stopAfter(() => dc.continueRequest({ threadId }));
     assert.match(second.kernelFrame, /"steps: 1 total 10\\n"$/);
-    const back = await after(() => dc.reverseContinueRequest({ threadId }));
+    const back = await stopAfter(() => dc.reverseContinueRequest({ threadId }));
     assert.equal(back.reason, "function breakpoint");
     assert.match(back.description, /^Reverse continue: Breakpoint on SYS_CONSOLE_WRITE: SYS_CONSOLE_WRITE "steps: 0 total 0\\n"$/);
     assert.equal(back.event, first.event);
@@ -178,5 +181,75 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     const threadId = entry.body.threadId as number;
     await assert.rejects(dc.stepBackRequest({ threadId }), /has no earlier event to step back to/);
     await dc.terminateRequest();
+  });
+
+  describe('"replay": a .zlog trace launched under the debugger', () => {
+    let dir: string;
+    const zds = (...args: string[]) => execFileSync(process.execPath, [path.join(repoRoot, "bin/zds.js"), ...args], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-replay-"));
+    });
+
+    after(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("reruns the recorded machine, programs and seed from the file alone", async () => {
+      const trace = path.join(dir, "rng.zlog");
+      // Seed 7, not the default: the random bytes prove the seed came from the trace.
+      const recorded = zds("run", "drivers/virtio-rng", "drivers/rng-cat", "--seed", "7", "--trace", trace);
+      const bytes = /rng-cat: 32 random bytes: ([0-9a-f]{64})/.exec(recorded)?.[1];
+      assert.ok(bytes, recorded);
+      const other = /rng-cat: 32 random bytes: ([0-9a-f]{64})/.exec(zds("run", "drivers/virtio-rng", "drivers/rng-cat"))?.[1];
+      assert.notEqual(other, bytes, "seed 1 gives other bytes");
+      let output = "";
+      dc.on("output", (e: DebugProtocol.OutputEvent) => (output += e.body.output));
+      const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+      await launch({ replay: trace, cwd: dir }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
+      const event = await stopped;
+      assert.equal(event.body.reason, "function breakpoint");
+      assert.match(String(event.body.description), new RegExp(`rng-cat: 32 random bytes: ${bytes}`));
+      assert.deepEqual((await dc.threadsRequest()).body.threads.map((t) => t.name.replace(/:.*/, "")), ["virtio-rng (pid 2)", "rng-cat (pid 3)"]);
+      assert.match(output, /replaying .*rng\.zlog \(machine virt, seed 7, 2 programs\)/);
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+      const terminated = dc.waitForEvent("terminated");
+      await dc.continueRequest({ threadId: event.body.threadId as number });
+      await terminated;
+      assert.match(output, new RegExp(`rng-cat: 32 random bytes: ${bytes}`));
+    });
+
+    async function launchError(args: Record<string, unknown>): Promise<string> {
+      await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+      await dc.configurationDoneRequest();
+      const error = await dc.launch(args as DebugProtocol.LaunchRequestArguments).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      assert.ok(error, "the launch is refused");
+      return error;
+    }
+
+    it("refuses a missing file, naming it", async () => {
+      assert.match(await launchError({ replay: path.join(dir, "nope.zlog") }), /"replay": .*nope\.zlog does not exist\. Point it at a \.zlog trace/);
+    });
+
+    it("refuses a file that is not a trace", async () => {
+      assert.match(await launchError({ replay: fixture }), /"replay": .*steps\.ts:1: not a \.zlog trace/);
+    });
+
+    it("refuses a trace whose program changed since the recording", async () => {
+      const program = path.join(dir, "steps.ts");
+      fs.copyFileSync(fixture, program);
+      const trace = path.join(dir, "steps.zlog");
+      zds("run", program, "--trace", trace);
+      fs.appendFileSync(program, "// changed after the recording\n");
+      assert.match(await launchError({ replay: trace }), /"replay": .*steps\.ts changed since the trace was recorded/);
+    });
+
+    it("refuses launch attributes that the trace decides", async () => {
+      const trace = path.join(dir, "rng.zlog");
+      assert.match(await launchError({ replay: trace, program: fixture, seed: 3 }), /"replay" takes the machine, programs, seed and disk from the trace; leave out "program", "seed"/);
+    });
   });
 });
