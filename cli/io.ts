@@ -6,6 +6,21 @@ export interface Io {
   /** `zds run` calls this once the machine is built and the programs are spawned, before anything
    *  runs: the extension's views, status bar and console input attach to the live machine here. */
   machineStarted?(run: StartedMachine): void;
+  /** Where `zds run --interactive` reads keystrokes (process.stdin); absent: no keyboard. */
+  keyboard?: Keyboard;
+  /** True when `out` goes to a terminal (which renders escape sequences itself). */
+  outIsTerminal?: boolean;
+}
+
+/** The part of a readable stream (process.stdin) that keystrokes come from. */
+export interface Keyboard {
+  readonly isTTY?: boolean;
+  setRawMode?(raw: boolean): unknown;
+  on(event: "data", listener: (chunk: Buffer | string) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  removeAllListeners(event: "data" | "end"): unknown;
+  pause(): unknown;
+  resume(): unknown;
 }
 
 /** A machine `zds run` has started (kept structural so cli/io.ts imports nothing). */
@@ -18,6 +33,8 @@ export interface StartedMachine {
 export const processIo: Io = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  keyboard: process.stdin,
+  outIsTerminal: process.stdout.isTTY === true,
 };
 
 /** A mistake the user can fix; printed as one clear message, exit status 2. */

@@ -10,8 +10,18 @@ import { Session, type RunSummary } from "../kernel/session";
 import type { KernelOutput } from "../kernel/kernel";
 import { CliError, type Io } from "./io";
 import { formatNetworkSummary, networkSummary, startCapture } from "./network";
+import { keyboardKeys, scriptedKeys, type KeyInput } from "./console-keys";
+import { ConsoleView } from "./console-view";
+import { consoleDevices, formatConsoleReport, worthShowing, type ConsoleReport } from "./console-report";
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--pcap FILE] [--json]
+/** --interactive: the keyboard; --input: scripted keys; neither: no keys (the run as before). */
+function consoleKeys(interactive: boolean, input: string | undefined, io: Io): KeyInput | undefined {
+  if (interactive && input !== undefined) throw new CliError("--interactive reads keys from standard input and --input gives them on the command line: use one");
+  if (input !== undefined) return scriptedKeys(input);
+  return interactive ? keyboardKeys(io.keyboard) : undefined;
+}
+
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--pcap FILE] [--interactive | --input TEXT] [--json]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, a .ts/.js file, or a
 Zero OS .wasm module) and
@@ -30,6 +40,11 @@ streams the machine console to stdout. Ends when every program has exited or the
   --persist   with --disk: write through to the image; FLUSH is fsync
   --pcap      write every frame on the network devices' wires (both directions, virtual-time
               stamps) to FILE, a pcap capture that Wireshark and tshark open
+  --interactive  type into the machine console: keys from stdin (raw, key by key, on a terminal;
+              a line at a time, each when the machine waits for input, from a pipe); Ctrl-]
+              leaves. The console is rendered by a terminal emulator (docs/console-protocol.md)
+  --input     scripted keys, typed a line at a time whenever a program waits for input;
+              escapes \\n \\r \\t \\b \\e \\\\ \\xHH (e.g. "echo hi\\nexit\\n")
   --json      print one JSON summary object as the last line`;
 
 function parseNumber(name: string, text: string | undefined, fallback: number, min: number): number {
@@ -56,6 +71,8 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       disk: { type: "string" },
       persist: { type: "boolean", default: false },
       pcap: { type: "string" },
+      interactive: { type: "boolean", default: false },
+      input: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -76,6 +93,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     if (error instanceof DriverLoadError) throw new CliError(error.message);
     throw error;
   }
+  const keys = consoleKeys(values.interactive ?? false, values.input, io);
   const machine = openMachine(description, seed, values.disk, values.persist);
   let closeCapture: (() => void) | undefined;
   try {
@@ -85,9 +103,16 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     throw error;
   }
   const output = consoleOutput(io);
-  // What console devices (UART, virtio-console) transmit is the machine console too.
-  const decoder = new TextDecoder();
-  machine.onConsoleOutput((_device, bytes) => io.out(decoder.decode(bytes, { stream: true })));
+  const view = keys && new ConsoleView(io, keys);
+  if (view) {
+    // With keys, the console is a terminal: rendered, kernel console text on the same screen.
+    view.watch(machine);
+    output.console = (_p, text) => view.writeText(text);
+  } else {
+    // What console devices (UART, virtio-console) transmit is the machine console too.
+    const decoder = new TextDecoder();
+    machine.onConsoleOutput((_device, bytes) => io.out(decoder.decode(bytes, { stream: true })));
+  }
   const { source: _source, ...machineData } = description;
   const session = new Session({
     machine,
@@ -99,17 +124,27 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     watchdogMs,
     compat: values.compat,
     traceFile: values.trace,
-    inputs: values.disk === undefined ? [] : [diskInput(values.disk, values.persist ?? false)],
+    inputs: [...(values.disk === undefined ? [] : [diskInput(values.disk, values.persist ?? false)]), ...(keys ? [keys.header] : [])],
+    consoleInput: keys?.source,
     supervision: withDefaultRestart(description.supervision, values.restart, values["restart-limit"]),
   });
   for (const bundle of bundles) session.spawn(bundle);
+  view?.attach(session);
   io.machineStarted?.({ machineName: description.name, session, machine });
   const summary = await session.run();
   closeCapture?.();
   const network = networkSummary(machine);
+  const consoleReport: ConsoleReport = { devices: consoleDevices(machine, summary.deviceEvents) };
+  if (view) {
+    consoleReport.keys = await view.finish(session);
+    consoleReport.outputDropped = view.screen.dropped;
+    consoleReport.screen = view.screen.text().lines;
+    view.screen.dispose();
+  }
   machine.close();
-  if (values.json) io.out(`${JSON.stringify(network.length > 0 ? { ...summary, network } : summary)}\n`);
-  else io.err(formatSummary(summary, formatNetworkSummary(network)));
+  const showConsole = view !== undefined || worthShowing(consoleReport);
+  if (values.json) io.out(`${JSON.stringify({ ...summary, ...(network.length > 0 && { network }), ...(showConsole && { console: consoleReport }) })}\n`);
+  else io.err(formatSummary(summary, [...formatNetworkSummary(network), ...(showConsole ? formatConsoleReport(consoleReport) : [])]));
   return exitStatus(summary);
 }
 

@@ -66,4 +66,6 @@ export interface MachineHandle {
   /** Called whenever an interrupt line changes level. */
   onIrqChange(listener: (line: number, level: boolean) => void): void;
   onDeviceEvent(listener: (event: DeviceEvent) => void): void;
+  /** Outside input (the user's keystrokes) for a console device (the UART, virtio-console). */
+  consoleInput(device: string, bytes: Uint8Array): void;
 }

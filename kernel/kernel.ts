@@ -67,6 +67,16 @@ export interface KernelDebugHooks {
   beforeRun?(proc: KernelProcess): boolean;
 }
 
+/** Outside input (kernel/console-input.ts) hooks into the scheduler: it is applied only at input
+ *  points, so that a replay can apply it at the same ones. */
+export interface OutsideInputHooks {
+  /** The top of the scheduler's loop (nobody holds the run token): apply what is due. */
+  atInputPoint(): void;
+  /** Idle with no device event due. "more": input is ready, loop again; "wait": more may come,
+   *  stay up (kick() resumes); "none": nothing will come, go on to shutdown. */
+  whenIdle(): "more" | "wait" | "none";
+}
+
 /** A syscall the kernel holds while scheduling is paused. */
 export interface HeldSyscall {
   proc: KernelProcess;
@@ -98,6 +108,8 @@ export class Kernel {
   irqs = 0;
   /** Set by a debugger; empty otherwise (no cost beyond two optional calls). */
   debugHooks: KernelDebugHooks = {};
+  /** Set when the run takes keystrokes from outside (kernel/console-input.ts). */
+  outsideInput: OutsideInputHooks | undefined;
 
   private readonly syscallCostNs: number;
   private readonly watchdogMs: number;
@@ -115,6 +127,7 @@ export class Kernel {
   private readonly revokedCaps = new Set<number>();
   private rng: bigint;
   private started = false;
+  private stopped = false;
   /** While true nobody gets the run token, so virtual time stands still and the watchdog is off. */
   private schedulingPaused = false;
   private held: HeldSyscall | undefined;
@@ -185,6 +198,7 @@ export class Kernel {
   /** Stop the machine: end every process (used at the end of a run or on timeout). Resolves when
    *  their threads are gone, or after a few seconds at most. */
   shutdown(): Promise<void> {
+    this.stopped = true;
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     for (const p of this.processes.values()) p.host.terminate();
@@ -192,6 +206,12 @@ export class Kernel {
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
     return Promise.race([closed.then(() => undefined), limit]).finally(() => clearTimeout(timer));
+  }
+
+  /** Outside input arrived while the machine may be waiting for it: if nobody holds the run token,
+   *  run the scheduler (which applies the input at its input point). */
+  kick(): void {
+    if (this.started && !this.stopped && !this.running && !this.schedulingPaused) this.schedule();
   }
 
   /** True when nothing can run and no device event is due: the machine is idle or finished. */
@@ -414,6 +434,7 @@ export class Kernel {
 
   private schedule(): void {
     while (!this.running && !this.schedulingPaused) {
+      this.outsideInput?.atInputPoint();
       const next = this.pickReady();
       if (next) {
         if (this.debugHooks.beforeRun?.(next)) {
@@ -425,6 +446,9 @@ export class Kernel {
       }
       const due = this.machine.clock.nextEventAt();
       if (due === undefined) {
+        const input = this.outsideInput?.whenIdle() ?? "none";
+        if (input === "more") continue;
+        if (input === "wait") return;
         if (this.requestShutdown()) continue;
         const listeners = this.idleListeners;
         this.idleListeners = [];

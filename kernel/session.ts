@@ -14,6 +14,7 @@ import type { DriverPolicy, SupervisionDescription } from "../devices";
 import { Supervisor, type ProgramRecord } from "./supervisor";
 import { ZlogWriter } from "./trace/zlog-writer";
 import { ZLOG_VERSION, type ZlogHeader } from "./trace/zlog";
+import { ConsoleInputHub, type ConsoleInputSource } from "./console-input";
 
 export interface SessionOptions {
   machine: MachineHandle;
@@ -35,6 +36,10 @@ export interface SessionOptions {
   machineData?: unknown;
   /** Outside input the machine consumes (disk images…), recorded in the trace header. */
   inputs?: unknown[];
+  /** Keystrokes from outside (kernel/console-sources.ts, or a replay's recording): applied at
+   *  input points and recorded in the trace. With it, an idle machine whose client waits for input
+   *  stays up while the source may still type. */
+  consoleInput?: ConsoleInputSource;
   /** Source-level debugging: called for each script process once its worker's inspector is attached. */
   debug?: (proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle) => WorkerDebugClient;
 }
@@ -80,6 +85,8 @@ export class Session {
   private stopRequested: (() => void) | undefined;
 
   readonly supervisor: Supervisor;
+  /** Present when the session takes keystrokes (options.consoleInput). */
+  readonly consoleInput: ConsoleInputHub | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.kernel = new Kernel({ machine: options.machine, seed: options.seed, output: options.output, watchdogMs: options.watchdogMs, compat: options.compat });
@@ -88,6 +95,10 @@ export class Session {
       ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }),
     };
     this.supervisor = new Supervisor(this.kernel, options.supervision, overrides, (index, old) => this.start(this.bundles[index], old.pid));
+    if (options.consoleInput) {
+      this.consoleInput = new ConsoleInputHub(this.kernel, options.consoleInput);
+      this.consoleInput.onDelivery((delivery) => this.trace?.input(delivery));
+    }
   }
 
   /** End the run now (a replay that found its divergence, a user pressing stop). */

@@ -7,7 +7,8 @@ import type { KernelOutput } from "../kernel";
 import { Session, type RunSummary } from "../session";
 import fs from "node:fs";
 import { readZlog, ZlogError, type Zlog } from "./zlog-reader";
-import { commitLine, isDiskInput, syscallLine, type ZlogCommit, type ZlogSyscall } from "./zlog";
+import { commitLine, isConsoleInputs, isDiskInput, syscallLine, type ZlogCommit, type ZlogSyscall } from "./zlog";
+import { RecordedKeys } from "./replay-input";
 
 export interface Divergence {
   /** "syscall": a SysLog event differs; "commit": a commit differs; "length": one run ended early. */
@@ -63,7 +64,10 @@ export async function replayTrace(file: string, options: { verify: boolean; outp
     if (disk.persist) notes.push(`the session wrote through to ${disk.path} (--persist): the image is no longer what the recording started from`);
     else if (stat.size !== disk.bytes || stat.mtimeMs !== disk.mtimeMs) notes.push(`${disk.path} changed since the recording (size or modification time)`);
   }
+  // Typed keystrokes go back in at the input points where they were first applied.
+  const keys = trace.inputs.length > 0 || header.inputs.some(isConsoleInputs) ? new RecordedKeys(trace.inputs) : undefined;
   const session = new Session({
+    consoleInput: keys,
     machine: createMachine(description, { seed: header.seed, disk: disk ? { path: disk.path } : undefined }),
     inputs: header.inputs,
     machineName: header.machineName,
@@ -115,6 +119,11 @@ export async function replayTrace(file: string, options: { verify: boolean; outp
     } else if (trace.end && trace.end.syslogHash !== summary.syslogHash) {
       divergence = { kind: "length", index: syscallIndex, expected: trace.end.syslogHash, actual: summary.syslogHash, message: "the final SysLog hash differs" };
     }
+  }
+  if (keys && keys.remaining > 0) {
+    const message = `${keys.remaining} of ${trace.inputs.length} recorded keystroke deliveries never met their input point`;
+    notes.push(message);
+    if (options.verify && !divergence) divergence = { kind: "length", index: syscallIndex, message };
   }
   return {
     file,

@@ -1,7 +1,7 @@
 // Reads a .zlog file back: header, syscall events, commits, end. Every problem names the file and line.
 
 import fs from "node:fs";
-import { isCommitLine, isEndLine, isSyscallLine, ZLOG_VERSION, type ZlogCommit, type ZlogEnd, type ZlogHeader, type ZlogLine, type ZlogSyscall } from "./zlog";
+import { isCommitLine, isEndLine, isInputLine, isSyscallLine, ZLOG_VERSION, type ZlogCommit, type ZlogEnd, type ZlogHeader, type ZlogInput, type ZlogLine, type ZlogSyscall } from "./zlog";
 
 export class ZlogError extends Error {}
 
@@ -9,6 +9,8 @@ export interface Zlog {
   header: ZlogHeader;
   syscalls: ZlogSyscall[];
   commits: ZlogCommit[];
+  /** Console keystrokes, in the order they were applied. */
+  inputs: ZlogInput[];
   /** Undefined when the trace was cut short (the host died mid-run). */
   end?: ZlogEnd;
 }
@@ -29,7 +31,7 @@ export function readZlog(file: string): Zlog {
   }
   if (typeof header !== "object" || header === null || header.zlog === undefined) throw new ZlogError(`${file}:1: not a .zlog trace (no "zlog" version in the header)`);
   if (header.zlog !== ZLOG_VERSION) throw new ZlogError(`${file}: .zlog version ${String(header.zlog)} is not supported (this zds reads version ${ZLOG_VERSION})`);
-  const out: Zlog = { header, syscalls: [], commits: [] };
+  const out: Zlog = { header, syscalls: [], commits: [], inputs: [] };
   for (let i = 1; i < lines.length; i++) {
     if (lines[i] === "") continue;
     let line: ZlogLine;
@@ -38,7 +40,8 @@ export function readZlog(file: string): Zlog {
     } catch {
       throw new ZlogError(`${file}:${i + 1}: not valid JSON`);
     }
-    if (isSyscallLine(line)) out.syscalls.push(line);
+    if (isInputLine(line)) out.inputs.push(line);
+    else if (isSyscallLine(line)) out.syscalls.push(line);
     else if (isCommitLine(line)) out.commits.push(line);
     else if (isEndLine(line)) out.end = line;
     else throw new ZlogError(`${file}:${i + 1}: unknown record`);

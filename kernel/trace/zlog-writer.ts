@@ -2,7 +2,8 @@
 
 import fs from "node:fs";
 import type { Kernel } from "../kernel";
-import { commitLine, syscallLine, type ZlogEnd, type ZlogHeader } from "./zlog";
+import type { ConsoleDelivery } from "../console-input";
+import { commitLine, inputLine, syscallLine, type ZlogEnd, type ZlogHeader } from "./zlog";
 
 const CHUNK_BYTES = 1 << 16;
 
@@ -11,6 +12,7 @@ export class ZlogWriter {
   private buffer: string[] = [];
   private bufferedBytes = 0;
   private closed = false;
+  private inputs = 0;
 
   constructor(readonly file: string, header: ZlogHeader, kernel: Kernel) {
     this.fd = fs.openSync(file, "w");
@@ -19,6 +21,11 @@ export class ZlogWriter {
     for (const c of kernel.commits.recent()) this.line(JSON.stringify(commitLine(c)));
     kernel.syslog.onEvent((event, hash) => this.line(JSON.stringify(syscallLine(event, hash))));
     kernel.commits.onCommit((commit) => this.line(JSON.stringify(commitLine(commit))));
+  }
+
+  /** Keystrokes applied to a console device, in stream order (before the events they cause). */
+  input(delivery: ConsoleDelivery): void {
+    this.line(JSON.stringify(inputLine(this.inputs++, delivery)));
   }
 
   close(end: ZlogEnd): void {

@@ -4,6 +4,7 @@
 
 import type { Commit, CommitBody } from "../axiom/commitlog";
 import type { SysLogEvent } from "../axiom/syslog";
+import type { ConsoleDelivery } from "../console-input";
 
 export const ZLOG_VERSION = 1;
 
@@ -41,6 +42,43 @@ export function isDiskInput(x: unknown): x is ZlogDiskInput {
   return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "disk" && typeof (x as { path?: unknown }).path === "string";
 }
 
+/** The header's note that the session took console keystrokes (recorded as ZlogInput lines). */
+export interface ZlogConsoleInputs {
+  kind: "console";
+  /** "live": typed at a terminal; "paced": a script or pipe, a line each time the machine waited. */
+  mode: "live" | "paced";
+}
+
+/** Keystrokes applied to a console device, with the input point they were applied at
+ *  (kernel/console-input.ts): after `event` SysLog events and `commit` commits, at virtual time `t`. */
+export interface ZlogInput {
+  in: number;
+  kind: "console";
+  device: string;
+  event: number;
+  commit: number;
+  t: number;
+  /** The bytes as text when they are valid UTF-8, else `base64`. */
+  text?: string;
+  base64?: string;
+}
+
+export function inputLine(index: number, delivery: ConsoleDelivery): ZlogInput {
+  const { device, bytes, at } = delivery;
+  const base = { in: index, kind: "console" as const, device, event: at.event, commit: at.commit, t: at.t };
+  let text: string | undefined;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    text = undefined;
+  }
+  return text !== undefined ? { ...base, text } : { ...base, base64: Buffer.from(bytes).toString("base64") };
+}
+
+export function inputBytes(line: ZlogInput): Uint8Array {
+  return line.text !== undefined ? new TextEncoder().encode(line.text) : new Uint8Array(Buffer.from(line.base64 ?? "", "base64"));
+}
+
 export type ZlogSyscall =
   | { s: number; k: "req"; p: number; t: number; n: number; a: [number, number, number]; l: number; h: string }
   | { s: number; k: "res"; p: number; t: number; r: number; v: number; l: number; h: string };
@@ -57,7 +95,7 @@ export interface ZlogEnd {
   commits: number;
 }
 
-export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogEnd;
+export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogInput | ZlogEnd;
 
 export function syscallLine(event: SysLogEvent, hash: string): ZlogSyscall {
   return event.kind === "request"
@@ -75,6 +113,14 @@ export function isSyscallLine(x: ZlogLine): x is ZlogSyscall {
 
 export function isCommitLine(x: ZlogLine): x is ZlogCommit {
   return "c" in x;
+}
+
+export function isInputLine(x: ZlogLine): x is ZlogInput {
+  return "in" in x && (x as { kind?: unknown }).kind === "console";
+}
+
+export function isConsoleInputs(x: unknown): x is ZlogConsoleInputs {
+  return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "console";
 }
 
 export function isEndLine(x: ZlogLine): x is ZlogEnd {

@@ -58,7 +58,16 @@ describe("extension: New Driver… scaffolder", function () {
 
 describe("extension: sample pairings", () => {
   it("pairs each serving sample driver with the clients of its service", () => {
-    assert.deepEqual(samplePairings(driversDir).map((p) => p.label), ["ata-pio + blk-check", "uart16550 + hello-console", "virtio-blk + blk-check", "virtio-console + hello-console", "virtio-net + ping", "virtio-rng + rng-cat"]);
+    assert.deepEqual(samplePairings(driversDir).map((p) => p.label), [
+      "ata-pio + blk-check",
+      "uart16550 + echo-shell",
+      "uart16550 + hello-console",
+      "virtio-blk + blk-check",
+      "virtio-console + echo-shell",
+      "virtio-console + hello-console",
+      "virtio-net + ping",
+      "virtio-rng + rng-cat",
+    ]);
   });
 
   it("reads serve() and client() from manifest text", () => {

@@ -1,0 +1,109 @@
+// Console input from outside the machine (the user's keystrokes), made replayable.
+//
+// Keystrokes arrive on the host whenever the user types, which is no point of the machine's own
+// event stream. So they are never handed to the device when they arrive: they wait here, and the
+// kernel's scheduler applies them at its next *input point* (the top of its loop, where nobody
+// holds the run token). Each delivery is recorded with that point: the number of SysLog events
+// and commits so far and the virtual time. A replay applies each recording at the first input
+// point with the same three numbers, which is the same place in the same run (docs/zlog.md).
+//
+// Keystrokes go to the console device whose driver is running (the UART or virtio-console). While
+// no console driver runs they reach no device: they are dropped and counted, and the run's summary
+// says so.
+
+import type { Kernel } from "./kernel";
+
+/** Where in a run outside input was applied. */
+export interface InputPoint {
+  /** SysLog events logged before it. */
+  readonly event: number;
+  /** Commits made before it. */
+  readonly commit: number;
+  /** Virtual time (ns). */
+  readonly t: number;
+}
+
+export interface ConsoleDelivery {
+  readonly device: string;
+  readonly bytes: Uint8Array;
+  readonly at: InputPoint;
+}
+
+/** Where keystrokes come from. The hub asks it at input points and when the machine is idle. */
+export interface ConsoleInputSource {
+  /** Keystrokes ready to go in now (live: typed since the last point). */
+  take(at: InputPoint): Uint8Array[];
+  /** The machine is idle and a client waits on a console READ (`clientWaiting`) or nobody does.
+   *  "more": input is ready now (take() will return it); "wait": more may come later, keep the
+   *  machine up; "none": nothing more will come. */
+  idle(clientWaiting: boolean): "more" | "wait" | "none";
+}
+
+export interface ConsoleInputStats {
+  /** Keystroke bytes handed to a console device. */
+  delivered: number;
+  /** Keystroke bytes that reached no device (no console driver was running). */
+  undelivered: number;
+  /** The device the last keystrokes went to. */
+  device: string | undefined;
+}
+
+/** The kernel side of console input: applies a source's keystrokes at input points, records them. */
+export class ConsoleInputHub {
+  readonly stats: ConsoleInputStats = { delivered: 0, undelivered: 0, device: undefined };
+  private readonly listeners: ((delivery: ConsoleDelivery) => void)[] = [];
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly source: ConsoleInputSource,
+  ) {
+    kernel.outsideInput = { atInputPoint: () => this.atInputPoint(), whenIdle: () => this.source.idle(this.clientWaiting()) };
+  }
+
+  /** Hear each delivery (the trace writer records them). */
+  onDelivery(listener: (delivery: ConsoleDelivery) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Where the machine is now in its event stream. */
+  point(): InputPoint {
+    return { event: this.kernel.syslog.eventCount, commit: this.kernel.commits.count, t: this.kernel.now() };
+  }
+
+  /** The source has input now, outside the scheduler (a key typed while the machine waited). */
+  wake(): void {
+    this.kernel.kick();
+  }
+
+  private atInputPoint(): void {
+    const at = this.point();
+    for (const bytes of this.source.take(at)) {
+      if (bytes.length === 0) continue;
+      const device = this.consoleDevice();
+      if (device === undefined) {
+        this.stats.undelivered += bytes.length;
+        continue;
+      }
+      this.stats.delivered += bytes.length;
+      this.stats.device = device;
+      // Recorded before it is applied: applying may log events, and the point is the one before.
+      for (const l of this.listeners) l({ device, bytes, at });
+      this.kernel.machine.consoleInput(device, bytes);
+    }
+  }
+
+  /** The console device bound to a live driver, lowest PID first. */
+  private consoleDevice(): string | undefined {
+    const consoles = new Set(this.kernel.machine.devices.filter((d) => d.kind === "uart16550" || d.virtioId === 3).map((d) => d.name));
+    for (const p of [...this.kernel.processes.values()].sort((a, b) => a.pid - b.pid)) {
+      if (p.alive && p.device !== undefined && consoles.has(p.device)) return p.device;
+    }
+    return undefined;
+  }
+
+  /** A process waits for a reply (a console READ, typically): input could matter to it. */
+  private clientWaiting(): boolean {
+    for (const p of this.kernel.processes.values()) if (p.alive && p.state === "blocked" && p.blockedOn?.kind === "reply") return true;
+    return false;
+  }
+}
