@@ -12,6 +12,7 @@ import { scaffoldDriver, TEMPLATES, validateDriverName } from "./scaffold";
 import { runSettings, runArgs } from "./settings";
 import { runInTerminal, type MachineRun } from "./machine-terminal";
 import type { MachineMonitor } from "./machine-monitor";
+import { openTimeline } from "./timeline-panel";
 
 export const UNTRUSTED_MESSAGE = "Zero Driver: running and debugging drivers is off in Restricted Mode, because it runs workspace code. Trust the workspace to enable it; capability checks keep working.";
 
@@ -132,10 +133,24 @@ export async function newDriver(context: vscode.ExtensionContext, device?: strin
   }
 }
 
-/** Open Trace…: a .zlog file in the editor (highlighted by the zlog grammar). */
-export async function openTrace(uri?: vscode.Uri): Promise<void> {
+/** A trace larger than this opens as its timeline only (summarised and paged): the text editor
+ *  would load, and tokenize, every line. */
+export const LARGE_TRACE_BYTES = 16 * 1024 * 1024;
+
+/** Open Trace…: a .zlog file in the editor (highlighted by the zlog grammar), with its IPC timeline
+ *  beside it; a large trace as its timeline only, with a button to open the text anyway. */
+export async function openTrace(context: vscode.ExtensionContext, uri?: vscode.Uri): Promise<void> {
   const target = uri ?? (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "Zero Driver trace": ["zlog"] }, title: "Open Trace" }))?.[0];
   if (!target) return;
+  const bytes = await fs.promises.stat(target.fsPath).then((s) => s.size, () => 0);
+  if (bytes > LARGE_TRACE_BYTES) {
+    await openTimeline(context, target);
+    void vscode.window
+      .showInformationMessage(`Zero Driver: ${path.basename(target.fsPath)} is ${Math.round(bytes / 1048576)} MiB: opened as its timeline, read page by page.`, "Open as Text")
+      .then(async (pick) => pick && vscode.window.showTextDocument(await vscode.workspace.openTextDocument(target)));
+    return;
+  }
   const document = await vscode.workspace.openTextDocument(target);
   await vscode.window.showTextDocument(await vscode.languages.setTextDocumentLanguage(document, "zlog"));
+  await openTimeline(context, target);
 }

@@ -10,6 +10,7 @@ import { registerDebugConfigurationProvider } from "./debug-adapter/configuratio
 import { createLanguageClient } from "./language-client";
 import { checkWorkspace, newDriver, openTrace, requireTrust, runActiveDriver, runSampleDriver, UNTRUSTED_MESSAGE } from "./commands";
 import { DebugWiring } from "./debug-wiring";
+import { openTimeline } from "./timeline-panel";
 import { MachineMonitor } from "./machine-monitor";
 import { refreshIntervalMs, resolveMachine, runSettings } from "./settings";
 import { registerViews, type MachineViews } from "./views";
@@ -54,7 +55,8 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
     vscode.commands.registerCommand("zeroDriver.runDriver", (uri?: vscode.Uri) => runActiveDriver(context, monitor, uri)),
     vscode.commands.registerCommand("zeroDriver.checkWorkspace", () => checkWorkspace(checkDiagnostics, channel)),
     vscode.commands.registerCommand("zeroDriver.newDriver", (device?: string, name?: string) => newDriver(context, device, name)),
-    vscode.commands.registerCommand("zeroDriver.openTrace", (uri?: vscode.Uri) => openTrace(uri)),
+    vscode.commands.registerCommand("zeroDriver.openTrace", (uri?: vscode.Uri) => openTrace(context, uri)),
+    vscode.commands.registerCommand("zeroDriver.openTimeline", (uri?: vscode.Uri) => openTimeline(context, uri)),
     vscode.commands.registerCommand("zeroDriver.requireTrust", () => requireTrust()),
   );
   const walkthrough = registerWalkthrough(context);

@@ -20,6 +20,7 @@ interface Burst {
   t2: number;
   s: number;
   s2: number;
+  d: number;
   line: number;
   count: number;
   reads: number;
@@ -34,12 +35,14 @@ interface PendingMessage {
   via: MessageVia;
   t: number;
   s: number;
+  d: number;
   line: number;
 }
 
 /** A CALL request whose message has not been seen yet. */
 interface OpenCall {
   s: number;
+  d: number;
   t: number;
   slot: number;
   tag: number;
@@ -52,6 +55,9 @@ interface OpenCall {
 export interface BuilderState {
   next: number;
   lastS: number;
+  /** Syscall requests and message deliveries so far: the debugger's event numbering. */
+  requests: number;
+  deliveries: number;
   bursts: Map<number, Burst>;
   calls: Map<number, OpenCall>;
   /** Messages that wait for their syscall's result, by request index. */
@@ -70,7 +76,7 @@ const FAULT_CAPABILITY_VIOLATION = 3;
 const num = (x: unknown): number => (typeof x === "number" ? x : NaN);
 
 export class TimelineBuilder {
-  private st: BuilderState = { next: 0, lastS: -1, bursts: new Map(), calls: new Map(), awaiting: new Map() };
+  private st: BuilderState = { next: 0, lastS: -1, requests: 0, deliveries: 0, bursts: new Map(), calls: new Map(), awaiting: new Map() };
 
   constructor(
     readonly registry: Registry,
@@ -117,6 +123,8 @@ export class TimelineBuilder {
     this.st.lastS = s;
     if (r.k === "req") {
       this.onRequest?.(pid);
+      const d = this.st.requests + this.st.deliveries;
+      this.st.requests++;
       const n = num(r.n);
       const a = Array.isArray(r.a) ? (r.a as unknown[]).map(num) : [NaN, NaN, NaN];
       const space = spaceOf(n);
@@ -132,12 +140,12 @@ export class TimelineBuilder {
           if (write) open.writes++;
           else open.reads++;
         } else {
-          this.st.bursts.set(pid, { space, t, t2: t, s, s2: s, line, count: 1, reads: write ? 0 : 1, writes: write ? 1 : 0 });
+          this.st.bursts.set(pid, { space, t, t2: t, s, s2: s, d, line, count: 1, reads: write ? 0 : 1, writes: write ? 1 : 0 });
         }
       } else if (n === Sys.CALL) {
-        this.st.calls.set(pid, { s, t, slot: a[0], tag: a[1], size: num(r.l), line, delivered: false });
+        this.st.calls.set(pid, { s, d, t, slot: a[0], tag: a[1], size: num(r.l), line, delivered: false });
       } else if (n === Sys.REPLY) {
-        this.st.awaiting.set(s, { pid, to: a[0], tag: a[1], size: num(r.l), via: "reply", t, s, line });
+        this.st.awaiting.set(s, { pid, to: a[0], tag: a[1], size: num(r.l), via: "reply", t, s, d, line });
       }
     } else if (r.k === "res") {
       const req = num(r.r);
@@ -156,7 +164,7 @@ export class TimelineBuilder {
       this.st.calls.delete(pid);
       // Slot 2 is Init's endpoint (zero-os-abi.md §4.3): its service calls make no message object.
       if (!call.delivered && call.slot === Slot.INIT_ENDPOINT) {
-        this.st.awaiting.set(call.s, { pid, to: Pid.INIT, tag: call.tag, size: call.size, via: "call", t: call.t, s: call.s, line: call.line });
+        this.st.awaiting.set(call.s, { pid, to: Pid.INIT, tag: call.tag, size: call.size, via: "call", t: call.t, s: call.s, d: call.d, line: call.line });
       }
     }
   }
@@ -178,8 +186,9 @@ export class TimelineBuilder {
         const from = num(b.fromPid);
         const tag = num(b.tag);
         const to = reg.endpointOwner.get(num(b.toEndpoint)) ?? -1;
+        const d = this.st.requests + this.st.deliveries++;
         if (from === Pid.KERNEL && isIrqTag(tag)) {
-          this.push({ kind: "irq", t, t2: t, pid: to, tag, s: this.st.lastS, line });
+          this.push({ kind: "irq", t, t2: t, pid: to, tag, s: this.st.lastS, d, line });
           return;
         }
         let via: MessageVia = from === Pid.KERNEL ? "kernel" : "send";
@@ -188,27 +197,27 @@ export class TimelineBuilder {
           call.delivered = true;
           via = "call";
         }
-        this.message({ pid: from, to, tag, size: num(b.size), via, t, s: this.st.lastS, line });
+        this.message({ pid: from, to, tag, size: num(b.size), via, t, s: this.st.lastS, d, line });
         return;
       }
       case "ProcessFaulted": {
         const pid = num(b.pid);
         this.closeBurst(pid);
         const code = num(b.reason);
-        this.push({ kind: "fault", t, t2: t, pid, code, text: String(b.description), violation: code === FAULT_CAPABILITY_VIOLATION, s: this.st.lastS, line });
+        this.push({ kind: "fault", t, t2: t, pid, code, text: String(b.description), violation: code === FAULT_CAPABILITY_VIOLATION, s: this.st.lastS, d: this.position(), line });
         return;
       }
       case "ProcessExited": {
         const pid = num(b.pid);
         this.closeBurst(pid);
-        this.push({ kind: "exit", t, t2: t, pid, code: num(b.code), s: this.st.lastS, line });
+        this.push({ kind: "exit", t, t2: t, pid, code: num(b.code), s: this.st.lastS, d: this.position(), line });
         return;
       }
     }
   }
 
   private message(m: PendingMessage, result?: number): void {
-    const e: Omit<TimelineEvent, "i"> = { kind: "message", t: m.t, t2: m.t, pid: m.pid, to: m.to, tag: m.tag, size: m.size, via: m.via, s: m.s, line: m.line };
+    const e: Omit<TimelineEvent, "i"> = { kind: "message", t: m.t, t2: m.t, pid: m.pid, to: m.to, tag: m.tag, size: m.size, via: m.via, s: m.s, d: m.d, line: m.line };
     if (result !== undefined && !Number.isNaN(result)) e.result = result;
     this.push(e);
   }
@@ -217,7 +226,11 @@ export class TimelineBuilder {
     const b = this.st.bursts.get(pid);
     if (!b) return;
     this.st.bursts.delete(pid);
-    this.push({ kind: b.space, t: b.t, t2: b.t2, pid, s: b.s, s2: b.s2, line: b.line, count: b.count, reads: b.reads, writes: b.writes });
+    this.push({ kind: b.space, t: b.t, t2: b.t2, pid, s: b.s, s2: b.s2, d: b.d, line: b.line, count: b.count, reads: b.reads, writes: b.writes });
+  }
+
+  private position(): number {
+    return this.st.requests + this.st.deliveries;
   }
 
   private push(e: Omit<TimelineEvent, "i">): void {

@@ -17,6 +17,8 @@ export interface EventColumns {
   tag: number[];
   size: number[];
   s: number[];
+  /** The debugger's event index. */
+  dbg: number[];
   line: number[];
   /** The rarer fields, by position in the arrays. */
   x: Record<number, Extra>;
@@ -25,7 +27,7 @@ export interface EventColumns {
 type Extra = Pick<TimelineEvent, "via" | "s2" | "count" | "reads" | "writes" | "code" | "text" | "violation" | "result">;
 
 export function encodeEvents(events: readonly TimelineEvent[]): EventColumns {
-  const c: EventColumns = { i: [], k: [], t: [], d: [], p: [], to: [], tag: [], size: [], s: [], line: [], x: {} };
+  const c: EventColumns = { i: [], k: [], t: [], d: [], p: [], to: [], tag: [], size: [], s: [], dbg: [], line: [], x: {} };
   events.forEach((e, n) => {
     c.i.push(e.i);
     c.k.push(EVENT_KINDS.indexOf(e.kind));
@@ -36,6 +38,7 @@ export function encodeEvents(events: readonly TimelineEvent[]): EventColumns {
     c.tag.push(e.tag ?? -1);
     c.size.push(e.size ?? 0);
     c.s.push(e.s);
+    c.dbg.push(e.d);
     c.line.push(e.line);
     const x: Extra = {};
     if (e.via !== undefined && e.via !== "send") x.via = e.via;
@@ -49,7 +52,7 @@ export function decodeEvents(c: EventColumns): TimelineEvent[] {
   const out: TimelineEvent[] = new Array(c.i.length);
   for (let n = 0; n < c.i.length; n++) {
     const kind = EVENT_KINDS[c.k[n]];
-    const e: TimelineEvent = { i: c.i[n], kind, t: c.t[n], t2: c.t[n] + c.d[n], pid: c.p[n], s: c.s[n], line: c.line[n] };
+    const e: TimelineEvent = { i: c.i[n], kind, t: c.t[n], t2: c.t[n] + c.d[n], pid: c.p[n], s: c.s[n], d: c.dbg[n], line: c.line[n] };
     if (c.to[n] !== -2) e.to = c.to[n];
     if (c.tag[n] !== -1) e.tag = c.tag[n];
     if (kind === "message") {

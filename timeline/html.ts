@@ -63,6 +63,17 @@ body { margin: 0; font: 13px var(--vscode-font-family, system-ui, sans-serif); b
 .zt-kind-port { color: var(--zt-port, #c586c0); } .zt-kind-fault { color: var(--zt-fault, #f44747); } .zt-kind-exit { color: var(--zt-exit, #9cdcfe); }
 `;
 
+/** The page of the VS Code webview: no data inline (it comes by message), the script and styles
+ *  allowed by nonce only. `cspSource` is the webview's own source (`webview.cspSource`). */
+export function webviewHtml(nonce: string, cspSource: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src data:">
+<style nonce="${nonce}">${VIEW_CSS}</style></head>
+<body><div id="zds-timeline"><p>Reading the trace…</p></div><script nonce="${nonce}">${scriptSafe(viewScript())}</script></body></html>
+`;
+}
+
 /** A complete page showing `events` (sorted or not) of the trace summarised by `summary`. */
 export function timelineHtml(summary: TimelineSummary, events: readonly TimelineEvent[]): string {
   const data = JSON.stringify({ summary, columns: encodeEvents(events) });

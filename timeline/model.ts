@@ -42,6 +42,11 @@ export interface TimelineEvent {
   /** SysLog event index (`s` in the .zlog) of the syscall the event happened in or after; −1 before
    *  the first. For a burst: its first syscall. This is what `goToEvent` names. */
   s: number;
+  /** The debugger's event index (what `zeroDriver/position` reports and `zeroDriver/goToEvent`
+   *  takes): every syscall about to be carried out and every message delivered takes the next
+   *  number. A syscall's is its requests-before + deliveries-before; a message's or interrupt's its
+   *  delivery; a burst's its first syscall's; a fault's or exit's the next event's. */
+  d: number;
   /** For a burst: the SysLog index of its last syscall. */
   s2?: number;
   /** 1-based line of the .zlog that records it (for a burst: its first syscall). */

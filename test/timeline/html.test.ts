@@ -10,13 +10,6 @@ import type { TimelineSummary } from "../../timeline/model";
 import { launch } from "./browser";
 import { recordTrace, tempDir, zds } from "./traces";
 
-declare global {
-  interface Window {
-    /** The view's test surface (timeline/view/view.ts). */
-    zdsTimeline?: { positionOf(i: number): { x: number; y: number } | undefined; drawnEvents(): number[] };
-  }
-}
-
 const SAMPLES = ["drivers/virtio-rng", "drivers/rng-cat", "drivers/virtio-blk", "drivers/blk-check"];
 
 interface Stats {

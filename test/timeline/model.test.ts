@@ -113,6 +113,25 @@ describe("timeline model", function () {
     assert.ok(burst.s2! <= fault.s);
   });
 
+  it("numbers events as the debugger does: each syscall about to run and each delivery takes the next index", async () => {
+    const { file } = recordTrace(...SAMPLES);
+    const { events } = await buildTimeline(file);
+    // Count from the raw lines: a request's index is requests + deliveries before it; a delivery's
+    // (MessageSent) index is the same count at its line.
+    const at = new Map<number, number>();
+    let count = 0;
+    fs.readFileSync(file, "utf8")
+      .split("\n")
+      .forEach((text, n) => {
+        if (text.includes('"k":"req"') || text.includes('"type":"MessageSent"')) at.set(n + 1, count++);
+      });
+    for (const e of events) {
+      if (e.kind === "message" || e.kind === "irq" || e.kind === "mmio") assert.equal(e.d, at.get(e.line), `${e.kind} #${e.i} at line ${e.line}`);
+    }
+    const ds = events.filter((e) => e.kind !== "exit" && e.kind !== "fault").map((e) => e.d);
+    assert.equal(new Set(ds).size, ds.length, "no two events share an index");
+  });
+
   it("re-reads any page alone to exactly the events the full scan found there", async () => {
     const { file } = recordTrace(...SAMPLES);
     const all = (await buildTimeline(file)).events;

@@ -77,6 +77,6 @@ export function details(e: TimelineEvent, names: Names): [string, string][] {
   } else {
     rows.push(["Process", names.lane(e.pid)], ["Exit code", String(e.code ?? "?")]);
   }
-  rows.push(["SysLog event", e.s2 !== undefined && e.s2 !== e.s ? `${e.s} – ${e.s2}` : String(e.s)], ["Trace line", String(e.line)]);
+  rows.push(["SysLog event", e.s2 !== undefined && e.s2 !== e.s ? `${e.s} – ${e.s2}` : String(e.s)], ["Debugger event", String(e.d)], ["Trace line", String(e.line)]);
   return rows;
 }

@@ -5,6 +5,7 @@
 import { EVENT_KINDS, type EventKind, type TimelineEvent, type TimelineSummary } from "../model";
 import { drawBackground, drawDensity, drawEvents, type Frame, type FrameResult, type Hit, type Palette } from "./draw";
 import { details, formatTime, hex, Names } from "./format";
+import { WINDOW_LIMIT } from "./limits";
 
 /** What the page around the view can do: the webview asks the extension for windows of a large
  *  trace and tells it about clicks; a saved HTML page holds every event and needs none of it. */
@@ -15,8 +16,6 @@ export interface ViewHost {
   goTo?(e: TimelineEvent): void;
 }
 
-/** Above this many events in the window, a paged trace is drawn as density (not fetched). */
-export const WINDOW_LIMIT = 50_000;
 
 const ROW_H = 34;
 const AXIS_H = 24;
