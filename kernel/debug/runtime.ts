@@ -652,7 +652,11 @@ export class DebugRuntime {
     if (decision.stack !== undefined) stop.frames = this.source.framesFromStack(decision.pid, decision.stack);
     const generation = this.generation;
     if (decision.source && this.source.canPause(decision.pid)) {
-      void this.source.requestPause(decision.pid, decision.reason !== "pause").then(() => this.report(stop, generation));
+      void this.source.requestPause(decision.pid, decision.reason !== "pause").then(() => {
+        // A pause can land before the driver's code is on the stack (its worker still loading it).
+        if (stop.reason === "pause" && this.source.frames(stop.pid).length === 0 && !this.session?.kernel.heldSyscall) stop.description = "Paused while the program starts (none of its code is on the stack yet)";
+        this.report(stop, generation);
+      });
     } else setImmediate(() => this.report(stop, generation));
     return true;
   }

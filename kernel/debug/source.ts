@@ -88,6 +88,10 @@ interface Attached {
   keys: Map<string, string>;
   /** Script ids of the driver bundle: call frames' own url is empty in this V8, so frames are told by id. */
   scripts: Set<string>;
+  /** Paused as the inspector last said (`Debugger.paused` until `Debugger.resumed`). */
+  inspectorPaused: boolean;
+  /** Run once the inspector says the worker runs again. */
+  onResumed: (() => void)[];
 }
 
 export interface SourcePause {
@@ -195,11 +199,16 @@ export class SourceDebugger {
 
   /** The client for one worker (Session's debug hook): breakpoints first, then pauses. */
   client(proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle, onStopped: (pid: number) => void): WorkerDebugClient {
-    const a: Attached = { pid: proc.pid, link, url: bundle.filename, ids: new Map(), keys: new Map(), scripts: new Set() };
+    const a: Attached = { pid: proc.pid, link, url: bundle.filename, ids: new Map(), keys: new Map(), scripts: new Set(), inspectorPaused: false, onResumed: [] };
     this.attached.set(proc.pid, a);
     // Registered before the worker gets its first run token, so the bundle's scriptParsed is seen.
     link.onEvent((method, params) => {
       if (method === "Debugger.scriptParsed" && params.url === a.url) a.scripts.add(String(params.scriptId));
+      else if (method === "Debugger.paused") a.inspectorPaused = true;
+      else if (method === "Debugger.resumed") {
+        a.inspectorPaused = false;
+        for (const run of a.onResumed.splice(0)) run();
+      }
     });
     return {
       ready: Promise.all([...this.breakpoints.keys()].map((file) => this.applyFile(a, file))).then(() => undefined),
@@ -310,10 +319,15 @@ export class SourceDebugger {
       };
       this.requests.set(pid, request);
       // Listener first, then the command (notes P2): the paused event may beat the reply.
-      void a.link.send("Debugger.pause").catch(() => {
-        this.requests.delete(pid);
-        request.settle(false);
-      });
+      const send = () =>
+        void a.link.send("Debugger.pause").catch(() => {
+          this.requests.delete(pid);
+          request.settle(false);
+        });
+      // A pause sent while the worker is still leaving its previous pause (a resume just sent) is
+      // lost by V8: seen as a pause right after continue that never landed. Send it once it runs.
+      if (a.inspectorPaused) a.onResumed.push(send);
+      else send();
     });
   }
 

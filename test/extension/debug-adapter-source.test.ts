@@ -105,9 +105,9 @@ describe("debug adapter: driver source (zds dap)", function () {
   });
 
   it("holds the machine while paused in driver code without the watchdog firing", async () => {
-    const event = await launchWithBreakpoint(12, { watchdogMs: 300 });
+    const event = await launchWithBreakpoint(12, { watchdogMs: 1000 });
     const threadId = event.body.threadId as number;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 2500));
     const threads = (await dc.threadsRequest()).body.threads;
     assert.ok(threads.some((t) => t.id === threadId), "the paused process is alive");
     assert.equal((await topFrame(threadId)).line, 12);
