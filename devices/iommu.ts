@@ -1,9 +1,10 @@
-// What one device can reach of guest memory: the DMA regions of the driver bound to it, nothing
-// else. A device that strays outside is a driver bug to show, not a host crash, so every access
-// returns a fault value instead of throwing.
+// What one device can reach of guest memory: the DMA regions of the driver bound to it, and the
+// buffers other processes shared with that driver (a Dma capability it holds), each in the
+// directions the capability allows; nothing else. A device that strays outside is a driver bug to
+// show, not a host crash, so every access returns a fault value instead of throwing.
 
 import { hex, span } from "./format";
-import type { DmaRegion } from "./machine-interface";
+import type { DmaRegion, IommuMapping } from "./machine-interface";
 
 /** A refused device access to guest memory. */
 export interface DmaFault {
@@ -20,6 +21,9 @@ export function isDmaFault(value: unknown): value is DmaFault {
 
 interface Window {
   readonly region: DmaRegion;
+  /** What the device may do here (a buffer shared read-only lets the device read, not write). */
+  readonly read: boolean;
+  readonly write: boolean;
   readonly view: DataView;
   readonly bytes: Uint8Array;
 }
@@ -35,10 +39,18 @@ export class IommuView {
 
   private readonly windows: readonly Window[];
 
-  constructor(regions: readonly DmaRegion[]) {
-    this.windows = [...regions]
-      .sort((a, b) => a.phys - b.phys)
-      .map((region) => ({ region, view: new DataView(region.buffer, 0, region.size), bytes: new Uint8Array(region.buffer, 0, region.size) }));
+  /** Plain regions are reachable both ways; mappings say which ways. */
+  constructor(regions: readonly (DmaRegion | IommuMapping)[]) {
+    this.windows = regions
+      .map((r): IommuMapping => ("region" in r ? r : { region: r, read: true, write: true }))
+      .sort((a, b) => a.region.phys - b.region.phys)
+      .map(({ region, read, write }) => ({
+        region,
+        read,
+        write,
+        view: new DataView(region.buffer, 0, region.size),
+        bytes: new Uint8Array(region.buffer, 0, region.size),
+      }));
   }
 
   get regions(): readonly DmaRegion[] {
@@ -56,6 +68,14 @@ export class IommuView {
     const found = this.locate(address, length, false);
     if (isDmaFault(found)) return found;
     return found.window.bytes.slice(found.offset, found.offset + length);
+  }
+
+  /** The guest memory itself, for a transfer done at once (a disk read straight into a buffer, no
+   *  bounce copy). The caller must not keep the array beyond the transfer. */
+  span(address: number, length: number, write: boolean): Uint8Array | DmaFault {
+    const found = this.locate(address, length, write);
+    if (isDmaFault(found)) return found;
+    return found.window.bytes.subarray(found.offset, found.offset + length);
   }
 
   write(address: number, data: Uint8Array): DmaFault | undefined {
@@ -114,6 +134,9 @@ export class IommuView {
     if (offset + length > window.region.size) {
       const end = window.region.phys + window.region.size;
       return fault(`${span(address, length)} runs past the end of DMA region ${hex(window.region.phys)}..${hex(end - 1)} by ${offset + length - window.region.size} bytes`);
+    }
+    if (write ? !window.write : !window.read) {
+      return fault(`${span(address, length)}: the device may not ${write ? "write" : "read"} DMA region ${hex(window.region.phys)}+${hex(window.region.size)} (shared with the driver ${window.write ? "write" : "read"}-only)`);
     }
     return { window, offset };
   }

@@ -33,6 +33,16 @@ export interface DmaRegion {
   buffer: SharedArrayBuffer;
 }
 
+/** A region in a device's IOMMU view with the directions the device may use: a buffer another
+ *  process shared with the device's driver through a Dma capability, read and write as its rights. */
+export interface IommuMapping {
+  readonly region: DmaRegion;
+  /** The device may read it (data to write to a disk). */
+  readonly read: boolean;
+  /** The device may write it (data read from a disk). */
+  readonly write: boolean;
+}
+
 export interface MachineClock {
   /** Virtual time in nanoseconds since machine start. */
   now(): number;
@@ -57,8 +67,9 @@ export interface MachineHandle {
   /** Allocate zeroed DMA memory (whole pages) in guest-physical address space. */
   allocateDma(size: number): DmaRegion;
   freeDma(phys: number): void;
-  /** The DMA regions a device may reach (its bound driver's). Replaces the previous view. */
-  setIommuView(device: string, regions: readonly DmaRegion[]): void;
+  /** The DMA regions a device may reach: its bound driver's own (both ways), and buffers shared
+   *  with that driver (as each mapping allows). Replaces the previous view. */
+  setIommuView(device: string, regions: readonly DmaRegion[], shared?: readonly IommuMapping[]): void;
   /** Reset a device to its power-on state (its driver died or was restarted). */
   resetDevice(device: string): void;
   /** Current level of an interrupt line. */

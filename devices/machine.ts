@@ -12,7 +12,7 @@ import { hex } from "./format";
 import { IommuView } from "./iommu";
 import { InterruptLines } from "./irq";
 import type { AtaDeviceDescription, MachineDescription, UartDeviceDescription, VirtioDeviceDescription } from "./machine-description";
-import type { DeviceEvent, DeviceInfo, DmaRegion, MachineHandle } from "./machine-interface";
+import type { DeviceEvent, DeviceInfo, DmaRegion, IommuMapping, MachineHandle } from "./machine-interface";
 import { GuestMemory } from "./memory";
 import { MmioBus } from "./mmio-bus";
 import { PortBus } from "./port-bus";
@@ -50,8 +50,8 @@ interface MachineDevice {
   readonly transport?: VirtioMmioTransport;
   /** Present for network devices: the simulated wire and the peer host behind it. */
   readonly network?: SimulatedNetwork;
-  /** The regions of the current IOMMU view, kept so that freeDma can take a region away. */
-  regions: readonly DmaRegion[];
+  /** The mappings of the current IOMMU view, kept so that freeDma can take a region away. */
+  regions: readonly IommuMapping[];
 }
 
 export class Machine implements MachineHandle {
@@ -112,18 +112,19 @@ export class Machine implements MachineHandle {
     const freed = this.memory.freeDma(phys);
     // Memory that no longer exists must not stay reachable through any device's view.
     for (const device of this.byName.values()) {
-      if (device.regions.includes(freed)) this.applyView(device, device.regions.filter((r) => r !== freed));
+      if (device.regions.some((m) => m.region === freed)) this.applyView(device, device.regions.filter((m) => m.region !== freed));
     }
   }
 
-  setIommuView(device: string, regions: readonly DmaRegion[]): void {
+  setIommuView(device: string, regions: readonly DmaRegion[], shared: readonly IommuMapping[] = []): void {
     const target = this.device(device);
-    const resolved = regions.map((region) => {
-      const live = this.memory.regionAt(region.phys);
-      if (live === undefined || !this.memory.owns(region)) {
-        throw new RangeError(`setIommuView(${device}): ${hex(region.phys)}+${hex(region.size)} is not a live DMA allocation of this machine`);
+    const mappings = [...regions.map((region): IommuMapping => ({ region, read: true, write: true })), ...shared];
+    const resolved = mappings.map((m): IommuMapping => {
+      const live = this.memory.regionAt(m.region.phys);
+      if (live === undefined || !this.memory.owns(m.region)) {
+        throw new RangeError(`setIommuView(${device}): ${hex(m.region.phys)}+${hex(m.region.size)} is not a live DMA allocation of this machine`);
       }
-      return live;
+      return { region: live, read: m.read, write: m.write };
     });
     this.applyView(target, resolved);
   }
@@ -207,7 +208,7 @@ export class Machine implements MachineHandle {
     return found;
   }
 
-  private applyView(device: MachineDevice, regions: readonly DmaRegion[]): void {
+  private applyView(device: MachineDevice, regions: readonly IommuMapping[]): void {
     device.regions = regions;
     // A PIO device (ATA) reaches no guest memory, so it has no view to set.
     device.transport?.setIommuView(regions.length === 0 ? IommuView.empty : new IommuView(regions));

@@ -121,7 +121,10 @@ export function checkInvariants(k: Kernel): string[] {
       if (!home || home.pid !== pid || home.slot !== slot) bad(`${where}: registry places it at ${home ? `pid ${home.pid} slot ${home.slot}` : "nowhere"}`);
       checkCapability(k, cap, where, { capsCreated, generations, nextPid, nextEndpointId, nextObjectId }, bad);
       const hw = HARDWARE_KIND[cap.objectType] !== undefined ? k.hardware.get(cap.objectId) : undefined;
-      if (hw && (hw.type === "irq" || hw.type === "dma") && hw.owner !== pid) bad(`${where}: ${hw.type} object ${cap.objectId} belongs to pid ${hw.owner}`);
+      // An Irq capability never leaves its owner. A Dma one may be lent (granted or moved, with the
+      // grant right DMA_ALLOC gives): then it descends from the owner's, never a root of its own.
+      const foreign = hw && (hw.type === "irq" || hw.type === "dma") && hw.owner !== pid;
+      if (foreign && (hw.type === "irq" || cap.parent === undefined)) bad(`${where}: ${hw.type} object ${cap.objectId} belongs to pid ${hw.owner}`);
     }
   }
 

@@ -11,6 +11,7 @@ import { encodeWireMessage } from "./abi/wire";
 import { SysLog } from "./axiom/syslog";
 import { CommitLog, type CommitBody } from "./axiom/commitlog";
 import { CapabilityRegistry } from "./capabilities";
+import { sharedDma } from "./dma-sharing";
 import type { Capability, CheckResult } from "./cspace";
 import { Init } from "./init";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message } from "./objects";
@@ -260,7 +261,14 @@ export class Kernel {
     const slot = proc.cspace.insert(cap);
     this.caps.placed(cap, proc, slot);
     this.commit({ type: "CapInserted", pid: proc.pid, slot, capId: cap.id, objectType: cap.objectType, objectId: cap.objectId, perms: cap.perms });
+    if (cap.objectType === ObjectType.Dma) this.refreshIommu(proc);
     return slot;
+  }
+
+  /** Give `proc`'s device the view its DMA memory and its Dma capabilities allow (dma-sharing.ts). */
+  refreshIommu(proc: KernelProcess): void {
+    if (proc.device === undefined || !proc.alive) return;
+    this.machine.setIommuView(proc.device, proc.dmaRegions, sharedDma(proc, this.hardware));
   }
 
   /** Take a capability out of a CSpace. */
@@ -270,6 +278,7 @@ export class Kernel {
     proc.cspace.remove(slot);
     this.caps.unplaced(cap.id);
     this.commit({ type: "CapRemoved", pid: proc.pid, slot });
+    if (cap.objectType === ObjectType.Dma) this.refreshIommu(proc);
     // Revoked while its holder waits in RECV_WAIT through it: the wait ends as a RECV_WAIT on the
     // empty slot would (E_BADF), rather than leaving a waiter without the right to receive.
     const on = proc.blockedOn;

@@ -19,6 +19,8 @@ export interface BlockInfo {
   readonly readOnly: boolean;
   /** FLUSH reaches stable storage. */
   readonly flush: boolean;
+  /** The bulk path (ATTACH, DETACH, BATCH) is served. */
+  readonly bulk?: boolean;
 }
 
 export type BlockRequest =
@@ -64,7 +66,7 @@ export function decodeBlockRequest(tag: number, payload: Uint8Array, disk: Block
 
 /** The INFO reply payload. */
 export function blockInfoPayload(disk: BlockInfo): Uint8Array {
-  const flags = (disk.readOnly ? BlkInfoFlag.READ_ONLY : 0) | (disk.flush ? BlkInfoFlag.FLUSH : 0);
+  const flags = (disk.readOnly ? BlkInfoFlag.READ_ONLY : 0) | (disk.flush ? BlkInfoFlag.FLUSH : 0) | (disk.bulk === true ? BlkInfoFlag.BULK : 0);
   return new Writer().u64(disk.sectors).u32(BLK_SECTOR_SIZE).u32(BLK_MAX_READ_SECTORS).u32(BLK_MAX_WRITE_SECTORS).u32(flags).finish();
 }
 

@@ -1,7 +1,8 @@
 // ServiceClient: the client side of a named service. connect() asks Init for the service (waiting,
 // inside Init, until its driver is ready); the Connection then calls it.
 
-import { Sys } from "../../kernel/abi";
+import { Perm, Sys } from "../../kernel/abi";
+import { SyscallError } from "./errors";
 import type { Kernel } from "./kernel";
 import { lookupService } from "./registry";
 import { callEndpoint } from "./rpc";
@@ -32,6 +33,20 @@ export class Connection {
   /** Send a one-way message; no reply comes back. */
   send(tag: number, payload: Uint8Array = new Uint8Array(0)): void {
     this.kernel.call(Sys.SEND, this.slot, tag, payload.length, payload);
+  }
+
+  /** Send a one-way message carrying a capability derived from ours in `slot` with `perms` (plus
+   *  the grant right the transfer needs). We keep ours; revoking it later takes the lent one back. */
+  lend(tag: number, payload: Uint8Array, slot: number, perms: number): void {
+    const child = this.kernel.call(Sys.CAP_DERIVE, slot, perms | Perm.GRANT, 0);
+    const body = new Uint8Array(payload.length + 4);
+    body.set(payload);
+    new DataView(body.buffer).setUint32(payload.length, child, true);
+    const result = this.kernel.raw(Sys.SEND_CAP, this.slot, tag, payload.length | (1 << 16), body);
+    if (result < 0) {
+      this.kernel.raw(Sys.CAP_DELETE, child); // not sent: it is still ours
+      throw new SyscallError(Sys.SEND_CAP, result);
+    }
   }
 }
 

@@ -27,6 +27,9 @@ export * from "./virtio";
 
 // The block protocol, server side.
 export { decodeBlockRequest, blockInfoPayload, blockError, type BlockInfo, type BlockRequest } from "./block";
+// Its bulk path: buffers lent with ATTACH and BATCH requests, server and client side.
+export { LentBuffers, decodeBatch, batchDonePayload, type LentBuffer, type BatchEntry, type DecodedBatch } from "./block-bulk";
+export { askDiskInfo, attachBuffer, detachBuffer, BatchWriter, type BulkTransfer, type DiskInfo } from "./block-client";
 // The console protocol, server side.
 export { decodeConsoleRequest, consoleWritten, consoleError, type ConsoleRequest } from "./console";
 // The network protocol, server side.
@@ -49,6 +52,9 @@ export {
   BLK_SECTOR_SIZE,
   BLK_MAX_READ_SECTORS,
   BLK_MAX_WRITE_SECTORS,
+  BLK_MAX_BATCH,
+  BLK_MAX_BULK_SECTORS,
+  BlkBatchOp,
   ConsoleTag,
   ConsoleError,
   CONSOLE_MAX_WRITE,

@@ -40,6 +40,11 @@ export interface System {
   caps(): CapListEntry[];
   /** What the capability in `slot` is, or undefined for an empty slot. */
   inspect(slot: number): CapInfo | undefined;
+  /** Give up the capability in `slot` (CAP_DELETE; only this slot). False if it was empty. */
+  deleteCap(slot: number): boolean;
+  /** Revoke the capability in `slot` and everything granted, derived or lent from it, wherever it
+   *  is (CAP_REVOKE; needs the grant right). Our own slot goes too. */
+  revokeCap(slot: number): void;
 }
 
 export function createSystem(kernel: Kernel, startup: StartupInfo): System {
@@ -71,6 +76,13 @@ export function createSystem(kernel: Kernel, startup: StartupInfo): System {
       if (!info) throw new ProtocolError("SYS_CAP_INSPECT answered with too few bytes");
       return info;
     },
+    deleteCap(slot) {
+      const result = kernel.raw(Sys.CAP_DELETE, slot);
+      if (result === -Errno.E_BADF) return false;
+      if (result < 0) throw new SyscallError(Sys.CAP_DELETE, result);
+      return true;
+    },
+    revokeCap: (slot) => void kernel.call(Sys.CAP_REVOKE, slot),
   };
 }
 

@@ -11,20 +11,31 @@
 // while the device works on some requests, others queue up at our endpoint; we take them (poll)
 // as long as we have a free slot, give the device everything at once with one kick, and sleep on the
 // interrupt only when something is in flight. One interrupt may report many completions.
+//
+// Two ways data travels (docs/block-protocol.md):
+//   messages   READ/WRITE of ≤ 4 KiB: the data rides in the message, through a bounce buffer here.
+//   bulk path  a client lends a DMA buffer (ATTACH) and sends a BATCH of up to 32 transfers of up to
+//              1 MiB each; the device moves the sectors straight between the disk and that buffer
+//              (the kernel put it in the device's IOMMU view), and one reply answers the batch.
+// Either way a request becomes a Job; jobs wait in a backlog until a slot is free.
 
 import {
   BLK_MAX_READ_SECTORS,
   BLK_SECTOR_SIZE,
   BlkError,
   BlkTag,
+  LentBuffers,
+  Reader,
   VirtioDevice,
   VirtioError,
   VirtioFeature,
   VirtioInterrupt,
   VirtioMmio,
   VirtioStatus,
+  batchDonePayload,
   blockError,
   blockInfoPayload,
+  decodeBatch,
   decodeBlockRequest,
   defineDriver,
   dma,
@@ -52,7 +63,8 @@ const VIRTIO_BLK_S_OK = 0;
 const VIRTIO_BLK_S_UNSUPP = 2;
 
 // DMA layout. Page 0: the virtqueue. Page 1: a 16-byte header and a status byte per slot.
-// Pages 2…: a 4 KiB data buffer per slot (one block-protocol message holds at most 4 KiB).
+// Pages 2…: a 4 KiB bounce buffer per slot, for requests whose data rides in a message (one
+// message holds at most 4 KiB); bulk transfers use the client's buffer instead.
 const QUEUE_SIZE = 128;
 /** Requests in flight at most: three descriptors each, so 32 use 96 of the queue's 128. */
 const SLOTS = 32;
@@ -65,12 +77,16 @@ const headerAt = (slot: number): number => HEADERS_OFFSET + SLOT_HEADER_BYTES * 
 const statusAt = (slot: number): number => headerAt(slot) + 16;
 const dataAt = (slot: number): number => DATA_OFFSET + DATA_BYTES * slot;
 
-/** A request the device is working on: who to answer, and how. */
-interface InFlight {
-  readonly req: Request;
-  readonly slot: number;
-  /** Bytes to return for a read; 0 for a write or flush. */
-  readonly readBytes: number;
+/** One virtio-blk request to make: what, where its data is, and what to do when it is done. */
+interface Job {
+  readonly type: number;
+  readonly sector: number;
+  /** The data: `phys` in a lent buffer (bulk), else the slot's bounce buffer, filled from `fill`
+   *  for a write. Absent for FLUSH. */
+  readonly data?: { readonly bytes: number; readonly phys?: number; readonly fill?: Uint8Array };
+  /** Called when the device finished it, with the slot (its bounce buffer holds a read's data
+   *  until we return) and the status byte. */
+  done(slot: number, status: number): void;
 }
 
 /** Everything the handlers need once the device is up (xv6 keeps this in `disk`). */
@@ -80,9 +96,13 @@ interface Disk {
   readonly irq: Irq;
   readonly mem: DmaBuffer;
   readonly info: BlockInfo;
+  readonly buffers: LentBuffers;
   readonly freeSlots: number[];
+  /** Jobs waiting for a free slot, oldest first. */
+  readonly backlog: Job[];
   /** By head descriptor index: popUsed() tells us the head of each finished chain. */
-  readonly inFlight: Map<number, InFlight>;
+  readonly inFlight: Map<number, { readonly job: Job; readonly slot: number }>;
+  debug(text: string): void;
 }
 
 export default defineDriver({
@@ -106,16 +126,33 @@ export default defineDriver({
 
     // FLUSH is durable either way: negotiated, it is a real cache flush; if the device lacked it,
     // every write would already be write-through (virtio-reference §6.6).
-    const info: BlockInfo = { sectors, readOnly: (features & VIRTIO_BLK_F_RO) !== 0n, flush: true };
-    const disk: Disk = { dev, queue, irq, mem, info, freeSlots: [...Array(SLOTS).keys()].reverse(), inFlight: new Map() };
+    const info: BlockInfo = { sectors, readOnly: (features & VIRTIO_BLK_F_RO) !== 0n, flush: true, bulk: true };
+    const disk: Disk = {
+      dev,
+      queue,
+      irq,
+      mem,
+      info,
+      buffers: new LentBuffers(sys),
+      freeSlots: [...Array(SLOTS).keys()].reverse(),
+      backlog: [],
+      inFlight: new Map(),
+      debug: (text) => sys.debug(text),
+    };
     blk.ready();
     sys.debug(`virtio-blk: ready, ${sectors} sectors${info.readOnly ? " (read-only)" : ""}, queue of ${queue.size}, ${SLOTS} requests in flight at most`);
 
     for (;;) {
       // Sleep on the endpoint only when the device has nothing of ours; otherwise take whatever
       // requests are already waiting, as long as there is a free slot.
-      if (disk.inFlight.size === 0) handleRequest(disk, blk.receive());
-      for (let req = nextIfRoom(disk, blk); req; req = nextIfRoom(disk, blk)) handleRequest(disk, req);
+      if (disk.inFlight.size === 0 && disk.backlog.length === 0) handleRequest(disk, blk.receive());
+      for (;;) {
+        startBacklog(disk);
+        if (disk.freeSlots.length === 0 || disk.backlog.length > 0) break;
+        const req = blk.poll();
+        if (!req) break;
+        handleRequest(disk, req);
+      }
       // One kick for everything added since the last one (none if the device said it is busy).
       queue.kick();
       if (disk.inFlight.size > 0) collectCompletions(disk);
@@ -123,12 +160,25 @@ export default defineDriver({
   },
 });
 
-function nextIfRoom(disk: Disk, blk: { poll(): Request | undefined }): Request | undefined {
-  return disk.freeSlots.length > 0 ? blk.poll() : undefined;
-}
-
-/** Answer a request at once, or start it on the device. */
+/** Answer a request at once, or turn it into jobs for the device. */
 function handleRequest(disk: Disk, req: Request): void {
+  switch (req.tag) {
+    case BlkTag.ATTACH: {
+      const refused = disk.buffers.attach(req);
+      if (refused !== undefined) {
+        disk.debug(`virtio-blk: ATTACH from pid ${req.sender} refused: ${refused}`);
+        req.reply(BlkTag.ERROR, blockError(BlkError.INVALID)); // only reaches a caller that CALLed
+      }
+      return;
+    }
+    case BlkTag.DETACH: {
+      const known = req.payload.length === 4 && disk.buffers.detach(req.sender, new Reader(req.payload).u32());
+      req.reply(known ? BlkTag.DONE : BlkTag.ERROR, known ? undefined : blockError(BlkError.BUFFER));
+      return;
+    }
+    case BlkTag.BATCH:
+      return startBatch(disk, req);
+  }
   const request = decodeBlockRequest(req.tag, req.payload, disk.info);
   switch (request.kind) {
     case "info":
@@ -137,22 +187,65 @@ function handleRequest(disk: Disk, req: Request): void {
     case "refused":
       req.reply(BlkTag.ERROR, blockError(request.error));
       return;
-    case "read":
-      return start(disk, req, VIRTIO_BLK_T_IN, request.sector, { writable: request.count * BLK_SECTOR_SIZE });
+    case "read": {
+      const bytes = request.count * BLK_SECTOR_SIZE;
+      disk.backlog.push({
+        type: VIRTIO_BLK_T_IN,
+        sector: request.sector,
+        data: { bytes },
+        done: (slot, status) => (status === VIRTIO_BLK_S_OK ? req.reply(BlkTag.DATA, disk.mem.read(dataAt(slot), bytes)) : replyFailed(req, status)),
+      });
+      return;
+    }
     case "write":
-      return start(disk, req, VIRTIO_BLK_T_OUT, request.sector, { readable: request.data });
+      disk.backlog.push({ type: VIRTIO_BLK_T_OUT, sector: request.sector, data: { bytes: request.data.length, fill: request.data }, done: (_, status) => replyDone(req, status) });
+      return;
     case "flush":
-      return start(disk, req, VIRTIO_BLK_T_FLUSH, 0, {});
+      disk.backlog.push({ type: VIRTIO_BLK_T_FLUSH, sector: 0, done: (_, status) => replyDone(req, status) });
+      return;
   }
 }
 
+/** A BATCH: one job per good entry, one reply when the last of them is done. */
+function startBatch(disk: Disk, req: Request): void {
+  const batch = decodeBatch(req.payload, disk.info, disk.buffers, req.sender);
+  if (batch.kind === "refused") {
+    disk.debug(`virtio-blk: BATCH from pid ${req.sender} refused: ${batch.reason}`);
+    req.reply(BlkTag.ERROR, blockError(BlkError.INVALID));
+    return;
+  }
+  const statuses = batch.entries.map((e) => (e.kind === "refused" ? e.status : 0));
+  let remaining = batch.entries.filter((e) => e.kind !== "refused").length;
+  if (remaining === 0) {
+    req.reply(BlkTag.BATCH_DONE, batchDonePayload(statuses));
+    return;
+  }
+  batch.entries.forEach((entry, i) => {
+    if (entry.kind === "refused") return;
+    disk.backlog.push({
+      type: entry.kind === "read" ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT,
+      sector: entry.sector,
+      data: { bytes: entry.sectors * BLK_SECTOR_SIZE, phys: entry.phys },
+      done: (_, status) => {
+        statuses[i] = blkStatus(status);
+        if (--remaining === 0) req.reply(BlkTag.BATCH_DONE, batchDonePayload(statuses));
+      },
+    });
+  });
+}
+
+/** Give the device waiting jobs while slots are free. */
+function startBacklog(disk: Disk): void {
+  while (disk.freeSlots.length > 0 && disk.backlog.length > 0) start(disk, disk.backlog.shift() as Job);
+}
+
 /** Fill a slot's header, chain header → data → status, and queue it (the kick comes later). */
-function start(disk: Disk, req: Request, type: number, sector: number, data: { readable?: Uint8Array; writable?: number }): void {
-  const slot = disk.freeSlots.pop() as number; // the main loop only takes requests when a slot is free
+function start(disk: Disk, job: Job): void {
+  const slot = disk.freeSlots.pop() as number; // startBacklog only starts a job when a slot is free
   const { mem } = disk;
-  mem.setU32(headerAt(slot), type);
+  mem.setU32(headerAt(slot), job.type);
   mem.setU32(headerAt(slot) + 4, 0);
-  mem.setU64(headerAt(slot) + 8, sector);
+  mem.setU64(headerAt(slot) + 8, job.sector);
   // A status the device never wrote must not read as OK.
   mem.setU8(statusAt(slot), 0xff);
 
@@ -160,18 +253,18 @@ function start(disk: Disk, req: Request, type: number, sector: number, data: { r
   const status = { addr: mem.physAt(statusAt(slot)), len: 1 };
   const readable: BufferRef[] = [header];
   const writable: BufferRef[] = [];
-  if (data.readable) {
-    mem.write(dataAt(slot), data.readable);
-    readable.push({ addr: mem.physAt(dataAt(slot)), len: data.readable.length });
+  if (job.data) {
+    if (job.data.fill) mem.write(dataAt(slot), job.data.fill);
+    const data = { addr: job.data.phys ?? mem.physAt(dataAt(slot)), len: job.data.bytes };
+    (job.type === VIRTIO_BLK_T_IN ? writable : readable).push(data);
   }
-  if (data.writable) writable.push({ addr: mem.physAt(dataAt(slot)), len: data.writable });
   writable.push(status);
 
   const head = disk.queue.add({ readable, writable });
-  disk.inFlight.set(head, { req, slot, readBytes: data.writable ?? 0 });
+  disk.inFlight.set(head, { job, slot });
 }
 
-/** Sleep until the device interrupts, then answer every request it finished. */
+/** Sleep until the device interrupts, then finish every request it completed. */
 function collectCompletions(disk: Disk): void {
   disk.irq.wait();
   // Clear the device's interrupt before the kernel's: the line is level-triggered.
@@ -187,18 +280,21 @@ function collectCompletions(disk: Disk): void {
     const done = disk.inFlight.get(used.id);
     if (!done) throw new VirtioError(`the device completed chain ${used.id}, which is not one of ours`);
     disk.inFlight.delete(used.id);
-    finish(disk, done);
+    done.job.done(done.slot, disk.mem.getU8(statusAt(done.slot)));
     disk.freeSlots.push(done.slot);
   }
 }
 
-function finish(disk: Disk, done: InFlight): void {
-  const status = disk.mem.getU8(statusAt(done.slot));
-  if (status !== VIRTIO_BLK_S_OK) {
-    done.req.reply(BlkTag.ERROR, blockError(status === VIRTIO_BLK_S_UNSUPP ? BlkError.UNSUPPORTED : BlkError.IO));
-  } else if (done.readBytes > 0) {
-    done.req.reply(BlkTag.DATA, disk.mem.read(dataAt(done.slot), done.readBytes));
-  } else {
-    done.req.reply(BlkTag.DONE);
-  }
+/** The protocol's status for a device status byte: 0 for OK, else a BlkError. */
+function blkStatus(status: number): number {
+  return status === VIRTIO_BLK_S_OK ? 0 : status === VIRTIO_BLK_S_UNSUPP ? BlkError.UNSUPPORTED : BlkError.IO;
+}
+
+function replyFailed(req: Request, status: number): void {
+  req.reply(BlkTag.ERROR, blockError(blkStatus(status)));
+}
+
+function replyDone(req: Request, status: number): void {
+  if (status === VIRTIO_BLK_S_OK) req.reply(BlkTag.DONE);
+  else replyFailed(req, status);
 }

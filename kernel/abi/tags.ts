@@ -58,7 +58,34 @@ export const BlkTag = {
   /** Request: empty. Reply DONE once everything written before is on stable storage. */
   FLUSH: 0x6106,
   ERROR: 0x610f,
+  // The bulk path (drivers whose INFO sets BlkInfoFlag.BULK): data moves by device DMA into and out
+  // of a buffer the client lends, and one message carries many requests.
+  /** One-way SEND_CAP, no reply: [buffer u32] with caps[0] = a Dma capability, which lends that
+   *  buffer to the driver under the client's number `buffer`. Its rights say what the device may
+   *  do: write (READs land there), read (WRITEs come from there). */
+  ATTACH: 0x6108,
+  /** Request: [buffer u32]. Reply DONE: the driver gave the capability up; ERROR BUFFER if unknown. */
+  DETACH: 0x610a,
+  /** Request: [count u32] then count × [op u32][buffer u32][offset u32][sectors u32][sector u64],
+   *  1 ≤ count ≤ BLK_MAX_BATCH. Reply BATCH_DONE: [count u32] then count × [status u32], 0 = done,
+   *  else a BlkError, in request order, once every entry has finished. */
+  BATCH: 0x6110,
+  BATCH_DONE: 0x6111,
 } as const;
+
+/** BATCH entry operations. */
+export const BlkBatchOp = {
+  /** Sectors from the disk into the buffer. */
+  READ: 0,
+  /** Sectors from the buffer onto the disk. */
+  WRITE: 1,
+} as const;
+
+/** Entries one BATCH may carry: the virtio-blk driver's requests in flight. */
+export const BLK_MAX_BATCH = 32;
+/** Sectors one BATCH entry may move: 1 MiB. */
+export const BLK_MAX_BULK_SECTORS = 2048;
+export const BLK_BATCH_ENTRY_BYTES = 24;
 
 export const BLK_SECTOR_SIZE = 512;
 /** A reply carries at most 4 096 bytes: 8 sectors. */
@@ -71,6 +98,8 @@ export const BlkInfoFlag = {
   READ_ONLY: 1,
   /** FLUSH reaches stable storage (otherwise it is accepted and does nothing). */
   FLUSH: 2,
+  /** ATTACH, DETACH and BATCH are served (the bulk path). */
+  BULK: 4,
 } as const;
 
 /** The status of BLK_ERROR. */
@@ -84,6 +113,9 @@ export const BlkError = {
   IO: 4,
   /** Unknown request tag. */
   UNSUPPORTED: 5,
+  /** A BATCH entry names a buffer this client did not attach, runs past its end, or needs a right
+   *  the lent capability lacks (write for a READ, read for a WRITE). */
+  BUFFER: 6,
 } as const;
 
 export function describeBlkError(status: number): string {
@@ -93,6 +125,7 @@ export function describeBlkError(status: number): string {
     [BlkError.READ_ONLY]: "READ_ONLY (the disk is read-only)",
     [BlkError.IO]: "IO (the device failed the request)",
     [BlkError.UNSUPPORTED]: "UNSUPPORTED (unknown request)",
+    [BlkError.BUFFER]: "BUFFER (no such attached buffer, outside it, or without the right)",
   };
   return names[status] ?? `status ${status}`;
 }

@@ -107,8 +107,9 @@ const dmaAlloc: SyscallHandler = (k, p, req) => {
   }
   p.dmaRegions.push(region);
   const objectId = k.addHardware({ type: "dma", region, owner: p.pid });
-  const slot = k.insertCap(p, ObjectType.Dma, objectId, Perm.READ | Perm.WRITE);
-  if (p.device) k.machine.setIommuView(p.device, p.dmaRegions);
+  // The grant right lets the owner share the buffer with a driver (SEND_CAP / CAP_GRANT), whose
+  // device then reaches it as the shared capability's rights allow (kernel/dma-sharing.ts).
+  const slot = k.insertCap(p, ObjectType.Dma, objectId, Perm.ALL);
   const out = new Uint8Array(16);
   const v = new DataView(out.buffer);
   v.setUint32(0, slot, true);
@@ -131,7 +132,7 @@ const dmaFree: SyscallHandler = (k, p, req) => {
   for (const [id, obj] of k.hardware) if (obj === found.obj) k.hardware.delete(id);
   const cap = p.cspace.get(req.a0);
   if (cap) k.revoke(cap, p, RevokeReason.EXPLICIT);
-  if (p.device) k.machine.setIommuView(p.device, p.dmaRegions);
+  k.refreshIommu(p);
   k.machine.freeDma(region.phys);
   return ok();
 };

@@ -106,6 +106,37 @@ describe("devices/memory: IOMMU view", () => {
     assert.equal(view.check(mine.phys, PAGE_SIZE, true), undefined);
   });
 
+  it("lets the device only read a region shared read-only, and says so when it writes", () => {
+    const memory = new GuestMemory(window);
+    const lent = memory.allocateDma(PAGE_SIZE);
+    new Uint8Array(lent.buffer)[5] = 42;
+    const view = new IommuView([{ region: lent, read: true, write: false }]);
+    assert.equal(view.readLe16(lent.phys + 5), 42);
+    const fault = view.write(lent.phys, Uint8Array.of(1));
+    assert.ok(isDmaFault(fault));
+    assert.match(fault.reason, /may not write DMA region .* \(shared with the driver read-only\)/);
+    assert.equal(new Uint8Array(lent.buffer)[0], 0);
+  });
+
+  it("lets the device only write a region shared write-only", () => {
+    const memory = new GuestMemory(window);
+    const lent = memory.allocateDma(PAGE_SIZE);
+    const view = new IommuView([{ region: lent, read: false, write: true }]);
+    assert.equal(view.writeLe32(lent.phys, 7), undefined);
+    assert.ok(isDmaFault(view.read(lent.phys, 4)));
+  });
+
+  it("span() is the guest memory itself (for a transfer done at once), checked like any access", () => {
+    const memory = new GuestMemory(window);
+    const mine = memory.allocateDma(2 * PAGE_SIZE);
+    const view = new IommuView([mine]);
+    const span = view.span(mine.phys + PAGE_SIZE, 512, true);
+    assert.ok(!isDmaFault(span));
+    span[0] = 9;
+    assert.equal(new Uint8Array(mine.buffer)[PAGE_SIZE], 9);
+    assert.ok(isDmaFault(view.span(mine.phys + PAGE_SIZE, PAGE_SIZE + 1, true)));
+  });
+
   it("faults on everything when empty", () => {
     const fault = IommuView.empty.writeLe16(window.base, 1);
     assert.ok(isDmaFault(fault));

@@ -32,6 +32,8 @@ export interface BlkRig {
   driver: MiniDriver;
   ring: DriverRing;
   region: DmaRegion;
+  /** A second buffer, lent to the driver by another process (options.lent), if asked for. */
+  lent?: DmaRegion;
   clock: VirtualClock;
   lines: InterruptLines;
   events: DeviceEvent[];
@@ -44,7 +46,7 @@ export interface BlkRig {
   errors(): string[];
 }
 
-export function blkRig(options: { disk?: BlockStore & CountingDisk; size?: number } = {}): BlkRig {
+export function blkRig(options: { disk?: BlockStore & CountingDisk; size?: number; lent?: { read: boolean; write: boolean } } = {}): BlkRig {
   const clock = new VirtualClock();
   const lines = new InterruptLines();
   const events: DeviceEvent[] = [];
@@ -53,14 +55,15 @@ export function blkRig(options: { disk?: BlockStore & CountingDisk; size?: numbe
   const transport = new VirtioMmioTransport({ name: "virtio-blk0", backend: blk, irq: lines.line(BLK_IRQ), clock, emit: (e) => events.push(e) });
   const memory = new GuestMemory({ base: 0x4000_0000, size: 0x10_0000 });
   const region = memory.allocateDma(16 * 4096);
-  transport.setIommuView(new IommuView([region]));
+  const lent = options.lent && memory.allocateDma(16 * 4096);
+  transport.setIommuView(new IommuView(lent && options.lent ? [region, { region: lent, ...options.lent }] : [region]));
   const bus = new MmioBus();
   bus.map("virtio-blk0", 0, 0x1000, transport);
   const driver = new MiniDriver({ mmioRead: (a, w) => bus.read(a, w), mmioWrite: (a, w, v) => bus.write(a, w, v) }, 0);
   const ring = new DriverRing(region, options.size ?? 128);
   const view = new Uint8Array(region.buffer);
   return {
-    blk, disk, driver, ring, region, clock, lines, events,
+    blk, disk, driver, ring, region, lent, clock, lines, events,
     bytes: (addr, len) => view.slice(addr - region.phys, addr - region.phys + len),
     fill: (addr, data) => view.set(data, addr - region.phys),
     start(features = VERSION_1 | F.FLUSH) {
