@@ -7,6 +7,9 @@
 //   data    the sectors: device-writable for a read, device-readable for a write (none for FLUSH)
 //   status  1 byte the device writes last: 0 OK, 1 IOERR, 2 UNSUPP
 //
+// With INDIRECT_DESC (the device offers it) the three live in a small table of the request's own
+// and the ring holds one descriptor pointing at it (§2.7.5.3), so 128 requests fit in flight.
+//
 // Unlike virtio-rng, this driver keeps several requests in flight. Clients CALL us and wait, so
 // while the device works on some requests, others queue up at our endpoint; we take them (poll)
 // as long as we have a free slot, give the device everything at once with one kick, and sleep on the
@@ -14,7 +17,7 @@
 //
 // Two ways data travels (docs/block-protocol.md):
 //   messages   READ/WRITE of ≤ 4 KiB: the data rides in the message, through a bounce buffer here.
-//   bulk path  a client lends a DMA buffer (ATTACH) and sends a BATCH of up to 32 transfers of up to
+//   bulk path  a client lends a DMA buffer (ATTACH) and sends a BATCH of up to 128 transfers of up to
 //              1 MiB each; the device moves the sectors straight between the disk and that buffer
 //              (the kernel put it in the device's IOMMU view), and one reply answers the batch.
 // Either way a request becomes a Job; jobs wait in a backlog until a slot is free.
@@ -62,31 +65,40 @@ const VIRTIO_BLK_T_FLUSH = 4;
 const VIRTIO_BLK_S_OK = 0;
 const VIRTIO_BLK_S_UNSUPP = 2;
 
-// DMA layout. Page 0: the virtqueue. Page 1: a 16-byte header and a status byte per slot.
-// Pages 2…: a 4 KiB bounce buffer per slot, for requests whose data rides in a message (one
-// message holds at most 4 KiB); bulk transfers use the client's buffer instead.
+// DMA layout. Page 0: the virtqueue. Pages 1–4: per slot, a 16-byte header, a status byte and (with
+// INDIRECT_DESC) the request's 3-entry indirect table. Then 32 bounce buffers of 4 KiB, for requests
+// whose data rides in a message (one message holds at most 4 KiB); bulk transfers use the client's
+// buffer instead.
 const QUEUE_SIZE = 128;
-/** Requests in flight at most: three descriptors each, so 32 use 96 of the queue's 128. */
-const SLOTS = 32;
-const HEADERS_OFFSET = 4096;
-const SLOT_HEADER_BYTES = 32;
-const DATA_OFFSET = 8192;
-const DATA_BYTES = BLK_MAX_READ_SECTORS * BLK_SECTOR_SIZE;
+const SLOT_BYTES = 128;
+const SLOTS_OFFSET = 4096;
+const SLOT_TABLE = 32;
+const BOUNCES = 32;
+const BOUNCE_OFFSET = SLOTS_OFFSET + QUEUE_SIZE * SLOT_BYTES;
+const BOUNCE_BYTES = BLK_MAX_READ_SECTORS * BLK_SECTOR_SIZE;
 
-const headerAt = (slot: number): number => HEADERS_OFFSET + SLOT_HEADER_BYTES * slot;
+const headerAt = (slot: number): number => SLOTS_OFFSET + SLOT_BYTES * slot;
 const statusAt = (slot: number): number => headerAt(slot) + 16;
-const dataAt = (slot: number): number => DATA_OFFSET + DATA_BYTES * slot;
+const tableAt = (slot: number): number => headerAt(slot) + SLOT_TABLE;
+const bounceAt = (bounce: number): number => BOUNCE_OFFSET + BOUNCE_BYTES * bounce;
 
 /** One virtio-blk request to make: what, where its data is, and what to do when it is done. */
 interface Job {
   readonly type: number;
   readonly sector: number;
-  /** The data: `phys` in a lent buffer (bulk), else the slot's bounce buffer, filled from `fill`
-   *  for a write. Absent for FLUSH. */
+  /** The data: `phys` in a lent buffer (bulk), else a bounce buffer, filled from `fill` for a
+   *  write. Absent for FLUSH. */
   readonly data?: { readonly bytes: number; readonly phys?: number; readonly fill?: Uint8Array };
-  /** Called when the device finished it, with the slot (its bounce buffer holds a read's data
-   *  until we return) and the status byte. */
-  done(slot: number, status: number): void;
+  /** Called when the device finished it, with the status byte and the bounce buffer's offset in
+   *  our DMA memory (it holds a read's data until we return), if it had one. */
+  done(status: number, bounce: number | undefined): void;
+}
+
+/** A job on the device: its slot, and its bounce buffer if it has one. */
+interface Started {
+  readonly job: Job;
+  readonly slot: number;
+  readonly bounce: number | undefined;
 }
 
 /** Everything the handlers need once the device is up (xv6 keeps this in `disk`). */
@@ -98,10 +110,11 @@ interface Disk {
   readonly info: BlockInfo;
   readonly buffers: LentBuffers;
   readonly freeSlots: number[];
-  /** Jobs waiting for a free slot, oldest first. */
+  readonly freeBounces: number[];
+  /** Jobs waiting for a free slot (and bounce buffer, if they need one), oldest first. */
   readonly backlog: Job[];
   /** By head descriptor index: popUsed() tells us the head of each finished chain. */
-  readonly inFlight: Map<number, { readonly job: Job; readonly slot: number }>;
+  readonly inFlight: Map<number, Started>;
   debug(text: string): void;
 }
 
@@ -111,7 +124,7 @@ export default defineDriver({
   caps: {
     regs: mmio({ size: 0x200 }),
     irq: irq(),
-    mem: dma({ size: DATA_OFFSET + SLOTS * DATA_BYTES }),
+    mem: dma({ size: BOUNCE_OFFSET + BOUNCES * BOUNCE_BYTES }),
     blk: serve("blk"),
   },
   main({ regs, irq, mem, blk }, sys) {
@@ -119,7 +132,11 @@ export default defineDriver({
     // (without it every write is write-through); RO tells us the disk refuses writes; EVENT_IDX
     // lets the device hold back interrupts while we are still collecting completions.
     const dev = VirtioMmio.probe(regs, VirtioDevice.Block);
-    const features = dev.init(VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX);
+    // INDIRECT_DESC puts each request in a table of its own, so all 128 ring entries can be
+    // requests in flight (three descriptors each would allow 42).
+    const features = dev.init(
+      VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX | VirtioFeature.INDIRECT_DESC | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX,
+    );
     const sectors = Number(dev.config64(CONFIG_CAPACITY));
     const queue = dev.setupQueue(0, { dma: mem, offset: 0, maxSize: QUEUE_SIZE });
     dev.driverOk();
@@ -134,13 +151,14 @@ export default defineDriver({
       mem,
       info,
       buffers: new LentBuffers(sys),
-      freeSlots: [...Array(SLOTS).keys()].reverse(),
+      freeSlots: [...Array(queue.indirect ? QUEUE_SIZE : Math.floor(QUEUE_SIZE / 3)).keys()].reverse(),
+      freeBounces: [...Array(BOUNCES).keys()].reverse(),
       backlog: [],
       inFlight: new Map(),
       debug: (text) => sys.debug(text),
     };
     blk.ready();
-    sys.debug(`virtio-blk: ready, ${sectors} sectors${info.readOnly ? " (read-only)" : ""}, queue of ${queue.size}, ${SLOTS} requests in flight at most`);
+    sys.debug(`virtio-blk: ready, ${sectors} sectors${info.readOnly ? " (read-only)" : ""}, queue of ${queue.size}, ${disk.freeSlots.length} requests in flight at most${queue.indirect ? " (indirect descriptors)" : ""}`);
 
     for (;;) {
       // Sleep on the endpoint only when the device has nothing of ours; otherwise take whatever
@@ -148,7 +166,7 @@ export default defineDriver({
       if (disk.inFlight.size === 0 && disk.backlog.length === 0) handleRequest(disk, blk.receive());
       for (;;) {
         startBacklog(disk);
-        if (disk.freeSlots.length === 0 || disk.backlog.length > 0) break;
+        if (disk.backlog.length > 0) break;
         const req = blk.poll();
         if (!req) break;
         handleRequest(disk, req);
@@ -193,15 +211,15 @@ function handleRequest(disk: Disk, req: Request): void {
         type: VIRTIO_BLK_T_IN,
         sector: request.sector,
         data: { bytes },
-        done: (slot, status) => (status === VIRTIO_BLK_S_OK ? req.reply(BlkTag.DATA, disk.mem.read(dataAt(slot), bytes)) : replyFailed(req, status)),
+        done: (status, bounce) => (status === VIRTIO_BLK_S_OK ? req.reply(BlkTag.DATA, disk.mem.read(bounce as number, bytes)) : replyFailed(req, status)),
       });
       return;
     }
     case "write":
-      disk.backlog.push({ type: VIRTIO_BLK_T_OUT, sector: request.sector, data: { bytes: request.data.length, fill: request.data }, done: (_, status) => replyDone(req, status) });
+      disk.backlog.push({ type: VIRTIO_BLK_T_OUT, sector: request.sector, data: { bytes: request.data.length, fill: request.data }, done: (status) => replyDone(req, status) });
       return;
     case "flush":
-      disk.backlog.push({ type: VIRTIO_BLK_T_FLUSH, sector: 0, done: (_, status) => replyDone(req, status) });
+      disk.backlog.push({ type: VIRTIO_BLK_T_FLUSH, sector: 0, done: (status) => replyDone(req, status) });
       return;
   }
 }
@@ -226,7 +244,7 @@ function startBatch(disk: Disk, req: Request): void {
       type: entry.kind === "read" ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT,
       sector: entry.sector,
       data: { bytes: entry.sectors * BLK_SECTOR_SIZE, phys: entry.phys },
-      done: (_, status) => {
+      done: (status) => {
         statuses[i] = blkStatus(status);
         if (--remaining === 0) req.reply(BlkTag.BATCH_DONE, batchDonePayload(statuses));
       },
@@ -234,13 +252,20 @@ function startBatch(disk: Disk, req: Request): void {
   });
 }
 
-/** Give the device waiting jobs while slots are free. */
+/** Give the device waiting jobs, in order, while slots (and bounce buffers) are free. */
 function startBacklog(disk: Disk): void {
-  while (disk.freeSlots.length > 0 && disk.backlog.length > 0) start(disk, disk.backlog.shift() as Job);
+  for (;;) {
+    const job = disk.backlog[0];
+    if (job === undefined || disk.freeSlots.length === 0) return;
+    const needsBounce = job.data !== undefined && job.data.phys === undefined;
+    if (needsBounce && disk.freeBounces.length === 0) return;
+    disk.backlog.shift();
+    start(disk, job, needsBounce ? disk.freeBounces.pop() : undefined);
+  }
 }
 
 /** Fill a slot's header, chain header → data → status, and queue it (the kick comes later). */
-function start(disk: Disk, job: Job): void {
+function start(disk: Disk, job: Job, bounce: number | undefined): void {
   const slot = disk.freeSlots.pop() as number; // startBacklog only starts a job when a slot is free
   const { mem } = disk;
   mem.setU32(headerAt(slot), job.type);
@@ -254,14 +279,14 @@ function start(disk: Disk, job: Job): void {
   const readable: BufferRef[] = [header];
   const writable: BufferRef[] = [];
   if (job.data) {
-    if (job.data.fill) mem.write(dataAt(slot), job.data.fill);
-    const data = { addr: job.data.phys ?? mem.physAt(dataAt(slot)), len: job.data.bytes };
+    if (job.data.fill && bounce !== undefined) mem.write(bounceAt(bounce), job.data.fill);
+    const data = { addr: job.data.phys ?? mem.physAt(bounceAt(bounce as number)), len: job.data.bytes };
     (job.type === VIRTIO_BLK_T_IN ? writable : readable).push(data);
   }
   writable.push(status);
 
-  const head = disk.queue.add({ readable, writable });
-  disk.inFlight.set(head, { job, slot });
+  const head = disk.queue.add({ readable, writable }, disk.queue.indirect ? tableAt(slot) : undefined);
+  disk.inFlight.set(head, { job, slot, bounce });
 }
 
 /** Sleep until the device interrupts, then finish every request it completed. */
@@ -280,8 +305,9 @@ function collectCompletions(disk: Disk): void {
     const done = disk.inFlight.get(used.id);
     if (!done) throw new VirtioError(`the device completed chain ${used.id}, which is not one of ours`);
     disk.inFlight.delete(used.id);
-    done.job.done(done.slot, disk.mem.getU8(statusAt(done.slot)));
+    done.job.done(disk.mem.getU8(statusAt(done.slot)), done.bounce === undefined ? undefined : bounceAt(done.bounce));
     disk.freeSlots.push(done.slot);
+    if (done.bounce !== undefined) disk.freeBounces.push(done.bounce);
   }
 }
 

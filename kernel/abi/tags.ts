@@ -81,8 +81,9 @@ export const BlkBatchOp = {
   WRITE: 1,
 } as const;
 
-/** Entries one BATCH may carry: the virtio-blk driver's requests in flight. */
-export const BLK_MAX_BATCH = 32;
+/** Entries one BATCH may carry: the virtio-blk driver's requests in flight (its 128-entry queue,
+ *  one indirect descriptor per request). */
+export const BLK_MAX_BATCH = 128;
 /** Sectors one BATCH entry may move: 1 MiB. */
 export const BLK_MAX_BULK_SECTORS = 2048;
 export const BLK_BATCH_ENTRY_BYTES = 24;

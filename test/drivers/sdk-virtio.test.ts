@@ -55,6 +55,33 @@ describe("SDK: SplitQueue", () => {
     assert.equal(q.publish(), false, "nothing new to publish");
   });
 
+  it("lays a chain out in an indirect table that takes one ring descriptor (INDIRECT_DESC)", () => {
+    const mem = buffer();
+    const q = new SplitQueue({ dma: mem, size: 8, indirect: true });
+    const table = 4096;
+    const head = q.add({ readable: [{ addr: 0x1000, len: 16 }], writable: [{ addr: 0x2000, len: 65536 }, { addr: 0x3000, len: 1 }] }, table);
+    assert.equal(q.numFree, 7, "one ring descriptor for a three-buffer chain");
+    const at = q.descOffset + 16 * head;
+    assert.deepEqual([Number(mem.getU64(at)), mem.getU32(at + 8), mem.getU16(at + 12)], [PHYS + table, 48, 4]);
+    const entry = (i: number) => [Number(mem.getU64(table + 16 * i)), mem.getU32(table + 16 * i + 8), mem.getU16(table + 16 * i + 12), mem.getU16(table + 16 * i + 14)];
+    assert.deepEqual(entry(0), [0x1000, 16, 1, 1]);
+    assert.deepEqual(entry(1), [0x2000, 65536, 3, 2]);
+    assert.deepEqual(entry(2), [0x3000, 1, 2, 0]);
+    q.publish();
+    complete(q, mem, head, 65537);
+    assert.deepEqual(q.popUsed(), { id: head, len: 65537 });
+    assert.equal(q.numFree, 8);
+  });
+
+  it("refuses an indirect chain without INDIRECT_DESC, or with a misaligned or too short table", () => {
+    const plain = new SplitQueue({ dma: buffer(), size: 8 });
+    assert.throws(() => plain.add({ writable: [{ addr: 0x1000, len: 1 }] }, 4096), /INDIRECT_DESC/);
+    const q = new SplitQueue({ dma: buffer(), size: 8, indirect: true });
+    assert.throws(() => q.add({ writable: [{ addr: 0x1000, len: 1 }] }, 4100), /not 16-byte aligned/);
+    assert.throws(() => q.add({ writable: [{ addr: 0x1000, len: 1 }, { addr: 0x2000, len: 1 }] }, 8192 - 16), /RangeError|past|outside|beyond|offset/i);
+    assert.equal(q.numFree, 8, "nothing was taken");
+  });
+
   it("hands back finished chains and frees their descriptors", () => {
     const mem = buffer();
     const q = new SplitQueue({ dma: mem, size: 4 });

@@ -67,8 +67,7 @@ export const VirtioFeature = {
 
 /** Ring features the SDK's SplitQueue does not implement: asking for them is refused up front
  *  rather than negotiated and then silently broken. */
-export const UNSUPPORTED_RING_FEATURES =
-  VirtioFeature.INDIRECT_DESC | VirtioFeature.RING_PACKED | VirtioFeature.IN_ORDER | VirtioFeature.NOTIFICATION_DATA;
+export const UNSUPPORTED_RING_FEATURES = VirtioFeature.RING_PACKED | VirtioFeature.IN_ORDER | VirtioFeature.NOTIFICATION_DATA;
 
 /** Descriptor flags (split ring). */
 export const DescFlag = {

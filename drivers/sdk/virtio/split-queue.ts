@@ -38,6 +38,8 @@ export interface SplitQueueOptions {
   size: number;
   /** VIRTIO_F_EVENT_IDX was negotiated: use used_event / avail_event instead of the flags. */
   eventIdx?: boolean;
+  /** VIRTIO_F_INDIRECT_DESC was negotiated: add() may lay a chain out in an indirect table. */
+  indirect?: boolean;
   /** Tell the device there is work (VirtioMmio.setupQueue wires this to QueueNotify). */
   notify?: () => void;
 }
@@ -63,6 +65,8 @@ export class SplitQueue {
 
   private readonly dma: DmaBuffer;
   private readonly eventIdx: boolean;
+  /** Whether chains may go in indirect tables (INDIRECT_DESC negotiated). */
+  readonly indirect: boolean;
   private readonly notifyDevice: () => void;
   /** Descriptors not in any chain (a stack: the most recently freed is reused first). */
   private readonly free: number[] = [];
@@ -89,6 +93,7 @@ export class SplitQueue {
     this.dma = dma;
     this.size = size;
     this.eventIdx = opts.eventIdx ?? false;
+    this.indirect = opts.indirect ?? false;
     this.notifyDevice = opts.notify ?? (() => undefined);
     this.descOffset = alignUp(opts.offset ?? 0, 16);
     this.availOffset = this.descOffset + DESC_BYTES * size;
@@ -112,14 +117,19 @@ export class SplitQueue {
   }
 
   /** Write a chain into the descriptor table and queue its head for the device (visible at the
-   *  next publish() or kick()). Returns the head index, which popUsed() reports when it is done. */
-  add(chain: Chain): number {
+   *  next publish() or kick()). Returns the head index, which popUsed() reports when it is done.
+   *  With `indirectAt` (a 16-aligned offset in the queue's DmaBuffer, room for 16 bytes per buffer,
+   *  INDIRECT_DESC negotiated) the chain goes in an indirect table there and takes one ring entry
+   *  (virtio 1.x §2.7.5.3): a queue of N entries then holds N requests in flight, whatever their
+   *  length. The table must stay untouched until popUsed() returns the head. */
+  add(chain: Chain, indirectAt?: number): number {
     const buffers = [
       ...(chain.readable ?? []).map((b) => ({ ...b, flags: 0 })),
       ...(chain.writable ?? []).map((b) => ({ ...b, flags: DescFlag.WRITE })),
     ];
     if (buffers.length === 0) throw new RangeError("a virtqueue chain needs at least one buffer");
     buffers.forEach(checkBuffer);
+    if (indirectAt !== undefined) return this.addIndirect(buffers, indirectAt);
     if (buffers.length > this.free.length) {
       throw new RangeError(`a chain of ${buffers.length} buffers does not fit: ${this.free.length} of ${this.size} descriptors are free`);
     }
@@ -130,6 +140,26 @@ export class SplitQueue {
     });
     const head = ids[0];
     this.chains[head] = ids;
+    this.dma.setU16(this.availOffset + 4 + 2 * (this.nextAvail % this.size), head);
+    this.nextAvail = (this.nextAvail + 1) & 0xffff;
+    return head;
+  }
+
+  private addIndirect(buffers: readonly (BufferRef & { flags: number })[], at: number): number {
+    if (!this.indirect) throw new RangeError("an indirect chain needs VIRTIO_F_INDIRECT_DESC negotiated");
+    if (at % DESC_BYTES !== 0) throw new RangeError(`indirect table offset ${at} is not 16-byte aligned`);
+    const bytes = DESC_BYTES * buffers.length;
+    const tablePhys = this.dma.physAt(at);
+    this.dma.physAt(at + bytes); // throws if the table would run past the buffer
+    if (this.free.length === 0) throw new RangeError(`no free descriptor: all ${this.size} are in flight`);
+    // Inside a table, `next` indexes the table itself (§2.7.5.3.1).
+    buffers.forEach((b, i) => {
+      const last = i === buffers.length - 1;
+      this.writeDescriptorAt(at + DESC_BYTES * i, b.addr, b.len, last ? b.flags : b.flags | DescFlag.NEXT, last ? 0 : i + 1);
+    });
+    const head = this.free.pop() as number;
+    this.writeDescriptor(head, tablePhys, bytes, DescFlag.INDIRECT, 0);
+    this.chains[head] = [head];
     this.dma.setU16(this.availOffset + 4 + 2 * (this.nextAvail % this.size), head);
     this.nextAvail = (this.nextAvail + 1) & 0xffff;
     return head;
@@ -178,7 +208,10 @@ export class SplitQueue {
   }
 
   private writeDescriptor(id: number, addr: number, len: number, flags: number, next: number): void {
-    const at = this.descOffset + DESC_BYTES * id;
+    this.writeDescriptorAt(this.descOffset + DESC_BYTES * id, addr, len, flags, next);
+  }
+
+  private writeDescriptorAt(at: number, addr: number, len: number, flags: number, next: number): void {
     this.dma.setU64(at, addr);
     this.dma.setU32(at + 8, len);
     this.dma.setU16(at + 12, flags);

@@ -88,7 +88,8 @@ export class VirtioMmio {
     const max = this.regs.read32(VirtioReg.QUEUE_SIZE_MAX);
     if (max === 0) this.fail(`the device has no queue ${index}`);
     const size = largestPowerOfTwo(Math.min(max, setup.maxSize ?? max, 32768));
-    const queue = new SplitQueue({ dma: setup.dma, offset: setup.offset, size, eventIdx, notify: () => this.notify(index) });
+    const indirect = this.hasFeature(VirtioFeature.INDIRECT_DESC);
+    const queue = new SplitQueue({ dma: setup.dma, offset: setup.offset, size, eventIdx, indirect, notify: () => this.notify(index) });
     this.regs.write32(VirtioReg.QUEUE_SIZE, size);
     this.write64(VirtioReg.QUEUE_DESC_LOW, queue.descPhys);
     this.write64(VirtioReg.QUEUE_DRIVER_LOW, queue.availPhys);
