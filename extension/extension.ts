@@ -7,6 +7,7 @@
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { registerDebugConfigurationProvider } from "./debug-adapter/configuration-provider";
+import { CustomRequest } from "./debug-adapter/session";
 import { createLanguageClient } from "./language-client";
 import { checkWorkspace, newDriver, openTrace, requireTrust, runActiveDriver, runSampleDriver, UNTRUSTED_MESSAGE } from "./commands";
 import { DebugWiring } from "./debug-wiring";
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
     vscode.commands.registerCommand("zeroDriver.openTrace", (uri?: vscode.Uri) => openTrace(context, uri)),
     vscode.commands.registerCommand("zeroDriver.openTimeline", (uri?: vscode.Uri) => openTimeline(context, uri)),
     vscode.commands.registerCommand("zeroDriver.requireTrust", () => requireTrust()),
+    vscode.commands.registerCommand("zeroDriver.stepToNextEvent", () => stepToNextEvent()),
   );
   const walkthrough = registerWalkthrough(context);
 
@@ -82,4 +84,14 @@ function settingsDefaults(folder: vscode.WorkspaceFolder | undefined): Record<st
 export async function deactivate(): Promise<void> {
   await client?.stop();
   client = undefined;
+}
+
+/** The debug toolbar's "step to next IPC message or interrupt" (docs/debugging.md). */
+async function stepToNextEvent(): Promise<void> {
+  const session = vscode.debug.activeDebugSession;
+  if (session?.type !== "zero-driver") {
+    void vscode.window.showInformationMessage("Step to Next IPC Message or Interrupt works in a Zero Driver debug session: start one with F5.");
+    return;
+  }
+  await session.customRequest(CustomRequest.stepToNextEvent);
 }

@@ -203,6 +203,14 @@ suite("Zero Driver Studio in VS Code", () => {
     const queues = driver.children.find((c) => c.label === "endpoint queues");
     assert.ok(Number(queues.description) > 0);
 
+    // The debug toolbar's step to the next IPC message or interrupt: a command there, and a stop on the receiver.
+    const toolbar = ext.packageJSON.contributes.menus["debug/toolbar"] ?? [];
+    assert.ok(toolbar.some((m) => m.command === "zeroDriver.stepToNextEvent" && m.when === "debugType == zero-driver"), JSON.stringify(toolbar));
+    events.length = 0;
+    await vscode.commands.executeCommand("zeroDriver.stepToNextEvent");
+    const next = await waitFor("a stop at the next IPC message or interrupt", () => events.find((e) => e.event === "stopped"));
+    assert.match(next.body.description, /^Next event: (IPC tag|IRQ) /);
+
     await endCleanly(session);
     assert.equal(api.monitor.state, "ended");
   });
