@@ -1,0 +1,75 @@
+// Every bundled sample runs under the debugger as it runs in `npm start`: launched through DAP
+// (`zds dap`), with a line breakpoint in the driver that must be hit, then to a clean end (exit 0)
+// with the client's success line in the output. The build must be current (`npm run build`).
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import type { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { repoRoot, startDapClient } from "../helpers/dap-client";
+
+const drivers = path.join(repoRoot, "drivers");
+
+interface Sample {
+  driver: string;
+  client: string;
+  /** What the client prints when it worked. */
+  success: RegExp;
+  extra?: Record<string, unknown>;
+}
+
+const samples: Sample[] = [
+  { driver: "virtio-rng", client: "rng-cat", success: /rng-cat: 32 random bytes/ },
+  { driver: "virtio-blk", client: "blk-check", success: /blk-check: PASS/ },
+  { driver: "ata-pio", client: "blk-check", success: /blk-check: PASS/ },
+  { driver: "uart16550", client: "hello-console", success: /hello from Zero OS through the console service/ },
+  { driver: "virtio-console", client: "hello-console", success: /hello from Zero OS through the console service/ },
+  { driver: "virtio-net", client: "ping", success: /4 packets transmitted, 4 received, 0% packet loss/ },
+];
+
+describe("debug adapter: every bundled sample under the debugger (zds dap)", function () {
+  this.timeout(60_000);
+  let dc: DebugClient;
+
+  beforeEach(async () => {
+    dc = await startDapClient();
+  });
+
+  afterEach(async () => {
+    await dc.stop();
+  });
+
+  for (const sample of samples) {
+    it(`${sample.driver} with ${sample.client}: a breakpoint in the driver is hit, then a clean end`, async () => {
+      const file = path.join(drivers, sample.driver, "index.ts");
+      const lines = fs.readFileSync(file, "utf8").split("\n");
+      // The first line of the driver's main() (found by its text, so edits keep the test valid).
+      const index = lines.findIndex((l) => /^\s*(async\s+)?main\(/.test(l)) + 1;
+      assert.ok(index > 0, `no main( in ${file}`);
+      let output = "";
+      dc.on("output", (e: DebugProtocol.OutputEvent) => (output += e.body.output));
+      const initialized = dc.waitForEvent("initialized");
+      await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+      const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+      await Promise.all([
+        initialized.then(async () => {
+          const set = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: index + 1 }] });
+          assert.equal(set.body.breakpoints.length, 1);
+          await dc.configurationDoneRequest();
+        }),
+        dc.launchRequest({ programs: [path.join(drivers, sample.driver), path.join(drivers, sample.client)], ...sample.extra } as DebugProtocol.LaunchRequestArguments),
+      ]);
+      const event = await stopped;
+      assert.equal(event.body.reason, "breakpoint", JSON.stringify(event.body));
+      const top = (await dc.stackTraceRequest({ threadId: event.body.threadId as number })).body.stackFrames[0];
+      assert.equal(top.source?.path, file);
+      assert.ok(Math.abs((top.line ?? 0) - (index + 1)) <= 5, `stopped at ${top.line}, breakpoint on ${index + 1}`);
+      await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [] });
+      const exited = dc.waitForEvent("exited") as Promise<DebugProtocol.ExitedEvent>;
+      await dc.continueRequest({ threadId: event.body.threadId as number });
+      assert.equal((await exited).body.exitCode, 0, output);
+      assert.match(output, sample.success);
+    });
+  }
+});
