@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { Benchmark, BenchResult, Figure } from "./types";
 import { syscallBench } from "./syscall";
 import { storageBench } from "./storage";
+import { timelineBench } from "./timeline";
 import * as languageServer from "./language-server";
 
 export const BENCH_USAGE = `usage: zds bench [--quick] [--out FILE] [--only NAME,...]
@@ -26,7 +27,7 @@ function isBenchmark(x: unknown): x is Benchmark {
 /** Every benchmark we have. Other modules' exports are taken if they are Benchmarks, so a module
  *  still being written (exporting none yet) is skipped rather than breaking the run. */
 export function allBenchmarks(): Benchmark[] {
-  const found: Benchmark[] = [syscallBench, storageBench];
+  const found: Benchmark[] = [syscallBench, storageBench, timelineBench];
   for (const value of Object.values(languageServer as Record<string, unknown>)) if (isBenchmark(value)) found.push(value);
   return found;
 }

@@ -13,7 +13,9 @@ import { tagName } from "./tags";
 /** Lines per page: small enough that re-reading one is quick, large enough that the index stays small. */
 export const DEFAULT_PAGE_LINES = 4096;
 
-const CHUNK_BYTES = 1 << 20;
+// 256 KiB (about 2 500 lines) between turns of the event loop: short enough that the extension host
+// stays responsive while a large trace is read.
+const CHUNK_BYTES = 256 * 1024;
 
 export interface TraceIndex {
   summary: TimelineSummary;

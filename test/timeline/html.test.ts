@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
+import { writeSyntheticTrace } from "../../bench/trace-synth";
 import { buildTimeline } from "../../timeline/scan";
 import type { TimelineSummary } from "../../timeline/model";
 import { launch } from "./browser";
@@ -198,5 +199,49 @@ describe("timeline page (zds trace --html) in headless Chromium", function () {
     result.rowInk.forEach((ink, r) => assert.ok(ink > 50, `lane ${summary.lanes[r].name} is drawn (${ink} pixels)`));
     assert.ok(result.colours > 10, "not blank");
     assert.ok(result.blue && result.green && result.yellow, JSON.stringify(result));
+  });
+});
+
+describe("timeline page with 100k events (virtualised drawing)", function () {
+  this.timeout(300_000);
+  let browser: Browser | undefined;
+  let page: Page;
+  let total = 0;
+
+  before(async function () {
+    browser = await launch(this);
+    const file = path.join(tempDir(), "100k.zlog");
+    writeSyntheticTrace(file, { lines: 360_000, pairs: 4 });
+    const html = path.join(tempDir(), "100k.html");
+    const r = zds("trace", file, "--html", html, "--json");
+    assert.equal(r.status, 0, r.stderr);
+    total = (JSON.parse(r.stdout) as { events: number }).events;
+    assert.ok(total >= 100_000, `${total} events`);
+    page = await browser!.newPage({ viewport: { width: 1400, height: 700 } });
+    await page.goto(`file://${html}`);
+    await page.waitForSelector("body[data-ready=true]");
+  });
+  after(async () => browser?.close());
+
+  it("draws a bounded number of marks when every event is in view, and each one when zoomed in", async () => {
+    const fitted = await stats(page);
+    assert.equal(fitted.total, total);
+    assert.equal(fitted.inView, total, "fitted: all events are in the window");
+    const width = (await page.locator("#zt-canvas").boundingBox())!.width;
+    const rows = fitted.lanes;
+    // At most one mark per kind, lane and pixel column, and one arrow per column and lane pair.
+    const bound = Math.ceil(width + 1) * (6 * rows + rows * rows);
+    assert.ok(fitted.drawn <= bound, `${fitted.drawn} drawn ≤ ${bound}`);
+    assert.ok(fitted.drawn < total / 4, `${fitted.drawn} drawn for ${total} events`);
+    const hits = await page.evaluate(() => window.zdsTimeline!.drawnEvents().length);
+    assert.equal(hits, fitted.drawn, "hit-testing holds what was drawn, not every event");
+    // Zoomed in to 0.1% of the trace, the marks no longer share pixels: every event in view is drawn.
+    const [v0, v1] = await range(page);
+    const mid = (v0 + v1) / 2;
+    await page.evaluate(([a, b]) => window.zdsTimeline!.setRange(a, b), [mid, mid + (v1 - v0) / 1000]);
+    await settled(page);
+    const zoomed = await stats(page);
+    assert.ok(zoomed.inView > 20 && zoomed.inView < total / 100, `${zoomed.inView} in view`);
+    assert.equal(zoomed.drawn, zoomed.inView);
   });
 });
