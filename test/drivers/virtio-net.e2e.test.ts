@@ -86,6 +86,14 @@ describe("virtio-net driver + ping on the virt machine", () => {
       for (const p of capture.packets) assert.equal(p.originalLength, p.data.length);
     });
 
+    it("a traced ping run replays identically (zds replay --verify)", () => {
+      const trace = path.join(dir, "ping.zlog");
+      assert.equal(zds("run", "drivers/virtio-net", "drivers/ping", "--seed", "3", "--trace", trace).status, 0);
+      const r = zds("replay", trace, "--verify");
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, /replay verified: \d+ SysLog events and \d+ commits match/);
+    });
+
     it("tshark reads the capture, if tshark is installed", function () {
       const which = spawnSync("sh", ["-c", "command -v tshark"], { encoding: "utf8" });
       if (which.status !== 0) this.skip();
