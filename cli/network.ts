@@ -49,7 +49,7 @@ export function formatNetworkSummary(network: readonly NetworkSummary[]): string
     });
 }
 
-const DROP_COUNTERS = ["txOversize", "txRunt", "txNoHeader", "txBadHeader", "txWrongDirection", "txLinkDown", "rxNoBuffer", "rxNotReady", "rxTooSmall", "rxOversize", "rxBadBuffer"] as const;
+const DROP_COUNTERS = ["txOversize", "txRunt", "txNoHeader", "txBadHeader", "txWrongDirection", "txLinkDown", "rxNoBuffer", "rxNotReady", "rxLinkDown", "rxTooSmall", "rxOversize", "rxBadBuffer"] as const;
 
 function dropped(n: NetworkSummary): string[] {
   return DROP_COUNTERS.filter((key) => n[key] > 0).map((key) => `${n[key]} ${key}`);

@@ -67,6 +67,8 @@ export interface VirtioNetStats {
   rxNotReady: number;
   /** Incoming frames dropped: the next receive buffer was too small (no MRG_RXBUF). */
   rxTooSmall: number;
+  /** Incoming frames dropped: the link was down. */
+  rxLinkDown: number;
   /** Incoming frames dropped: longer than mtu + 14. */
   rxOversize: number;
   /** Receive chains that were no receive buffer (device-readable parts; with MRG_RXBUF, < 12 bytes). */
@@ -85,7 +87,7 @@ export class VirtioNet implements VirtioBackend {
   readonly stats: VirtioNetStats = {
     txFrames: 0, txBytes: 0, rxFrames: 0, rxBytes: 0, rxBuffers: 0,
     txOversize: 0, txRunt: 0, txBadHeader: 0, txWrongDirection: 0, txNoHeader: 0, txLinkDown: 0,
-    rxNoBuffer: 0, rxNotReady: 0, rxTooSmall: 0, rxOversize: 0, rxBadBuffer: 0,
+    rxNoBuffer: 0, rxNotReady: 0, rxLinkDown: 0, rxTooSmall: 0, rxOversize: 0, rxBadBuffer: 0,
   };
 
   private readonly wire: NetWire;
@@ -155,7 +157,10 @@ export class VirtioNet implements VirtioBackend {
     const ctx = this.context;
     const placer = this.placer;
     if (ctx === undefined || placer === undefined) return;
-    if (!this.linkUp) return;
+    if (!this.linkUp) {
+      this.stats.rxLinkDown++;
+      return;
+    }
     const queue = ctx.liveQueue(NetQueue.Receive);
     if (queue === undefined) {
       this.stats.rxNotReady++;

@@ -3,7 +3,7 @@
 // no side effects on the machine (device snapshots, not register reads), so views may take one while
 // the machine runs. Plain data: the extension turns it into tree items, tests compare it.
 
-import { AtaDevice, AtaStatus, Uart16550, UartLsr, UartMcr, type DeviceInfo, type Machine } from "../../devices";
+import { AtaDevice, AtaStatus, formatIp, formatMac, Uart16550, UartLsr, UartMcr, VirtioNet, type DeviceInfo, type Machine } from "../../devices";
 import type { Kernel } from "../kernel";
 import { describeCaps, describeMessage, describeVirtio, type InspectItem } from "./describe";
 
@@ -93,7 +93,7 @@ function endpointsOf(kernel: Kernel, ids: number[]): InspectItem[] {
 }
 
 function registersOf(machine: Machine, d: DeviceInfo): InspectItem[] {
-  if (d.kind === "virtio-mmio") return describeVirtio(d.name, d.mmio?.base ?? 0, machine.inspect(d.name)).filter((item) => item.name !== "device");
+  if (d.kind === "virtio-mmio") return [...describeVirtio(d.name, d.mmio?.base ?? 0, machine.inspect(d.name)).filter((item) => item.name !== "device"), ...networkOf(machine, d.name)];
   const model = (() => {
     try {
       return machine.backend(d.name, Object);
@@ -131,6 +131,36 @@ function registersOf(machine: Machine, d: DeviceInfo): InspectItem[] {
     ];
   }
   return [];
+}
+
+/** A network card's counters and the peer behind its wire (docs/networking.md); nothing for other devices. */
+function networkOf(machine: Machine, device: string): InspectItem[] {
+  let nic: VirtioNet;
+  try {
+    nic = machine.backend(device, VirtioNet);
+  } catch {
+    return [];
+  }
+  const s = nic.stats;
+  const peer = machine.network(device).peer;
+  const traffic = new Set(["txFrames", "txBytes", "rxFrames", "rxBytes", "rxBuffers"]);
+  const drops = Object.entries(s).filter(([key, count]) => !traffic.has(key) && count > 0);
+  const dropped = drops.reduce((sum, [, count]) => sum + count, 0);
+  return [
+    {
+      name: "network",
+      value: `${formatMac(nic.mac)}, link ${nic.link ? "up" : "down"}: ${s.txFrames} sent, ${s.rxFrames} received, ${dropped} dropped`,
+      children: [
+        { name: "sent", value: `${s.txFrames} frames, ${s.txBytes} bytes` },
+        { name: "received", value: `${s.rxFrames} frames, ${s.rxBytes} bytes, in ${s.rxBuffers} buffers` },
+        { name: "dropped", value: drops.length ? drops.map(([key, count]) => `${count} ${key}`).join(", ") : "none" },
+        {
+          name: "peer",
+          value: `${formatIp(peer.config.ip)} (${formatMac(peer.config.mac)}): ${peer.stats.arpReplies} ARP, ${peer.stats.echoReplies} echo, ${peer.stats.udpEchoes} UDP replies, ${peer.stats.ignored} frames ignored`,
+        },
+      ],
+    },
+  ];
 }
 
 function bits(value: number, names: Record<string, number>): string {

@@ -346,6 +346,9 @@ describe("virtio-net (register level)", () => {
       settle(r);
       assert.equal(r.device.stats.txLinkDown, 1);
       assert.equal(r.wire.length, 0);
+      r.network.inject(arpRequest(r));
+      settle(r);
+      assert.deepEqual([r.device.stats.rxLinkDown, r.rx.usedIdx()], [1, 0]);
       r.device.setLink(true);
       assert.equal(r.machine.mmioRead(BASE + CONFIG + 6, 2), 1);
     });

@@ -79,4 +79,14 @@ describe("kernel/debug: machine snapshot for the views", function () {
     assert.match(value(dev.registers, "Status"), /DRIVER_OK/);
     assert.match(value(dev.registers, "queues"), /^1$/);
   });
+
+  it("virtio-net: the card's counters and the peer host, under the device's network item", async () => {
+    const { atEnd } = await snapshotAtCall([sample("virtio-net"), sample("ping")], "ping");
+    const nic = atEnd.devices.find((d) => d.name === "virtio-net0")!;
+    assert.match(value(nic.registers, "network"), /^52:54:00(:[0-9a-f]{2}){3}, link up: 5 sent, 5 received, 0 dropped$/);
+    const children = nic.registers.find((i) => i.name === "network")!.children ?? [];
+    assert.equal(value(children, "dropped"), "none");
+    assert.match(value(children, "peer"), /^10\.0\.2\.2 \(52:54:00:12:35:02\): 1 ARP, 4 echo, 0 UDP replies, 0 frames ignored$/);
+    assert.equal(atEnd.devices.find((d) => d.name === "virtio-rng0")!.registers.some((i) => i.name === "network"), false);
+  });
 });
