@@ -10,9 +10,9 @@ import { allBenchmarks, formatTable, type BenchReport } from "../../bench/run";
 const root = path.join(__dirname, "..", "..");
 
 describe("zds bench", () => {
-  it("knows the syscall and storage benchmarks, and takes other modules' Benchmark exports", () => {
+  it("knows the syscall, storage and network benchmarks, and takes other modules' Benchmark exports", () => {
     const names = allBenchmarks().map((b) => b.name);
-    assert.ok(names.includes("syscall") && names.includes("storage"), names.join(", "));
+    assert.ok(names.includes("syscall") && names.includes("storage") && names.includes("network"), names.join(", "));
     assert.equal(new Set(names).size, names.length, "no benchmark twice");
   });
 
