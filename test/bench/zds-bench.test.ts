@@ -42,4 +42,22 @@ describe("zds bench", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("--quick --only network measures UDP echo round trips through virtio-net against loopback UDP", function () {
+    this.timeout(120_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-bench-net-test-"));
+    try {
+      const out = path.join(dir, "results.json");
+      const r = spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), "bench", "--quick", "--only", "network", "--out", out], { cwd: root, encoding: "utf8", timeout: 110_000 });
+      assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+      const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
+      assert.deepEqual(report.results.map((res) => [res.name, res.error]), [["network", undefined]]);
+      const [figure] = report.results[0].figures;
+      assert.match(figure.label, /UDP echo round trips/);
+      assert.ok(figure.value > 0 && (figure.baseline?.value ?? 0) > 0);
+      assert.match(report.results[0].notes?.join("\n") ?? "", /µs virtual; [\d.]+ syscalls, 4 IPC messages, 2 interrupts/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
