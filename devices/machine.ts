@@ -233,8 +233,7 @@ export class Machine implements MachineHandle {
   }
 
   private addVirtio(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): void {
-    const network = description.type === "virtio-net" ? this.createNetwork(description.name, seed) : undefined;
-    const backend = network !== undefined ? this.createNic(description.name, seed, network) : this.createBackend(description, seed, options);
+    const { backend, network } = this.createBackend(description, seed, options);
     const transport = new VirtioMmioTransport({
       name: description.name,
       backend,
@@ -272,16 +271,19 @@ export class Machine implements MachineHandle {
     return nic;
   }
 
-  private createBackend(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): VirtioBackend {
+  /** The device type's backend; a network card comes with the network behind its wire. */
+  private createBackend(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): { backend: VirtioBackend; network?: SimulatedNetwork } {
     switch (description.type) {
-      case "virtio-net":
-        throw new Error("virtio-net devices are built with their network (createNic)");
+      case "virtio-net": {
+        const network = this.createNetwork(description.name, seed);
+        return { backend: this.createNic(description.name, seed, network), network };
+      }
       case "virtio-rng":
-        return new VirtioRng({ machineSeed: seed, deviceName: description.name });
+        return { backend: new VirtioRng({ machineSeed: seed, deviceName: description.name }) };
       case "virtio-blk":
-        return new VirtioBlk({ deviceName: description.name, disk: this.diskFor(description.disk, options) });
+        return { backend: new VirtioBlk({ deviceName: description.name, disk: this.diskFor(description.disk, options) }) };
       case "virtio-console":
-        return new VirtioConsole({ deviceName: description.name, output: (bytes) => this.consoleOutput(description.name, bytes) });
+        return { backend: new VirtioConsole({ deviceName: description.name, output: (bytes) => this.consoleOutput(description.name, bytes) }) };
     }
   }
 
