@@ -175,7 +175,9 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: ZeroDriverLaunchArguments): Promise<void> {
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, given: ZeroDriverLaunchArguments | undefined): Promise<void> {
+    // A client may send a launch with no arguments at all: that is "no program", not a crash.
+    const args: ZeroDriverLaunchArguments = given ?? {};
     try {
       if (args.cwd !== undefined && (typeof args.cwd !== "string" || !fs.existsSync(args.cwd))) throw new LaunchError(`"cwd": ${JSON.stringify(args.cwd)} is not an existing folder. Leave it out or use "\${workspaceFolder}".`);
       const cwd = typeof args.cwd === "string" ? args.cwd : process.cwd();

@@ -149,6 +149,31 @@ describe("debug adapter (zds dap)", function () {
     });
   });
 
+  // Each bad attribute a user can write in launch.json: refused at launch, the attribute named, with the fix.
+  const badLaunches: [string, Record<string, unknown>, RegExp][] = [
+    ["no program at all", {}, /Set "program" to a driver folder/],
+    ["programs not a list", { programs: "drivers/rng-cat" }, /"programs" must be an array of paths/],
+    ["an empty path in programs", { programs: [""] }, /"programs" must be a path string/],
+    ["an unknown machine", { program: `${drivers}/rng-cat`, machine: "no-such-machine" }, /^"machine": .*Use "virt" or the path of a machine description/],
+    ["a machine that is not a string", { program: `${drivers}/rng-cat`, machine: 7 }, /"machine" must be "virt" or the path/],
+    ["stopOnEntry not a boolean", { program: `${drivers}/rng-cat`, stopOnEntry: "yes" }, /"stopOnEntry" must be true or false/],
+    ["a watchdog too short", { program: `${drivers}/rng-cat`, watchdogMs: 1 }, /"watchdogMs" must be a number ≥ 10/],
+    ["a missing disk image", { program: `${drivers}/rng-cat`, disk: "/no/such/disk.img" }, /"disk": \/no\/such\/disk\.img does not exist\. Point it at a raw disk image/],
+    ["persist without a disk", { program: `${drivers}/rng-cat`, persist: true }, /"persist" needs "disk"/],
+    ["a trace that is not a .zlog", { program: `${drivers}/rng-cat`, trace: "/tmp/run.txt" }, /"trace": \/tmp\/run\.txt should end in \.zlog/],
+    ["a cwd that does not exist", { program: `${drivers}/rng-cat`, cwd: "/no/such/folder" }, /"cwd": "\/no\/such\/folder" is not an existing folder/],
+    ["a program with a syntax error", { program: path.join(root, "test/fixtures/broken-syntax") }, /^"program": /],
+  ];
+  for (const [what, args, message] of badLaunches) {
+    it(`refuses ${what}, naming the attribute`, async () => {
+      await dc.initializeRequest({ adapterID: "zero-driver", pathFormat: "path" });
+      await assert.rejects(dc.launchRequest(args as DebugProtocol.LaunchRequestArguments), (error: Error) => {
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+
   it("refuses bad attribute types with the attribute named", async () => {
     await dc.initializeRequest({ adapterID: "zero-driver", pathFormat: "path" });
     await assert.rejects(dc.launch({ program: `${drivers}/rng-cat`, seed: -3 } as DebugProtocol.LaunchRequestArguments), /"seed" must be a whole number/);
