@@ -15,6 +15,7 @@ import {
   Perm,
 } from "../../kernel/abi";
 import type { BlockInfo } from "./block";
+import { SyscallError } from "./errors";
 import { Reader, Writer } from "./ipc";
 import type { Request } from "./service";
 import type { System } from "./system";
@@ -86,10 +87,21 @@ export class LentBuffers {
   get(client: number, id: number): LentBuffer | undefined {
     const found = this.byClient.get(client)?.get(id);
     if (!found) return undefined;
-    const info = this.sys.inspect(found.slot);
-    if (info?.objectType === ObjectType.Dma && info.resourceA === found.phys) return found;
+    if (this.stillHeld(found)) return found;
     this.byClient.get(client)?.delete(id);
     return undefined;
+  }
+
+  private stillHeld(buffer: LentBuffer): boolean {
+    try {
+      const info = this.sys.inspect(buffer.slot);
+      return info?.objectType === ObjectType.Dma && info.resourceA === buffer.phys;
+    } catch (error) {
+      // A capability lent with a lifetime that has run out fails the check (E_PERM), and the kernel
+      // revokes it there and then: the buffer is gone, like a revoked one.
+      if (error instanceof SyscallError) return false;
+      throw error;
+    }
   }
 
   /** Forget a client's buffers (it is gone; the kernel already revoked what it lent). */

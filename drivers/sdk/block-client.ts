@@ -61,11 +61,11 @@ export function askDiskInfo(disk: Connection): DiskInfo {
  * Lend `buffer` to the block driver under the number `id` (ours to choose). `use` says which
  * transfers it serves, and so which right the lent capability carries: "read" lets the device write
  * into it, "write" lets it read from it. Only a capability derived from ours travels; revoking
- * ours (or DMA_FREE) takes it back.
+ * ours (or DMA_FREE) takes it back, and so does the end of `lifetimeUs` (virtual µs; 0 = none).
  */
-export function attachBuffer(disk: Connection, buffer: DmaBuffer, id: number, use: "read" | "write" | "both" = "both"): void {
+export function attachBuffer(disk: Connection, buffer: DmaBuffer, id: number, use: "read" | "write" | "both" = "both", lifetimeUs = 0): void {
   const perms = (use !== "write" ? Perm.WRITE : 0) | (use !== "read" ? Perm.READ : 0);
-  disk.lend(BlkTag.ATTACH, new Writer().u32(id).finish(), buffer.slot, perms);
+  disk.lend(BlkTag.ATTACH, new Writer().u32(id).finish(), buffer.slot, perms, lifetimeUs);
 }
 
 /** Ask the driver to give buffer `id` back; false if it did not know it. */

@@ -36,9 +36,10 @@ export class Connection {
   }
 
   /** Send a one-way message carrying a capability derived from ours in `slot` with `perms` (plus
-   *  the grant right the transfer needs). We keep ours; revoking it later takes the lent one back. */
-  lend(tag: number, payload: Uint8Array, slot: number, perms: number): void {
-    const child = this.kernel.call(Sys.CAP_DERIVE, slot, perms | Perm.GRANT, 0);
+   *  the grant right the transfer needs), for `lifetimeUs` of virtual time (0 = as long as ours).
+   *  We keep ours; revoking it later takes the lent one back. */
+  lend(tag: number, payload: Uint8Array, slot: number, perms: number, lifetimeUs = 0): void {
+    const child = this.kernel.call(Sys.CAP_DERIVE, slot, perms | Perm.GRANT, lifetimeUs);
     const body = new Uint8Array(payload.length + 4);
     body.set(payload);
     new DataView(body.buffer).setUint32(payload.length, child, true);
