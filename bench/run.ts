@@ -10,6 +10,7 @@ import { syscallBench } from "./syscall";
 import { storageBench } from "./storage";
 import { timelineBench } from "./timeline";
 import { networkBench } from "./network";
+import { stepBackBench } from "./step-back";
 import * as languageServer from "./language-server";
 
 export const BENCH_USAGE = `usage: zds bench [--quick] [--out FILE] [--only NAME,...]
@@ -28,7 +29,7 @@ function isBenchmark(x: unknown): x is Benchmark {
 /** Every benchmark we have. Other modules' exports are taken if they are Benchmarks, so a module
  *  still being written (exporting none yet) is skipped rather than breaking the run. */
 export function allBenchmarks(): Benchmark[] {
-  const found: Benchmark[] = [syscallBench, storageBench, timelineBench, networkBench];
+  const found: Benchmark[] = [syscallBench, storageBench, timelineBench, networkBench, stepBackBench];
   for (const value of Object.values(languageServer as Record<string, unknown>)) if (isBenchmark(value)) found.push(value);
   return found;
 }

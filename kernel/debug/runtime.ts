@@ -105,7 +105,7 @@ export class DebugRuntime {
   readonly rules = new StopRules(this.data);
   readonly memory = new GuestMemoryView(() => this.machine);
   /** Last syscall each process made: what a faulting process was doing. */
-  private readonly lastSyscall = new Map<number, SyscallRequest>();
+  private lastSyscall = new Map<number, SyscallRequest>();
   private stop: StopInfo | undefined;
   /** A stop decided and being carried out (its worker pausing); reported once it lands. */
   private stopping = false;
@@ -127,7 +127,15 @@ export class DebugRuntime {
   );
 
   // ── time travel (deterministic re-execution; kernel/debug/time-travel.ts) ──
-  private prepared: { options: LaunchOptions; description: MachineDescription; bundles: DriverBundle[] } | undefined;
+  private prepared: Prepared | undefined;
+  /** A run held a little behind the current stop, so that going back does not start from scratch. */
+  private checkpoint: Run | undefined;
+  private checkpointHeld: (() => void) | undefined;
+  /** How many events behind a stop the checkpoint run is held (0: no checkpoints; every step back
+   *  re-runs from the start). */
+  checkpointWindow = 1000;
+  /** Below this many events a re-run from the start is quick: no checkpoint run is kept. */
+  checkpointFrom = 10_000;
   /** Bumped for every run of the machine; callbacks of an older run are ignored. */
   private generation = 0;
   /** The current run's end (its machine torn down). */
@@ -192,11 +200,35 @@ export class DebugRuntime {
   /** A fresh machine and kernel running the prepared programs from the start: the launch, and every
    *  re-run of time travel (same machine, programs, seed and disk: the same run, event for event). */
   private startSession(stopOnEntry: boolean): void {
+    const first = this.generation === 0;
+    const run = this.createRun(undefined);
+    this.adopt(run);
+    const kernel = run.session.kernel;
+    if (first) this.onLaunched?.({ kernel, machine: run.machine });
+    this.booting = true;
+    if (first) {
+      const { description, bundles } = this.prepared as Prepared;
+      this.listener.progress({ id: "boot", kind: "start", title: "Zero Driver", message: `booting ${description.name} with ${bundles.length} program${bundles.length === 1 ? "" : "s"}` });
+    }
+    this.startRun(run, () => {
+      // Paused before start(): nobody gets the run token until the client continues.
+      if (!stopOnEntry) return;
+      kernel.pauseScheduling();
+      const proc = [...kernel.processes.values()][0];
+      const travelled = this.travel?.kind === "start";
+      this.travel = undefined;
+      this.carryOut({ pid: proc?.pid ?? 0, reason: "entry", description: travelled ? "Reverse continue: no breakpoint was hit before; back at the start, before any program has run" : "Paused on entry: no program has run yet", source: false }, 0);
+    });
+    this.runs = run.ended;
+  }
+
+  /** A machine with the prepared programs, not started. A checkpoint run (`target` set) runs in the
+   *  background with no stops and no output and holds at the first syscall at or after `target`; it
+   *  answers to the user only once adopted. */
+  private createRun(target: number | undefined): Run {
     const prepared = this.prepared;
-    if (!prepared) throw new Error("startSession before launch");
-    const { options, description, bundles } = prepared;
-    const generation = ++this.generation;
-    const live = () => generation === this.generation;
+    if (!prepared) throw new Error("a run before launch");
+    const { options, description } = prepared;
     let machine: Machine;
     try {
       machine = createMachine(description, { seed: options.seed, disk: options.disk === undefined ? undefined : { path: options.disk, persist: options.persist ?? false } });
@@ -204,8 +236,9 @@ export class DebugRuntime {
       if (error instanceof DiskImageError) throw new LaunchError(`"disk": ${error.message}`);
       throw error;
     }
-    this.machine = machine;
-    this.resetRunState();
+    const firstRun = this.generation === 0 && target === undefined;
+    const run: Run = { machine, session: undefined as unknown as Session, generation: 0, deliveries: 0, lastSyscall: new Map(), target: target ?? 0, heldAt: undefined, ended: Promise.resolve() };
+    const live = () => run.generation !== 0 && run.generation === this.generation;
     const decoders = new Map<string, TextDecoder>();
     machine.onConsoleOutput((device, bytes) => {
       if (!live()) return;
@@ -222,53 +255,159 @@ export class DebugRuntime {
       machineName: description.name,
       machineData,
       seed: options.seed,
-      output: this.kernelOutput(live),
+      output: this.kernelOutput(run, live),
       watchdogMs: options.watchdogMs,
       supervision: description.supervision,
       // A re-run does not write the trace again: the first run's file is the recording.
-      traceFile: generation === 1 ? options.trace : undefined,
+      traceFile: firstRun ? options.trace : undefined,
       inputs: options.disk === undefined ? [] : [diskInput(options.disk, options.persist ?? false)],
       // A driver paused in the inspector holds the run token mid-code: pausing scheduling keeps the
       // watchdog off (it ignores a paused kernel) and virtual time still.
-      debug: (proc, link, bundle) => this.source.client(proc, link, bundle, () => session.kernel.pauseScheduling()),
+      debug: (proc, link, bundle) => this.source.client(proc, link, bundle, () => session.kernel.pauseScheduling(), run.generation === 0),
     });
-    this.session = session;
+    run.session = session;
     const kernel = session.kernel;
     kernel.debugHooks = {
-      beforeSyscall: (proc, request) => this.beforeSyscall(proc, request),
-      onDeliver: (ep, message) => this.onDeliver(kernel, ep, message),
-      beforeRun: () => this.beforeRun(kernel),
+      beforeSyscall: (proc, request) => (live() ? this.beforeSyscall(proc, request) : this.checkpointSyscall(run, proc, request)),
+      onDeliver: (ep, message) => {
+        if (live()) this.onDeliver(kernel, ep, message);
+        else run.deliveries++;
+      },
+      beforeRun: () => live() && this.beforeRun(kernel),
     };
     kernel.onProcessEnded(() => {
       // A process ended while the user looks at a stopped machine (its worker died): views are stale.
       if (live() && this.stop) this.listener.invalidated(["threads", "variables"]);
     });
-    if (generation === 1) this.onLaunched?.({ kernel, machine });
-    this.booting = true;
-    if (generation === 1) this.listener.progress({ id: "boot", kind: "start", title: "Zero Driver", message: `booting ${description.name} with ${bundles.length} program${bundles.length === 1 ? "" : "s"}` });
-    for (const bundle of bundles) session.spawn(bundle);
-    // Paused before start(): nobody gets the run token until the client continues.
-    if (stopOnEntry) {
-      kernel.pauseScheduling();
-      const first = [...kernel.processes.values()][0];
-      const travelled = this.travel?.kind === "start";
-      this.travel = undefined;
-      this.carryOut({ pid: first?.pid ?? 0, reason: "entry", description: travelled ? "Reverse continue: no breakpoint was hit before; back at the start, before any program has run" : "Paused on entry: no program has run yet", source: false }, 0);
-    }
-    this.runs = session.run().then((summary) => {
-      machine.close();
+    return run;
+  }
+
+  /** Spawn the programs and start the machine; `beforeStart` runs between the two. */
+  private startRun(run: Run, beforeStart: () => void): void {
+    const { bundles } = this.prepared as Prepared;
+    for (const bundle of bundles) run.session.spawn(bundle);
+    beforeStart();
+    const live = () => run.generation !== 0 && run.generation === this.generation;
+    run.ended = run.session.run().then((summary) => {
+      run.machine.close();
+      if (this.checkpoint === run) this.checkpoint = undefined;
       if (!live()) return;
       this.ended = true;
       this.travel = undefined;
       this.scanDone?.();
       this.bootDone();
+      this.discardCheckpoint();
       this.listener.ended(summary);
     });
   }
 
+  /** Make `run` the machine the user debugs (a new run, or a checkpoint promoted). */
+  private adopt(run: Run): void {
+    run.generation = ++this.generation;
+    this.session = run.session;
+    this.machine = run.machine;
+    this.resetRunState();
+    this.deliveries = run.deliveries;
+    this.lastSyscall = run.lastSyscall;
+    this.runs = run.ended;
+  }
+
+  /** A checkpoint run's syscall: counted, and held once it reaches its target. */
+  private checkpointSyscall(run: Run, proc: KernelProcess, request: SyscallRequest): boolean {
+    if (this.checkpoint !== run) return false; // a run being torn down
+    run.lastSyscall.set(proc.pid, request);
+    const index = run.session.kernel.syslog.syscallCount + run.deliveries;
+    if (index < run.target) return false;
+    run.heldAt = index;
+    this.checkpointHeld?.();
+    return true;
+  }
+
+  private checkpointPosition(run: Run): number {
+    return run.heldAt ?? run.session.kernel.syslog.syscallCount + run.deliveries;
+  }
+
+  /** Keep a checkpoint run held a little behind the stop at `event`, so that going back from here
+   *  re-runs only the events between the two. Started (or moved on) while the user looks at the stop. */
+  private planCheckpoint(event: number): void {
+    if (this.checkpointWindow <= 0 || event < this.checkpointFrom || !this.prepared || this.ended || this.terminated || this.travelProblem()) return;
+    const target = Math.max(0, event - this.checkpointWindow);
+    const cp = this.checkpoint;
+    if (cp) {
+      const at = this.checkpointPosition(cp);
+      if (at > event) this.discardCheckpoint();
+      else {
+        if (at < target) {
+          cp.target = target;
+          if (cp.heldAt !== undefined) {
+            cp.heldAt = undefined;
+            cp.session.kernel.resumeScheduling();
+          }
+        }
+        return;
+      }
+    }
+    try {
+      const run = this.createRun(target);
+      this.checkpoint = run;
+      this.startRun(run, () => undefined);
+    } catch {
+      // No checkpoint (e.g. the disk image went away): going back re-runs from the start, and says why.
+      this.checkpoint = undefined;
+    }
+  }
+
+  private discardCheckpoint(): void {
+    const cp = this.checkpoint;
+    if (!cp) return;
+    this.checkpoint = undefined;
+    this.source.dropStandby();
+    cp.session.stop();
+  }
+
+  /** Resolves once the checkpoint run is held at its target (for the benchmark); at once without one. */
+  checkpointReady(): Promise<void> {
+    const cp = this.checkpoint;
+    if (!cp || cp.heldAt !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.checkpointHeld = () => {
+        this.checkpointHeld = undefined;
+        resolve();
+      };
+      void cp.ended.then(resolve);
+    });
+  }
+
+  /** Go to event `index` from the checkpoint run, if it has not passed it: the old machine goes, the
+   *  checkpoint becomes the machine, and runs on from where it is held to the event. */
+  private travelFromCheckpoint(index: number): boolean {
+    const cp = this.checkpoint;
+    if (!cp) return false;
+    if (this.checkpointPosition(cp) > index) {
+      this.discardCheckpoint();
+      return false;
+    }
+    this.checkpoint = undefined;
+    const old = this.session;
+    this.generation++; // the old run's stops, output and end are ignored from now on
+    this.stop = undefined;
+    this.source.promoteStandby();
+    old?.stop();
+    this.adopt(cp);
+    const kernel = cp.session.kernel;
+    this.travel = { kind: "event", index };
+    if (cp.heldAt === undefined) return true; // still on its way: the hooks now stop it at the event
+    const held = kernel.heldSyscall;
+    if (cp.heldAt === index && held) {
+      this.travel = undefined;
+      this.carryOut({ pid: held.proc.pid, reason: "step", description: `Stepped back to event #${index}: ${describeSyscall(kernel, held.proc, held.request)}`, source: true }, index);
+    } else kernel.resumeScheduling();
+    return true;
+  }
+
   /** What belongs to one run of the machine, cleared for a re-run. */
   private resetRunState(): void {
-    this.lastSyscall.clear();
+    this.lastSyscall = new Map();
     this.stop = undefined;
     this.stopping = false;
     this.faultSnapshot = undefined;
@@ -375,13 +514,16 @@ export class DebugRuntime {
 
   /** Replace the machine with a fresh run of the same programs that goes to `target`. */
   private async travelTo(target: TravelTarget): Promise<boolean> {
+    if (target.kind === "event" && this.travelFromCheckpoint(target.index)) return true;
     const old = this.session;
     const runs = this.runs;
     this.generation++; // the old run's stops, output and end are ignored from now on
     this.stop = undefined;
     this.source.detachAll();
     old?.stop();
-    await runs;
+    // Not waiting for the old machine's teardown (its workers end in the background): a new
+    // machine does not depend on it, and ending a worker can take a while under load.
+    await Promise.race([runs, new Promise((r) => setImmediate(r))]);
     if (this.terminated) return false;
     this.travel = target;
     try {
@@ -411,6 +553,7 @@ export class DebugRuntime {
   terminate(): void {
     this.terminated = true;
     this.travel = undefined;
+    this.discardCheckpoint();
     if (!this.session || this.ended) return;
     // Not resumed first: a held syscall must not run. Shutdown ends every worker, held or not.
     this.session.stop();
@@ -668,6 +811,7 @@ export class DebugRuntime {
     this.stop = stop;
     this.bootDone();
     this.listener.stopped(stop);
+    this.planCheckpoint(stop.event);
     const changes = this.memory.changes();
     if (changes.length) this.listener.memory(changes);
   }
@@ -678,7 +822,7 @@ export class DebugRuntime {
     this.listener.progress({ id: "boot", kind: "end" });
   }
 
-  private kernelOutput(live: () => boolean): KernelOutput {
+  private kernelOutput(run: Run, live: () => boolean): KernelOutput {
     return {
       console: (_p, text) => {
         if (live() && !this.travel) this.listener.console("kernel", text);
@@ -687,7 +831,10 @@ export class DebugRuntime {
         if (live() && !this.travel) this.listener.output("stderr", `[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`);
       },
       fault: (p, fault) => {
-        if (!live()) return;
+        if (!live()) {
+          if (this.checkpoint === run) this.source.forgetStandby(p.pid);
+          return;
+        }
         this.source.forget(p.pid);
         if (!this.travel) this.listener.output("stderr", `${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`);
         this.onFault(p, fault);
@@ -711,6 +858,28 @@ export class DebugRuntime {
     this.faultSnapshot = { pid: proc.pid, caps: describeCaps(kernel, proc), frame: last ? describeSyscall(kernel, proc, last) : fault.message };
     if (!this.decide(decision, this.position())) this.faultSnapshot = undefined;
   }
+}
+
+interface Prepared {
+  options: LaunchOptions;
+  description: MachineDescription;
+  bundles: DriverBundle[];
+}
+
+/** One run of the machine: the one the user debugs, or a checkpoint run held behind it. */
+interface Run {
+  session: Session;
+  machine: Machine;
+  /** The runtime's generation once adopted; 0 while a checkpoint. */
+  generation: number;
+  /** Messages delivered while a checkpoint (then the runtime counts). */
+  deliveries: number;
+  lastSyscall: Map<number, SyscallRequest>;
+  /** A checkpoint holds at the first syscall at or after this event index… */
+  target: number;
+  /** …and this is the index it holds at. */
+  heldAt: number | undefined;
+  ended: Promise<void>;
 }
 
 /** What a trace records of the disk image, so that a replay can find it and tell if it changed. */

@@ -130,7 +130,10 @@ export class SourceDebugger {
   private readonly breakpoints = new Map<string, SourceBreakpointSpec[]>();
   /** `file:line` → hit count and behaviour, shared by every worker that binds the breakpoint. */
   private readonly states = new Map<string, BreakpointState>();
-  private readonly attached = new Map<number, Attached>();
+  private attached = new Map<number, Attached>();
+  /** Workers of a checkpoint run (time travel keeps one paused behind the stop): no breakpoints
+   *  and no stops until it is promoted to be the machine the user debugs. */
+  private standby = new Map<number, Attached>();
   private readonly stepping = new Set<number>();
   private readonly requests = new Map<number, PauseRequest>();
   private nextId = 1;
@@ -198,9 +201,9 @@ export class SourceDebugger {
   }
 
   /** The client for one worker (Session's debug hook): breakpoints first, then pauses. */
-  client(proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle, onStopped: (pid: number) => void): WorkerDebugClient {
+  client(proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle, onStopped: (pid: number) => void, standby = false): WorkerDebugClient {
     const a: Attached = { pid: proc.pid, link, url: bundle.filename, ids: new Map(), keys: new Map(), scripts: new Set(), inspectorPaused: false, onResumed: [] };
-    this.attached.set(proc.pid, a);
+    (standby ? this.standby : this.attached).set(proc.pid, a);
     // Registered before the worker gets its first run token, so the bundle's scriptParsed is seen.
     link.onEvent((method, params) => {
       if (method === "Debugger.scriptParsed" && params.url === a.url) a.scripts.add(String(params.scriptId));
@@ -211,7 +214,7 @@ export class SourceDebugger {
       }
     });
     return {
-      ready: Promise.all([...this.breakpoints.keys()].map((file) => this.applyFile(a, file))).then(() => undefined),
+      ready: standby ? Promise.resolve() : Promise.all([...this.breakpoints.keys()].map((file) => this.applyFile(a, file))).then(() => undefined),
       paused: (params) => {
         if (!proc.alive) return false;
         if (this.attached.get(proc.pid) !== a) {
@@ -275,6 +278,23 @@ export class SourceDebugger {
         return true;
       },
     };
+  }
+
+  /** The checkpoint run becomes the debugged machine: its workers get the breakpoints now. */
+  promoteStandby(): void {
+    this.detachAll();
+    this.attached = this.standby;
+    this.standby = new Map();
+    for (const a of this.attached.values()) for (const file of this.breakpoints.keys()) void this.applyFile(a, file);
+  }
+
+  /** Forget the checkpoint run's workers (it was thrown away). */
+  dropStandby(): void {
+    this.standby = new Map();
+  }
+
+  forgetStandby(pid: number): void {
+    this.standby.delete(pid);
   }
 
   /** Drop every worker (their machine is being replaced by a re-run); programs and breakpoints stay. */

@@ -174,6 +174,37 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     await dc.terminateRequest();
   });
 
+  it("steps back over a long past through the checkpoint run, and forward again to the same values", async () => {
+    const long = path.join(repoRoot, "test/fixtures/debug/long-steps.ts");
+    const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await launch({ program: long }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
+    const first = await stopped;
+    const threadId = first.body.threadId as number;
+    const write0 = (await dc.customRequest("zeroDriver/position")).body as { event: number };
+    assert.ok(write0.event > 12_000, `event ${write0.event}`);
+    assert.match(String(first.body.description), /"long: 0 after \d+\\n"/);
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    const step = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await dc.stepInRequest({ threadId, granularity: "instruction" });
+    assert.match(String((await step).body.description), /"long: 1 after \d+\\n"/);
+    // Back to the first write, then to the SYS_TIME before it; each from a checkpoint run kept behind the stop.
+    const back1 = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await dc.stepBackRequest({ threadId });
+    const b1 = await back1;
+    assert.equal(b1.body.description, `Stepped back to event #${write0.event}: ${String(first.body.description).replace(/^Breakpoint on SYS_CONSOLE_WRITE: /, "")}`);
+    assert.equal(((await dc.customRequest("zeroDriver/position")).body as { event: number }).event, write0.event);
+    const back2 = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await dc.stepBackRequest({ threadId });
+    const b2 = await back2;
+    assert.match(String(b2.body.description), new RegExp(`^Stepped back to event #${write0.event - 1}: SYS_TIME`));
+    const forward = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await dc.stepInRequest({ threadId, granularity: "instruction" });
+    const f = await forward;
+    assert.equal(f.body.description, `Stepped to the next syscall: ${String(first.body.description).replace(/^Breakpoint on SYS_CONSOLE_WRITE: /, "")}`);
+    assert.equal(((await dc.customRequest("zeroDriver/position")).body as { event: number }).event, write0.event);
+    await dc.terminateRequest();
+  });
+
   it("refuses to step back before a thread's first event, with the reason", async () => {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     await launch({ program: fixture, stopOnEntry: true }, async () => undefined);
