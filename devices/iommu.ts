@@ -78,6 +78,14 @@ export class IommuView {
     return found.window.bytes.subarray(found.offset, found.offset + length);
   }
 
+  /** The window's DataView and the offset of `address` in it, for reading a small structure (a
+   *  descriptor) in place without copying it out first. */
+  dataView(address: number, length: number): { readonly view: DataView; readonly offset: number } | DmaFault {
+    const found = this.locate(address, length, false);
+    if (isDmaFault(found)) return found;
+    return { view: found.window.view, offset: found.offset };
+  }
+
   write(address: number, data: Uint8Array): DmaFault | undefined {
     const found = this.locate(address, data.length, true);
     if (isDmaFault(found)) return found;

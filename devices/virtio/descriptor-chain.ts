@@ -91,19 +91,23 @@ export function walkChain(memory: IommuView, ring: RingTable, head: number, indi
 
 function readDescriptor(memory: IommuView, table: Table, index: number): Descriptor | QueueError {
   const at = table.addr + DESC_SIZE * index;
-  const raw = memory.read(at, DESC_SIZE);
-  if (isDmaFault(raw)) {
+  // Read in place (every descriptor of every request passes here): no copy, no BigInt.
+  const found = memory.dataView(at, DESC_SIZE);
+  if (isDmaFault(found)) {
     const label = table.kind === "ring" ? `descriptor ${index} of the descriptor table at ${hex(table.addr)}` : `indirect descriptor ${index} of the table at ${hex(table.addr)}`;
-    return { kind: "dma", what: label, fault: raw };
+    return { kind: "dma", what: label, fault: found };
   }
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const addr64 = view.getBigUint64(0, true);
+  const { view, offset } = found;
+  const low = view.getUint32(offset, true);
+  const high = view.getUint32(offset + 4, true);
   return {
     // Beyond 2^53 the number is inexact, but no IOMMU region lives up there, so the check fails.
-    addr: Number(addr64),
-    addrText: hex(addr64),
-    len: view.getUint32(8, true),
-    flags: view.getUint16(12, true),
-    next: view.getUint16(14, true),
+    addr: high * 2 ** 32 + low,
+    get addrText(): string {
+      return hex((BigInt(high) << 32n) | BigInt(low));
+    },
+    len: view.getUint32(offset + 8, true),
+    flags: view.getUint16(offset + 12, true),
+    next: view.getUint16(offset + 14, true),
   };
 }
