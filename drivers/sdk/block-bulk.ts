@@ -113,8 +113,7 @@ export class LentBuffers {
 /** Decode a BATCH from `client` and check every entry against the disk and the client's buffers. */
 export function decodeBatch(payload: Uint8Array, disk: BlockInfo, buffers: LentBuffers, client: number): DecodedBatch {
   if (payload.length < 4) return { kind: "refused", reason: `BATCH payload is ${payload.length} bytes, shorter than its [count u32]` };
-  const r = new Reader(payload);
-  const count = r.u32();
+  const count = new Reader(payload).u32();
   if (count < 1 || count > BLK_MAX_BATCH) return { kind: "refused", reason: `BATCH of ${count} entries (1 … ${BLK_MAX_BATCH})` };
   if (payload.length !== 4 + count * BLK_BATCH_ENTRY_BYTES) {
     return { kind: "refused", reason: `BATCH of ${count} entries is ${payload.length} bytes, not 4 + ${count} × ${BLK_BATCH_ENTRY_BYTES}` };
@@ -122,24 +121,23 @@ export function decodeBatch(payload: Uint8Array, disk: BlockInfo, buffers: LentB
   const entries: BatchEntry[] = [];
   // Each buffer is looked up (one CAP_INSPECT) once per batch, however many entries name it.
   const looked = new Map<number, LentBuffer | undefined>();
-  for (let i = 0; i < count; i++) {
-    const op = r.u32();
-    const id = r.u32();
-    const offset = r.u32();
-    const sectors = r.u32();
-    const sector = r.u64();
+  const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  for (let i = 0, at = 4; i < count; i++, at += BLK_BATCH_ENTRY_BYTES) {
+    const id = v.getUint32(at + 4, true);
     if (!looked.has(id)) looked.set(id, buffers.get(client, id));
-    entries.push(checkEntry(i, op, id, offset, sectors, sector, disk, looked.get(id)));
+    // The sector as a Number: exact below 2^53, and anything above is far past any disk anyway.
+    const sector = v.getUint32(at + 20, true) * 2 ** 32 + v.getUint32(at + 16, true);
+    entries.push(checkEntry(i, v.getUint32(at, true), id, v.getUint32(at + 8, true), v.getUint32(at + 12, true), sector, disk, looked.get(id)));
   }
   return { kind: "batch", entries };
 }
 
-function checkEntry(i: number, op: number, id: number, offset: number, sectors: number, sector: bigint, disk: BlockInfo, buffer: LentBuffer | undefined): BatchEntry {
+function checkEntry(i: number, op: number, id: number, offset: number, sectors: number, sector: number, disk: BlockInfo, buffer: LentBuffer | undefined): BatchEntry {
   const refuse = (status: number, reason: string): BatchEntry => ({ kind: "refused", status, reason: `entry ${i}: ${reason}` });
   if (op !== BlkBatchOp.READ && op !== BlkBatchOp.WRITE) return refuse(BlkError.UNSUPPORTED, `operation ${op} (READ 0, WRITE 1)`);
   const read = op === BlkBatchOp.READ;
   if (sectors < 1 || sectors > BLK_MAX_BULK_SECTORS) return refuse(BlkError.INVALID, `${sectors} sectors (1 … ${BLK_MAX_BULK_SECTORS})`);
-  if (sector + BigInt(sectors) > BigInt(disk.sectors)) return refuse(BlkError.RANGE, `sectors ${sector}+${sectors} on a disk of ${disk.sectors}`);
+  if (sector + sectors > disk.sectors) return refuse(BlkError.RANGE, `sectors ${sector}+${sectors} on a disk of ${disk.sectors}`);
   if (!read && disk.readOnly) return refuse(BlkError.READ_ONLY, "WRITE to a read-only disk");
   if (!buffer) return refuse(BlkError.BUFFER, `buffer ${id} is not attached`);
   const bytes = sectors * BLK_SECTOR_SIZE;
@@ -149,7 +147,7 @@ function checkEntry(i: number, op: number, id: number, offset: number, sectors: 
   if (read ? !buffer.deviceWrites : !buffer.deviceReads) {
     return refuse(BlkError.BUFFER, `buffer ${id} was lent without the ${read ? "write" : "read"} right a ${read ? "READ" : "WRITE"} needs`);
   }
-  return { kind: read ? "read" : "write", sector: Number(sector), sectors, phys: buffer.phys + offset };
+  return { kind: read ? "read" : "write", sector, sectors, phys: buffer.phys + offset };
 }
 
 /** The BATCH_DONE payload: the count, then one status per entry in request order. */

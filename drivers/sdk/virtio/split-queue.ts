@@ -45,6 +45,7 @@ export interface SplitQueueOptions {
 }
 
 const DESC_BYTES = 16;
+const NONE: readonly BufferRef[] = [];
 
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
@@ -123,46 +124,54 @@ export class SplitQueue {
    *  (virtio 1.x §2.7.5.3): a queue of N entries then holds N requests in flight, whatever their
    *  length. The table must stay untouched until popUsed() returns the head. */
   add(chain: Chain, indirectAt?: number): number {
-    const buffers = [
-      ...(chain.readable ?? []).map((b) => ({ ...b, flags: 0 })),
-      ...(chain.writable ?? []).map((b) => ({ ...b, flags: DescFlag.WRITE })),
-    ];
-    if (buffers.length === 0) throw new RangeError("a virtqueue chain needs at least one buffer");
-    buffers.forEach(checkBuffer);
-    if (indirectAt !== undefined) return this.addIndirect(buffers, indirectAt);
-    if (buffers.length > this.free.length) {
-      throw new RangeError(`a chain of ${buffers.length} buffers does not fit: ${this.free.length} of ${this.size} descriptors are free`);
+    // A driver adds a chain per request, many per batch: plain loops, no intermediate arrays.
+    const readable = chain.readable ?? NONE;
+    const writable = chain.writable ?? NONE;
+    const n = readable.length + writable.length;
+    if (n === 0) throw new RangeError("a virtqueue chain needs at least one buffer");
+    for (const b of readable) checkBuffer(b);
+    for (const b of writable) checkBuffer(b);
+    if (indirectAt !== undefined) return this.addIndirect(readable, writable, indirectAt);
+    if (n > this.free.length) {
+      throw new RangeError(`a chain of ${n} buffers does not fit: ${this.free.length} of ${this.size} descriptors are free`);
     }
-    const ids = buffers.map(() => this.free.pop() as number);
-    buffers.forEach((b, i) => {
-      const last = i === buffers.length - 1;
-      this.writeDescriptor(ids[i], b.addr, b.len, last ? b.flags : b.flags | DescFlag.NEXT, last ? 0 : ids[i + 1]);
-    });
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) ids.push(this.free.pop() as number);
+    for (let i = 0; i < n; i++) {
+      const b = i < readable.length ? readable[i] : writable[i - readable.length];
+      const flags = (i < readable.length ? 0 : DescFlag.WRITE) | (i < n - 1 ? DescFlag.NEXT : 0);
+      this.writeDescriptor(ids[i], b.addr, b.len, flags, i < n - 1 ? ids[i + 1] : 0);
+    }
     const head = ids[0];
     this.chains[head] = ids;
-    this.dma.setU16(this.availOffset + 4 + 2 * (this.nextAvail % this.size), head);
-    this.nextAvail = (this.nextAvail + 1) & 0xffff;
+    this.makeAvailable(head);
     return head;
   }
 
-  private addIndirect(buffers: readonly (BufferRef & { flags: number })[], at: number): number {
+  private addIndirect(readable: readonly BufferRef[], writable: readonly BufferRef[], at: number): number {
     if (!this.indirect) throw new RangeError("an indirect chain needs VIRTIO_F_INDIRECT_DESC negotiated");
     if (at % DESC_BYTES !== 0) throw new RangeError(`indirect table offset ${at} is not 16-byte aligned`);
-    const bytes = DESC_BYTES * buffers.length;
+    const n = readable.length + writable.length;
+    const bytes = DESC_BYTES * n;
     const tablePhys = this.dma.physAt(at);
     this.dma.physAt(at + bytes); // throws if the table would run past the buffer
     if (this.free.length === 0) throw new RangeError(`no free descriptor: all ${this.size} are in flight`);
     // Inside a table, `next` indexes the table itself (§2.7.5.3.1).
-    buffers.forEach((b, i) => {
-      const last = i === buffers.length - 1;
-      this.writeDescriptorAt(at + DESC_BYTES * i, b.addr, b.len, last ? b.flags : b.flags | DescFlag.NEXT, last ? 0 : i + 1);
-    });
+    for (let i = 0; i < n; i++) {
+      const b = i < readable.length ? readable[i] : writable[i - readable.length];
+      const flags = (i < readable.length ? 0 : DescFlag.WRITE) | (i < n - 1 ? DescFlag.NEXT : 0);
+      this.writeDescriptorAt(at + DESC_BYTES * i, b.addr, b.len, flags, i < n - 1 ? i + 1 : 0);
+    }
     const head = this.free.pop() as number;
     this.writeDescriptor(head, tablePhys, bytes, DescFlag.INDIRECT, 0);
     this.chains[head] = [head];
+    this.makeAvailable(head);
+    return head;
+  }
+
+  private makeAvailable(head: number): void {
     this.dma.setU16(this.availOffset + 4 + 2 * (this.nextAvail % this.size), head);
     this.nextAvail = (this.nextAvail + 1) & 0xffff;
-    return head;
   }
 
   /** Make added chains visible to the device (store avail.idx). Returns whether the device asked
@@ -212,7 +221,9 @@ export class SplitQueue {
   }
 
   private writeDescriptorAt(at: number, addr: number, len: number, flags: number, next: number): void {
-    this.dma.setU64(at, addr);
+    // addr is a safe integer (checkBuffer): two 32-bit halves, no BigInt.
+    this.dma.setU32(at, addr % 2 ** 32);
+    this.dma.setU32(at + 4, Math.floor(addr / 2 ** 32));
     this.dma.setU32(at + 8, len);
     this.dma.setU16(at + 12, flags);
     this.dma.setU16(at + 14, next);
