@@ -457,7 +457,8 @@ export class ZeroDriverDebugSession extends DebugSession {
 
   /** Back to the previous event of the thread (deterministic re-run from the start; docs/debugging.md). */
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    const problem = this.runtime.stepBack(args.threadId);
+    // Instruction granularity: the previous event (a syscall is our instruction); else the previous line when stepping.
+    const problem = this.runtime.stepBack(args.threadId, args.granularity !== "instruction");
     if (problem) this.sendErrorResponse(response, ErrorId.request, problem);
     else this.sendResponse(response);
   }

@@ -19,9 +19,9 @@ import { describeCaps, describeMessage, describeSyscall, describeVirtio, describ
 import { isIrqTag } from "../abi/tags";
 import { DataWatch, type DataBreakpointResult, type DataBreakpointSpec } from "./data-watch";
 import { GuestMemoryView, type MemoryChange } from "./guest-memory";
-import { SourceDebugger, type SourceBreakpointResult, type SourceBreakpointSpec, type SourceFrame, type StepKind } from "./source";
+import { SourceDebugger, type SourceBreakpointResult, type SourceBreakpointSpec, type SourceFrame, type SourcePause, type StepKind } from "./source";
 import { StopRules, type StopDecision, type StopReason } from "./stop-rules";
-import { compareKeys, EventTimeline, HitCounter, type HitKey, type TravelTarget } from "./time-travel";
+import { compareKeys, EventTimeline, HitCounter, type HitKey, type LineRecipe, type TravelTarget } from "./time-travel";
 
 export type { InspectItem } from "./describe";
 export type { StopReason } from "./stop-rules";
@@ -60,6 +60,8 @@ export interface StopInfo {
   event: number;
   /** Where the stop sits among breakpoint hits (reverse continue goes to the last one before). */
   key: HitKey;
+  /** For a stop on a driver line reached by a line breakpoint and line steps: how to come back. */
+  recipe?: LineRecipe;
 }
 
 export interface ProgressReport {
@@ -116,12 +118,7 @@ export class DebugRuntime {
   private booting = false;
   /** Breakpoints, stepping and values in driver TypeScript (worker inspectors). */
   readonly source = new SourceDebugger(
-    (pause) => {
-      const event = this.position();
-      const prefix = this.sourceTravelled ? "Reverse continue: " : "";
-      this.sourceTravelled = false;
-      this.report({ reason: pause.reason === "requested" ? "pause" : pause.reason, pid: pause.pid, description: pause.reason === "step" ? "Paused after a step" : `${prefix}Paused on a breakpoint in driver code`, event, key: this.sourceKey ?? this.hits.peek(event) }, this.generation);
-    },
+    (pause) => this.onSourcePause(pause),
     // A logpoint's message goes to the debug console; the worker has already run on.
     (_pid, text, file, line) => this.listener.output("console", `${text}  (${path.basename(file)}:${line})\n`),
   );
@@ -151,6 +148,8 @@ export class DebugRuntime {
   /** Hit key of the source pause being reported, and whether reverse continue brought us there. */
   private sourceKey: HitKey | undefined;
   private sourceTravelled = false;
+  /** The recipe the line step under way will have reached (line steps from a recipe stop). */
+  private pendingRecipe: LineRecipe | undefined;
   private terminated = false;
 
   constructor(private readonly listener: RuntimeListener) {
@@ -378,12 +377,14 @@ export class DebugRuntime {
     });
   }
 
-  /** Go to event `index` from the checkpoint run, if it has not passed it: the old machine goes, the
-   *  checkpoint becomes the machine, and runs on from where it is held to the event. */
-  private travelFromCheckpoint(index: number): boolean {
+  /** Go back from the checkpoint run, if it has not passed the target: the old machine goes, the
+   *  checkpoint becomes the machine, and runs on from where it is held to the target. */
+  private async travelFromCheckpoint(target: TravelTarget): Promise<boolean> {
     const cp = this.checkpoint;
-    if (!cp) return false;
-    if (this.checkpointPosition(cp) > index) {
+    // A line target needs the origin's breakpoint set before the worker gets there: a held checkpoint.
+    const limit = target.kind === "event" ? target.index : target.kind === "line" && cp?.heldAt !== undefined ? target.recipe.origin.event - 1 : undefined;
+    if (!cp || limit === undefined) return false;
+    if (this.checkpointPosition(cp) > limit) {
       this.discardCheckpoint();
       return false;
     }
@@ -391,17 +392,20 @@ export class DebugRuntime {
     const old = this.session;
     this.generation++; // the old run's stops, output and end are ignored from now on
     this.stop = undefined;
-    this.source.promoteStandby();
+    const breakpoints = this.source.promoteStandby();
     old?.stop();
     this.adopt(cp);
     const kernel = cp.session.kernel;
-    this.travel = { kind: "event", index };
+    this.travel = target;
     if (cp.heldAt === undefined) return true; // still on its way: the hooks now stop it at the event
     const held = kernel.heldSyscall;
-    if (cp.heldAt === index && held) {
+    if (target.kind === "event" && cp.heldAt === target.index && held) {
       this.travel = undefined;
-      this.carryOut({ pid: held.proc.pid, reason: "step", description: `Stepped back to event #${index}: ${describeSyscall(kernel, held.proc, held.request)}`, source: true }, index);
-    } else kernel.resumeScheduling();
+      this.carryOut({ pid: held.proc.pid, reason: "step", description: `Stepped back to event #${target.index}: ${describeSyscall(kernel, held.proc, held.request)}`, source: true }, target.index);
+      return true;
+    }
+    if (target.kind === "line") await breakpoints;
+    kernel.resumeScheduling();
     return true;
   }
 
@@ -452,6 +456,8 @@ export class DebugRuntime {
       this.stepSyscall(pid);
       return;
     }
+    const recipe = this.stop?.recipe;
+    this.pendingRecipe = recipe && recipe.pid === pid && this.source.pause.pid === pid ? { ...recipe, steps: [...recipe.steps, kind] } : undefined;
     this.stop = undefined;
     this.source.resume(kind);
     this.session?.kernel.resumeScheduling();
@@ -472,10 +478,17 @@ export class DebugRuntime {
   /** Go back to the previous event (syscall, IPC message, interrupt) of `pid`: the machine is run
    *  again from the start with every breakpoint passed over, and stops at that event's index. A string
    *  says why it cannot; otherwise a stop follows. */
-  stepBack(pid: number): string | undefined {
+  stepBack(pid: number, byLine = true): string | undefined {
     const problem = this.travelProblem();
     if (problem) return problem;
     const stop = this.stop as StopInfo;
+    // On a driver line reached by stepping: the previous line (the same hit, one line step fewer).
+    const recipe = stop.recipe;
+    if (byLine && recipe && recipe.pid === pid && recipe.steps.length > 0) {
+      const back: LineRecipe = { ...recipe, steps: recipe.steps.slice(0, -1) };
+      void this.travelTo({ kind: "line", recipe: back, reached: false, remaining: [...back.steps] });
+      return undefined;
+    }
     const target = this.timeline.previous(pid, stop.event);
     if (target === undefined) {
       const name = this.session?.kernel.processes.get(pid)?.name ?? `pid ${pid}`;
@@ -514,7 +527,7 @@ export class DebugRuntime {
 
   /** Replace the machine with a fresh run of the same programs that goes to `target`. */
   private async travelTo(target: TravelTarget): Promise<boolean> {
-    if (target.kind === "event" && this.travelFromCheckpoint(target.index)) return true;
+    if (await this.travelFromCheckpoint(target)) return true;
     const old = this.session;
     const runs = this.runs;
     this.generation++; // the old run's stops, output and end are ignored from now on
@@ -696,6 +709,11 @@ export class DebugRuntime {
       return this.carryOut({ pid: proc.pid, reason: "step", description: `Stepped back to event #${index}: ${describeSyscall(kernel, proc, request)}${missed}`, source: true }, index);
     }
     if (travel?.kind === "scan" && index > travel.until.event) return this.finishScan();
+    if (travel?.kind === "line" && !travel.reached && index > travel.recipe.origin.event) {
+      // The line breakpoint the steps started from did not come again (it was removed since).
+      this.travel = undefined;
+      return this.carryOut({ pid: proc.pid, reason: "step", description: `Stepped back to event #${index}: ${describeSyscall(kernel, proc, request)} (the line breakpoint the steps started from is no longer set, so the previous line cannot be found)`, source: true }, index);
+    }
     if (this.stopping) return false;
     return this.decide(this.rules.beforeSyscall(kernel, proc, request), index);
   }
@@ -730,13 +748,45 @@ export class DebugRuntime {
     this.decide(this.rules.onDeviceEvent(kernel, event), this.position());
   }
 
+  /** A worker paused in driver code as a stop (the gate let it through). On the way back by lines,
+   *  the recipe's next step is taken instead, until none is left. */
+  private onSourcePause(pause: SourcePause): void {
+    const event = this.position();
+    const key = this.sourceKey ?? this.hits.peek(event);
+    const travel = this.travel;
+    if (travel?.kind === "line") {
+      const next = travel.remaining.shift();
+      if (next) {
+        this.source.resume(next);
+        this.session?.kernel.resumeScheduling();
+        return;
+      }
+      this.travel = undefined;
+      const description = travel.recipe.steps.length ? "Stepped back to the previous line" : "Stepped back to the previous line (the breakpoint hit the steps started from)";
+      this.report({ reason: "step", pid: pause.pid, description, event, key, recipe: travel.recipe }, this.generation);
+      return;
+    }
+    const prefix = this.sourceTravelled ? "Reverse continue: " : "";
+    this.sourceTravelled = false;
+    const recipe: LineRecipe | undefined =
+      pause.reason === "breakpoint" ? { origin: key, pid: pause.pid, steps: [] } : pause.reason === "step" && this.pendingRecipe?.pid === pause.pid ? this.pendingRecipe : undefined;
+    this.pendingRecipe = undefined;
+    this.report({ reason: pause.reason === "requested" ? "pause" : pause.reason, pid: pause.pid, description: pause.reason === "step" ? "Paused after a step" : `${prefix}Paused on a breakpoint in driver code`, event, key, recipe }, this.generation);
+  }
+
   /** A breakpoint or step pause in driver code: a stop, or (re-running the past) passed over. */
   private sourceGate(reason: "breakpoint" | "step"): boolean {
     const travel = this.travel;
     this.sourceKey = undefined;
-    if (reason === "step") return !travel;
+    if (reason === "step") return !travel || (travel.kind === "line" && travel.reached);
     const key = this.hits.note(this.position());
     if (!travel) {
+      this.sourceKey = key;
+      return true;
+    }
+    if (travel.kind === "line") {
+      if (travel.reached || compareKeys(key, travel.recipe.origin) !== 0) return false;
+      travel.reached = true;
       this.sourceKey = key;
       return true;
     }
@@ -754,6 +804,10 @@ export class DebugRuntime {
     const travel = this.travel;
     const key = isHit(decision.reason) ? this.hits.note(event) : undefined;
     if (travel?.kind === "event") return false;
+    if (travel?.kind === "line") {
+      if (decision.expectFault) this.expectedFault = decision.pid;
+      return false;
+    }
     if (travel?.kind === "scan" || (travel?.kind === "hit" && (!key || compareKeys(key, travel.key) !== 0))) {
       if (travel.kind === "scan" && key && this.scanHit(travel, key)) return true;
       // As when stopped and continued: the fault that follows is not a second hit.

@@ -281,11 +281,11 @@ export class SourceDebugger {
   }
 
   /** The checkpoint run becomes the debugged machine: its workers get the breakpoints now. */
-  promoteStandby(): void {
+  promoteStandby(): Promise<void> {
     this.detachAll();
     this.attached = this.standby;
     this.standby = new Map();
-    for (const a of this.attached.values()) for (const file of this.breakpoints.keys()) void this.applyFile(a, file);
+    return Promise.all([...this.attached.values()].flatMap((a) => [...this.breakpoints.keys()].map((file) => this.applyFile(a, file)))).then(() => undefined);
   }
 
   /** Forget the checkpoint run's workers (it was thrown away). */

@@ -81,4 +81,17 @@ export type TravelTarget =
   /** Stop at the breakpoint hit with this key (reverse continue, second pass). */
   | { kind: "hit"; key: HitKey }
   /** Stop before anything runs (reverse continue with no earlier hit). */
-  | { kind: "start" };
+  | { kind: "start" }
+  /** Go to the line breakpoint hit `recipe.origin`, then take the recipe's line steps again. */
+  | { kind: "line"; recipe: LineRecipe; reached: boolean; remaining: LineStep[] };
+
+export type LineStep = "over" | "into" | "out";
+
+/** How a stop on a driver line was reached: a line breakpoint hit, then line steps. Re-running the
+ *  same hit and the same steps lands on the same line with the same values (the run is deterministic),
+ *  which is how stepping back by lines works: the same recipe with one step fewer. */
+export interface LineRecipe {
+  origin: HitKey;
+  pid: number;
+  steps: LineStep[];
+}

@@ -205,6 +205,34 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     await dc.terminateRequest();
   });
 
+  it("steps back by lines while stepping driver source, and forward again to the same lines and values", async () => {
+    const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
+    await launch({ program: fixture }, () => dc.setBreakpointsRequest({ source: { path: fixture }, breakpoints: [{ line: 11 }] }));
+    const origin = await where(await stopped);
+    const threadId = (await dc.threadsRequest()).body.threads[0].id;
+    assert.equal(origin.line, 11);
+    assert.equal(origin.locals.i, "0");
+    // Three line steps forward (over the console write: the machine runs during the step).
+    const lines = [origin];
+    for (let n = 0; n < 3; n++) lines.push(await stopAfter(() => dc.nextRequest({ threadId })));
+    for (const l of lines.slice(1)) assert.equal(l.reason, "step");
+    assert.deepEqual(lines.map((l) => l.line).slice(0, 2), [11, WRITE_LINE]);
+    // Back one line at a time: the same lines and locals as on the way forward.
+    for (let n = 2; n >= 0; n--) {
+      const back = await stopAfter(() => dc.stepBackRequest({ threadId }));
+      assert.equal(back.reason, "step");
+      assert.match(back.description, /^Stepped back to the previous line/);
+      assert.equal(back.line, lines[n].line, `line after stepping back to step ${n}`);
+      assert.deepEqual(back.locals, lines[n].locals, `locals after stepping back to step ${n}`);
+      assert.equal(back.event, lines[n].event);
+    }
+    // And forward again.
+    const again = await stopAfter(() => dc.nextRequest({ threadId }));
+    assert.equal(again.line, lines[1].line);
+    assert.deepEqual(again.locals, lines[1].locals);
+    await dc.terminateRequest();
+  });
+
   it("refuses to step back before a thread's first event, with the reason", async () => {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     await launch({ program: fixture, stopOnEntry: true }, async () => undefined);
