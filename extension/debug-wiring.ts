@@ -37,6 +37,7 @@ export class DebugWiring {
           // The terminal shows the machine console; the debug console keeps the adapter's own messages.
           adapter.console.echoToDebugConsole = false;
           adapter.runtime.onLaunched = ({ kernel, machine }) => this.attach(session, adapter.console, { machineName: machine.description.name, origin: "debug", kernel, machine });
+          adapter.runtime.onReplaced = ({ kernel, machine }) => this.replaced(session, kernel, machine);
           return new vscode.DebugAdapterInlineImplementation(adapter);
         },
       }),
@@ -83,6 +84,16 @@ export class DebugWiring {
     );
     this.machines.set(session.id, entry);
     this.monitor.watch(watched);
+  }
+
+  /** Step back or reverse continue replaced the session's machine: the views and the console's input
+   *  follow the new one (the terminal keeps its text; output already shown is not shown again). */
+  private replaced(session: vscode.DebugSession, kernel: WatchedMachine["kernel"], machine: WatchedMachine["machine"]): void {
+    const entry = this.machines.get(session.id);
+    if (!entry) return;
+    entry.watched = { ...entry.watched, kernel, machine };
+    entry.console?.connect(machine, kernel, entry.watched.machineName, false);
+    this.monitor.watch(entry.watched);
   }
 
   private ended(session: vscode.DebugSession): void {

@@ -63,6 +63,9 @@ export const CustomRequest = {
   /** Where the stopped machine is: `{ event, pid, syscalls }` (event = index of the syscall or message
    *  of the stop, or of the next one; the index step back and the IPC timeline count in). */
   position: "zeroDriver/position",
+  /** `{ event }`: go to that event index (earlier or later) by re-running the machine; a stop follows
+   *  (for the IPC timeline's click-to-jump). */
+  goToEvent: "zeroDriver/goToEvent",
 } as const;
 
 const ErrorId = { launch: 3001, notStopped: 3002, evaluate: 3003, memory: 3004, request: 3005 } as const;
@@ -423,6 +426,13 @@ export class ZeroDriverDebugSession extends DebugSession {
     if (command === CustomRequest.stepToNextEvent) {
       this.runtime.stepToNextEvent();
       this.sendResponse(response);
+      return;
+    }
+    if (command === CustomRequest.goToEvent) {
+      const event = (args as { event?: unknown } | undefined)?.event;
+      const problem = this.runtime.goToEvent(typeof event === "number" ? event : Number.NaN);
+      if (problem) this.sendErrorResponse(response, ErrorId.request, problem);
+      else this.sendResponse(response);
       return;
     }
     if (command === CustomRequest.position) {

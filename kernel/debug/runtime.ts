@@ -160,6 +160,10 @@ export class DebugRuntime {
    *  console terminal attach here). */
   onLaunched: ((live: { kernel: Kernel; machine: Machine }) => void) | undefined;
 
+  /** Told when time travel has replaced the machine (a re-run or a checkpoint run is now the one
+   *  debugged): views and the console terminal follow the new kernel and machine. */
+  onReplaced: ((live: { kernel: Kernel; machine: Machine }) => void) | undefined;
+
   /** The running machine and its kernel, once launched (for views). */
   get live(): { kernel: Kernel; machine: Machine } | undefined {
     return this.session && this.machine ? { kernel: this.session.kernel, machine: this.machine } : undefined;
@@ -309,6 +313,7 @@ export class DebugRuntime {
     this.deliveries = run.deliveries;
     this.lastSyscall = run.lastSyscall;
     this.runs = run.ended;
+    if (run.generation > 1) this.onReplaced?.({ kernel: run.session.kernel, machine: run.machine });
   }
 
   /** A checkpoint run's syscall: counted, and held once it reaches its target. */
@@ -401,7 +406,7 @@ export class DebugRuntime {
     const held = kernel.heldSyscall;
     if (target.kind === "event" && cp.heldAt === target.index && held) {
       this.travel = undefined;
-      this.carryOut({ pid: held.proc.pid, reason: "step", description: `Stepped back to event #${target.index}: ${describeSyscall(kernel, held.proc, held.request)}`, source: true }, target.index);
+      this.carryOut({ pid: held.proc.pid, reason: "step", description: `${target.label ?? "Stepped back to"} event #${target.index}: ${describeSyscall(kernel, held.proc, held.request)}`, source: true }, target.index);
       return true;
     }
     if (target.kind === "line") await breakpoints;
@@ -495,6 +500,17 @@ export class DebugRuntime {
       return `${name} (pid ${pid}) has no earlier event to step back to: this stop is before its first syscall or message.`;
     }
     void this.travelTo({ kind: "event", index: target });
+    return undefined;
+  }
+
+  /** Go to event `index` of the run (earlier or later than this stop), by re-running the machine with
+   *  breakpoints passed over: for a timeline's click-to-jump. */
+  goToEvent(index: number): string | undefined {
+    const problem = this.travelProblem();
+    if (problem) return problem;
+    if (!Number.isInteger(index) || index < 0) return `"event" must be a whole number ≥ 0 (got ${JSON.stringify(index)}).`;
+    if (index >= this.timeline.size) return `Event #${index} has not happened yet: this run has reached event #${this.timeline.size - 1}. Continue or step to get further.`;
+    void this.travelTo({ kind: "event", index, label: "Went to" });
     return undefined;
   }
 
@@ -706,7 +722,7 @@ export class DebugRuntime {
       if (index < travel.index) return false;
       this.travel = undefined;
       const missed = index > travel.index ? ` (event #${travel.index} did not come again: the re-run went another way)` : "";
-      return this.carryOut({ pid: proc.pid, reason: "step", description: `Stepped back to event #${index}: ${describeSyscall(kernel, proc, request)}${missed}`, source: true }, index);
+      return this.carryOut({ pid: proc.pid, reason: "step", description: `${travel.label ?? "Stepped back to"} event #${index}: ${describeSyscall(kernel, proc, request)}${missed}`, source: true }, index);
     }
     if (travel?.kind === "scan" && index > travel.until.event) return this.finishScan();
     if (travel?.kind === "line" && !travel.reached && index > travel.recipe.origin.event) {
@@ -727,7 +743,7 @@ export class DebugRuntime {
       if (index < travel.index) return;
       this.travel = undefined;
       const what = isIrqTag(message.tag) ? `IRQ ${message.tag & 0xff}` : `IPC tag ${hex(message.tag)}`;
-      this.carryOut({ pid: ep.owner, reason: "step", description: `Stepped back to event #${index}: ${what}: ${describeMessage(message)} to endpoint ${ep.id} (pid ${ep.owner})`, source: true }, index);
+      this.carryOut({ pid: ep.owner, reason: "step", description: `${travel.label ?? "Stepped back to"} event #${index}: ${what}: ${describeMessage(message)} to endpoint ${ep.id} (pid ${ep.owner})`, source: true }, index);
       return;
     }
     if (travel?.kind === "scan" && index > travel.until.event) {

@@ -75,7 +75,7 @@ export class HitCounter {
 /** Where a re-run goes. */
 export type TravelTarget =
   /** Stop at this event index (a syscall about to be carried out, or a message being delivered). */
-  | { kind: "event"; index: number }
+  | { kind: "event"; index: number; label?: string }
   /** Pass over every stop, collect the breakpoint hits before `until`, then end (reverse continue, first pass). */
   | { kind: "scan"; until: HitKey; hits: HitKey[] }
   /** Stop at the breakpoint hit with this key (reverse continue, second pass). */

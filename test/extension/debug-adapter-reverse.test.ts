@@ -233,6 +233,21 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     await dc.terminateRequest();
   });
 
+  it("goes to an event by its index, earlier or later, as the timeline's click-to-jump does", async () => {
+    const { stops } = await firstThreeWrites();
+    const back = await stopAfter(() => dc.customRequest("zeroDriver/goToEvent", { event: stops[0].event }));
+    assert.match(back.description, new RegExp(`^Went to event #${stops[0].event}: SYS_CONSOLE_WRITE "steps: 0 total 0\\\\n"$`));
+    assert.equal(back.event, stops[0].event);
+    assert.deepEqual(back.locals, stops[0].locals);
+    // Later than where the machine is now (but already seen): the same values as then.
+    const later = await stopAfter(() => dc.customRequest("zeroDriver/goToEvent", { event: stops[2].event }));
+    assert.equal(later.event, stops[2].event);
+    assert.deepEqual(later.locals, stops[2].locals);
+    assert.equal(later.kernelFrame, stops[2].kernelFrame);
+    await assert.rejects(dc.customRequest("zeroDriver/goToEvent", { event: 1_000_000 }), /Event #1000000 has not happened yet/);
+    await dc.terminateRequest();
+  });
+
   it("refuses to step back before a thread's first event, with the reason", async () => {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     await launch({ program: fixture, stopOnEntry: true }, async () => undefined);
