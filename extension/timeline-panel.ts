@@ -37,6 +37,8 @@ export interface TimelinePanel {
   document: TimelineDocument;
   /** The goToEvent requests sent (for tests). */
   sent: GoToEventArguments[];
+  /** What a click on `event` in the panel does (the panel's `selected` message; for tests). */
+  select(event: TimelineEvent): Promise<void>;
 }
 
 const open = new Map<string, TimelinePanel>();
@@ -89,7 +91,15 @@ export async function openTimeline(context: vscode.ExtensionContext, uri?: vscod
   }
   const panel = vscode.window.createWebviewPanel("zeroDriver.timeline", `Timeline: ${path.basename(file)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, localResourceRoots: [] });
   panel.iconPath = vscode.Uri.file(context.asAbsolutePath("images/activity.svg"));
-  const entry: TimelinePanel = { file, panel, document, sent: [] };
+  const entry: TimelinePanel = {
+    file,
+    panel,
+    document,
+    sent: [],
+    select: async (event) => {
+      if (activeSession()) await goToEvent(entry, event);
+    },
+  };
   open.set(file, entry);
   const post = (m: HostMessage) => void panel.webview.postMessage(m);
   const subscriptions: vscode.Disposable[] = [
@@ -98,9 +108,7 @@ export async function openTimeline(context: vscode.ExtensionContext, uri?: vscod
       else if (m.type === "window") {
         const answer = await document.answer(m);
         if (answer) post(answer);
-      } else if (m.type === "selected" || m.type === "goTo") {
-        if (activeSession()) await goToEvent(entry, m.event);
-      } else if (m.type === "reveal") await reveal(file, m.line);
+      } else if (m.type === "selected" || m.type === "goTo") await entry.select(m.event); else if (m.type === "reveal") await reveal(file, m.line);
     }),
     vscode.debug.onDidStartDebugSession(() => post({ type: "debug", active: activeSession() !== undefined })),
     vscode.debug.onDidTerminateDebugSession(() => post({ type: "debug", active: activeSession() !== undefined })),

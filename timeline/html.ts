@@ -38,23 +38,29 @@ body { margin: 0; font: 13px var(--vscode-font-family, system-ui, sans-serif); b
 .zt-toolbar button, .zt-actions button { background: var(--vscode-button-secondaryBackground, #3a3d41); color: var(--vscode-button-secondaryForeground, #ffffff); border: 0; padding: 3px 9px; cursor: pointer; }
 .zt-toolbar button:hover { filter: brightness(1.2); }
 #zt-range { min-width: 150px; font-variant-numeric: tabular-nums; }
-.zt-kinds { display: flex; gap: 8px; }
+.zt-kinds { display: flex; flex-wrap: wrap; gap: 8px; }
 #zt-tags { position: relative; }
 #zt-tags[open] { z-index: 2; }
 #zt-tags > label { display: block; white-space: nowrap; }
 #zt-tags[open] > summary ~ * { background: var(--zt-lane-b); padding: 1px 6px; }
 .zt-check { cursor: pointer; white-space: nowrap; }
-.zt-body { flex: 1; display: flex; gap: 8px; min-height: 0; }
-.zt-filter { width: 150px; flex: none; overflow: auto; }
+.zt-body { flex: 1; display: grid; grid-template-columns: 150px minmax(0, 1fr) 260px; grid-template-areas: "filter chart details"; gap: 8px; min-height: 0; }
+.zt-filter { grid-area: filter; overflow: auto; }
 .zt-filter h2, .zt-details h2 { font-size: 12px; text-transform: uppercase; margin: 0 0 4px; color: var(--zt-dim); }
 .zt-filter label { display: block; }
-.zt-chart { flex: 1; display: flex; overflow: auto; min-width: 0; align-items: flex-start; }
-.zt-labels { width: 170px; flex: none; box-sizing: border-box; }
+.zt-chart { grid-area: chart; display: flex; overflow: auto; min-width: 0; align-items: flex-start; }
+.zt-labels { width: 150px; flex: none; box-sizing: border-box; }
 .zt-lane { display: flex; flex-direction: column; justify-content: center; padding: 0 6px; box-sizing: border-box; border-bottom: 1px solid transparent; overflow: hidden; }
 .zt-lane-name { font-weight: 600; white-space: nowrap; }
 .zt-lane-counts { font-size: 11px; color: var(--zt-dim); white-space: nowrap; }
 #zt-canvas { display: block; cursor: crosshair; }
-.zt-details { width: 260px; flex: none; overflow: auto; }
+.zt-details { grid-area: details; overflow: auto; }
+/* A narrow panel (the webview beside an editor): the chart takes the whole width, the process
+   filter and the details go under it. */
+@media (max-width: 900px) {
+  .zt-body { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); grid-template-rows: auto minmax(0, 1fr); grid-template-areas: "chart chart" "filter details"; overflow: auto; }
+  .zt-labels { width: 120px; }
+}
 .zt-details dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 8px; margin: 0; }
 .zt-details dt { color: var(--zt-dim); }
 .zt-details dd { margin: 0; word-break: break-word; }

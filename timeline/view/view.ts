@@ -337,7 +337,7 @@ export class TimelineView {
   private render(): void {
     const lanes = this.visibleLanes();
     const labelsW = this.labels.getBoundingClientRect().width;
-    const width = Math.max(100, Math.floor(this.chart.clientWidth - labelsW - 2));
+    const width = Math.max(200, Math.floor(this.chart.clientWidth - labelsW - 2));
     const height = AXIS_H + Math.max(1, lanes.length) * ROW_H;
     const dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
