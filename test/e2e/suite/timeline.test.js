@@ -37,6 +37,20 @@ suite("IPC timeline", () => {
     assert.equal(vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === "Timeline: rng.zlog").length, 1);
   });
 
+  test("Open Trace… opens a trace over 16 MiB as its timeline only, not as text", async () => {
+    // The recorded lines repeated past 16 MiB (the reader does not check hashes or indices).
+    const lines = require("fs").readFileSync(trace, "utf8").split("\n").filter(Boolean);
+    const body = lines.slice(1, -1).join("\n") + "\n";
+    const big = path.join(path.dirname(trace), "big.zlog");
+    const fd = require("fs").openSync(big, "w");
+    require("fs").writeSync(fd, lines[0] + "\n");
+    for (let bytes = 0; bytes <= 17 * 1024 * 1024; bytes += body.length) require("fs").writeSync(fd, body);
+    require("fs").closeSync(fd);
+    await vscode.commands.executeCommand("zeroDriver.openTrace", vscode.Uri.file(big));
+    await waitFor("the big trace's timeline tab", () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === "Timeline: big.zlog"));
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.fsPath === big), "the text was not opened");
+  });
+
   test("a click during a debug session sends zeroDriver/goToEvent with the debugger's event index", async () => {
     const entry = await vscode.commands.executeCommand("zeroDriver.openTimeline", vscode.Uri.file(trace));
     const event = entry.document.events.find((e) => e.kind === "irq");
