@@ -37,6 +37,9 @@ export interface KernelOutput {
   fault?(process: KernelProcess, fault: Fault): void;
 }
 
+/** Added to the watchdog's limit until a process's first syscall (docs/abi.md, "Watchdog"). */
+export const WATCHDOG_START_ALLOWANCE_MS = 10_000;
+
 export interface KernelOptions {
   machine: MachineHandle;
   seed: number;
@@ -510,7 +513,9 @@ export class Kernel {
     const proc = this.running;
     if (!proc || this.schedulingPaused) return;
     const ms = performance.now() - this.runningSince;
-    const limit = proc.watchdogMs ?? this.watchdogMs;
+    // Before its first syscall a process is still being started by the host (a thread, a V8 isolate,
+    // its bundle compiled), which on a loaded machine alone took over 300 ms: that is not the driver's time.
+    const limit = (proc.watchdogMs ?? this.watchdogMs) + (proc.syscalls === 0 ? WATCHDOG_START_ALLOWANCE_MS : 0);
     if (ms > limit) {
       this.running = undefined;
       this.fault(proc, "watchdog", FaultReason.TIMEOUT, `watchdog: ran ${Math.round(ms)} ms without a syscall (limit ${limit} ms)`);
