@@ -103,6 +103,22 @@ describe("timeline page (zds trace --html) in headless Chromium", function () {
     assert.match((await field("Accesses"))!, new RegExp(`^${burst.count} \\(${burst.reads} reads, ${burst.writes} writes\\)`));
   });
 
+  it("steps from event to event of a lane with the arrow keys", async () => {
+    const { events } = await buildTimeline(recordTrace(...SAMPLES).file);
+    const get = events.find((e) => e.kind === "message" && e.tag === 0x6000)!;
+    const at = (await page.evaluate((i) => window.zdsTimeline!.positionOf(i), get.i))!;
+    await page.mouse.click(at.x, at.y);
+    await page.waitForSelector(`#zt-details[data-event="${get.i}"]`);
+    // The next event on rng-cat's lane after its RNG_GET_BYTES is the RNG_BYTES reply it gets.
+    const lane = events.filter((e) => e.pid === get.pid || e.to === get.pid);
+    const next = lane[lane.findIndex((e) => e.i === get.i) + 1];
+    await page.keyboard.press("ArrowRight");
+    await page.waitForSelector(`#zt-details[data-event="${next.i}"]`);
+    assert.equal(await page.textContent('#zt-details dd[data-field="Tag"]'), "RNG_BYTES (0x6001)");
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForSelector(`#zt-details[data-event="${get.i}"]`);
+  });
+
   it("hides a lane when its process is unchecked, and the events drawn on it", async () => {
     const before = await page.evaluate(() => window.zdsTimeline!.drawnEvents());
     await page.uncheck("#zt-lane-4");

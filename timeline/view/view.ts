@@ -41,6 +41,8 @@ export class TimelineView {
   private readonly hiddenKinds = new Set<EventKind>();
   private readonly hiddenTags = new Set<number>();
   private selected: TimelineEvent | undefined;
+  /** The lane the arrow keys walk: that of the event last clicked (a message's sender). */
+  private navLane: number | undefined;
   private hits: Hit[] = [];
   private frameQueued = false;
   private debugActive = false;
@@ -122,7 +124,9 @@ export class TimelineView {
     }
     this.chart = body.appendChild(el("div", { class: "zt-chart" }));
     this.labels = this.chart.appendChild(el("div", { class: "zt-labels", id: "zt-lanes" }));
-    this.canvas = this.chart.appendChild(el("canvas", { id: "zt-canvas" }));
+    this.canvas = this.chart.appendChild(
+      el("canvas", { id: "zt-canvas", tabindex: "0", role: "img", "aria-label": "Timeline: ← → previous/next event on the selected lane, Enter go to it in the debug session, + − zoom" }),
+    );
     this.detailsPanel = body.appendChild(el("aside", { id: "zt-details", class: "zt-details" }));
     this.detailsPanel.append(el("p", { class: "zt-hint" }, "Click an event to see its details."));
     this.note = el("div", { id: "zt-note" });
@@ -222,6 +226,14 @@ export class TimelineView {
 
   private wire(): void {
     const c = this.canvas;
+    c.addEventListener("keydown", (ev) => {
+      if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") this.step(ev.key === "ArrowRight" ? 1 : -1);
+      else if (ev.key === "+" || ev.key === "=") this.zoom(0.5);
+      else if (ev.key === "-") this.zoom(2);
+      else if (ev.key === "Enter" && this.selected) this.host.goTo?.(this.selected);
+      else return;
+      ev.preventDefault();
+    });
     c.addEventListener(
       "wheel",
       (ev) => {
@@ -269,9 +281,45 @@ export class TimelineView {
     }
     if (!best) return;
     this.selected = this.events[best.at];
+    this.navLane = this.selected.pid;
     this.showDetails(this.selected);
     this.host.selected?.(this.selected);
     this.queue();
+  }
+
+  /** Select the next (1) or previous (−1) shown event on the selected event's lane (the first in
+   *  view when nothing is selected), and pan to it if it is outside the window. */
+  step(direction: 1 | -1): void {
+    const shown = (e: TimelineEvent) => this.shows(e) && (!this.hiddenLanes.has(e.pid) || (e.to !== undefined && !this.hiddenLanes.has(e.to)));
+    const cur = this.selected;
+    let next: TimelineEvent | undefined;
+    if (!cur) {
+      next = this.events.find((e) => e.t2 >= this.v0 && e.t <= this.v1 && shown(e));
+    } else {
+      const lane = this.navLane ?? cur.pid;
+      const onLane = (e: TimelineEvent) => e.pid === lane || e.to === lane;
+      let at = this.events.findIndex((e) => e.i === cur.i);
+      for (at += direction; at >= 0 && at < this.events.length; at += direction) {
+        if (onLane(this.events[at]) && shown(this.events[at])) {
+          next = this.events[at];
+          break;
+        }
+      }
+    }
+    if (!next) return;
+    if (!cur) this.navLane = next.pid;
+    this.selected = next;
+    if (next.t < this.v0 || next.t > this.v1) {
+      const span = this.v1 - this.v0;
+      this.setRange(next.t - span / 2, next.t + span / 2);
+    }
+    this.showDetails(next);
+    this.host.selected?.(next);
+    this.queue();
+  }
+
+  private shows(e: TimelineEvent): boolean {
+    return !this.hiddenKinds.has(e.kind) && (e.tag === undefined || !this.hiddenTags.has(e.tag));
   }
 
   private showDetails(e: TimelineEvent): void {
@@ -358,7 +406,7 @@ export class TimelineView {
       rows: new Map(lanes.map((l, r) => [l.pid, r])),
       v0: this.v0,
       v1: this.v1,
-      show: (e) => !this.hiddenKinds.has(e.kind) && (e.tag === undefined || !this.hiddenTags.has(e.tag)),
+      show: (e) => this.shows(e),
       names: this.names,
       palette: this.palette(),
       selected: this.selected?.i,
