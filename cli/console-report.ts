@@ -20,6 +20,8 @@ export interface ConsoleDeviceReport {
   txDropped: number;
   /** Register or queue misuse the device reported (driver-error events). */
   driverErrors: number;
+  /** UART: of those, registers programmed in the wrong order (DLAB left set, IER before LCR). */
+  orderErrors: number;
 }
 
 export interface ConsoleReport {
@@ -39,10 +41,10 @@ export function consoleDevices(machine: Machine, events: readonly DeviceEvent[])
     const errors = events.filter((e) => e.device === info.name && e.kind === "driver-error").length;
     if (info.kind === "uart16550") {
       const s = machine.backend(info.name, Uart16550).stats;
-      out.push({ device: info.name, kind: "uart16550", txBytes: s.txBytes, rxBytes: s.rxBytes, inputDropped: s.inputDropped, overruns: s.overruns, txDropped: s.txDropped, driverErrors: s.driverErrors });
+      out.push({ device: info.name, kind: "uart16550", txBytes: s.txBytes, rxBytes: s.rxBytes, inputDropped: s.inputDropped, overruns: s.overruns, txDropped: s.txDropped, driverErrors: s.driverErrors, orderErrors: s.orderErrors });
     } else if (info.virtioId === 3) {
       const s = machine.backend(info.name, VirtioConsole).stats;
-      out.push({ device: info.name, kind: "virtio-console", txBytes: s.txBytes, rxBytes: s.rxBytes, inputDropped: s.inputDropped, overruns: 0, txDropped: 0, driverErrors: errors });
+      out.push({ device: info.name, kind: "virtio-console", txBytes: s.txBytes, rxBytes: s.rxBytes, inputDropped: s.inputDropped, overruns: 0, txDropped: 0, driverErrors: errors, orderErrors: 0 });
     }
   }
   return out;
@@ -67,7 +69,7 @@ export function formatConsoleReport(report: ConsoleReport): string[] {
       d.inputDropped && `${d.inputDropped} input bytes dropped (flood: the device's input queue was full)`,
       d.overruns && `${d.overruns} overruns (receive FIFO full: the driver did not read in time)`,
       d.txDropped && `${d.txDropped} transmit bytes dropped (THR written while full)`,
-      d.driverErrors && `${d.driverErrors} driver errors`,
+      d.driverErrors && `${d.driverErrors} driver errors${d.orderErrors ? ` (${d.orderErrors} registers programmed in the wrong order)` : ""}`,
     ].filter((p): p is string => typeof p === "string");
     lines.push(`   console ${d.device}: ${d.txBytes} bytes out, ${d.rxBytes} in${problems.length ? `; ${problems.join("; ")}` : ""}`);
   }

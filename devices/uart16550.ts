@@ -21,8 +21,10 @@
 // Outside input waits on the "wire" in a bounded queue (a flood is cut off and counted, never
 // buffered without limit) and enters the receiver one character time apart.
 // Register misuse (a divisor never programmed, the line format changed mid-character, a write to a
-// read-only register, a full transmit FIFO, a wide access) is counted and reported as a
-// driver-error event; the device carries on as the hardware would.
+// read-only register, a full transmit FIFO, a wide access, and registers programmed in the wrong
+// order: data or IER written while DLAB still selects the divisor latch, interrupts enabled before
+// the line is configured) is counted and reported as a driver-error event; the device carries on
+// as the hardware would (a byte written with DLAB set lands in the latch).
 
 import type { AccessWidth, BusDevice } from "./bus-access";
 import type { Scheduler, ScheduledEvent } from "./clock";
@@ -73,6 +75,9 @@ export interface UartStats {
   txDropped: number;
   /** Register misuse noticed (each also reported as a driver-error event). */
   driverErrors: number;
+  /** Of those, registers programmed in the wrong order: data or IER written while LCR.DLAB still
+   *  selects the divisor latch, interrupts enabled before the line was configured. */
+  orderErrors: number;
   /** Rising edges of the IRQ line. */
   interrupts: number;
 }
@@ -96,7 +101,7 @@ export interface UartSnapshot {
 
 export class Uart16550 {
   readonly name: string;
-  readonly stats: UartStats = { txBytes: 0, rxBytes: 0, overruns: 0, inputDropped: 0, txDropped: 0, driverErrors: 0, interrupts: 0 };
+  readonly stats: UartStats = { txBytes: 0, rxBytes: 0, overruns: 0, inputDropped: 0, txDropped: 0, driverErrors: 0, orderErrors: 0, interrupts: 0 };
   /** The eight registers, for the port bus. */
   readonly registers: BusDevice;
 
@@ -128,6 +133,12 @@ export class Uart16550 {
   private lineStatusPending = false;
   private timeoutPending = false;
   private divisorWarned = false;
+  /** Writes to offsets 0 and 1 since DLAB was last set: a divisor takes one each, so a second one
+   *  is a character or an IER value meant for the other register bank. */
+  private latchWrites = [0, 0];
+  /** LCR written (with DLAB clear) since reset: the line format is set. */
+  private formatSet = false;
+  private earlyIerWarned = false;
 
   constructor(options: UartOptions) {
     this.name = options.name;
@@ -157,6 +168,9 @@ export class Uart16550 {
     // undefined. Zero makes "never programmed" visible.
     this.divisor = 0;
     this.divisorWarned = false;
+    this.latchWrites = [0, 0];
+    this.formatSet = false;
+    this.earlyIerWarned = false;
     this.rx.length = 0;
     this.tx.length = 0;
     this.threPending = false;
@@ -243,11 +257,11 @@ export class Uart16550 {
     const dlab = (this.lcr & UartLcr.DLAB) !== 0;
     switch (offset) {
       case UartReg.THR:
-        if (dlab) this.setDivisor((this.divisor & 0xff00) | byte);
+        if (dlab) this.writeLatch(0, byte);
         else this.writeThr(byte);
         return;
       case UartReg.IER:
-        if (dlab) this.setDivisor((this.divisor & 0xff) | (byte << 8));
+        if (dlab) this.writeLatch(1, byte);
         else this.writeIer(byte);
         return;
       case UartReg.FCR:
@@ -255,6 +269,9 @@ export class Uart16550 {
         return;
       case UartReg.LCR:
         if ((byte & ~UartLcr.DLAB & 0xff) !== (this.lcr & ~UartLcr.DLAB & 0xff)) this.checkLineIdle("changing the line format (LCR)");
+        // Setting DLAB opens a new divisor window; clearing it is the end of line configuration.
+        if (byte & UartLcr.DLAB && !(this.lcr & UartLcr.DLAB)) this.latchWrites = [0, 0];
+        if (!(byte & UartLcr.DLAB)) this.formatSet = true;
         this.lcr = byte;
         return;
       case UartReg.MCR:
@@ -325,7 +342,24 @@ export class Uart16550 {
     this.update();
   }
 
+  /** DLL (offset 0) or DLM (offset 1) while DLAB is set. As on the part, the byte goes to the
+   *  latch; a second write to the same offset in one DLAB window is a driver that forgot to clear
+   *  DLAB, writing data or IER into the divisor, and is reported. */
+  private writeLatch(offset: 0 | 1, byte: number): void {
+    this.latchWrites[offset]++;
+    if (this.latchWrites[offset] > 1) {
+      const meant = offset === 0 ? "THR (a character to send)" : "IER";
+      this.orderError(`write of ${hex(byte)} to offset ${offset} with LCR.DLAB still set: it goes to the divisor latch (${offset === 0 ? "DLL" : "DLM"}), not ${meant}; clear DLAB after programming the divisor`);
+    }
+    this.setDivisor(offset === 0 ? (this.divisor & 0xff00) | byte : (this.divisor & 0xff) | (byte << 8));
+  }
+
   private writeIer(byte: number): void {
+    if ((byte & 0x0f) !== 0 && (!this.formatSet || this.divisor === 0) && !this.earlyIerWarned) {
+      // Once per reset, as for the divisor warning: the driver's order is wrong once, not per write.
+      this.earlyIerWarned = true;
+      this.orderError(`IER enables interrupts (${hex(byte)}) before the line is configured: program the divisor (LCR.DLAB, DLL/DLM) and the format (LCR) first, then IER`);
+    }
     const before = this.ier;
     this.ier = byte & 0x0f;
     // Enabling ETBEI while the holding register is empty interrupts at once (16550 behaviour that
@@ -482,6 +516,11 @@ export class Uart16550 {
 
   private triggerLevel(): number {
     return this.fifosEnabled() ? TRIGGER_LEVELS[this.fcr >> 6] : 1;
+  }
+
+  private orderError(message: string): void {
+    this.stats.orderErrors++;
+    this.driverError(message);
   }
 
   private driverError(message: string): void {

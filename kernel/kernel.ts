@@ -132,6 +132,7 @@ export class Kernel {
   private rng: bigint;
   private started = false;
   private stopped = false;
+  private kickQueued = false;
   /** While true nobody gets the run token, so virtual time stands still and the watchdog is off. */
   private schedulingPaused = false;
   private held: HeldSyscall | undefined;
@@ -215,7 +216,14 @@ export class Kernel {
   /** Outside input arrived while the machine may be waiting for it: if nobody holds the run token,
    *  run the scheduler (which applies the input at its input point). */
   kick(): void {
-    if (this.started && !this.stopped && !this.running && !this.schedulingPaused) this.schedule();
+    // Deferred to a task of its own: a key pushed from inside the machine's work (a test's clock
+    // event, a listener) must not re-enter the scheduler; where the key goes in stays the input point.
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setImmediate(() => {
+      this.kickQueued = false;
+      if (this.started && !this.stopped && !this.running && !this.schedulingPaused) this.schedule();
+    });
   }
 
   /** True when nothing can run and no device event is due: the machine is idle or finished. */

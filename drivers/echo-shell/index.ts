@@ -22,7 +22,7 @@ export default defineDriver({
   caps: { console: client("console") },
   main({ console }, sys) {
     const term = new Terminal(console.connect());
-    const editor = new LineEditor();
+    const editor = new LineEditor(PROMPT.length);
     term.write(BANNER + PROMPT);
     for (;;) {
       const input = term.read();

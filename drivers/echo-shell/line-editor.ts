@@ -8,8 +8,14 @@
 //   Ctrl-D         on an empty line: end of input
 // The line is bounded (MAX_LINE characters): keys beyond it ring the bell and are counted, so a
 // flood of input cannot grow the shell's memory.
+//
+// A line longer than the screen is wide wraps onto the next rows, and cursor-left stops at the left
+// edge, so every edit but typing at the end redraws from the start of the input with explicit row
+// and column moves (CUU/CUD, CR, CUF) computed from the width. One cell per character is assumed.
 
 export const MAX_LINE = 256;
+/** The console's width: virtio-console's config says 80 columns, and so does a serial terminal. */
+export const COLUMNS = 80;
 
 const BEL = "\x07";
 const ESC = 0x1b;
@@ -27,8 +33,15 @@ export class LineEditor {
   /** Keys refused because the line was full. */
   overflow = 0;
 
+  /** `promptWidth`: cells the prompt takes before the input starts; `width`: the screen's columns. */
+  constructor(
+    private readonly promptWidth: number,
+    private readonly width = COLUMNS,
+  ) {}
+
   /** Feed what the terminal sent. Returns the echo to write back and the events it completed, in
-   *  order; `echo` is cut at each event so the caller can write the echo, act, then go on. */
+   *  order; `echo` is cut at each event so the caller can write the echo, act, then go on (the
+   *  caller prints the prompt again after each event). */
   feed(bytes: Uint8Array): { echo: string; event?: EditorEvent }[] {
     const out: { echo: string; event?: EditorEvent }[] = [];
     let echo = "";
@@ -62,13 +75,14 @@ export class LineEditor {
       case 0x7f:
         return { echo: this.backspace() };
       case 0x03: {
+        const echo = this.toEnd() + "^C\r\n";
         this.clear();
-        return { echo: "^C\r\n", event: { kind: "cancel" } };
+        return { echo, event: { kind: "cancel" } };
       }
       case 0x04:
         return this.chars.length === 0 ? { echo: "\r\n", event: { kind: "eof" } } : { echo: BEL };
       case 0x15:
-        return { echo: this.killLine() };
+        return { echo: this.edit(() => this.clear()) };
       case ESC:
         this.escape = "";
         return { echo: "" };
@@ -80,8 +94,10 @@ export class LineEditor {
 
   private enter(): { echo: string; event: EditorEvent } {
     const text = this.line;
+    // Output starts below the whole line, not below the cursor's row of it.
+    const echo = this.toEnd() + "\r\n";
     this.clear();
-    return { echo: "\r\n", event: { kind: "line", text } };
+    return { echo, event: { kind: "line", text } };
   }
 
   private insert(ch: string): string {
@@ -89,32 +105,66 @@ export class LineEditor {
       this.overflow++;
       return BEL;
     }
-    this.chars.splice(this.cursor, 0, ch);
-    this.cursor++;
-    // Redraw what follows the cursor, then step back over it.
-    const tail = this.chars.slice(this.cursor).join("");
-    return ch + tail + left(this.chars.length - this.cursor);
+    if (this.cursor === this.chars.length) {
+      // Typing at the end, the common case: just the character.
+      this.chars.push(ch);
+      this.cursor++;
+      return ch + this.settle(this.at(this.cursor));
+    }
+    return this.edit(() => {
+      this.chars.splice(this.cursor, 0, ch);
+      this.cursor++;
+    });
   }
 
   private backspace(): string {
     if (this.cursor === 0) return BEL;
-    this.chars.splice(this.cursor - 1, 1);
-    this.cursor--;
-    const tail = this.chars.slice(this.cursor).join("");
-    // Back one, rewrite the tail over the deleted character, blank the last cell, return.
-    return "\b" + tail + " " + left(this.chars.length - this.cursor + 1);
-  }
-
-  private killLine(): string {
-    const moveBack = left(this.cursor);
-    this.clear();
-    // To the line's start, then erase to the end of the screen line (EL 0).
-    return moveBack + "\x1b[K";
+    return this.edit(() => {
+      this.chars.splice(this.cursor - 1, 1);
+      this.cursor--;
+    });
   }
 
   private clear(): void {
     this.chars = [];
     this.cursor = 0;
+  }
+
+  /** Change the line, then redraw it: back to where the input starts, the input, clear whatever
+   *  was left of the old one (ED), and over to the cursor. */
+  private edit(change: () => void): string {
+    const from = this.at(this.cursor);
+    change();
+    const end = this.at(this.chars.length);
+    return this.move(from, this.promptWidth) + this.line + this.settle(end) + "\x1b[J" + this.move(end, this.at(this.cursor));
+  }
+
+  /** After output that filled the last column, the terminal holds the cursor there (pending wrap);
+   *  a space and CR put it where it belongs, at the start of the next row. */
+  private settle(position: number): string {
+    return position > 0 && position % this.width === 0 ? " \r" : "";
+  }
+
+  private toEnd(): string {
+    return this.move(this.at(this.cursor), this.at(this.chars.length));
+  }
+
+  /** Screen position (cells from the start of the prompt) of the character index `i`. */
+  private at(i: number): number {
+    return this.promptWidth + i;
+  }
+
+  /** Cursor movement between two positions, across rows. */
+  private move(from: number, to: number): string {
+    if (from === to) return "";
+    const rows = Math.floor(to / this.width) - Math.floor(from / this.width);
+    const col = to % this.width;
+    if (rows === 0) {
+      const d = col - (from % this.width);
+      return d < 0 ? left(-d) : `\x1b[${d}C`;
+    }
+    const vertical = rows < 0 ? `\x1b[${-rows}A` : `\x1b[${rows}B`;
+    return vertical + "\r" + (col > 0 ? `\x1b[${col}C` : "");
   }
 
   /** Inside ESC …: collect until the sequence is complete, then act on the keys we know. */
@@ -131,32 +181,29 @@ export class LineEditor {
     switch (seq) {
       case "[D":
       case "OD":
-        if (this.cursor === 0) return BEL;
-        this.cursor--;
-        return left(1);
+        return this.moveCursor(this.cursor - 1);
       case "[C":
       case "OC":
-        if (this.cursor === this.chars.length) return BEL;
-        this.cursor++;
-        return "\x1b[C";
+        return this.moveCursor(this.cursor + 1);
       case "[H":
       case "OH":
-      case "[1~": {
-        const back = left(this.cursor);
-        this.cursor = 0;
-        return back;
-      }
+      case "[1~":
+        return this.moveCursor(0);
       case "[F":
       case "OF":
-      case "[4~": {
-        const ahead = this.chars.length - this.cursor;
-        this.cursor = this.chars.length;
-        return ahead > 0 ? `\x1b[${ahead}C` : "";
-      }
+      case "[4~":
+        return this.moveCursor(this.chars.length);
       default:
         // Keys the shell has no use for (↑, ↓, function keys) are swallowed, not echoed as junk.
         return "";
     }
+  }
+
+  private moveCursor(to: number): string {
+    if (to < 0 || to > this.chars.length) return BEL;
+    const from = this.at(this.cursor);
+    this.cursor = to;
+    return this.move(from, this.at(to));
   }
 }
 

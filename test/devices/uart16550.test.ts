@@ -215,6 +215,51 @@ describe("16550 UART", () => {
     assert.ok(r.out.length >= 1, "the device carried on transmitting");
   });
 
+  it("registers programmed out of order: data and IER written with DLAB still set land in the latch and are reported", () => {
+    const r = rig();
+    r.out8(P.lcr, UartLcr.DLAB | 0x03);
+    r.out8(P.data, 1); // DLL: right
+    r.out8(P.ier, 0); // DLM: right
+    // Forgot to clear DLAB: this "IER" is a second DLM write, this "character" a second DLL write.
+    r.out8(P.ier, UartIer.ERBFI);
+    r.out8(P.data, 0x48);
+    assert.equal(r.uart.stats.orderErrors, 2);
+    const messages = r.events.map((e) => (e.kind === "driver-error" ? e.message : e.kind));
+    assert.ok(messages.some((m) => m.includes("offset 1 with LCR.DLAB still set") && m.includes("not IER")), messages.join("\n"));
+    assert.ok(messages.some((m) => m.includes("offset 0 with LCR.DLAB still set") && m.includes("not THR")), messages.join("\n"));
+    // As on the part: the bytes went to the divisor (0x0148), nothing was transmitted, IER is 0.
+    assert.equal(r.uart.snapshot().divisor, 0x0148);
+    assert.equal(r.uart.snapshot().ier, 0);
+    r.clock.advance(100 * CHAR_NS);
+    assert.deepEqual(r.out, []);
+    // Clearing DLAB and writing again works, and a fresh DLAB window starts counting anew.
+    r.out8(P.lcr, 0x03);
+    r.out8(P.data, 0x41);
+    r.out8(P.lcr, UartLcr.DLAB | 0x03);
+    r.out8(P.data, 1);
+    r.out8(P.lcr, 0x03);
+    assert.equal(r.uart.stats.orderErrors, 2);
+    assert.equal(r.uart.stats.driverErrors, r.events.length);
+  });
+
+  it("IER before LCR: interrupts enabled before the line is configured are reported once per reset", () => {
+    const r = rig();
+    r.out8(P.ier, UartIer.ERBFI | UartIer.ELSI);
+    r.out8(P.ier, UartIer.ERBFI);
+    assert.equal(r.uart.stats.orderErrors, 1);
+    assert.match(r.events.map((e) => (e.kind === "driver-error" ? e.message : "")).join("\n"), /IER enables interrupts \(0x5\) before the line is configured/);
+    // The interrupt is enabled all the same (as on the part): input raises it.
+    r.out8(P.mcr, UartMcr.OUT2);
+    r.uart.input(Uint8Array.of(0x61));
+    r.clock.advance(2 * 5_000_000);
+    assert.equal(r.irq(), true);
+    // Writing IER = 0 first (disabling) is not an error; after reset the right order is silent.
+    r.uart.reset();
+    r.out8(P.ier, 0);
+    r.init(UartIer.ERBFI);
+    assert.equal(r.uart.stats.orderErrors, 1);
+  });
+
   it("reset returns to power-on state and drops queued transmit", () => {
     const r = rig();
     r.init(UartIer.ETBEI);

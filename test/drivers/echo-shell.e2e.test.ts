@@ -80,6 +80,24 @@ for (const driver of ["uart16550", "virtio-console"]) {
       assert.ok(s.includes("$ lost^C"));
       assert.equal(s[s.indexOf("$ lost^C") + 1], "$ echo end");
     });
+
+    it("edits a line longer than the screen is wide: moves and redraws across the wrapped rows", async () => {
+      const digits = "0123456789".repeat(10);
+      // Home, → ×5 (past "echo "), insert X; End, ⌫ (drop the last digit); then Ctrl-U on a wrapped
+      // line must clear both of its rows.
+      const run = await shell(driver, `echo ${digits}\\e[H\\e[C\\e[C\\e[C\\e[C\\e[CX\\e[F\\x7f\\n${"y".repeat(120)}\\x15echo short\\nexit\\n`);
+      assert.equal(run.status, 0);
+      const s = run.screen;
+      const expected = `X${digits.slice(0, -1)}`;
+      const at = s.findIndex((l) => l.startsWith("$ echo X"));
+      assert.ok(at > 0, s.join("\n"));
+      // 80 columns: the input takes two rows, and so does the output.
+      assert.equal(s[at], `$ echo ${expected}`.slice(0, 80));
+      assert.equal(s[at + 1], `$ echo ${expected}`.slice(80));
+      assert.equal(s[at + 2] + s[at + 3], expected);
+      assert.ok(!s.some((l) => l.includes("yyy")), "the killed line's rows are blank again");
+      assert.equal(s[s.indexOf("$ echo short") + 1], "short");
+    });
   });
 }
 
