@@ -26,8 +26,8 @@ export interface ConsoleDeviceReport {
 
 export interface ConsoleReport {
   devices: ConsoleDeviceReport[];
-  /** Keystrokes: delivered to a device, never delivered (no console driver), dropped before the
-   *  machine took them (too many waiting), given but unused when the run ended. */
+  /** Keystrokes: delivered to a device, dropped before the machine took them (too many waiting),
+   *  still waiting when the run ended (no console driver ran, or no program read any more). */
   keys?: ConsoleInputStats & { dropped: number; unused: number };
   /** Output the host's terminal emulator could not keep up with (dropped, counted). */
   outputDropped?: number;
@@ -55,7 +55,7 @@ export function worthShowing(report: ConsoleReport): boolean {
   const k = report.keys;
   return (
     report.devices.some((d) => d.inputDropped + d.overruns + d.txDropped + d.driverErrors > 0) ||
-    (k !== undefined && k.delivered + k.undelivered + k.dropped + k.unused > 0) ||
+    (k !== undefined && k.delivered + k.dropped + k.unused > 0) ||
     (report.outputDropped ?? 0) > 0
   );
 }
@@ -76,9 +76,8 @@ export function formatConsoleReport(report: ConsoleReport): string[] {
   const k = report.keys;
   if (k) {
     const parts = [`${k.delivered} bytes typed into ${k.device ?? "no device"}`];
-    if (k.undelivered) parts.push(`${k.undelivered} bytes reached no device (no console driver was running)`);
     if (k.dropped) parts.push(`${k.dropped} bytes dropped (typed faster than the machine took them)`);
-    if (k.unused) parts.push(`${k.unused} bytes never typed (no program waited for input any more)`);
+    if (k.unused) parts.push(`${k.unused} bytes never typed (no console driver ran, or no program read any more)`);
     lines.push(`   keys: ${parts.join("; ")}`);
   }
   if (report.outputDropped) lines.push(`   console output: ${report.outputDropped} bytes not rendered (the terminal fell behind)`);

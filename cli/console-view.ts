@@ -54,7 +54,7 @@ export class ConsoleView {
       this.io.out("\r\n");
     }
     const source = this.keys.source;
-    const stats = session.consoleInput?.stats ?? { delivered: 0, undelivered: 0, device: undefined };
+    const stats = session.consoleInput?.stats ?? { delivered: 0, device: undefined };
     return { ...stats, dropped: source.dropped, unused: source.unused };
   }
 

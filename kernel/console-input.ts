@@ -8,8 +8,9 @@
 // point with the same three numbers, which is the same place in the same run (docs/zlog.md).
 //
 // Keystrokes go to the console device whose driver is running (the UART or virtio-console). While
-// no console driver runs they reach no device: they are dropped and counted, and the run's summary
-// says so.
+// no console driver runs they are not taken: they wait in their source (bounded there), so keys
+// typed while the machine boots, or while a crashed driver is restarted, reach the driver once it
+// is up; what is still waiting when the run ends is counted and shown ("never typed").
 
 import type { Kernel } from "./kernel";
 
@@ -33,31 +34,29 @@ export interface ConsoleDelivery {
 export interface ConsoleInputSource {
   /** Keystrokes ready to go in now (live: typed since the last point). */
   take(at: InputPoint): Uint8Array[];
-  /** The machine is idle and a client waits on a console READ (`clientWaiting`) or nobody does.
-   *  "more": input is ready now (take() will return it); "wait": more may come later, keep the
-   *  machine up; "none": nothing more will come. */
-  idle(clientWaiting: boolean): "more" | "wait" | "none";
+  /** The machine is idle, and a client waits for input with a console driver running to take it
+   *  (`waiting`), or not. "more": input is ready now (take() will return it); "wait": more may come
+   *  later, keep the machine up; "none": nothing more will come, or nobody could take it. */
+  idle(waiting: boolean): "more" | "wait" | "none";
 }
 
 export interface ConsoleInputStats {
   /** Keystroke bytes handed to a console device. */
   delivered: number;
-  /** Keystroke bytes that reached no device (no console driver was running). */
-  undelivered: number;
   /** The device the last keystrokes went to. */
   device: string | undefined;
 }
 
 /** The kernel side of console input: applies a source's keystrokes at input points, records them. */
 export class ConsoleInputHub {
-  readonly stats: ConsoleInputStats = { delivered: 0, undelivered: 0, device: undefined };
+  readonly stats: ConsoleInputStats = { delivered: 0, device: undefined };
   private readonly listeners: ((delivery: ConsoleDelivery) => void)[] = [];
 
   constructor(
     private readonly kernel: Kernel,
     private readonly source: ConsoleInputSource,
   ) {
-    kernel.outsideInput = { atInputPoint: () => this.atInputPoint(), whenIdle: () => this.source.idle(this.clientWaiting()) };
+    kernel.outsideInput = { atInputPoint: () => this.atInputPoint(), whenIdle: () => this.source.idle(this.clientWaiting() && this.consoleDevice() !== undefined) };
   }
 
   /** Hear each delivery (the trace writer records them). */
@@ -76,14 +75,12 @@ export class ConsoleInputHub {
   }
 
   private atInputPoint(): void {
+    const device = this.consoleDevice();
+    // No console driver: the keys stay in their source until one runs.
+    if (device === undefined) return;
     const at = this.point();
     for (const bytes of this.source.take(at)) {
       if (bytes.length === 0) continue;
-      const device = this.consoleDevice();
-      if (device === undefined) {
-        this.stats.undelivered += bytes.length;
-        continue;
-      }
       this.stats.delivered += bytes.length;
       this.stats.device = device;
       // Recorded before it is applied: applying may log events, and the point is the one before.

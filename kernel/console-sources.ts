@@ -36,7 +36,7 @@ abstract class KeySource implements ConsoleInputSource {
 
   abstract push(bytes: Uint8Array): void;
   abstract take(at: InputPoint): Uint8Array[];
-  abstract idle(clientWaiting: boolean): "more" | "wait" | "none";
+  abstract idle(waiting: boolean): "more" | "wait" | "none";
   /** Bytes given and never taken (the run ended first). */
   abstract get unused(): number;
 }
@@ -64,9 +64,9 @@ export class LiveKeys extends KeySource {
     return [all];
   }
 
-  idle(clientWaiting: boolean): "more" | "wait" | "none" {
-    if (this.pending.length > 0) return "more";
-    return this.open && clientWaiting ? "wait" : "none";
+  idle(waiting: boolean): "more" | "wait" | "none" {
+    if (!waiting) return "none";
+    return this.pending.length > 0 ? "more" : this.open ? "wait" : "none";
   }
 
   get unused(): number {
@@ -105,13 +105,14 @@ export class PacedKeys extends KeySource {
     return line ? [line] : [];
   }
 
-  idle(clientWaiting: boolean): "more" | "wait" | "none" {
-    if (clientWaiting && this.lines.length > 0) {
+  idle(waiting: boolean): "more" | "wait" | "none" {
+    if (!waiting) return "none";
+    if (this.lines.length > 0) {
       this.ready = this.lines.shift();
       this.linesBytes -= this.ready?.length ?? 0;
       return "more";
     }
-    return this.open && clientWaiting ? "wait" : "none";
+    return this.open ? "wait" : "none";
   }
 
   get unused(): number {

@@ -31,14 +31,24 @@ async function runWithKeys(paths: string[], keys: LiveKeys | PacedKeys, typeAt?:
 describe("console input from outside", function () {
   this.timeout(60_000);
 
-  it("keys typed while no console driver runs reach no device: counted, the run unaffected", async () => {
+  it("keys typed while no console driver runs wait (bounded) and are counted when the run ends; the run is unaffected", async () => {
     const keys = new LiveKeys();
     keys.push(new TextEncoder().encode("anyone there?\r"));
     const run = await runWithKeys([sample("virtio-rng"), sample("rng-cat")], keys);
     assert.equal(run.summary.outcome, "completed");
-    assert.equal(run.hub.stats.undelivered, 14);
     assert.equal(run.hub.stats.delivered, 0);
+    assert.equal(keys.unused, 14);
     assert.equal(run.machine.backend("uart0", Uart16550).stats.rxBytes, 0);
+  });
+
+  it("keys typed before the console driver is up reach it once it is (type-ahead while booting)", async () => {
+    const keys = new LiveKeys();
+    keys.push(new TextEncoder().encode("early\n"));
+    const run = await runWithKeys([sample("uart16550"), fixture("console", "read-line.ts")], keys);
+    assert.equal(run.hub.stats.delivered, 6);
+    assert.equal(run.hub.stats.device, "uart0");
+    assert.match(run.consoleText, /^line="early\\n"$/m);
+    assert.equal(keys.unused, 0);
   });
 
   it("keys typed while the UART driver has no READ outstanding: the 16-byte FIFO keeps the first, the rest overrun, counted", async () => {
