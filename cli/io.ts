@@ -33,7 +33,10 @@ export interface StartedMachine {
 export const processIo: Io = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
-  keyboard: process.stdin,
+  // A getter: process.stdin opens fd 0 when first touched, which only --interactive should do.
+  get keyboard(): Keyboard {
+    return process.stdin;
+  },
   outIsTerminal: process.stdout.isTTY === true,
 };
 

@@ -1,10 +1,8 @@
 // The machine console through `zds run`: keys from a pipe (--interactive) and from --input, floods
 // cut off and counted, UART registers programmed in the wrong order reported, bounded rendering.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { main } from "../../cli/zds";
-import type { Io } from "../../cli/io";
+import { zdsChild } from "../helpers/zds-child";
 import type { ConsoleReport } from "../../cli/console-report";
 import { ConsoleScreen, MAX_UNPARSED_BYTES } from "../../cli/console-screen";
 import type { RunSummary } from "../../kernel/session";
@@ -13,10 +11,7 @@ const root = path.join(__dirname, "..", "..");
 type Summary = RunSummary & { console?: ConsoleReport };
 
 async function zds(...args: string[]): Promise<{ status: number; stdout: string; stderr: string; summary?: Summary }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { out: (t) => (stdout += t), err: (t) => (stderr += t), outIsTerminal: false };
-  const status = await main(args, io);
+  const { status, stdout, stderr } = await zdsChild(args);
   const last = stdout.trimEnd().split("\n").pop() ?? "";
   return { status, stdout, stderr, summary: args.includes("--json") && last.startsWith("{") ? (JSON.parse(last) as Summary) : undefined };
 }
@@ -26,13 +21,8 @@ const drv = (name: string) => path.join(root, "drivers", name);
 describe("zds run: the console", function () {
   this.timeout(90_000);
 
-  it("--interactive with keys piped to stdin: a line at a time, rendered, exit 0", () => {
-    const r = spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), "run", "drivers/uart16550", "drivers/echo-shell", "--interactive", "--json"], {
-      cwd: root,
-      encoding: "utf8",
-      input: "echo piped in\nech\x7f\x7fcho fixed\nexit\n",
-      timeout: 60_000,
-    });
+  it("--interactive with keys piped to stdin: a line at a time, rendered, exit 0", async () => {
+    const r = await zdsChild(["run", "drivers/uart16550", "drivers/echo-shell", "--interactive", "--json"], { input: "echo piped in\nech\x7f\x7fcho fixed\nexit\n" });
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout.trim().split("\n").pop()!) as Summary;
     const screen = summary.console?.screen ?? [];

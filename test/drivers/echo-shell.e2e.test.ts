@@ -5,8 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { main } from "../../cli/zds";
-import type { Io } from "../../cli/io";
+import { zdsChild } from "../helpers/zds-child";
 import type { ConsoleReport } from "../../cli/console-report";
 import { replayTrace } from "../../kernel/trace/replay";
 import type { RunSummary } from "../../kernel/session";
@@ -21,11 +20,9 @@ interface ShellRun {
   stdout: string;
 }
 
-/** `zds run DRIVER drivers/echo-shell --input KEYS --json` in this process. */
+/** `zds run DRIVER drivers/echo-shell --input KEYS --json`, stdout to a pipe. */
 async function shell(driver: string, keys: string, ...extra: string[]): Promise<ShellRun> {
-  let stdout = "";
-  const io: Io = { out: (t) => (stdout += t), err: () => undefined, outIsTerminal: false };
-  const status = await main(["run", path.join(root, "drivers", driver), path.join(root, "drivers", "echo-shell"), "--input", keys, "--json", ...extra], io);
+  const { status, stdout } = await zdsChild(["run", path.join(root, "drivers", driver), path.join(root, "drivers", "echo-shell"), "--input", keys, "--json", ...extra]);
   const lines = stdout.trimEnd().split("\n");
   const summary = JSON.parse(lines[lines.length - 1]) as ShellRun["summary"];
   assert.ok(summary.console.screen, "a run with keys reports its rendered screen");
