@@ -51,34 +51,35 @@ suite("IPC timeline", () => {
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.fsPath === big), "the text was not opened");
   });
 
-  test("a click during a debug session sends zeroDriver/goToEvent with the debugger's event index", async () => {
+  test("a click during a debug session sends zeroDriver/goToEvent, and the session goes to that event", async () => {
     const entry = await vscode.commands.executeCommand("zeroDriver.openTimeline", vscode.Uri.file(trace));
-    const event = entry.document.events.find((e) => e.kind === "irq");
+    // The arrow of rng-cat's RNG_GET_BYTES; the session will be stopped later, at IRQ 3.
+    const event = entry.document.events.find((e) => e.kind === "message" && e.tag === 0x6000);
     // Without a session a click only shows the details.
     await entry.select(event);
     assert.equal(entry.sent.length, 0);
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     const drivers = path.join(ext.extensionPath, "drivers");
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
-    vscode.debug.addBreakpoints([new vscode.FunctionBreakpoint("tag:0x6000")]);
-    const stopped = new Promise((resolve) => {
-      const sub = vscode.debug.registerDebugAdapterTrackerFactory("zero-driver", {
-        createDebugAdapterTracker: () => ({
-          onDidSendMessage: (m) => {
-            if (m.type === "event" && m.event === "stopped") {
-              sub.dispose();
-              resolve(m);
-            }
-          },
-        }),
-      });
+    vscode.debug.addBreakpoints([new vscode.FunctionBreakpoint("irq:3")]);
+    const stops = [];
+    const tracker = vscode.debug.registerDebugAdapterTrackerFactory("zero-driver", {
+      createDebugAdapterTracker: () => ({ onDidSendMessage: (m) => m.type === "event" && m.event === "stopped" && stops.push(m) }),
     });
     const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders[0], { type: "zero-driver", request: "launch", name: "timeline", programs: [path.join(drivers, "virtio-rng"), path.join(drivers, "rng-cat")] });
     assert.ok(started);
-    await stopped;
+    await waitFor("the stop at IRQ 3", () => stops.length === 1);
+    assert.match(stops[0].body.description, /IRQ 3/);
     const session = vscode.debug.activeDebugSession;
     await entry.select(event);
-    assert.deepEqual(entry.sent.map((a) => [a.event, a.syslog, a.index, a.kind, a.pid, a.trace]), [[event.d, event.s, event.i, "irq", event.pid, trace]]);
+    assert.deepEqual(entry.sent.map((a) => [a.event, a.syslog, a.index, a.kind, a.pid, a.trace]), [[event.d, event.s, event.i, "message", event.pid, trace]]);
+    // The adapter re-runs the machine to that event and stops on its receiver.
+    await waitFor("the stop at the clicked event", () => stops.length === 2);
+    assert.match(stops[1].body.description, /IPC tag 0x6000/);
+    assert.equal(stops[1].body.threadId, event.to);
+    const position = await session.customRequest("zeroDriver/position");
+    assert.equal(position.event, event.d);
+    tracker.dispose();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     const ended = new Promise((resolve) => {
       const sub = vscode.debug.onDidTerminateDebugSession((s) => s.id === session.id && (sub.dispose(), resolve()));
