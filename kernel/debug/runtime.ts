@@ -131,6 +131,9 @@ export class DebugRuntime {
   /** How many events behind a stop the checkpoint run is held (0: no checkpoints; every step back
    *  re-runs from the start). */
   checkpointWindow = 1000;
+  private checkpointStarting = false;
+  /** Retired machines' teardown (their workers ending). */
+  private teardown: Promise<void> = Promise.resolve();
   /** Below this many events a re-run from the start is quick: no checkpoint run is kept. */
   checkpointFrom = 10_000;
   /** Bumped for every run of the machine; callbacks of an older run are ignored. */
@@ -300,7 +303,9 @@ export class DebugRuntime {
       this.scanDone?.();
       this.bootDone();
       this.discardCheckpoint();
-      this.listener.ended(summary);
+      // Reported once every machine's workers are gone: a host that exits on it must not exit while
+      // workers are still being torn down under the inspector.
+      void this.teardown.then(() => this.listener.ended(summary));
     });
   }
 
@@ -351,14 +356,29 @@ export class DebugRuntime {
         return;
       }
     }
-    try {
-      const run = this.createRun(target);
-      this.checkpoint = run;
-      this.startRun(run, () => undefined);
-    } catch {
-      // No checkpoint (e.g. the disk image went away): going back re-runs from the start, and says why.
-      this.checkpoint = undefined;
-    }
+    if (this.checkpointStarting) return;
+    this.checkpointStarting = true;
+    // New workers start only once retired machines' workers are gone (see travelTo).
+    void this.teardown.then(() => {
+      this.checkpointStarting = false;
+      const stop = this.stop;
+      if (this.checkpoint || !stop || this.ended || this.terminated) return;
+      try {
+        const run = this.createRun(Math.max(0, stop.event - this.checkpointWindow));
+        this.checkpoint = run;
+        this.startRun(run, () => undefined);
+      } catch {
+        // No checkpoint (e.g. the disk image went away): going back re-runs from the start, and says why.
+        this.checkpoint = undefined;
+      }
+    });
+  }
+
+  /** End a machine that is no longer wanted; new workers wait for its workers to be gone. */
+  private retire(run: { session: Session; ended: Promise<void> } | undefined): void {
+    if (!run) return;
+    run.session.stop();
+    this.teardown = Promise.all([this.teardown, run.ended]).then(() => undefined);
   }
 
   private discardCheckpoint(): void {
@@ -366,7 +386,7 @@ export class DebugRuntime {
     if (!cp) return;
     this.checkpoint = undefined;
     this.source.dropStandby();
-    cp.session.stop();
+    this.retire(cp);
   }
 
   /** Resolves once the checkpoint run is held at its target (for the benchmark); at once without one. */
@@ -398,7 +418,7 @@ export class DebugRuntime {
     this.generation++; // the old run's stops, output and end are ignored from now on
     this.stop = undefined;
     const breakpoints = this.source.promoteStandby();
-    old?.stop();
+    this.retire(old && { session: old, ended: this.runs });
     this.adopt(cp);
     const kernel = cp.session.kernel;
     this.travel = target;
@@ -549,10 +569,10 @@ export class DebugRuntime {
     this.generation++; // the old run's stops, output and end are ignored from now on
     this.stop = undefined;
     this.source.detachAll();
-    old?.stop();
-    // Not waiting for the old machine's teardown (its workers end in the background): a new
-    // machine does not depend on it, and ending a worker can take a while under load.
-    await Promise.race([runs, new Promise((r) => setImmediate(r))]);
+    this.retire(old && { session: old, ended: runs });
+    // The old machines' workers are gone before new ones start: tearing workers down under the
+    // inspector while others attach has crashed the host (SIGSEGV) in tests.
+    await this.teardown;
     if (this.terminated) return false;
     this.travel = target;
     try {
