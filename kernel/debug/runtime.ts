@@ -390,7 +390,9 @@ export class DebugRuntime {
   }
 
   /** Resolves once the checkpoint run is held at its target (for the benchmark); at once without one. */
-  checkpointReady(): Promise<void> {
+  async checkpointReady(): Promise<void> {
+    // Still waiting for a retired machine's teardown before it starts.
+    if (this.checkpointStarting) await this.teardown.then(() => new Promise((r) => setImmediate(r)));
     const cp = this.checkpoint;
     if (!cp || cp.heldAt !== undefined) return Promise.resolve();
     return new Promise((resolve) => {
