@@ -12,6 +12,7 @@ import { userErrorStatus } from "../cli/errors";
 // machine's device objects, which must be the extension's own classes (instanceof).
 import { runCommand } from "../cli/run";
 import type { MachineMonitor, WatchedMachine } from "./machine-monitor";
+import { TerminalKeyboard } from "./terminal-keyboard";
 
 /** Keep this much of the console for tests and late viewers; older text is dropped. */
 const TRANSCRIPT_CHARS = 256 * 1024;
@@ -49,6 +50,8 @@ export class ConsoleTerminal implements vscode.Disposable {
   private running = true;
   private droppedNoted = false;
   private readonly decoder = new TextDecoder();
+  /** Where keys go instead of straight to the device (a `zds run --interactive` in this terminal). */
+  private keyboard: TerminalKeyboard | undefined;
 
   constructor(
     title: string,
@@ -129,7 +132,13 @@ export class ConsoleTerminal implements vscode.Disposable {
     this.nameEmitter.fire(title);
   }
 
+  /** Send keys to `zds run --interactive`'s keyboard, which applies and records them. */
+  routeKeys(keyboard: TerminalKeyboard): void {
+    this.keyboard = keyboard;
+  }
+
   private input(data: string): void {
+    if (this.keyboard && this.running && this.keyboard.type(data)) return;
     const t = this.target;
     const device = t && chooseConsoleDevice(t.machine, t.kernel, this.transmitter);
     if (!t || !this.running || !device) {
@@ -170,7 +179,14 @@ export function runInTerminal(machineArg: string, argv: string[], monitor: Machi
   const started = new Promise<WatchedMachine>((r) => (resolveStarted = r));
   let watched: WatchedMachine | undefined;
   let titles: vscode.Disposable | undefined;
+  // Keys typed here go through `zds run --interactive` (recorded, applied at input points), and a
+  // program waiting for them (a shell) keeps the machine up until it ends or the run is stopped.
+  const keyboard = new TerminalKeyboard();
+  term.routeKeys(keyboard);
+  const keyed = argv.includes("--input") || argv.includes("--interactive") ? argv : [...argv, "--interactive"];
   const io: Io = {
+    keyboard,
+    outIsTerminal: true,
     out: (t) => term.write(t),
     err: (t) => term.write(`\x1b[33m${t.replace(/\n$/, "")}\x1b[0m\n`),
     machineStarted: ({ machineName, session, machine }) => {
@@ -188,7 +204,7 @@ export function runInTerminal(machineArg: string, argv: string[], monitor: Machi
   const done = (async () => {
     let code = 70;
     try {
-      code = await runCommand(argv, io);
+      code = await runCommand(keyed, io);
     } catch (error) {
       const status = userErrorStatus(error, io);
       if (status !== undefined) code = status;
