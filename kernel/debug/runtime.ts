@@ -18,6 +18,7 @@ import type { SyscallRequest } from "../worker/mailbox";
 import { describeCaps, describeMessage, describeSyscall, describeVirtio, describeVirtqueues, dmaReader, hex, type InspectItem } from "./describe";
 import { isIrqTag } from "../abi/tags";
 import { DataWatch, type DataBreakpointResult, type DataBreakpointSpec } from "./data-watch";
+import { DebugKeyLog } from "./debug-keys";
 import { GuestMemoryView, type MemoryChange } from "./guest-memory";
 import { SourceDebugger, type SourceBreakpointResult, type SourceBreakpointSpec, type SourceFrame, type SourcePause, type StepKind } from "./source";
 import { StopRules, type StopDecision, type StopReason } from "./stop-rules";
@@ -138,6 +139,8 @@ export class DebugRuntime {
   checkpointFrom = 10_000;
   /** Bumped for every run of the machine; callbacks of an older run are ignored. */
   private generation = 0;
+  /** Keys typed into the console terminal, kept for re-runs. */
+  private readonly keys = new DebugKeyLog();
   /** The current run's end (its machine torn down). */
   private runs: Promise<void> = Promise.resolve();
   /** Messages delivered in this run: with the syscalls carried out, the event index. */
@@ -256,6 +259,7 @@ export class DebugRuntime {
     });
     machine.onDeviceEvent((event) => live() && this.onDeviceEvent(event));
     const { source: _source, ...machineData } = description;
+    const keys = this.keys.sourceFor(live);
     const session = new Session({
       machine,
       machineName: description.name,
@@ -267,11 +271,13 @@ export class DebugRuntime {
       // A re-run does not write the trace again: the first run's file is the recording.
       traceFile: firstRun ? options.trace : undefined,
       inputs: options.disk === undefined ? [] : [diskInput(options.disk, options.persist ?? false)],
+      consoleInput: keys,
       // A driver paused in the inspector holds the run token mid-code: pausing scheduling keeps the
       // watchdog off (it ignores a paused kernel) and virtual time still.
       debug: (proc, link, bundle) => this.source.client(proc, link, bundle, () => session.kernel.pauseScheduling(), run.generation === 0),
     });
     run.session = session;
+    keys.onInput(() => session.consoleInput?.wake());
     const kernel = session.kernel;
     kernel.debugHooks = {
       beforeSyscall: (proc, request) => (live() ? this.beforeSyscall(proc, request) : this.checkpointSyscall(run, proc, request)),
@@ -692,12 +698,10 @@ export class DebugRuntime {
   consoleInput(device: string, bytes: Uint8Array): string | undefined {
     const machine = this.machine;
     if (!machine || this.ended) return "the machine is not running";
-    try {
-      machine.consoleInput(device, bytes);
-      return undefined;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
+    if (!this.consoleDevices().includes(device)) return `${device} is not a console device of this machine (${this.consoleDevices().join(", ") || "none"})`;
+    // Not straight to the device: at the kernel's next input point, kept for re-runs (debug-keys.ts).
+    this.keys.type(bytes);
+    return undefined;
   }
 
   /** Console devices of the machine (where terminal input can go). */
