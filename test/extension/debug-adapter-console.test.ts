@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { repoRoot, startDapClient } from "../helpers/dap-client";
+import { launchLikeVsCode, repoRoot, startDapClient } from "../helpers/dap-client";
 
 const drivers = path.join(repoRoot, "drivers");
 
@@ -34,9 +34,7 @@ describe("debug adapter: console keys (zds dap)", function () {
   }
 
   it("keeps a shell waiting for keys, types into it, and step back re-runs with the same keys", async () => {
-    const initialized = dc.waitForEvent("initialized");
-    await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
-    await Promise.all([initialized.then(() => dc.configurationDoneRequest()), dc.launchRequest({ programs: [`${drivers}/uart16550`, `${drivers}/echo-shell`] } as DebugProtocol.LaunchRequestArguments)]);
+    await launchLikeVsCode(dc, { programs: [`${drivers}/uart16550`, `${drivers}/echo-shell`] });
     await until("the prompt", () => output.includes("$ "));
     // Nothing typed yet, and the machine is still there: the shell waits for keys.
     await new Promise((r) => setTimeout(r, 500));

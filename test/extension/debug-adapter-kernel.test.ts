@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { repoRoot, startDapClient } from "../helpers/dap-client";
+import { launchLikeVsCode, repoRoot, startDapClient } from "../helpers/dap-client";
 
 const fixtures = path.join(repoRoot, "test/fixtures/debug");
 const drivers = path.join(repoRoot, "drivers");
@@ -25,29 +25,7 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
     await dc.stop();
   });
 
-  /** initialize (as VS Code: events it understands) → setup → configurationDone → launch. Not
-   *  DebugClient.launch(), which sends a second, bare initialize that would forget these. */
-  async function launch(args: Record<string, unknown>, setup: () => Promise<unknown> = async () => undefined): Promise<DebugProtocol.Capabilities> {
-    const initialized = dc.waitForEvent("initialized");
-    const init = await dc.initializeRequest({
-      adapterID: "zero-driver",
-      linesStartAt1: true,
-      columnsStartAt1: true,
-      pathFormat: "path",
-      supportsInvalidatedEvent: true,
-      supportsMemoryEvent: true,
-      supportsMemoryReferences: true,
-      supportsProgressReporting: true,
-    });
-    await Promise.all([
-      initialized.then(async () => {
-        await setup();
-        await dc.configurationDoneRequest();
-      }),
-      dc.launchRequest(args as DebugProtocol.LaunchRequestArguments),
-    ]);
-    return init.body ?? {};
-  }
+  const launch = (args: Record<string, unknown>, setup?: () => Promise<unknown>) => launchLikeVsCode(dc, args, setup);
 
   async function frames(threadId: number): Promise<DebugProtocol.StackFrame[]> {
     return (await dc.stackTraceRequest({ threadId })).body.stackFrames;

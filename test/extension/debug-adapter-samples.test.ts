@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { repoRoot, startDapClient } from "../helpers/dap-client";
+import { launchLikeVsCode, repoRoot, startDapClient } from "../helpers/dap-client";
 
 const drivers = path.join(repoRoot, "drivers");
 
@@ -49,17 +49,11 @@ describe("debug adapter: every bundled sample under the debugger (zds dap)", fun
       assert.ok(index > 0, `no main( in ${file}`);
       let output = "";
       dc.on("output", (e: DebugProtocol.OutputEvent) => (output += e.body.output));
-      const initialized = dc.waitForEvent("initialized");
-      await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
       const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-      await Promise.all([
-        initialized.then(async () => {
-          const set = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: index + 1 }] });
-          assert.equal(set.body.breakpoints.length, 1);
-          await dc.configurationDoneRequest();
-        }),
-        dc.launchRequest({ programs: [path.join(drivers, sample.driver), path.join(drivers, sample.client)], ...sample.extra } as DebugProtocol.LaunchRequestArguments),
-      ]);
+      await launchLikeVsCode(dc, { programs: [path.join(drivers, sample.driver), path.join(drivers, sample.client)], ...sample.extra }, async () => {
+        const set = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: index + 1 }] });
+        assert.equal(set.body.breakpoints.length, 1);
+      });
       const event = await stopped;
       assert.equal(event.body.reason, "breakpoint", JSON.stringify(event.body));
       const top = (await dc.stackTraceRequest({ threadId: event.body.threadId as number })).body.stackFrames[0];
