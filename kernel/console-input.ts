@@ -12,7 +12,21 @@
 // typed while the machine boots, or while a crashed driver is restarted, reach the driver once it
 // is up; what is still waiting when the run ends is counted and shown ("never typed").
 
+import type { MachineHandle } from "../devices/machine-interface";
 import type { Kernel } from "./kernel";
+
+/** VIRTIO device id of a console (spec §5.3); the kernel sees devices only through machine-interface. */
+const VIRTIO_ID_CONSOLE = 3;
+
+/** Names of the machine's console devices (the 16550 UART and virtio-console) keys can go to. */
+export function consoleDeviceNames(machine: Pick<MachineHandle, "devices">): string[] {
+  return machine.devices.filter((d) => d.kind === "uart16550" || d.virtioId === VIRTIO_ID_CONSOLE).map((d) => d.name);
+}
+
+/** Order of two input points: <0 when `a` comes first. Points only move forward in a run. */
+export function compareInputPoints(a: InputPoint, b: InputPoint): number {
+  return a.event - b.event || a.commit - b.commit || a.t - b.t;
+}
 
 /** Where in a run outside input was applied. */
 export interface InputPoint {
@@ -50,12 +64,15 @@ export interface ConsoleInputStats {
 /** The kernel side of console input: applies a source's keystrokes at input points, records them. */
 export class ConsoleInputHub {
   readonly stats: ConsoleInputStats = { delivered: 0, device: undefined };
+  /** The machine's console devices: fixed for a run, and asked for at every input point. */
+  private readonly consoles: ReadonlySet<string>;
   private readonly listeners: ((delivery: ConsoleDelivery) => void)[] = [];
 
   constructor(
     private readonly kernel: Kernel,
     private readonly source: ConsoleInputSource,
   ) {
+    this.consoles = new Set(consoleDeviceNames(kernel.machine));
     kernel.outsideInput = { atInputPoint: () => this.atInputPoint(), whenIdle: () => this.source.idle(this.clientWaiting() && this.consoleDevice() !== undefined) };
   }
 
@@ -91,11 +108,11 @@ export class ConsoleInputHub {
 
   /** The console device bound to a live driver, lowest PID first. */
   private consoleDevice(): string | undefined {
-    const consoles = new Set(this.kernel.machine.devices.filter((d) => d.kind === "uart16550" || d.virtioId === 3).map((d) => d.name));
-    for (const p of [...this.kernel.processes.values()].sort((a, b) => a.pid - b.pid)) {
-      if (p.alive && p.device !== undefined && consoles.has(p.device)) return p.device;
+    let lowest: { pid: number; device: string } | undefined;
+    for (const p of this.kernel.processes.values()) {
+      if (p.alive && p.device !== undefined && this.consoles.has(p.device) && (!lowest || p.pid < lowest.pid)) lowest = { pid: p.pid, device: p.device };
     }
-    return undefined;
+    return lowest?.device;
   }
 
   /** A process waits for a reply (a console READ, typically): input could matter to it. */

@@ -1,6 +1,6 @@
 // Names of message tags for the timeline's labels and filters, from the one table in kernel/abi.
 
-import { BlkTag, ConsoleTag, isIrqTag, RngTag, Tag } from "../kernel/abi";
+import { BlkTag, ConsoleTag, isIrqTag, NetTag, RngTag, Tag } from "../kernel/abi";
 
 const names = new Map<number, string>();
 const add = (prefix: string, table: Record<string, number>) => {
@@ -10,6 +10,7 @@ add("", Tag);
 add("RNG_", RngTag);
 add("BLK_", BlkTag);
 add("CONSOLE_", ConsoleTag);
+add("NET_", NetTag);
 
 /** "BLK_READ" for 0x6102, "IRQ 3" for 0x0103, "0x7000" for a tag nobody named. */
 export function tagName(tag: number): string {

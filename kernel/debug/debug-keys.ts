@@ -4,7 +4,7 @@
 // continue, a checkpoint machine) gives the kept keys back at the same points, then takes new ones.
 // Going back and typing something else forks history: the keys kept beyond that point are dropped.
 
-import type { ConsoleInputSource, InputPoint } from "../console-input";
+import { compareInputPoints as compare, type ConsoleInputSource, type InputPoint } from "../console-input";
 import { LiveKeys } from "../console-sources";
 
 interface KeptKeys {
@@ -45,10 +45,9 @@ class RunKeys implements ConsoleInputSource {
   take(at: InputPoint): Uint8Array[] {
     const out: Uint8Array[] = [];
     const kept = this.log.kept;
-    while (this.next < kept.length && compare(kept[this.next].at, at) <= 0) {
+    for (let order: number; this.next < kept.length && (order = compare(kept[this.next].at, at)) <= 0; this.next++) {
       // A kept key whose point this run passed without meeting is dropped: the run went elsewhere.
-      if (compare(kept[this.next].at, at) === 0) out.push(kept[this.next].bytes);
-      this.next++;
+      if (order === 0) out.push(kept[this.next].bytes);
     }
     if (!this.isLive()) return out;
     const typed = this.log.live.take();
@@ -65,8 +64,4 @@ class RunKeys implements ConsoleInputSource {
     if (!this.isLive()) return waiting ? "wait" : "none";
     return this.log.live.idle(waiting);
   }
-}
-
-function compare(a: InputPoint, b: InputPoint): number {
-  return a.event - b.event || a.commit - b.commit || a.t - b.t;
 }

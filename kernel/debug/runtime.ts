@@ -18,6 +18,7 @@ import type { SyscallRequest } from "../worker/mailbox";
 import { describeCaps, describeMessage, describeSyscall, describeVirtio, describeVirtqueues, dmaReader, hex, type InspectItem } from "./describe";
 import { isIrqTag } from "../abi/tags";
 import { DataWatch, type DataBreakpointResult, type DataBreakpointSpec } from "./data-watch";
+import { consoleDeviceNames } from "../console-input";
 import { DebugKeyLog } from "./debug-keys";
 import { GuestMemoryView, type MemoryChange } from "./guest-memory";
 import { SourceDebugger, type SourceBreakpointResult, type SourceBreakpointSpec, type SourceFrame, type SourcePause, type StepKind } from "./source";
@@ -698,7 +699,8 @@ export class DebugRuntime {
   consoleInput(device: string, bytes: Uint8Array): string | undefined {
     const machine = this.machine;
     if (!machine || this.ended) return "the machine is not running";
-    if (!this.consoleDevices().includes(device)) return `${device} is not a console device of this machine (${this.consoleDevices().join(", ") || "none"})`;
+    const consoles = this.consoleDevices();
+    if (!consoles.includes(device)) return `${device} is not a console device of this machine (${consoles.join(", ") || "none"})`;
     // Not straight to the device: at the kernel's next input point, kept for re-runs (debug-keys.ts).
     this.keys.type(bytes);
     return undefined;
@@ -706,7 +708,7 @@ export class DebugRuntime {
 
   /** Console devices of the machine (where terminal input can go). */
   consoleDevices(): string[] {
-    return (this.machine?.devices ?? []).filter((d) => d.kind === "uart16550" || d.virtioId === 3).map((d) => d.name);
+    return this.machine ? consoleDeviceNames(this.machine) : [];
   }
 
   /** Syscalls carried out in this run so far. */

@@ -1,7 +1,7 @@
 // Recorded keystrokes, given back at the input points where they were first applied (docs/zlog.md):
 // a replay of a session with typed input is the same session.
 
-import type { ConsoleInputSource, InputPoint } from "../console-input";
+import { compareInputPoints, type ConsoleInputSource, type InputPoint } from "../console-input";
 import { inputBytes, type ZlogInput } from "./zlog";
 
 export class RecordedKeys implements ConsoleInputSource {
@@ -15,7 +15,7 @@ export class RecordedKeys implements ConsoleInputSource {
     const out: Uint8Array[] = [];
     while (this.next < this.recorded.length) {
       const r = this.recorded[this.next];
-      const order = compare(r, at);
+      const order = compareInputPoints(r, at);
       if (order > 0) break;
       this.next++;
       if (order === 0) out.push(inputBytes(r));
@@ -33,9 +33,4 @@ export class RecordedKeys implements ConsoleInputSource {
   get remaining(): number {
     return this.recorded.length - this.next + this.missed.length;
   }
-}
-
-/** <0: the recording's point is behind `at`; 0: here; >0: still ahead. Points only move forward. */
-function compare(r: ZlogInput, at: InputPoint): number {
-  return r.event - at.event || r.commit - at.commit || r.t - at.t;
 }
