@@ -56,5 +56,6 @@ export function parseTxChain(memory: IommuView, chain: DescriptorChain, limits: 
   }
   // The spec says the driver MUST set num_buffers to 0 on transmit; the device does not need it.
   const note = numBuffers !== 0 ? `num_buffers = ${numBuffers} in a transmit header (the driver must set 0); the frame was sent` : undefined;
-  return note === undefined ? { kind: "frame", head, frame: frame.slice() } : { kind: "frame", head, frame: frame.slice(), note };
+  // gather() copied the chain into a buffer of its own: the frame can be a view of it.
+  return { kind: "frame", head, frame, ...(note !== undefined && { note }) };
 }

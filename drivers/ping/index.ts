@@ -20,6 +20,8 @@ const MAX_UNRELATED = 16;
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_ARP = 0x0806;
 const ARP_REQUEST = 1;
+/** A RECEIVE without NOWAIT: the driver answers with the next frame. */
+const RECEIVE_WAITING = new Writer().u32(0).finish();
 const ARP_REPLY = 2;
 const IP_ICMP = 1;
 const ICMP_ECHO_REPLY = 0;
@@ -89,7 +91,7 @@ function send(conn: Connection, frame: Uint8Array): void {
 /** Receive frames (waiting for each) until `match` recognises one; undefined after MAX_UNRELATED others. */
 function awaitFrame<T>(conn: Connection, match: (frame: Uint8Array) => T | undefined): T | undefined {
   for (let seen = 0; seen < MAX_UNRELATED; seen++) {
-    const reply = conn.call(NetTag.RECEIVE, new Writer().u32(0).finish() /* no NOWAIT: wait for the next frame */);
+    const reply = conn.call(NetTag.RECEIVE, RECEIVE_WAITING);
     if (reply.tag !== NetTag.FRAME) return undefined;
     const found = match(reply.payload);
     if (found !== undefined) return found;

@@ -48,6 +48,8 @@ const LINK_UP = 1;
 /** virtio_net_hdr of a VERSION_1 device: flags, gso_type, hdr_len, gso_size, csum_start,
  *  csum_offset, num_buffers. */
 const NET_HDR_BYTES = 12;
+/** Every transmit header: no offloads, num_buffers 0. */
+const TX_HEADER = new Uint8Array(NET_HDR_BYTES);
 
 // DMA layout: both rings in page 0, then the receive buffers, then the transmit buffer.
 const QUEUE_SIZE = 16;
@@ -153,7 +155,7 @@ function handleRequest(nic: Nic, req: Request): void {
 /** Header (all zeros: no offloads, num_buffers 0) and frame in one device-readable buffer; wait
  *  until the device has used it. */
 function transmit(nic: Nic, frame: Uint8Array): void {
-  nic.mem.write(TX_OFFSET, new Uint8Array(NET_HDR_BYTES));
+  nic.mem.write(TX_OFFSET, TX_HEADER);
   nic.mem.write(TX_OFFSET + NET_HDR_BYTES, frame);
   nic.txHead = nic.txq.add({ readable: [{ addr: nic.mem.physAt(TX_OFFSET), len: NET_HDR_BYTES + frame.length }] });
   nic.txq.kick();

@@ -248,7 +248,7 @@ export class DebugRuntime {
     }
     const firstRun = this.generation === 0 && target === undefined;
     const run: Run = { machine, session: undefined as unknown as Session, generation: 0, deliveries: 0, lastSyscall: new Map(), target: target ?? 0, heldAt: undefined, ended: Promise.resolve() };
-    const live = () => run.generation !== 0 && run.generation === this.generation;
+    const live = () => this.isLive(run);
     const decoders = new Map<string, TextDecoder>();
     machine.onConsoleOutput((device, bytes) => {
       if (!live()) return;
@@ -295,12 +295,17 @@ export class DebugRuntime {
     return run;
   }
 
+  /** The run the user sees now (a checkpoint run is not live until adopted; a replaced one never again). */
+  private isLive(run: Run): boolean {
+    return run.generation !== 0 && run.generation === this.generation;
+  }
+
   /** Spawn the programs and start the machine; `beforeStart` runs between the two. */
   private startRun(run: Run, beforeStart: () => void): void {
     const { bundles } = this.prepared as Prepared;
     for (const bundle of bundles) run.session.spawn(bundle);
     beforeStart();
-    const live = () => run.generation !== 0 && run.generation === this.generation;
+    const live = () => this.isLive(run);
     run.ended = run.session.run().then((summary) => {
       run.machine.close();
       if (this.checkpoint === run) this.checkpoint = undefined;
