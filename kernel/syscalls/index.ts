@@ -25,6 +25,8 @@ const table = new Map<number, SyscallHandler>([...miscSyscalls, ...processSyscal
 export function dispatchSyscall(k: Kernel, p: KernelProcess, req: SyscallRequest, requestId: number): Outcome {
   const handler = table.get(req.num);
   if (!handler) return fail(Errno.E_NOSYS);
+  // Before any handler arithmetic: NaN, fractions and values past 32 bits never reach a handler.
+  if (req.invalid !== undefined) return fail(Errno.E_INVAL);
   return handler(k, p, req, requestId);
 }
 

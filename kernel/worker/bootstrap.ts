@@ -1,11 +1,14 @@
-// Worker entry point: hosts one driver process. It builds a sandbox realm (vm context) holding
-// only ECMAScript built-ins and the syscall gate, evaluates the driver's bundle there, and runs it.
-// Driver code never sees `require`, `process`, `fs` or this worker's message port.
+// Worker entry point: hosts one driver process. The driver's code is untrusted (a folder someone
+// opened), so it runs in a Hardened JavaScript compartment (SES, docs/security.md): `lockdown()`
+// freezes every shared built-in and tames the ones that reach outside (Function constructors,
+// eval, dynamic import), and the compartment's global object holds only ECMAScript built-ins and
+// what sandbox-runtime.ts puts there. Driver code never sees `process`, `require`, this worker's
+// message port or its mailbox.
 
+import "ses";
+import v8 from "node:v8";
 import { receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
-import vm from "node:vm";
-import { Sys } from "../abi/syscalls";
-import { isRunnableDriver, type SyscallGate } from "../abi/gate";
+import type { SyscallGate } from "../abi/gate";
 import { installSandboxRuntime, type SandboxHost } from "./sandbox-runtime";
 import { MailboxState, Word } from "./mailbox";
 import { runWasmProgram, type WasmWorkerData } from "./wasm-runtime";
@@ -13,7 +16,7 @@ import { runWasmProgram, type WasmWorkerData } from "./wasm-runtime";
 export interface BootstrapData {
   mailbox: SharedArrayBuffer;
   attachments: MessagePort;
-  /** The driver bundle (an IIFE assigning `__zds_module`) and the file name its stack frames show. */
+  /** The driver bundle (an IIFE assigning `__zds_module`) and the URL its stack frames show. */
   code: string;
   /** Set for a Zero OS WASM program: run it instead of `code` (kernel/worker/wasm-runtime.ts). */
   wasm?: WasmWorkerData;
@@ -23,65 +26,69 @@ export interface BootstrapData {
 }
 
 const data = workerData as BootstrapData;
+
+// Errors keep their stacks (the kernel maps them to driver source); SES's own reporting and
+// process-level traps stay out of the worker, whose exits the host already watches.
+lockdown({
+  errorTaming: "unsafe",
+  stackFiltering: "verbose",
+  consoleTaming: "unsafe",
+  errorTrapping: "none",
+  unhandledRejectionTrapping: "none",
+  reporting: "none",
+  overrideTaming: "moderate",
+  domainTaming: "unsafe",
+});
+// SES leaves these out of the shared intrinsics; the runtime uses Atomics, DMA buffers are
+// SharedArrayBuffers the driver holds, and drivers get the float arrays, so all are frozen too.
+harden(Atomics);
+harden(SharedArrayBuffer);
+harden(Float32Array);
+harden(Float64Array);
+
 const words = new Int32Array(data.mailbox, 0, 16);
 
 // Wait for the run token before evaluating anything: one process runs at a time.
 while (Atomics.load(words, Word.STATE) === MailboxState.REQUEST) Atomics.wait(words, Word.STATE, MailboxState.REQUEST);
 Atomics.store(words, Word.STATE, MailboxState.RUNNING);
 
-const context = vm.createContext({}, { name: data.filename });
-const sandboxSab = vm.runInContext("SharedArrayBuffer.prototype", context) as object;
-const rehome = (sab: SharedArrayBuffer): SharedArrayBuffer => Object.setPrototypeOf(sab, sandboxSab) as SharedArrayBuffer;
-
-const host: SandboxHost = {
+const host: SandboxHost = harden({
   takeAttachment() {
-    const msg = receiveMessageOnPort(data.attachments);
-    const sab = msg?.message as unknown;
-    return sab instanceof SharedArrayBuffer ? rehome(sab) : undefined;
+    const message = receiveMessageOnPort(data.attachments)?.message as unknown;
+    return message instanceof SharedArrayBuffer ? message : undefined;
   },
-  encode: (text) => new TextEncoder().encode(text),
-  decode: (bytes) => new TextDecoder().decode(bytes),
-  decodeStrict(bytes) {
-    try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      return undefined;
-    }
-  },
-};
+  offHeapKiB: () => Math.min(2 ** 31 - 1, Math.floor(v8.getHeapStatistics().external_memory / 1024)),
+});
 
-const install = vm.runInContext(`(${installSandboxRuntime.toString()})`, context) as typeof installSandboxRuntime;
-const gate = install(rehome(data.mailbox), host, { seed: data.seed, epochMs: data.epochMs }) as SyscallGate;
+const compartment = new Compartment({ __options__: true });
+const install = compartment.evaluate(`(${installSandboxRuntime.toString()})`) as typeof installSandboxRuntime;
+const runtime = install(data.mailbox, host, { seed: data.seed, epochMs: data.epochMs }, { Atomics, Float32Array, Float64Array });
 
-function fault(description: string): never {
-  const bytes = new TextEncoder().encode(description).subarray(0, 16000);
-  gate.syscall(Sys.FAULT, bytes.length, 0, 0, bytes);
-  // The kernel never answers FAULT; if it somehow does, stop here.
-  throw new Error("unreachable: the kernel resumed a faulted process");
+if (data.wasm) {
+  const wasm = data.wasm;
+  runtime.runGuarded(() => runWasmProgram(runtime.gate as SyscallGate, wasm));
+} else {
+  runtime.runModule(evaluateDriver(), data.filename);
 }
 
-function describe(error: unknown): string {
-  if (error && typeof error === "object" && "stack" in error && typeof (error as { stack: unknown }).stack === "string") {
-    return (error as { stack: string }).stack;
+/** Evaluates the bundle in the compartment; returns its module object (never touched here). */
+function evaluateDriver(): unknown {
+  // The bundle's free references to built-ins would each be a lookup through the compartment's
+  // scope chain (SES evaluates inside `with` scopes, ~100× slower in hot loops); bound as
+  // parameters they are plain locals. The prefix stays on line 1 so the source map's lines hold.
+  const names = runtime.globalNames.join(", ");
+  const source =
+    `(function (${names}) {${data.code}\n;return typeof __zds_module === "undefined" ? undefined : __zds_module;\n})(${names})\n` +
+    `//# sourceURL=${data.filename}\n`;
+  try {
+    return compartment.evaluate(source);
+  } catch (error) {
+    // A syntax error, or code the sandbox refuses (see docs/security.md): the fault path says why.
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { default: { manifest: null, run: () => refused(text) } };
   }
-  return String(error);
 }
 
-let code: number;
-try {
-  if (data.wasm) code = runWasmProgram(gate, data.wasm);
-  else code = runScript();
-} catch (error) {
-  fault(describe(error));
-}
-gate.syscall(Sys.EXIT, code | 0, 0, 0);
-
-function runScript(): number {
-  new vm.Script(data.code, { filename: data.filename }).runInContext(context);
-  const mod = vm.runInContext("globalThis.__zds_module", context) as { default?: unknown } | undefined;
-  const driver = mod?.default;
-  if (!isRunnableDriver(driver)) {
-    fault(`${data.filename}: the module's default export is not a driver — write \`export default defineDriver({ name, device, caps, main })\``);
-  }
-  return driver.run(gate);
+function refused(reason: string): never {
+  throw new Error(`${data.filename}: the sandbox refused the driver's code: ${reason}`);
 }
