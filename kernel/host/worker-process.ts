@@ -6,6 +6,7 @@ import { HostMailbox, MailboxState, Word, type SyscallRequest } from "../worker/
 import type { BootstrapData } from "../worker/bootstrap";
 import { InspectorHub, type WorkerLink } from "./inspector-hub";
 import { bootstrapPath } from "./paths";
+import { beginSlice, type RunningSlice } from "./memory-guard";
 import type { WasmImage } from "../worker/wasm-runtime";
 
 export type WorkerGoneKind = "memory-limit" | "worker";
@@ -40,6 +41,14 @@ export interface WorkerDebugClient {
   /** A Debugger.paused that is not OOM; true when the debugger keeps the worker paused. */
   paused(params: Record<string, unknown>): boolean;
 }
+
+/** Off-heap memory an isolate holds before any driver code (Node's own buffers), on top of the
+ *  driver's budget; measured at 2.5 MiB on Node 20. */
+const OFF_HEAP_BASELINE_MB = 16;
+/** Resident growth allowed while a worker runs between two syscalls: its heap and its off-heap
+ *  budget may both fill, plus what the host does meanwhile. */
+const sliceAllowanceBytes = (memoryMb: number): number => (2 * memoryMb + 64) * 2 ** 20;
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
 /** How long the host spins for a worker's next syscall before sleeping (wall ms). */
 const HOST_SPIN_MS = 0.03;
@@ -81,6 +90,8 @@ export class WorkerProcess {
   /** False while a debugger is preparing the worker; the first resume() waits for it. */
   private ready: boolean;
   private heldStart: (() => void) | undefined;
+  /** Measures host memory while this worker holds the run token (memory-guard.ts). */
+  private slice: RunningSlice | undefined;
 
   constructor(private readonly options: WorkerProcessOptions, private readonly events: WorkerProcessEvents) {
     this.ready = options.debug === undefined;
@@ -133,7 +144,10 @@ export class WorkerProcess {
     worker.on("error", (err) => this.gone(`worker failed: ${err instanceof Error ? err.message : String(err)}`, "worker"));
     worker.on("exit", (code) => this.gone(`worker exited with code ${code}`, "worker"));
     link?.onEvent((method, params) => {
-      if (method === "Debugger.resumed") this.inspectorPaused = false;
+      if (method === "Debugger.resumed") {
+        this.inspectorPaused = false;
+        this.slice?.rebase();
+      }
       if (method !== "Debugger.paused") return;
       this.inspectorPaused = true;
       if (params.reason === "OOM") {
@@ -169,6 +183,12 @@ export class WorkerProcess {
     }
     if (attachment) this.attachmentPort.postMessage(attachment);
     this.mailbox.respond(result, payload, attachment !== undefined);
+    this.slice?.end();
+    this.slice = beginSlice(
+      sliceAllowanceBytes(this.options.memoryMb),
+      (grown) => this.gone(`memory limit exceeded: the host's memory grew by ${mib(grown)} MiB while the driver ran without a syscall (its limit is ${this.options.memoryMb} MiB)`, "memory-limit"),
+      () => this.inspectorPaused,
+    );
     this.awaitRequest();
   }
 
@@ -176,6 +196,7 @@ export class WorkerProcess {
   terminate(): void {
     if (this.ended) return;
     this.ended = true;
+    this.slice?.end();
     this.attachmentPort.close();
     this.stopWorker();
   }
@@ -238,6 +259,15 @@ export class WorkerProcess {
 
   private deliver(): void {
     if (this.ended) return;
+    this.slice?.end();
+    this.slice = undefined;
+    // ArrayBuffers and typed arrays live outside the heap resourceLimits caps: the same budget
+    // bounds them, as reported by the trusted runtime with this request.
+    const offHeap = this.mailbox.offHeapBytes();
+    if (offHeap > (this.options.memoryMb + OFF_HEAP_BASELINE_MB) * 2 ** 20) {
+      this.gone(`memory limit exceeded: ${mib(offHeap)} MiB of off-heap memory (ArrayBuffers, typed arrays) over the driver's ${this.options.memoryMb} MiB limit`, "memory-limit");
+      return;
+    }
     // Only a REQUEST is acted on; the worker moves RESPONSE → RUNNING → REQUEST itself.
     this.events.onSyscall(this.mailbox.readRequest());
   }
@@ -245,6 +275,7 @@ export class WorkerProcess {
   private gone(reason: string, kind: WorkerGoneKind): void {
     if (this.ended) return;
     this.ended = true;
+    this.slice?.end();
     this.attachmentPort.close();
     this.stopWorker();
     this.events.onWorkerGone(reason, kind);
