@@ -6,12 +6,12 @@
 //   malformed — no 16-byte header or no status byte: the device cannot even answer. QEMU calls
 //               virtio_error (DEVICE_NEEDS_RESET); so do we.
 //   refused   — framed, but the request itself is wrong (sector beyond capacity, data in the wrong
-//               direction, length not whole sectors, too many segments, write to a read-only disk,
+//               direction, length not whole sectors, more than 4 MiB, too many segments, write to a read-only disk,
 //               unknown type): status IOERR or UNSUPP, nothing transferred, the device carries on.
 //   request   — something to execute.
 
 import { isDmaFault, type DmaFault, type IommuView } from "../iommu";
-import { BLK_HEADER_BYTES, BlkStatus, BlkType, type BlkStatusCode } from "./blk-spec";
+import { BLK_HEADER_BYTES, BLK_MAX_REQUEST_BYTES, BlkStatus, BlkType, type BlkStatusCode } from "./blk-spec";
 import { gather, sliceBuffers, totalLength } from "./chain-bytes";
 import type { ChainBuffer, DescriptorChain } from "./descriptor-chain";
 
@@ -70,6 +70,7 @@ export function parseBlkRequest(memory: IommuView, chain: DescriptorChain, limit
       }
       const bytes = totalLength(data);
       if (bytes % SECTOR !== 0) return refuse(BlkStatus.IoErr, `${name} of ${bytes} data bytes, not a whole number of 512-byte sectors`);
+      if (bytes > BLK_MAX_REQUEST_BYTES) return refuse(BlkStatus.IoErr, `${name} of ${bytes} data bytes, more than the ${BLK_MAX_REQUEST_BYTES} one request may carry`);
       if (data.length > limits.segMax) return refuse(BlkStatus.IoErr, `${name} uses ${data.length} data segments, more than seg_max ${limits.segMax}`);
       if (sector + BigInt(bytes / SECTOR) > BigInt(limits.capacity)) {
         return refuse(BlkStatus.IoErr, `${name} of ${bytes / SECTOR} sector(s) at sector ${sector} runs past the end of the disk (capacity ${limits.capacity} sectors)`);

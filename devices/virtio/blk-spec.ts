@@ -39,6 +39,13 @@ export type BlkStatusCode = (typeof BlkStatus)[keyof typeof BlkStatus];
 
 /** type le32, reserved le32, sector le64. */
 export const BLK_HEADER_BYTES = 16;
+/** Most data bytes one IN/OUT request may carry; larger ones complete with IOERR. Above the SDK's
+ *  1 MiB bulk transfers and Linux's default max_sectors_kb (1280 KiB); it bounds the disk work one
+ *  request can cause, whatever its descriptors claim. */
+export const BLK_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+/** The bounce buffer for data not laid out in whole sectors: such requests move in pieces of
+ *  this size, so the host copy per request is bounded by it, not by the request. */
+export const BLK_BOUNCE_BYTES = 64 * 1024;
 /** GET_ID answers at most 20 bytes of ASCII (§6.4). */
 export const BLK_ID_BYTES = 20;
 

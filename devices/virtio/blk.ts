@@ -7,15 +7,18 @@
 // EVENT_IDX when negotiated): many completions, one interrupt. Several kicks can be in flight.
 //
 // Offered: VERSION_1, INDIRECT_DESC, EVENT_IDX, SEG_MAX, BLK_SIZE, FLUSH, and RO for a read-only disk.
+// A request carries at most BLK_MAX_REQUEST_BYTES (4 MiB) of data, else IOERR; data in whole
+// sectors moves in place, other layouts through a bounce buffer of at most 64 KiB.
 
 import type { ScheduledEvent } from "../clock";
 import type { BlockStore } from "../disk/block-store";
 import { isDmaFault, type DmaFault, type IommuView } from "../iommu";
 import type { VirtioBackend, VirtioDeviceContext, VirtioQueueSpec } from "./backend";
 import { parseBlkRequest, type BlkOperation, type ParsedBlkRequest } from "./blk-request";
-import { BLK_ID_BYTES, blkConfigSpace, BlkFeature, BlkStatus, VIRTIO_ID_BLOCK, type BlkStatusCode } from "./blk-spec";
-import { gather, scatter } from "./chain-bytes";
+import { BLK_BOUNCE_BYTES, BLK_ID_BYTES, blkConfigSpace, BlkFeature, BlkStatus, VIRTIO_ID_BLOCK, type BlkStatusCode } from "./blk-spec";
+import { checkBuffers, gatherInto, scatter, sliceBuffers } from "./chain-bytes";
 import type { ChainBuffer } from "./descriptor-chain";
+import { hostBuffer } from "./host-buffer";
 import { Feature, featureMask } from "./registers";
 import type { SplitQueue } from "./split-queue";
 import type { QueueError } from "./queue-error";
@@ -158,9 +161,8 @@ export class VirtioBlk implements VirtioBackend {
             const fault = this.writeInPlace(memory, op.sector, op.data);
             if (fault !== undefined) return fault;
           } else {
-            const data = gather(memory, op.data);
-            if (isDmaFault(data)) return data;
-            this.disk.write(op.sector, data);
+            const fault = this.writeBounced(memory, op.sector, op.data, op.bytes);
+            if (fault !== undefined) return fault;
           }
           // Without FLUSH negotiated, a completed write must already be stable (§6.6, case a).
           if (!ctx.negotiated(BlkFeature.Flush)) this.disk.flush();
@@ -206,9 +208,28 @@ export class VirtioBlk implements VirtioBackend {
   }
 
   private readBounced(memory: IommuView, sector: number, buffers: readonly ChainBuffer[], bytes: number): DmaFault | undefined {
-    const data = new Uint8Array(bytes);
-    this.disk.read(sector, data);
-    return scatter(memory, buffers, data);
+    const fault = checkBuffers(memory, buffers, true);
+    if (fault !== undefined) return fault;
+    const bounce = hostBuffer(Math.min(bytes, BLK_BOUNCE_BYTES));
+    for (let at = 0; at < bytes; at += bounce.length) {
+      const piece = bounce.subarray(0, Math.min(bounce.length, bytes - at));
+      this.disk.read(sector + at / SECTOR_BYTES, piece);
+      scatter(memory, sliceBuffers(buffers, at, piece.length), piece);
+    }
+    return undefined;
+  }
+
+  private writeBounced(memory: IommuView, sector: number, buffers: readonly ChainBuffer[], bytes: number): DmaFault | undefined {
+    // Checked whole first, so a fault never leaves half a request on the disk.
+    const fault = checkBuffers(memory, buffers, false);
+    if (fault !== undefined) return fault;
+    const bounce = hostBuffer(Math.min(bytes, BLK_BOUNCE_BYTES));
+    for (let at = 0; at < bytes; at += bounce.length) {
+      const piece = bounce.subarray(0, Math.min(bounce.length, bytes - at));
+      gatherInto(memory, sliceBuffers(buffers, at, piece.length), piece);
+      this.disk.write(sector + at / SECTOR_BYTES, piece);
+    }
+    return undefined;
   }
 
   private writeInPlace(memory: IommuView, sector: number, buffers: readonly ChainBuffer[]): DmaFault | undefined {

@@ -4,6 +4,7 @@
 
 import { isDmaFault, type DmaFault, type IommuView } from "../iommu";
 import type { ChainBuffer } from "./descriptor-chain";
+import { hostBuffer } from "./host-buffer";
 
 export function totalLength(buffers: readonly ChainBuffer[]): number {
   return buffers.reduce((sum, b) => sum + b.len, 0);
@@ -28,17 +29,36 @@ export function sliceBuffers(buffers: readonly ChainBuffer[], offset: number, le
   return out;
 }
 
-/** Read the whole stream into one array. */
+/** Read the whole stream into one new array. Callers bound the stream first (a device cap, or a
+ *  slice of one): the array is as long as the buffers claim. */
 export function gather(memory: IommuView, buffers: readonly ChainBuffer[]): Uint8Array | DmaFault {
-  const out = new Uint8Array(totalLength(buffers));
+  const out = hostBuffer(totalLength(buffers));
+  const fault = gatherInto(memory, buffers, out);
+  return fault ?? out;
+}
+
+/** Copy the stream's first out.length bytes into `out` (straight from guest memory: one copy). */
+export function gatherInto(memory: IommuView, buffers: readonly ChainBuffer[], out: Uint8Array): DmaFault | undefined {
   let at = 0;
   for (const b of buffers) {
-    const bytes = memory.read(b.addr, b.len);
+    if (at >= out.length) break;
+    const take = Math.min(b.len, out.length - at);
+    const bytes = memory.span(b.addr, take, false);
     if (isDmaFault(bytes)) return bytes;
     out.set(bytes, at);
-    at += b.len;
+    at += take;
   }
-  return out;
+  return undefined;
+}
+
+/** Whether every buffer is still inside the view in the direction given: checked before a
+ *  transfer done in pieces, so a fault never leaves it half done. */
+export function checkBuffers(memory: IommuView, buffers: readonly ChainBuffer[], write: boolean): DmaFault | undefined {
+  for (const b of buffers) {
+    const fault = memory.check(b.addr, b.len, write);
+    if (fault !== undefined) return fault;
+  }
+  return undefined;
 }
 
 /** Write `data` over the stream, buffer by buffer, from its start. */

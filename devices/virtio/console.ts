@@ -7,11 +7,15 @@
 // Outside input waits in a bounded buffer until the driver posts receive buffers; beyond the bound
 // it is dropped and counted, so a flood never grows host memory. Transmit completes after a small
 // virtual latency, as on real devices, so drivers must really wait for the interrupt.
+// A transmit chain is output up to CONSOLE_MAX_TX_CHAIN_BYTES (Linux's port writes are at most
+// 32 KiB); the rest is reported and ignored, so aliased descriptors cannot multiply host copies.
 
 import type { ScheduledEvent } from "../clock";
 import { isDmaFault } from "../iommu";
 import type { ConfigSpace, ConfigWriteResult, VirtioBackend, VirtioDeviceContext, VirtioQueueSpec } from "./backend";
+import { gatherInto, sliceBuffers, totalLength } from "./chain-bytes";
 import type { DescriptorChain } from "./descriptor-chain";
+import { hostBuffer } from "./host-buffer";
 import { Feature, featureMask } from "./registers";
 
 export const VIRTIO_ID_CONSOLE = 3;
@@ -21,6 +25,8 @@ export const ConsoleConfig = { Cols: 0, Rows: 2, MaxNrPorts: 4, EmergWr: 8 } as 
 const RECEIVEQ = 0;
 const TRANSMITQ = 1;
 export const VIRTIO_CONSOLE_DEFAULT_INPUT_BYTES = 4096;
+/** Most bytes of one transmit chain that reach the console output. */
+export const CONSOLE_MAX_TX_CHAIN_BYTES = 32 * 1024;
 
 export interface VirtioConsoleOptions {
   readonly deviceName: string;
@@ -135,21 +141,31 @@ export class VirtioConsole implements VirtioBackend {
     const event = ctx.clock.schedule({ delay: this.latencyNs }, () => {
       this.pending.delete(event);
       if (ctx.liveQueue(TRANSMITQ) !== queue) return;
-      const memory = ctx.memory();
       for (const chain of batch) {
-        if (chain.writable.length > 0) ctx.driverError(`transmitq chain with head ${chain.head} has device-writable buffers: transmit buffers are device-readable only; they are ignored`);
-        for (const buffer of chain.readable) {
-          const bytes = memory.read(buffer.addr, buffer.len);
-          if (isDmaFault(bytes)) return ctx.queueFailed(TRANSMITQ, { kind: "dma", what: `reading transmit buffer of chain ${chain.head}`, fault: bytes });
-          this.stats.txBytes += bytes.length;
-          if (bytes.length > 0) this.output(bytes);
-        }
+        if (!this.transmitChain(ctx, chain)) return;
         const fault = queue.pushUsed(chain.head, 0);
         if (fault !== undefined) return ctx.queueFailed(TRANSMITQ, fault);
       }
       ctx.usedBuffersAdded(TRANSMITQ, queue);
     });
     this.pending.add(event);
+  }
+
+  /** Send one chain's bytes (up to the cap) to the output; false if the queue failed. */
+  private transmitChain(ctx: VirtioDeviceContext, chain: DescriptorChain): boolean {
+    if (chain.writable.length > 0) ctx.driverError(`transmitq chain with head ${chain.head} has device-writable buffers: transmit buffers are device-readable only; they are ignored`);
+    const offered = totalLength(chain.readable);
+    if (offered === 0) return true;
+    if (offered > CONSOLE_MAX_TX_CHAIN_BYTES) ctx.driverError(`transmitq chain with head ${chain.head} holds ${offered} bytes; only the first ${CONSOLE_MAX_TX_CHAIN_BYTES} are output`);
+    const bytes = hostBuffer(Math.min(offered, CONSOLE_MAX_TX_CHAIN_BYTES));
+    const fault = gatherInto(ctx.memory(), sliceBuffers(chain.readable, 0, bytes.length), bytes);
+    if (fault !== undefined) {
+      ctx.queueFailed(TRANSMITQ, { kind: "dma", what: `reading transmit buffer of chain ${chain.head}`, fault });
+      return false;
+    }
+    this.stats.txBytes += bytes.length;
+    this.output(bytes);
+    return true;
   }
 
   /** Move waiting input into posted receive buffers, one chain per batch of input. */

@@ -2,11 +2,22 @@
 // descriptor and every buffer is checked against the device's IOMMU view before it is trusted, the
 // walk is bounded by the table size so a looping chain ends, and each malformed case comes back as
 // a QueueError value: this function never throws on anything a driver wrote.
+//
+// Two caps keep what the walk returns small whatever the ring claims (docs/architecture.md,
+// "Device caps"): at most MAX_CHAIN_DESCRIPTORS descriptors, direct and indirect together, and a
+// total length below 2^32 (§3.2). Without them one indirect table in 2 MiB of DMA could name
+// 131072 buffers, each aliasing the whole region: 2^38 bytes "offered" for 2^21 of memory.
 
 import { hex } from "../format";
 import { isDmaFault, type IommuView } from "../iommu";
 import { DESC_SIZE, DescFlag } from "./descriptors";
 import type { QueueError, TableKind } from "./queue-error";
+
+/** QEMU's VIRTQUEUE_MAX_SIZE, the most scatter-gather entries one of its chains may map; larger
+ *  than every queue our devices offer, so only a table longer than any driver needs hits it. */
+export const MAX_CHAIN_DESCRIPTORS = 1024;
+/** §3.2: the total length of a chain's buffers is below 2^32. */
+export const MAX_CHAIN_BYTES = 2 ** 32 - 1;
 
 export interface ChainBuffer {
   /** Guest-physical address. */
@@ -49,6 +60,8 @@ export function walkChain(memory: IommuView, ring: RingTable, head: number, indi
   let index = head;
   let chainStart = head;
   let visited = 0;
+  let descriptors = 0;
+  let bytes = 0;
   for (;;) {
     // A correct chain visits each entry of its table at most once; one more means a loop.
     if (visited === table.size) return { kind: "chain-too-long", table: table.kind, head: chainStart, limit: table.size };
@@ -81,6 +94,10 @@ export function walkChain(memory: IommuView, ring: RingTable, head: number, indi
         return { kind: "dma", what: `${label} buffer (addr ${desc.addrText}, len ${desc.len}, ${isWrite ? "device-writable" : "device-readable"})`, fault };
       }
     }
+    descriptors++;
+    bytes += desc.len;
+    if (descriptors > MAX_CHAIN_DESCRIPTORS) return { kind: "chain-over-limit", head, what: "descriptors", limit: MAX_CHAIN_DESCRIPTORS };
+    if (bytes > MAX_CHAIN_BYTES) return { kind: "chain-over-limit", head, what: "bytes", limit: MAX_CHAIN_BYTES };
     (isWrite ? writable : readable).push({ addr: desc.addr, len: desc.len });
 
     if ((desc.flags & DescFlag.Next) === 0) return { head, readable, writable };

@@ -4,9 +4,13 @@
 // completed and the device carries on), or a chain too short to hold even the header, which the
 // device cannot frame at all and treats like a ring error (QEMU: "virtio-net header not in first
 // element"; blk does the same for a missing request header).
+//
+// Only the header is copied before the frame is known to fit: a chain longer than mtu + 26 bytes
+// is dropped as oversize without a byte of it reaching the host, so the copy per frame is bounded
+// by the MTU (at most 64 KiB), not by what the descriptors claim.
 
 import { isDmaFault, type DmaFault, type IommuView } from "../iommu";
-import { gather, totalLength } from "./chain-bytes";
+import { gather, sliceBuffers, totalLength } from "./chain-bytes";
 import type { DescriptorChain } from "./descriptor-chain";
 import { GSO_NONE, NET_HDR_BYTES, NetHdr, NetHdrFlag } from "./net-spec";
 
@@ -36,26 +40,28 @@ export function parseTxChain(memory: IommuView, chain: DescriptorChain, limits: 
   if (chain.writable.length > 0) {
     return { kind: "dropped", head, reason: "txWrongDirection", message: `${chain.writable.length} device-writable descriptor(s) in a transmit chain (transmit buffers are device-readable only)` };
   }
-  const bytes = gather(memory, chain.readable);
-  if (isDmaFault(bytes)) return { kind: "dma", head, fault: bytes };
-  const flags = bytes[NetHdr.flags];
-  const gsoType = bytes[NetHdr.gsoType];
-  const numBuffers = bytes[NetHdr.numBuffers] | (bytes[NetHdr.numBuffers + 1] << 8);
-  const frame = bytes.subarray(NET_HDR_BYTES);
+  const header = gather(memory, sliceBuffers(chain.readable, 0, NET_HDR_BYTES));
+  if (isDmaFault(header)) return { kind: "dma", head, fault: header };
+  const flags = header[NetHdr.flags];
+  const gsoType = header[NetHdr.gsoType];
+  const numBuffers = header[NetHdr.numBuffers] | (header[NetHdr.numBuffers + 1] << 8);
+  const frameBytes = readableBytes - NET_HDR_BYTES;
   if (gsoType !== GSO_NONE) {
     return { kind: "dropped", head, reason: "txBadHeader", message: `gso_type ${gsoType} but no HOST_TSO/UFO feature is offered (gso_type must be 0)` };
   }
   if ((flags & NetHdrFlag.NeedsCsum) !== 0 && !limits.csum) {
     return { kind: "dropped", head, reason: "txBadHeader", message: "NEEDS_CSUM set but VIRTIO_NET_F_CSUM was not negotiated (flags must be 0 and the frame fully checksummed)" };
   }
-  if (frame.length > limits.maxFrame) {
-    return { kind: "dropped", head, reason: "txOversize", message: `a ${frame.length}-byte frame is larger than the MTU allows (${limits.maxFrame} bytes with the Ethernet header)` };
+  if (frameBytes > limits.maxFrame) {
+    return { kind: "dropped", head, reason: "txOversize", message: `a ${frameBytes}-byte frame is larger than the MTU allows (${limits.maxFrame} bytes with the Ethernet header)` };
   }
-  if (frame.length < limits.minFrame) {
-    return { kind: "dropped", head, reason: "txRunt", message: `a ${frame.length}-byte frame is shorter than an Ethernet header (${limits.minFrame} bytes)` };
+  if (frameBytes < limits.minFrame) {
+    return { kind: "dropped", head, reason: "txRunt", message: `a ${frameBytes}-byte frame is shorter than an Ethernet header (${limits.minFrame} bytes)` };
   }
+  // gather() copies into a buffer of its own: the wire may keep the frame.
+  const frame = gather(memory, sliceBuffers(chain.readable, NET_HDR_BYTES, frameBytes));
+  if (isDmaFault(frame)) return { kind: "dma", head, fault: frame };
   // The spec says the driver MUST set num_buffers to 0 on transmit; the device does not need it.
   const note = numBuffers !== 0 ? `num_buffers = ${numBuffers} in a transmit header (the driver must set 0); the frame was sent` : undefined;
-  // gather() copied the chain into a buffer of its own: the frame can be a view of it.
   return { kind: "frame", head, frame, ...(note !== undefined && { note }) };
 }

@@ -13,6 +13,8 @@ export type QueueError =
   | { readonly kind: "head-out-of-range"; readonly slot: number | undefined; readonly head: number; readonly size: number }
   | { readonly kind: "next-out-of-range"; readonly table: TableKind; readonly index: number; readonly next: number; readonly bound: number }
   | { readonly kind: "chain-too-long"; readonly table: TableKind; readonly head: number; readonly limit: number }
+  /** A chain with more descriptors or bytes than any device here accepts (descriptor-chain.ts). */
+  | { readonly kind: "chain-over-limit"; readonly head: number; readonly what: "descriptors" | "bytes"; readonly limit: number }
   | { readonly kind: "readable-after-writable"; readonly table: TableKind; readonly index: number }
   | { readonly kind: "indirect-not-negotiated"; readonly index: number }
   | { readonly kind: "indirect-bad-length"; readonly index: number; readonly len: number }
@@ -33,6 +35,7 @@ const QUEUE_ERROR_KINDS = new Set<string>([
   "head-out-of-range",
   "next-out-of-range",
   "chain-too-long",
+  "chain-over-limit",
   "readable-after-writable",
   "indirect-not-negotiated",
   "indirect-bad-length",
@@ -59,6 +62,10 @@ export function describeQueueError(error: QueueError): string {
       return `${where(error.table, error.index)}: next = ${error.next} is outside the ${error.table === "ring" ? "descriptor table" : "indirect table"} (${error.bound} entries)`;
     case "chain-too-long":
       return `the chain starting at ${where(error.table, error.head)} is longer than ${error.limit} descriptors: it loops`;
+    case "chain-over-limit":
+      return error.what === "descriptors"
+        ? `the chain with head ${error.head} has more than ${error.limit} descriptors (direct and indirect together), more than any virtio device here maps`
+        : `the buffers of the chain with head ${error.head} add up to more than ${error.limit} bytes (a chain's total length is below 2^32)`;
     case "readable-after-writable":
       return `${where(error.table, error.index)} is device-readable but follows a device-writable one`;
     case "indirect-not-negotiated":

@@ -3,12 +3,17 @@
 // deterministic generator seeded by the machine seed and the device name, so a run can be
 // replayed byte for byte. Requests complete after a small virtual latency, not inside the kick, as
 // a real device would, so drivers must really wait for the interrupt.
+//
+// The device may write fewer bytes than a request offers (the used length says how many), so it
+// fills at most RNG_MAX_REQUEST_BYTES per request, through one small scratch buffer: however many
+// descriptors alias the driver's memory, a request costs the host 4 KiB, not what it claims.
 
 import type { ScheduledEvent } from "../clock";
-import { isDmaFault } from "../iommu";
 import { deviceSeed, Xoshiro128 } from "../prng";
 import { emptyConfig, type VirtioBackend, type VirtioDeviceContext, type VirtioQueueSpec } from "./backend";
+import { checkBuffers, scatter, sliceBuffers, totalLength } from "./chain-bytes";
 import type { DescriptorChain } from "./descriptor-chain";
+import { hostBuffer } from "./host-buffer";
 import { takeAvailable } from "./take-available";
 import { Feature, featureMask } from "./registers";
 import type { SplitQueue } from "./split-queue";
@@ -17,6 +22,10 @@ export const VIRTIO_ID_RNG = 4;
 const REQUEST_QUEUE = 0;
 /** How much of the produced stream is kept for tests and views. */
 const PRODUCED_LIMIT = 64 * 1024;
+/** Most bytes one request gets (Linux's hw_random asks for far less; the SDK driver loops). */
+export const RNG_MAX_REQUEST_BYTES = 64 * 1024;
+/** Bytes generated and written at a time; a multiple of 4 so the stream matches one big fill. */
+const CHUNK_BYTES = 4096;
 
 export interface VirtioRngOptions {
   readonly machineSeed: bigint;
@@ -38,6 +47,7 @@ export class VirtioRng implements VirtioBackend {
   private context: VirtioDeviceContext | undefined;
   private readonly pending = new Set<ScheduledEvent>();
   private produced = new Uint8Array(PRODUCED_LIMIT);
+  private readonly scratch = hostBuffer(CHUNK_BYTES);
   private producedLength = 0;
 
   constructor(options: VirtioRngOptions) {
@@ -88,29 +98,31 @@ export class VirtioRng implements VirtioBackend {
     ctx.usedBuffersAdded(REQUEST_QUEUE, queue);
   }
 
-  /** Fill the chain's writable buffers; the byte count, or undefined if the device failed. */
+  /** Fill the chain's writable buffers (up to the cap); the byte count, or undefined if the device failed. */
   private serve(ctx: VirtioDeviceContext, chain: DescriptorChain): number | undefined {
-    const total = chain.writable.reduce((sum, b) => sum + b.len, 0);
-    if (chain.readable.length > 0 || total === 0) {
+    const offered = totalLength(chain.writable);
+    if (chain.readable.length > 0 || offered === 0) {
       // The spec forbids device-readable buffers here and requires ≥ 1 byte written; like
       // Firecracker, complete the request with nothing written and carry on.
       const why = chain.readable.length > 0 ? `${chain.readable.length} device-readable descriptor(s)` : "no device-writable byte";
       ctx.driverError(`requestq chain with head ${chain.head} has ${why}: entropy requests are device-writable buffers only; completed with used len 0`);
       return 0;
     }
-    const bytes = new Uint8Array(total);
-    this.generator.fill(bytes);
+    const total = Math.min(offered, RNG_MAX_REQUEST_BYTES);
     const memory = ctx.memory();
-    let offset = 0;
-    for (const buffer of chain.writable) {
-      const fault = memory.write(buffer.addr, bytes.subarray(offset, offset + buffer.len));
-      if (isDmaFault(fault)) {
-        ctx.queueFailed(REQUEST_QUEUE, { kind: "dma", what: `filling the buffer of chain ${chain.head} (addr 0x${buffer.addr.toString(16)}, len ${buffer.len})`, fault });
-        return undefined;
-      }
-      offset += buffer.len;
+    // Checked whole first: the view may have changed since the kick, and a fault must not leave
+    // the request half filled.
+    const fault = checkBuffers(memory, sliceBuffers(chain.writable, 0, total), true);
+    if (fault !== undefined) {
+      ctx.queueFailed(REQUEST_QUEUE, { kind: "dma", what: `filling the buffers of chain ${chain.head}`, fault });
+      return undefined;
     }
-    this.record(bytes);
+    for (let at = 0; at < total; at += CHUNK_BYTES) {
+      const chunk = this.scratch.subarray(0, Math.min(CHUNK_BYTES, total - at));
+      this.generator.fill(chunk);
+      scatter(memory, sliceBuffers(chain.writable, at, chunk.length), chunk);
+      this.record(chunk);
+    }
     return total;
   }
 
