@@ -85,8 +85,20 @@ function evaluateDriver(): unknown {
   } catch (error) {
     // A syntax error, or code the sandbox refuses (see docs/security.md): the fault path says why.
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { default: { manifest: null, run: () => refused(text) } };
+    return { default: { manifest: null, run: () => refused(`${text}${refusalHint(text)}`) } };
   }
+}
+
+/** What to do about the source checks SES makes before it evaluates anything. */
+function refusalHint(message: string): string {
+  if (message.includes("SES_IMPORT_REJECTED")) {
+    return " — the bundle holds the characters `import(` (a dynamic import, or those letters in a string or comment); drivers cannot load modules at run time: import at the top of the file so the bundler includes it; text that must hold those letters has to be built at run time (the bundler joins constant strings back together)";
+  }
+  if (message.includes("SES_HTML_COMMENT_REJECTED")) {
+    return " — the bundle holds `<!--` or `-->`, which JavaScript may read as a comment; build such text at run time, e.g. "-".repeat(2) + ">" (the bundler joins constant strings back together)";
+  }
+  if (message.includes("SES_EVAL_REJECTED")) return " — the bundle calls eval directly; drivers get no code evaluation from strings";
+  return "";
 }
 
 function refused(reason: string): never {
