@@ -95,7 +95,7 @@ function refusalHint(message: string): string {
     return " — the bundle holds the characters `import(` (a dynamic import, or those letters in a string or comment); drivers cannot load modules at run time: import at the top of the file so the bundler includes it; text that must hold those letters has to be built at run time (the bundler joins constant strings back together)";
   }
   if (message.includes("SES_HTML_COMMENT_REJECTED")) {
-    return " — the bundle holds `<!--` or `-->`, which JavaScript may read as a comment; build such text at run time, e.g. "-".repeat(2) + ">" (the bundler joins constant strings back together)";
+    return ` — the bundle holds \`<!--\` or \`-->\`, which JavaScript may read as a comment; build such text at run time, e.g. '-'.repeat(2) + '>' (the bundler joins constant strings back together)`;
   }
   if (message.includes("SES_EVAL_REJECTED")) return " — the bundle calls eval directly; drivers get no code evaluation from strings";
   return "";
