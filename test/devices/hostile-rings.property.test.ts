@@ -212,3 +212,34 @@ describe("a chain that aliases the driver's whole region from every descriptor (
     });
   }
 });
+
+describe("the virtio-mmio transport under arbitrary register access (property)", () => {
+  // Any offset of the window, any width, any value, in any order: status bits, queue registers
+  // written while live, kicks on any index, config writes. Never an exception, only values.
+  const access = fc.record({
+    write: fc.boolean(),
+    offset: fc.oneof(fc.constantFrom(...Object.values(R)), fc.integer({ min: 0, max: 0xfff })),
+    width: fc.constantFrom<1 | 2 | 4 | 8>(4, 4, 4, 1, 2, 8),
+    value: fc.oneof(fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xffff_ffff }), fc.constantFrom(DESC, AVAIL, USED, 0)),
+  });
+  for (const device of devices) {
+    it(`${device.name}: never throws`, () => {
+      fc.assert(
+        fc.property(fc.array(access, { maxLength: 300, size: "max" }), (sequence) => {
+          const clock = new VirtualClock();
+          const transport = new VirtioMmioTransport({ name: device.name, backend: device.make(), irq: new InterruptLines().line(1), clock, emit: () => undefined });
+          const region = new GuestMemory({ base: REGION, size: 0x10_0000 }).allocateDma(REGION_BYTES);
+          transport.setIommuView(new IommuView([region]));
+          const bus = new MmioBus();
+          bus.map(device.name, 0, 0x1000, transport);
+          for (const a of sequence) {
+            if (a.write) bus.write(a.offset, a.width, a.width === 8 ? BigInt(a.value) : a.value);
+            else bus.read(a.offset, a.width);
+            if (a.offset === R.QueueNotify) clock.advance(1_000_000);
+          }
+        }),
+        { seed: 0x3310, numRuns: 150 },
+      );
+    });
+  }
+});
