@@ -442,3 +442,68 @@ describe("virtio-blk device", () => {
     });
   });
 });
+
+describe("virtio-blk device caps (docs/architecture.md, \"Device caps\")", () => {
+  /** A request of `data` descriptors (each {addr, len}) between header and status, published and kicked. */
+  function chained(rig: BlkRig, type: number, sector: number, data: readonly { addr: number; len: number }[], write: boolean): void {
+    const where = areas(rig);
+    rig.fill(where.header, header(type, sector));
+    rig.fill(where.status, Uint8Array.of(0xff));
+    rig.ring.setDesc(0, where.header, 16, NEXT, 1);
+    data.forEach((d, i) => rig.ring.setDesc(1 + i, d.addr, d.len, (write ? WRITE : 0) | NEXT, 2 + i));
+    rig.ring.setDesc(1 + data.length, where.status, 1, WRITE);
+    rig.ring.publish(0);
+    rig.driver.kick(0);
+    rig.clock.advance(LATENCY);
+  }
+
+  it("refuses a request of more than 4 MiB (aliased 40 KiB buffers) with IOERR and reads nothing", () => {
+    const rig = blkRig({ disk: new CountingDisk(16384) });
+    rig.start();
+    const buffer = { addr: areas(rig).data, len: 40960 };
+    rig.fill(buffer.addr, new Uint8Array(buffer.len).fill(0x5a));
+    // 110 × 40 KiB = 4.4 MiB, inside the disk and within seg_max (126): only the size cap refuses it.
+    chained(rig, T.IN, 0, Array.from({ length: 110 }, () => buffer), true);
+    assert.equal(statusOf(rig), S.IOERR);
+    assert.deepEqual(rig.ring.usedElem(0), { id: 0, len: 1 });
+    assert.ok(rig.bytes(buffer.addr, buffer.len).every((b) => b === 0x5a), "no data was transferred");
+    assert.ok(rig.errors().some((e) => e.includes("more than the 4194304")), rig.errors().join("\n"));
+    assert.ok(!needsReset(rig));
+  });
+
+  it("moves data not in whole sectors through the bounce buffer in pieces, in stream order", () => {
+    const rig = blkRig({ disk: new CountingDisk(256) });
+    rig.start();
+    const x = areas(rig).data;
+    const data = pattern(40960, 3);
+    rig.fill(x, data);
+    // 300 + 40960 + 40660 = 81920 bytes (160 sectors), more than one 64 KiB bounce piece.
+    chained(rig, T.OUT, 8, [{ addr: x, len: 300 }, { addr: x, len: 40960 }, { addr: x, len: 40660 }], false);
+    assert.equal(statusOf(rig), S.OK);
+    const expected = new Uint8Array(81920);
+    expected.set(data.subarray(0, 300), 0);
+    expected.set(data, 300);
+    expected.set(data.subarray(0, 40660), 300 + 40960);
+    const written = new Uint8Array(81920);
+    rig.disk.read(8, written);
+    assert.deepEqual(written, expected);
+
+    // Read it back over an aliasing layout: the last buffer of the stream is written last.
+    rig.ring.setAvailIdx(1);
+    const y = x;
+    rig.fill(y, new Uint8Array(40960));
+    const where = areas(rig);
+    rig.fill(where.header, header(T.IN, 8));
+    rig.ring.setDesc(4, where.header, 16, NEXT, 5);
+    rig.ring.setDesc(5, y, 300, WRITE | NEXT, 6);
+    rig.ring.setDesc(6, y + 300, 40660, WRITE | NEXT, 7);
+    rig.ring.setDesc(7, y, 40960, WRITE | NEXT, 8);
+    rig.ring.setDesc(8, where.status, 1, WRITE);
+    rig.ring.publish(4);
+    rig.driver.kick(0);
+    rig.clock.advance(LATENCY);
+    assert.equal(statusOf(rig), S.OK);
+    assert.deepEqual(rig.ring.usedElem(1), { id: 4, len: 81921 });
+    assert.deepEqual(rig.bytes(y, 40960), expected.subarray(40960));
+  });
+});
