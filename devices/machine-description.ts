@@ -17,6 +17,8 @@ export interface VirtioDeviceDescription {
   readonly irq: number;
   /** Disk slot (disk controllers only); absent = the default slot. */
   readonly disk?: string;
+  /** Service names this device fronts (see `services` below). */
+  readonly services: readonly string[];
 }
 
 export interface AtaDeviceDescription {
@@ -28,6 +30,7 @@ export interface AtaDeviceDescription {
   readonly control: number;
   readonly irq: number;
   readonly disk?: string;
+  readonly services: readonly string[];
 }
 
 export interface UartDeviceDescription {
@@ -36,6 +39,7 @@ export interface UartDeviceDescription {
   /** First of the eight register ports (COM1: 0x3F8). */
   readonly base: number;
   readonly irq: number;
+  readonly services: readonly string[];
 }
 
 export type DeviceDescription = VirtioDeviceDescription | AtaDeviceDescription | UartDeviceDescription;
@@ -50,7 +54,40 @@ export interface MachineDescription {
   readonly devices: readonly DeviceDescription[];
   /** Restart policies and limits per driver, applied by the kernel's supervisor. */
   readonly supervision?: SupervisionDescription;
+  /** What one process may hold of the kernel's objects (the "limits" section, defaults filled in). */
+  readonly limits?: ResourceLimits;
 }
+
+/** Per-process bounds on the host memory a driver can make the kernel hold for it. */
+export interface ResourceLimits {
+  /** Endpoints it may own (its two conventional ones, services, IRQ notifications, CREATE_ENDPOINT). */
+  readonly endpoints: number;
+  /** Payload bytes other processes' messages may occupy in the queues of the endpoints it owns. */
+  readonly queuedBytes: number;
+  /** DMA bytes it may hold: its manifest's budget at STARTUP and its DMA_ALLOCs. */
+  readonly dmaBytes: number;
+}
+
+/** Defaults of the "limits" section (docs/abi.md, "Limits"): 64 endpoints, 4 MiB queued (16 full
+ *  queues of 4 096-byte messages), 16 MiB of DMA (a quarter of the virt machine's DMA window). */
+export const DEFAULT_LIMITS: ResourceLimits = { endpoints: 64, queuedBytes: 4 * 1024 * 1024, dmaBytes: 16 * 1024 * 1024 };
+
+const LIMIT_RANGES: Record<keyof ResourceLimits, [number, number]> = {
+  // Below 4 a process could not hold its two conventional endpoints and one service.
+  endpoints: [4, 65_536],
+  queuedBytes: [4096, 1024 * 1024 * 1024],
+  dmaBytes: [4096, 2 ** 32],
+};
+
+/** Service names a device type fronts unless its description says otherwise ("services": []). */
+const DEFAULT_SERVICES: Record<DeviceType, readonly string[]> = {
+  "virtio-blk": ["blk"],
+  "virtio-net": ["net"],
+  "virtio-rng": ["rng"],
+  "virtio-console": ["console"],
+  ata: ["blk"],
+  uart16550: ["console"],
+};
 
 export class MachineDescriptionError extends Error {
   constructor(
@@ -63,11 +100,12 @@ export class MachineDescriptionError extends Error {
 }
 
 const MAX_IRQ = 1023;
-const TOP_FIELDS = new Set(["name", "dma", "devices", "supervision"]);
+const TOP_FIELDS = new Set(["name", "dma", "devices", "supervision", "limits"]);
 const DMA_FIELDS = new Set(["base", "size"]);
-const VIRTIO_FIELDS = ["name", "type", "base", "size", "irq"];
-const ATA_FIELDS = ["name", "type", "command", "control", "irq"];
-const UART_FIELDS = ["name", "type", "base", "irq"];
+const VIRTIO_FIELDS = ["name", "type", "base", "size", "irq", "services"];
+const ATA_FIELDS = ["name", "type", "command", "control", "irq", "services"];
+const UART_FIELDS = ["name", "type", "base", "irq", "services"];
+const SERVICE_NAME = /^[\x21-\x7e]{1,255}$/;
 const LAST_PORT = 0xffff;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HEX = /^0x[0-9a-f]+(?:_[0-9a-f]+)*$/i;
@@ -96,8 +134,36 @@ export function parseMachineDescription(json: unknown, source: string): MachineD
 
   if (problems.length > 0 || typeof name !== "string" || dma === undefined) throw new MachineDescriptionError(source, problems);
   const supervision = parseSupervision(json.supervision, problems);
+  const limits = parseLimits(json.limits, problems);
   if (problems.length > 0) throw new MachineDescriptionError(source, problems);
-  return supervision ? { name, source, dma, devices, supervision } : { name, source, dma, devices };
+  return supervision ? { name, source, dma, devices, supervision, limits } : { name, source, dma, devices, limits };
+}
+
+function parseLimits(value: unknown, problems: string[]): ResourceLimits {
+  if (value === undefined) return DEFAULT_LIMITS;
+  if (!isObject(value)) {
+    problems.push(`field "limits": must be an object { "endpoints": …, "queuedBytes": …, "dmaBytes": … }`);
+    return DEFAULT_LIMITS;
+  }
+  unknownFields(value, new Set(Object.keys(LIMIT_RANGES)), `"limits": `, problems);
+  const out: Record<string, number> = { ...DEFAULT_LIMITS };
+  for (const [key, [min, max]] of Object.entries(LIMIT_RANGES)) {
+    if (value[key] === undefined) continue;
+    const n = parseNumber(value[key], `field "limits.${key}"`, problems);
+    if (n === undefined) continue;
+    if (n < min || n > max) problems.push(`field "limits.${key}": ${n} is outside ${min}..${max}`);
+    else out[key] = n;
+  }
+  return out as unknown as ResourceLimits;
+}
+
+function parseServices(value: unknown, type: DeviceType, label: string, problems: string[]): readonly string[] {
+  if (value === undefined) return DEFAULT_SERVICES[type];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === "string" && SERVICE_NAME.test(v))) {
+    problems.push(`${label}: field "services": must be a list of service names, e.g. ["rng"] (or [] for none)`);
+    return [];
+  }
+  return value;
 }
 
 function parseDma(value: unknown, problems: string[]): { base: number; size: number } | undefined {
@@ -159,6 +225,7 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   const disk = entry.disk;
   if (disk !== undefined && (typeof disk !== "string" || !NAME.test(disk))) problems.push(`${label}: field "disk": must be the name of a disk slot, e.g. "disk0"`);
   const diskSlot = typeof disk === "string" ? { disk } : {};
+  const services = parseServices(entry.services, entryType, label, problems);
 
   if (entryType === "ata") {
     const command = parseNumber(entry.command, `${label}: field "command"`, problems);
@@ -169,14 +236,14 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
       problems.push(`${label}: field "control": port ${hex(control)} lies inside the command block ${hex(command)}..${hex(command + ATA_COMMAND_PORTS - 1)}`);
     }
     if (problems.length > before || typeof name !== "string" || command === undefined || control === undefined || irq === undefined) return undefined;
-    return { name, type: entryType, command, control, irq, ...diskSlot };
+    return { name, type: entryType, command, control, irq, services, ...diskSlot };
   }
 
   if (entryType === "uart16550") {
     const base = parseNumber(entry.base, `${label}: field "base"`, problems);
     if (base !== undefined && base + UART_PORTS - 1 > LAST_PORT) problems.push(`${label}: field "base": ports ${hex(base)}..${hex(base + UART_PORTS - 1)} run past 0xFFFF`);
     if (problems.length > before || typeof name !== "string" || base === undefined || irq === undefined) return undefined;
-    return { name, type: entryType, base, irq };
+    return { name, type: entryType, base, irq, services };
   }
 
   const base = parseNumber(entry.base, `${label}: field "base"`, problems);
@@ -185,7 +252,7 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   if (size !== undefined && size < VIRTIO_MMIO_MIN_WINDOW) problems.push(`${label}: field "size": ${hex(size)} is smaller than the ${hex(VIRTIO_MMIO_MIN_WINDOW)} bytes of virtio-mmio registers`);
   if (base !== undefined && size !== undefined && !Number.isSafeInteger(base + size)) problems.push(`${label}: field "size": the window ends beyond 2^53`);
   if (problems.length > before || typeof name !== "string" || base === undefined || size === undefined || irq === undefined) return undefined;
-  return { name, type: entryType, base, size, irq, ...diskSlot };
+  return { name, type: entryType, base, size, irq, services, ...diskSlot };
 }
 
 function portRanges(device: PortDeviceDescription): { first: number; last: number }[] {

@@ -6,7 +6,7 @@ import type { DeviceInfo } from "../devices/machine-interface";
 import { ObjectType, Perm, rightsToPerms } from "./abi/caps";
 import { Errno } from "./abi/errors";
 import { validateManifest, type CapSpec, type DriverManifest, type HandleInfo, type StartupInfo } from "./abi/manifest";
-import { DMA_PAGE_BYTES, Pid } from "./abi/syscalls";
+import { DMA_PAGE_BYTES, Pid, Sys } from "./abi/syscalls";
 import { Tag } from "./abi/tags";
 import { encodeWireMessage, utf8Decode, utf8Encode } from "./abi/wire";
 import type { Kernel } from "./kernel";
@@ -31,6 +31,9 @@ export class Init {
   /** Clients blocked in LOOKUP_SERVICE, by service name, in arrival order. */
   private readonly lookups = new Map<string, KernelProcess[]>();
   private readonly boundDevices = new Map<string, number>();
+  /** Names whose server the supervisor will not start again, with why: once no other process may
+   *  still serve one, its lookups fail instead of waiting for a registration that cannot come. */
+  private readonly abandoned = new Map<string, string>();
 
   constructor(private readonly k: Kernel) {
     this.endpointId = k.createEndpoint(Pid.INIT).id;
@@ -59,6 +62,7 @@ export class Init {
     }
     p.manifest = manifest;
     p.name = manifest.name;
+    this.settleAbandoned();
     return { kind: "return", result: 0, payload: utf8Encode(JSON.stringify(info)) };
   }
 
@@ -91,20 +95,16 @@ export class Init {
     const device = this.findDevice(p, manifest);
     const handles: Record<string, HandleInfo> = {};
     const grant = (name: string, spec: CapSpec): HandleInfo => this.grant(p, manifest, device, name, spec);
-    // Check every service name before granting anything, so a refusal leaves nothing half-done.
-    for (const spec of Object.values(manifest.caps)) {
-      if (spec.kind === "serve") {
-        const existing = this.services.get(spec.service);
-        if (existing && this.k.processes.get(existing.pid)?.alive) {
-          throw new StartupError(`service "${spec.service}" is already served by pid ${existing.pid}`);
-        }
-      }
+    // Check every service name and limit before granting anything, so a refusal leaves nothing half-done.
+    for (const [name, spec] of Object.entries(manifest.caps)) {
+      if (spec.kind === "serve") this.checkServiceName(name, spec.service, device);
     }
+    this.checkLimits(p, manifest);
     for (const [name, spec] of Object.entries(manifest.caps)) handles[name] = grant(name, spec);
     if (device) {
       this.boundDevices.set(device.name, p.pid);
       p.device = device.name;
-      this.k.machine.setIommuView(device.name, []);
+      this.k.setIommuView(device.name, p.pid, []);
     }
     return {
       pid: p.pid,
@@ -113,6 +113,38 @@ export class Init {
       handles,
       device: device && { name: device.name, kind: device.kind, virtioId: device.virtioId, mmioBase: device.mmio?.base, irq: device.irq },
     };
+  }
+
+  /** A name a device fronts (the machine description's `services`) is that device's driver's: an
+   *  impostor registering "rng" first would otherwise answer rng-cat. Other names: first come,
+   *  first served. */
+  private checkServiceName(capName: string, service: string, device: DeviceInfo | undefined): void {
+    const fronts = this.k.frontedBy.get(service);
+    if (fronts && !(device && fronts.includes(device.name))) {
+      const bound = device ? `it is bound to ${device.name}` : "it is bound to no device";
+      throw new StartupError(
+        `caps.${capName}: service "${service}" is fronted by device ${fronts.join(" or ")}; only a driver bound to it may serve it, and ${bound} (devices[].services in the machine description)`,
+      );
+    }
+    const existing = this.services.get(service);
+    if (existing && this.k.processes.get(existing.pid)?.alive) throw new StartupError(`service "${service}" is already served by pid ${existing.pid}`);
+  }
+
+  /** The per-process limits apply to what a manifest asks for, at once: one manifest must not
+   *  take the whole DMA window from the drivers that start after it. */
+  private checkLimits(p: KernelProcess, manifest: DriverManifest): void {
+    const k = this.k;
+    const specs = Object.values(manifest.caps);
+    const dma = p.dmaBudget + specs.reduce((n, c) => n + (c.kind === "dma" ? Math.ceil(c.size / DMA_PAGE_BYTES) * DMA_PAGE_BYTES : 0), 0);
+    if (dma > k.resources.dmaBytes) {
+      k.refuseLimit(p, "dmaBytes", dma, Sys.STARTUP);
+      throw new StartupError(`the manifest asks for ${dma} bytes of DMA, more than the per-process limit ${k.resources.dmaBytes} (limits.dmaBytes in the machine description)`);
+    }
+    const endpoints = k.endpointCount(p) + specs.filter((c) => c.kind === "serve" || c.kind === "irq").length;
+    if (endpoints > k.resources.endpoints) {
+      k.refuseLimit(p, "endpoints", endpoints, Sys.STARTUP);
+      throw new StartupError(`the manifest needs ${endpoints} endpoints, more than the per-process limit ${k.resources.endpoints} (limits.endpoints in the machine description)`);
+    }
   }
 
   private grant(p: KernelProcess, manifest: DriverManifest, device: DeviceInfo | undefined, name: string, spec: CapSpec): HandleInfo {
@@ -153,6 +185,7 @@ export class Init {
       case "serve": {
         const ep = k.createEndpoint(p);
         this.services.set(spec.service, { name: spec.service, pid: p.pid, endpointId: ep.id, ready: false });
+        this.abandoned.delete(spec.service);
         return { kind: "serve", slot: k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL), service: spec.service, endpointId: ep.id };
       }
       case "client":
@@ -191,6 +224,8 @@ export class Init {
     if (!declared) return this.reply(Tag.LOOKUP_RESPONSE, new Uint8Array(9)); // found = 0: not in the manifest
     const entry = this.services.get(name);
     if (entry?.ready && this.k.processes.get(entry.pid)?.alive) return { kind: "return", result: 1, payload: this.lookupReply(p, entry) };
+    const why = this.abandoned.get(name);
+    if (why !== undefined && !this.mayStillBeServed(name)) return this.reply(Tag.LOOKUP_RESPONSE, this.neverRegistered(p, name, why));
     const queue = this.lookups.get(name) ?? [];
     queue.push(p);
     this.lookups.set(name, queue);
@@ -208,6 +243,39 @@ export class Init {
     return encodeWireMessage({ sender: Pid.INIT, tag: Tag.LOOKUP_RESPONSE, caps: [slot], payload });
   }
 
+  /** The supervisor will not start `proc` again: the names it served may never be registered. */
+  servicesAbandoned(proc: KernelProcess, why: string): void {
+    for (const spec of Object.values(proc.manifest?.caps ?? {})) {
+      if (spec.kind === "serve" && !this.services.has(spec.service)) this.abandoned.set(spec.service, why);
+    }
+    this.settleAbandoned();
+  }
+
+  /** Another live process may still serve `name`: it serves it, or has not said yet (no STARTUP). */
+  private mayStillBeServed(name: string): boolean {
+    if (this.services.has(name)) return true;
+    for (const p of this.k.processes.values()) {
+      if (p.alive && (!p.manifest || Object.values(p.manifest.caps).some((c) => c.kind === "serve" && c.service === name))) return true;
+    }
+    return false;
+  }
+
+  /** Answer the held lookups of every abandoned name nobody may still serve. */
+  private settleAbandoned(): void {
+    for (const [name, why] of this.abandoned) {
+      const waiting = this.lookups.get(name);
+      if (!waiting || this.mayStillBeServed(name)) continue;
+      this.lookups.delete(name);
+      for (const client of waiting) this.k.wake(client, 1, encodeWireMessage({ sender: Pid.INIT, tag: Tag.LOOKUP_RESPONSE, caps: [], payload: this.neverRegistered(client, name, why) }));
+    }
+  }
+
+  /** LOOKUP_RESPONSE found = 0 (the SDK's ServiceError E_NOENT), and the reason in the client's debug log. */
+  private neverRegistered(client: KernelProcess, name: string, why: string): Uint8Array {
+    this.k.output.debug(client, `init: service "${name}" will not be registered: ${why}`);
+    return new Uint8Array(9);
+  }
+
   /** A process ended: forget its services and its waiting lookups. */
   processGone(p: KernelProcess): void {
     for (const [name, entry] of this.services) if (entry.pid === p.pid) this.services.delete(name);
@@ -217,6 +285,7 @@ export class Init {
       else this.lookups.delete(name);
     }
     for (const [device, pid] of this.boundDevices) if (pid === p.pid) this.boundDevices.delete(device);
+    this.settleAbandoned();
   }
 
   /** Clients blocked in LOOKUP_SERVICE, by service name (read-only, for kernel/invariants.ts). */

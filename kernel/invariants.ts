@@ -19,6 +19,7 @@ import { ObjectType, Perm } from "./abi/caps";
 import { Pid } from "./abi/syscalls";
 import type { Capability } from "./cspace";
 import type { Kernel } from "./kernel";
+import { chargedBytes } from "./limits";
 import { ENDPOINT_QUEUE_LIMIT } from "./objects";
 import type { KernelProcess } from "./process";
 
@@ -187,7 +188,82 @@ export function checkInvariants(k: Kernel): string[] {
       if (obj.type === "dma" && owner && !owner.dmaRegions.includes(obj.region)) bad(`dma object ${id}: region not in pid ${obj.owner}'s DMA regions`);
     }
   }
+  checkDmaOwnership(k, bad);
+  checkIommuViews(k, bad);
+  checkLimits(k, bad);
+  checkServiceNames(k, bad);
   return out;
+}
+
+/** Every DMA page has exactly one live owner: a region in a live process's list has one DMA object,
+ *  owned by that process, and no page is in two regions. */
+function checkDmaOwnership(k: Kernel, bad: (msg: string) => void): void {
+  const objects = [...k.hardware.values()].filter((o) => o.type === "dma");
+  const pages: { start: number; end: number; pid: number }[] = [];
+  for (const p of k.processes.values()) {
+    if (!p.alive) continue;
+    for (const r of p.dmaRegions) {
+      const owners = objects.filter((o) => o.region === r);
+      if (owners.length !== 1 || owners[0].owner !== p.pid) bad(`pid ${p.pid}'s DMA region 0x${r.phys.toString(16)} has ${owners.length} DMA objects${owners.length ? ` (owner ${owners[0].owner})` : ""}`);
+      for (const other of pages) {
+        if (r.phys < other.end && other.start < r.phys + r.size) bad(`DMA page 0x${r.phys.toString(16)} is held by pid ${p.pid} and by pid ${other.pid}`);
+      }
+      pages.push({ start: r.phys, end: r.phys + r.size, pid: p.pid });
+    }
+  }
+}
+
+/** What each device can reach: its bound driver's own buffers, and buffers of live, unrevoked,
+ *  unexpired Dma capabilities the driver holds, in no more directions than their rights. */
+function checkIommuViews(k: Kernel, bad: (msg: string) => void): void {
+  const now = k.now();
+  for (const [device, view] of k.iommuViews) {
+    const p = k.processes.get(view.pid);
+    const bound = p?.alive && p.device === device ? p : undefined;
+    if (!bound) {
+      if (view.own.length || view.shared.length) bad(`device ${device} still reaches DMA memory of pid ${view.pid}, which is not its live driver`);
+      continue;
+    }
+    for (const r of view.own) if (!bound.dmaRegions.includes(r)) bad(`device ${device} reaches 0x${r.phys.toString(16)}, not a buffer of its driver pid ${bound.pid}`);
+    for (const m of view.shared) {
+      const allowing = bound.cspace.entries().filter(([, cap]) => {
+        const obj = cap.objectType === ObjectType.Dma ? k.hardware.get(cap.objectId) : undefined;
+        return obj?.type === "dma" && obj.region === m.region && !k.isRevoked(cap.id) && (cap.expiresAt === 0 || now <= cap.expiresAt);
+      });
+      const perms = allowing.reduce((n, [, cap]) => n | cap.perms, 0);
+      if (!allowing.length) bad(`device ${device} reaches lent buffer 0x${m.region.phys.toString(16)} with no live, unexpired Dma capability of pid ${bound.pid}`);
+      else if ((m.read && !(perms & Perm.READ)) || (m.write && !(perms & Perm.WRITE))) bad(`device ${device} may ${m.write ? "write" : "read"} lent buffer 0x${m.region.phys.toString(16)} beyond pid ${bound.pid}'s rights`);
+    }
+  }
+}
+
+/** Per-process endpoints, queued bytes and DMA bytes within the machine's limits, and each
+ *  endpoint's queued-bytes counter true to its queue. */
+function checkLimits(k: Kernel, bad: (msg: string) => void): void {
+  const limits = k.resources;
+  for (const ep of k.endpoints.values()) {
+    const actual = ep.queue.reduce((n, m) => n + chargedBytes(m), 0);
+    if (actual !== ep.queuedBytes) bad(`endpoint ${ep.id}: counts ${ep.queuedBytes} queued bytes, holds ${actual}`);
+  }
+  for (const p of k.processes.values()) {
+    if (!p.alive) continue;
+    const endpoints = k.endpointCount(p);
+    if (endpoints > limits.endpoints) bad(`pid ${p.pid} owns ${endpoints} endpoints, above limits.endpoints ${limits.endpoints}`);
+    const queued = k.queuedBytesFor(p.pid);
+    if (queued > limits.queuedBytes) bad(`pid ${p.pid}'s endpoints hold ${queued} queued bytes, above limits.queuedBytes ${limits.queuedBytes}`);
+    const dma = p.dmaRegions.reduce((n, r) => n + r.size, 0);
+    if (dma > limits.dmaBytes) bad(`pid ${p.pid} holds ${dma} DMA bytes, above limits.dmaBytes ${limits.dmaBytes}`);
+  }
+}
+
+/** A service name a device fronts is held only by a live driver bound to such a device. */
+function checkServiceNames(k: Kernel, bad: (msg: string) => void): void {
+  for (const { name, pid } of k.init.serviceList()) {
+    const p = k.processes.get(pid);
+    if (!p?.alive) bad(`service "${name}" is held by dead or unknown pid ${pid}`);
+    const fronts = k.frontedBy.get(name);
+    if (fronts && !(p?.device && fronts.includes(p.device))) bad(`service "${name}" is held by pid ${pid}, not bound to ${fronts.join(" or ")}`);
+  }
 }
 
 interface Counters {

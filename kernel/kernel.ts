@@ -2,7 +2,7 @@
 // scheduler, interrupt delivery, faults. Syscall semantics live in kernel/syscalls/*; init (PID 1:
 // binding, grants, service registry) in kernel/init.ts. Runs on the host thread and never blocks it.
 
-import type { DeviceEvent, MachineHandle } from "../devices/machine-interface";
+import type { DeviceEvent, DmaRegion, IommuMapping, MachineHandle } from "../devices/machine-interface";
 import { Errno } from "./abi/errors";
 import { ObjectType, Perm } from "./abi/caps";
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_CAPS, Pid, syscallName } from "./abi/syscalls";
@@ -16,7 +16,8 @@ import type { Capability, CheckResult } from "./cspace";
 import { Init } from "./init";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message } from "./objects";
 import { FaultReason, KernelProcess, type Fault, type ProcessHost } from "./process";
-import { dispatchSyscall, type Outcome } from "./syscalls";
+import { dispatchSyscall, fail, type Outcome } from "./syscalls";
+import { chargedBytes, limitsOf, queuedBytesOf, refusalMessage, servicesFrontedBy, type LimitName, type LimitRefusal, type LimitsInForce, type ResourceLimits } from "./limits";
 import type { SyscallRequest } from "./worker/mailbox";
 
 export interface Violation {
@@ -50,6 +51,15 @@ export interface KernelOptions {
   watchdogMs?: number;
   /** Compatibility with the running browser kernel's larger message limits (16 384 bytes, 8 caps). */
   compat?: boolean;
+  /** Per-process limits; default: the machine description's "limits" (kernel/limits.ts). */
+  resources?: Partial<ResourceLimits>;
+}
+
+/** The IOMMU view the kernel last gave a device, for kernel/invariants.ts. */
+export interface IommuViewRecord {
+  pid: number;
+  own: readonly DmaRegion[];
+  shared: readonly IommuMapping[];
 }
 
 /** Message limits in force: the spec's by default, the running kernel's in compatibility mode. */
@@ -105,6 +115,14 @@ export class Kernel {
   readonly endpoints = new Map<number, Endpoint>();
   readonly hardware = new Map<number, HardwareObject>();
   readonly violations: Violation[] = [];
+  /** Per-process limits in force (machine description "limits"). */
+  readonly resources: LimitsInForce;
+  /** Each limit reached, by process, limit and syscall (RunSummary.limits). */
+  readonly limitRefusals: LimitRefusal[] = [];
+  /** Service name → devices fronting it: only a driver bound to one may serve the name. */
+  readonly frontedBy: ReadonlyMap<string, readonly string[]>;
+  /** The view last given to each device (read-only for kernel/invariants.ts). */
+  readonly iommuViews = new Map<string, IommuViewRecord>();
   readonly deviceEvents: DeviceEvent[] = [];
   readonly init: Init;
   readonly output: KernelOutput;
@@ -129,6 +147,8 @@ export class Kernel {
   private shutdownSent = false;
   private readonly endedListeners: ((proc: KernelProcess) => void)[] = [];
   private readonly revokedCaps = new Set<number>();
+  /** Eager expiry of Dma capabilities with a lifetime, by capability id (only while placed). */
+  private readonly expiryTimers = new Map<number, { cancel(): boolean }>();
   private rng: bigint;
   private started = false;
   private stopped = false;
@@ -145,6 +165,8 @@ export class Kernel {
     this.watchdogMs = options.watchdogMs ?? 5000;
     this.rng = (BigInt(options.seed) * 0x9e3779b97f4a7c15n + 0x2545f4914f6cdd1dn) & 0xffffffffffffffffn || 1n;
     this.limits = options.compat ? { bytes: 16_384, caps: 8 } : { bytes: MAX_MESSAGE_BYTES, caps: MAX_MESSAGE_CAPS };
+    this.resources = { ...limitsOf(options.machine), ...options.resources };
+    this.frontedBy = servicesFrontedBy(options.machine);
     this.init = new Init(this);
     this.machine.onIrqChange((line, level) => {
       if (level) this.raiseIrq(line);
@@ -251,7 +273,7 @@ export class Kernel {
 
   createEndpoint(owner: KernelProcess | number): Endpoint {
     const ownerPid = typeof owner === "number" ? owner : owner.pid;
-    const ep: Endpoint = { id: this.nextEndpointId++, owner: ownerPid, queue: [], waiters: [], delivered: 0, highWater: 0 };
+    const ep: Endpoint = { id: this.nextEndpointId++, owner: ownerPid, queue: [], waiters: [], delivered: 0, highWater: 0, queuedBytes: 0 };
     this.endpoints.set(ep.id, ep);
     if (typeof owner !== "number") owner.endpoints.add(ep.id);
     this.commit({ type: "EndpointCreated", id: ep.id, owner: ownerPid });
@@ -272,14 +294,85 @@ export class Kernel {
     const slot = proc.cspace.insert(cap);
     this.caps.placed(cap, proc, slot);
     this.commit({ type: "CapInserted", pid: proc.pid, slot, capId: cap.id, objectType: cap.objectType, objectId: cap.objectId, perms: cap.perms });
-    if (cap.objectType === ObjectType.Dma) this.refreshIommu(proc);
+    if (cap.objectType === ObjectType.Dma) {
+      this.scheduleExpiry(cap);
+      this.refreshIommu(proc);
+    }
     return slot;
+  }
+
+  /** A lent buffer must leave the device's view when its lifetime ends, not at the next syscall
+   *  that happens to check the capability: the device never makes one. So a Dma capability with a
+   *  lifetime is revoked (reason EXPIRED) at the first instant it is void, in virtual time. */
+  private scheduleExpiry(cap: Capability): void {
+    if (cap.expiresAt === 0 || this.expiryTimers.has(cap.id)) return;
+    const delay = Math.max(0, cap.expiresAt + 1 - this.now());
+    this.expiryTimers.set(
+      cap.id,
+      this.machine.clock.schedule({ delay }, () => {
+        this.expiryTimers.delete(cap.id);
+        this.revokeTree(cap.id, undefined, RevokeReason.EXPIRED);
+      }),
+    );
+  }
+
+  private cancelExpiry(capId: number): void {
+    this.expiryTimers.get(capId)?.cancel();
+    this.expiryTimers.delete(capId);
   }
 
   /** Give `proc`'s device the view its DMA memory and its Dma capabilities allow (dma-sharing.ts). */
   refreshIommu(proc: KernelProcess): void {
     if (proc.device === undefined || !proc.alive) return;
-    this.machine.setIommuView(proc.device, proc.dmaRegions, sharedDma(proc, this.hardware));
+    this.setIommuView(proc.device, proc.pid, proc.dmaRegions, sharedDma(proc, this.hardware, this.now()));
+  }
+
+  /** Every view change goes through here, so the kernel knows what each device can reach. A
+   *  machine that refuses a view (memory no longer live) gets the empty one: a device that cannot
+   *  be given its view must reach nothing, and the host must not crash. */
+  setIommuView(device: string, pid: number, own: readonly DmaRegion[], shared: readonly IommuMapping[] = []): void {
+    try {
+      this.machine.setIommuView(device, own, shared);
+      this.iommuViews.set(device, { pid, own: [...own], shared: [...shared] });
+    } catch {
+      this.machine.setIommuView(device, []);
+      this.iommuViews.set(device, { pid, own: [], shared: [] });
+    }
+  }
+
+  /** Refuse a request that would pass a per-process limit: E_NOMEM, recorded by name (once per
+   *  process, limit and syscall, with a count, so a looping driver cannot grow the record). */
+  refuseLimit(proc: KernelProcess, limit: LimitName, value: number, syscall: number): Outcome {
+    const name = syscallName(syscall);
+    const maximum = this.resources[limit];
+    const known = this.limitRefusals.find((r) => r.pid === proc.pid && r.limit === limit && r.syscall === name);
+    if (known) {
+      known.count++;
+      return fail(Errno.E_NOMEM);
+    }
+    const message = refusalMessage(limit, maximum);
+    this.limitRefusals.push({ limit, value, maximum, syscall: name, pid: proc.pid, process: proc.name, at: this.now(), count: 1, message });
+    this.output.debug(proc, `${name}: ${message}`);
+    return fail(Errno.E_NOMEM);
+  }
+
+  /** Endpoints `proc` owns that still exist. */
+  endpointCount(proc: KernelProcess): number {
+    let n = 0;
+    for (const id of proc.endpoints) if (this.endpoints.has(id)) n++;
+    return n;
+  }
+
+  /** Charged bytes queued on the endpoints `pid` owns (0 for Init and the kernel). */
+  queuedBytesFor(pid: number): number {
+    const owner = this.processes.get(pid);
+    return owner ? queuedBytesOf(this.endpoints, owner.endpoints) : 0;
+  }
+
+  /** Would queueing `message` on `ep` pass its owner's queued-bytes limit? */
+  overQueueLimit(ep: Endpoint, message: Message): boolean {
+    const bytes = chargedBytes(message);
+    return bytes > 0 && this.queuedBytesFor(ep.owner) + bytes > this.resources.queuedBytes;
   }
 
   /** Take a capability out of a CSpace. */
@@ -288,6 +381,7 @@ export class Kernel {
     if (!cap) return undefined;
     proc.cspace.remove(slot);
     this.caps.unplaced(cap.id);
+    this.cancelExpiry(cap.id);
     this.commit({ type: "CapRemoved", pid: proc.pid, slot });
     if (cap.objectType === ObjectType.Dma) this.refreshIommu(proc);
     // Revoked while its holder waits in RECV_WAIT through it: the wait ends as a RECV_WAIT on the
@@ -304,8 +398,14 @@ export class Kernel {
   /** Revoke a capability and everything granted, derived or transferred from it. Each holder other
    *  than `by` is told with a CAP_REVOKED message on its input endpoint. */
   revoke(cap: Capability, by: KernelProcess | undefined, reason: number): number {
+    return this.revokeTree(cap.id, by, reason);
+  }
+
+  /** revoke() by capability id: the record may have left every CSpace (a DMA buffer's root). */
+  revokeTree(capId: number, by: KernelProcess | undefined, reason: number): number {
+    if (this.isRevoked(capId)) return 0;
     let count = 0;
-    for (const id of [cap.id, ...this.caps.descendants(cap.id)]) {
+    for (const id of [capId, ...this.caps.descendants(capId)]) {
       const home = this.caps.home(id);
       if (home) {
         const holder = this.processes.get(home.pid);
@@ -318,6 +418,7 @@ export class Kernel {
       }
       this.revokedCaps.add(id);
       this.caps.forget(id);
+      this.cancelExpiry(id);
     }
     return count;
   }
@@ -544,6 +645,7 @@ export class Kernel {
   /** Put a message on an endpoint, or hand it straight to a waiting receiver. */
   deliver(ep: Endpoint, message: Message): number {
     if (ep.queue.length >= ENDPOINT_QUEUE_LIMIT && ep.waiters.length === 0) return -Errno.E_AGAIN;
+    if (ep.waiters.length === 0 && this.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
     this.debugHooks.onDeliver?.(ep, message);
     this.commit({ type: "MessageSent", fromPid: message.sender, toEndpoint: ep.id, tag: message.tag, size: message.payload.length });
     for (let waiterPid = ep.waiters.shift(); waiterPid !== undefined; waiterPid = ep.waiters.shift()) {
@@ -560,13 +662,22 @@ export class Kernel {
       ep.delivered++;
       return 0;
     }
+    // Every waiter turned out stale: the message queues after all, so the owner's limit holds here too.
+    if (this.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
     ep.queue.push(message);
+    ep.queuedBytes += chargedBytes(message);
     ep.delivered++;
     ep.highWater = Math.max(ep.highWater, ep.queue.length);
     return 0;
   }
 
-  /** Bookkeeping when `proc` takes a message: a CALL makes it owe the caller a reply. */
+  /** Take the oldest message off a queue. */
+  dequeue(ep: Endpoint): Message | undefined {
+    const message = ep.queue.shift();
+    if (message) ep.queuedBytes -= chargedBytes(message);
+    return message;
+  }
+
   /** `proc` takes a message: transferred capabilities get slots in its CSpace (those revoked while
    *  in flight are dropped), and a CALL makes it owe the caller a reply. Returns the wire bytes. */
   receive(proc: KernelProcess, message: Message): Uint8Array {
@@ -662,19 +773,33 @@ export class Kernel {
     for (const caller of proc.owedReplies) this.failCall(caller, Errno.E_NOENT);
     proc.owedReplies.clear();
     for (const id of proc.endpoints) this.destroyEndpoint(id);
-    // Its capabilities are revoked, and with them everything it granted or derived from them.
+    // Its capabilities are revoked, and with them everything it granted or derived from them; its
+    // buffers' roots too, wherever they moved, so no lent copy outlives the memory.
     for (const [, cap] of proc.cspace.entries()) if (!this.isRevoked(cap.id)) this.revoke(cap, proc, RevokeReason.PROCESS_EXIT);
     for (const [id, obj] of this.hardware) {
-      if ((obj.type === "irq" || obj.type === "dma") && obj.owner === proc.pid) this.hardware.delete(id);
+      if ((obj.type === "irq" || obj.type === "dma") && obj.owner === proc.pid) {
+        if (obj.type === "dma") this.revokeTree(obj.rootCap, proc, RevokeReason.PROCESS_EXIT);
+        this.hardware.delete(id);
+      }
     }
     if (proc.device) {
-      this.machine.setIommuView(proc.device, []);
+      this.setIommuView(proc.device, proc.pid, []);
       this.machine.resetDevice(proc.device);
     }
-    for (const region of proc.dmaRegions) this.machine.freeDma(region.phys);
+    for (const region of proc.dmaRegions) this.freeDma(proc, region);
     proc.dmaRegions.length = 0;
     this.init.processGone(proc);
     for (const l of this.endedListeners) l(proc);
+  }
+
+  /** Give a buffer back to the machine. Teardown must finish whatever the machine says: a refusal
+   *  (memory already gone) is a kernel bug to show, not a host crash. */
+  freeDma(proc: KernelProcess, region: DmaRegion): void {
+    try {
+      this.machine.freeDma(region.phys);
+    } catch (error) {
+      this.output.debug(proc, `kernel: freeing DMA ${region.phys.toString(16)}+${region.size.toString(16)} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   destroyEndpoint(id: number): void {
@@ -688,6 +813,7 @@ export class Kernel {
       if (waiter) this.wake(waiter, -Errno.E_NOENT);
     }
     ep.queue.length = 0;
+    ep.queuedBytes = 0;
     ep.waiters.length = 0;
   }
 }

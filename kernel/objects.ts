@@ -24,6 +24,8 @@ export interface Endpoint {
   /** Metrics shown by views and summaries. */
   delivered: number;
   highWater: number;
+  /** Payload bytes processes' messages occupy in `queue` (charged to the owner, kernel/limits.ts). */
+  queuedBytes: number;
 }
 
 /** Messages an endpoint holds before SEND fails with E_AGAIN (v0.1.2's queue bound). */
@@ -33,4 +35,6 @@ export type HardwareObject =
   | { type: "memory"; base: number; size: number; device: string }
   | { type: "ports"; first: number; last: number; device?: string }
   | { type: "irq"; line: number; endpointId: number; owner: number; masked: boolean; pending: boolean; delivered: number }
-  | { type: "dma"; region: DmaRegion; owner: number };
+  /** `rootCap` is the id of the capability DMA_ALLOC made: every other Dma capability to the buffer
+   *  descends from it, so revoking it on DMA_FREE reaches every lent copy, in a CSpace or in flight. */
+  | { type: "dma"; region: DmaRegion; owner: number; rootCap: number };

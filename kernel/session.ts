@@ -15,6 +15,7 @@ import { Supervisor, type ProgramRecord } from "./supervisor";
 import { ZlogWriter } from "./trace/zlog-writer";
 import { ZLOG_VERSION, type ZlogHeader } from "./trace/zlog";
 import { ConsoleInputHub, type ConsoleInputSource } from "./console-input";
+import type { LimitRefusal } from "./limits";
 
 export interface SessionOptions {
   machine: MachineHandle;
@@ -67,6 +68,9 @@ export interface RunSummary {
   ipcMessages: number;
   irqs: number;
   violations: Violation[];
+  /** Each per-process limit reached (machine description "limits"): which, by whom, in which
+   *  syscall; `message` is what to show ("E_NOMEM: endpoint limit 64 reached (limits.endpoints …)"). */
+  limits: LimitRefusal[];
   /** Per program: how often the supervisor restarted it, and why it gave up if it did. */
   supervision: ProgramRecord[];
   deviceEvents: DeviceEvent[];
@@ -211,6 +215,7 @@ export class Session {
       ipcMessages: k.ipcMessages,
       irqs: k.irqs,
       violations: k.violations,
+      limits: k.limitRefusals,
       supervision: this.supervisor.programs,
       deviceEvents: k.deviceEvents,
       virtualTimeNs: k.now(),

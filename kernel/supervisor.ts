@@ -64,11 +64,16 @@ export class Supervisor {
     const policy = this.policy(record.program, proc.manifest?.name);
     const failed = proc.state === "faulted" || (proc.exitCode ?? 0) !== 0;
     const wanted = policy.restart === "always" ? !this.kernel.shuttingDown : policy.restart === "on-failure" && failed;
-    if (!wanted) return;
     const why = proc.faults.length ? proc.faults[proc.faults.length - 1].kind : `exit ${proc.exitCode}`;
+    // Staying down: a client waiting for (or later asking for) a name it served must not wait forever.
+    if (!wanted) {
+      this.kernel.init.servicesAbandoned(proc, `${record.name} (pid ${proc.pid}) ended (${why}) and its policy (restart ${policy.restart}) does not start it again`);
+      return;
+    }
     if (record.restarts >= policy.limit) {
       record.gaveUp = `restart limit reached: ${record.restarts} restart${record.restarts === 1 ? "" : "s"} allowed, last end ${why}; staying down`;
       this.kernel.output.debug(proc, `supervisor: ${record.gaveUp}`);
+      this.kernel.init.servicesAbandoned(proc, `${record.name} (pid ${proc.pid}) gave up: ${record.gaveUp}`);
       return;
     }
     const delayUs = Math.min(policy.backoffUs * 2 ** Math.min(record.restarts, 20), policy.maxBackoffUs);

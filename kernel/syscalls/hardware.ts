@@ -93,11 +93,15 @@ const irqControl =
     return ok();
   };
 
+/** Bytes of DMA memory a process holds. */
+const dmaHeld = (p: KernelProcess): number => p.dmaRegions.reduce((n, r) => n + r.size, 0);
+
 const dmaAlloc: SyscallHandler = (k, p, req) => {
   const size = req.a0;
-  if (size === 0) return fail(Errno.E_INVAL);
+  if (!Number.isSafeInteger(size) || size <= 0) return fail(Errno.E_INVAL);
   const rounded = Math.ceil(size / DMA_PAGE_BYTES) * DMA_PAGE_BYTES;
-  const used = p.dmaRegions.reduce((n, r) => n + r.size, 0);
+  const used = dmaHeld(p);
+  if (used + rounded > k.resources.dmaBytes) return k.refuseLimit(p, "dmaBytes", used + rounded, req.num);
   if (used + rounded > p.dmaBudget) return fail(Errno.E_NOMEM);
   let region;
   try {
@@ -106,10 +110,12 @@ const dmaAlloc: SyscallHandler = (k, p, req) => {
     return fail(Errno.E_NOMEM);
   }
   p.dmaRegions.push(region);
-  const objectId = k.addHardware({ type: "dma", region, owner: p.pid });
   // The grant right lets the owner share the buffer with a driver (SEND_CAP / CAP_GRANT), whose
   // device then reaches it as the shared capability's rights allow (kernel/dma-sharing.ts).
-  const slot = k.insertCap(p, ObjectType.Dma, objectId, Perm.ALL);
+  const obj: HardwareObject & { type: "dma" } = { type: "dma", region, owner: p.pid, rootCap: 0 };
+  const root = k.caps.create(ObjectType.Dma, k.addHardware(obj), Perm.ALL);
+  obj.rootCap = root.id;
+  const slot = k.place(p, root);
   const out = new Uint8Array(16);
   const v = new DataView(out.buffer);
   v.setUint32(0, slot, true);
@@ -118,22 +124,21 @@ const dmaAlloc: SyscallHandler = (k, p, req) => {
   return { kind: "return", result: slot, payload: out, attachment: region.buffer };
 };
 
-function requireSize(req: SyscallRequest): boolean {
-  return req.payload.length === 0;
-}
-
+/** DMA_FREE: only the owner gives memory back. A borrower (a lent, narrowed copy) freeing it would
+ *  leave the owner holding a page the machine hands to the next DMA_ALLOC. Freeing revokes the
+ *  buffer's root, so every lent copy goes with it, in a CSpace or in flight. */
 const dmaFree: SyscallHandler = (k, p, req) => {
-  if (!requireSize(req)) return fail(Errno.E_INVAL);
+  if (req.payload.length !== 0) return fail(Errno.E_INVAL);
   const found = hardwareFor(k, p, req.a0, ObjectType.Dma, "dma");
   if ("outcome" in found) return found.outcome;
-  const region = found.obj.region;
-  const index = p.dmaRegions.indexOf(region);
+  const obj = found.obj;
+  if (obj.owner !== p.pid) return fail(Errno.E_PERM);
+  const index = p.dmaRegions.indexOf(obj.region);
   if (index >= 0) p.dmaRegions.splice(index, 1);
-  for (const [id, obj] of k.hardware) if (obj === found.obj) k.hardware.delete(id);
-  const cap = p.cspace.get(req.a0);
-  if (cap) k.revoke(cap, p, RevokeReason.EXPLICIT);
+  for (const [id, o] of k.hardware) if (o === obj) k.hardware.delete(id);
+  k.revokeTree(obj.rootCap, p, RevokeReason.EXPLICIT);
   k.refreshIommu(p);
-  k.machine.freeDma(region.phys);
+  k.freeDma(p, obj.region);
   return ok();
 };
 

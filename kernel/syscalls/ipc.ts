@@ -29,8 +29,13 @@ function checkedPayload(k: Kernel, req: SyscallRequest): Uint8Array | undefined 
   return req.payload;
 }
 
+/** E_NOMEM from deliver: the endpoint owner's queued-bytes limit, recorded by name. */
+function refusedQueue(k: Kernel, p: KernelProcess, ep: Endpoint, bytes: number, num: number): Outcome {
+  return k.refuseLimit(p, "queuedBytes", k.queuedBytesFor(ep.owner) + bytes, num);
+}
+
 function receiveOne(k: Kernel, p: KernelProcess, ep: Endpoint): Outcome | undefined {
-  const message = ep.queue.shift();
+  const message = k.dequeue(ep);
   if (!message) return undefined;
   return ok(1, k.receive(p, message));
 }
@@ -41,6 +46,7 @@ const send: SyscallHandler = (k, p, req) => {
   const payload = checkedPayload(k, req);
   if (!payload) return fail(Errno.E_INVAL);
   const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload });
+  if (status === -Errno.E_NOMEM) return refusedQueue(k, p, r.ep, payload.length, req.num);
   if (status === 0) k.ipcMessages++;
   return status === 0 ? ok() : fail(-status);
 };
@@ -71,7 +77,7 @@ const call: SyscallHandler = (k, p, req, requestId) => {
   if (status !== 0) {
     p.state = "running"; // never left: undo the block and answer at once
     p.blockedOn = undefined;
-    return fail(-status);
+    return status === -Errno.E_NOMEM ? refusedQueue(k, p, r.ep, payload.length, req.num) : fail(-status);
   }
   k.ipcMessages++;
   return blocked;
@@ -107,14 +113,26 @@ const sendCap: SyscallHandler = (k, p, req) => {
     const check = k.check(p, slot, Perm.GRANT, undefined);
     if (!check.ok) return fail(check.errno);
   }
-  if (r.ep.queue.length >= ENDPOINT_QUEUE_LIMIT && r.ep.waiters.length === 0) return fail(Errno.E_AGAIN);
+  // Moving the capabilities is destructive, so every refusal comes before it.
+  const payload = req.payload.slice(0, len);
+  if (r.ep.waiters.length === 0) {
+    if (r.ep.queue.length >= ENDPOINT_QUEUE_LIMIT) return fail(Errno.E_AGAIN);
+    if (k.overQueueLimit(r.ep, { sender: p.pid, tag: req.a1, payload })) return refusedQueue(k, p, r.ep, len, req.num);
+  }
   const caps: Capability[] = slots.map((slot) => k.removeCap(p, slot)!);
-  k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload: req.payload.slice(0, len), caps });
+  const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload, caps });
+  if (status !== 0) {
+    // Every waiter was stale and the queue refused it: the capabilities go back where they were.
+    for (const cap of caps) k.place(p, cap);
+    return status === -Errno.E_NOMEM ? refusedQueue(k, p, r.ep, len, req.num) : fail(-status);
+  }
   k.ipcMessages++;
   return ok();
 };
 
-const createEndpoint: SyscallHandler = (k, p) => {
+const createEndpoint: SyscallHandler = (k, p, req) => {
+  const owned = k.endpointCount(p);
+  if (owned >= k.resources.endpoints) return k.refuseLimit(p, "endpoints", owned + 1, req.num);
   const ep = k.createEndpoint(p);
   const slot = k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL);
   // slot << 32 | id, kept exact because the mailbox result is 53-bit safe

@@ -139,6 +139,8 @@ class Harness {
   private readonly inFlight = new Set<number>();
   private readonly everSeen = new Set<number>();
   private snapshot: Snapshot = new Map();
+  /** Owner of each DMA object as of the last step (its buffer's capabilities all go with it). */
+  private dmaOwner = new Map<number, number>();
 
   constructor(scenario: Scenario, seed: number) {
     this.machine = createMachine(loadMachineDescription("virt"), { seed });
@@ -762,16 +764,23 @@ class Harness {
       for (const x of this.closure(id)) expected.add(x);
     };
     if (req && callerResult === 0 && req.num === Sys.CAP_REVOKE && preCaller?.get(req.a0)) revokeTree(preCaller.get(req.a0)!.id);
-    if (req && req.num === Sys.DMA_FREE && callerResult === 0 && preCaller?.get(req.a0)) revokeTree(preCaller.get(req.a0)!.id);
+    // DMA_FREE (by the owner only) revokes the buffer's root: every capability to that buffer.
+    const freedDma = req && req.num === Sys.DMA_FREE && callerResult === 0 ? preCaller?.get(req.a0)?.objectId : undefined;
+    const deadOwners = new Set([...pre.keys()].filter((pid) => !post.has(pid)));
+    const goneDma = (cap: { objectType: number; objectId: number }): boolean =>
+      cap.objectType === ObjectType.Dma && (cap.objectId === freedDma || deadOwners.has(this.dmaOwner.get(cap.objectId) ?? -1));
     for (const [pid, caps] of pre) {
       if (!post.has(pid)) for (const cap of caps.values()) revokeTree(cap.id); // died: everything it held, and all derived
+      for (const cap of caps.values()) if (goneDma(cap)) revokeTree(cap.id); // its buffers, wherever lent
     }
     // Lazy expiry: an expired capability that went away takes its descendants with it.
     // (CAP_DELETE of an expired capability is a deletion, not a revocation: its descendants stay.)
     const deleted = req?.num === Sys.CAP_DELETE && callerResult === 0 ? preCaller?.get(req.a0)?.id : undefined;
     for (const caps of pre.values()) {
       for (const cap of caps.values()) {
-        if (cap.expiresAt !== 0 && now > cap.expiresAt && cap.id !== deleted && !this.isHeld(post, cap.id)) revokeTree(cap.id);
+        // A Dma capability expires eagerly (at expiresAt + 1, even during the step's own time).
+        const expired = now > cap.expiresAt || (cap.objectType === ObjectType.Dma && k.now() > cap.expiresAt);
+        if (cap.expiresAt !== 0 && expired && cap.id !== deleted && !this.isHeld(post, cap.id)) revokeTree(cap.id);
       }
     }
     for (const id of expected) this.revoked.add(id);
@@ -828,6 +837,7 @@ class Harness {
 
     problems.push(...this.kernelFaults.splice(0));
     problems.push(...checkInvariants(k).map((m) => `invariant: ${m}`));
+    this.dmaOwner = new Map([...k.hardware].flatMap(([id, obj]) => (obj.type === "dma" ? [[id, obj.owner] as [number, number]] : [])));
     this.snapshot = post;
     if (problems.length) throw new Error(`after ${op} (step ${stats.steps}):\n  ${problems.join("\n  ")}`);
   }
