@@ -17,8 +17,6 @@ export interface VirtioDeviceDescription {
   readonly irq: number;
   /** Disk slot (disk controllers only); absent = the default slot. */
   readonly disk?: string;
-  /** Service names this device fronts (see `services` below). */
-  readonly services: readonly string[];
 }
 
 export interface AtaDeviceDescription {
@@ -30,7 +28,6 @@ export interface AtaDeviceDescription {
   readonly control: number;
   readonly irq: number;
   readonly disk?: string;
-  readonly services: readonly string[];
 }
 
 export interface UartDeviceDescription {
@@ -39,7 +36,6 @@ export interface UartDeviceDescription {
   /** First of the eight register ports (COM1: 0x3F8). */
   readonly base: number;
   readonly irq: number;
-  readonly services: readonly string[];
 }
 
 export type DeviceDescription = VirtioDeviceDescription | AtaDeviceDescription | UartDeviceDescription;
@@ -56,6 +52,9 @@ export interface MachineDescription {
   readonly supervision?: SupervisionDescription;
   /** What one process may hold of the kernel's objects (the "limits" section, defaults filled in). */
   readonly limits?: ResourceLimits;
+  /** Service name → the devices that front it (the "services" section; absent: by device type).
+   *  Only a driver bound to one of them may serve the name; other names are first come, first served. */
+  readonly services?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Per-process bounds on the host memory a driver can make the kernel hold for it. */
@@ -79,7 +78,7 @@ const LIMIT_RANGES: Record<keyof ResourceLimits, [number, number]> = {
   dmaBytes: [4096, 2 ** 32],
 };
 
-/** Service names a device type fronts unless its description says otherwise ("services": []). */
+/** Service names a device type fronts when the description has no "services" section. */
 const DEFAULT_SERVICES: Record<DeviceType, readonly string[]> = {
   "virtio-blk": ["blk"],
   "virtio-net": ["net"],
@@ -100,11 +99,11 @@ export class MachineDescriptionError extends Error {
 }
 
 const MAX_IRQ = 1023;
-const TOP_FIELDS = new Set(["name", "dma", "devices", "supervision", "limits"]);
+const TOP_FIELDS = new Set(["name", "dma", "devices", "supervision", "limits", "services"]);
 const DMA_FIELDS = new Set(["base", "size"]);
-const VIRTIO_FIELDS = ["name", "type", "base", "size", "irq", "services"];
-const ATA_FIELDS = ["name", "type", "command", "control", "irq", "services"];
-const UART_FIELDS = ["name", "type", "base", "irq", "services"];
+const VIRTIO_FIELDS = ["name", "type", "base", "size", "irq"];
+const ATA_FIELDS = ["name", "type", "command", "control", "irq"];
+const UART_FIELDS = ["name", "type", "base", "irq"];
 const SERVICE_NAME = /^[\x21-\x7e]{1,255}$/;
 const LAST_PORT = 0xffff;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -135,8 +134,9 @@ export function parseMachineDescription(json: unknown, source: string): MachineD
   if (problems.length > 0 || typeof name !== "string" || dma === undefined) throw new MachineDescriptionError(source, problems);
   const supervision = parseSupervision(json.supervision, problems);
   const limits = parseLimits(json.limits, problems);
+  const services = parseServices(json.services, devices, problems);
   if (problems.length > 0) throw new MachineDescriptionError(source, problems);
-  return supervision ? { name, source, dma, devices, supervision, limits } : { name, source, dma, devices, limits };
+  return supervision ? { name, source, dma, devices, supervision, limits, services } : { name, source, dma, devices, limits, services };
 }
 
 function parseLimits(value: unknown, problems: string[]): ResourceLimits {
@@ -157,13 +157,28 @@ function parseLimits(value: unknown, problems: string[]): ResourceLimits {
   return out as unknown as ResourceLimits;
 }
 
-function parseServices(value: unknown, type: DeviceType, label: string, problems: string[]): readonly string[] {
-  if (value === undefined) return DEFAULT_SERVICES[type];
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === "string" && SERVICE_NAME.test(v))) {
-    problems.push(`${label}: field "services": must be a list of service names, e.g. ["rng"] (or [] for none)`);
-    return [];
+function parseServices(value: unknown, devices: readonly DeviceDescription[], problems: string[]): Record<string, readonly string[]> {
+  const out: Record<string, string[]> = {};
+  if (value === undefined) {
+    for (const device of devices) for (const name of DEFAULT_SERVICES[device.type]) (out[name] ??= []).push(device.name);
+    return out;
   }
-  return value;
+  if (!isObject(value)) {
+    problems.push(`field "services": must be an object { "rng": ["virtio-rng0"], … } (service name → the devices fronting it)`);
+    return out;
+  }
+  const known = new Set(devices.map((d) => d.name));
+  for (const [name, list] of Object.entries(value)) {
+    if (name.startsWith("$")) continue;
+    if (!SERVICE_NAME.test(name)) problems.push(`field "services": ${JSON.stringify(name)} is not a service name`);
+    if (!Array.isArray(list) || !list.every((d): d is string => typeof d === "string")) {
+      problems.push(`field "services.${name}": must be a list of device names`);
+      continue;
+    }
+    for (const device of list) if (!known.has(device)) problems.push(`field "services.${name}": no device named "${device}"`);
+    out[name] = list;
+  }
+  return out;
 }
 
 function parseDma(value: unknown, problems: string[]): { base: number; size: number } | undefined {
@@ -225,7 +240,6 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   const disk = entry.disk;
   if (disk !== undefined && (typeof disk !== "string" || !NAME.test(disk))) problems.push(`${label}: field "disk": must be the name of a disk slot, e.g. "disk0"`);
   const diskSlot = typeof disk === "string" ? { disk } : {};
-  const services = parseServices(entry.services, entryType, label, problems);
 
   if (entryType === "ata") {
     const command = parseNumber(entry.command, `${label}: field "command"`, problems);
@@ -236,14 +250,14 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
       problems.push(`${label}: field "control": port ${hex(control)} lies inside the command block ${hex(command)}..${hex(command + ATA_COMMAND_PORTS - 1)}`);
     }
     if (problems.length > before || typeof name !== "string" || command === undefined || control === undefined || irq === undefined) return undefined;
-    return { name, type: entryType, command, control, irq, services, ...diskSlot };
+    return { name, type: entryType, command, control, irq, ...diskSlot };
   }
 
   if (entryType === "uart16550") {
     const base = parseNumber(entry.base, `${label}: field "base"`, problems);
     if (base !== undefined && base + UART_PORTS - 1 > LAST_PORT) problems.push(`${label}: field "base": ports ${hex(base)}..${hex(base + UART_PORTS - 1)} run past 0xFFFF`);
     if (problems.length > before || typeof name !== "string" || base === undefined || irq === undefined) return undefined;
-    return { name, type: entryType, base, irq, services };
+    return { name, type: entryType, base, irq };
   }
 
   const base = parseNumber(entry.base, `${label}: field "base"`, problems);
@@ -252,7 +266,7 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   if (size !== undefined && size < VIRTIO_MMIO_MIN_WINDOW) problems.push(`${label}: field "size": ${hex(size)} is smaller than the ${hex(VIRTIO_MMIO_MIN_WINDOW)} bytes of virtio-mmio registers`);
   if (base !== undefined && size !== undefined && !Number.isSafeInteger(base + size)) problems.push(`${label}: field "size": the window ends beyond 2^53`);
   if (problems.length > before || typeof name !== "string" || base === undefined || size === undefined || irq === undefined) return undefined;
-  return { name, type: entryType, base, size, irq, services, ...diskSlot };
+  return { name, type: entryType, base, size, irq, ...diskSlot };
 }
 
 function portRanges(device: PortDeviceDescription): { first: number; last: number }[] {

@@ -123,7 +123,7 @@ export class Init {
     if (fronts && !(device && fronts.includes(device.name))) {
       const bound = device ? `it is bound to ${device.name}` : "it is bound to no device";
       throw new StartupError(
-        `caps.${capName}: service "${service}" is fronted by device ${fronts.join(" or ")}; only a driver bound to it may serve it, and ${bound} (devices[].services in the machine description)`,
+        `caps.${capName}: service "${service}" is fronted by device ${fronts.join(" or ")}; only a driver bound to it may serve it, and ${bound} (services in the machine description)`,
       );
     }
     const existing = this.services.get(service);

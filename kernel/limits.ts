@@ -42,12 +42,8 @@ export function limitsOf(machine: MachineHandle): ResourceLimits {
 /** Service name → the devices that front it (a description's `services`); names no device fronts
  *  are first come, first served. */
 export function servicesFrontedBy(machine: MachineHandle): ReadonlyMap<string, readonly string[]> {
-  const out = new Map<string, string[]>();
-  if (!(machine instanceof Machine)) return out;
-  for (const device of machine.description.devices) {
-    for (const name of device.services) out.set(name, [...(out.get(name) ?? []), device.name]);
-  }
-  return out;
+  const services = machine instanceof Machine ? machine.description.services : undefined;
+  return new Map(Object.entries(services ?? {}));
 }
 
 /** Bytes a message charges to the owner of the endpoint it waits on: only what processes sent
