@@ -205,6 +205,7 @@ export function formatSummary(s: RunSummary, deviceLines: readonly string[] = []
     }),
     `   ${s.syscalls} syscalls, ${s.ipcMessages} IPC messages, ${s.irqs} interrupts, ${s.violations.length} violations, ${s.deviceEvents.length} device events`,
     ...s.violations.map((v) => `   violation: ${v.process} (pid ${v.pid}) ${v.syscall} at 0x${v.address.toString(16)} outside ${v.grant}: ${v.message}`),
+    ...s.limits.map((l) => `   limit: ${l.process} (pid ${l.pid}) ${l.syscall}: ${l.message}${l.count > 1 ? ` (${l.count} times)` : ""}`),
     ...s.deviceEvents.slice(0, SHOWN_DEVICE_EVENTS).map((e) => `   device event: ${e.device} ${e.kind}: ${"message" in e ? e.message : "reason" in e ? e.reason : e.detail}`),
     ...(s.deviceEvents.length > SHOWN_DEVICE_EVENTS ? [`   … ${s.deviceEvents.length - SHOWN_DEVICE_EVENTS} more device events (--json lists them all)`] : []),
     ...deviceLines,
