@@ -6,7 +6,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { FileAnalysis } from "../language-server/analysis/analyze";
 import { isAnalysable, isDriverSourceName, norm, Workspace } from "../language-server/analysis/project";
-import { CliError, type Io } from "./io";
+import type { CheckedDiagnostic, CheckResult } from "../runner/check-report";
+import { CliError, type Io } from "../runner/io";
 
 export const CHECK_USAGE = `usage: zds check [path]... [--format text|json] [--hints]
 
@@ -18,24 +19,6 @@ Exit status 1 when there are errors. Codes are explained in docs/diagnostics.md.
   --hints   also report what could not be proven (ZDS901, ZDS902)`;
 
 const SKIP_DIRS = new Set(["node_modules", "dist", "out", "coverage"]);
-
-export interface CheckedDiagnostic {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  severity: string;
-  code: string;
-  message: string;
-  related: { file: string; line: number; column: number; message: string }[];
-  fixes: string[];
-}
-
-export interface CheckResult {
-  files: string[];
-  diagnostics: CheckedDiagnostic[];
-}
 
 export async function checkCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({

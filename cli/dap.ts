@@ -1,7 +1,7 @@
 // `zds dap`: the debug adapter over stdin/stdout, for tests and editors other than VS Code (which
 // runs the same session inline). Nothing else may write to stdout: it carries the protocol.
 
-import { ZeroDriverDebugSession } from "../extension/debug-adapter/session";
+import { ZeroDriverDebugSession } from "../debug-adapter/session";
 
 export const DAP_USAGE = `usage: zds dap
 

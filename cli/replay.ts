@@ -6,8 +6,8 @@ import { replayTrace, type ReplayReport } from "../kernel/trace/replay";
 import { ZlogError } from "../kernel/trace/zlog-reader";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
 import { MachineDescriptionError } from "../devices";
-import { consoleOutput, formatSummary } from "./run";
-import { CliError, type Io } from "./io";
+import { consoleOutput, formatSummary } from "../runner/run";
+import { CliError, type Io } from "../runner/io";
 
 export const REPLAY_USAGE = `usage: zds replay FILE.zlog [--verify] [--json]
 

@@ -10,7 +10,7 @@ import { timelineHtml } from "../timeline/html";
 import type { TimelineSummary } from "../timeline/model";
 import { buildTimeline, scanTrace } from "../timeline/scan";
 import { formatTime } from "../timeline/view/format";
-import { CliError, type Io } from "./io";
+import { CliError, type Io } from "../runner/io";
 
 export const TRACE_USAGE = `usage: zds trace FILE.zlog [--html OUT.html] [--json]
 

@@ -1,10 +1,10 @@
 // `zds`: the command-line twin of the extension.
 
-import { runCommand, RUN_USAGE } from "./run";
+import { runCommand, RUN_USAGE } from "../runner/run";
 import { replayCommand } from "./replay";
 import { checkCommand } from "./check";
-import { CliError, processIo, type Io } from "./io";
-import { userErrorStatus } from "./errors";
+import { CliError, processIo, type Io } from "../runner/io";
+import { userErrorStatus } from "../runner/errors";
 
 const USAGE = `usage: zds <command> [options]
 

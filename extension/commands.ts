@@ -5,9 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
-import type { CheckedDiagnostic } from "../cli/check";
+import type { CheckedDiagnostic } from "../runner/check-report";
 import { runCli } from "./cli-bundle";
-import { samplePairings, listPrograms, servicesOf } from "./samples";
+import { samplePairings, listPrograms, servicesOf } from "../runner/samples";
 import { scaffoldDriver, TEMPLATES, validateDriverName } from "./scaffold";
 import { runSettings, runArgs } from "./settings";
 import { runInTerminal, type MachineRun } from "./machine-terminal";

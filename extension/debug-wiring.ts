@@ -1,11 +1,11 @@
 // Connects "zero-driver" debug sessions to the rest of the extension: the inline adapter (the same
 // session `zds dap` serves), the views (the session's machine is watched from launch; a stop
 // refreshes them once, and they stay frozen until the machine runs again) and the machine console
-// in a terminal. The adapter itself lives in extension/debug-adapter/ and knows nothing of this.
+// in a terminal. The adapter itself lives in debug-adapter/ (shared with `zds dap`) and knows nothing of this.
 
 import * as vscode from "vscode";
-import { ZeroDriverDebugSession } from "./debug-adapter/session";
-import type { MachineConsoleStream } from "./debug-adapter/machine-console";
+import { ZeroDriverDebugSession } from "../debug-adapter/session";
+import type { MachineConsoleStream } from "../debug-adapter/machine-console";
 import { activeConsoleDevice, ConsoleTerminal } from "./machine-terminal";
 import type { MachineMonitor, WatchedMachine } from "./machine-monitor";
 

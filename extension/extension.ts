@@ -6,8 +6,8 @@
 
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import { registerDebugConfigurationProvider } from "./debug-adapter/configuration-provider";
-import { CustomRequest } from "./debug-adapter/session";
+import { registerDebugConfigurationProvider } from "./debug-configuration-provider";
+import { CustomRequest } from "../debug-adapter/session";
 import { createLanguageClient } from "./language-client";
 import { checkWorkspace, newDriver, openTrace, requireTrust, runActiveDriver, runSampleDriver, UNTRUSTED_MESSAGE } from "./commands";
 import { DebugWiring } from "./debug-wiring";

@@ -6,11 +6,11 @@
 import * as vscode from "vscode";
 import type { DeviceInfo, Machine } from "../devices";
 import type { Kernel } from "../kernel/kernel";
-import type { Io } from "../cli/io";
-import { userErrorStatus } from "../cli/errors";
+import type { Io } from "../runner/io";
+import { userErrorStatus } from "../runner/errors";
 // `zds run` is bundled into the extension (not loaded from dist/cli.js): the views read the live
 // machine's device objects, which must be the extension's own classes (instanceof).
-import { runCommand } from "../cli/run";
+import { runCommand } from "../runner/run";
 import type { MachineMonitor, WatchedMachine } from "./machine-monitor";
 import { TerminalKeyboard } from "./terminal-keyboard";
 

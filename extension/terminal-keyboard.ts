@@ -1,9 +1,9 @@
-// The VS Code terminal's keys as the keyboard of `zds run --interactive` (cli/io.ts Keyboard): a
+// The VS Code terminal's keys as the keyboard of `zds run --interactive` (runner/io.ts Keyboard): a
 // run started from the extension takes its console keys the way the CLI does on a terminal, so they
 // go in at the kernel's input points and are recorded in a trace like any typed session.
 
 import { EventEmitter } from "node:events";
-import type { Keyboard } from "../cli/io";
+import type { Keyboard } from "../runner/io";
 
 export class TerminalKeyboard implements Keyboard {
   /** A pseudoterminal delivers keys as typed, like a TTY in raw mode. */

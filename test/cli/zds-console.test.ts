@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { zdsChild } from "../helpers/zds-child";
-import type { ConsoleReport } from "../../cli/console-report";
-import { ConsoleScreen, MAX_UNPARSED_BYTES } from "../../cli/console-screen";
+import type { ConsoleReport } from "../../runner/console-report";
+import { ConsoleScreen, MAX_UNPARSED_BYTES } from "../../runner/console-screen";
 import type { RunSummary } from "../../kernel/session";
 
 const root = path.join(__dirname, "..", "..");

@@ -4,7 +4,7 @@
 // as a screen.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { ConsoleScreen } from "../../cli/console-screen";
+import { ConsoleScreen } from "../../runner/console-screen";
 import { repoRoot } from "../helpers/zds-child";
 
 const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { zdsChild } from "../helpers/zds-child";
-import type { ConsoleReport } from "../../cli/console-report";
+import type { ConsoleReport } from "../../runner/console-report";
 import { replayTrace } from "../../kernel/trace/replay";
 import type { RunSummary } from "../../kernel/session";
 

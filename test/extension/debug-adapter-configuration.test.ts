@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { configurationForFile } from "../../extension/debug-adapter/configuration";
+import { configurationForFile } from "../../debug-adapter/configuration";
 import { repoRoot, startDapClient } from "../helpers/dap-client";
 
 const drivers = path.join(repoRoot, "drivers");

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { scaffoldDriver, ScaffoldError, TEMPLATES, validateDriverName } from "../../extension/scaffold";
-import { samplePairings, servicesOf } from "../../extension/samples";
+import { samplePairings, servicesOf } from "../../runner/samples";
 
 const root = path.join(__dirname, "..", "..");
 const driversDir = path.join(root, "drivers");

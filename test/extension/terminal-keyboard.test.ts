@@ -3,9 +3,9 @@
 // the shell does. Driven the way the pseudoterminal drives it (type() on each key event).
 import assert from "node:assert/strict";
 import path from "node:path";
-import { runCommand } from "../../cli/run";
-import type { Io } from "../../cli/io";
-import type { ConsoleReport } from "../../cli/console-report";
+import { runCommand } from "../../runner/run";
+import type { Io } from "../../runner/io";
+import type { ConsoleReport } from "../../runner/console-report";
 import { TerminalKeyboard } from "../../extension/terminal-keyboard";
 
 const root = path.join(__dirname, "..", "..");

@@ -23,7 +23,7 @@ export interface Keyboard {
   resume(): unknown;
 }
 
-/** A machine `zds run` has started (kept structural so cli/io.ts imports nothing). */
+/** A machine `zds run` has started (kept structural so runner/io.ts imports nothing). */
 export interface StartedMachine {
   machineName: string;
   session: import("../kernel/session").Session;

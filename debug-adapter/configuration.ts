@@ -1,11 +1,11 @@
 // The debug configuration F5 gets without a launch.json: the active driver file (its folder when it
 // is an index.ts), plus a partner so the run does something — a client of the service the driver
 // serves, or a driver serving what a client calls — found next to it or among the bundled samples.
-// Plain Node (no vscode import) so it is tested directly; configuration-provider.ts is the VS Code glue.
+// Plain Node (no vscode import) so it is tested directly; extension/debug-configuration-provider.ts is the VS Code glue.
 
 import path from "node:path";
 import fs from "node:fs";
-import { describeProgram, listPrograms, servicesOf, type ProgramInfo } from "../samples";
+import { describeProgram, listPrograms, servicesOf, type ProgramInfo } from "../runner/samples";
 
 export interface ZeroDriverDebugConfiguration {
   type: "zero-driver";

@@ -26,13 +26,13 @@ import {
   Thread,
 } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { DebugRuntime, EXCEPTION_FILTERS, LaunchError, resolvePrograms, type InspectItem, type StopInfo } from "../../kernel/debug/runtime";
-import { dataInfo, dataInfoForAddress, parseDataId, type DataAccess } from "../../kernel/debug/data-watch";
-import { parseReference } from "../../kernel/debug/guest-memory";
-import { exitStatus } from "../../cli/run";
-import type { RemoteValue, SourceBreakpointResult } from "../../kernel/debug/source";
+import { DebugRuntime, EXCEPTION_FILTERS, LaunchError, resolvePrograms, type InspectItem, type StopInfo } from "../kernel/debug/runtime";
+import { dataInfo, dataInfoForAddress, parseDataId, type DataAccess } from "../kernel/debug/data-watch";
+import { parseReference } from "../kernel/debug/guest-memory";
+import { exitStatus } from "../runner/run";
+import type { RemoteValue, SourceBreakpointResult } from "../kernel/debug/source";
 import { MachineConsole, type MachineConsoleStream } from "./machine-console";
-import { replayLaunch, type ReplayLaunch } from "../../kernel/debug/replay-launch";
+import { replayLaunch, type ReplayLaunch } from "../kernel/debug/replay-launch";
 
 /** A stack frame: the kernel's view of a process (its syscall) or a driver frame in the inspector. */
 type FrameRef = { kind: "kernel"; pid: number } | { kind: "source"; pid: number; index: number };

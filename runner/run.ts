@@ -1,4 +1,6 @@
-// `zds run <driver or client paths...> [--machine FILE] [--seed N] [--timeout S] [--json]`
+// `zds run <driver or client paths...> [--machine FILE] [--seed N] [--timeout S] [--json]`, the command
+// itself (options, machine, session, console, summary). In runner/ because two front ends run it:
+// cli/zds.ts for `zds run`, and the extension in its own host for its terminals and views.
 
 import fs from "node:fs";
 import path from "node:path";

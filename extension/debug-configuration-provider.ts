@@ -1,10 +1,10 @@
 // VS Code glue for "zero-driver" debug configurations: F5 on an open driver file with no launch.json
-// debugs it (with a partner program, configuration.ts), a launch.json without "program" gets the
+// debugs it (with a partner program, debug-adapter/configuration.ts), a launch.json without "program" gets the
 // active file, and debugging is refused in Restricted Mode because it runs workspace code.
 
 import path from "node:path";
 import * as vscode from "vscode";
-import { configurationForFile } from "./configuration";
+import { configurationForFile } from "../debug-adapter/configuration";
 
 /** `defaults` fills what a configuration leaves out (the extension's settings: machine, seed, …). */
 export function registerDebugConfigurationProvider(
