@@ -1,6 +1,9 @@
 // Register maps of the devices a driver talks to, as data: hover names the register at an offset or
 // port, completion offers them where an offset is expected. Virtio-mmio from the virtio 1.x spec
-// (shared/virtio-reference.md §1.2); ATA (primary channel) and 16550 UART from their datasheets.
+// (shared/virtio-reference.md §1.2, numbers from kernel/abi/virtio-mmio.ts); ATA (primary channel)
+// and 16550 UART from their datasheets.
+
+import { VIRTIO_MMIO_REGISTERS as ABI_VIRTIO_MMIO_REGISTERS } from "../kernel/abi";
 
 export interface Register {
   /** Offset from the window base (MMIO) or absolute port number (port I/O). */
@@ -15,39 +18,50 @@ export interface Register {
   constant?: string;
 }
 
+/** What each virtio-mmio register means, for hover and completion, by its spec name. The offsets,
+ *  directions, widths and SDK constants are kernel/abi's (VIRTIO_MMIO_REGISTERS). */
+const VIRTIO_MMIO_MEANINGS: Readonly<Record<string, string>> = {
+  MagicValue: 'reads 0x74726976 ("virt")',
+  Version: "2 for virtio-mmio v2 (1 = legacy)",
+  DeviceID: "device type (1 net, 2 block, 3 console, 4 entropy…); 0 = empty slot",
+  VendorID: "subsystem vendor id",
+  DeviceFeatures: "32 feature bits of the word chosen by DeviceFeaturesSel",
+  DeviceFeaturesSel: "selects the word DeviceFeatures shows",
+  DriverFeatures: "accepted feature bits of the word chosen by DriverFeaturesSel",
+  DriverFeaturesSel: "selects the word DriverFeatures sets",
+  QueueSel: "virtqueue index the queue registers refer to",
+  QueueSizeMax: "largest size the selected queue accepts; 0 = no such queue",
+  QueueSize: "size the driver uses (≤ QueueSizeMax, a power of 2)",
+  QueueReady: "1: the device may use the selected queue; 0: stop",
+  QueueNotify: "kick: the queue index with new available buffers",
+  InterruptStatus: "bit 0 used buffer, bit 1 configuration change",
+  InterruptACK: "write-1-to-clear of InterruptStatus bits",
+  Status: "device status (ACKNOWLEDGE 1, DRIVER 2, DRIVER_OK 4, FEATURES_OK 8); 0 resets",
+  QueueDescLow: "descriptor table address, bits 0–31",
+  QueueDescHigh: "descriptor table address, bits 32–63",
+  QueueDriverLow: "available ring address, bits 0–31",
+  QueueDriverHigh: "available ring address, bits 32–63",
+  QueueDeviceLow: "used ring address, bits 0–31",
+  QueueDeviceHigh: "used ring address, bits 32–63",
+  SHMSel: "shared-memory region id",
+  SHMLenLow: "shared-memory region length, bits 0–31",
+  SHMLenHigh: "shared-memory region length, bits 32–63",
+  SHMBaseLow: "shared-memory region base, bits 0–31",
+  SHMBaseHigh: "shared-memory region base, bits 32–63",
+  QueueReset: "1 resets the selected queue (VIRTIO_F_RING_RESET)",
+  ConfigGeneration: "changes when the device configuration may be torn",
+  Config: "start of the device-specific configuration",
+};
+
 /** virtio-mmio version 2 registers; 0x000–0x0FC take 32-bit accesses only. */
-export const VIRTIO_MMIO_REGISTERS: readonly Register[] = [
-  { at: 0x000, name: "MagicValue", dir: "R", width: 4, constant: "VirtioReg.MAGIC", meaning: 'reads 0x74726976 ("virt")' },
-  { at: 0x004, name: "Version", dir: "R", width: 4, constant: "VirtioReg.VERSION", meaning: "2 for virtio-mmio v2 (1 = legacy)" },
-  { at: 0x008, name: "DeviceID", dir: "R", width: 4, constant: "VirtioReg.DEVICE_ID", meaning: "device type (1 net, 2 block, 3 console, 4 entropy…); 0 = empty slot" },
-  { at: 0x00c, name: "VendorID", dir: "R", width: 4, constant: "VirtioReg.VENDOR_ID", meaning: "subsystem vendor id" },
-  { at: 0x010, name: "DeviceFeatures", dir: "R", width: 4, constant: "VirtioReg.DEVICE_FEATURES", meaning: "32 feature bits of the word chosen by DeviceFeaturesSel" },
-  { at: 0x014, name: "DeviceFeaturesSel", dir: "W", width: 4, constant: "VirtioReg.DEVICE_FEATURES_SEL", meaning: "selects the word DeviceFeatures shows" },
-  { at: 0x020, name: "DriverFeatures", dir: "W", width: 4, constant: "VirtioReg.DRIVER_FEATURES", meaning: "accepted feature bits of the word chosen by DriverFeaturesSel" },
-  { at: 0x024, name: "DriverFeaturesSel", dir: "W", width: 4, constant: "VirtioReg.DRIVER_FEATURES_SEL", meaning: "selects the word DriverFeatures sets" },
-  { at: 0x030, name: "QueueSel", dir: "W", width: 4, constant: "VirtioReg.QUEUE_SEL", meaning: "virtqueue index the queue registers refer to" },
-  { at: 0x034, name: "QueueSizeMax", dir: "R", width: 4, constant: "VirtioReg.QUEUE_SIZE_MAX", meaning: "largest size the selected queue accepts; 0 = no such queue" },
-  { at: 0x038, name: "QueueSize", dir: "W", width: 4, constant: "VirtioReg.QUEUE_SIZE", meaning: "size the driver uses (≤ QueueSizeMax, a power of 2)" },
-  { at: 0x044, name: "QueueReady", dir: "RW", width: 4, constant: "VirtioReg.QUEUE_READY", meaning: "1: the device may use the selected queue; 0: stop" },
-  { at: 0x050, name: "QueueNotify", dir: "W", width: 4, constant: "VirtioReg.QUEUE_NOTIFY", meaning: "kick: the queue index with new available buffers" },
-  { at: 0x060, name: "InterruptStatus", dir: "R", width: 4, constant: "VirtioReg.INTERRUPT_STATUS", meaning: "bit 0 used buffer, bit 1 configuration change" },
-  { at: 0x064, name: "InterruptACK", dir: "W", width: 4, constant: "VirtioReg.INTERRUPT_ACK", meaning: "write-1-to-clear of InterruptStatus bits" },
-  { at: 0x070, name: "Status", dir: "RW", width: 4, constant: "VirtioReg.STATUS", meaning: "device status (ACKNOWLEDGE 1, DRIVER 2, DRIVER_OK 4, FEATURES_OK 8); 0 resets" },
-  { at: 0x080, name: "QueueDescLow", dir: "W", width: 4, constant: "VirtioReg.QUEUE_DESC_LOW", meaning: "descriptor table address, bits 0–31" },
-  { at: 0x084, name: "QueueDescHigh", dir: "W", width: 4, constant: "VirtioReg.QUEUE_DESC_HIGH", meaning: "descriptor table address, bits 32–63" },
-  { at: 0x090, name: "QueueDriverLow", dir: "W", width: 4, constant: "VirtioReg.QUEUE_DRIVER_LOW", meaning: "available ring address, bits 0–31" },
-  { at: 0x094, name: "QueueDriverHigh", dir: "W", width: 4, constant: "VirtioReg.QUEUE_DRIVER_HIGH", meaning: "available ring address, bits 32–63" },
-  { at: 0x0a0, name: "QueueDeviceLow", dir: "W", width: 4, constant: "VirtioReg.QUEUE_DEVICE_LOW", meaning: "used ring address, bits 0–31" },
-  { at: 0x0a4, name: "QueueDeviceHigh", dir: "W", width: 4, constant: "VirtioReg.QUEUE_DEVICE_HIGH", meaning: "used ring address, bits 32–63" },
-  { at: 0x0ac, name: "SHMSel", dir: "W", width: 4, meaning: "shared-memory region id" },
-  { at: 0x0b0, name: "SHMLenLow", dir: "R", width: 4, meaning: "shared-memory region length, bits 0–31" },
-  { at: 0x0b4, name: "SHMLenHigh", dir: "R", width: 4, meaning: "shared-memory region length, bits 32–63" },
-  { at: 0x0b8, name: "SHMBaseLow", dir: "R", width: 4, meaning: "shared-memory region base, bits 0–31" },
-  { at: 0x0bc, name: "SHMBaseHigh", dir: "R", width: 4, meaning: "shared-memory region base, bits 32–63" },
-  { at: 0x0c0, name: "QueueReset", dir: "RW", width: 4, meaning: "1 resets the selected queue (VIRTIO_F_RING_RESET)" },
-  { at: 0x0fc, name: "ConfigGeneration", dir: "R", width: 4, constant: "VirtioReg.CONFIG_GENERATION", meaning: "changes when the device configuration may be torn" },
-  { at: 0x100, name: "Config", dir: "RW", width: 1, constant: "VirtioReg.CONFIG", meaning: "start of the device-specific configuration" },
-];
+export const VIRTIO_MMIO_REGISTERS: readonly Register[] = ABI_VIRTIO_MMIO_REGISTERS.map((r) => ({
+  at: r.offset,
+  name: r.name,
+  dir: r.access,
+  width: r.width,
+  ...(r.constant !== undefined ? { constant: `VirtioReg.${r.constant}` } : {}),
+  meaning: VIRTIO_MMIO_MEANINGS[r.name] ?? "",
+}));
 
 /** Ports whose meaning differs between reading and writing carry both. */
 export interface PortRegister {

@@ -10,3 +10,4 @@ export * from "./wire";
 export * from "./manifest";
 export * from "./tags";
 export * from "./gate";
+export * from "./virtio-mmio";

@@ -9,7 +9,7 @@
 // add() until popUsed() hands it back.
 
 import type { DmaBuffer } from "../dma";
-import { DescFlag, VIRTQ_USED_F_NO_NOTIFY } from "./constants";
+import { DescFlag, VIRTQ_DESC_BYTES, VIRTQ_USED_F_NO_NOTIFY } from "./constants";
 import { VirtioError } from "./errors";
 
 /** One buffer of a chain, by guest-physical address. */
@@ -44,7 +44,7 @@ export interface SplitQueueOptions {
   notify?: () => void;
 }
 
-const DESC_BYTES = 16;
+const DESC_BYTES = VIRTQ_DESC_BYTES;
 const NONE: readonly BufferRef[] = [];
 
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
