@@ -13,6 +13,7 @@
 
 import {
   BatchWriter,
+  decodeDiskInfo,
   attachBuffer,
   detachBuffer,
   dma,
@@ -20,7 +21,6 @@ import {
   BLK_MAX_WRITE_SECTORS,
   BLK_SECTOR_SIZE,
   BlkError,
-  BlkInfoFlag,
   BlkTag,
   Reader,
   Writer,
@@ -114,15 +114,10 @@ function checkBulk(disk: Connection, buf: DmaBuffer, first: number): void {
 }
 
 function askInfo(disk: Connection): { sectors: number; readOnly: boolean; bulk: boolean } {
-  const reply = expect(disk.call(BlkTag.INFO), BlkTag.INFO_REPLY, "INFO");
-  const r = new Reader(reply);
-  const sectors = Number(r.u64());
-  const sectorSize = r.u32();
-  r.u32(); // max sectors per READ
-  r.u32(); // max sectors per WRITE
-  const flags = r.u32();
-  if (sectorSize !== BLK_SECTOR_SIZE) throw new CheckFailed(`INFO says sectors are ${sectorSize} bytes, expected ${BLK_SECTOR_SIZE}`);
-  return { sectors, readOnly: (flags & BlkInfoFlag.READ_ONLY) !== 0, bulk: (flags & BlkInfoFlag.BULK) !== 0 };
+  const info = decodeDiskInfo(expect(disk.call(BlkTag.INFO), BlkTag.INFO_REPLY, "INFO"));
+  if (!info) throw new CheckFailed("INFO: the reply is too short for [sectors u64][sector_size u32][max_read u32][max_write u32][flags u32]");
+  if (info.sectorSize !== BLK_SECTOR_SIZE) throw new CheckFailed(`INFO says sectors are ${info.sectorSize} bytes, expected ${BLK_SECTOR_SIZE}`);
+  return { sectors: info.sectors, readOnly: info.readOnly, bulk: info.bulk };
 }
 
 function writeSectors(disk: Connection, sector: number, count: number): void {

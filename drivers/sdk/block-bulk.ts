@@ -6,6 +6,7 @@
 
 import {
   BLK_BATCH_ENTRY_BYTES,
+  BLK_BATCH_HEADER_BYTES,
   BLK_MAX_BATCH,
   BLK_MAX_BULK_SECTORS,
   BLK_SECTOR_SIZE,
@@ -13,10 +14,14 @@ import {
   BlkError,
   ObjectType,
   Perm,
+  blkBatchBytes,
+  blkBatchEntryAt,
+  encodeBlkBatchDone,
+  readBlkBatchEntry,
 } from "../../kernel/abi";
 import type { BlockInfo } from "./block";
 import { SyscallError } from "./errors";
-import { Reader, Writer } from "./ipc";
+import { Reader } from "./ipc";
 import type { Request } from "./service";
 import type { System } from "./system";
 
@@ -112,22 +117,20 @@ export class LentBuffers {
 
 /** Decode a BATCH from `client` and check every entry against the disk and the client's buffers. */
 export function decodeBatch(payload: Uint8Array, disk: BlockInfo, buffers: LentBuffers, client: number): DecodedBatch {
-  if (payload.length < 4) return { kind: "refused", reason: `BATCH payload is ${payload.length} bytes, shorter than its [count u32]` };
+  if (payload.length < BLK_BATCH_HEADER_BYTES) return { kind: "refused", reason: `BATCH payload is ${payload.length} bytes, shorter than its [count u32]` };
   const count = new Reader(payload).u32();
   if (count < 1 || count > BLK_MAX_BATCH) return { kind: "refused", reason: `BATCH of ${count} entries (1 … ${BLK_MAX_BATCH})` };
-  if (payload.length !== 4 + count * BLK_BATCH_ENTRY_BYTES) {
+  if (payload.length !== blkBatchBytes(count)) {
     return { kind: "refused", reason: `BATCH of ${count} entries is ${payload.length} bytes, not 4 + ${count} × ${BLK_BATCH_ENTRY_BYTES}` };
   }
   const entries: BatchEntry[] = [];
   // Each buffer is looked up (one CAP_INSPECT) once per batch, however many entries name it.
   const looked = new Map<number, LentBuffer | undefined>();
   const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  for (let i = 0, at = 4; i < count; i++, at += BLK_BATCH_ENTRY_BYTES) {
-    const id = v.getUint32(at + 4, true);
-    if (!looked.has(id)) looked.set(id, buffers.get(client, id));
-    // The sector as a Number: exact below 2^53, and anything above is far past any disk anyway.
-    const sector = v.getUint32(at + 20, true) * 2 ** 32 + v.getUint32(at + 16, true);
-    entries.push(checkEntry(i, v.getUint32(at, true), id, v.getUint32(at + 8, true), v.getUint32(at + 12, true), sector, disk, looked.get(id)));
+  for (let i = 0; i < count; i++) {
+    const e = readBlkBatchEntry(v, blkBatchEntryAt(i));
+    if (!looked.has(e.buffer)) looked.set(e.buffer, buffers.get(client, e.buffer));
+    entries.push(checkEntry(i, e.op, e.buffer, e.offset, e.sectors, e.sector, disk, looked.get(e.buffer)));
   }
   return { kind: "batch", entries };
 }
@@ -152,7 +155,5 @@ function checkEntry(i: number, op: number, id: number, offset: number, sectors: 
 
 /** The BATCH_DONE payload: the count, then one status per entry in request order. */
 export function batchDonePayload(statuses: readonly number[]): Uint8Array {
-  const w = new Writer().u32(statuses.length);
-  for (const s of statuses) w.u32(s);
-  return w.finish();
+  return encodeBlkBatchDone(statuses);
 }

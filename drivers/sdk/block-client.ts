@@ -3,13 +3,17 @@
 // BATCH reply comes (the device wrote it there); a WRITE's data is taken from the buffer.
 
 import {
-  BLK_BATCH_ENTRY_BYTES,
   BLK_MAX_BATCH,
   BlkBatchOp,
   BlkInfoFlag,
   BlkTag,
   Perm,
+  blkBatchBytes,
+  blkBatchEntryAt,
+  decodeBlkBatchDone,
+  decodeBlkInfo,
   describeBlkError,
+  writeBlkBatchEntry,
 } from "../../kernel/abi";
 import type { Connection } from "./client";
 import type { DmaBuffer } from "./dma";
@@ -40,12 +44,17 @@ export interface DiskInfo {
 export function askDiskInfo(disk: Connection): DiskInfo {
   const reply = disk.call(BlkTag.INFO);
   if (reply.tag !== BlkTag.INFO_REPLY) throw new ProtocolError(`blk INFO answered with tag 0x${reply.tag.toString(16)}`);
-  const r = new Reader(reply.payload);
-  const sectors = Number(r.u64());
-  const sectorSize = r.u32();
-  const maxRead = r.u32();
-  const maxWrite = r.u32();
-  const flags = r.u32();
+  const info = decodeDiskInfo(reply.payload);
+  if (!info) throw new ProtocolError(`blk INFO_REPLY is ${reply.payload.length} bytes, shorter than [sectors u64][sector_size u32][max_read u32][max_write u32][flags u32]`);
+  return info;
+}
+
+/** An INFO_REPLY payload, decoded (layout: decodeBlkInfo, kernel/abi/block.ts); undefined if it is
+ *  too short. */
+export function decodeDiskInfo(payload: Uint8Array): DiskInfo | undefined {
+  const fields = decodeBlkInfo(payload);
+  if (!fields) return undefined;
+  const { sectors, sectorSize, maxRead, maxWrite, flags } = fields;
   return {
     sectors,
     sectorSize,
@@ -75,7 +84,7 @@ export function detachBuffer(disk: Connection, id: number): boolean {
 
 /** A reusable BATCH encoder: one request buffer, no allocation per call. */
 export class BatchWriter {
-  private readonly bytes = new Uint8Array(4 + BLK_MAX_BATCH * BLK_BATCH_ENTRY_BYTES);
+  private readonly bytes = new Uint8Array(blkBatchBytes(BLK_MAX_BATCH));
   private readonly view = new DataView(this.bytes.buffer);
   private count = 0;
 
@@ -85,14 +94,13 @@ export class BatchWriter {
 
   add(t: BulkTransfer): this {
     if (this.count === BLK_MAX_BATCH) throw new RangeError(`a BATCH holds at most ${BLK_MAX_BATCH} transfers`);
-    const at = 4 + this.count * BLK_BATCH_ENTRY_BYTES;
-    const v = this.view;
-    v.setUint32(at, t.op === "read" ? BlkBatchOp.READ : BlkBatchOp.WRITE, true);
-    v.setUint32(at + 4, t.buffer, true);
-    v.setUint32(at + 8, t.offset, true);
-    v.setUint32(at + 12, t.sectors, true);
-    v.setUint32(at + 16, t.sector % 2 ** 32, true);
-    v.setUint32(at + 20, Math.floor(t.sector / 2 ** 32), true);
+    writeBlkBatchEntry(this.view, blkBatchEntryAt(this.count), {
+      op: t.op === "read" ? BlkBatchOp.READ : BlkBatchOp.WRITE,
+      buffer: t.buffer,
+      offset: t.offset,
+      sectors: t.sectors,
+      sector: t.sector,
+    });
     this.count++;
     return this;
   }
@@ -101,14 +109,14 @@ export class BatchWriter {
    *  a BlkError), and starts a new, empty batch. */
   send(disk: Connection): number[] {
     this.view.setUint32(0, this.count, true);
-    const reply = disk.call(BlkTag.BATCH, this.bytes.subarray(0, 4 + this.count * BLK_BATCH_ENTRY_BYTES));
+    const reply = disk.call(BlkTag.BATCH, this.bytes.subarray(0, blkBatchBytes(this.count)));
     const sent = this.count;
     this.count = 0;
     if (reply.tag === BlkTag.ERROR) throw new ProtocolError(`blk BATCH refused: ${describeBlkError(new Reader(reply.payload).u32())}`);
     if (reply.tag !== BlkTag.BATCH_DONE) throw new ProtocolError(`blk BATCH answered with tag 0x${reply.tag.toString(16)}`);
-    const r = new Reader(reply.payload);
-    const count = r.u32();
-    if (count !== sent || reply.payload.length !== 4 + 4 * count) throw new ProtocolError(`blk BATCH of ${sent} answered with ${count} statuses in ${reply.payload.length} bytes`);
-    return Array.from({ length: count }, () => r.u32());
+    const count = new Reader(reply.payload).u32();
+    const statuses = decodeBlkBatchDone(reply.payload);
+    if (count !== sent || !statuses) throw new ProtocolError(`blk BATCH of ${sent} answered with ${count} statuses in ${reply.payload.length} bytes`);
+    return statuses;
   }
 }

@@ -9,6 +9,7 @@ import {
   BlkError,
   BlkInfoFlag,
   BlkTag,
+  encodeBlkInfo,
 } from "../../kernel/abi";
 import { Reader, Writer } from "./ipc";
 
@@ -64,10 +65,10 @@ export function decodeBlockRequest(tag: number, payload: Uint8Array, disk: Block
   }
 }
 
-/** The INFO reply payload. */
+/** The INFO reply payload (its layout: encodeBlkInfo, kernel/abi/block.ts). */
 export function blockInfoPayload(disk: BlockInfo): Uint8Array {
   const flags = (disk.readOnly ? BlkInfoFlag.READ_ONLY : 0) | (disk.flush ? BlkInfoFlag.FLUSH : 0) | (disk.bulk === true ? BlkInfoFlag.BULK : 0);
-  return new Writer().u64(disk.sectors).u32(BLK_SECTOR_SIZE).u32(BLK_MAX_READ_SECTORS).u32(BLK_MAX_WRITE_SECTORS).u32(flags).finish();
+  return encodeBlkInfo({ sectors: disk.sectors, sectorSize: BLK_SECTOR_SIZE, maxRead: BLK_MAX_READ_SECTORS, maxWrite: BLK_MAX_WRITE_SECTORS, flags });
 }
 
 /** The ERROR reply payload. */

@@ -11,3 +11,4 @@ export * from "./manifest";
 export * from "./tags";
 export * from "./gate";
 export * from "./virtio-mmio";
+export * from "./block";
