@@ -1,5 +1,5 @@
 // The small languages of the debugger's breakpoints: function breakpoint names (a syscall, an IPC
-// tag, an IRQ), exception filters with their conditions, and hit counts. Parsing only; runtime.ts
+// tag, an IRQ), exception filters with their conditions, and hit counts. Parsing only; stop-rules.ts
 // decides when they match.
 
 import { Sys } from "../abi/syscalls";

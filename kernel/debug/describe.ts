@@ -1,6 +1,6 @@
 // Words for what the debugger shows: a syscall decoded, a process's capabilities, a virtio device's
 // registers and its virtqueues as they sit in DMA memory, an IPC message. Pure functions of kernel and
-// machine state; runtime.ts decides when to call them.
+// machine state; process-views.ts and stop-hooks.ts decide when to call them.
 
 import { Avail, DESC_SIZE, DescFlag, Reg, statusNames, Used, type Machine, type VirtioTransportSnapshot } from "../../devices";
 import { ObjectType, objectTypeName, permString } from "../abi/caps";

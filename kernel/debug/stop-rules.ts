@@ -1,7 +1,7 @@
 // Where the machine stops, decided at the kernel's hook points: function breakpoints (syscall, IPC
 // tag, IRQ), exception filters (capability violation, driver fault, device error, DMA fault, IRQ
 // misuse) with their conditions, data breakpoints, and stepping by syscall or by event. Each rule
-// returns a decision; runtime.ts carries it out (pauses the machine, the worker, reports the stop).
+// returns a decision; stop-hooks.ts carries it out (pauses the machine, the worker, reports the stop).
 // Knows nothing of DAP.
 
 import type { DeviceEvent } from "../../devices";

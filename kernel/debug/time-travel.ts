@@ -1,4 +1,4 @@
-// Bookkeeping for reverse debugging (runtime.ts carries it out by deterministic re-execution).
+// Bookkeeping for reverse debugging (travel.ts carries it out by deterministic re-execution).
 //
 // Events are numbered in the order the kernel sees them: each syscall about to be carried out and each
 // message (IPC or interrupt) delivered takes the next index, so "event index" = syscalls carried out +
