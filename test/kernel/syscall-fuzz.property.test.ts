@@ -272,7 +272,7 @@ describe("syscall and virtio ring fuzz (hostile raw programs)", function () {
         numRuns: RUNS,
         endOnFailure: true,
         reporter: (out) => {
-          if (out.failed) throw new Error(`syscall fuzz failed — rerun with ZDS_FUZZ_SEED=${SEED} (fast-check seed ${out.seed}, path "${out.counterexamplePath}"):\n${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}\n${fc.defaultReportMessage(out).slice(0, 4000)}`);
+          if (out.failed) throw new Error(`syscall fuzz failed — rerun with ZDS_FUZZ_SEED=${SEED} (fast-check seed ${out.seed}, path "${out.counterexamplePath}"):\n${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}\n${(fc.defaultReportMessage(out) ?? "").slice(0, 4000)}`);
         },
       },
     );
