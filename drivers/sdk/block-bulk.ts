@@ -20,7 +20,7 @@ import {
   readBlkBatchEntry,
 } from "../../kernel/abi";
 import type { BlockInfo } from "./block";
-import { SyscallError } from "./errors";
+import { SyscallFailedError } from "./errors";
 import { Reader } from "./ipc";
 import type { Request } from "./service";
 import type { System } from "./system";
@@ -104,7 +104,7 @@ export class LentBuffers {
     } catch (error) {
       // A capability lent with a lifetime that has run out fails the check (E_PERM), and the kernel
       // revokes it there and then: the buffer is gone, like a revoked one.
-      if (error instanceof SyscallError) return false;
+      if (error instanceof SyscallFailedError) return false;
       throw error;
     }
   }

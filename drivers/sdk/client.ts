@@ -2,8 +2,8 @@
 // inside Init, until its driver is ready); the Connection then calls it.
 
 import { Perm, Sys } from "../../kernel/abi";
-import { SyscallError } from "./errors";
-import type { Kernel } from "./kernel";
+import { SyscallFailedError } from "./errors";
+import type { SyscallPort } from "./syscall-port";
 import { lookupService } from "./registry";
 import { callEndpoint } from "./rpc";
 
@@ -16,7 +16,7 @@ export interface Reply {
 
 export class Connection {
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SyscallPort,
     /** The service's name, as errors report it. */
     readonly service: string,
     /** Our slot of the send+call capability for the service's endpoint. */
@@ -46,7 +46,7 @@ export class Connection {
     const result = this.kernel.raw(Sys.SEND_CAP, this.slot, tag, payload.length | (1 << 16), body);
     if (result < 0) {
       this.kernel.raw(Sys.CAP_DELETE, child); // not sent: it is still ours
-      throw new SyscallError(Sys.SEND_CAP, result);
+      throw new SyscallFailedError(Sys.SEND_CAP, result);
     }
   }
 }
@@ -55,7 +55,7 @@ export class ServiceClient {
   private connection: Connection | undefined;
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SyscallPort,
     /** The name looked up with Init. */
     readonly service: string,
   ) {}

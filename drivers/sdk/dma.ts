@@ -5,7 +5,7 @@
 
 import { Sys, checkDmaRange } from "../../kernel/abi";
 import { ProtocolError } from "./errors";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 
 export class DmaBuffer {
   /** Guest-physical address of byte 0. */
@@ -87,7 +87,7 @@ export class DmaBuffer {
 }
 
 /** SYS_DMA_ALLOC: the kernel answers [slot u32][phys u64][size u32] and attaches the memory. */
-export function allocateDma(kernel: Kernel, size: number): DmaBuffer {
+export function allocateDma(kernel: SyscallPort, size: number): DmaBuffer {
   kernel.call(Sys.DMA_ALLOC, size);
   const reply = kernel.response();
   if (reply.length < 16) throw new ProtocolError(`SYS_DMA_ALLOC answered with ${reply.length} bytes, expected 16`);

@@ -5,7 +5,7 @@
 import { Sys, utf8Decode, utf8Encode, type CapSpec, type DeviceSelector, type DriverManifest, type RunnableDriver, type StartupInfo, type SyscallGate } from "../../kernel/abi";
 import { MachineShutdown, ProtocolError } from "./errors";
 import { buildHandles, type Handles } from "./handles";
-import { Kernel } from "./kernel";
+import { SyscallPort } from "./syscall-port";
 import { createSystem, type System } from "./system";
 
 export interface DriverDefinition<C extends Record<string, CapSpec>> {
@@ -28,7 +28,7 @@ export function defineDriver<C extends Record<string, CapSpec>>(def: DriverDefin
   return {
     manifest,
     run(gate: SyscallGate): number {
-      const kernel = new Kernel(gate);
+      const kernel = new SyscallPort(gate);
       const startup = start(kernel, manifest);
       const handles = buildHandles(kernel, def.caps, startup);
       try {
@@ -43,7 +43,7 @@ export function defineDriver<C extends Record<string, CapSpec>>(def: DriverDefin
 }
 
 /** SYS_STARTUP: payload = the manifest as UTF-8 JSON; answer = StartupInfo as UTF-8 JSON. */
-function start(kernel: Kernel, manifest: DriverManifest): StartupInfo {
+function start(kernel: SyscallPort, manifest: DriverManifest): StartupInfo {
   const request = utf8Encode(JSON.stringify(manifest));
   kernel.call(Sys.STARTUP, request.length, 0, 0, request);
   let info: unknown;

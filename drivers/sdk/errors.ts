@@ -3,15 +3,15 @@
 
 import { describeError, syscallName } from "../../kernel/abi";
 
-/** A syscall returned -E_*. `errno` is the positive code (Errno.E_BADF = 7, …). */
-export class SyscallError extends Error {
+/** A syscall made through the SDK returned -E_*. `errno` is the positive code (Errno.E_BADF = 7, …). */
+export class SyscallFailedError extends Error {
   readonly syscall: string;
   readonly errno: number;
 
   constructor(num: number, result: number) {
     const syscall = syscallName(num);
     super(`${syscall} failed: ${describeError(result)}`);
-    this.name = "SyscallError";
+    this.name = "SyscallFailedError";
     this.syscall = syscall;
     this.errno = Math.abs(result);
   }

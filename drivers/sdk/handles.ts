@@ -8,7 +8,7 @@ import { allocateDma, DmaBuffer } from "./dma";
 import { ProtocolError } from "./errors";
 import { Inbox } from "./inbox";
 import { Irq } from "./irq";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 import { MmioRegion } from "./mmio";
 import { PortRange } from "./ports";
 import { Service } from "./service";
@@ -31,7 +31,7 @@ export type Handles<C extends Record<string, CapSpec>> = { readonly [K in keyof 
 type AnyHandle = HandleKinds[keyof HandleKinds];
 
 /** Build one handle per manifest capability, in declaration order (so DMA is allocated in that order). */
-export function buildHandles<C extends Record<string, CapSpec>>(kernel: Kernel, caps: C, startup: StartupInfo): Handles<C> {
+export function buildHandles<C extends Record<string, CapSpec>>(kernel: SyscallPort, caps: C, startup: StartupInfo): Handles<C> {
   const inbox = new Inbox(kernel);
   const handles: Record<string, AnyHandle> = {};
   for (const [name, spec] of Object.entries(caps)) {
@@ -46,7 +46,7 @@ export function buildHandles<C extends Record<string, CapSpec>>(kernel: Kernel, 
   return handles as Handles<C>;
 }
 
-function makeHandle(kernel: Kernel, inbox: Inbox, info: HandleInfo): AnyHandle {
+function makeHandle(kernel: SyscallPort, inbox: Inbox, info: HandleInfo): AnyHandle {
   switch (info.kind) {
     case "mmio":
       return new MmioRegion(kernel, info);

@@ -4,14 +4,14 @@
 
 import { Pid, Sys, Tag, type WireMessage } from "../../kernel/abi";
 import { MachineShutdown } from "./errors";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 
 export type MessageFilter = (msg: WireMessage) => boolean;
 
 export class Inbox {
   private readonly kept = new Map<number, WireMessage[]>();
 
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly kernel: SyscallPort) {}
 
   /** Block until a message on `slot` passes `wanted`. */
   wait(slot: number, wanted: MessageFilter): WireMessage {

@@ -20,7 +20,7 @@ export type { System } from "./system";
 
 // Messages and errors.
 export { Reader, Writer } from "./ipc";
-export { SyscallError, ServiceError, ProtocolError, MachineShutdown } from "./errors";
+export { SyscallFailedError, ServiceError, ProtocolError, MachineShutdown } from "./errors";
 
 // Virtio.
 export * from "./virtio";

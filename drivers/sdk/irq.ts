@@ -5,7 +5,7 @@
 
 import { Pid, Sys, irqTag, type WireMessage } from "../../kernel/abi";
 import type { Inbox } from "./inbox";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 
 export class Irq {
   readonly line: number;
@@ -15,7 +15,7 @@ export class Irq {
   readonly endpointSlot: number;
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SyscallPort,
     private readonly inbox: Inbox,
     info: { slot: number; line: number; endpointSlot: number },
   ) {

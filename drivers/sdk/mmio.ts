@@ -3,7 +3,7 @@
 
 import { Sys, type MmioWidth } from "../../kernel/abi";
 import { ProtocolError } from "./errors";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 import { littleEndian, toUnsigned } from "./values";
 
 export class MmioRegion {
@@ -17,7 +17,7 @@ export class MmioRegion {
   readonly slot: number;
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SyscallPort,
     info: { slot: number; base: number; size: number; perms: number },
   ) {
     this.slot = info.slot;

@@ -2,7 +2,7 @@
 // every datasheet; the kernel checks each access against first..last.
 
 import { Sys } from "../../kernel/abi";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 import { toUnsigned } from "./values";
 
 export class PortRange {
@@ -12,7 +12,7 @@ export class PortRange {
   readonly slot: number;
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SyscallPort,
     info: { slot: number; first: number; last: number; perms: number },
   ) {
     this.slot = info.slot;

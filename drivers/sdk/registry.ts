@@ -6,13 +6,13 @@
 import { Errno, Slot, Tag } from "../../kernel/abi";
 import { ProtocolError, ServiceError } from "./errors";
 import { Reader, Writer } from "./ipc";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 import { callEndpoint } from "./rpc";
 
 const INIT = "init";
 
 /** REGISTER_SERVICE [name_len u8][name][endpoint_id u32 low][u32 high] → SERVICE_READY [status u32]. */
-export function registerService(kernel: Kernel, name: string, endpointId: number): void {
+export function registerService(kernel: SyscallPort, name: string, endpointId: number): void {
   const request = new Writer()
     .string(name)
     .u32(endpointId % 2 ** 32)
@@ -33,7 +33,7 @@ export interface LookupResult {
 }
 
 /** LOOKUP_SERVICE [name_len u8][name] → LOOKUP_RESPONSE [found u8][endpoint_id u32 low][u32 high], caps[0]. */
-export function lookupService(kernel: Kernel, name: string): LookupResult {
+export function lookupService(kernel: SyscallPort, name: string): LookupResult {
   const reply = callEndpoint(kernel, Slot.INIT_ENDPOINT, INIT, Tag.LOOKUP_SERVICE, new Writer().string(name).finish());
   if (reply.tag !== Tag.LOOKUP_RESPONSE || reply.payload.length < 9) {
     throw new ProtocolError(`Init answered LOOKUP_SERVICE with tag 0x${reply.tag.toString(16)} and ${reply.payload.length} bytes`);

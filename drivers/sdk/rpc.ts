@@ -4,9 +4,9 @@
 
 import { Errno, Sys, Tag, type WireMessage } from "../../kernel/abi";
 import { ServiceError } from "./errors";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 
-export function callEndpoint(kernel: Kernel, slot: number, service: string, tag: number, payload: Uint8Array): WireMessage {
+export function callEndpoint(kernel: SyscallPort, slot: number, service: string, tag: number, payload: Uint8Array): WireMessage {
   kernel.call(Sys.CALL, slot, tag, payload.length, payload);
   const reply = kernel.message(Sys.CALL);
   if (reply.tag === Tag.CALL_FAILED) {

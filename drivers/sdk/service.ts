@@ -3,9 +3,9 @@
 // each request with reply().
 
 import { Errno, Pid, Sys, isIrqTag, type WireMessage } from "../../kernel/abi";
-import { SyscallError } from "./errors";
+import { SyscallFailedError } from "./errors";
 import type { Inbox } from "./inbox";
-import type { Kernel } from "./kernel";
+import type { SyscallPort } from "./syscall-port";
 import { registerService } from "./registry";
 
 /** One received request. */
@@ -29,7 +29,7 @@ export class Service {
   readonly endpointId: number;
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SyscallPort,
     private readonly inbox: Inbox,
     info: { slot: number; service: string; endpointId: number },
   ) {
@@ -64,7 +64,7 @@ export class Service {
       reply(tag: number, payload: Uint8Array = new Uint8Array(0)): boolean {
         const result = kernel.raw(Sys.REPLY, msg.sender, tag, payload.length, payload);
         if (result === -Errno.E_NOENT) return false;
-        if (result < 0) throw new SyscallError(Sys.REPLY, result);
+        if (result < 0) throw new SyscallFailedError(Sys.REPLY, result);
         return true;
       },
     };

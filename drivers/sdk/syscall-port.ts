@@ -1,16 +1,17 @@
 // The SDK's one door to the kernel: a thin wrapper over the SyscallGate that turns negative results
-// into SyscallErrors and decodes received messages. Every handle holds the same Kernel.
+// into SyscallFailedErrors and decodes received messages. Every handle holds the same SyscallPort.
+// (Not the kernel itself, which is kernel/kernel.ts's Kernel on the host side of the gate.)
 
 import { decodeWireMessage, syscallName, type SyscallGate, type WireMessage } from "../../kernel/abi";
-import { ProtocolError, SyscallError } from "./errors";
+import { ProtocolError, SyscallFailedError } from "./errors";
 
-export class Kernel {
+export class SyscallPort {
   constructor(private readonly gate: SyscallGate) {}
 
   /** Make a syscall; a negative result throws. */
   call(num: number, a0 = 0, a1 = 0, a2 = 0, payload?: Uint8Array): number {
     const result = this.raw(num, a0, a1, a2, payload);
-    if (result < 0) throw new SyscallError(num, result);
+    if (result < 0) throw new SyscallFailedError(num, result);
     return result;
   }
 

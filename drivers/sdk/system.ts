@@ -15,8 +15,8 @@ import {
   type PsEntry,
   type StartupInfo,
 } from "../../kernel/abi";
-import { ProtocolError, SyscallError } from "./errors";
-import type { Kernel } from "./kernel";
+import { ProtocolError, SyscallFailedError } from "./errors";
+import type { SyscallPort } from "./syscall-port";
 
 export interface System {
   /** This process's PID and name, as Init started it. */
@@ -47,7 +47,7 @@ export interface System {
   revokeCap(slot: number): void;
 }
 
-export function createSystem(kernel: Kernel, startup: StartupInfo): System {
+export function createSystem(kernel: SyscallPort, startup: StartupInfo): System {
   return {
     pid: startup.pid,
     name: startup.name,
@@ -71,7 +71,7 @@ export function createSystem(kernel: Kernel, startup: StartupInfo): System {
     inspect(slot) {
       const result = kernel.raw(Sys.CAP_INSPECT, slot);
       if (result === 0 || result === -Errno.E_BADF) return undefined;
-      if (result < 0) throw new SyscallError(Sys.CAP_INSPECT, result);
+      if (result < 0) throw new SyscallFailedError(Sys.CAP_INSPECT, result);
       const info = decodeCapInfo(kernel.response());
       if (!info) throw new ProtocolError("SYS_CAP_INSPECT answered with too few bytes");
       return info;
@@ -79,7 +79,7 @@ export function createSystem(kernel: Kernel, startup: StartupInfo): System {
     deleteCap(slot) {
       const result = kernel.raw(Sys.CAP_DELETE, slot);
       if (result === -Errno.E_BADF) return false;
-      if (result < 0) throw new SyscallError(Sys.CAP_DELETE, result);
+      if (result < 0) throw new SyscallFailedError(Sys.CAP_DELETE, result);
       return true;
     },
     revokeCap: (slot) => void kernel.call(Sys.CAP_REVOKE, slot),
@@ -88,7 +88,7 @@ export function createSystem(kernel: Kernel, startup: StartupInfo): System {
 
 /** DEBUG and CONSOLE_WRITE take at most MAX_TEXT_BYTES and must be valid UTF-8, so long text is
  *  sent in pieces cut between characters, never inside one. */
-function writeText(kernel: Kernel, num: number, text: string): void {
+function writeText(kernel: SyscallPort, num: number, text: string): void {
   // A UTF-16 code unit encodes to at most 3 bytes (a surrogate pair, two units, to 4).
   const maxUnits = Math.floor(MAX_TEXT_BYTES / 3);
   for (let at = 0; at < text.length; ) {

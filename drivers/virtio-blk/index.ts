@@ -50,7 +50,7 @@ import {
   type DmaBuffer,
   type Irq,
   type Request,
-  type SplitQueue,
+  type DriverSplitQueue,
 } from "@zds/sdk";
 
 // virtio-blk feature bits and numbers (virtio-reference §6.1, §6.2, §6.4).
@@ -104,7 +104,7 @@ interface Started {
 /** Everything the handlers need once the device is up (xv6 keeps this in `disk`). */
 interface Disk {
   readonly dev: VirtioMmio;
-  readonly queue: SplitQueue;
+  readonly queue: DriverSplitQueue;
   readonly irq: Irq;
   readonly mem: DmaBuffer;
   readonly info: BlockInfo;

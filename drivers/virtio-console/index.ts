@@ -23,7 +23,7 @@ import {
   type DmaBuffer,
   type Irq,
   type Request,
-  type SplitQueue,
+  type DriverSplitQueue,
 } from "@zds/sdk";
 
 // DMA layout, one page each: the two queues' rings, the receive buffer, the transmit buffer.
@@ -40,8 +40,8 @@ const INPUT_LIMIT = 4096;
 
 interface Console {
   readonly dev: VirtioMmio;
-  readonly rxq: SplitQueue;
-  readonly txq: SplitQueue;
+  readonly rxq: DriverSplitQueue;
+  readonly txq: DriverSplitQueue;
   readonly irq: Irq;
   readonly ring: DmaBuffer;
   readonly input: number[];

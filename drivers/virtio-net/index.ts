@@ -34,7 +34,7 @@ import {
   type DmaBuffer,
   type Irq,
   type Request,
-  type SplitQueue,
+  type DriverSplitQueue,
 } from "@zds/sdk";
 
 // virtio-net feature bits and config offsets (virtio-reference §7.2, §7.3).
@@ -66,8 +66,8 @@ const rxBufferAt = (index: number): number => RX_OFFSET + index * BUFFER_BYTES;
 
 interface Nic {
   readonly dev: VirtioMmio;
-  readonly rxq: SplitQueue;
-  readonly txq: SplitQueue;
+  readonly rxq: DriverSplitQueue;
+  readonly txq: DriverSplitQueue;
   readonly irq: Irq;
   readonly mem: DmaBuffer;
   readonly mac: Uint8Array;

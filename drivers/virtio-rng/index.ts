@@ -25,7 +25,7 @@ import {
   type DmaBuffer,
   type Irq,
   type Request,
-  type SplitQueue,
+  type DriverSplitQueue,
 } from "@zds/sdk";
 
 // The DMA area is two pages: the virtqueue's rings in the first, the buffer the device fills in the
@@ -40,7 +40,7 @@ const MAX_EMPTY_COMPLETIONS = 8;
 /** Everything the request handlers need, gathered once the device is up (xv6 keeps this in `disk`). */
 interface Rng {
   dev: VirtioMmio;
-  queue: SplitQueue;
+  queue: DriverSplitQueue;
   irq: Irq;
   ring: DmaBuffer;
 }

@@ -10,7 +10,7 @@ import {
   ProtocolError,
   Service,
   ServiceClient,
-  SyscallError,
+  SyscallFailedError,
   VirtioDevice,
   client,
   defineDriver,
@@ -165,13 +165,13 @@ describe("SDK: MMIO and port handles", () => {
     assert.deepEqual(calls.map((c) => [c.num, c.a0, c.a1, c.a2 >>> 0]), [[Sys.IN8, 5, 0x1f7, 0], [Sys.OUT8, 5, 0x1f6, 0xe0], [Sys.OUT32, 5, 0x1f0, 0xffffffff]]);
   });
 
-  it("turns a negative result into a SyscallError naming the syscall and errno", () => {
+  it("turns a negative result into a SyscallFailedError naming the syscall and errno", () => {
     withHandles(
       () => -Errno.E_BADF,
       ({ regs }) => {
         assert.throws(
           () => regs.read32(0),
-          (e: unknown) => e instanceof SyscallError && e.message === "SYS_MMIO_READ failed: E_BADF (bad capability slot)" && e.errno === Errno.E_BADF && e.syscall === "SYS_MMIO_READ",
+          (e: unknown) => e instanceof SyscallFailedError && e.message === "SYS_MMIO_READ failed: E_BADF (bad capability slot)" && e.errno === Errno.E_BADF && e.syscall === "SYS_MMIO_READ",
         );
       },
     );

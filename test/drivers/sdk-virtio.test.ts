@@ -1,9 +1,9 @@
-// The virtio helpers: SplitQueue on its own (device side played by hand) and VirtioMmio against a
+// The virtio helpers: DriverSplitQueue on its own (device side played by hand) and VirtioMmio against a
 // fake virtio-mmio entropy device.
 
 import assert from "node:assert/strict";
 import type { StartupInfo } from "../../kernel/abi";
-import { DmaBuffer, SplitQueue, VirtioError, VirtioFeature, VirtioMmio, VirtioStatus, defineDriver, dma, mmio, needEvent, type MmioRegion } from "../../drivers/sdk";
+import { DmaBuffer, DriverSplitQueue, VirtioError, VirtioFeature, VirtioMmio, VirtioStatus, defineDriver, dma, mmio, needEvent, type MmioRegion } from "../../drivers/sdk";
 import { FakeKernel } from "./sdk-fakes";
 import { FakeVirtioRng, type FakeRngOptions } from "./sdk-fake-virtio";
 
@@ -14,7 +14,7 @@ function buffer(size = 8192): DmaBuffer {
 }
 
 /** The device's side of a used-ring write: entry `id`/`len` at used.idx, then bump used.idx. */
-function complete(q: SplitQueue, mem: DmaBuffer, id: number, len: number): void {
+function complete(q: DriverSplitQueue, mem: DmaBuffer, id: number, len: number): void {
   const idx = mem.getU16(q.usedOffset + 2);
   const at = q.usedOffset + 4 + 8 * (idx % q.size);
   mem.setU32(at, id);
@@ -22,23 +22,23 @@ function complete(q: SplitQueue, mem: DmaBuffer, id: number, len: number): void 
   mem.setU16(q.usedOffset + 2, (idx + 1) & 0xffff);
 }
 
-describe("SDK: SplitQueue", () => {
+describe("SDK: DriverSplitQueue", () => {
   it("lays the rings out aligned and reports their physical addresses", () => {
     const mem = buffer();
-    const q = new SplitQueue({ dma: mem, offset: 100, size: 16 });
+    const q = new DriverSplitQueue({ dma: mem, offset: 100, size: 16 });
     assert.equal(q.descOffset, 112);
     assert.equal(q.availOffset, 112 + 256);
     assert.equal(q.usedOffset % 4, 0);
     assert.ok(q.usedOffset >= q.availOffset + 6 + 32);
     assert.equal(q.descPhys, PHYS + 112);
-    assert.equal(SplitQueue.bytesFor(16), 256 + 40 + 6 + 128);
-    assert.throws(() => new SplitQueue({ dma: mem, size: 12 }), /power of two/);
-    assert.throws(() => new SplitQueue({ dma: buffer(4096), size: 256 }), /needs .* bytes/);
+    assert.equal(DriverSplitQueue.bytesFor(16), 256 + 40 + 6 + 128);
+    assert.throws(() => new DriverSplitQueue({ dma: mem, size: 12 }), /power of two/);
+    assert.throws(() => new DriverSplitQueue({ dma: buffer(4096), size: 256 }), /needs .* bytes/);
   });
 
   it("writes a chain, readable buffers first, and publishes it on the available ring", () => {
     const mem = buffer();
-    const q = new SplitQueue({ dma: mem, size: 8 });
+    const q = new DriverSplitQueue({ dma: mem, size: 8 });
     const head = q.add({ readable: [{ addr: 0x1000, len: 16 }], writable: [{ addr: 0x2000, len: 512 }, { addr: 0x3000, len: 1 }] });
     assert.equal(q.numFree, 5);
     const desc = (i: number) => ({ addr: Number(mem.getU64(q.descOffset + 16 * i)), len: mem.getU32(q.descOffset + 16 * i + 8), flags: mem.getU16(q.descOffset + 16 * i + 12), next: mem.getU16(q.descOffset + 16 * i + 14) });
@@ -57,7 +57,7 @@ describe("SDK: SplitQueue", () => {
 
   it("lays a chain out in an indirect table that takes one ring descriptor (INDIRECT_DESC)", () => {
     const mem = buffer();
-    const q = new SplitQueue({ dma: mem, size: 8, indirect: true });
+    const q = new DriverSplitQueue({ dma: mem, size: 8, indirect: true });
     const table = 4096;
     const head = q.add({ readable: [{ addr: 0x1000, len: 16 }], writable: [{ addr: 0x2000, len: 65536 }, { addr: 0x3000, len: 1 }] }, table);
     assert.equal(q.numFree, 7, "one ring descriptor for a three-buffer chain");
@@ -74,9 +74,9 @@ describe("SDK: SplitQueue", () => {
   });
 
   it("refuses an indirect chain without INDIRECT_DESC, or with a misaligned or too short table", () => {
-    const plain = new SplitQueue({ dma: buffer(), size: 8 });
+    const plain = new DriverSplitQueue({ dma: buffer(), size: 8 });
     assert.throws(() => plain.add({ writable: [{ addr: 0x1000, len: 1 }] }, 4096), /INDIRECT_DESC/);
-    const q = new SplitQueue({ dma: buffer(), size: 8, indirect: true });
+    const q = new DriverSplitQueue({ dma: buffer(), size: 8, indirect: true });
     assert.throws(() => q.add({ writable: [{ addr: 0x1000, len: 1 }] }, 4100), /not 16-byte aligned/);
     assert.throws(() => q.add({ writable: [{ addr: 0x1000, len: 1 }, { addr: 0x2000, len: 1 }] }, 8192 - 16), /^RangeError: DMA range 8208\+0 is outside the 8192-byte buffer$/);
     assert.equal(q.numFree, 8, "nothing was taken");
@@ -84,7 +84,7 @@ describe("SDK: SplitQueue", () => {
 
   it("hands back finished chains and frees their descriptors", () => {
     const mem = buffer();
-    const q = new SplitQueue({ dma: mem, size: 4 });
+    const q = new DriverSplitQueue({ dma: mem, size: 4 });
     const a = q.add({ writable: [{ addr: 0x2000, len: 8 }, { addr: 0x2008, len: 8 }] });
     const b = q.add({ writable: [{ addr: 0x3000, len: 8 }, { addr: 0x3008, len: 8 }] });
     assert.throws(() => q.add({ writable: [{ addr: 0, len: 1 }] }), /does not fit/);
@@ -102,7 +102,7 @@ describe("SDK: SplitQueue", () => {
 
   it("wraps its 16-bit indices", () => {
     const mem = buffer();
-    const q = new SplitQueue({ dma: mem, size: 2 });
+    const q = new DriverSplitQueue({ dma: mem, size: 2 });
     for (let i = 0; i < 70000; i++) {
       const h = q.add({ writable: [{ addr: 0x2000, len: 1 }] });
       q.publish();
@@ -115,7 +115,7 @@ describe("SDK: SplitQueue", () => {
   it("does not kick a device that set NO_NOTIFY", () => {
     const mem = buffer();
     let kicks = 0;
-    const q = new SplitQueue({ dma: mem, size: 4, notify: () => kicks++ });
+    const q = new DriverSplitQueue({ dma: mem, size: 4, notify: () => kicks++ });
     q.add({ writable: [{ addr: 0x2000, len: 1 }] });
     q.kick();
     mem.setU16(q.usedOffset, 1);
@@ -127,7 +127,7 @@ describe("SDK: SplitQueue", () => {
   it("with EVENT_IDX, kicks only when avail.idx crosses avail_event, and asks for the next interrupt", () => {
     const mem = buffer();
     let kicks = 0;
-    const q = new SplitQueue({ dma: mem, size: 8, eventIdx: true, notify: () => kicks++ });
+    const q = new DriverSplitQueue({ dma: mem, size: 8, eventIdx: true, notify: () => kicks++ });
     const availEvent = q.usedOffset + 4 + 8 * 8;
     mem.setU16(q.usedOffset, 1); // flags are ignored with EVENT_IDX
     q.add({ writable: [{ addr: 0x2000, len: 1 }] });

@@ -16,7 +16,7 @@ export {
 } from "../../../kernel/abi";
 import { VirtioFeature } from "../../../kernel/abi";
 
-/** Ring features the SDK's SplitQueue does not implement: asking for them is refused up front
+/** Ring features the SDK's DriverSplitQueue does not implement: asking for them is refused up front
  *  rather than negotiated and then silently broken. */
 export const UNSUPPORTED_RING_FEATURES = VirtioFeature.RING_PACKED | VirtioFeature.IN_ORDER | VirtioFeature.NOTIFICATION_DATA;
 

@@ -30,7 +30,7 @@ export interface UsedElement {
   len: number;
 }
 
-export interface SplitQueueOptions {
+export interface DriverSplitQueueOptions {
   dma: DmaBuffer;
   /** Where the queue starts in `dma` (rounded up to 16). */
   offset?: number;
@@ -54,7 +54,7 @@ export function needEvent(eventIdx: number, newIdx: number, oldIdx: number): boo
   return ((newIdx - eventIdx - 1) & 0xffff) < ((newIdx - oldIdx) & 0xffff);
 }
 
-export class SplitQueue {
+export class DriverSplitQueue {
   readonly size: number;
   /** Byte offsets within the DmaBuffer, and the physical addresses the device is given. */
   readonly descOffset: number;
@@ -86,7 +86,7 @@ export class SplitQueue {
     return used + 6 + 8 * size;
   }
 
-  constructor(opts: SplitQueueOptions) {
+  constructor(opts: DriverSplitQueueOptions) {
     const { dma, size } = opts;
     if (!Number.isInteger(size) || size < 1 || size > 32768 || (size & (size - 1)) !== 0) {
       throw new RangeError(`virtqueue size ${size} is not a power of two between 1 and 32768`);
@@ -242,3 +242,11 @@ function checkBuffer(b: BufferRef): void {
   if (!Number.isSafeInteger(b.addr) || b.addr < 0) throw new RangeError(`buffer address ${b.addr} is not a physical address`);
   if (!Number.isInteger(b.len) || b.len < 0 || b.len > 0xffffffff) throw new RangeError(`buffer length ${b.len} does not fit in 32 bits`);
 }
+
+/** @deprecated Use DriverSplitQueue: the old name, which devices/'s device-side SplitQueue shares.
+ *  Kept because drivers made by New Driver… from an older sample name it. */
+export const SplitQueue = DriverSplitQueue;
+/** @deprecated Use DriverSplitQueue. */
+export type SplitQueue = DriverSplitQueue;
+/** @deprecated Use DriverSplitQueueOptions. */
+export type SplitQueueOptions = DriverSplitQueueOptions;

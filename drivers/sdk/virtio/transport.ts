@@ -7,7 +7,7 @@ import type { DmaBuffer } from "../dma";
 import type { MmioRegion } from "../mmio";
 import { UNSUPPORTED_RING_FEATURES, VIRTIO_MAGIC, VIRTIO_MMIO_VERSION, VirtioFeature, VirtioReg, VirtioStatus, featureHex } from "./constants";
 import { VirtioError } from "./errors";
-import { SplitQueue } from "./split-queue";
+import { DriverSplitQueue } from "./split-queue";
 
 const DEVICE_NAMES: Record<number, string> = { 1: "network", 2: "block", 3: "console", 4: "entropy", 5: "balloon", 8: "SCSI", 16: "GPU" };
 /** Status reads to wait for a reset to complete (ours completes at once; real ones take a while). */
@@ -17,7 +17,7 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 const deviceName = (id: number): string => `device id ${id} (${DEVICE_NAMES[id] ?? "unknown type"})`;
 
 export interface QueueSetup {
-  /** Memory for the rings (SplitQueue.bytesFor(size) bytes from `offset`). */
+  /** Memory for the rings (DriverSplitQueue.bytesFor(size) bytes from `offset`). */
   dma: DmaBuffer;
   offset?: number;
   /** Largest size the driver wants; the queue gets the largest power of two ≤ min(this, device max). */
@@ -80,8 +80,8 @@ export class VirtioMmio {
     return (this.features & feature) === feature;
   }
 
-  /** Bring queue `index` up (§1.3) with its rings in `setup.dma`; returns the driver's SplitQueue. */
-  setupQueue(index: number, setup: QueueSetup): SplitQueue {
+  /** Bring queue `index` up (§1.3) with its rings in `setup.dma`; returns the driver's side of it, a DriverSplitQueue. */
+  setupQueue(index: number, setup: QueueSetup): DriverSplitQueue {
     const eventIdx = this.hasFeature(VirtioFeature.EVENT_IDX);
     this.regs.write32(VirtioReg.QUEUE_SEL, index);
     if (this.regs.read32(VirtioReg.QUEUE_READY) !== 0) this.fail(`queue ${index} is already in use`);
@@ -89,7 +89,7 @@ export class VirtioMmio {
     if (max === 0) this.fail(`the device has no queue ${index}`);
     const size = largestPowerOfTwo(Math.min(max, setup.maxSize ?? max, 32768));
     const indirect = this.hasFeature(VirtioFeature.INDIRECT_DESC);
-    const queue = new SplitQueue({ dma: setup.dma, offset: setup.offset, size, eventIdx, indirect, notify: () => this.notify(index) });
+    const queue = new DriverSplitQueue({ dma: setup.dma, offset: setup.offset, size, eventIdx, indirect, notify: () => this.notify(index) });
     this.regs.write32(VirtioReg.QUEUE_SIZE, size);
     this.write64(VirtioReg.QUEUE_DESC_LOW, queue.descPhys);
     this.write64(VirtioReg.QUEUE_DRIVER_LOW, queue.availPhys);
@@ -103,7 +103,7 @@ export class VirtioMmio {
     this.addStatus(VirtioStatus.DRIVER_OK);
   }
 
-  /** Tell the device queue `index` has new buffers. SplitQueue.kick() calls this when needed. */
+  /** Tell the device queue `index` has new buffers. DriverSplitQueue.kick() calls this when needed. */
   notify(index: number): void {
     this.regs.write32(VirtioReg.QUEUE_NOTIFY, index);
   }
