@@ -65,17 +65,23 @@ export interface ResourceLimits {
   readonly queuedBytes: number;
   /** DMA bytes it may hold: its manifest's budget at STARTUP and its DMA_ALLOCs. */
   readonly dmaBytes: number;
+  /** Capabilities its CSpace may hold, counting those on their way to it in messages queued on the
+   *  endpoints it owns (SEND_CAP). */
+  readonly capabilities: number;
 }
 
 /** Defaults of the "limits" section (docs/abi.md, "Limits"): 64 endpoints, 4 MiB queued (16 full
- *  queues of 4 096-byte messages), 16 MiB of DMA (a quarter of the virt machine's DMA window). */
-export const DEFAULT_LIMITS: ResourceLimits = { endpoints: 64, queuedBytes: 4 * 1024 * 1024, dmaBytes: 16 * 1024 * 1024 };
+ *  queues of 4 096-byte messages), 16 MiB of DMA (a quarter of the virt machine's DMA window),
+ *  1 024 capabilities (the shipped drivers hold under 20). */
+export const DEFAULT_LIMITS: ResourceLimits = { endpoints: 64, queuedBytes: 4 * 1024 * 1024, dmaBytes: 16 * 1024 * 1024, capabilities: 1024 };
 
 const LIMIT_RANGES: Record<keyof ResourceLimits, [number, number]> = {
   // Below 4 a process could not hold its two conventional endpoints and one service.
   endpoints: [4, 65_536],
   queuedBytes: [4096, 1024 * 1024 * 1024],
   dmaBytes: [4096, 2 ** 32],
+  // Below 16 a process could not hold its three conventional capabilities and a driver's grants.
+  capabilities: [16, 1024 * 1024],
 };
 
 /** Service names a device type fronts when the description has no "services" section. */
@@ -142,7 +148,7 @@ export function parseMachineDescription(json: unknown, source: string): MachineD
 function parseLimits(value: unknown, problems: string[]): ResourceLimits {
   if (value === undefined) return DEFAULT_LIMITS;
   if (!isObject(value)) {
-    problems.push(`field "limits": must be an object { "endpoints": …, "queuedBytes": …, "dmaBytes": … }`);
+    problems.push(`field "limits": must be an object { "endpoints": …, "queuedBytes": …, "dmaBytes": …, "capabilities": … }`);
     return DEFAULT_LIMITS;
   }
   unknownFields(value, new Set(Object.keys(LIMIT_RANGES)), `"limits": `, problems);

@@ -23,9 +23,12 @@ export interface LimitRefusal {
   count: number;
   /** "E_NOMEM: endpoint limit 64 reached (limits.endpoints in the machine description)". */
   message: string;
+  /** The pid whose capability space was full, when it is not the refused process's own (CAP_GRANT
+   *  into another process, SEND_CAP to an endpoint another process owns). */
+  holder?: number;
 }
 
-const WHAT: Record<LimitName, string> = { endpoints: "endpoint", queuedBytes: "queued-bytes", dmaBytes: "DMA-bytes" };
+const WHAT: Record<LimitName, string> = { endpoints: "endpoint", queuedBytes: "queued-bytes", dmaBytes: "DMA-bytes", capabilities: "capability" };
 
 export function refusalMessage(limit: LimitName, maximum: number): string {
   return `E_NOMEM: ${WHAT[limit]} limit ${maximum} reached (limits.${limit} in the machine description)`;
@@ -50,6 +53,12 @@ export function servicesFrontedBy(machine: MachineHandle): ReadonlyMap<string, r
  *  (kernel notices — interrupts, CAP_REVOKED, SHUTDOWN — are bounded by the queue's length). */
 export function chargedBytes(message: Message): number {
   return message.sender === Pid.KERNEL || message.sender === Pid.INIT ? 0 : message.payload.length;
+}
+
+/** Capabilities a message carries that count against its receiver (all of them: one revoked in
+ *  flight is dropped at receipt, but holds host memory until then). */
+export function carriedCaps(message: Message): number {
+  return message.caps?.length ?? 0;
 }
 
 /** Charged bytes queued on every endpoint `owner` owns. */

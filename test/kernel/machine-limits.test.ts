@@ -14,7 +14,7 @@ const problems = (json: unknown): string[] => {
 
 describe("machine descriptions: limits and services", () => {
   it("virt states the documented defaults, and a description without the sections gets them", () => {
-    const defaults = { endpoints: 64, queuedBytes: 4 * 1024 * 1024, dmaBytes: 16 * 1024 * 1024 };
+    const defaults = { endpoints: 64, queuedBytes: 4 * 1024 * 1024, dmaBytes: 16 * 1024 * 1024, capabilities: 1024 };
     assert.deepEqual(loadMachineDescription("virt").limits, defaults);
     assert.deepEqual(parseMachineDescription(base, "m.json").limits, defaults);
     assert.deepEqual(loadMachineDescription("virt").services, { blk: ["virtio-blk0", "ata0"], net: ["virtio-net0"], rng: ["virtio-rng0"], console: ["virtio-console0", "uart0"] });
@@ -24,7 +24,7 @@ describe("machine descriptions: limits and services", () => {
   it("a limit may be lowered; bad values and unknown fields are named", () => {
     assert.equal(parseMachineDescription({ ...base, limits: { endpoints: 8 } }, "m.json").limits?.endpoints, 8);
     assert.deepEqual(problems({ ...base, limits: { endpoints: 2, dmaBytes: "lots", heap: 1 } }), [
-      `"limits": unknown field "heap" (expected endpoints, queuedBytes, dmaBytes)`,
+      `"limits": unknown field "heap" (expected endpoints, queuedBytes, dmaBytes, capabilities)`,
       `field "limits.endpoints": 2 is outside 4..65536`,
       `field "limits.dmaBytes": "lots" is not a number (use a non-negative integer, or a "0x…" hex string)`,
     ]);
