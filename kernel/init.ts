@@ -25,6 +25,10 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 
 class StartupError extends Error {}
 
+/** Capabilities init puts into the space for each kind of manifest entry (an IRQ comes with the
+ *  read end of its notification endpoint; a client's arrives with each lookup). */
+const GRANTED_CAPS: Record<CapSpec["kind"], number> = { mmio: 1, ports: 1, irq: 2, dma: 0, serve: 1, client: 0 };
+
 export class Init {
   readonly endpointId: number;
   private readonly services = new Map<string, ServiceEntry>();
@@ -145,6 +149,13 @@ export class Init {
       k.refuseLimit(p, "endpoints", endpoints, Sys.STARTUP);
       throw new StartupError(`the manifest needs ${endpoints} endpoints, more than the per-process limit ${k.resources.endpoints} (limits.endpoints in the machine description)`);
     }
+    // What init grants counts like any capability: the space already held, then each grant.
+    const grants = specs.reduce((n, c) => n + GRANTED_CAPS[c.kind], 0);
+    if (k.overCapabilityLimit(p, grants)) {
+      const caps = k.capabilityCount(p) + grants;
+      k.refuseCapabilities(p, Sys.STARTUP, grants);
+      throw new StartupError(`the manifest needs ${caps} capabilities, more than the per-process limit ${k.resources.capabilities} (limits.capabilities in the machine description)`);
+    }
   }
 
   private grant(p: KernelProcess, manifest: DriverManifest, device: DeviceInfo | undefined, name: string, spec: CapSpec): HandleInfo {
@@ -215,7 +226,13 @@ export class Init {
     entry.ready = true;
     const waiting = this.lookups.get(name) ?? [];
     this.lookups.delete(name);
-    for (const client of waiting) this.k.wake(client, 1, this.lookupReply(client, entry));
+    for (const client of waiting) {
+      // Its space filled while it waited (grants from others): the lookup fails, named, as it would now.
+      if (this.k.overCapabilityLimit(client, 1)) {
+        this.k.refuseCapabilities(client, Sys.CALL, 1);
+        this.k.wake(client, -Errno.E_NOMEM);
+      } else this.k.wake(client, 1, this.lookupReply(client, entry));
+    }
     return this.reply(Tag.SERVICE_READY, this.status(0));
   }
 
@@ -223,7 +240,11 @@ export class Init {
     const declared = Object.values(p.manifest?.caps ?? {}).some((c) => c.kind === "client" && c.service === name);
     if (!declared) return this.reply(Tag.LOOKUP_RESPONSE, new Uint8Array(9)); // found = 0: not in the manifest
     const entry = this.services.get(name);
-    if (entry?.ready && this.k.processes.get(entry.pid)?.alive) return { kind: "return", result: 1, payload: this.lookupReply(p, entry) };
+    if (entry?.ready && this.k.processes.get(entry.pid)?.alive) {
+      // Each lookup grants a fresh send right: a client looking up in a loop fills its own space.
+      if (this.k.overCapabilityLimit(p, 1)) return this.k.refuseCapabilities(p, Sys.CALL, 1);
+      return { kind: "return", result: 1, payload: this.lookupReply(p, entry) };
+    }
     const why = this.abandoned.get(name);
     if (why !== undefined && !this.mayStillBeServed(name)) return this.reply(Tag.LOOKUP_RESPONSE, this.neverRegistered(p, name, why));
     const queue = this.lookups.get(name) ?? [];

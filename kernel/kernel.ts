@@ -5,7 +5,7 @@
 import type { DeviceEvent, DmaRegion, IommuMapping, MachineHandle } from "../devices/machine-interface";
 import { Errno } from "./abi/errors";
 import { ObjectType, Perm } from "./abi/caps";
-import { MAX_MESSAGE_BYTES, MAX_MESSAGE_CAPS, Pid, syscallName } from "./abi/syscalls";
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_CAPS, Pid, Sys, syscallName } from "./abi/syscalls";
 import { irqTag, RevokeReason, Tag } from "./abi/tags";
 import { encodeWireMessage } from "./abi/wire";
 import { SysLog } from "./axiom/syslog";
@@ -17,7 +17,7 @@ import { Init } from "./init";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message } from "./objects";
 import { FaultReason, KernelProcess, type Fault, type ProcessHost } from "./process";
 import { dispatchSyscall, fail, type Outcome } from "./syscalls";
-import { chargedBytes, limitsOf, queuedBytesOf, refusalMessage, servicesFrontedBy, type LimitName, type LimitRefusal, type LimitsInForce, type ResourceLimits } from "./limits";
+import { carriedCaps, chargedBytes, limitsOf, queuedBytesOf, refusalMessage, servicesFrontedBy, type LimitName, type LimitRefusal, type LimitsInForce, type ResourceLimits } from "./limits";
 import type { SyscallRequest } from "./worker/mailbox";
 
 export interface Violation {
@@ -273,7 +273,7 @@ export class Kernel {
 
   createEndpoint(owner: KernelProcess | number): Endpoint {
     const ownerPid = typeof owner === "number" ? owner : owner.pid;
-    const ep: Endpoint = { id: this.nextEndpointId++, owner: ownerPid, queue: [], waiters: [], delivered: 0, highWater: 0, queuedBytes: 0 };
+    const ep: Endpoint = { id: this.nextEndpointId++, owner: ownerPid, queue: [], waiters: [], delivered: 0, highWater: 0, queuedBytes: 0, queuedCaps: 0 };
     this.endpoints.set(ep.id, ep);
     if (typeof owner !== "number") owner.endpoints.add(ep.id);
     this.commit({ type: "EndpointCreated", id: ep.id, owner: ownerPid });
@@ -342,7 +342,7 @@ export class Kernel {
 
   /** Refuse a request that would pass a per-process limit: E_NOMEM, recorded by name (once per
    *  process, limit and syscall, with a count, so a looping driver cannot grow the record). */
-  refuseLimit(proc: KernelProcess, limit: LimitName, value: number, syscall: number): Outcome {
+  refuseLimit(proc: KernelProcess, limit: LimitName, value: number, syscall: number, holder?: KernelProcess): Outcome {
     const name = syscallName(syscall);
     const maximum = this.resources[limit];
     const known = this.limitRefusals.find((r) => r.pid === proc.pid && r.limit === limit && r.syscall === name);
@@ -351,9 +351,37 @@ export class Kernel {
       return fail(Errno.E_NOMEM);
     }
     const message = refusalMessage(limit, maximum);
-    this.limitRefusals.push({ limit, value, maximum, syscall: name, pid: proc.pid, process: proc.name, at: this.now(), count: 1, message });
-    this.output.debug(proc, `${name}: ${message}`);
+    const other = holder && holder !== proc ? { holder: holder.pid } : {};
+    this.limitRefusals.push({ limit, value, maximum, syscall: name, pid: proc.pid, process: proc.name, at: this.now(), count: 1, message, ...other });
+    this.output.debug(proc, `${name}: ${message}${holder && holder !== proc ? ` (the capability space of pid ${holder.pid}, ${holder.name})` : ""}`);
     return fail(Errno.E_NOMEM);
+  }
+
+  /** Capabilities counted against `proc`'s limits.capabilities: those in its CSpace, and those on
+   *  their way to it in messages queued on the endpoints it owns. */
+  capabilityCount(proc: KernelProcess): number {
+    let n = proc.cspace.size;
+    for (const id of proc.endpoints) n += this.endpoints.get(id)?.queuedCaps ?? 0;
+    return n;
+  }
+
+  /** Would `incoming` more capabilities pass `proc`'s limits.capabilities? `leaving` are counted
+   *  now but go as these come (a message taken off its own endpoint, capabilities it sends itself). */
+  overCapabilityLimit(proc: KernelProcess, incoming: number, leaving = 0): boolean {
+    return incoming > 0 && this.capabilityCount(proc) - leaving + incoming > this.resources.capabilities;
+  }
+
+  /** Refuse, by name, a request that would put `incoming` capabilities into `holder`'s space. */
+  refuseCapabilities(proc: KernelProcess, syscall: number, incoming: number, holder: KernelProcess = proc, leaving = 0): Outcome {
+    return this.refuseLimit(proc, "capabilities", this.capabilityCount(holder) - leaving + incoming, syscall, holder);
+  }
+
+  /** Can `proc` take `message` off `ep` (the head of its queue, or handed to it as a waiter)? The
+   *  capabilities it carries must fit in its space; those of a queued message on its own endpoint
+   *  are already counted. */
+  canTake(proc: KernelProcess, ep: Endpoint, message: Message, queued: boolean): boolean {
+    const caps = carriedCaps(message);
+    return !this.overCapabilityLimit(proc, caps, queued && ep.owner === proc.pid ? caps : 0);
   }
 
   /** Endpoints `proc` owns that still exist. */
@@ -658,6 +686,12 @@ export class Kernel {
         this.wake(waiter, -(check.ok ? Errno.E_BADF : check.errno));
         continue;
       }
+      // Its space filled while it waited (grants from others): it is told, and the message goes on.
+      if (!this.canTake(waiter, ep, message, false)) {
+        this.refuseCapabilities(waiter, Sys.RECV_WAIT, carriedCaps(message));
+        this.wake(waiter, -Errno.E_NOMEM);
+        continue;
+      }
       this.wake(waiter, 1, this.receive(waiter, message));
       ep.delivered++;
       return 0;
@@ -666,6 +700,7 @@ export class Kernel {
     if (this.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
     ep.queue.push(message);
     ep.queuedBytes += chargedBytes(message);
+    ep.queuedCaps += carriedCaps(message);
     ep.delivered++;
     ep.highWater = Math.max(ep.highWater, ep.queue.length);
     return 0;
@@ -674,7 +709,10 @@ export class Kernel {
   /** Take the oldest message off a queue. */
   dequeue(ep: Endpoint): Message | undefined {
     const message = ep.queue.shift();
-    if (message) ep.queuedBytes -= chargedBytes(message);
+    if (message) {
+      ep.queuedBytes -= chargedBytes(message);
+      ep.queuedCaps -= carriedCaps(message);
+    }
     return message;
   }
 
@@ -814,6 +852,7 @@ export class Kernel {
     }
     ep.queue.length = 0;
     ep.queuedBytes = 0;
+    ep.queuedCaps = 0;
     ep.waiters.length = 0;
   }
 }

@@ -26,6 +26,9 @@ export interface Endpoint {
   highWater: number;
   /** Payload bytes processes' messages occupy in `queue` (charged to the owner, kernel/limits.ts). */
   queuedBytes: number;
+  /** Capabilities messages in `queue` carry: on their way to the owner, so they count against its
+   *  limits.capabilities (kernel/limits.ts). */
+  queuedCaps: number;
 }
 
 /** Messages an endpoint holds before SEND fails with E_AGAIN (v0.1.2's queue bound). */

@@ -57,6 +57,8 @@ const grant: SyscallHandler = (k, p, req) => {
   if ((wanted & ~check.cap.perms) !== 0) return fail(Errno.E_PERM); // no rights escalation
   const target = k.processes.get(req.a1);
   if (!target?.alive) return fail(Errno.E_NOENT);
+  // The target's space must take it; the granter is refused, before any record is made.
+  if (k.overCapabilityLimit(target, 1)) return k.refuseCapabilities(p, req.num, 1, target);
   const child = k.caps.create(check.cap.objectType, check.cap.objectId, wanted, check.cap);
   const toSlot = k.place(target, child);
   k.commit({ type: "CapGranted", fromPid: p.pid, toPid: target.pid, fromSlot: req.a0, toSlot, newCapId: child.id, perms: wanted });
@@ -69,6 +71,7 @@ const derive: SyscallHandler = (k, p, req) => {
   if (!check.ok) return fail(check.errno);
   const wanted = permsOf(req.a1);
   if ((wanted & ~check.cap.perms) !== 0) return fail(Errno.E_PERM);
+  if (k.overCapabilityLimit(p, 1)) return k.refuseCapabilities(p, req.num, 1);
   const expiresAt = req.a2 === 0 ? 0 : k.now() + req.a2 * 1000;
   const child = k.caps.create(check.cap.objectType, check.cap.objectId, wanted, check.cap, expiresAt);
   return ok(k.place(p, child));

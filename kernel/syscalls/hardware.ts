@@ -103,6 +103,7 @@ const dmaAlloc: SyscallHandler = (k, p, req) => {
   const used = dmaHeld(p);
   if (used + rounded > k.resources.dmaBytes) return k.refuseLimit(p, "dmaBytes", used + rounded, req.num);
   if (used + rounded > p.dmaBudget) return fail(Errno.E_NOMEM);
+  if (k.overCapabilityLimit(p, 1)) return k.refuseCapabilities(p, req.num, 1);
   let region;
   try {
     region = k.machine.allocateDma(rounded);

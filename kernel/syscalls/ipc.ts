@@ -7,6 +7,7 @@ import { Errno } from "../abi/errors";
 import { Pid, Sys } from "../abi/syscalls";
 import type { Capability } from "../cspace";
 import type { Kernel } from "../kernel";
+import { carriedCaps } from "../limits";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
@@ -34,9 +35,13 @@ function refusedQueue(k: Kernel, p: KernelProcess, ep: Endpoint, bytes: number, 
   return k.refuseLimit(p, "queuedBytes", k.queuedBytesFor(ep.owner) + bytes, num);
 }
 
-function receiveOne(k: Kernel, p: KernelProcess, ep: Endpoint): Outcome | undefined {
-  const message = k.dequeue(ep);
-  if (!message) return undefined;
+/** Take the head of the queue. A message whose capabilities `p`'s space cannot take stays queued
+ *  (E_NOMEM, named): `p` may make room (CAP_DELETE) and receive it then. */
+function receiveOne(k: Kernel, p: KernelProcess, ep: Endpoint, num: number): Outcome | undefined {
+  const head = ep.queue[0];
+  if (!head) return undefined;
+  if (!k.canTake(p, ep, head, true)) return k.refuseCapabilities(p, num, carriedCaps(head), p, ep.owner === p.pid ? carriedCaps(head) : 0);
+  const message = k.dequeue(ep)!;
   return ok(1, k.receive(p, message));
 }
 
@@ -54,13 +59,13 @@ const send: SyscallHandler = (k, p, req) => {
 const recv: SyscallHandler = (k, p, req) => {
   const r = endpointFor(k, p, req.a0, Perm.READ);
   if ("outcome" in r) return r.outcome;
-  return receiveOne(k, p, r.ep) ?? ok(0);
+  return receiveOne(k, p, r.ep, req.num) ?? ok(0);
 };
 
 const recvWait: SyscallHandler = (k, p, req, requestId) => {
   const r = endpointFor(k, p, req.a0, Perm.READ);
   if ("outcome" in r) return r.outcome;
-  const now = receiveOne(k, p, r.ep);
+  const now = receiveOne(k, p, r.ep, req.num);
   if (now) return now;
   r.ep.waiters.push(p.pid);
   return k.block(p, { kind: "receive", endpointId: r.ep.id, slot: req.a0, requestId });
@@ -113,7 +118,11 @@ const sendCap: SyscallHandler = (k, p, req) => {
     const check = k.check(p, slot, Perm.GRANT, undefined);
     if (!check.ok) return fail(check.errno);
   }
-  // Moving the capabilities is destructive, so every refusal comes before it.
+  // Moving the capabilities is destructive, so every refusal comes before it. They count against
+  // the endpoint's owner from now on (on their way to it), so its space must take them; what the
+  // owner sends to itself only moves within its count.
+  const owner = k.processes.get(r.ep.owner);
+  if (owner?.alive && k.overCapabilityLimit(owner, ncaps, owner === p ? ncaps : 0)) return k.refuseCapabilities(p, req.num, ncaps, owner, owner === p ? ncaps : 0);
   const payload = req.payload.slice(0, len);
   if (r.ep.waiters.length === 0) {
     if (r.ep.queue.length >= ENDPOINT_QUEUE_LIMIT) return fail(Errno.E_AGAIN);
@@ -133,6 +142,7 @@ const sendCap: SyscallHandler = (k, p, req) => {
 const createEndpoint: SyscallHandler = (k, p, req) => {
   const owned = k.endpointCount(p);
   if (owned >= k.resources.endpoints) return k.refuseLimit(p, "endpoints", owned + 1, req.num);
+  if (k.overCapabilityLimit(p, 1)) return k.refuseCapabilities(p, req.num, 1);
   const ep = k.createEndpoint(p);
   const slot = k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL);
   // slot << 32 | id, kept exact because the mailbox result is 53-bit safe
