@@ -19,7 +19,7 @@ import { ObjectType, Perm } from "./abi/caps";
 import { Pid } from "./abi/syscalls";
 import type { Capability } from "./cspace";
 import type { Kernel } from "./kernel";
-import { chargedBytes } from "./limits";
+import { carriedCaps, chargedBytes } from "./limits";
 import { ENDPOINT_QUEUE_LIMIT } from "./objects";
 import type { KernelProcess } from "./process";
 
@@ -237,13 +237,15 @@ function checkIommuViews(k: Kernel, bad: (msg: string) => void): void {
   }
 }
 
-/** Per-process endpoints, queued bytes and DMA bytes within the machine's limits, and each
- *  endpoint's queued-bytes counter true to its queue. */
+/** Per-process endpoints, queued bytes, DMA bytes and capabilities within the machine's limits,
+ *  and each endpoint's queued-bytes and queued-capabilities counters true to its queue. */
 function checkLimits(k: Kernel, bad: (msg: string) => void): void {
   const limits = k.resources;
   for (const ep of k.endpoints.values()) {
     const actual = ep.queue.reduce((n, m) => n + chargedBytes(m), 0);
     if (actual !== ep.queuedBytes) bad(`endpoint ${ep.id}: counts ${ep.queuedBytes} queued bytes, holds ${actual}`);
+    const caps = ep.queue.reduce((n, m) => n + carriedCaps(m), 0);
+    if (caps !== ep.queuedCaps) bad(`endpoint ${ep.id}: counts ${ep.queuedCaps} queued capabilities, holds ${caps}`);
   }
   for (const p of k.processes.values()) {
     if (!p.alive) continue;
@@ -253,6 +255,11 @@ function checkLimits(k: Kernel, bad: (msg: string) => void): void {
     if (queued > limits.queuedBytes) bad(`pid ${p.pid}'s endpoints hold ${queued} queued bytes, above limits.queuedBytes ${limits.queuedBytes}`);
     const dma = p.dmaRegions.reduce((n, r) => n + r.size, 0);
     if (dma > limits.dmaBytes) bad(`pid ${p.pid} holds ${dma} DMA bytes, above limits.dmaBytes ${limits.dmaBytes}`);
+    // The CSpace itself, then with what is on its way to it (queued on its endpoints).
+    const held = p.cspace.size;
+    const counted = k.capabilityCount(p);
+    if (held > limits.capabilities) bad(`pid ${p.pid} holds ${held} capabilities, above limits.capabilities ${limits.capabilities}`);
+    else if (counted > limits.capabilities) bad(`pid ${p.pid} holds ${held} capabilities and ${counted - held} more are on their way to it, above limits.capabilities ${limits.capabilities}`);
   }
 }
 
