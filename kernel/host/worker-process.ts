@@ -7,6 +7,7 @@ import type { BootstrapData } from "../worker/bootstrap";
 import { InspectorHub, type WorkerLink } from "./inspector-hub";
 import { bootstrapPath } from "./paths";
 import { beginSlice, type RunningSlice } from "./memory-guard";
+import { lifecycleStep } from "./worker-lifecycle";
 import type { WasmImage } from "../worker/wasm-runtime";
 
 export type WorkerGoneKind = "memory-limit" | "worker";
@@ -121,10 +122,9 @@ export class WorkerProcess {
         stderr: true,
         resourceLimits: { maxOldGenerationSizeMb: options.memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, options.memoryMb / 8)) },
       });
-    const attached =
-      process.env.ZDS_NO_INSPECTOR === "1"
-        ? Promise.resolve({ worker: create(), link: undefined })
-        : InspectorHub.get().attach(create);
+    const attached = lifecycleStep<{ worker: Worker; link: WorkerLink | undefined }>(() =>
+      process.env.ZDS_NO_INSPECTOR === "1" ? startBare(create) : InspectorHub.get().attach(create),
+    );
     attached
       .then(
         ({ worker, link }) => this.started(worker, link),
@@ -211,16 +211,18 @@ export class WorkerProcess {
   private stopWorker(): void {
     const { worker, link } = this;
     if (!worker) return;
-    void worker
-      .terminate()
+    void lifecycleStep(() => {
+      const ended = worker.terminate();
+      // Only a paused worker needs the resume (P4); a message sent to a worker that is already being
+      // torn down is the prime suspect of a rare abort, so none is sent otherwise.
+      if (link && this.inspectorPaused) void link.send("Debugger.resume").catch(() => undefined);
+      return ended;
+    })
       .catch(() => undefined)
       .finally(() => {
         if (link) InspectorHub.get().release(link);
         this.markClosed();
       });
-    // Only a paused worker needs the resume (P4); a message sent to a worker that is already being
-    // torn down is the prime suspect of a rare abort, so none is sent otherwise.
-    if (link && this.inspectorPaused) void link.send("Debugger.resume").catch(() => undefined);
   }
 
   private awaitRequest(): void {
@@ -280,4 +282,14 @@ export class WorkerProcess {
     this.stopWorker();
     this.events.onWorkerGone(reason, kind);
   }
+}
+
+/** A worker without the inspector: its start step ends once its isolate runs. */
+function startBare(create: () => Worker): Promise<{ worker: Worker; link: undefined }> {
+  const worker = create();
+  return new Promise((resolve) => {
+    const done = () => resolve({ worker, link: undefined });
+    worker.once("online", done);
+    worker.once("exit", done);
+  });
 }
