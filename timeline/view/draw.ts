@@ -110,23 +110,29 @@ export function drawBackground(ctx: CanvasRenderingContext2D, f: Frame): void {
   }
 }
 
+/** What the sections of one frame's event pass share: the layout and what is already drawn. */
+interface EventPass {
+  readonly ctx: CanvasRenderingContext2D;
+  readonly f: Frame;
+  /** Pixels per time unit. */
+  readonly scale: number;
+  /** Rows (at least one) and pixel columns of the frame. */
+  readonly rows: number;
+  readonly cols: number;
+  /** One mark per kind, row and column: which slots are taken. */
+  readonly taken: Uint8Array;
+  /** One arrow per column and lane pair: the keys drawn. */
+  readonly arrows: Set<number>;
+  /** Per row, where the last label was drawn (labels stay 70 px apart). */
+  readonly labelAt: Float64Array;
+}
+
 /** Draw the events of the window; `maxDur` is the longest burst (to find bars that began earlier). */
 export function drawEvents(ctx: CanvasRenderingContext2D, f: Frame, events: readonly TimelineEvent[], maxDur: number): FrameResult {
-  const { width, axisH, rowH, palette: p } = f;
-  const span = f.v1 - f.v0;
-  const scale = width / span;
-  const rows = Math.max(1, f.rows.size);
-  const cols = Math.ceil(width) + 1;
-  const kinds = EVENT_KINDS.length;
-  const taken = new Uint8Array(kinds * rows * cols);
-  const arrows = new Set<number>();
-  const labelAt = new Float64Array(rows).fill(-Infinity);
+  const pass = startEventPass(ctx, f);
   const hits: Hit[] = [];
-  let drawn = 0;
   let inView = 0;
   let selectedHit: Hit | undefined;
-  ctx.font = "11px sans-serif";
-  ctx.textBaseline = "alphabetic";
   const start = lowerBound(events, f.v0 - maxDur);
   for (let at = start; at < events.length; at++) {
     const e = events[at];
@@ -137,119 +143,154 @@ export function drawEvents(ctx: CanvasRenderingContext2D, f: Frame, events: read
     const toRow = e.kind === "message" ? f.rows.get(e.to ?? -1) : undefined;
     if (row === undefined && toRow === undefined) continue;
     inView++;
-    const k = EVENT_KINDS.indexOf(e.kind);
-    const x = (e.t - f.v0) * scale;
-    const col = Math.max(0, Math.min(cols - 1, Math.round(x)));
-    ctx.fillStyle = p.kinds[e.kind];
-    ctx.strokeStyle = p.kinds[e.kind];
-    if (e.kind === "message") {
-      // An arrow from the sender's lane to the receiver's; a stub when one end is filtered out.
-      const fromY = row !== undefined ? axisH + row * rowH + rowH / 2 : undefined;
-      const toY = toRow !== undefined ? axisH + toRow * rowH + rowH / 2 : undefined;
-      const y0 = fromY ?? toY! + (toRow! > 0 ? -rowH / 2 : rowH / 2);
-      const y1 = toY ?? fromY! + (row! < rows - 1 ? rowH / 2 : -rowH / 2);
-      const key = (col * (rows + 1) + (row ?? rows)) * (rows + 1) + (toRow ?? rows);
-      if (arrows.has(key)) continue;
-      arrows.add(key);
-      const xc = col + 0.5;
-      ctx.lineWidth = 1;
-      if (e.result !== undefined && e.result < 0) ctx.setLineDash([3, 3]);
-      ctx.beginPath();
-      ctx.moveTo(xc, y0);
-      ctx.lineTo(xc, y1);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      const dir = y1 >= y0 ? 1 : -1;
-      ctx.beginPath();
-      ctx.moveTo(xc, y1);
-      ctx.lineTo(xc - 3.5, y1 - 6 * dir);
-      ctx.lineTo(xc + 3.5, y1 - 6 * dir);
-      ctx.closePath();
-      ctx.fill();
-      ctx.beginPath();
-      ctx.arc(xc, y0, 2, 0, Math.PI * 2);
-      ctx.fill();
-      drawn++;
-      const lr = row ?? toRow!;
-      if (xc - labelAt[lr] > 70) {
-        labelAt[lr] = xc;
-        ctx.fillStyle = p.text;
-        ctx.fillText(label(e, f.names), xc + 4, y0 + (dir > 0 ? 11 : -4));
-      }
-      const hit = { x0: xc - 4, x1: xc + 4, y0: Math.min(y0, y1), y1: Math.max(y0, y1), at, rank: 2 };
-      hits.push(hit);
-      if (e.i === f.selected) selectedHit = hit;
-      continue;
-    }
-    if (row === undefined) continue;
-    const top = axisH + row * rowH;
-    if (e.kind === "mmio" || e.kind === "port") {
-      const x2 = (e.t2 - f.v0) * scale;
-      const y = top + (e.kind === "mmio" ? rowH * 0.3 : rowH * 0.55);
-      const h = rowH * 0.2;
-      let hit: Hit;
-      if (x2 - x >= 1.5) {
-        const a = Math.max(-1, x);
-        const b = Math.min(width + 1, x2);
-        ctx.fillRect(a, y, b - a, h);
-        hit = { x0: a, x1: b, y0: y, y1: y + h, at, rank: 1 };
-        if (b - a > 40 && b - labelAt[row] > 70) {
-          labelAt[row] = b;
-          ctx.fillStyle = p.text;
-          ctx.fillText(label(e, f.names), Math.max(a, 0) + 3, y - 2);
-        }
-      } else {
-        const slot = (k * rows + row) * cols + col;
-        if (taken[slot]) continue;
-        taken[slot] = 1;
-        ctx.fillRect(col - 1, y, 3, h);
-        hit = { x0: col - 3, x1: col + 3, y0: y, y1: y + h, at, rank: 1 };
-      }
-      drawn++;
-      hits.push(hit);
-      if (e.i === f.selected) selectedHit = hit;
-      continue;
-    }
-    const slot = (k * rows + row) * cols + col;
-    if (taken[slot]) continue;
-    taken[slot] = 1;
-    const xc = col + 0.5;
-    const yc = top + rowH / 2;
-    ctx.lineWidth = 2;
-    if (e.kind === "irq") {
-      // A lightning-like down triangle above the lane line.
-      ctx.beginPath();
-      ctx.moveTo(xc - 4, top + 3);
-      ctx.lineTo(xc + 4, top + 3);
-      ctx.lineTo(xc, top + 10);
-      ctx.closePath();
-      ctx.fill();
-    } else if (e.kind === "fault") {
-      ctx.beginPath();
-      ctx.moveTo(xc - 5, yc - 5);
-      ctx.lineTo(xc + 5, yc + 5);
-      ctx.moveTo(xc + 5, yc - 5);
-      ctx.lineTo(xc - 5, yc + 5);
-      ctx.stroke();
-      if (xc - labelAt[row] > 70) {
-        labelAt[row] = xc;
-        ctx.fillStyle = p.text;
-        ctx.fillText(label(e, f.names), xc + 7, yc + 4);
-      }
-    } else {
-      ctx.fillRect(xc - 1.5, yc - 7, 3, 14);
-    }
-    drawn++;
-    const hit = { x0: xc - 6, x1: xc + 6, y0: top + 2, y1: top + rowH - 2, at, rank: 3 };
+    const hit = drawEvent(pass, e, at, row, toRow);
+    if (hit === undefined) continue;
     hits.push(hit);
     if (e.i === f.selected) selectedHit = hit;
   }
-  if (selectedHit) {
-    ctx.strokeStyle = p.selected;
-    ctx.lineWidth = 2;
-    ctx.strokeRect(selectedHit.x0 - 2, selectedHit.y0 - 2, selectedHit.x1 - selectedHit.x0 + 4, selectedHit.y1 - selectedHit.y0 + 4);
+  if (selectedHit) outlineSelected(ctx, f.palette, selectedHit);
+  // Every primitive drawn has its hit.
+  return { drawn: hits.length, inView, hits };
+}
+
+function startEventPass(ctx: CanvasRenderingContext2D, f: Frame): EventPass {
+  const rows = Math.max(1, f.rows.size);
+  const cols = Math.ceil(f.width) + 1;
+  ctx.font = "11px sans-serif";
+  ctx.textBaseline = "alphabetic";
+  return {
+    ctx,
+    f,
+    scale: f.width / (f.v1 - f.v0),
+    rows,
+    cols,
+    taken: new Uint8Array(EVENT_KINDS.length * rows * cols),
+    arrows: new Set<number>(),
+    labelAt: new Float64Array(rows).fill(-Infinity),
+  };
+}
+
+/** One event in view, in its kind's colour; its hit, or undefined when nothing was drawn (its mark,
+ *  arrow or lane is already taken or not shown). */
+function drawEvent(pass: EventPass, e: TimelineEvent, at: number, row: number | undefined, toRow: number | undefined): Hit | undefined {
+  const { ctx, f } = pass;
+  const x = (e.t - f.v0) * pass.scale;
+  const col = Math.max(0, Math.min(pass.cols - 1, Math.round(x)));
+  ctx.fillStyle = f.palette.kinds[e.kind];
+  ctx.strokeStyle = f.palette.kinds[e.kind];
+  if (e.kind === "message") return drawMessageArrow(pass, e, at, col, row, toRow);
+  if (row === undefined) return undefined;
+  if (e.kind === "mmio" || e.kind === "port") return drawAccessBurst(pass, e, at, row, x, col);
+  return drawLaneMark(pass, e, at, row, col);
+}
+
+/** An arrow from the sender's lane to the receiver's; a stub when one end is filtered out. */
+function drawMessageArrow(pass: EventPass, e: TimelineEvent, at: number, col: number, row: number | undefined, toRow: number | undefined): Hit | undefined {
+  const { ctx, rows } = pass;
+  const { axisH, rowH } = pass.f;
+  const fromY = row !== undefined ? axisH + row * rowH + rowH / 2 : undefined;
+  const toY = toRow !== undefined ? axisH + toRow * rowH + rowH / 2 : undefined;
+  const y0 = fromY ?? toY! + (toRow! > 0 ? -rowH / 2 : rowH / 2);
+  const y1 = toY ?? fromY! + (row! < rows - 1 ? rowH / 2 : -rowH / 2);
+  const key = (col * (rows + 1) + (row ?? rows)) * (rows + 1) + (toRow ?? rows);
+  if (pass.arrows.has(key)) return undefined;
+  pass.arrows.add(key);
+  const xc = col + 0.5;
+  ctx.lineWidth = 1;
+  if (e.result !== undefined && e.result < 0) ctx.setLineDash([3, 3]);
+  ctx.beginPath();
+  ctx.moveTo(xc, y0);
+  ctx.lineTo(xc, y1);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  const dir = y1 >= y0 ? 1 : -1;
+  ctx.beginPath();
+  ctx.moveTo(xc, y1);
+  ctx.lineTo(xc - 3.5, y1 - 6 * dir);
+  ctx.lineTo(xc + 3.5, y1 - 6 * dir);
+  ctx.closePath();
+  ctx.fill();
+  ctx.beginPath();
+  ctx.arc(xc, y0, 2, 0, Math.PI * 2);
+  ctx.fill();
+  drawLabel(pass, e, row ?? toRow!, xc, xc + 4, y0 + (dir > 0 ? 11 : -4));
+  return { x0: xc - 4, x1: xc + 4, y0: Math.min(y0, y1), y1: Math.max(y0, y1), at, rank: 2 };
+}
+
+/** An MMIO or port burst: a labelled bar when wider than a pixel and a half, else a tick, one per
+ *  column (MMIO above port in the lane). */
+function drawAccessBurst(pass: EventPass, e: TimelineEvent, at: number, row: number, x: number, col: number): Hit | undefined {
+  const { ctx, f } = pass;
+  const { width, axisH, rowH } = f;
+  const top = axisH + row * rowH;
+  const x2 = (e.t2 - f.v0) * pass.scale;
+  const y = top + (e.kind === "mmio" ? rowH * 0.3 : rowH * 0.55);
+  const h = rowH * 0.2;
+  if (x2 - x >= 1.5) {
+    const a = Math.max(-1, x);
+    const b = Math.min(width + 1, x2);
+    ctx.fillRect(a, y, b - a, h);
+    const hit = { x0: a, x1: b, y0: y, y1: y + h, at, rank: 1 };
+    if (b - a > 40) drawLabel(pass, e, row, b, Math.max(a, 0) + 3, y - 2);
+    return hit;
   }
-  return { drawn, inView, hits };
+  if (!takeSlot(pass, e, row, col)) return undefined;
+  ctx.fillRect(col - 1, y, 3, h);
+  return { x0: col - 3, x1: col + 3, y0: y, y1: y + h, at, rank: 1 };
+}
+
+/** A point event on its lane, one per kind and column: an IRQ triangle above the lane line, a
+ *  labelled fault cross, or a bar (exit and the rest). */
+function drawLaneMark(pass: EventPass, e: TimelineEvent, at: number, row: number, col: number): Hit | undefined {
+  if (!takeSlot(pass, e, row, col)) return undefined;
+  const { ctx } = pass;
+  const { axisH, rowH } = pass.f;
+  const top = axisH + row * rowH;
+  const xc = col + 0.5;
+  const yc = top + rowH / 2;
+  ctx.lineWidth = 2;
+  if (e.kind === "irq") {
+    // A lightning-like down triangle above the lane line.
+    ctx.beginPath();
+    ctx.moveTo(xc - 4, top + 3);
+    ctx.lineTo(xc + 4, top + 3);
+    ctx.lineTo(xc, top + 10);
+    ctx.closePath();
+    ctx.fill();
+  } else if (e.kind === "fault") {
+    ctx.beginPath();
+    ctx.moveTo(xc - 5, yc - 5);
+    ctx.lineTo(xc + 5, yc + 5);
+    ctx.moveTo(xc + 5, yc - 5);
+    ctx.lineTo(xc - 5, yc + 5);
+    ctx.stroke();
+    drawLabel(pass, e, row, xc, xc + 7, yc + 4);
+  } else {
+    ctx.fillRect(xc - 1.5, yc - 7, 3, 14);
+  }
+  return { x0: xc - 6, x1: xc + 6, y0: top + 2, y1: top + rowH - 2, at, rank: 3 };
+}
+
+/** Claims the mark slot of the event's kind in `row` and `col`; false when it was already taken. */
+function takeSlot(pass: EventPass, e: TimelineEvent, row: number, col: number): boolean {
+  const slot = (EVENT_KINDS.indexOf(e.kind) * pass.rows + row) * pass.cols + col;
+  if (pass.taken[slot]) return false;
+  pass.taken[slot] = 1;
+  return true;
+}
+
+/** The event's label at (x, y), unless the row's last label is within 70 px of `anchor`. */
+function drawLabel(pass: EventPass, e: TimelineEvent, row: number, anchor: number, x: number, y: number): void {
+  if (!(anchor - pass.labelAt[row] > 70)) return;
+  pass.labelAt[row] = anchor;
+  pass.ctx.fillStyle = pass.f.palette.text;
+  pass.ctx.fillText(label(e, pass.f.names), x, y);
+}
+
+function outlineSelected(ctx: CanvasRenderingContext2D, p: Palette, hit: Hit): void {
+  ctx.strokeStyle = p.selected;
+  ctx.lineWidth = 2;
+  ctx.strokeRect(hit.x0 - 2, hit.y0 - 2, hit.x1 - hit.x0 + 4, hit.y1 - hit.y0 + 4);
 }
 
 /** When a window holds too many events to fetch, each lane shows how busy it is: page counts
