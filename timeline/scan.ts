@@ -100,142 +100,199 @@ function parseRecord(file: string, text: string, line: number): Record_ {
 
 const emptyStats = () => ({ sent: 0, received: 0, irqs: 0, mmio: 0, port: 0, faults: 0, syscalls: 0 });
 
+/** A page while it is being indexed: its events per PID (positions are known only at the end). */
+type IndexedPage = PageInfo & { lanes: Map<number, number> };
+
 /** Read the whole trace once: the summary, the page index and (through `onEvent`) every event. */
 export async function scanTrace(file: string, options: ScanOptions = {}): Promise<TraceIndex> {
-  const pageLines = options.pageLines ?? DEFAULT_PAGE_LINES;
-  const registry = new Registry();
-  const lanes = new Map<number, Lane>();
-  const lane = (pid: number): Lane => {
-    let l = lanes.get(pid);
-    if (!l) lanes.set(pid, (l = { pid, name: "", start: 0, stats: emptyStats() }));
-    return l;
-  };
-  const tags = new Map<number, number>();
-  const byKind = Object.fromEntries(EVENT_KINDS.map((k) => [k, 0])) as Record<EventKind, number>;
-  const pages: (PageInfo & { lanes: Map<number, number> })[] = [];
-  const checkpoints: BuilderState[] = [];
-  let page: (PageInfo & { lanes: Map<number, number> }) | undefined;
-  let events = 0;
-
-  const builder = new TimelineBuilder(
-    registry,
-    (e) => {
-      events++;
-      byKind[e.kind]++;
-      const p = page!;
-      p.events++;
-      if (!(e.t >= p.t0)) p.t0 = e.t;
-      if (!(e.t2 <= p.t1)) p.t1 = e.t2;
-      p.lanes.set(e.pid, (p.lanes.get(e.pid) ?? 0) + 1);
-      const l = lane(e.pid);
-      switch (e.kind) {
-        case "message":
-          l.stats.sent++;
-          lane(e.to ?? -1).stats.received++;
-          tags.set(e.tag!, (tags.get(e.tag!) ?? 0) + 1);
-          break;
-        case "irq":
-          l.stats.irqs++;
-          tags.set(e.tag!, (tags.get(e.tag!) ?? 0) + 1);
-          break;
-        case "mmio":
-        case "port":
-          l.stats[e.kind] += e.count ?? 0;
-          break;
-        case "fault":
-          l.stats.faults++;
-          l.faulted = true;
-          break;
-        case "exit":
-          l.end = e.t;
-          l.exitCode = e.code;
-          break;
-      }
-      options.onEvent?.(e);
-    },
-    (pid) => lane(pid).stats.syscalls++,
-  );
-
-  let header: Header | undefined;
-  let lineNo = 0;
-  let maxT = 0;
-  let minT = Infinity;
-  let outcome: string | undefined;
-  let syslogEvents = 0;
-  let commits = 0;
-  let bytes = 0;
+  const scan = new TraceScan(file, options);
   await forEachLine(
     file,
-    (text, offset, length) => {
-      lineNo++;
-      bytes = offset + length;
-      if (lineNo === 1) {
-        header = parseHeader(file, text);
-        return;
-      }
-      if ((lineNo - 2) % pageLines === 0) {
-        if (page) page.bytes = offset - page.offset;
-        page = { offset, bytes: 0, line: lineNo, events: 0, first: builder.nextIndex, t0: NaN, t1: NaN, perLane: [], lanes: new Map() };
-        pages.push(page);
-        checkpoints.push(builder.checkpoint());
-      }
-      if (text.length === 0) return;
-      const r = parseRecord(file, text, lineNo);
-      if (typeof r.t === "number") {
-        if (r.t > maxT) maxT = r.t;
-        if (r.t < minT) minT = r.t;
-      }
-      if (typeof r.s === "number") syslogEvents++;
-      else if (typeof r.c === "number") commits++;
-      else if (r.end === true) outcome = String(r.outcome);
-      else throw new ZlogError(`${file}:${lineNo}: unknown record (neither a SysLog event, a commit nor the end line)`);
-      builder.feed(r, lineNo);
-    },
+    (text, offset, length) => scan.readLine(text, offset, length),
     (read) => {
       if (options.cancelled?.()) throw new TraceCancelled(`${file}: reading the trace was cancelled`);
-      options.progress?.(read, bytes);
+      options.progress?.(read, scan.bytes);
     },
   );
-  if (!header) throw new ZlogError(`${file}: the trace is empty (no header line)`);
-  if (!page) {
-    // A trace with a header only: one empty page so that `finish` has somewhere to land.
-    page = { offset: bytes, bytes: 0, line: lineNo + 1, events: 0, first: 0, t0: NaN, t1: NaN, perLane: [], lanes: new Map() };
-    pages.push(page);
-    checkpoints.push(builder.checkpoint());
-  }
-  builder.finish();
-  page.bytes = bytes - page.offset;
-
-  for (const [pid, name] of registry.names) lane(pid).name = name;
-  for (const [pid, start] of registry.starts) lane(pid).start = start;
-  const sorted = [...lanes.values()].sort((a, b) => a.pid - b.pid);
-  for (const l of sorted) if (!l.name) l.name = l.pid < 0 ? "unknown" : laneName(l.pid, registry.names);
-  const position = new Map(sorted.map((l, i) => [l.pid, i]));
-  const summaryPages: PageInfo[] = pages.map(({ lanes: perPid, ...p }) => {
-    const perLane = new Array<number>(sorted.length).fill(0);
-    for (const [pid, n] of perPid) perLane[position.get(pid)!] = n;
-    return { ...p, perLane };
-  });
-  const summary: TimelineSummary = {
-    file,
-    machineName: header.machineName,
-    seed: header.seed,
-    programs: header.programs,
-    outcome,
-    syslogEvents,
-    commits,
-    lines: lineNo,
-    bytes,
-    lanes: sorted,
-    tags: [...tags].sort((a, b) => a[0] - b[0]).map(([tag, count]) => ({ tag, name: tagName(tag), count })),
-    events,
-    byKind,
-    t0: minT === Infinity ? 0 : minT,
-    t1: maxT,
-    pages: summaryPages,
-  };
-  return { summary, registry, checkpoints };
+  return scan.finish();
 }
+
+/** One read of a trace: the builder, and what is counted of its lines and events. */
+class TraceScan {
+  readonly registry = new Registry();
+  private readonly builder: TimelineBuilder;
+  private readonly pageLines: number;
+  private readonly lanes = new Map<number, Lane>();
+  private readonly tags = new Map<number, number>();
+  private readonly byKind = Object.fromEntries(EVENT_KINDS.map((k) => [k, 0])) as Record<EventKind, number>;
+  private readonly pages: IndexedPage[] = [];
+  private readonly checkpoints: BuilderState[] = [];
+  private page: IndexedPage | undefined;
+  private events = 0;
+  private header: Header | undefined;
+  private lineNo = 0;
+  private maxT = 0;
+  private minT = Infinity;
+  private outcome: string | undefined;
+  private syslogEvents = 0;
+  private commits = 0;
+  /** Bytes read so far: the end of the last line. */
+  bytes = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly options: ScanOptions,
+  ) {
+    this.pageLines = options.pageLines ?? DEFAULT_PAGE_LINES;
+    this.builder = new TimelineBuilder(
+      this.registry,
+      (e) => {
+        this.countEvent(e);
+        this.options.onEvent?.(e);
+      },
+      (pid) => this.lane(pid).stats.syscalls++,
+    );
+  }
+
+  /** One line of the file: the header, else a record (starting a page every `pageLines` lines). */
+  readLine(text: string, offset: number, length: number): void {
+    this.lineNo++;
+    this.bytes = offset + length;
+    if (this.lineNo === 1) {
+      this.header = parseHeader(this.file, text);
+      return;
+    }
+    if ((this.lineNo - 2) % this.pageLines === 0) {
+      if (this.page) this.page.bytes = offset - this.page.offset;
+      this.startPage({ offset, bytes: 0, line: this.lineNo, events: 0, first: this.builder.nextIndex, t0: NaN, t1: NaN, perLane: [], lanes: new Map() });
+    }
+    if (text.length === 0) return;
+    const r = parseRecord(this.file, text, this.lineNo);
+    this.countRecord(r);
+    this.builder.feed(r, this.lineNo);
+  }
+
+  /** The end of the file: the builder's last events, and the summary. */
+  finish(): TraceIndex {
+    const header = this.header;
+    if (!header) throw new ZlogError(`${this.file}: the trace is empty (no header line)`);
+    let page = this.page;
+    if (!page) {
+      // A trace with a header only: one empty page so that `finish` has somewhere to land.
+      page = { offset: this.bytes, bytes: 0, line: this.lineNo + 1, events: 0, first: 0, t0: NaN, t1: NaN, perLane: [], lanes: new Map() };
+      this.startPage(page);
+    }
+    this.builder.finish();
+    page.bytes = this.bytes - page.offset;
+    return { summary: this.summary(header), registry: this.registry, checkpoints: this.checkpoints };
+  }
+
+  /** A page starts here, with the builder's state at its first line. */
+  private startPage(page: IndexedPage): void {
+    this.page = page;
+    this.pages.push(page);
+    this.checkpoints.push(this.builder.checkpoint());
+  }
+
+  /** The time range and the counts by record type (SysLog event, commit, the end line). */
+  private countRecord(r: Record_): void {
+    if (typeof r.t === "number") {
+      if (r.t > this.maxT) this.maxT = r.t;
+      if (r.t < this.minT) this.minT = r.t;
+    }
+    if (typeof r.s === "number") this.syslogEvents++;
+    else if (typeof r.c === "number") this.commits++;
+    else if (r.end === true) this.outcome = String(r.outcome);
+    else throw new ZlogError(`${this.file}:${this.lineNo}: unknown record (neither a SysLog event, a commit nor the end line)`);
+  }
+
+  /** An event the builder completed: its page, its kind, its lane's aggregates and its tag. */
+  private countEvent(e: TimelineEvent): void {
+    this.events++;
+    this.byKind[e.kind]++;
+    const p = this.page!;
+    p.events++;
+    if (!(e.t >= p.t0)) p.t0 = e.t;
+    if (!(e.t2 <= p.t1)) p.t1 = e.t2;
+    p.lanes.set(e.pid, (p.lanes.get(e.pid) ?? 0) + 1);
+    const l = this.lane(e.pid);
+    switch (e.kind) {
+      case "message":
+        l.stats.sent++;
+        this.lane(e.to ?? -1).stats.received++;
+        this.countTag(e.tag!);
+        break;
+      case "irq":
+        l.stats.irqs++;
+        this.countTag(e.tag!);
+        break;
+      case "mmio":
+      case "port":
+        l.stats[e.kind] += e.count ?? 0;
+        break;
+      case "fault":
+        l.stats.faults++;
+        l.faulted = true;
+        break;
+      case "exit":
+        l.end = e.t;
+        l.exitCode = e.code;
+        break;
+    }
+  }
+
+  private countTag(tag: number): void {
+    this.tags.set(tag, (this.tags.get(tag) ?? 0) + 1);
+  }
+
+  private lane(pid: number): Lane {
+    let l = this.lanes.get(pid);
+    if (!l) this.lanes.set(pid, (l = { pid, name: "", start: 0, stats: emptyStats() }));
+    return l;
+  }
+
+  private summary(header: Header): TimelineSummary {
+    const sorted = this.namedLanes();
+    return {
+      file: this.file,
+      machineName: header.machineName,
+      seed: header.seed,
+      programs: header.programs,
+      outcome: this.outcome,
+      syslogEvents: this.syslogEvents,
+      commits: this.commits,
+      lines: this.lineNo,
+      bytes: this.bytes,
+      lanes: sorted,
+      tags: [...this.tags].sort((a, b) => a[0] - b[0]).map(([tag, count]) => ({ tag, name: tagName(tag), count })),
+      events: this.events,
+      byKind: this.byKind,
+      t0: this.minT === Infinity ? 0 : this.minT,
+      t1: this.maxT,
+      pages: this.pagesByLanePosition(sorted),
+    };
+  }
+
+  /** The lanes by PID, with the names and starts the registry learnt. */
+  private namedLanes(): Lane[] {
+    for (const [pid, name] of this.registry.names) this.lane(pid).name = name;
+    for (const [pid, start] of this.registry.starts) this.lane(pid).start = start;
+    const sorted = [...this.lanes.values()].sort((a, b) => a.pid - b.pid);
+    for (const l of sorted) if (!l.name) l.name = l.pid < 0 ? "unknown" : laneName(l.pid, this.registry.names);
+    return sorted;
+  }
+
+  /** The pages with their event counts per lane position in `sorted` (instead of per PID). */
+  private pagesByLanePosition(sorted: readonly Lane[]): PageInfo[] {
+    const position = new Map(sorted.map((l, i) => [l.pid, i]));
+    return this.pages.map(({ lanes: perPid, ...p }) => {
+      const perLane = new Array<number>(sorted.length).fill(0);
+      for (const [pid, n] of perPid) perLane[position.get(pid)!] = n;
+      return { ...p, perLane };
+    });
+  }
+}
+
 
 /** The summary and every event (for traces small enough to hold: the HTML picture, tests). */
 export async function buildTimeline(file: string, options: Omit<ScanOptions, "onEvent"> = {}): Promise<{ summary: TimelineSummary; events: TimelineEvent[] }> {
