@@ -11,7 +11,7 @@ import { Tag } from "./abi/tags";
 import { encodeWireMessage, utf8Decode, utf8Encode } from "./abi/wire";
 import type { Kernel } from "./kernel";
 import { FaultReason, type KernelProcess } from "./process";
-import type { Outcome } from "./syscalls";
+import type { Outcome } from "./syscalls/outcome";
 
 interface ServiceEntry {
   name: string;

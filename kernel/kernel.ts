@@ -16,7 +16,8 @@ import type { Capability, CheckResult } from "./cspace";
 import { Init } from "./init";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message } from "./objects";
 import { FaultReason, KernelProcess, type Fault, type ProcessHost } from "./process";
-import { dispatchSyscall, fail, type Outcome } from "./syscalls";
+import { dispatchSyscall } from "./syscalls";
+import { fail, type Outcome } from "./syscalls/outcome";
 import { carriedCaps, chargedBytes, limitsOf, queuedBytesOf, refusalMessage, servicesFrontedBy, type LimitName, type LimitRefusal, type LimitsInForce, type ResourceLimits } from "./limits";
 import type { SyscallRequest } from "./worker/mailbox";
 

@@ -9,7 +9,7 @@ import { Sys } from "../abi/syscalls";
 import { encodeCapInfo, encodeCapList, encodePsList } from "../abi/wire";
 import type { Kernel } from "../kernel";
 import type { Capability } from "../cspace";
-import { fail, ok, type SyscallHandler } from "./index";
+import { fail, ok, type SyscallHandler } from "./outcome";
 
 /** The two ZDS resource fields of CAP_INSPECT for a capability (see wire.ts CapInfo). */
 export function resourceFields(k: Kernel, cap: Capability): [number, number] {

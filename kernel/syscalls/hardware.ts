@@ -10,7 +10,7 @@ import type { Kernel } from "../kernel";
 import type { HardwareObject } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
-import { fail, ok, type Outcome, type SyscallHandler } from "./index";
+import { fail, ok, type Outcome, type SyscallHandler } from "./outcome";
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 

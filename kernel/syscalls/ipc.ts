@@ -11,7 +11,7 @@ import { carriedCaps } from "../limits";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
-import { fail, ok, type Outcome, type SyscallHandler } from "./index";
+import { fail, ok, type Outcome, type SyscallHandler } from "./outcome";
 
 type Resolved = { ep: Endpoint } | { outcome: Outcome };
 

@@ -5,7 +5,7 @@ import { Errno } from "../abi/errors";
 import { Sys } from "../abi/syscalls";
 import { utf8DecodeStrict } from "../abi/wire";
 import { FaultReason } from "../process";
-import { asI32, fail, ok, type SyscallHandler } from "./index";
+import { asI32, fail, ok, type SyscallHandler } from "./outcome";
 
 /** Virtual time 0 is this wall-clock instant, so WALLCLOCK and Date are deterministic. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1);

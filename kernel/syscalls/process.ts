@@ -5,7 +5,7 @@
 import { ObjectType, Perm } from "../abi/caps";
 import { Errno } from "../abi/errors";
 import { Pid, Sys } from "../abi/syscalls";
-import { fail, ok, type SyscallHandler } from "./index";
+import { fail, ok, type SyscallHandler } from "./outcome";
 
 /** syscall_error: LOAD_BINARY and SPAWN_PROCESS keep Zero OS's own negative codes. */
 export const SyscallError = { PERMISSION_DENIED: -4 } as const;
