@@ -12,6 +12,7 @@ export { IommuView, isDmaFault, type DmaFault } from "./iommu";
 export { MmioBus } from "./mmio-bus";
 export { PortBus } from "./port-bus";
 export type { AccessWidth, BusDevice } from "./bus-access";
+export type { ResettableDevice, ConsoleInputDevice } from "./device-interfaces";
 export { InterruptLines, type IrqLine } from "./irq";
 export { VirtioMmioTransport, type VirtioTransportSnapshot } from "./virtio/mmio-transport";
 export type { VirtioBackend, VirtioDeviceContext, ConfigSpace, VirtioQueueSpec } from "./virtio/backend";

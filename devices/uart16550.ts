@@ -28,6 +28,7 @@
 
 import type { AccessWidth, BusDevice } from "./bus-access";
 import type { Scheduler, ScheduledEvent } from "./clock";
+import type { ConsoleInputDevice, ResettableDevice } from "./device-interfaces";
 import { hex } from "./format";
 import type { IrqLine } from "./irq";
 import type { DeviceEvent } from "./machine-interface";
@@ -99,7 +100,7 @@ export interface UartSnapshot {
   irq: boolean;
 }
 
-export class Uart16550 {
+export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
   readonly name: string;
   readonly stats: UartStats = { txBytes: 0, rxBytes: 0, overruns: 0, inputDropped: 0, txDropped: 0, driverErrors: 0, orderErrors: 0, interrupts: 0 };
   /** The eight registers, for the port bus. */

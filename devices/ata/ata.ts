@@ -14,6 +14,7 @@
 
 import type { AccessWidth, BusDevice } from "../bus-access";
 import type { Scheduler, ScheduledEvent } from "../clock";
+import type { ResettableDevice } from "../device-interfaces";
 import { SECTOR_SIZE, type BlockStore } from "../disk/block-store";
 import { hex } from "../format";
 import type { IrqLine } from "../irq";
@@ -69,7 +70,7 @@ export interface AtaSnapshot {
   phase: string;
 }
 
-export class AtaDevice {
+export class AtaDevice implements ResettableDevice {
   readonly name: string;
   readonly disk: BlockStore;
   readonly stats: AtaStats = { commands: 0, sectorsRead: 0, sectorsWritten: 0, interrupts: 0 };

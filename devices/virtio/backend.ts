@@ -4,6 +4,7 @@
 // which applies the emulator's policy for broken drivers.
 
 import type { Scheduler } from "../clock";
+import type { ResettableDevice } from "../device-interfaces";
 import type { IommuView } from "../iommu";
 import type { SplitQueue } from "./split-queue";
 import type { QueueError } from "./queue-error";
@@ -34,7 +35,7 @@ export const emptyConfig: ConfigSpace = {
   write: () => "out-of-range",
 };
 
-export interface VirtioBackend {
+export interface VirtioBackend extends ResettableDevice {
   readonly deviceId: number;
   /** Offered feature bits, VERSION_1 included. */
   readonly features: bigint;

@@ -6,6 +6,7 @@
 
 import type { AccessWidth, BusDevice } from "../bus-access";
 import type { Scheduler } from "../clock";
+import type { ResettableDevice } from "../device-interfaces";
 import { hex } from "../format";
 import { IommuView } from "../iommu";
 import type { IrqLine } from "../irq";
@@ -70,7 +71,7 @@ const READ_ONLY = new Set<number>([
   Reg.InterruptStatus, Reg.ShmLenLow, Reg.ShmLenHigh, Reg.ShmBaseLow, Reg.ShmBaseHigh, Reg.ConfigGeneration,
 ]);
 
-export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext {
+export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, ResettableDevice {
   readonly deviceName: string;
   readonly clock: Scheduler;
   private readonly backend: VirtioBackend;
