@@ -6,6 +6,7 @@ import { AtaDevice } from "./ata/ata";
 import type { BusDevice } from "./bus-access";
 import { VirtualClock } from "./clock";
 import { ATA_COMMAND_PORTS, DEFAULT_DISK_SLOT, deviceCatalog, UART_PORTS } from "./device-catalog";
+import type { ConsoleInputDevice, ResettableDevice } from "./device-interfaces";
 import type { BlockStore } from "./disk/block-store";
 import { DEFAULT_BLANK_BYTES, openDisk, type DiskSpec } from "./disk/open-disk";
 import { hex } from "./format";
@@ -46,6 +47,11 @@ interface MachineDevice {
   readonly info: DeviceInfo;
   /** What tests and views look inside: the virtio backend, or the ATA device. */
   readonly model: object;
+  /** What resetDevice resets: the transport of a virtio-mmio device (which resets its backend),
+   *  else the model. */
+  readonly resettable: ResettableDevice;
+  /** Present for console devices: where consoleInput puts keystrokes. */
+  readonly console?: ConsoleInputDevice;
   /** Present for virtio-mmio devices. */
   readonly transport?: VirtioMmioTransport;
   /** Present for network devices: the simulated wire and the peer host behind it. */
@@ -131,9 +137,7 @@ export class Machine implements MachineHandle {
 
   resetDevice(device: string): void {
     // The IOMMU view belongs to the binding, not to the device's state: the kernel replaces it.
-    const target = this.device(device);
-    if (target.transport !== undefined) target.transport.reset();
-    else if (target.model instanceof AtaDevice || target.model instanceof Uart16550) target.model.reset();
+    this.device(device).resettable.reset();
   }
 
   /** The disk in a slot (for tests and views). */
@@ -181,10 +185,9 @@ export class Machine implements MachineHandle {
 
   /** Outside input (the user's keystrokes) for a console device. Throws if the device takes none. */
   consoleInput(device: string, bytes: Uint8Array): void {
-    const model = this.device(device).model;
-    if (model instanceof Uart16550) model.input(bytes);
-    else if (model instanceof VirtioConsole) model.inputBytes(bytes);
-    else throw new TypeError(`device ${device} is not a console device`);
+    const target = this.device(device).console;
+    if (target === undefined) throw new TypeError(`device ${device} is not a console device`);
+    target.input(bytes);
   }
 
   /** The model of a device, typed: e.g. `machine.backend("virtio-rng0", VirtioRng)`,
@@ -233,7 +236,7 @@ export class Machine implements MachineHandle {
   }
 
   private addVirtio(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): void {
-    const { backend, network } = this.createBackend(description, seed, options);
+    const { backend, network, console: input } = this.createBackend(description, seed, options);
     const transport = new VirtioMmioTransport({
       name: description.name,
       backend,
@@ -250,7 +253,7 @@ export class Machine implements MachineHandle {
       mmio: { base: description.base, size: description.size },
       irq: description.irq,
     };
-    this.byName.set(description.name, { info, model: backend, transport, regions: [], ...(network && { network }) });
+    this.byName.set(description.name, { info, model: backend, resettable: transport, transport, regions: [], ...(network && { network }), ...(input && { console: input }) });
   }
 
   private createNetwork(device: string, seed: bigint): SimulatedNetwork {
@@ -271,8 +274,9 @@ export class Machine implements MachineHandle {
     return nic;
   }
 
-  /** The device type's backend; a network card comes with the network behind its wire. */
-  private createBackend(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): { backend: VirtioBackend; network?: SimulatedNetwork } {
+  /** The device type's backend; a network card comes with the network behind its wire, a console
+   *  with where its input goes. */
+  private createBackend(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): { backend: VirtioBackend; network?: SimulatedNetwork; console?: ConsoleInputDevice } {
     switch (description.type) {
       case "virtio-net": {
         const network = this.createNetwork(description.name, seed);
@@ -282,8 +286,10 @@ export class Machine implements MachineHandle {
         return { backend: new VirtioRng({ machineSeed: seed, deviceName: description.name }) };
       case "virtio-blk":
         return { backend: new VirtioBlk({ deviceName: description.name, disk: this.diskFor(description.disk, options) }) };
-      case "virtio-console":
-        return { backend: new VirtioConsole({ deviceName: description.name, output: (bytes) => this.consoleOutput(description.name, bytes) }) };
+      case "virtio-console": {
+        const backend = new VirtioConsole({ deviceName: description.name, output: (bytes) => this.consoleOutput(description.name, bytes) });
+        return { backend, console: backend };
+      }
     }
   }
 
@@ -298,7 +304,7 @@ export class Machine implements MachineHandle {
     const last = description.base + UART_PORTS - 1;
     this.ports.map(description.name, description.base, last, uart.registers);
     const info: DeviceInfo = { name: description.name, kind: deviceCatalog.uart16550.kind, ports: [{ first: description.base, last }], irq: description.irq };
-    this.byName.set(description.name, { info, model: uart, regions: [] });
+    this.byName.set(description.name, { info, model: uart, resettable: uart, console: uart, regions: [] });
   }
 
   private addAta(description: AtaDeviceDescription, options: MachineOptions): void {
@@ -318,7 +324,7 @@ export class Machine implements MachineHandle {
       ports: [{ first: description.command, last }, { first: description.control, last: description.control }],
       irq: description.irq,
     };
-    this.byName.set(description.name, { info, model: ata, regions: [] });
+    this.byName.set(description.name, { info, model: ata, resettable: ata, regions: [] });
   }
 }
 

@@ -11,6 +11,7 @@
 // 32 KiB); the rest is reported and ignored, so aliased descriptors cannot multiply host copies.
 
 import type { ScheduledEvent } from "../clock";
+import type { ConsoleInputDevice } from "../device-interfaces";
 import { isDmaFault } from "../iommu";
 import type { ConfigSpace, ConfigWriteResult, VirtioBackend, VirtioDeviceContext, VirtioQueueSpec } from "./backend";
 import { gatherInto, sliceBuffers, totalLength } from "./chain-bytes";
@@ -47,7 +48,7 @@ export interface VirtioConsoleStats {
   inputDropped: number;
 }
 
-export class VirtioConsole implements VirtioBackend {
+export class VirtioConsole implements VirtioBackend, ConsoleInputDevice {
   readonly deviceId = VIRTIO_ID_CONSOLE;
   readonly features = featureMask(Feature.Version1, ConsoleFeature.Size, ConsoleFeature.EmergWrite);
   readonly queues: readonly VirtioQueueSpec[];
@@ -60,7 +61,8 @@ export class VirtioConsole implements VirtioBackend {
   private readonly cols: number;
   private readonly rows: number;
   private context: VirtioDeviceContext | undefined;
-  private readonly input: number[] = [];
+  /** Typed bytes waiting for receive buffers. */
+  private readonly typed: number[] = [];
   private readonly pending = new Set<ScheduledEvent>();
 
   constructor(options: VirtioConsoleOptions) {
@@ -87,10 +89,10 @@ export class VirtioConsole implements VirtioBackend {
   }
 
   /** Outside input (keystrokes): delivered into receive buffers as they become available. */
-  inputBytes(bytes: Uint8Array): void {
+  input(bytes: Uint8Array): void {
     for (const byte of bytes) {
-      if (this.input.length >= this.inputLimit) this.stats.inputDropped++;
-      else this.input.push(byte);
+      if (this.typed.length >= this.inputLimit) this.stats.inputDropped++;
+      else this.typed.push(byte);
     }
     this.deliver();
   }
@@ -174,7 +176,7 @@ export class VirtioConsole implements VirtioBackend {
     const queue = ctx?.liveQueue(RECEIVEQ);
     if (ctx === undefined || queue === undefined) return;
     let used = false;
-    while (this.input.length > 0) {
+    while (this.typed.length > 0) {
       const next = queue.pop();
       if (next.kind === "empty") break;
       if (next.kind === "error") return ctx.queueFailed(RECEIVEQ, next.error);
@@ -185,11 +187,11 @@ export class VirtioConsole implements VirtioBackend {
       } else {
         const memory = ctx.memory();
         for (const buffer of chain.writable) {
-          const take = Math.min(buffer.len, this.input.length);
+          const take = Math.min(buffer.len, this.typed.length);
           if (take === 0) break;
-          const fault = memory.write(buffer.addr, Uint8Array.from(this.input.slice(0, take)));
+          const fault = memory.write(buffer.addr, Uint8Array.from(this.typed.slice(0, take)));
           if (isDmaFault(fault)) return ctx.queueFailed(RECEIVEQ, { kind: "dma", what: `filling receive buffer of chain ${chain.head}`, fault });
-          this.input.splice(0, take);
+          this.typed.splice(0, take);
           written += take;
         }
       }

@@ -131,7 +131,7 @@ function run(device: DeviceCase, s: Scenario): Outcome {
   [...device.queues, ...s.kicks].forEach((queue, i) => {
     driver.kick(queue);
     const input = s.input[i];
-    if (input !== undefined && backend instanceof VirtioConsole) backend.inputBytes(new Uint8Array(input).fill(0x61));
+    if (input !== undefined && backend instanceof VirtioConsole) backend.input(new Uint8Array(input).fill(0x61));
     if (input !== undefined && backend instanceof VirtioNet) backend.receive(new Uint8Array(input).fill(0xee));
     settle();
   });
