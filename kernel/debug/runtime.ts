@@ -1,5 +1,5 @@
 // The debuggee side of the debug adapter: one Session under control. It knows nothing of DAP
-// (extension/debug-adapter/session.ts translates). This is the facade the adapter calls; the work is
+// (debug-adapter/session.ts translates). This is the facade the adapter calls; the work is
 // done by modules with one job each, sharing the state of the run the user debugs (debug-state.ts):
 //   launch-prepare.ts  checks and bundles what a launch names
 //   run-lifecycle.ts   builds, starts, adopts and ends runs of the machine
