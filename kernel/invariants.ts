@@ -30,112 +30,176 @@ const HARDWARE_KIND: Record<number, string> = {
   [ObjectType.Dma]: "dma",
 };
 
+/** What every group of checks reads: the kernel, its counters, and what one group learns for the
+ *  next (capability ids already seen, replies already owed). */
+interface Scan {
+  k: Kernel;
+  bad: (msg: string) => void;
+  running: KernelProcess | undefined;
+  ready: ReadonlySet<KernelProcess>;
+  counters: Counters;
+  alive: (pid: number) => KernelProcess | undefined;
+  /** Capability id → where it was seen (a CSpace slot, or a queue for one in flight). */
+  capIdsSeen: Map<number, string>;
+  /** Caller pid → the pid that owes it a reply. */
+  owedBy: Map<number, number>;
+}
+
 export function checkInvariants(k: Kernel): string[] {
   const out: string[] = [];
   const bad = (msg: string): void => void out.push(msg);
   const { running, ready, nextPid, nextEndpointId, nextObjectId } = k.internals();
-  const capsCreated = k.caps.capsCreated;
-  const generations = k.caps.generationsIssued;
-  const alive = (pid: number): KernelProcess | undefined => {
-    const p = k.processes.get(pid);
-    return p?.alive ? p : undefined;
+  const scan: Scan = {
+    k,
+    bad,
+    running,
+    ready,
+    counters: { capsCreated: k.caps.capsCreated, generations: k.caps.generationsIssued, nextPid, nextEndpointId, nextObjectId },
+    alive: (pid) => {
+      const p = k.processes.get(pid);
+      return p?.alive ? p : undefined;
+    },
+    capIdsSeen: new Map(),
+    owedBy: new Map(),
   };
+  checkRunToken(scan);
+  checkProcesses(scan);
+  checkRegistryHomes(scan);
+  checkEndpoints(scan);
+  checkHardwareObjects(scan);
+  checkDmaOwnership(k, bad);
+  checkIommuViews(k, bad);
+  checkLimits(k, bad);
+  checkServiceNames(k, bad);
+  return out;
+}
 
-  // ── the run token and the ready set ──────────────────────────────────────────────────────────
+/** The run token and the ready set: only a live process in the matching state holds either. */
+function checkRunToken({ running, ready, bad }: Scan): void {
   if (running && (!running.alive || running.state !== "running")) bad(`token holder pid ${running.pid} is ${running.state}`);
   for (const p of ready) {
     if (!p.alive || p.state !== "ready") bad(`pid ${p.pid} is in the ready set but ${p.state}`);
   }
+}
 
-  // ── processes ────────────────────────────────────────────────────────────────────────────────
-  const capIdsSeen = new Map<number, string>();
+/** Every process: filed right, a dead one wired into nothing, a live one in its scheduler state,
+ *  waiting on something real, owing replies to real callers, holding sound capabilities. */
+function checkProcesses(s: Scan): void {
+  const { k } = s;
   const waiting = new Set<number>();
   for (const ep of k.endpoints.values()) for (const pid of ep.waiters) waiting.add(pid);
   const lookups = k.init.waitingLookups();
-  const owedBy = new Map<number, number>();
   for (const [pid, p] of k.processes) {
     const who = `pid ${pid} (${p.name})`;
-    if (p.pid !== pid) bad(`${who} is filed under the wrong pid ${p.pid}`);
-    if (pid <= Pid.INIT || pid >= nextPid) bad(`${who}: pid outside 2..${nextPid - 1}`);
-    if (!p.cspace) bad(`${who} has no CSpace`);
+    if (p.pid !== pid) s.bad(`${who} is filed under the wrong pid ${p.pid}`);
+    if (pid <= Pid.INIT || pid >= s.counters.nextPid) s.bad(`${who}: pid outside 2..${s.counters.nextPid - 1}`);
+    if (!p.cspace) s.bad(`${who} has no CSpace`);
     if (!p.alive) {
-      // TLA KernelIPC ZombieNoCaps, and nothing of a dead process stays wired into the kernel.
-      if (p.cspace.size !== 0) bad(`dead ${who} still holds ${p.cspace.size} capabilities`);
-      if (waiting.has(pid)) bad(`dead ${who} is an endpoint waiter`);
-      if (p.owedReplies.size !== 0) bad(`dead ${who} still owes replies`);
-      if (p.blockedOn) bad(`dead ${who} is still blocked on ${p.blockedOn.kind}`);
-      if (ready.has(p) || running === p) bad(`dead ${who} is scheduled`);
-      if (p.dmaRegions.length !== 0) bad(`dead ${who} keeps DMA regions`);
-      for (const queue of lookups.values()) if (queue.includes(p)) bad(`dead ${who} waits in a service lookup`);
+      checkDeadProcess(s, p, who, waiting, lookups);
       continue;
     }
-    // Live: its state matches the scheduler, and a blocked process waits on something real.
-    if (p.state === "running" && running !== p) bad(`${who} is "running" without the token`);
-    if (p.state === "ready" && !ready.has(p)) bad(`${who} is "ready" but not in the ready set (it would never run)`);
-    if (p.state === "blocked" && !p.blockedOn) bad(`${who} is blocked on nothing`);
-    if (p.state !== "blocked" && p.blockedOn) bad(`${who} is ${p.state} but still marked blocked on ${p.blockedOn.kind}`);
-    const on = p.blockedOn;
-    if (p.state === "blocked" && on) {
-      if (on.kind === "receive") {
-        const ep = k.endpoints.get(on.endpointId);
-        if (!ep) bad(`${who} waits to receive on destroyed endpoint ${on.endpointId}`);
-        else if (ep.waiters.filter((w) => w === pid).length !== 1) bad(`${who} waits on endpoint ${ep.id} but is not listed once as its waiter`);
-        // Only a holder of a read capability receives: it still holds the one it waits through
-        // (expiry is lazy: checked when a message is handed over).
-        const cap = p.cspace.get(on.slot);
-        if (!cap || cap.objectType !== ObjectType.Endpoint || cap.objectId !== on.endpointId || !(cap.perms & Perm.READ)) {
-          bad(`${who} waits on endpoint ${on.endpointId} through slot ${on.slot}, which holds no read capability to it`);
-        }
-      } else if (on.kind === "reply") {
-        if (on.server !== undefined) {
-          const server = alive(on.server);
-          if (!server) bad(`${who} waits for a reply from dead pid ${on.server}`);
-          else if (!server.owedReplies.has(pid)) bad(`${who} waits for a reply pid ${on.server} does not owe`);
-        } else {
-          // Not yet received: the CALL message is still queued, so destroying the endpoint fails it.
-          const ep = k.endpoints.get(on.endpointId);
-          if (!ep?.queue.some((m) => m.callFrom === pid)) bad(`${who} waits for a reply to a CALL that is in no queue and with no server`);
-        }
-      } else if (!lookups.get(on.service)?.includes(p)) {
-        bad(`${who} waits for service "${on.service}" but init does not know`);
-      }
-    }
-    for (const caller of p.owedReplies) {
-      const c = alive(caller);
-      if (!c || c.blockedOn?.kind !== "reply" || c.blockedOn.server !== pid) bad(`${who} owes a reply to pid ${caller}, which is not waiting for it`);
-      const other = owedBy.get(caller);
-      if (other !== undefined) bad(`pids ${other} and ${pid} both owe pid ${caller} a reply`);
-      owedBy.set(caller, pid);
-    }
+    checkLiveProcessState(s, p, who, lookups);
+    checkOwedReplies(s, p, who);
     for (const id of p.endpoints) {
       const ep = k.endpoints.get(id);
-      if (ep && ep.owner !== pid) bad(`${who} lists endpoint ${id}, owned by pid ${ep.owner}`);
+      if (ep && ep.owner !== pid) s.bad(`${who} lists endpoint ${id}, owned by pid ${ep.owner}`);
     }
-
-    // ── its capabilities ────────────────────────────────────────────────────────────────────────
-    for (const [slot, cap] of p.cspace.entries()) {
-      const where = `${who} slot ${slot} (cap ${cap.id})`;
-      const seen = capIdsSeen.get(cap.id);
-      if (seen) bad(`${where}: the same capability is also at ${seen}`);
-      capIdsSeen.set(cap.id, where);
-      const home = k.caps.home(cap.id);
-      if (!home || home.pid !== pid || home.slot !== slot) bad(`${where}: registry places it at ${home ? `pid ${home.pid} slot ${home.slot}` : "nowhere"}`);
-      checkCapability(k, cap, where, { capsCreated, generations, nextPid, nextEndpointId, nextObjectId }, bad);
-      const hw = HARDWARE_KIND[cap.objectType] !== undefined ? k.hardware.get(cap.objectId) : undefined;
-      // An Irq capability never leaves its owner. A Dma one may be lent (granted or moved, with the
-      // grant right DMA_ALLOC gives): then it descends from the owner's, never a root of its own.
-      const foreign = hw && (hw.type === "irq" || hw.type === "dma") && hw.owner !== pid;
-      if (foreign && (hw.type === "irq" || cap.parent === undefined)) bad(`${where}: ${hw.type} object ${cap.objectId} belongs to pid ${hw.owner}`);
-    }
+    checkHeldCapabilities(s, p, who);
   }
+}
 
-  // Every registry home is a real slot holding that capability (no phantom capabilities).
+type Lookups = ReturnType<Kernel["init"]["waitingLookups"]>;
+
+/** TLA KernelIPC ZombieNoCaps, and nothing of a dead process stays wired into the kernel. */
+function checkDeadProcess({ bad, ready, running }: Scan, p: KernelProcess, who: string, waiting: ReadonlySet<number>, lookups: Lookups): void {
+  if (p.cspace.size !== 0) bad(`dead ${who} still holds ${p.cspace.size} capabilities`);
+  if (waiting.has(p.pid)) bad(`dead ${who} is an endpoint waiter`);
+  if (p.owedReplies.size !== 0) bad(`dead ${who} still owes replies`);
+  if (p.blockedOn) bad(`dead ${who} is still blocked on ${p.blockedOn.kind}`);
+  if (ready.has(p) || running === p) bad(`dead ${who} is scheduled`);
+  if (p.dmaRegions.length !== 0) bad(`dead ${who} keeps DMA regions`);
+  for (const queue of lookups.values()) if (queue.includes(p)) bad(`dead ${who} waits in a service lookup`);
+}
+
+/** Live: its state matches the scheduler, and a blocked process waits on something real. */
+function checkLiveProcessState({ k, bad, ready, running, alive }: Scan, p: KernelProcess, who: string, lookups: Lookups): void {
+  const pid = p.pid;
+  if (p.state === "running" && running !== p) bad(`${who} is "running" without the token`);
+  if (p.state === "ready" && !ready.has(p)) bad(`${who} is "ready" but not in the ready set (it would never run)`);
+  if (p.state === "blocked" && !p.blockedOn) bad(`${who} is blocked on nothing`);
+  if (p.state !== "blocked" && p.blockedOn) bad(`${who} is ${p.state} but still marked blocked on ${p.blockedOn.kind}`);
+  const on = p.blockedOn;
+  if (p.state !== "blocked" || !on) return;
+  if (on.kind === "receive") {
+    const ep = k.endpoints.get(on.endpointId);
+    if (!ep) bad(`${who} waits to receive on destroyed endpoint ${on.endpointId}`);
+    else if (ep.waiters.filter((w) => w === pid).length !== 1) bad(`${who} waits on endpoint ${ep.id} but is not listed once as its waiter`);
+    // Only a holder of a read capability receives: it still holds the one it waits through
+    // (expiry is lazy: checked when a message is handed over).
+    const cap = p.cspace.get(on.slot);
+    if (!cap || cap.objectType !== ObjectType.Endpoint || cap.objectId !== on.endpointId || !(cap.perms & Perm.READ)) {
+      bad(`${who} waits on endpoint ${on.endpointId} through slot ${on.slot}, which holds no read capability to it`);
+    }
+  } else if (on.kind === "reply") {
+    if (on.server !== undefined) {
+      const server = alive(on.server);
+      if (!server) bad(`${who} waits for a reply from dead pid ${on.server}`);
+      else if (!server.owedReplies.has(pid)) bad(`${who} waits for a reply pid ${on.server} does not owe`);
+    } else {
+      // Not yet received: the CALL message is still queued, so destroying the endpoint fails it.
+      const ep = k.endpoints.get(on.endpointId);
+      if (!ep?.queue.some((m) => m.callFrom === pid)) bad(`${who} waits for a reply to a CALL that is in no queue and with no server`);
+    }
+  } else if (!lookups.get(on.service)?.includes(p)) {
+    bad(`${who} waits for service "${on.service}" but init does not know`);
+  }
+}
+
+/** Each reply `p` owes goes to a caller waiting for it from `p`, and no caller is owed twice. */
+function checkOwedReplies({ bad, alive, owedBy }: Scan, p: KernelProcess, who: string): void {
+  const pid = p.pid;
+  for (const caller of p.owedReplies) {
+    const c = alive(caller);
+    if (!c || c.blockedOn?.kind !== "reply" || c.blockedOn.server !== pid) bad(`${who} owes a reply to pid ${caller}, which is not waiting for it`);
+    const other = owedBy.get(caller);
+    if (other !== undefined) bad(`pids ${other} and ${pid} both owe pid ${caller} a reply`);
+    owedBy.set(caller, pid);
+  }
+}
+
+/** Its capabilities: each in one place, where the registry says, sound, and hardware its own. */
+function checkHeldCapabilities(s: Scan, p: KernelProcess, who: string): void {
+  const { k, bad, capIdsSeen } = s;
+  const pid = p.pid;
+  for (const [slot, cap] of p.cspace.entries()) {
+    const where = `${who} slot ${slot} (cap ${cap.id})`;
+    const seen = capIdsSeen.get(cap.id);
+    if (seen) bad(`${where}: the same capability is also at ${seen}`);
+    capIdsSeen.set(cap.id, where);
+    const home = k.caps.home(cap.id);
+    if (!home || home.pid !== pid || home.slot !== slot) bad(`${where}: registry places it at ${home ? `pid ${home.pid} slot ${home.slot}` : "nowhere"}`);
+    checkCapability(k, cap, where, s.counters, bad);
+    const hw = HARDWARE_KIND[cap.objectType] !== undefined ? k.hardware.get(cap.objectId) : undefined;
+    // An Irq capability never leaves its owner. A Dma one may be lent (granted or moved, with the
+    // grant right DMA_ALLOC gives): then it descends from the owner's, never a root of its own.
+    const foreign = hw && (hw.type === "irq" || hw.type === "dma") && hw.owner !== pid;
+    if (foreign && (hw.type === "irq" || cap.parent === undefined)) bad(`${where}: ${hw.type} object ${cap.objectId} belongs to pid ${hw.owner}`);
+  }
+}
+
+/** Every registry home is a real slot holding that capability (no phantom capabilities). */
+function checkRegistryHomes({ k, bad }: Scan): void {
   for (const [id, home] of k.caps.allHomes()) {
     const held = k.processes.get(home.pid)?.cspace.get(home.slot);
     if (held?.id !== id) bad(`registry places cap ${id} at pid ${home.pid} slot ${home.slot}, which holds ${held ? `cap ${held.id}` : "nothing"}`);
   }
+}
 
-  // ── endpoints and their queues ───────────────────────────────────────────────────────────────
+/** Endpoints and their queues: filed right, owned by a live process that lists them, within the
+ *  queue bound, waiters really waiting, queued messages within the limits and their capabilities sound. */
+function checkEndpoints(s: Scan): void {
+  const { k, bad, alive } = s;
+  const { nextEndpointId, nextPid } = s.counters;
   if (!k.endpoints.has(k.init.endpointId)) bad(`init's endpoint ${k.init.endpointId} is gone`);
   for (const [id, ep] of k.endpoints) {
     const what = `endpoint ${id}`;
@@ -163,19 +227,25 @@ export function checkInvariants(k: Kernel): string[] {
         // Allowed dangling: a caller that died after sending. Otherwise it must be waiting for this one.
         if (c && (c.blockedOn?.kind !== "reply" || c.blockedOn.endpointId !== id || c.blockedOn.server !== undefined)) bad(`${what}: queued CALL from pid ${m.callFrom}, which is not waiting for it`);
       }
-      for (const cap of m.caps ?? []) {
-        // In flight: in no CSpace (it moved), and its ancestry is checked like any capability's,
-        // except that it may have been revoked since (the receiver drops it).
-        if (k.caps.home(cap.id)) bad(`${what}: in-flight cap ${cap.id} is also placed in a CSpace`);
-        const dup = capIdsSeen.get(cap.id);
-        if (dup) bad(`${what}: in-flight cap ${cap.id} is also at ${dup}`);
-        capIdsSeen.set(cap.id, `${what} (in flight)`);
-        if (!k.isRevoked(cap.id)) checkCapability(k, cap, `${what}: in-flight cap ${cap.id}`, { capsCreated, generations, nextPid, nextEndpointId, nextObjectId }, bad);
-      }
+      for (const cap of m.caps ?? []) checkInFlightCapability(s, cap, what);
     }
   }
+}
 
-  // ── hardware objects ─────────────────────────────────────────────────────────────────────────
+/** In flight: in no CSpace (it moved), and its ancestry is checked like any capability's, except
+ *  that it may have been revoked since (the receiver drops it). */
+function checkInFlightCapability({ k, bad, capIdsSeen, counters }: Scan, cap: Capability, what: string): void {
+  if (k.caps.home(cap.id)) bad(`${what}: in-flight cap ${cap.id} is also placed in a CSpace`);
+  const dup = capIdsSeen.get(cap.id);
+  if (dup) bad(`${what}: in-flight cap ${cap.id} is also at ${dup}`);
+  capIdsSeen.set(cap.id, `${what} (in flight)`);
+  if (!k.isRevoked(cap.id)) checkCapability(k, cap, `${what}: in-flight cap ${cap.id}`, counters, bad);
+}
+
+/** Hardware objects: ids in range; an IRQ or DMA object belongs to a live process, an IRQ's
+ *  notification endpoint is its owner's, a DMA object's region is in its owner's list. */
+function checkHardwareObjects({ k, bad, alive, counters }: Scan): void {
+  const { nextObjectId } = counters;
   for (const [id, obj] of k.hardware) {
     if (id < 1 || id >= nextObjectId) bad(`hardware object ${id}: id outside 1..${nextObjectId - 1}`);
     if (obj.type === "irq" || obj.type === "dma") {
@@ -188,11 +258,6 @@ export function checkInvariants(k: Kernel): string[] {
       if (obj.type === "dma" && owner && !owner.dmaRegions.includes(obj.region)) bad(`dma object ${id}: region not in pid ${obj.owner}'s DMA regions`);
     }
   }
-  checkDmaOwnership(k, bad);
-  checkIommuViews(k, bad);
-  checkLimits(k, bad);
-  checkServiceNames(k, bad);
-  return out;
 }
 
 /** Every DMA page has exactly one live owner: a region in a live process's list has one DMA object,
