@@ -62,6 +62,29 @@ describe("machine", () => {
     assert.equal(rig.driver.read(R.Status), 0);
   });
 
+  it("resets each kind of device through resetDevice: a virtio transport, the ATA disk, the UART", () => {
+    const machine = createMachine(loadMachineDescription("virt"), { seed: 1 });
+    const blkStatus = 0x1000_1000 + R.Status;
+    machine.mmioWrite(blkStatus, 4, 1);
+    machine.portWrite(0x1f2, 1, 5); // ATA sector count
+    machine.portWrite(0x3ff, 1, 0x5a); // UART scratch
+    assert.deepEqual([machine.mmioRead(blkStatus, 4), machine.portRead(0x1f2, 1), machine.portRead(0x3ff, 1)], [1, 5, 0x5a]);
+    for (const device of ["virtio-blk0", "ata0", "uart0"]) machine.resetDevice(device);
+    // Power-on values: Status 0, the ATA signature's sector count 1, the scratch register cleared.
+    assert.deepEqual([machine.mmioRead(blkStatus, 4), machine.portRead(0x1f2, 1), machine.portRead(0x3ff, 1)], [0, 1, 0]);
+    machine.close();
+  });
+
+  it("takes console input on console devices only", () => {
+    const machine = createMachine(loadMachineDescription("virt"), { seed: 1 });
+    machine.consoleInput("virtio-console0", Uint8Array.of(0x61));
+    machine.consoleInput("uart0", Uint8Array.of(0x61));
+    for (const device of ["virtio-blk0", "virtio-net0", "virtio-rng0", "ata0"]) {
+      assert.throws(() => machine.consoleInput(device, Uint8Array.of(1)), new RegExp(`device ${device} is not a console device`));
+    }
+    machine.close();
+  });
+
   it("hands out typed backends and refuses the wrong type", () => {
     const machine = createMachine(virtDescription(), { seed: 1 });
     assert.ok(machine.backend("virtio-rng0", VirtioRng) instanceof VirtioRng);
