@@ -5,6 +5,7 @@
 import type { DeviceInfo } from "../devices/machine-interface";
 import { ObjectType, Perm, rightsToPerms } from "./abi/caps";
 import { Errno } from "./abi/errors";
+import { hex } from "./abi/format";
 import { validateManifest, type CapSpec, type DriverManifest, type HandleInfo, type StartupInfo } from "./abi/manifest";
 import { DMA_PAGE_BYTES, Pid, Sys } from "./abi/syscalls";
 import { Tag } from "./abi/tags";
@@ -21,7 +22,6 @@ interface ServiceEntry {
   ready: boolean;
 }
 
-const hex = (n: number): string => `0x${n.toString(16)}`;
 
 class StartupError extends Error {}
 

@@ -12,6 +12,7 @@ import { SysLog } from "./axiom/syslog";
 import { CommitLog, type CommitBody } from "./axiom/commitlog";
 import { CapabilityRegistry } from "./capabilities";
 import { sharedDma } from "./dma-sharing";
+import { KernelRandom } from "./random";
 import type { Capability, CheckResult } from "./cspace";
 import { Init } from "./init";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message } from "./objects";
@@ -150,7 +151,7 @@ export class Kernel {
   private readonly revokedCaps = new Set<number>();
   /** Eager expiry of Dma capabilities with a lifetime, by capability id (only while placed). */
   private readonly expiryTimers = new Map<number, { cancel(): boolean }>();
-  private rng: bigint;
+  private readonly rng: KernelRandom;
   private started = false;
   private stopped = false;
   private kickQueued = false;
@@ -164,7 +165,7 @@ export class Kernel {
     this.output = options.output;
     this.syscallCostNs = options.syscallCostNs ?? 1000;
     this.watchdogMs = options.watchdogMs ?? 5000;
-    this.rng = (BigInt(options.seed) * 0x9e3779b97f4a7c15n + 0x2545f4914f6cdd1dn) & 0xffffffffffffffffn || 1n;
+    this.rng = new KernelRandom(options.seed);
     this.limits = options.compat ? { bytes: 16_384, caps: 8 } : { bytes: MAX_MESSAGE_BYTES, caps: MAX_MESSAGE_CAPS };
     this.resources = { ...limitsOf(options.machine), ...options.resources };
     this.frontedBy = servicesFrontedBy(options.machine);
@@ -175,18 +176,9 @@ export class Kernel {
     this.machine.onDeviceEvent((event) => this.deviceEvents.push(event));
   }
 
-  /** Deterministic random bytes for SYS_RANDOM (xorshift64*, seeded by the machine seed). */
+  /** Deterministic random bytes for SYS_RANDOM (kernel/random.ts, seeded by the machine seed). */
   randomBytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      let x = this.rng;
-      x ^= x >> 12n;
-      x ^= (x << 25n) & 0xffffffffffffffffn;
-      x ^= x >> 27n;
-      this.rng = x;
-      out[i] = Number(((x * 0x2545f4914f6cdd1dn) >> 56n) & 0xffn);
-    }
-    return out;
+    return this.rng.bytes(n);
   }
 
   now(): number {

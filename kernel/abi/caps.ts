@@ -2,6 +2,7 @@
 // This is the one module of capability semantics: the kernel runs these checks on every access,
 // the language server runs them on constant-folded source, the SDK uses the types.
 
+import { hex } from "./format";
 import { DMA_PAGE_BYTES, MMIO_WIDTHS, PORT_WIDTHS } from "./syscalls";
 
 export const ObjectType = {
@@ -62,8 +63,6 @@ export interface PortGrant {
   last: number;
   perms: number;
 }
-
-const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** The rights part of an access check alone. The language server uses it when the offset of an
  *  access is not a constant but its direction is: a write through a read-only grant is wrong at

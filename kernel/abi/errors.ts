@@ -1,6 +1,6 @@
 // Zero OS error codes (zos-process E_*). Syscalls return the negated code on failure; unlike the
 // running browser kernel (which returns a bare -1) we return -E_* consistently, as zero-os-abi.md §10
-// recommends. syscall_error (-1..-6) stays reserved for LOAD_BINARY / SPAWN_PROCESS.
+// recommends. syscall_error (-1..-6, SpawnSyscallError below) stays reserved for LOAD_BINARY / SPAWN_PROCESS.
 
 export const Errno = {
   E_OK: 0,
@@ -17,6 +17,18 @@ export const Errno = {
 } as const;
 
 export type ErrnoName = keyof typeof Errno;
+
+/** zos-ipc `syscall_error`: the negative results LOAD_BINARY (0x16) and SPAWN_PROCESS (0x17) keep
+ *  instead of -E_* (zero-os-abi.md §3.3). Returned as they are, not negated. */
+export const SpawnSyscallError = {
+  INVALID_UTF8: -1,
+  NOT_FOUND: -2,
+  NOT_SUPPORTED: -3,
+  /** The caller is not Init. */
+  PERMISSION_DENIED: -4,
+  INVALID_ARGUMENT: -5,
+  SPAWN_FAILED: -6,
+} as const;
 
 const meanings: Record<ErrnoName, string> = {
   E_OK: "success",

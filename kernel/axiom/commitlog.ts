@@ -4,7 +4,7 @@
 // widened to 32 bytes as LE(h) ‖ LE(h·P) ‖ LE(h·P²) ‖ LE(h·P³) (mod 2⁶⁴).
 
 import { utf8Encode } from "../abi/wire";
-import { Fnv64 } from "./fnv";
+import { FNV64_PRIME, Fnv64 } from "./fnv";
 
 export const CommitType = {
   Genesis: 0,
@@ -40,7 +40,7 @@ export interface Commit {
   body: CommitBody;
 }
 
-const P = 0x100000001b3n;
+const P = FNV64_PRIME;
 const MASK = 0xffffffffffffffffn;
 const ZERO_ID = "0".repeat(64);
 

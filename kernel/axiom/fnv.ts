@@ -1,5 +1,11 @@
 // 64-bit FNV-1a (offset 0xcbf29ce484222325, prime 0x100000001b3), the hash Zero OS's Axiom uses.
+// The one FNV-1a of kernel/ (SysLog, CommitLog; devices/prng.ts keeps the device side its own).
 // Kept in four 16-bit limbs so the hot path (every syscall) stays in plain number arithmetic.
+
+/** The 64-bit FNV prime. */
+export const FNV64_PRIME = 0x100000001b3n;
+/** The 64-bit FNV offset basis (the hash of nothing). */
+export const FNV64_OFFSET = 0xcbf29ce484222325n;
 
 export class Fnv64 {
   // h = h3:h2:h1:h0, 16 bits each, least significant first.
@@ -75,10 +81,10 @@ export class Fnv64 {
 
 /** One-shot FNV-1a of some bytes, as bigint (reference implementation for tests). */
 export function fnv1a64(bytes: Uint8Array): bigint {
-  let h = 0xcbf29ce484222325n;
+  let h = FNV64_OFFSET;
   for (const b of bytes) {
     h ^= BigInt(b);
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    h = (h * FNV64_PRIME) & 0xffffffffffffffffn;
   }
   return h;
 }

@@ -4,6 +4,7 @@
 
 import { checkMmioAccess, checkPortAccess, ObjectType, Perm, permString, type AccessProblem } from "../abi/caps";
 import { Errno } from "../abi/errors";
+import { hex } from "../abi/format";
 import { DMA_PAGE_BYTES, Sys } from "../abi/syscalls";
 import { RevokeReason } from "../abi/tags";
 import type { Kernel } from "../kernel";
@@ -11,8 +12,6 @@ import type { HardwareObject } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
 import { fail, ok, type Outcome, type SyscallHandler } from "./outcome";
-
-const hex = (n: number): string => `0x${n.toString(16)}`;
 
 type Found<T extends HardwareObject["type"]> = { obj: HardwareObject & { type: T }; perms: number } | { outcome: Outcome };
 

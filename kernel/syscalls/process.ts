@@ -3,15 +3,12 @@
 // refused exactly as Zero OS refuses a caller that is not Init.
 
 import { ObjectType, Perm } from "../abi/caps";
-import { Errno } from "../abi/errors";
+import { Errno, SpawnSyscallError } from "../abi/errors";
 import { Pid, Sys } from "../abi/syscalls";
 import { fail, ok, type SyscallHandler } from "./outcome";
 
-/** syscall_error: LOAD_BINARY and SPAWN_PROCESS keep Zero OS's own negative codes. */
-export const SyscallError = { PERMISSION_DENIED: -4 } as const;
-
 const notInit: SyscallHandler = () => fail(Errno.E_PERM);
-const spawnRefused: SyscallHandler = () => ({ kind: "return", result: SyscallError.PERMISSION_DENIED });
+const spawnRefused: SyscallHandler = () => ({ kind: "return", result: SpawnSyscallError.PERMISSION_DENIED });
 
 /** KILL a0 = PID: the caller needs a Process capability for it with the write right. */
 const kill: SyscallHandler = (k, p, req) => {
