@@ -19,7 +19,7 @@ import { SECTOR_SIZE, type BlockStore } from "../disk/block-store";
 import { hex } from "../format";
 import type { IrqLine } from "../irq";
 import type { DeviceEvent } from "../machine-interface";
-import { AtaCommand, AtaControl, AtaDeviceBits, AtaError, AtaReg, AtaStatus, LBA28_MAX_SECTORS, WORDS_PER_SECTOR } from "./ata-registers";
+import { AtaCommand, AtaControl, AtaDeviceBits, AtaError, AtaReg, AtaStatus, LBA28_MAX_SECTORS } from "./ata-registers";
 import { identifyData } from "./identify";
 
 export interface AtaOptions {
