@@ -23,11 +23,23 @@ export const repoRoot = path.join(__dirname, "..");
  * arguments, so the parameters are baked into a two-line entry file written to `dir` (a temp dir);
  * the bundler resolves its relative import of the program as for any driver.
  */
-export async function buildProgram(dir: string, module: string, exportName: string, params: unknown, name: string): Promise<DriverBundle> {
+export async function buildProgram(
+  dir: string,
+  module: string,
+  exportName: string,
+  params: unknown,
+  name: string,
+): Promise<DriverBundle> {
   const entry = path.join(dir, `${name}.ts`);
-  let target = path.relative(dir, path.join(repoRoot, "bench", "programs", module)).split(path.sep).join("/");
+  let target = path
+    .relative(dir, path.join(repoRoot, "bench", "programs", module))
+    .split(path.sep)
+    .join("/");
   if (!target.startsWith(".")) target = `./${target}`;
-  fs.writeFileSync(entry, `import { ${exportName} } from ${JSON.stringify(target)};\nexport default ${exportName}(${JSON.stringify(params)});\n`);
+  fs.writeFileSync(
+    entry,
+    `import { ${exportName} } from ${JSON.stringify(target)};\nexport default ${exportName}(${JSON.stringify(params)});\n`,
+  );
   return bundleDriver(entry);
 }
 
@@ -112,7 +124,8 @@ export async function runInstrumented(options: RunOptions): Promise<BenchRun> {
     timeoutSeconds: options.timeoutSeconds,
     output: {
       console: (p: KernelProcess, text: string) => {
-        for (const line of text.split("\n")) if (line.startsWith("bench:")) marks.push({ pid: p.pid, name: p.name, text: line, at: snapshot() });
+        for (const line of text.split("\n"))
+          if (line.startsWith("bench:")) marks.push({ pid: p.pid, name: p.name, text: line, at: snapshot() });
       },
       debug: () => undefined,
       fault: (p, f) => errors.push(`${p.name} (pid ${p.pid}): ${f.kind}: ${f.message}`),
@@ -144,7 +157,8 @@ export async function runInstrumented(options: RunOptions): Promise<BenchRun> {
   const elu = performance.eventLoopUtilization(elu0);
   machine.close();
   for (const p of summary.processes) {
-    if (p.state !== "exited" || p.exitCode !== 0) errors.push(`${p.name} (pid ${p.pid}) ended ${p.state}${p.exitCode !== null ? ` ${p.exitCode}` : ""}`);
+    if (p.state !== "exited" || p.exitCode !== 0)
+      errors.push(`${p.name} (pid ${p.pid}) ended ${p.state}${p.exitCode !== null ? ` ${p.exitCode}` : ""}`);
   }
   if (summary.outcome !== "completed") errors.push(`the run ended "${summary.outcome}"`);
   return { summary, marks, hostBusy: elu.utilization, errors };

@@ -78,12 +78,18 @@ export function generateDriver(lines: number, name = "bench-driver"): string {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const percentile = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 /** A workspace directory whose tsconfig maps @zds/sdk to this repository's SDK. */
 function makeWorkspace(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-lsp-bench-"));
-  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@zds/sdk": [path.join(root, "drivers", "sdk", "index.ts")] } } }));
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { baseUrl: ".", paths: { "@zds/sdk": [path.join(root, "drivers", "sdk", "index.ts")] } },
+    }),
+  );
   return dir;
 }
 
@@ -112,13 +118,21 @@ async function editLatency(quick: boolean): Promise<{ figures: Figure[]; notes: 
     if (p.uri === uri && p.version !== undefined) waiting.get(p.version)?.(p);
   });
   conn.listen();
-  const diagnosticsFor = (version: number) => new Promise<PublishDiagnosticsParams>((resolve) => waiting.set(version, resolve));
+  const diagnosticsFor = (version: number) =>
+    new Promise<PublishDiagnosticsParams>((resolve) => waiting.set(version, resolve));
   try {
-    await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: pathToFileURL(dir).href, capabilities: {}, workspaceFolders: null });
+    await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(dir).href,
+      capabilities: {},
+      workspaceFolders: null,
+    });
     await conn.sendNotification(InitializedNotification.type, {});
     let t0 = performance.now();
     const opened = diagnosticsFor(1);
-    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: "typescript", version: 1, text } });
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: "typescript", version: 1, text },
+    });
     await opened;
     const firstMs = performance.now() - t0;
 
@@ -134,16 +148,23 @@ async function editLatency(quick: boolean): Promise<{ figures: Figure[]; notes: 
     let flagged = 0;
     for (let v = 2; v < 2 + edits; v++) {
       const next = v % 2 === 0 ? "0x300" : "0";
-      const change = { range: { start: { line: target, character: col }, end: { line: target, character: col + current.length } }, text: next };
+      const change = {
+        range: { start: { line: target, character: col }, end: { line: target, character: col + current.length } },
+        text: next,
+      };
       current = next;
       t0 = performance.now();
       const published = diagnosticsFor(v);
-      await conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: v }, contentChanges: [change] });
+      await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version: v },
+        contentChanges: [change],
+      });
       const diags = await published;
       latencies.push(performance.now() - t0);
       if (diags.diagnostics.some((d) => d.code === "ZDS101")) flagged++;
     }
-    if (flagged !== Math.ceil(edits / 2)) throw new Error(`expected ${Math.ceil(edits / 2)} edits to be flagged ZDS101, got ${flagged}`);
+    if (flagged !== Math.ceil(edits / 2))
+      throw new Error(`expected ${Math.ceil(edits / 2)} edits to be flagged ZDS101, got ${flagged}`);
     await conn.sendRequest(ShutdownRequest.type);
     await conn.sendNotification(ExitNotification.type);
     const p50 = median(latencies);
@@ -159,10 +180,18 @@ async function editLatency(quick: boolean): Promise<{ figures: Figure[]; notes: 
           target: "≤ 100 ms",
           met: p50 <= 100,
         },
-        { label: `diagnostics after an edit (p95 of ${edits})`, value: round(percentile(latencies, 0.95)), unit: "ms", target: "≤ 100 ms", met: percentile(latencies, 0.95) <= 100 },
+        {
+          label: `diagnostics after an edit (p95 of ${edits})`,
+          value: round(percentile(latencies, 0.95)),
+          unit: "ms",
+          target: "≤ 100 ms",
+          met: percentile(latencies, 0.95) <= 100,
+        },
         { label: "first diagnostics after open (cold: SDK parsed, program built)", value: round(firstMs), unit: "ms" },
       ],
-      notes: [`edit = one offset changed in a helper, alternately out of the MMIO window and back; every edit's diagnostics were checked`],
+      notes: [
+        `edit = one offset changed in a helper, alternately out of the MMIO window and back; every edit's diagnostics were checked`,
+      ],
     };
   } finally {
     conn.dispose();
@@ -194,7 +223,13 @@ function workspaceCheck(): { figures: Figure[]; notes: string[] } {
       diagnostics = result.diagnostics;
       if (result.drivers !== 50) throw new Error(`checked ${result.drivers} drivers, expected 50`);
       t0 = performance.now();
-      const program = ts.createProgram(files, { noLib: true, types: [], baseUrl: dir, paths: { "@zds/sdk": [path.join(root, "drivers", "sdk", "index.ts")] }, noEmit: true });
+      const program = ts.createProgram(files, {
+        noLib: true,
+        types: [],
+        baseUrl: dir,
+        paths: { "@zds/sdk": [path.join(root, "drivers", "sdk", "index.ts")] },
+        noEmit: true,
+      });
       program.getTypeChecker();
       baseMs = performance.now() - t0;
     } finally {
@@ -204,7 +239,8 @@ function workspaceCheck(): { figures: Figure[]; notes: string[] } {
     const t0 = performance.now();
     const cli = spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), "check", dir], { encoding: "utf8" });
     const cliMs = performance.now() - t0;
-    if (cli.status !== 0) throw new Error(`zds check on the generated workspace exited ${cli.status}: ${cli.stdout}${cli.stderr}`);
+    if (cli.status !== 0)
+      throw new Error(`zds check on the generated workspace exited ${cli.status}: ${cli.stdout}${cli.stderr}`);
     return {
       figures: [
         {
@@ -261,4 +297,3 @@ export const languageServerBench: Benchmark = {
     return { name: "language server", figures: [...a.figures, ...b.figures], notes: [...a.notes, ...b.notes] };
   },
 };
-

@@ -8,7 +8,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Benchmark, BenchResult } from "./types";
-import { buildProgram, firstMark, perUnit, round, runInstrumented, sampleDriver, syscallMix, throwIfFailed } from "./harness";
+import {
+  buildProgram,
+  firstMark,
+  perUnit,
+  round,
+  runInstrumented,
+  sampleDriver,
+  syscallMix,
+  throwIfFailed,
+} from "./harness";
 import type { NetEchoParams } from "./programs/net-echo";
 
 const QUICK = { count: 200, warmup: 20, baselineMs: 50 };
@@ -48,7 +57,10 @@ export const networkBench: Benchmark = {
     try {
       const params: NetEchoParams = { count: s.count, warmup: s.warmup, bytes: PAYLOAD };
       const run = await runInstrumented({
-        programs: [await sampleDriver("virtio-net"), await buildProgram(dir, "net-echo", "netEcho", params, "bench-net-echo")],
+        programs: [
+          await sampleDriver("virtio-net"),
+          await buildProgram(dir, "net-echo", "netEcho", params, "bench-net-echo"),
+        ],
         timeoutSeconds: 300,
       });
       throwIfFailed("UDP echo", run);
@@ -66,7 +78,11 @@ export const networkBench: Benchmark = {
             label: `UDP echo round trips with the peer host through the whole stack (${PAYLOAD}-byte payload, one at a time)`,
             value: Math.round(perSecond),
             unit: "round trips/s",
-            baseline: { label: "the same echo over a loopback UDP socket in this process", value: Math.round(baseline), unit: "round trips/s" },
+            baseline: {
+              label: "the same echo over a loopback UDP socket in this process",
+              value: Math.round(baseline),
+              unit: "round trips/s",
+            },
             ratio: round(perSecond / baseline, 4),
             higherIsBetter: true,
           },

@@ -23,14 +23,20 @@ met), then writes the results as JSON.
 `;
 
 function isBenchmark(x: unknown): x is Benchmark {
-  return typeof x === "object" && x !== null && typeof (x as { name?: unknown }).name === "string" && typeof (x as { run?: unknown }).run === "function";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as { name?: unknown }).name === "string" &&
+    typeof (x as { run?: unknown }).run === "function"
+  );
 }
 
 /** Every benchmark we have. Other modules' exports are taken if they are Benchmarks, so a module
  *  still being written (exporting none yet) is skipped rather than breaking the run. */
 export function allBenchmarks(): Benchmark[] {
   const found: Benchmark[] = [syscallBench, storageBench, timelineBench, networkBench, stepBackBench];
-  for (const value of Object.values(languageServer as Record<string, unknown>)) if (isBenchmark(value)) found.push(value);
+  for (const value of Object.values(languageServer as Record<string, unknown>))
+    if (isBenchmark(value)) found.push(value);
   return found;
 }
 
@@ -41,12 +47,22 @@ export interface BenchReport {
   results: (BenchResult & { error?: string; seconds: number })[];
 }
 
-export async function runBenchmarks(benchmarks: Benchmark[], quick: boolean, progress: (text: string) => void): Promise<BenchReport> {
+export async function runBenchmarks(
+  benchmarks: Benchmark[],
+  quick: boolean,
+  progress: (text: string) => void,
+): Promise<BenchReport> {
   const cpus = os.cpus();
   const report: BenchReport = {
     date: new Date().toISOString(),
     quick,
-    host: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", loadavg: os.loadavg() },
+    host: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? "unknown",
+      loadavg: os.loadavg(),
+    },
     results: [],
   };
   for (const b of benchmarks) {
@@ -56,7 +72,12 @@ export async function runBenchmarks(benchmarks: Benchmark[], quick: boolean, pro
       const result = await b.run({ quick });
       report.results.push({ ...result, seconds: round((performance.now() - t0) / 1000) });
     } catch (error) {
-      report.results.push({ name: b.name, figures: [], error: error instanceof Error ? error.message : String(error), seconds: round((performance.now() - t0) / 1000) });
+      report.results.push({
+        name: b.name,
+        figures: [],
+        error: error instanceof Error ? error.message : String(error),
+        seconds: round((performance.now() - t0) / 1000),
+      });
     }
   }
   return report;
@@ -95,7 +116,11 @@ export function formatTable(report: BenchReport): string {
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   const out = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
   const notes = report.results.flatMap((r) => (r.notes ?? []).map((n) => `  [${r.name}] ${n}`));
   if (notes.length > 0) out.push("", "notes:", ...notes);
@@ -123,7 +148,10 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
     io.out(BENCH_USAGE);
     return 0;
   }
-  const words = values.only?.split(",").map((w) => w.trim().toLowerCase()).filter((w) => w.length > 0);
+  const words = values.only
+    ?.split(",")
+    .map((w) => w.trim().toLowerCase())
+    .filter((w) => w.length > 0);
   const benchmarks = allBenchmarks().filter((b) => !words || words.some((w) => b.name.toLowerCase().includes(w)));
   if (benchmarks.length === 0) {
     io.err(`zds bench: no benchmark matches --only ${values.only ?? ""}\n`);

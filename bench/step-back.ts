@@ -77,7 +77,8 @@ async function session(program: string, count: number, checkpoints: boolean): Pr
   if (problem) throw new Error(problem);
   const back = await stop;
   const stepBackMs = performance.now() - t1;
-  if (back.event !== done.event - 1 || !/SYS_NOP/.test(back.description)) throw new Error(`step back landed at event ${back.event} (${back.description}), not at ${done.event - 1}`);
+  if (back.event !== done.event - 1 || !/SYS_NOP/.test(back.description))
+    throw new Error(`step back landed at event ${back.event} (${back.description}), not at ${done.event - 1}`);
   if (syscalls < count) throw new Error(`only ${syscalls} syscalls before the done mark`);
   runtime.terminate();
   await ended;
@@ -99,12 +100,30 @@ export const stepBackBench: Benchmark = {
       const back = median(samples.map((s) => s.stepBackMs));
       const forward = median(samples.map((s) => s.forwardMs));
       const at = samples[0].syscalls.toLocaleString("en-US");
-      const baseline = (ms: number) => ({ label: `forward run of the ${count.toLocaleString("en-US")} NOPs under the debugger`, value: round(ms, 0), unit: "ms" });
+      const baseline = (ms: number) => ({
+        label: `forward run of the ${count.toLocaleString("en-US")} NOPs under the debugger`,
+        value: round(ms, 0),
+        unit: "ms",
+      });
       return {
         name: "step-back",
         figures: [
-          { label: `one step back at ${at} syscalls, from the checkpoint run (median of ${repeats})`, value: round(back, 1), unit: "ms", baseline: baseline(forward), ratio: round(back / forward, 3), target: "< 1 s", met: back < 1000 },
-          { label: `one step back at ${at} syscalls, re-run from the start (no checkpoint)`, value: round(scratch.stepBackMs, 0), unit: "ms", baseline: baseline(scratch.forwardMs), ratio: round(scratch.stepBackMs / scratch.forwardMs) },
+          {
+            label: `one step back at ${at} syscalls, from the checkpoint run (median of ${repeats})`,
+            value: round(back, 1),
+            unit: "ms",
+            baseline: baseline(forward),
+            ratio: round(back / forward, 3),
+            target: "< 1 s",
+            met: back < 1000,
+          },
+          {
+            label: `one step back at ${at} syscalls, re-run from the start (no checkpoint)`,
+            value: round(scratch.stepBackMs, 0),
+            unit: "ms",
+            baseline: baseline(scratch.forwardMs),
+            ratio: round(scratch.stepBackMs / scratch.forwardMs),
+          },
         ],
         notes: [
           `step back lands on event ${samples[0].event} (the last NOP); the checkpoint run was held behind the stop ${samples.map((s) => Math.round(s.checkpointMs)).join("/")} ms after it (it re-runs the past while the user looks at the stop)`,

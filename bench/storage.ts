@@ -16,7 +16,19 @@ import path from "node:path";
 import { BLK_MAX_BATCH } from "../kernel/abi";
 import type { DriverBundle } from "../kernel/loader/bundle-driver";
 import type { Benchmark, BenchResult, Figure } from "./types";
-import { buildProgram, firstMark, lastMark, perUnit, round, runInstrumented, sampleDriver, syscallMix, throwIfFailed, type BenchRun, type Mark } from "./harness";
+import {
+  buildProgram,
+  firstMark,
+  lastMark,
+  perUnit,
+  round,
+  runInstrumented,
+  sampleDriver,
+  syscallMix,
+  throwIfFailed,
+  type BenchRun,
+  type Mark,
+} from "./harness";
 import type { BlkReaderParams } from "./programs/blk-reader";
 import type { BlkBulkReaderParams } from "./programs/blk-bulk-reader";
 
@@ -41,8 +53,26 @@ interface Sizes {
   baselineMs: number;
 }
 
-const QUICK: Sizes = { imageBytes: 8 * MiB, seqBytes: 1 * MiB, bulkSeqBytes: 16 * MiB, bulkQd32Batches: 20, qd1Reads: 300, qd32ReadsEach: 20, warmup: 20, baselineMs: 50 };
-const FULL: Sizes = { imageBytes: 64 * MiB, seqBytes: 8 * MiB, bulkSeqBytes: 512 * MiB, bulkQd32Batches: 400, qd1Reads: 3_000, qd32ReadsEach: 200, warmup: 50, baselineMs: 400 };
+const QUICK: Sizes = {
+  imageBytes: 8 * MiB,
+  seqBytes: 1 * MiB,
+  bulkSeqBytes: 16 * MiB,
+  bulkQd32Batches: 20,
+  qd1Reads: 300,
+  qd32ReadsEach: 20,
+  warmup: 20,
+  baselineMs: 50,
+};
+const FULL: Sizes = {
+  imageBytes: 64 * MiB,
+  seqBytes: 8 * MiB,
+  bulkSeqBytes: 512 * MiB,
+  bulkQd32Batches: 400,
+  qd1Reads: 3_000,
+  qd32ReadsEach: 200,
+  warmup: 50,
+  baselineMs: 400,
+};
 
 /** Each 4 KiB block starts with its own number (the reader checks it); the rest is filler. */
 function writeImage(file: string, bytes: number): void {
@@ -117,7 +147,11 @@ async function bulkReader(dir: string, params: BlkBulkReaderParams, name: string
 }
 
 /** Run `programs` with the virtio-blk driver and return the run with its go/done marks. */
-async function timed(what: string, programs: DriverBundle[], disk: { path: string }): Promise<{ run: BenchRun; go: Mark; done: Mark; ms: number }> {
+async function timed(
+  what: string,
+  programs: DriverBundle[],
+  disk: { path: string },
+): Promise<{ run: BenchRun; go: Mark; done: Mark; ms: number }> {
   const run = await runInstrumented({ programs, disk, timeoutSeconds: 300 });
   throwIfFailed(what, run);
   const go = firstMark(run, "bench:go");
@@ -146,7 +180,14 @@ export const storageBench: Benchmark = {
       const bulkSeqBaseline = fsSequential(image, s.imageBytes, s.baselineMs);
       const bulkSeq = await timed(
         "bulk sequential reads",
-        [driver, await bulkReader(dir, { mode: "sequential", unitBytes: UNIT, batch: SEQ_BATCH, amount: s.bulkSeqBytes, warmup: 2 }, "bench-bulk-seq")],
+        [
+          driver,
+          await bulkReader(
+            dir,
+            { mode: "sequential", unitBytes: UNIT, batch: SEQ_BATCH, amount: s.bulkSeqBytes, warmup: 2 },
+            "bench-bulk-seq",
+          ),
+        ],
         disk,
       );
       const bulkSeqMBs = s.bulkSeqBytes / 1e6 / (bulkSeq.ms / 1000);
@@ -154,34 +195,57 @@ export const storageBench: Benchmark = {
         label: `sequential 64 KiB reads through the whole stack, bulk path (${s.bulkSeqBytes / MiB} MiB, ${SEQ_BATCH} reads per BATCH)`,
         value: round(bulkSeqMBs, 1),
         unit: "MB/s",
-        baseline: { label: "fs.readSync of the same image, 64 KiB at a time (page cache)", value: round(bulkSeqBaseline, 1), unit: "MB/s" },
+        baseline: {
+          label: "fs.readSync of the same image, 64 KiB at a time (page cache)",
+          value: round(bulkSeqBaseline, 1),
+          unit: "MB/s",
+        },
         ratio: round(bulkSeqMBs / bulkSeqBaseline, 4),
         higherIsBetter: true,
         target: "≥ 50% of fs",
         met: bulkSeqMBs / bulkSeqBaseline >= 0.5,
       });
-      notes.push(profile("sequential, bulk", bulkSeq.run, bulkSeq.go, bulkSeq.done, s.bulkSeqBytes / UNIT, "64 KiB read"));
+      notes.push(
+        profile("sequential, bulk", bulkSeq.run, bulkSeq.go, bulkSeq.done, s.bulkSeqBytes / UNIT, "64 KiB read"),
+      );
 
       // (b) the same through 4 KiB messages, for comparison.
       const seqBaseline = fsSequential(image, s.seqBytes, s.baselineMs);
-      const seq = await timed("sequential reads (messages)", [driver, await reader(dir, { mode: "sequential", amount: s.seqBytes, warmup: s.warmup }, "bench-seq")], disk);
+      const seq = await timed(
+        "sequential reads (messages)",
+        [driver, await reader(dir, { mode: "sequential", amount: s.seqBytes, warmup: s.warmup }, "bench-seq")],
+        disk,
+      );
       const seqMBs = s.seqBytes / 1e6 / (seq.ms / 1000);
       figures.push({
         label: `sequential 64 KiB reads, messages (${s.seqBytes / MiB} MiB, 16 READs of 4 KiB each)`,
         value: round(seqMBs, 1),
         unit: "MB/s",
-        baseline: { label: "fs.readSync of the same range, 64 KiB at a time (page cache)", value: round(seqBaseline, 1), unit: "MB/s" },
+        baseline: {
+          label: "fs.readSync of the same range, 64 KiB at a time (page cache)",
+          value: round(seqBaseline, 1),
+          unit: "MB/s",
+        },
         ratio: round(seqMBs / seqBaseline, 4),
         higherIsBetter: true,
       });
       notes.push(profile("sequential, messages", seq.run, seq.go, seq.done, s.seqBytes / BLOCK));
-      notes.push(`sequential: the bulk path moves ${round(bulkSeqMBs / seqMBs, 0)}× the bytes per second of 4 KiB messages`);
+      notes.push(
+        `sequential: the bulk path moves ${round(bulkSeqMBs / seqMBs, 0)}× the bytes per second of 4 KiB messages`,
+      );
 
       // (c) random 4 KiB reads, depth 1: bulk path (one read per BATCH), then messages.
       const randBaseline = fsRandom(image, s.imageBytes, s.baselineMs);
       const bulk1 = await timed(
         "bulk random reads at depth 1",
-        [driver, await bulkReader(dir, { mode: "random", unitBytes: BLOCK, batch: 1, amount: s.qd1Reads, warmup: s.warmup }, "bench-bulk-rand1")],
+        [
+          driver,
+          await bulkReader(
+            dir,
+            { mode: "random", unitBytes: BLOCK, batch: 1, amount: s.qd1Reads, warmup: s.warmup },
+            "bench-bulk-rand1",
+          ),
+        ],
         disk,
       );
       const bulkIops1 = s.qd1Reads / (bulk1.ms / 1000);
@@ -189,19 +253,31 @@ export const storageBench: Benchmark = {
         label: "4 KiB random reads, queue depth 1, bulk path (1 read per BATCH)",
         value: Math.round(bulkIops1),
         unit: "IOPS",
-        baseline: { label: "fs.readSync 4 KiB at random offsets, one at a time", value: Math.round(randBaseline), unit: "IOPS" },
+        baseline: {
+          label: "fs.readSync 4 KiB at random offsets, one at a time",
+          value: Math.round(randBaseline),
+          unit: "IOPS",
+        },
         ratio: round(bulkIops1 / randBaseline, 4),
         higherIsBetter: true,
       });
       notes.push(profile("random, depth 1, bulk", bulk1.run, bulk1.go, bulk1.done, s.qd1Reads));
 
-      const qd1 = await timed("random reads at depth 1 (messages)", [driver, await reader(dir, { mode: "random", amount: s.qd1Reads, warmup: s.warmup }, "bench-rand")], disk);
+      const qd1 = await timed(
+        "random reads at depth 1 (messages)",
+        [driver, await reader(dir, { mode: "random", amount: s.qd1Reads, warmup: s.warmup }, "bench-rand")],
+        disk,
+      );
       const iops1 = s.qd1Reads / (qd1.ms / 1000);
       figures.push({
         label: "4 KiB random reads, queue depth 1, messages",
         value: Math.round(iops1),
         unit: "IOPS",
-        baseline: { label: "fs.readSync 4 KiB at random offsets, one at a time", value: Math.round(randBaseline), unit: "IOPS" },
+        baseline: {
+          label: "fs.readSync 4 KiB at random offsets, one at a time",
+          value: Math.round(randBaseline),
+          unit: "IOPS",
+        },
         ratio: round(iops1 / randBaseline, 4),
         higherIsBetter: true,
       });
@@ -212,7 +288,14 @@ export const storageBench: Benchmark = {
       const bulk32Reads = s.bulkQd32Batches * 32;
       const bulk32 = await timed(
         "bulk random reads at depth 32",
-        [driver, await bulkReader(dir, { mode: "random", unitBytes: BLOCK, batch: 32, amount: bulk32Reads, warmup: 2 }, "bench-bulk-rand32")],
+        [
+          driver,
+          await bulkReader(
+            dir,
+            { mode: "random", unitBytes: BLOCK, batch: 32, amount: bulk32Reads, warmup: 2 },
+            "bench-bulk-rand32",
+          ),
+        ],
         disk,
       );
       const bulkIops32 = bulk32Reads / (bulk32.ms / 1000);
@@ -230,8 +313,16 @@ export const storageBench: Benchmark = {
 
       // (c) depth 32 through messages: 32 clients of one bundle (each has its own seed, so its own
       // sequence of offsets).
-      const client = await reader(dir, { mode: "random", amount: s.qd32ReadsEach, warmup: Math.ceil(s.warmup / 10) }, "bench-rand32");
-      const qd32 = await runInstrumented({ programs: [driver, ...Array.from({ length: 32 }, () => client)], disk, timeoutSeconds: 300 });
+      const client = await reader(
+        dir,
+        { mode: "random", amount: s.qd32ReadsEach, warmup: Math.ceil(s.warmup / 10) },
+        "bench-rand32",
+      );
+      const qd32 = await runInstrumented({
+        programs: [driver, ...Array.from({ length: 32 }, () => client)],
+        disk,
+        timeoutSeconds: 300,
+      });
       throwIfFailed("random reads at depth 32 (messages)", qd32);
       // Steady state: from the moment the last client started timing to the moment the first
       // finished, all 32 have a request outstanding; the device counts what completed meanwhile.

@@ -90,7 +90,13 @@ export const syscallBench: Benchmark = {
     const repeats = quick ? 1 : 5;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-bench-syscall-"));
     try {
-      const program = await buildProgram(dir, "syscall-loop", "syscallLoop", { warmup: warm, count: n }, "bench-syscalls");
+      const program = await buildProgram(
+        dir,
+        "syscall-loop",
+        "syscallLoop",
+        { warmup: warm, count: n },
+        "bench-syscalls",
+      );
       const kernelUs: number[] = [];
       const bareUs: number[] = [];
       const hostUs: number[] = [];
@@ -148,7 +154,9 @@ export const syscallBench: Benchmark = {
           ratio: round(host / bare),
         },
       ];
-      notes.unshift(`${n} NOPs after ${warm} warm-up calls, median of ${repeats} interleaved repeat(s): kernel ${kernelUs.map((x) => round(x)).join("/")} µs, bare ${bareUs.map((x) => round(x)).join("/")} µs, host-thread ${hostUs.map((x) => round(x)).join("/")} µs`);
+      notes.unshift(
+        `${n} NOPs after ${warm} warm-up calls, median of ${repeats} interleaved repeat(s): kernel ${kernelUs.map((x) => round(x)).join("/")} µs, bare ${bareUs.map((x) => round(x)).join("/")} µs, host-thread ${hostUs.map((x) => round(x)).join("/")} µs`,
+      );
       return { name: "syscall", figures, notes };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -41,8 +41,21 @@ export function writeSyntheticTrace(file: string, options: SynthOptions): SynthR
     fs.writeSync(fd, text);
     buffer = [];
   };
-  const header = { zlog: 1, tool: "zero-driver-studio", machineName: "virt", machine: { name: "virt", devices: [] }, seed: 1, options: { watchdogMs: 5000, compat: false }, programs: [] as object[], inputs: [] };
-  for (let k = 0; k < pairs; k++) header.programs.push({ name: `blk${k}`, path: `/synthetic/blk${k}`, sha256: ID }, { name: `client${k}`, path: `/synthetic/client${k}`, sha256: ID });
+  const header = {
+    zlog: 1,
+    tool: "zero-driver-studio",
+    machineName: "virt",
+    machine: { name: "virt", devices: [] },
+    seed: 1,
+    options: { watchdogMs: 5000, compat: false },
+    programs: [] as object[],
+    inputs: [],
+  };
+  for (let k = 0; k < pairs; k++)
+    header.programs.push(
+      { name: `blk${k}`, path: `/synthetic/blk${k}`, sha256: ID },
+      { name: `client${k}`, path: `/synthetic/client${k}`, sha256: ID },
+    );
   buffer.push(JSON.stringify(header));
   let c = 0;
   let s = 0;

@@ -40,13 +40,17 @@ export async function checkCommand(argv: string[], io: Io): Promise<number> {
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = result.diagnostics.filter((d) => d.severity === "warning").length;
   if (format === "json") {
-    io.out(`${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary: { files: result.files.length, errors, warnings } }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ files: result.files, diagnostics: result.diagnostics, summary: { files: result.files.length, errors, warnings } }, null, 2)}\n`,
+    );
   } else {
     for (const d of result.diagnostics) {
       io.out(`${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code} ${d.message}\n`);
       for (const r of d.related) io.out(`  ${r.file}:${r.line}:${r.column}: note: ${r.message}\n`);
     }
-    io.err(`zds check: ${result.files.length} driver file${result.files.length === 1 ? "" : "s"}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}\n`);
+    io.err(
+      `zds check: ${result.files.length} driver file${result.files.length === 1 ? "" : "s"}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}\n`,
+    );
   }
   return errors > 0 ? 1 : 0;
 }

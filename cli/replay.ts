@@ -19,7 +19,11 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { verify: { type: "boolean", default: false }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    options: {
+      verify: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
   if (values.help) {
     io.out(REPLAY_USAGE + "\n");
@@ -30,7 +34,8 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
   try {
     report = await replayTrace(positionals[0], { verify: values.verify ?? false, output: consoleOutput(io) });
   } catch (error) {
-    if (error instanceof ZlogError || error instanceof DriverLoadError || error instanceof MachineDescriptionError) throw new CliError(error.message);
+    if (error instanceof ZlogError || error instanceof DriverLoadError || error instanceof MachineDescriptionError)
+      throw new CliError(error.message);
     throw error;
   }
   if (values.json) io.out(`${JSON.stringify(report)}\n`);
@@ -41,10 +46,13 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
 
 export function formatReport(r: ReplayReport): string {
   const lines = [formatSummary(r.summary).trimEnd()];
-  for (const name of r.changedPrograms) lines.push(`   note: ${name} differs from the recorded program (its content hash changed)`);
+  for (const name of r.changedPrograms)
+    lines.push(`   note: ${name} differs from the recorded program (its content hash changed)`);
   for (const note of r.notes) lines.push(`   note: ${note}`);
   if (r.verified && r.match) {
-    lines.push(`   replay verified: ${r.syscallEvents} SysLog events and ${r.commits} commits match; hashes match (${r.summary.syslogHash})`);
+    lines.push(
+      `   replay verified: ${r.syscallEvents} SysLog events and ${r.commits} commits match; hashes match (${r.summary.syslogHash})`,
+    );
   } else if (r.divergence) {
     const d = r.divergence;
     lines.push(`   DIVERGENCE at ${d.kind === "commit" ? "commit" : "SysLog event"} ${d.index}: ${d.message}`);

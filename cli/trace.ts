@@ -24,7 +24,11 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { html: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    options: {
+      html: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
   if (values.help) {
     io.out(TRACE_USAGE + "\n");
@@ -32,7 +36,8 @@ export async function traceCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length !== 1) throw new CliError(`give exactly one trace file\n${TRACE_USAGE}`);
   const file = path.resolve(positionals[0]);
-  if (values.html !== undefined && values.html === "") throw new CliError("--html needs the path of the HTML file to write");
+  if (values.html !== undefined && values.html === "")
+    throw new CliError("--html needs the path of the HTML file to write");
   try {
     if (values.html !== undefined) {
       const out = path.resolve(values.html);

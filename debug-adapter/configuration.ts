@@ -18,14 +18,24 @@ export interface ZeroDriverDebugConfiguration {
 }
 
 /** A configuration for `file`, or a message saying why there is none. */
-export function configurationForFile(file: string | undefined, workspaceFolder: string | undefined, bundledDrivers: string): ZeroDriverDebugConfiguration | string {
-  if (!file) return "Open a driver's TypeScript file (or set \"program\" in launch.json) to debug it.";
-  if (!/\.(ts|js)$/.test(file)) return `${path.basename(file)} is not a driver: open its index.ts (or a .ts/.js program) and press F5 again.`;
+export function configurationForFile(
+  file: string | undefined,
+  workspaceFolder: string | undefined,
+  bundledDrivers: string,
+): ZeroDriverDebugConfiguration | string {
+  if (!file) return 'Open a driver\'s TypeScript file (or set "program" in launch.json) to debug it.';
+  if (!/\.(ts|js)$/.test(file))
+    return `${path.basename(file)} is not a driver: open its index.ts (or a .ts/.js program) and press F5 again.`;
   const isEntry = /^index\.(ts|js)$/.test(path.basename(file));
   const program = isEntry ? path.dirname(file) : file;
   const name = isEntry ? path.basename(program) : path.basename(file).replace(/\.(ts|js)$/, "");
   const own = isEntry ? describeProgram(program) : { name, dir: program, ...servicesOf(readText(file)) };
-  const config: ZeroDriverDebugConfiguration = { type: "zero-driver", request: "launch", name: `Debug ${name}`, program };
+  const config: ZeroDriverDebugConfiguration = {
+    type: "zero-driver",
+    request: "launch",
+    name: `Debug ${name}`,
+    program,
+  };
   if (workspaceFolder) config.cwd = workspaceFolder;
   const partner = own && partnerFor(own, [path.dirname(program), bundledDrivers]);
   if (partner) {

@@ -26,7 +26,14 @@ import {
   Thread,
 } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { DebugRuntime, EXCEPTION_FILTERS, LaunchError, resolvePrograms, type InspectItem, type StopInfo } from "../kernel/debug/runtime";
+import {
+  DebugRuntime,
+  EXCEPTION_FILTERS,
+  LaunchError,
+  resolvePrograms,
+  type InspectItem,
+  type StopInfo,
+} from "../kernel/debug/runtime";
 import { dataInfo, dataInfoForAddress, parseDataId, type DataAccess } from "../kernel/debug/data-watch";
 import { parseReference } from "../kernel/debug/guest-memory";
 import { exitStatus } from "../runner/run";
@@ -141,14 +148,21 @@ export class ZeroDriverDebugSession extends DebugSession {
   private onStopped(stop: StopInfo): void {
     this.items.reset();
     this.frames.reset();
-    const event = new StoppedEvent(stop.reason, stop.pid, stop.reason === "exception" ? stop.description : undefined) as DebugProtocol.StoppedEvent;
+    const event = new StoppedEvent(
+      stop.reason,
+      stop.pid,
+      stop.reason === "exception" ? stop.description : undefined,
+    ) as DebugProtocol.StoppedEvent;
     event.body.description = stop.description;
     // Every process is stopped: the kernel hands the run token to nobody.
     event.body.allThreadsStopped = true;
     this.sendEvent(event);
   }
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+  protected override initializeRequest(
+    response: DebugProtocol.InitializeResponse,
+    args: DebugProtocol.InitializeRequestArguments,
+  ): void {
     this.client = args;
     response.body = {
       supportsConfigurationDoneRequest: true,
@@ -166,7 +180,12 @@ export class ZeroDriverDebugSession extends DebugSession {
       supportsWriteMemoryRequest: true,
       supportsSteppingGranularity: true,
       supportsStepBack: true,
-      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({ ...f, supportsCondition: true, conditionDescription: "pid == 3, process == virtio-blk, device == virtio-blk0 (joined with &&), or text the stop must mention" })),
+      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
+        ...f,
+        supportsCondition: true,
+        conditionDescription:
+          "pid == 3, process == virtio-blk, device == virtio-blk0 (joined with &&), or text the stop must mention",
+      })),
     };
     this.sendResponse(response);
     // Breakpoints may be set from now on; launch waits for configurationDone.
@@ -178,11 +197,17 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override async launchRequest(response: DebugProtocol.LaunchResponse, given: ZeroDriverLaunchArguments | undefined): Promise<void> {
+  protected override async launchRequest(
+    response: DebugProtocol.LaunchResponse,
+    given: ZeroDriverLaunchArguments | undefined,
+  ): Promise<void> {
     // A client may send a launch with no arguments at all: that is "no program", not a crash.
     const args: ZeroDriverLaunchArguments = given ?? {};
     try {
-      if (args.cwd !== undefined && (typeof args.cwd !== "string" || !fs.existsSync(args.cwd))) throw new LaunchError(`"cwd": ${JSON.stringify(args.cwd)} is not an existing folder. Leave it out or use "\${workspaceFolder}".`);
+      if (args.cwd !== undefined && (typeof args.cwd !== "string" || !fs.existsSync(args.cwd)))
+        throw new LaunchError(
+          `"cwd": ${JSON.stringify(args.cwd)} is not an existing folder. Leave it out or use "\${workspaceFolder}".`,
+        );
       const cwd = typeof args.cwd === "string" ? args.cwd : process.cwd();
       if (args.replay !== undefined) {
         await this.launchReplay(cwd, args);
@@ -191,82 +216,157 @@ export class ZeroDriverDebugSession extends DebugSession {
       }
       const programs = resolvePrograms(cwd, args.program, args.programs);
       const machine = args.machine ?? "virt";
-      if (typeof machine !== "string" || machine.length === 0) throw new LaunchError(`"machine" must be "virt" or the path of a machine description (got ${JSON.stringify(machine)}).`);
+      if (typeof machine !== "string" || machine.length === 0)
+        throw new LaunchError(
+          `"machine" must be "virt" or the path of a machine description (got ${JSON.stringify(machine)}).`,
+        );
       const seed = args.seed ?? 1;
-      if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0) throw new LaunchError(`"seed" must be a whole number ≥ 0 (got ${JSON.stringify(seed)}).`);
+      if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0)
+        throw new LaunchError(`"seed" must be a whole number ≥ 0 (got ${JSON.stringify(seed)}).`);
       const stopOnEntry = args.stopOnEntry ?? false;
-      if (typeof stopOnEntry !== "boolean") throw new LaunchError(`"stopOnEntry" must be true or false (got ${JSON.stringify(stopOnEntry)}).`);
+      if (typeof stopOnEntry !== "boolean")
+        throw new LaunchError(`"stopOnEntry" must be true or false (got ${JSON.stringify(stopOnEntry)}).`);
       const watchdogMs = args.watchdogMs;
-      if (watchdogMs !== undefined && (typeof watchdogMs !== "number" || watchdogMs < 10)) throw new LaunchError(`"watchdogMs" must be a number ≥ 10 (got ${JSON.stringify(watchdogMs)}).`);
+      if (watchdogMs !== undefined && (typeof watchdogMs !== "number" || watchdogMs < 10))
+        throw new LaunchError(`"watchdogMs" must be a number ≥ 10 (got ${JSON.stringify(watchdogMs)}).`);
       const disk = launchDisk(cwd, args.disk);
       const persist = args.persist ?? false;
-      if (typeof persist !== "boolean") throw new LaunchError(`"persist" must be true or false (got ${JSON.stringify(persist)}).`);
-      if (persist && disk === undefined) throw new LaunchError(`"persist" needs "disk": there is no image to write through to.`);
+      if (typeof persist !== "boolean")
+        throw new LaunchError(`"persist" must be true or false (got ${JSON.stringify(persist)}).`);
+      if (persist && disk === undefined)
+        throw new LaunchError(`"persist" needs "disk": there is no image to write through to.`);
       const trace = launchTrace(cwd, args.trace);
       await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, CONFIGURATION_WAIT_MS))]);
-      await this.runtime.launch({ programs, machine: /[\\/]|\.json$/i.test(machine) ? path.resolve(cwd, machine) : machine, seed, stopOnEntry, watchdogMs, disk, persist, trace });
+      await this.runtime.launch({
+        programs,
+        machine: /[\\/]|\.json$/i.test(machine) ? path.resolve(cwd, machine) : machine,
+        seed,
+        stopOnEntry,
+        watchdogMs,
+        disk,
+        persist,
+        trace,
+      });
       if (trace) this.sendEvent(new OutputEvent(`Zero Driver: saving the trace to ${trace}\n`, "console"));
       this.sendResponse(response);
     } catch (error) {
-      const message = error instanceof LaunchError ? error.message : `Cannot launch: ${error instanceof Error ? error.message : String(error)}`;
+      const message =
+        error instanceof LaunchError
+          ? error.message
+          : `Cannot launch: ${error instanceof Error ? error.message : String(error)}`;
       this.sendErrorResponse(response, ErrorId.launch, message);
     }
   }
 
   /** "replay": machine, programs, seed and disk come from the trace's header. */
   private async launchReplay(cwd: string, args: ZeroDriverLaunchArguments): Promise<void> {
-    const clash = (["program", "programs", "machine", "seed", "disk", "persist"] as const).filter((k) => args[k] !== undefined);
-    if (clash.length) throw new LaunchError(`"replay" takes the machine, programs, seed and disk from the trace; leave out ${clash.map((k) => `"${k}"`).join(", ")}.`);
+    const clash = (["program", "programs", "machine", "seed", "disk", "persist"] as const).filter(
+      (k) => args[k] !== undefined,
+    );
+    if (clash.length)
+      throw new LaunchError(
+        `"replay" takes the machine, programs, seed and disk from the trace; leave out ${clash.map((k) => `"${k}"`).join(", ")}.`,
+      );
     const replay: ReplayLaunch = replayLaunch(cwd, args.replay);
     const stopOnEntry = args.stopOnEntry ?? false;
-    if (typeof stopOnEntry !== "boolean") throw new LaunchError(`"stopOnEntry" must be true or false (got ${JSON.stringify(stopOnEntry)}).`);
+    if (typeof stopOnEntry !== "boolean")
+      throw new LaunchError(`"stopOnEntry" must be true or false (got ${JSON.stringify(stopOnEntry)}).`);
     const watchdogMs = args.watchdogMs ?? replay.watchdogMs;
-    if (typeof watchdogMs !== "number" || watchdogMs < 10) throw new LaunchError(`"watchdogMs" must be a number ≥ 10 (got ${JSON.stringify(watchdogMs)}).`);
+    if (typeof watchdogMs !== "number" || watchdogMs < 10)
+      throw new LaunchError(`"watchdogMs" must be a number ≥ 10 (got ${JSON.stringify(watchdogMs)}).`);
     const trace = launchTrace(cwd, args.trace);
     await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, CONFIGURATION_WAIT_MS))]);
-    await this.runtime.launch({ programs: replay.programs, machine: replay.machine, seed: replay.seed, stopOnEntry, watchdogMs, disk: replay.disk, trace, expectSha256: replay.sha256 });
+    await this.runtime.launch({
+      programs: replay.programs,
+      machine: replay.machine,
+      seed: replay.seed,
+      stopOnEntry,
+      watchdogMs,
+      disk: replay.disk,
+      trace,
+      expectSha256: replay.sha256,
+    });
     const source = path.resolve(cwd, String(args.replay));
-    this.sendEvent(new OutputEvent(`Zero Driver: replaying ${source} (machine ${replay.machine.name}, seed ${replay.seed}, ${replay.programs.length} program${replay.programs.length === 1 ? "" : "s"})\n`, "console"));
+    this.sendEvent(
+      new OutputEvent(
+        `Zero Driver: replaying ${source} (machine ${replay.machine.name}, seed ${replay.seed}, ${replay.programs.length} program${replay.programs.length === 1 ? "" : "s"})\n`,
+        "console",
+      ),
+    );
     for (const note of replay.notes) this.sendEvent(new OutputEvent(`Zero Driver: note: ${note}\n`, "console"));
   }
 
-  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+  protected override setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
     const results = this.runtime.setFunctionBreakpoints(args.breakpoints.map((b) => b.name));
     response.body = { breakpoints: results.map((r) => ({ verified: r.verified, message: r.message })) };
     this.sendResponse(response);
   }
 
-  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    const settings = [...args.filters.map((filterId) => ({ filterId })), ...(args.filterOptions ?? []).map((o) => ({ filterId: o.filterId, condition: o.condition }))];
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
+    const settings = [
+      ...args.filters.map((filterId) => ({ filterId })),
+      ...(args.filterOptions ?? []).map((o) => ({ filterId: o.filterId, condition: o.condition })),
+    ];
     const problems = this.runtime.setExceptionFilters(settings);
-    response.body = { breakpoints: problems.map((message) => (message ? { verified: false, message } : { verified: true })) };
+    response.body = {
+      breakpoints: problems.map((message) => (message ? { verified: false, message } : { verified: true })),
+    };
     this.sendResponse(response);
   }
 
-  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
+  protected override exceptionInfoRequest(
+    response: DebugProtocol.ExceptionInfoResponse,
+    args: DebugProtocol.ExceptionInfoArguments,
+  ): void {
     const stop = this.runtime.currentStop;
     if (!stop || stop.reason !== "exception" || stop.pid !== args.threadId) {
       this.sendErrorResponse(response, ErrorId.notStopped, `Thread ${args.threadId} is not stopped on an exception.`);
       return;
     }
-    response.body = { exceptionId: stop.exceptionId ?? "exception", description: stop.description, breakMode: "always", details: { message: stop.description, typeName: stop.exceptionId } };
+    response.body = {
+      exceptionId: stop.exceptionId ?? "exception",
+      description: stop.description,
+      breakMode: "always",
+      details: { message: stop.description, typeName: stop.exceptionId },
+    };
     this.sendResponse(response);
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    response.body = { threads: this.runtime.threads().map((t) => new Thread(t.pid, `${t.name} (pid ${t.pid}): ${t.state}`)) };
+    response.body = {
+      threads: this.runtime.threads().map((t) => new Thread(t.pid, `${t.name} (pid ${t.pid}): ${t.state}`)),
+    };
     this.sendResponse(response);
   }
 
-  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+  protected override stackTraceRequest(
+    response: DebugProtocol.StackTraceResponse,
+    args: DebugProtocol.StackTraceArguments,
+  ): void {
     if (!this.runtime.currentStop) {
-      this.sendErrorResponse(response, ErrorId.notStopped, "The machine is running: pause it to see what a process is doing.");
+      this.sendErrorResponse(
+        response,
+        ErrorId.notStopped,
+        "The machine is running: pause it to see what a process is doing.",
+      );
       return;
     }
     const pid = args.threadId;
     // Driver frames (when the worker is paused in the inspector) above the kernel's view of the process.
     const frames: StackFrame[] = this.runtime.sourceFrames(pid).map((f) => {
-      const frame = new StackFrame(this.frames.create({ kind: "source", pid, index: f.index }), f.name, f.path ? new Source(path.basename(f.path), f.path) : undefined, f.line, f.column);
+      const frame = new StackFrame(
+        this.frames.create({ kind: "source", pid, index: f.index }),
+        f.name,
+        f.path ? new Source(path.basename(f.path), f.path) : undefined,
+        f.line,
+        f.column,
+      );
       if (!f.path) (frame as DebugProtocol.StackFrame).presentationHint = "subtle";
       return frame;
     });
@@ -284,12 +384,21 @@ export class ZeroDriverDebugSession extends DebugSession {
     const scopes: Scope[] = [];
     if (ref?.kind === "source" && ref.index >= 0) {
       for (const s of this.runtime.source.scopes(ref.pid, ref.index)) {
-        scopes.push(new Scope(s.name, this.items.create({ kind: "remote", pid: ref.pid, objectId: s.objectId }), s.name !== "Local"));
+        scopes.push(
+          new Scope(
+            s.name,
+            this.items.create({ kind: "remote", pid: ref.pid, objectId: s.objectId }),
+            s.name !== "Local",
+          ),
+        );
       }
     }
     const pid = ref?.pid ?? args.frameId;
     const item = (items: InspectItem[]) => this.items.create({ kind: "items", items });
-    scopes.push(new Scope("Capabilities", item(this.runtime.capabilities(pid)), false), new Scope("IPC queues", item(this.runtime.ipcQueues(pid)), false));
+    scopes.push(
+      new Scope("Capabilities", item(this.runtime.capabilities(pid)), false),
+      new Scope("IPC queues", item(this.runtime.ipcQueues(pid)), false),
+    );
     const registers = this.runtime.deviceRegisters(pid);
     if (registers.length) scopes.push(new Scope("Device registers", item(registers), false));
     const queues = this.runtime.virtqueues(pid);
@@ -298,7 +407,10 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override async variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
+  protected override async variablesRequest(
+    response: DebugProtocol.VariablesResponse,
+    args: DebugProtocol.VariablesArguments,
+  ): Promise<void> {
     const ref = this.items.get(args.variablesReference);
     if (ref?.kind === "remote") {
       try {
@@ -323,7 +435,10 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): void {
     const file = args.source.path;
     const specs = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
     const results = file ? this.runtime.setSourceBreakpoints(file, specs) : [];
@@ -331,10 +446,15 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+  protected override dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
     const machine = this.runtime.currentMachine;
     if (args.asAddress) {
-      response.body = machine ? dataInfoForAddress(machine, args.name, args.bytes ?? 4) : { dataId: null, description: "Launch first: addresses are resolved against the running machine." };
+      response.body = machine
+        ? dataInfoForAddress(machine, args.name, args.bytes ?? 4)
+        : { dataId: null, description: "Launch first: addresses are resolved against the running machine." };
     } else {
       const ref = args.variablesReference !== undefined ? this.items.get(args.variablesReference) : undefined;
       const item = ref?.kind === "items" ? ref.items.find((i) => i.name === args.name) : undefined;
@@ -342,33 +462,67 @@ export class ZeroDriverDebugSession extends DebugSession {
       response.body =
         machine && target && typeof target !== "string"
           ? dataInfo(machine, target)
-          : { dataId: null, description: `"${args.name}" cannot be watched: data breakpoints work on device registers, DMA buffers and virtqueue indexes (or an address).` };
+          : {
+              dataId: null,
+              description: `"${args.name}" cannot be watched: data breakpoints work on device registers, DMA buffers and virtqueue indexes (or an address).`,
+            };
     }
     this.sendResponse(response);
   }
 
-  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    const results = this.runtime.setDataBreakpoints(args.breakpoints.map((b) => ({ dataId: b.dataId, accessType: b.accessType as DataAccess | undefined, condition: b.condition, hitCondition: b.hitCondition })));
+  protected override setDataBreakpointsRequest(
+    response: DebugProtocol.SetDataBreakpointsResponse,
+    args: DebugProtocol.SetDataBreakpointsArguments,
+  ): void {
+    const results = this.runtime.setDataBreakpoints(
+      args.breakpoints.map((b) => ({
+        dataId: b.dataId,
+        accessType: b.accessType as DataAccess | undefined,
+        condition: b.condition,
+        hitCondition: b.hitCondition,
+      })),
+    );
     response.body = { breakpoints: results };
     this.sendResponse(response);
   }
 
-  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+  protected override readMemoryRequest(
+    response: DebugProtocol.ReadMemoryResponse,
+    args: DebugProtocol.ReadMemoryArguments,
+  ): void {
     const base = parseReference(args.memoryReference);
     if (base === undefined) {
-      this.sendErrorResponse(response, ErrorId.memory, `"${args.memoryReference}" is not a memory reference (a guest-physical address such as 0x80000000).`);
+      this.sendErrorResponse(
+        response,
+        ErrorId.memory,
+        `"${args.memoryReference}" is not a memory reference (a guest-physical address such as 0x80000000).`,
+      );
       return;
     }
     const offset = args.offset ?? 0;
     const read = this.runtime.memory.read(base + offset, args.count);
     this.runtime.memory.noteViewed(args.memoryReference, base, offset, read);
-    response.body = { address: `0x${read.address.toString(16)}`, unreadableBytes: read.unreadable, ...(read.data.length && { data: Buffer.from(read.data).toString("base64") }) };
+    response.body = {
+      address: `0x${read.address.toString(16)}`,
+      unreadableBytes: read.unreadable,
+      ...(read.data.length && { data: Buffer.from(read.data).toString("base64") }),
+    };
     this.sendResponse(response);
   }
 
-  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+  protected override writeMemoryRequest(
+    response: DebugProtocol.WriteMemoryResponse,
+    args: DebugProtocol.WriteMemoryArguments,
+  ): void {
     const base = parseReference(args.memoryReference);
-    const written = base === undefined ? `"${args.memoryReference}" is not a memory reference` : this.runtime.memory.write(base + (args.offset ?? 0), Buffer.from(args.data, "base64"), args.allowPartial ?? false);
+    const written =
+      base === undefined
+        ? `"${args.memoryReference}" is not a memory reference`
+        : this.runtime.memory.write(
+            base + (args.offset ?? 0),
+            Buffer.from(args.data, "base64"),
+            args.allowPartial ?? false,
+          );
     if (typeof written === "string") {
       this.sendErrorResponse(response, ErrorId.memory, written);
       return;
@@ -379,13 +533,25 @@ export class ZeroDriverDebugSession extends DebugSession {
     if (this.client.supportsInvalidatedEvent) this.sendEvent(new InvalidatedEvent(["variables"]));
   }
 
-  protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
+  protected override async evaluateRequest(
+    response: DebugProtocol.EvaluateResponse,
+    args: DebugProtocol.EvaluateArguments,
+  ): Promise<void> {
     const ref = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
     const pause = this.runtime.source.pause;
     // Without a frame (the debug console's default), the top driver frame of the paused worker.
-    const target = ref?.kind === "source" && ref.index >= 0 ? ref : pause ? { pid: pause.pid, index: this.runtime.source.frames(pause.pid)[0]?.index ?? 0 } : undefined;
+    const target =
+      ref?.kind === "source" && ref.index >= 0
+        ? ref
+        : pause
+          ? { pid: pause.pid, index: this.runtime.source.frames(pause.pid)[0]?.index ?? 0 }
+          : undefined;
     if (!target) {
-      this.sendErrorResponse(response, ErrorId.evaluate, "Evaluate needs a driver paused in its code (this stop has no live JavaScript frame).");
+      this.sendErrorResponse(
+        response,
+        ErrorId.evaluate,
+        "Evaluate needs a driver paused in its code (this stop has no live JavaScript frame).",
+      );
       return;
     }
     const version = this.runtime.stateVersion;
@@ -398,7 +564,8 @@ export class ZeroDriverDebugSession extends DebugSession {
       this.sendErrorResponse(response, ErrorId.evaluate, error instanceof Error ? error.message : String(error));
     }
     // An expression with side effects on kernel state (e.g. through a handle) leaves the views stale.
-    if (this.runtime.stateVersion !== version && this.client.supportsInvalidatedEvent) this.sendEvent(new InvalidatedEvent(["variables"]));
+    if (this.runtime.stateVersion !== version && this.client.supportsInvalidatedEvent)
+      this.sendEvent(new InvalidatedEvent(["variables"]));
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
@@ -411,13 +578,19 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+  protected override stepOutRequest(
+    response: DebugProtocol.StepOutResponse,
+    args: DebugProtocol.StepOutArguments,
+  ): void {
     this.stepRequest("out", args);
     this.sendResponse(response);
   }
 
   /** Line steps go to the inspector; an instruction step runs the thread to its next syscall. */
-  private stepRequest(kind: "over" | "into" | "out", args: { threadId: number; granularity?: DebugProtocol.SteppingGranularity }): void {
+  private stepRequest(
+    kind: "over" | "into" | "out",
+    args: { threadId: number; granularity?: DebugProtocol.SteppingGranularity },
+  ): void {
     if (args.granularity === "instruction") this.runtime.stepSyscall(args.threadId);
     else this.runtime.step(kind, args.threadId);
   }
@@ -438,7 +611,11 @@ export class ZeroDriverDebugSession extends DebugSession {
     if (command === CustomRequest.position) {
       const stop = this.runtime.currentStop;
       if (!stop) {
-        this.sendErrorResponse(response, ErrorId.notStopped, "The machine is running: there is a position only while it is stopped.");
+        this.sendErrorResponse(
+          response,
+          ErrorId.notStopped,
+          "The machine is running: there is a position only while it is stopped.",
+        );
         return;
       }
       response.body = { event: stop.event, pid: stop.pid, syscalls: this.runtime.syscallCount };
@@ -447,7 +624,10 @@ export class ZeroDriverDebugSession extends DebugSession {
     }
     if (command === CustomRequest.consoleInput) {
       const a = (args ?? {}) as { device?: unknown; text?: unknown };
-      const problem = typeof a.device === "string" && typeof a.text === "string" ? this.machineConsole.input(a.device, a.text) : `${CustomRequest.consoleInput} needs { device, text } strings`;
+      const problem =
+        typeof a.device === "string" && typeof a.text === "string"
+          ? this.machineConsole.input(a.device, a.text)
+          : `${CustomRequest.consoleInput} needs { device, text } strings`;
       if (problem) this.sendErrorResponse(response, ErrorId.request, problem);
       else this.sendResponse(response);
       return;
@@ -456,7 +636,12 @@ export class ZeroDriverDebugSession extends DebugSession {
   }
 
   private variable(pid: number, v: RemoteValue): DebugProtocol.Variable {
-    return { name: v.name, value: v.value, type: v.type, variablesReference: v.objectId ? this.items.create({ kind: "remote", pid, objectId: v.objectId }) : 0 };
+    return {
+      name: v.name,
+      value: v.value,
+      type: v.type,
+      variablesReference: v.objectId ? this.items.create({ kind: "remote", pid, objectId: v.objectId }) : 0,
+    };
   }
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
@@ -466,7 +651,10 @@ export class ZeroDriverDebugSession extends DebugSession {
   }
 
   /** Back to the previous event of the thread (deterministic re-run from the start; docs/debugging.md). */
-  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+  protected override stepBackRequest(
+    response: DebugProtocol.StepBackResponse,
+    args: DebugProtocol.StepBackArguments,
+  ): void {
     // Instruction granularity: the previous event (a syscall is our instruction); else the previous line when stepping.
     const problem = this.runtime.stepBack(args.threadId, args.granularity !== "instruction");
     if (problem) this.sendErrorResponse(response, ErrorId.request, problem);
@@ -490,7 +678,10 @@ export class ZeroDriverDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
+  protected override disconnectRequest(
+    response: DebugProtocol.DisconnectResponse,
+    args: DebugProtocol.DisconnectArguments,
+  ): void {
     this.runtime.terminate();
     super.disconnectRequest(response, args);
   }
@@ -505,9 +696,13 @@ function toBreakpoint(r: SourceBreakpointResult): DebugProtocol.Breakpoint {
 
 function launchDisk(cwd: string, disk: unknown): string | undefined {
   if (disk === undefined) return undefined;
-  if (typeof disk !== "string" || disk.length === 0) throw new LaunchError(`"disk" must be the path of a raw disk image (got ${JSON.stringify(disk)}).`);
+  if (typeof disk !== "string" || disk.length === 0)
+    throw new LaunchError(`"disk" must be the path of a raw disk image (got ${JSON.stringify(disk)}).`);
   const abs = path.resolve(cwd, disk);
-  if (!fs.existsSync(abs)) throw new LaunchError(`"disk": ${abs} does not exist. Point it at a raw disk image (whole 512-byte sectors), or leave "disk" out for a blank 8 MiB disk.`);
+  if (!fs.existsSync(abs))
+    throw new LaunchError(
+      `"disk": ${abs} does not exist. Point it at a raw disk image (whole 512-byte sectors), or leave "disk" out for a blank 8 MiB disk.`,
+    );
   if (!fs.statSync(abs).isFile()) throw new LaunchError(`"disk": ${abs} is not a file. Point it at a raw disk image.`);
   return abs;
 }
@@ -520,7 +715,9 @@ function launchTrace(cwd: string, trace: unknown): string | undefined {
     fs.mkdirSync(dir, { recursive: true });
     return path.join(dir, `debug-${new Date().toISOString().replace(/[:.]/g, "-")}.zlog`);
   }
-  if (typeof trace !== "string" || trace.length === 0) throw new LaunchError(`"trace" must be true or the path of a .zlog file to save (got ${JSON.stringify(trace)}).`);
-  if (!trace.endsWith(".zlog")) throw new LaunchError(`"trace": ${trace} should end in .zlog (zds replay and Open Trace… read .zlog files).`);
+  if (typeof trace !== "string" || trace.length === 0)
+    throw new LaunchError(`"trace" must be true or the path of a .zlog file to save (got ${JSON.stringify(trace)}).`);
+  if (!trace.endsWith(".zlog"))
+    throw new LaunchError(`"trace": ${trace} should end in .zlog (zds replay and Open Trace… read .zlog files).`);
   return path.resolve(cwd, trace);
 }

@@ -44,7 +44,13 @@ export class VirtualClock implements MachineClock, Scheduler {
       throw new RangeError(`cannot schedule an event at ${JSON.stringify(when)}`);
     }
     // An instant already past means "as soon as possible": it runs at the next advance.
-    const entry: Entry = { at: Math.max(requested, this.time), seq: this.nextSeq++, callback, cancelled: false, done: false };
+    const entry: Entry = {
+      at: Math.max(requested, this.time),
+      seq: this.nextSeq++,
+      callback,
+      cancelled: false,
+      done: false,
+    };
     this.push(entry);
     return {
       at: entry.at,

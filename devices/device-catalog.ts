@@ -14,13 +14,22 @@ export const deviceCatalog = {
   "virtio-net": { kind: "virtio-mmio", virtioId: 1, disk: false },
   // `ports`: where an ATA channel conventionally sits (the primary IDE channel), for tools that check
   // a driver's binding without a machine; a description may place a channel elsewhere.
-  ata: { kind: "ata", disk: true, ports: [{ first: 0x1f0, last: 0x1f7 }, { first: 0x3f6, last: 0x3f6 }] },
+  ata: {
+    kind: "ata",
+    disk: true,
+    ports: [
+      { first: 0x1f0, last: 0x1f7 },
+      { first: 0x3f6, last: 0x3f6 },
+    ],
+  },
   // `ports`: COM1, where a PC's first serial port sits; a description may place a UART elsewhere.
   uart16550: { kind: "uart16550", disk: false, ports: [{ first: 0x3f8, last: 0x3ff }] },
 } as const;
 
 export type DeviceType = keyof typeof deviceCatalog;
-export type VirtioDeviceType = { [K in DeviceType]: (typeof deviceCatalog)[K]["kind"] extends "virtio-mmio" ? K : never }[DeviceType];
+export type VirtioDeviceType = {
+  [K in DeviceType]: (typeof deviceCatalog)[K]["kind"] extends "virtio-mmio" ? K : never;
+}[DeviceType];
 
 export function isDeviceType(name: string): name is DeviceType {
   return Object.prototype.hasOwnProperty.call(deviceCatalog, name);

@@ -1,11 +1,35 @@
 // The public surface of devices/: what the kernel, the CLI, the extension and the tests import.
 
 export type { DeviceEvent, DeviceInfo, DmaRegion, MachineClock, MachineHandle } from "./machine-interface";
-export { createMachine, Machine, type MachineOptions, type ConsoleOutputListener, type NetworkFrameListener } from "./machine";
-export { parseMachineDescription, MachineDescriptionError, type MachineDescription, type DeviceDescription, type VirtioDeviceDescription, type AtaDeviceDescription, type UartDeviceDescription } from "./machine-description";
+export {
+  createMachine,
+  Machine,
+  type MachineOptions,
+  type ConsoleOutputListener,
+  type NetworkFrameListener,
+} from "./machine";
+export {
+  parseMachineDescription,
+  MachineDescriptionError,
+  type MachineDescription,
+  type DeviceDescription,
+  type VirtioDeviceDescription,
+  type AtaDeviceDescription,
+  type UartDeviceDescription,
+} from "./machine-description";
 export { loadMachineDescription, defaultMachineName, bundledMachineNames, bundledMachineJson } from "./machine-loader";
 export { deviceCatalog, DEFAULT_DISK_SLOT, UART_PORTS, type DeviceType } from "./device-catalog";
-export { openDisk, DiskImageError, RawFile, CowOverlay, ZeroDisk, SECTOR_SIZE, DEFAULT_BLANK_BYTES, type BlockStore, type DiskSpec } from "./disk";
+export {
+  openDisk,
+  DiskImageError,
+  RawFile,
+  CowOverlay,
+  ZeroDisk,
+  SECTOR_SIZE,
+  DEFAULT_BLANK_BYTES,
+  type BlockStore,
+  type DiskSpec,
+} from "./disk";
 export { VirtualClock, type Scheduler, type ScheduledEvent, type Timing } from "./clock";
 export { GuestMemory, PAGE_SIZE, type DmaWindow } from "./memory";
 export { IommuView, isDmaFault, type DmaFault } from "./iommu";
@@ -16,8 +40,20 @@ export type { ResettableDevice, ConsoleInputDevice } from "./device-interfaces";
 export { InterruptLines, type IrqLine } from "./irq";
 export { VirtioMmioTransport, type VirtioTransportSnapshot } from "./virtio/mmio-transport";
 export type { VirtioBackend, VirtioDeviceContext, ConfigSpace, VirtioQueueSpec } from "./virtio/backend";
-export { SplitQueue, needEvent, type PopResult, type SplitQueueLayout, type SplitQueueState } from "./virtio/split-queue";
-export { walkChain, MAX_CHAIN_DESCRIPTORS, MAX_CHAIN_BYTES, type DescriptorChain, type ChainBuffer } from "./virtio/descriptor-chain";
+export {
+  SplitQueue,
+  needEvent,
+  type PopResult,
+  type SplitQueueLayout,
+  type SplitQueueState,
+} from "./virtio/split-queue";
+export {
+  walkChain,
+  MAX_CHAIN_DESCRIPTORS,
+  MAX_CHAIN_BYTES,
+  type DescriptorChain,
+  type ChainBuffer,
+} from "./virtio/descriptor-chain";
 export { hostBufferMeter, resetHostBufferMeter, type HostBufferMeter } from "./virtio/host-buffer";
 export { describeQueueError, isQueueError, type QueueError } from "./virtio/queue-error";
 export { VirtioRng, VIRTIO_ID_RNG, RNG_MAX_REQUEST_BYTES } from "./virtio/rng";
@@ -28,15 +64,68 @@ export { AtaReg, AtaStatus, AtaError, AtaControl, AtaCommand } from "./ata/ata-r
 export { identifyString, IdentifyWord } from "./ata/identify";
 export { Reg, Status, Feature, Interrupt, MAGIC_VALUE, MMIO_VERSION, VENDOR_ID, statusNames } from "./virtio/registers";
 export { DESC_SIZE, DescFlag, Avail, Used } from "./virtio/descriptors";
-export { parseSupervision, type DriverPolicy, type RestartMode, type SupervisionDescription } from "./supervision-description";
-export { Uart16550, UartReg, UartIer, UartIir, UartFcr, UartLcr, UartMcr, UartLsr, UartMsr, UART_BASE_BAUD, UART_FIFO_BYTES, UART_DEFAULT_WIRE_BYTES, type UartOptions, type UartStats, type UartSnapshot } from "./uart16550";
-export { VirtioConsole, VIRTIO_ID_CONSOLE, CONSOLE_MAX_TX_CHAIN_BYTES, ConsoleFeature, ConsoleConfig, type VirtioConsoleOptions, type VirtioConsoleStats } from "./virtio/console";
+export {
+  parseSupervision,
+  type DriverPolicy,
+  type RestartMode,
+  type SupervisionDescription,
+} from "./supervision-description";
+export {
+  Uart16550,
+  UartReg,
+  UartIer,
+  UartIir,
+  UartFcr,
+  UartLcr,
+  UartMcr,
+  UartLsr,
+  UartMsr,
+  UART_BASE_BAUD,
+  UART_FIFO_BYTES,
+  UART_DEFAULT_WIRE_BYTES,
+  type UartOptions,
+  type UartStats,
+  type UartSnapshot,
+} from "./uart16550";
+export {
+  VirtioConsole,
+  VIRTIO_ID_CONSOLE,
+  CONSOLE_MAX_TX_CHAIN_BYTES,
+  ConsoleFeature,
+  ConsoleConfig,
+  type VirtioConsoleOptions,
+  type VirtioConsoleStats,
+} from "./virtio/console";
 export { VirtioNet, VIRTIO_ID_NET, type VirtioNetOptions, type VirtioNetStats, type NetWire } from "./virtio/net";
 export { NetFeature, NetConfig, NetLinkStatus, NetHdr, NetHdrFlag, NET_HDR_BYTES, NetQueue } from "./virtio/net-spec";
-export { SimulatedNetwork, DEFAULT_PEER, DEFAULT_TIMING, type FrameDirection, type FrameListener, type NetworkTiming } from "./net/network";
+export {
+  SimulatedNetwork,
+  DEFAULT_PEER,
+  DEFAULT_TIMING,
+  type FrameDirection,
+  type FrameListener,
+  type NetworkTiming,
+} from "./net/network";
 export { PeerHost, type PeerConfig, type PeerStats } from "./net/peer-host";
-export { pcapFileHeader, pcapRecord, readPcap, LINKTYPE_ETHERNET, PCAP_MAGIC_NS, type PcapFile, type PcapPacket } from "./net/pcap";
-export { buildEthernet, parseEthernet, formatMac, parseMac, EtherType, ETH_MAX_FRAME, ETH_HEADER_BYTES, BROADCAST_MAC } from "./net/ethernet";
+export {
+  pcapFileHeader,
+  pcapRecord,
+  readPcap,
+  LINKTYPE_ETHERNET,
+  PCAP_MAGIC_NS,
+  type PcapFile,
+  type PcapPacket,
+} from "./net/pcap";
+export {
+  buildEthernet,
+  parseEthernet,
+  formatMac,
+  parseMac,
+  EtherType,
+  ETH_MAX_FRAME,
+  ETH_HEADER_BYTES,
+  BROADCAST_MAC,
+} from "./net/ethernet";
 export { buildArp, parseArp, ArpOp } from "./net/arp";
 export { buildIpv4, parseIpv4, formatIp, parseIp, IpProtocol } from "./net/ipv4";
 export { buildIcmpEcho, parseIcmpEcho, IcmpType } from "./net/icmp";

@@ -131,20 +131,28 @@ export class IommuView {
 
   private locate(address: number, length: number, write: boolean): Located | DmaFault {
     const fault = (reason: string): DmaFault => ({ fault: "dma", address, length, write, reason });
-    if (!Number.isSafeInteger(address) || address < 0) return fault(`address ${String(address)} is not a guest-physical address`);
+    if (!Number.isSafeInteger(address) || address < 0)
+      return fault(`address ${String(address)} is not a guest-physical address`);
     if (!Number.isSafeInteger(length) || length < 0) return fault(`length ${String(length)} is not a byte count`);
-    if (this.windows.length === 0) return fault(`${span(address, length)}: the device has no IOMMU view (no driver's DMA memory is mapped for it)`);
+    if (this.windows.length === 0)
+      return fault(`${span(address, length)}: the device has no IOMMU view (no driver's DMA memory is mapped for it)`);
     const window = this.windowAt(address);
     if (window === undefined) {
-      return fault(`${span(address, length)} is outside every DMA region of the bound driver (${this.describeRegions()})`);
+      return fault(
+        `${span(address, length)} is outside every DMA region of the bound driver (${this.describeRegions()})`,
+      );
     }
     const offset = address - window.region.phys;
     if (offset + length > window.region.size) {
       const end = window.region.phys + window.region.size;
-      return fault(`${span(address, length)} runs past the end of DMA region ${hex(window.region.phys)}..${hex(end - 1)} by ${offset + length - window.region.size} bytes`);
+      return fault(
+        `${span(address, length)} runs past the end of DMA region ${hex(window.region.phys)}..${hex(end - 1)} by ${offset + length - window.region.size} bytes`,
+      );
     }
     if (write ? !window.write : !window.read) {
-      return fault(`${span(address, length)}: the device may not ${write ? "write" : "read"} DMA region ${hex(window.region.phys)}+${hex(window.region.size)} (shared with the driver ${window.write ? "write" : "read"}-only)`);
+      return fault(
+        `${span(address, length)}: the device may not ${write ? "write" : "read"} DMA region ${hex(window.region.phys)}+${hex(window.region.size)} (shared with the driver ${window.write ? "write" : "read"}-only)`,
+      );
     }
     return { window, offset };
   }

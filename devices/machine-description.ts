@@ -3,7 +3,15 @@
 // at once, each naming the file, the device and the field, because a driver author will be editing
 // these by hand.
 
-import { ATA_COMMAND_PORTS, UART_PORTS, deviceCatalog, isDeviceType, VIRTIO_MMIO_MIN_WINDOW, type DeviceType, type VirtioDeviceType } from "./device-catalog";
+import {
+  ATA_COMMAND_PORTS,
+  UART_PORTS,
+  deviceCatalog,
+  isDeviceType,
+  VIRTIO_MMIO_MIN_WINDOW,
+  type DeviceType,
+  type VirtioDeviceType,
+} from "./device-catalog";
 import { hex } from "./format";
 import { PAGE_SIZE } from "./memory";
 import { parseSupervision, type SupervisionDescription } from "./supervision-description";
@@ -73,7 +81,12 @@ export interface ResourceLimits {
 /** Defaults of the "limits" section (docs/abi.md, "Limits"): 64 endpoints, 4 MiB queued (16 full
  *  queues of 4 096-byte messages), 16 MiB of DMA (a quarter of the virt machine's DMA window),
  *  1 024 capabilities (the shipped drivers hold under 20). */
-export const DEFAULT_LIMITS: ResourceLimits = { endpoints: 64, queuedBytes: 4 * 1024 * 1024, dmaBytes: 16 * 1024 * 1024, capabilities: 1024 };
+export const DEFAULT_LIMITS: ResourceLimits = {
+  endpoints: 64,
+  queuedBytes: 4 * 1024 * 1024,
+  dmaBytes: 16 * 1024 * 1024,
+  capabilities: 1024,
+};
 
 const LIMIT_RANGES: Record<keyof ResourceLimits, [number, number]> = {
   // Below 4 a process could not hold its two conventional endpoints and one service.
@@ -99,7 +112,11 @@ export class MachineDescriptionError extends Error {
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(problems.length === 1 ? `${source}: ${problems[0]}` : `${source}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      problems.length === 1
+        ? `${source}: ${problems[0]}`
+        : `${source}: ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "MachineDescriptionError";
   }
 }
@@ -137,18 +154,23 @@ export function parseMachineDescription(json: unknown, source: string): MachineD
   checkPortOverlaps(devices, problems);
   checkIrqs(devices, problems);
 
-  if (problems.length > 0 || typeof name !== "string" || dma === undefined) throw new MachineDescriptionError(source, problems);
+  if (problems.length > 0 || typeof name !== "string" || dma === undefined)
+    throw new MachineDescriptionError(source, problems);
   const supervision = parseSupervision(json.supervision, problems);
   const limits = parseLimits(json.limits, problems);
   const services = parseServices(json.services, devices, problems);
   if (problems.length > 0) throw new MachineDescriptionError(source, problems);
-  return supervision ? { name, source, dma, devices, supervision, limits, services } : { name, source, dma, devices, limits, services };
+  return supervision
+    ? { name, source, dma, devices, supervision, limits, services }
+    : { name, source, dma, devices, limits, services };
 }
 
 function parseLimits(value: unknown, problems: string[]): ResourceLimits {
   if (value === undefined) return DEFAULT_LIMITS;
   if (!isObject(value)) {
-    problems.push(`field "limits": must be an object { "endpoints": …, "queuedBytes": …, "dmaBytes": …, "capabilities": … }`);
+    problems.push(
+      `field "limits": must be an object { "endpoints": …, "queuedBytes": …, "dmaBytes": …, "capabilities": … }`,
+    );
     return DEFAULT_LIMITS;
   }
   unknownFields(value, new Set(Object.keys(LIMIT_RANGES)), `"limits": `, problems);
@@ -163,14 +185,21 @@ function parseLimits(value: unknown, problems: string[]): ResourceLimits {
   return out as unknown as ResourceLimits;
 }
 
-function parseServices(value: unknown, devices: readonly DeviceDescription[], problems: string[]): Record<string, readonly string[]> {
+function parseServices(
+  value: unknown,
+  devices: readonly DeviceDescription[],
+  problems: string[],
+): Record<string, readonly string[]> {
   const out: Record<string, string[]> = {};
   if (value === undefined) {
-    for (const device of devices) for (const name of DEFAULT_SERVICES[device.type]) (out[name] ??= []).push(device.name);
+    for (const device of devices)
+      for (const name of DEFAULT_SERVICES[device.type]) (out[name] ??= []).push(device.name);
     return out;
   }
   if (!isObject(value)) {
-    problems.push(`field "services": must be an object { "rng": ["virtio-rng0"], … } (service name → the devices fronting it)`);
+    problems.push(
+      `field "services": must be an object { "rng": ["virtio-rng0"], … } (service name → the devices fronting it)`,
+    );
     return out;
   }
   const known = new Set(devices.map((d) => d.name));
@@ -181,7 +210,8 @@ function parseServices(value: unknown, devices: readonly DeviceDescription[], pr
       problems.push(`field "services.${name}": must be a list of device names`);
       continue;
     }
-    for (const device of list) if (!known.has(device)) problems.push(`field "services.${name}": no device named "${device}"`);
+    for (const device of list)
+      if (!known.has(device)) problems.push(`field "services.${name}": no device named "${device}"`);
     out[name] = list;
   }
   return out;
@@ -197,8 +227,10 @@ function parseDma(value: unknown, problems: string[]): { base: number; size: num
   const size = parseNumber(value.size, `field "dma.size"`, problems);
   if (base === undefined || size === undefined) return undefined;
   let ok = true;
-  if (base % PAGE_SIZE !== 0) ok = fail(problems, `field "dma.base": ${hex(base)} is not a multiple of the page size ${hex(PAGE_SIZE)}`);
-  if (size === 0 || size % PAGE_SIZE !== 0) ok = fail(problems, `field "dma.size": ${hex(size)} is not a positive multiple of the page size ${hex(PAGE_SIZE)}`);
+  if (base % PAGE_SIZE !== 0)
+    ok = fail(problems, `field "dma.base": ${hex(base)} is not a multiple of the page size ${hex(PAGE_SIZE)}`);
+  if (size === 0 || size % PAGE_SIZE !== 0)
+    ok = fail(problems, `field "dma.size": ${hex(size)} is not a positive multiple of the page size ${hex(PAGE_SIZE)}`);
   if (!Number.isSafeInteger(base + size)) ok = fail(problems, `field "dma.size": the window ends beyond 2^53`);
   return ok ? { base, size } : undefined;
 }
@@ -217,7 +249,12 @@ function parseDevices(value: unknown, problems: string[]): DeviceDescription[] {
   return devices;
 }
 
-function parseDevice(entry: unknown, index: number, seen: Set<string>, problems: string[]): DeviceDescription | undefined {
+function parseDevice(
+  entry: unknown,
+  index: number,
+  seen: Set<string>,
+  problems: string[],
+): DeviceDescription | undefined {
   if (!isObject(entry)) {
     problems.push(`devices[${index}]: must be an object`);
     return undefined;
@@ -234,7 +271,9 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   }
   if (typeof type !== "string" || !isDeviceType(type)) {
     unknownFields(entry, new Set([...VIRTIO_FIELDS, ...ATA_FIELDS, "disk"]), `${label}: `, problems);
-    problems.push(`${label}: field "type": unknown device type ${JSON.stringify(type)} (known: ${Object.keys(deviceCatalog).join(", ")})`);
+    problems.push(
+      `${label}: field "type": unknown device type ${JSON.stringify(type)} (known: ${Object.keys(deviceCatalog).join(", ")})`,
+    );
     return undefined;
   }
   const entryType: DeviceType = type;
@@ -242,36 +281,64 @@ function parseDevice(entry: unknown, index: number, seen: Set<string>, problems:
   const fields = spec.kind === "ata" ? ATA_FIELDS : spec.kind === "uart16550" ? UART_FIELDS : VIRTIO_FIELDS;
   unknownFields(entry, new Set(spec.disk ? [...fields, "disk"] : fields), `${label}: `, problems);
   const irq = parseNumber(entry.irq, `${label}: field "irq"`, problems);
-  if (irq !== undefined && irq > MAX_IRQ) problems.push(`${label}: field "irq": ${irq} is above the highest line ${MAX_IRQ}`);
+  if (irq !== undefined && irq > MAX_IRQ)
+    problems.push(`${label}: field "irq": ${irq} is above the highest line ${MAX_IRQ}`);
   const disk = entry.disk;
-  if (disk !== undefined && (typeof disk !== "string" || !NAME.test(disk))) problems.push(`${label}: field "disk": must be the name of a disk slot, e.g. "disk0"`);
+  if (disk !== undefined && (typeof disk !== "string" || !NAME.test(disk)))
+    problems.push(`${label}: field "disk": must be the name of a disk slot, e.g. "disk0"`);
   const diskSlot = typeof disk === "string" ? { disk } : {};
 
   if (entryType === "ata") {
     const command = parseNumber(entry.command, `${label}: field "command"`, problems);
     const control = parseNumber(entry.control, `${label}: field "control"`, problems);
-    if (command !== undefined && command + ATA_COMMAND_PORTS - 1 > LAST_PORT) problems.push(`${label}: field "command": ports ${hex(command)}..${hex(command + ATA_COMMAND_PORTS - 1)} run past 0xFFFF`);
-    if (control !== undefined && control > LAST_PORT) problems.push(`${label}: field "control": port ${hex(control)} is above 0xFFFF`);
+    if (command !== undefined && command + ATA_COMMAND_PORTS - 1 > LAST_PORT)
+      problems.push(
+        `${label}: field "command": ports ${hex(command)}..${hex(command + ATA_COMMAND_PORTS - 1)} run past 0xFFFF`,
+      );
+    if (control !== undefined && control > LAST_PORT)
+      problems.push(`${label}: field "control": port ${hex(control)} is above 0xFFFF`);
     if (command !== undefined && control !== undefined && control >= command && control < command + ATA_COMMAND_PORTS) {
-      problems.push(`${label}: field "control": port ${hex(control)} lies inside the command block ${hex(command)}..${hex(command + ATA_COMMAND_PORTS - 1)}`);
+      problems.push(
+        `${label}: field "control": port ${hex(control)} lies inside the command block ${hex(command)}..${hex(command + ATA_COMMAND_PORTS - 1)}`,
+      );
     }
-    if (problems.length > before || typeof name !== "string" || command === undefined || control === undefined || irq === undefined) return undefined;
+    if (
+      problems.length > before ||
+      typeof name !== "string" ||
+      command === undefined ||
+      control === undefined ||
+      irq === undefined
+    )
+      return undefined;
     return { name, type: entryType, command, control, irq, ...diskSlot };
   }
 
   if (entryType === "uart16550") {
     const base = parseNumber(entry.base, `${label}: field "base"`, problems);
-    if (base !== undefined && base + UART_PORTS - 1 > LAST_PORT) problems.push(`${label}: field "base": ports ${hex(base)}..${hex(base + UART_PORTS - 1)} run past 0xFFFF`);
-    if (problems.length > before || typeof name !== "string" || base === undefined || irq === undefined) return undefined;
+    if (base !== undefined && base + UART_PORTS - 1 > LAST_PORT)
+      problems.push(`${label}: field "base": ports ${hex(base)}..${hex(base + UART_PORTS - 1)} run past 0xFFFF`);
+    if (problems.length > before || typeof name !== "string" || base === undefined || irq === undefined)
+      return undefined;
     return { name, type: entryType, base, irq };
   }
 
   const base = parseNumber(entry.base, `${label}: field "base"`, problems);
   const size = parseNumber(entry.size, `${label}: field "size"`, problems);
   if (base !== undefined && base % 4 !== 0) problems.push(`${label}: field "base": ${hex(base)} is not 4-byte aligned`);
-  if (size !== undefined && size < VIRTIO_MMIO_MIN_WINDOW) problems.push(`${label}: field "size": ${hex(size)} is smaller than the ${hex(VIRTIO_MMIO_MIN_WINDOW)} bytes of virtio-mmio registers`);
-  if (base !== undefined && size !== undefined && !Number.isSafeInteger(base + size)) problems.push(`${label}: field "size": the window ends beyond 2^53`);
-  if (problems.length > before || typeof name !== "string" || base === undefined || size === undefined || irq === undefined) return undefined;
+  if (size !== undefined && size < VIRTIO_MMIO_MIN_WINDOW)
+    problems.push(
+      `${label}: field "size": ${hex(size)} is smaller than the ${hex(VIRTIO_MMIO_MIN_WINDOW)} bytes of virtio-mmio registers`,
+    );
+  if (base !== undefined && size !== undefined && !Number.isSafeInteger(base + size))
+    problems.push(`${label}: field "size": the window ends beyond 2^53`);
+  if (
+    problems.length > before ||
+    typeof name !== "string" ||
+    base === undefined ||
+    size === undefined ||
+    irq === undefined
+  )
+    return undefined;
   return { name, type: entryType, base, size, irq, ...diskSlot };
 }
 
@@ -289,23 +356,34 @@ function checkPortOverlaps(devices: readonly DeviceDescription[], problems: stri
     for (const b of ata.slice(i + 1)) {
       for (const ra of portRanges(a)) {
         for (const rb of portRanges(b)) {
-          if (ra.first <= rb.last && rb.first <= ra.last) problems.push(`device "${b.name}": its ports ${window(rb.first, rb.last - rb.first + 1)} overlap the ports of device "${a.name}" (${window(ra.first, ra.last - ra.first + 1)})`);
+          if (ra.first <= rb.last && rb.first <= ra.last)
+            problems.push(
+              `device "${b.name}": its ports ${window(rb.first, rb.last - rb.first + 1)} overlap the ports of device "${a.name}" (${window(ra.first, ra.last - ra.first + 1)})`,
+            );
         }
       }
     }
   });
 }
 
-function checkOverlaps(all: readonly DeviceDescription[], dma: { base: number; size: number } | undefined, problems: string[]): void {
+function checkOverlaps(
+  all: readonly DeviceDescription[],
+  dma: { base: number; size: number } | undefined,
+  problems: string[],
+): void {
   const devices = all.filter((d): d is VirtioDeviceDescription => d.type !== "ata" && d.type !== "uart16550");
   devices.forEach((a, i) => {
     for (const b of devices.slice(i + 1)) {
       if (a.base < b.base + b.size && b.base < a.base + a.size) {
-        problems.push(`device "${b.name}": field "base": its window ${window(b.base, b.size)} overlaps the window of device "${a.name}" (${window(a.base, a.size)})`);
+        problems.push(
+          `device "${b.name}": field "base": its window ${window(b.base, b.size)} overlaps the window of device "${a.name}" (${window(a.base, a.size)})`,
+        );
       }
     }
     if (dma !== undefined && a.base < dma.base + dma.size && dma.base < a.base + a.size) {
-      problems.push(`device "${a.name}": field "base": its window ${window(a.base, a.size)} overlaps the DMA window (${window(dma.base, dma.size)})`);
+      problems.push(
+        `device "${a.name}": field "base": its window ${window(a.base, a.size)} overlaps the DMA window (${window(dma.base, dma.size)})`,
+      );
     }
   });
 }
@@ -314,7 +392,10 @@ function checkIrqs(devices: readonly DeviceDescription[], problems: string[]): v
   const owner = new Map<number, string>();
   for (const device of devices) {
     const first = owner.get(device.irq);
-    if (first !== undefined) problems.push(`device "${device.name}": field "irq": line ${device.irq} is already used by device "${first}" (interrupt lines are not shared)`);
+    if (first !== undefined)
+      problems.push(
+        `device "${device.name}": field "irq": line ${device.irq} is already used by device "${first}" (interrupt lines are not shared)`,
+      );
     else owner.set(device.irq, device.name);
   }
 }
@@ -330,7 +411,9 @@ function parseNumber(value: unknown, where: string, problems: string[]): number 
   else if (typeof value === "string" && HEX.test(value)) parsed = Number.parseInt(value.slice(2).replace(/_/g, ""), 16);
   else if (typeof value === "string" && DECIMAL.test(value)) parsed = Number(value);
   if (parsed === undefined || !Number.isSafeInteger(parsed) || parsed < 0) {
-    problems.push(`${where}: ${JSON.stringify(value)} is not a number (use a non-negative integer, or a "0x…" hex string)`);
+    problems.push(
+      `${where}: ${JSON.stringify(value)} is not a number (use a non-negative integer, or a "0x…" hex string)`,
+    );
     return undefined;
   }
   return parsed;
@@ -339,7 +422,8 @@ function parseNumber(value: unknown, where: string, problems: string[]): number 
 function unknownFields(object: Json, known: ReadonlySet<string>, prefix: string, problems: string[]): void {
   for (const key of Object.keys(object)) {
     // "$comment" and friends let a description document itself.
-    if (!known.has(key) && !key.startsWith("$")) problems.push(`${prefix}unknown field "${key}" (expected ${[...known].join(", ")})`);
+    if (!known.has(key) && !key.startsWith("$"))
+      problems.push(`${prefix}unknown field "${key}" (expected ${[...known].join(", ")})`);
   }
 }
 

@@ -29,13 +29,17 @@ export function loadMachineDescription(pathOrName: string): MachineDescription {
     text = readFileSync(pathOrName, "utf8");
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new MachineDescriptionError(pathOrName, [`cannot read the machine description (${reason}); bundled machines: ${bundledMachineNames().join(", ")}`]);
+    throw new MachineDescriptionError(pathOrName, [
+      `cannot read the machine description (${reason}); bundled machines: ${bundledMachineNames().join(", ")}`,
+    ]);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new MachineDescriptionError(pathOrName, [`not valid JSON: ${error instanceof Error ? error.message : String(error)}`]);
+    throw new MachineDescriptionError(pathOrName, [
+      `not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    ]);
   }
   return parseMachineDescription(json, pathOrName);
 }

@@ -12,7 +12,12 @@ import { DEFAULT_BLANK_BYTES, openDisk, type DiskSpec } from "./disk/open-disk";
 import { hex } from "./format";
 import { IommuView } from "./iommu";
 import { InterruptLines } from "./irq";
-import type { AtaDeviceDescription, MachineDescription, UartDeviceDescription, VirtioDeviceDescription } from "./machine-description";
+import type {
+  AtaDeviceDescription,
+  MachineDescription,
+  UartDeviceDescription,
+  VirtioDeviceDescription,
+} from "./machine-description";
 import type { DeviceEvent, DeviceInfo, DmaRegion, IommuMapping, MachineHandle } from "./machine-interface";
 import { GuestMemory } from "./memory";
 import { MmioBus } from "./mmio-bus";
@@ -118,7 +123,11 @@ export class Machine implements MachineHandle {
     const freed = this.memory.freeDma(phys);
     // Memory that no longer exists must not stay reachable through any device's view.
     for (const device of this.byName.values()) {
-      if (device.regions.some((m) => m.region === freed)) this.applyView(device, device.regions.filter((m) => m.region !== freed));
+      if (device.regions.some((m) => m.region === freed))
+        this.applyView(
+          device,
+          device.regions.filter((m) => m.region !== freed),
+        );
     }
   }
 
@@ -128,7 +137,9 @@ export class Machine implements MachineHandle {
     const resolved = mappings.map((m): IommuMapping => {
       const live = this.memory.regionAt(m.region.phys);
       if (live === undefined || !this.memory.owns(m.region)) {
-        throw new RangeError(`setIommuView(${device}): ${hex(m.region.phys)}+${hex(m.region.size)} is not a live DMA allocation of this machine`);
+        throw new RangeError(
+          `setIommuView(${device}): ${hex(m.region.phys)}+${hex(m.region.size)} is not a live DMA allocation of this machine`,
+        );
       }
       return { region: live, read: m.read, write: m.write };
     });
@@ -143,7 +154,8 @@ export class Machine implements MachineHandle {
   /** The disk in a slot (for tests and views). */
   disk(slot = DEFAULT_DISK_SLOT): BlockStore {
     const found = this.disks.get(slot);
-    if (found === undefined) throw new RangeError(`no disk in slot "${slot}" (slots: ${[...this.disks.keys()].join(", ") || "none"})`);
+    if (found === undefined)
+      throw new RangeError(`no disk in slot "${slot}" (slots: ${[...this.disks.keys()].join(", ") || "none"})`);
     return found;
   }
 
@@ -207,7 +219,10 @@ export class Machine implements MachineHandle {
 
   private device(name: string): MachineDevice {
     const found = this.byName.get(name);
-    if (found === undefined) throw new RangeError(`no device named "${name}" in machine ${this.description.name} (devices: ${[...this.byName.keys()].join(", ") || "none"})`);
+    if (found === undefined)
+      throw new RangeError(
+        `no device named "${name}" in machine ${this.description.name} (devices: ${[...this.byName.keys()].join(", ") || "none"})`,
+      );
     return found;
   }
 
@@ -229,7 +244,8 @@ export class Machine implements MachineHandle {
     const name = slot ?? DEFAULT_DISK_SLOT;
     const open = this.disks.get(name);
     if (open !== undefined) return open;
-    const spec = options.disks?.[name] ?? (name === DEFAULT_DISK_SLOT ? options.disk : undefined) ?? { blankBytes: DEFAULT_BLANK_BYTES };
+    const spec = options.disks?.[name] ??
+      (name === DEFAULT_DISK_SLOT ? options.disk : undefined) ?? { blankBytes: DEFAULT_BLANK_BYTES };
     const disk = openDisk(spec);
     this.disks.set(name, disk);
     return disk;
@@ -253,7 +269,15 @@ export class Machine implements MachineHandle {
       mmio: { base: description.base, size: description.size },
       irq: description.irq,
     };
-    this.byName.set(description.name, { info, model: backend, resettable: transport, transport, regions: [], ...(network && { network }), ...(input && { console: input }) });
+    this.byName.set(description.name, {
+      info,
+      model: backend,
+      resettable: transport,
+      transport,
+      regions: [],
+      ...(network && { network }),
+      ...(input && { console: input }),
+    });
   }
 
   private createNetwork(device: string, seed: bigint): SimulatedNetwork {
@@ -268,7 +292,14 @@ export class Machine implements MachineHandle {
    *  derived from the seed, so it is the same in every run with that seed. */
   private createNic(device: string, seed: bigint, network: SimulatedNetwork): VirtioNet {
     const low = deviceSeed(seed, `${device}/mac`);
-    const mac = Uint8Array.of(0x52, 0x54, 0x00, Number((low >> 16n) & 0xffn), Number((low >> 8n) & 0xffn), Number(low & 0xffn));
+    const mac = Uint8Array.of(
+      0x52,
+      0x54,
+      0x00,
+      Number((low >> 16n) & 0xffn),
+      Number((low >> 8n) & 0xffn),
+      Number(low & 0xffn),
+    );
     const nic = new VirtioNet({ deviceName: device, mac, wire: network, nsPerByte: network.timing.nsPerByte });
     network.connect((frame) => nic.receive(frame));
     return nic;
@@ -276,7 +307,11 @@ export class Machine implements MachineHandle {
 
   /** The device type's backend; a network card comes with the network behind its wire, a console
    *  with where its input goes. */
-  private createBackend(description: VirtioDeviceDescription, seed: bigint, options: MachineOptions): { backend: VirtioBackend; network?: SimulatedNetwork; console?: ConsoleInputDevice } {
+  private createBackend(
+    description: VirtioDeviceDescription,
+    seed: bigint,
+    options: MachineOptions,
+  ): { backend: VirtioBackend; network?: SimulatedNetwork; console?: ConsoleInputDevice } {
     switch (description.type) {
       case "virtio-net": {
         const network = this.createNetwork(description.name, seed);
@@ -285,9 +320,14 @@ export class Machine implements MachineHandle {
       case "virtio-rng":
         return { backend: new VirtioRng({ machineSeed: seed, deviceName: description.name }) };
       case "virtio-blk":
-        return { backend: new VirtioBlk({ deviceName: description.name, disk: this.diskFor(description.disk, options) }) };
+        return {
+          backend: new VirtioBlk({ deviceName: description.name, disk: this.diskFor(description.disk, options) }),
+        };
       case "virtio-console": {
-        const backend = new VirtioConsole({ deviceName: description.name, output: (bytes) => this.consoleOutput(description.name, bytes) });
+        const backend = new VirtioConsole({
+          deviceName: description.name,
+          output: (bytes) => this.consoleOutput(description.name, bytes),
+        });
         return { backend, console: backend };
       }
     }
@@ -303,7 +343,12 @@ export class Machine implements MachineHandle {
     });
     const last = description.base + UART_PORTS - 1;
     this.ports.map(description.name, description.base, last, uart.registers);
-    const info: DeviceInfo = { name: description.name, kind: deviceCatalog.uart16550.kind, ports: [{ first: description.base, last }], irq: description.irq };
+    const info: DeviceInfo = {
+      name: description.name,
+      kind: deviceCatalog.uart16550.kind,
+      ports: [{ first: description.base, last }],
+      irq: description.irq,
+    };
     this.byName.set(description.name, { info, model: uart, resettable: uart, console: uart, regions: [] });
   }
 
@@ -321,7 +366,10 @@ export class Machine implements MachineHandle {
     const info: DeviceInfo = {
       name: description.name,
       kind: deviceCatalog.ata.kind,
-      ports: [{ first: description.command, last }, { first: description.control, last: description.control }],
+      ports: [
+        { first: description.command, last },
+        { first: description.control, last: description.control },
+      ],
       irq: description.irq,
     };
     this.byName.set(description.name, { info, model: ata, resettable: ata, regions: [] });

@@ -21,17 +21,22 @@ export class GuestMemory {
 
   constructor(readonly dmaWindow: DmaWindow) {
     const { base, size } = dmaWindow;
-    if (!Number.isSafeInteger(base) || base < 0 || base % PAGE_SIZE !== 0) throw new RangeError(`DMA window base ${hex(base)} is not page-aligned`);
-    if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE_SIZE !== 0) throw new RangeError(`DMA window size ${hex(size)} is not a positive number of pages`);
+    if (!Number.isSafeInteger(base) || base < 0 || base % PAGE_SIZE !== 0)
+      throw new RangeError(`DMA window base ${hex(base)} is not page-aligned`);
+    if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE_SIZE !== 0)
+      throw new RangeError(`DMA window size ${hex(size)} is not a positive number of pages`);
   }
 
   /** Allocate zeroed memory rounded up to whole pages, at the lowest free address of the window. */
   allocateDma(size: number): DmaRegion {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`DMA allocation of ${String(size)} bytes: size must be a positive integer`);
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new RangeError(`DMA allocation of ${String(size)} bytes: size must be a positive integer`);
     const bytes = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
     const phys = this.firstFit(bytes);
     if (phys === undefined) {
-      throw new RangeError(`DMA allocation of ${bytes} bytes: no free run of that size in the DMA window ${hex(this.dmaWindow.base)}+${hex(this.dmaWindow.size)}`);
+      throw new RangeError(
+        `DMA allocation of ${bytes} bytes: no free run of that size in the DMA window ${hex(this.dmaWindow.base)}+${hex(this.dmaWindow.size)}`,
+      );
     }
     // A fresh SharedArrayBuffer is zero-filled, which is the "zeroed" the interface promises.
     const region: DmaRegion = { phys, size: bytes, buffer: new SharedArrayBuffer(bytes) };
@@ -54,7 +59,9 @@ export class GuestMemory {
   /** True when `region` is exactly a live allocation (same address, size and memory). */
   owns(region: DmaRegion): boolean {
     const found = this.regions.find(region.phys)?.value;
-    return found !== undefined && found.phys === region.phys && found.size === region.size && found.buffer === region.buffer;
+    return (
+      found !== undefined && found.phys === region.phys && found.size === region.size && found.buffer === region.buffer
+    );
   }
 
   allocations(): readonly DmaRegion[] {

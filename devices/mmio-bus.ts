@@ -18,10 +18,13 @@ export class MmioBus {
 
   /** Map `device` at [base, base+size). Overlapping an existing window throws. */
   map(name: string, base: number, size: number, device: BusDevice): void {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`MMIO window of ${name}: size ${String(size)} must be positive`);
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new RangeError(`MMIO window of ${name}: size ${String(size)} must be positive`);
     const clash = this.windows.insert(base, base + size - 1, { name, base, device });
     if (clash !== undefined) {
-      throw new RangeError(`MMIO window of ${name} (${hex(base)}..${hex(base + size - 1)}) overlaps ${clash.value.name} (${hex(clash.first)}..${hex(clash.last)})`);
+      throw new RangeError(
+        `MMIO window of ${name} (${hex(base)}..${hex(base + size - 1)}) overlaps ${clash.value.name} (${hex(clash.first)}..${hex(clash.last)})`,
+      );
     }
   }
 
@@ -57,7 +60,8 @@ export class MmioBus {
   }
 
   private decode(address: number, width: AccessWidth): { mapping: Mapping; offset: number } | undefined {
-    if (!Number.isSafeInteger(address) || address < 0) throw new RangeError(`MMIO address ${String(address)} is not a guest-physical address`);
+    if (!Number.isSafeInteger(address) || address < 0)
+      throw new RangeError(`MMIO address ${String(address)} is not a guest-physical address`);
     const range = this.windows.find(address);
     if (range === undefined || address + width - 1 > range.last) return undefined;
     return { mapping: range.value, offset: address - range.value.base };

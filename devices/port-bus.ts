@@ -23,7 +23,9 @@ export class PortBus {
     }
     const clash = this.windows.insert(first, last, { name, first, device });
     if (clash !== undefined) {
-      throw new RangeError(`ports of ${name} (${hex(first)}..${hex(last)}) overlap ${clash.value.name} (${hex(clash.first)}..${hex(clash.last)})`);
+      throw new RangeError(
+        `ports of ${name} (${hex(first)}..${hex(last)}) overlap ${clash.value.name} (${hex(clash.first)}..${hex(clash.last)})`,
+      );
     }
   }
 
@@ -47,6 +49,7 @@ export class PortBus {
 }
 
 function checkAccess(port: number, width: number): void {
-  if (!Number.isInteger(port) || port < 0 || port > LAST_PORT) throw new RangeError(`port ${String(port)} is outside 0x0..0xFFFF`);
+  if (!Number.isInteger(port) || port < 0 || port > LAST_PORT)
+    throw new RangeError(`port ${String(port)} is outside 0x0..0xFFFF`);
   if (!isAccessWidth(width)) throw new RangeError(`port access width ${width} (must be 1, 2 or 4)`);
 }

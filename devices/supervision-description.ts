@@ -46,11 +46,13 @@ function parsePolicy(value: unknown, where: string, problems: string[]): DriverP
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     if (key === "restart") {
-      if (typeof v !== "string" || !MODES.includes(v)) problems.push(`${where}.restart: must be one of ${MODES.join(", ")}`);
+      if (typeof v !== "string" || !MODES.includes(v))
+        problems.push(`${where}.restart: must be one of ${MODES.join(", ")}`);
       else out.restart = v;
     } else if (key in LIMITS) {
       const [min, max] = LIMITS[key as keyof typeof LIMITS];
-      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) problems.push(`${where}.${key}: must be an integer from ${min} to ${max}`);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+        problems.push(`${where}.${key}: must be an integer from ${min} to ${max}`);
       else out[key] = v;
     } else if (!key.startsWith("$")) {
       problems.push(`${where}: unknown field "${key}" (known: restart, ${Object.keys(LIMITS).join(", ")})`);
@@ -67,7 +69,8 @@ export function parseSupervision(value: unknown, problems: string[]): Supervisio
   }
   const out: { default?: DriverPolicy; drivers?: Record<string, DriverPolicy> } = {};
   for (const key of Object.keys(value)) {
-    if (key !== "default" && key !== "drivers" && !key.startsWith("$")) problems.push(`field "supervision": unknown field "${key}"`);
+    if (key !== "default" && key !== "drivers" && !key.startsWith("$"))
+      problems.push(`field "supervision": unknown field "${key}"`);
   }
   if (value.default !== undefined) out.default = parsePolicy(value.default, `field "supervision.default"`, problems);
   if (value.drivers !== undefined) {

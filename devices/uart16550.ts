@@ -34,15 +34,54 @@ import type { IrqLine } from "./irq";
 import type { DeviceEvent } from "./machine-interface";
 
 /** Register offsets from the base port. */
-export const UartReg = { RBR: 0, THR: 0, DLL: 0, IER: 1, DLM: 1, IIR: 2, FCR: 2, LCR: 3, MCR: 4, LSR: 5, MSR: 6, SCR: 7 } as const;
+export const UartReg = {
+  RBR: 0,
+  THR: 0,
+  DLL: 0,
+  IER: 1,
+  DLM: 1,
+  IIR: 2,
+  FCR: 2,
+  LCR: 3,
+  MCR: 4,
+  LSR: 5,
+  MSR: 6,
+  SCR: 7,
+} as const;
 export const UartIer = { ERBFI: 0x01, ETBEI: 0x02, ELSI: 0x04, EDSSI: 0x08 } as const;
 /** IIR identification codes (bits 0–3); bit 0 set means "no interrupt pending". */
-export const UartIir = { NONE: 0x01, LINE_STATUS: 0x06, RX_DATA: 0x04, RX_TIMEOUT: 0x0c, THR_EMPTY: 0x02, MODEM_STATUS: 0x00, FIFOS_ENABLED: 0xc0 } as const;
+export const UartIir = {
+  NONE: 0x01,
+  LINE_STATUS: 0x06,
+  RX_DATA: 0x04,
+  RX_TIMEOUT: 0x0c,
+  THR_EMPTY: 0x02,
+  MODEM_STATUS: 0x00,
+  FIFOS_ENABLED: 0xc0,
+} as const;
 export const UartFcr = { ENABLE: 0x01, CLEAR_RX: 0x02, CLEAR_TX: 0x04, DMA_MODE: 0x08, TRIGGER_MASK: 0xc0 } as const;
 export const UartLcr = { WORD_MASK: 0x03, STOP2: 0x04, PARITY: 0x08, BREAK: 0x40, DLAB: 0x80 } as const;
 export const UartMcr = { DTR: 0x01, RTS: 0x02, OUT1: 0x04, OUT2: 0x08, LOOP: 0x10 } as const;
-export const UartLsr = { DR: 0x01, OE: 0x02, PE: 0x04, FE: 0x08, BI: 0x10, THRE: 0x20, TEMT: 0x40, FIFO_ERROR: 0x80 } as const;
-export const UartMsr = { DCTS: 0x01, DDSR: 0x02, TERI: 0x04, DDCD: 0x08, CTS: 0x10, DSR: 0x20, RI: 0x40, DCD: 0x80 } as const;
+export const UartLsr = {
+  DR: 0x01,
+  OE: 0x02,
+  PE: 0x04,
+  FE: 0x08,
+  BI: 0x10,
+  THRE: 0x20,
+  TEMT: 0x40,
+  FIFO_ERROR: 0x80,
+} as const;
+export const UartMsr = {
+  DCTS: 0x01,
+  DDSR: 0x02,
+  TERI: 0x04,
+  DDCD: 0x08,
+  CTS: 0x10,
+  DSR: 0x20,
+  RI: 0x40,
+  DCD: 0x80,
+} as const;
 
 /** The UART's input clock divided by 16: the baud rate at divisor 1. */
 export const UART_BASE_BAUD = 115_200;
@@ -102,7 +141,16 @@ export interface UartSnapshot {
 
 export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
   readonly name: string;
-  readonly stats: UartStats = { txBytes: 0, rxBytes: 0, overruns: 0, inputDropped: 0, txDropped: 0, driverErrors: 0, orderErrors: 0, interrupts: 0 };
+  readonly stats: UartStats = {
+    txBytes: 0,
+    rxBytes: 0,
+    overruns: 0,
+    inputDropped: 0,
+    txDropped: 0,
+    driverErrors: 0,
+    orderErrors: 0,
+    interrupts: 0,
+  };
   /** The eight registers, for the port bus. */
   readonly registers: BusDevice;
 
@@ -148,7 +196,10 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     this.emit = options.emit;
     this.output = options.output;
     this.wireLimit = options.wireBytes ?? UART_DEFAULT_WIRE_BYTES;
-    this.registers = { read: (offset, width) => this.read(offset, width), write: (offset, width, value) => this.write(offset, width, value) };
+    this.registers = {
+      read: (offset, width) => this.read(offset, width),
+      write: (offset, width, value) => this.write(offset, width, value),
+    };
     this.reset();
   }
 
@@ -253,7 +304,10 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
   }
 
   private write(offset: number, width: AccessWidth, value: number): void {
-    if (width !== 1) this.driverError(`${width}-byte write of ${hex(value)} at offset ${offset}: the UART's registers are 8 bits wide; only the low byte is used`);
+    if (width !== 1)
+      this.driverError(
+        `${width}-byte write of ${hex(value)} at offset ${offset}: the UART's registers are 8 bits wide; only the low byte is used`,
+      );
     const byte = value & 0xff;
     const dlab = (this.lcr & UartLcr.DLAB) !== 0;
     switch (offset) {
@@ -269,7 +323,8 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
         this.writeFcr(byte);
         return;
       case UartReg.LCR:
-        if ((byte & ~UartLcr.DLAB & 0xff) !== (this.lcr & ~UartLcr.DLAB & 0xff)) this.checkLineIdle("changing the line format (LCR)");
+        if ((byte & ~UartLcr.DLAB & 0xff) !== (this.lcr & ~UartLcr.DLAB & 0xff))
+          this.checkLineIdle("changing the line format (LCR)");
         // Setting DLAB opens a new divisor window; clearing it is the end of line configuration.
         if (byte & UartLcr.DLAB && !(this.lcr & UartLcr.DLAB)) this.latchWrites = [0, 0];
         if (!(byte & UartLcr.DLAB)) this.formatSet = true;
@@ -279,7 +334,9 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
         this.writeMcr(byte & 0x1f);
         return;
       case UartReg.LSR:
-        return this.driverError(`write of ${hex(byte)} to LSR: the line status register is read-only (factory test only)`);
+        return this.driverError(
+          `write of ${hex(byte)} to LSR: the line status register is read-only (factory test only)`,
+        );
       case UartReg.MSR:
         return this.driverError(`write of ${hex(byte)} to MSR: the modem status register is read-only`);
       default:
@@ -330,12 +387,16 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     if (this.divisor === 0 && !this.divisorWarned) {
       // Once per reset: a driver that never sets the baud rate would otherwise flood the log.
       this.divisorWarned = true;
-      this.driverError(`transmit before the divisor latch was programmed (set LCR.DLAB, write DLL/DLM, clear DLAB); sending at ${UART_BASE_BAUD} baud`);
+      this.driverError(
+        `transmit before the divisor latch was programmed (set LCR.DLAB, write DLL/DLM, clear DLAB); sending at ${UART_BASE_BAUD} baud`,
+      );
     }
     this.threPending = false;
     if (this.tx.length >= this.txCapacity()) {
       this.stats.txDropped++;
-      this.driverError(`write of ${hex(byte)} to THR with the transmitter full (LSR.THRE clear): the character is lost`);
+      this.driverError(
+        `write of ${hex(byte)} to THR with the transmitter full (LSR.THRE clear): the character is lost`,
+      );
     } else {
       this.tx.push(byte);
       if (this.shifting === undefined) this.startShifting();
@@ -350,7 +411,9 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     this.latchWrites[offset]++;
     if (this.latchWrites[offset] > 1) {
       const meant = offset === 0 ? "THR (a character to send)" : "IER";
-      this.orderError(`write of ${hex(byte)} to offset ${offset} with LCR.DLAB still set: it goes to the divisor latch (${offset === 0 ? "DLL" : "DLM"}), not ${meant}; clear DLAB after programming the divisor`);
+      this.orderError(
+        `write of ${hex(byte)} to offset ${offset} with LCR.DLAB still set: it goes to the divisor latch (${offset === 0 ? "DLL" : "DLM"}), not ${meant}; clear DLAB after programming the divisor`,
+      );
     }
     this.setDivisor(offset === 0 ? (this.divisor & 0xff00) | byte : (this.divisor & 0xff) | (byte << 8));
   }
@@ -359,7 +422,9 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     if ((byte & 0x0f) !== 0 && (!this.formatSet || this.divisor === 0) && !this.earlyIerWarned) {
       // Once per reset, as for the divisor warning: the driver's order is wrong once, not per write.
       this.earlyIerWarned = true;
-      this.orderError(`IER enables interrupts (${hex(byte)}) before the line is configured: program the divisor (LCR.DLAB, DLL/DLM) and the format (LCR) first, then IER`);
+      this.orderError(
+        `IER enables interrupts (${hex(byte)}) before the line is configured: program the divisor (LCR.DLAB, DLL/DLM) and the format (LCR) first, then IER`,
+      );
     }
     const before = this.ier;
     this.ier = byte & 0x0f;
@@ -419,7 +484,8 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
   /** Reprogramming the line while a character is on it garbles that character on real hardware;
    *  here it is finished at the old rate, and the driver is told. */
   private checkLineIdle(what: string): void {
-    if (this.shifting !== undefined) this.driverError(`${what} while a character is being transmitted (wait for LSR.TEMT first)`);
+    if (this.shifting !== undefined)
+      this.driverError(`${what} while a character is being transmitted (wait for LSR.TEMT first)`);
   }
 
   // ---- the line ---------------------------------------------------------------------------------

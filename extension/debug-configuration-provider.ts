@@ -20,7 +20,13 @@ export function registerDebugConfigurationProvider(
   const provider: vscode.DebugConfigurationProvider = {
     provideDebugConfigurations: (folder) => {
       const config = configurationForFile(activeFile(), folder?.uri.fsPath, bundledDrivers);
-      const fallback = { type: "zero-driver", request: "launch", name: "Debug driver", program: "${file}", cwd: "${workspaceFolder}" };
+      const fallback = {
+        type: "zero-driver",
+        request: "launch",
+        name: "Debug driver",
+        program: "${file}",
+        cwd: "${workspaceFolder}",
+      };
       return [typeof config === "string" ? fallback : config];
     },
     resolveDebugConfiguration: (folder, config) => {
@@ -32,10 +38,17 @@ export function registerDebugConfigurationProvider(
       return resolved && { ...defaults(folder), ...withoutUndefined(resolved) };
     },
   };
-  const resolve = (folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined => {
+  const resolve = (
+    folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined => {
     const empty = !config.type && !config.request && !config.name;
     if (!empty && (config.program !== undefined || config.programs !== undefined)) return config;
-    const made = configurationForFile(activeFile(), folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, bundledDrivers);
+    const made = configurationForFile(
+      activeFile(),
+      folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      bundledDrivers,
+    );
     if (typeof made === "string") {
       void vscode.window.showInformationMessage(`Zero Driver: ${made}`);
       return undefined;
@@ -45,7 +58,11 @@ export function registerDebugConfigurationProvider(
   };
   return vscode.Disposable.from(
     vscode.debug.registerDebugConfigurationProvider("zero-driver", provider),
-    vscode.debug.registerDebugConfigurationProvider("zero-driver", { provideDebugConfigurations: provider.provideDebugConfigurations }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugConfigurationProvider(
+      "zero-driver",
+      { provideDebugConfigurations: provider.provideDebugConfigurations },
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
   );
 }
 

@@ -36,15 +36,22 @@ export class DebugWiring {
           const adapter = new ZeroDriverDebugSession();
           // The terminal shows the machine console; the debug console keeps the adapter's own messages.
           adapter.console.echoToDebugConsole = false;
-          adapter.runtime.onLaunched = ({ kernel, machine }) => this.attach(session, adapter.console, { machineName: machine.description.name, origin: "debug", kernel, machine });
+          adapter.runtime.onLaunched = ({ kernel, machine }) =>
+            this.attach(session, adapter.console, {
+              machineName: machine.description.name,
+              origin: "debug",
+              kernel,
+              machine,
+            });
           adapter.runtime.onReplaced = ({ kernel, machine }) => this.replaced(session, kernel, machine);
           return new vscode.DebugAdapterInlineImplementation(adapter);
         },
       }),
       vscode.debug.registerDebugAdapterTrackerFactory("zero-driver", {
-        createDebugAdapterTracker: (session) => ({
+        createDebugAdapterTracker: () => ({
           onDidSendMessage: (message: { type?: string; event?: string }) => {
-            if (message.type === "event" && (message.event === "stopped" || message.event === "continued")) this.monitor.refresh();
+            if (message.type === "event" && (message.event === "stopped" || message.event === "continued"))
+              this.monitor.refresh();
           },
         }),
       }),
@@ -60,7 +67,9 @@ export class DebugWiring {
     const entry: DebugMachine = { watched, console: undefined, subscriptions: [] };
     const pending: string[] = [];
     const open = (device: string | undefined): ConsoleTerminal => {
-      const name = device ? `Zero Driver: ${device} (${watched.machineName}) [debug]` : `Zero Driver: ${watched.machineName} [debug]`;
+      const name = device
+        ? `Zero Driver: ${device} (${watched.machineName}) [debug]`
+        : `Zero Driver: ${watched.machineName} [debug]`;
       const console = new ConsoleTerminal(name, " [debug]");
       // Input and the title come from the machine; output (devices and SYS_CONSOLE_WRITE) from the session's stream.
       console.connect(watched.machine, watched.kernel, watched.machineName, false);
@@ -75,7 +84,9 @@ export class DebugWiring {
       stream.onOutput((chunk) => {
         if (entry.console) return entry.console.write(chunk.text);
         pending.push(chunk.text);
-        open(chunk.device === "kernel" ? activeConsoleDevice(watched.machine, watched.kernel, undefined) : chunk.device);
+        open(
+          chunk.device === "kernel" ? activeConsoleDevice(watched.machine, watched.kernel, undefined) : chunk.device,
+        );
       }),
       this.monitor.onDidChange(() => {
         const device = entry.console ? undefined : activeConsoleDevice(watched.machine, watched.kernel, undefined);
@@ -88,7 +99,11 @@ export class DebugWiring {
 
   /** Step back or reverse continue replaced the session's machine: the views and the console's input
    *  follow the new one (the terminal keeps its text; output already shown is not shown again). */
-  private replaced(session: vscode.DebugSession, kernel: WatchedMachine["kernel"], machine: WatchedMachine["machine"]): void {
+  private replaced(
+    session: vscode.DebugSession,
+    kernel: WatchedMachine["kernel"],
+    machine: WatchedMachine["machine"],
+  ): void {
     const entry = this.machines.get(session.id);
     if (!entry) return;
     entry.watched = { ...entry.watched, kernel, machine };

@@ -9,7 +9,15 @@ import type { LanguageClient } from "vscode-languageclient/node";
 import { registerDebugConfigurationProvider } from "./debug-configuration-provider";
 import { CustomRequest } from "../debug-adapter/session";
 import { createLanguageClient } from "./language-client";
-import { checkWorkspace, newDriver, openTrace, requireTrust, runActiveDriver, runSampleDriver, UNTRUSTED_MESSAGE } from "./commands";
+import {
+  checkWorkspace,
+  newDriver,
+  openTrace,
+  requireTrust,
+  runActiveDriver,
+  runSampleDriver,
+  UNTRUSTED_MESSAGE,
+} from "./commands";
 import { DebugWiring } from "./debug-wiring";
 import { openTimeline } from "./timeline-panel";
 import { MachineMonitor } from "./machine-monitor";
@@ -51,11 +59,17 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
     checkDiagnostics,
     // Once a file is open the language server's live diagnostics replace the batch check's.
     vscode.workspace.onDidOpenTextDocument((d) => checkDiagnostics.delete(d.uri)),
-    vscode.commands.registerCommand("zeroDriver.runSampleDriver", (label?: string) => runSampleDriver(context, monitor, label)),
+    vscode.commands.registerCommand("zeroDriver.runSampleDriver", (label?: string) =>
+      runSampleDriver(context, monitor, label),
+    ),
     vscode.commands.registerCommand("zeroDriver.runSamples", () => runSampleDriver(context, monitor)),
-    vscode.commands.registerCommand("zeroDriver.runDriver", (uri?: vscode.Uri) => runActiveDriver(context, monitor, uri)),
+    vscode.commands.registerCommand("zeroDriver.runDriver", (uri?: vscode.Uri) =>
+      runActiveDriver(context, monitor, uri),
+    ),
     vscode.commands.registerCommand("zeroDriver.checkWorkspace", () => checkWorkspace(checkDiagnostics, channel)),
-    vscode.commands.registerCommand("zeroDriver.newDriver", (device?: string, name?: string) => newDriver(context, device, name)),
+    vscode.commands.registerCommand("zeroDriver.newDriver", (device?: string, name?: string) =>
+      newDriver(context, device, name),
+    ),
     vscode.commands.registerCommand("zeroDriver.openTrace", (uri?: vscode.Uri) => openTrace(context, uri)),
     vscode.commands.registerCommand("zeroDriver.openTimeline", (uri?: vscode.Uri) => openTimeline(context, uri)),
     vscode.commands.registerCommand("zeroDriver.requireTrust", () => requireTrust()),
@@ -69,7 +83,9 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
     channel.appendLine(`Zero Driver Studio: language client ready ${ms.toFixed(0)} ms after activation`);
     return ms;
   });
-  languageClientReady.catch((error: unknown) => channel.appendLine(`Zero Driver Studio: the language server did not start: ${String(error)}`));
+  languageClientReady.catch((error: unknown) =>
+    channel.appendLine(`Zero Driver Studio: the language server did not start: ${String(error)}`),
+  );
   const activationMs = performance.now() - started;
   channel.appendLine(`Zero Driver Studio: activated in ${activationMs.toFixed(1)} ms`);
   return { activationMs, languageClientReady, monitor, views, debug, walkthrough };
@@ -78,7 +94,12 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
 /** What a launch configuration without a machine, seed, watchdog or cwd takes from the settings. */
 function settingsDefaults(folder: vscode.WorkspaceFolder | undefined): Record<string, unknown> {
   const s = runSettings(folder?.uri);
-  return { machine: resolveMachine(s.machine, folder?.uri.fsPath), seed: s.seed, watchdogMs: s.watchdogMs, ...(folder ? { cwd: folder.uri.fsPath } : {}) };
+  return {
+    machine: resolveMachine(s.machine, folder?.uri.fsPath),
+    seed: s.seed,
+    watchdogMs: s.watchdogMs,
+    ...(folder ? { cwd: folder.uri.fsPath } : {}),
+  };
 }
 
 export async function deactivate(): Promise<void> {
@@ -90,7 +111,9 @@ export async function deactivate(): Promise<void> {
 async function stepToNextEvent(): Promise<void> {
   const session = vscode.debug.activeDebugSession;
   if (session?.type !== "zero-driver") {
-    void vscode.window.showInformationMessage("Step to Next IPC Message or Interrupt works in a Zero Driver debug session: start one with F5.");
+    void vscode.window.showInformationMessage(
+      "Step to Next IPC Message or Interrupt works in a Zero Driver debug session: start one with F5.",
+    );
     return;
   }
   await session.customRequest(CustomRequest.stepToNextEvent);

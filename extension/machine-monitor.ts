@@ -78,13 +78,16 @@ export class MachineMonitor implements vscode.Disposable {
 
   private schedule(): void {
     this.stopTimer();
-    this.timer = setInterval(() => {
-      const w = this.watched;
-      if (!w || this.endedOutcome !== undefined) return;
-      // Frozen while paused: the state cannot change, and the stop's snapshot is already shown.
-      if (w.kernel.paused && this.latest?.paused) return;
-      this.sample();
-    }, Math.max(100, this.intervalMs()));
+    this.timer = setInterval(
+      () => {
+        const w = this.watched;
+        if (!w || this.endedOutcome !== undefined) return;
+        // Frozen while paused: the state cannot change, and the stop's snapshot is already shown.
+        if (w.kernel.paused && this.latest?.paused) return;
+        this.sample();
+      },
+      Math.max(100, this.intervalMs()),
+    );
     // Sampling never keeps the extension host alive by itself.
     this.timer.unref();
   }

@@ -25,12 +25,20 @@ export function isConsoleDevice(d: DeviceInfo): boolean {
 
 /** The console device keystrokes go to: the one in use, else the machine's first (typed input
  *  waits on its wire for a driver). */
-export function chooseConsoleDevice(machine: Machine, kernel: Kernel, lastTransmitter: string | undefined): string | undefined {
+export function chooseConsoleDevice(
+  machine: Machine,
+  kernel: Kernel,
+  lastTransmitter: string | undefined,
+): string | undefined {
   return activeConsoleDevice(machine, kernel, lastTransmitter) ?? machine.devices.find(isConsoleDevice)?.name;
 }
 
 /** The console device in use: the one that last transmitted, else one bound to a live driver. */
-export function activeConsoleDevice(machine: Machine, kernel: Kernel, lastTransmitter: string | undefined): string | undefined {
+export function activeConsoleDevice(
+  machine: Machine,
+  kernel: Kernel,
+  lastTransmitter: string | undefined,
+): string | undefined {
   if (lastTransmitter) return lastTransmitter;
   const processes = [...kernel.processes.values()];
   return machine.devices.find((d) => isConsoleDevice(d) && processes.some((p) => p.alive && p.device === d.name))?.name;
@@ -126,7 +134,9 @@ export class ConsoleTerminal implements vscode.Disposable {
     const t = this.target;
     if (!t) return;
     const device = activeConsoleDevice(t.machine, t.kernel, this.transmitter);
-    const title = device ? `Zero Driver: ${device} (${t.machineName})${this.suffix}` : `Zero Driver: ${t.machineName}${this.suffix}`;
+    const title = device
+      ? `Zero Driver: ${device} (${t.machineName})${this.suffix}`
+      : `Zero Driver: ${t.machineName}${this.suffix}`;
     if (title === this.title) return;
     this.title = title;
     this.nameEmitter.fire(title);
@@ -142,7 +152,10 @@ export class ConsoleTerminal implements vscode.Disposable {
     const t = this.target;
     const device = t && chooseConsoleDevice(t.machine, t.kernel, this.transmitter);
     if (!t || !this.running || !device) {
-      if (!this.droppedNoted) this.write(`\n\x1b[2m[${!t ? "the machine is not up yet" : !device ? "this machine has no console device" : "the machine has stopped"}: keystrokes are not delivered]\x1b[0m\n`);
+      if (!this.droppedNoted)
+        this.write(
+          `\n\x1b[2m[${!t ? "the machine is not up yet" : !device ? "this machine has no console device" : "the machine has stopped"}: keystrokes are not delivered]\x1b[0m\n`,
+        );
       this.droppedNoted = true;
       return;
     }
@@ -208,7 +221,8 @@ export function runInTerminal(machineArg: string, argv: string[], monitor: Machi
     } catch (error) {
       const status = userErrorStatus(error, io);
       if (status !== undefined) code = status;
-      else term.write(`zds: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      else
+        term.write(`zds: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }
     term.ended();
     titles?.dispose();

@@ -17,12 +17,27 @@ export interface DriverTemplate {
 }
 
 export const TEMPLATES: readonly DriverTemplate[] = [
-  { device: "virtio-rng", description: "virtio entropy device; serves \"rng\"", sample: "virtio-rng", client: "rng-cat" },
-  { device: "virtio-blk", description: "virtio block device; serves \"blk\"", sample: "virtio-blk", client: "blk-check" },
-  { device: "ata", description: "ATA disk, PIO on ports 0x1F0–0x1F7, IRQ 14; serves \"blk\"", sample: "ata-pio", client: "blk-check" },
-  { device: "virtio-console", description: "virtio console, port 0; serves \"console\"", sample: "virtio-console", client: "hello-console" },
-  { device: "virtio-net", description: "virtio network card; serves \"net\"", sample: "virtio-net", client: "ping" },
-  { device: "uart16550", description: "16550 UART (COM1), ports 0x3F8–0x3FF, IRQ 4; serves \"console\"", sample: "uart16550", client: "hello-console" },
+  { device: "virtio-rng", description: 'virtio entropy device; serves "rng"', sample: "virtio-rng", client: "rng-cat" },
+  { device: "virtio-blk", description: 'virtio block device; serves "blk"', sample: "virtio-blk", client: "blk-check" },
+  {
+    device: "ata",
+    description: 'ATA disk, PIO on ports 0x1F0–0x1F7, IRQ 14; serves "blk"',
+    sample: "ata-pio",
+    client: "blk-check",
+  },
+  {
+    device: "virtio-console",
+    description: 'virtio console, port 0; serves "console"',
+    sample: "virtio-console",
+    client: "hello-console",
+  },
+  { device: "virtio-net", description: 'virtio network card; serves "net"', sample: "virtio-net", client: "ping" },
+  {
+    device: "uart16550",
+    description: '16550 UART (COM1), ports 0x3F8–0x3FF, IRQ 4; serves "console"',
+    sample: "uart16550",
+    client: "hello-console",
+  },
 ];
 
 export class ScaffoldError extends Error {}
@@ -51,7 +66,10 @@ export interface ScaffoldResult {
 
 export function scaffoldDriver(options: ScaffoldOptions): ScaffoldResult {
   const template = TEMPLATES.find((t) => t.device === options.device);
-  if (!template) throw new ScaffoldError(`no template for device "${options.device}" (have: ${TEMPLATES.map((t) => t.device).join(", ")})`);
+  if (!template)
+    throw new ScaffoldError(
+      `no template for device "${options.device}" (have: ${TEMPLATES.map((t) => t.device).join(", ")})`,
+    );
   const problem = validateDriverName(options.name);
   if (problem) throw new ScaffoldError(`bad driver name "${options.name}": ${problem}`);
   const dir = path.join(options.workspace, "drivers", options.name);
@@ -60,7 +78,8 @@ export function scaffoldDriver(options: ScaffoldOptions): ScaffoldResult {
 
   const source = fs.readFileSync(path.join(options.driversDir, template.sample, "index.ts"), "utf8");
   const renamed = source.replace(/(\bname:\s*)"[^"]*"/, `$1${JSON.stringify(options.name)}`);
-  if (renamed === source && template.sample !== options.name) throw new ScaffoldError(`template ${template.sample} has no name: field to rename`);
+  if (renamed === source && template.sample !== options.name)
+    throw new ScaffoldError(`template ${template.sample} has no name: field to rename`);
   const header = `// ${options.name}: a driver for ${template.device}, made by Zero Driver Studio's New Driver… from the\n// ${template.sample} sample. Run it with its client: zds run drivers/${options.name} <client>.\n\n`;
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(entry, header + renamed);
@@ -77,7 +96,17 @@ export function ensureTsconfig(driversDir: string, workspace: string): string | 
   const configPath = path.join(workspace, "tsconfig.json");
   if (fs.existsSync(configPath)) return undefined;
   const sdk = path.join(driversDir, "sdk", "index.ts").split(path.sep).join("/");
-  const config = { compilerOptions: { target: "ES2022", module: "commonjs", strict: true, noEmit: true, baseUrl: ".", paths: { "@zds/sdk": [sdk] } }, include: ["drivers"] };
+  const config = {
+    compilerOptions: {
+      target: "ES2022",
+      module: "commonjs",
+      strict: true,
+      noEmit: true,
+      baseUrl: ".",
+      paths: { "@zds/sdk": [sdk] },
+    },
+    include: ["drivers"],
+  };
   fs.writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   return configPath;
 }

@@ -52,11 +52,20 @@ async function pickTrace(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   if (uri) return uri;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active?.fsPath.endsWith(".zlog")) return active;
-  return (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "Zero Driver trace": ["zlog"] }, title: "Open Trace Timeline" }))?.[0];
+  return (
+    await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { "Zero Driver trace": ["zlog"] },
+      title: "Open Trace Timeline",
+    })
+  )?.[0];
 }
 
 /** Zero Driver: Open Trace Timeline. */
-export async function openTimeline(context: vscode.ExtensionContext, uri?: vscode.Uri): Promise<TimelinePanel | undefined> {
+export async function openTimeline(
+  context: vscode.ExtensionContext,
+  uri?: vscode.Uri,
+): Promise<TimelinePanel | undefined> {
   const target = await pickTrace(uri);
   if (!target) return undefined;
   const file = target.fsPath;
@@ -71,12 +80,15 @@ export async function openTimeline(context: vscode.ExtensionContext, uri?: vscod
       { location: vscode.ProgressLocation.Notification, title: `Reading ${path.basename(file)}`, cancellable: true },
       async (progress, token) => {
         let shown = 0;
-        const size = await fs.promises.stat(file).then((s) => s.size, () => 0);
+        const size = await fs.promises.stat(file).then(
+          (s) => s.size,
+          () => 0,
+        );
         return TimelineDocument.open(file, {
           cancelled: () => token.isCancellationRequested,
           progress: (bytes) => {
             const pct = size > 0 ? Math.min(100, Math.floor((bytes / size) * 100)) : 0;
-            if (pct > shown) progress.report({ increment: pct - shown, message: `${pct}%` }), (shown = pct);
+            if (pct > shown) (progress.report({ increment: pct - shown, message: `${pct}%` }), (shown = pct));
           },
         });
       },
@@ -89,7 +101,12 @@ export async function openTimeline(context: vscode.ExtensionContext, uri?: vscod
     }
     throw error;
   }
-  const panel = vscode.window.createWebviewPanel("zeroDriver.timeline", `Timeline: ${path.basename(file)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, localResourceRoots: [] });
+  const panel = vscode.window.createWebviewPanel(
+    "zeroDriver.timeline",
+    `Timeline: ${path.basename(file)}`,
+    { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+    { enableScripts: true, localResourceRoots: [] },
+  );
   panel.iconPath = vscode.Uri.file(context.asAbsolutePath("images/activity.svg"));
   const entry: TimelinePanel = {
     file,
@@ -108,7 +125,8 @@ export async function openTimeline(context: vscode.ExtensionContext, uri?: vscod
       else if (m.type === "window") {
         const answer = await document.answer(m);
         if (answer) post(answer);
-      } else if (m.type === "selected" || m.type === "goTo") await entry.select(m.event); else if (m.type === "reveal") await reveal(file, m.line);
+      } else if (m.type === "selected" || m.type === "goTo") await entry.select(m.event);
+      else if (m.type === "reveal") await reveal(file, m.line);
     }),
     vscode.debug.onDidStartDebugSession(() => post({ type: "debug", active: activeSession() !== undefined })),
     vscode.debug.onDidTerminateDebugSession(() => post({ type: "debug", active: activeSession() !== undefined })),
@@ -126,13 +144,23 @@ export async function openTimeline(context: vscode.ExtensionContext, uri?: vscod
 export async function goToEvent(entry: TimelinePanel, event: TimelineEvent): Promise<boolean> {
   const session = activeSession();
   if (!session) return false;
-  const args: GoToEventArguments = { event: event.d, syslog: event.s, index: event.i, kind: event.kind, pid: event.pid, trace: entry.file };
+  const args: GoToEventArguments = {
+    event: event.d,
+    syslog: event.s,
+    index: event.i,
+    kind: event.kind,
+    pid: event.pid,
+    trace: entry.file,
+  };
   entry.sent.push(args);
   try {
     await session.customRequest(GO_TO_EVENT, args);
     return true;
   } catch (error) {
-    void vscode.window.setStatusBarMessage(`Zero Driver: the debug session did not go to event #${event.d}: ${error instanceof Error ? error.message : String(error)}`, 8000);
+    void vscode.window.setStatusBarMessage(
+      `Zero Driver: the debug session did not go to event #${event.d}: ${error instanceof Error ? error.message : String(error)}`,
+      8000,
+    );
     return false;
   }
 }
@@ -141,8 +169,13 @@ async function reveal(file: string, line: number): Promise<void> {
   try {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     const at = new vscode.Position(Math.max(0, line - 1), 0);
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(at, at) });
+    await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.One,
+      selection: new vscode.Range(at, at),
+    });
   } catch (error) {
-    void vscode.window.showErrorMessage(`Zero Driver: cannot open ${file} as text: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(
+      `Zero Driver: cannot open ${file} as text: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

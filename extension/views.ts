@@ -37,7 +37,10 @@ class SnapshotTree implements vscode.TreeDataProvider<ViewNode> {
   }
 
   getTreeItem(node: ViewNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(node.label, node.children?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      node.label,
+      node.children?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = node.id;
     item.description = node.description;
     item.tooltip = node.tooltip ?? (node.description ? `${node.label}: ${node.description}` : node.label);
@@ -67,14 +70,38 @@ export function deviceNodes(s: MachineSnapshot): ViewNode[] {
       children: [
         { id: `${id}/address`, label: "address", description: d.address },
         { id: `${id}/irq`, label: "IRQ", description: irq },
-        { id: `${id}/driver`, label: "driver", description: d.boundTo.length ? d.boundTo.map((pid) => `pid ${pid} ${s.processes.find((p) => p.pid === pid)?.name ?? ""}`.trim()).join(", ") : "none bound" },
-        ...(d.registers.length ? [{ id: `${id}/registers`, label: "registers", description: `${d.registers.length}`, children: items(`${id}/registers`, d.registers) }] : []),
+        {
+          id: `${id}/driver`,
+          label: "driver",
+          description: d.boundTo.length
+            ? d.boundTo
+                .map((pid) => `pid ${pid} ${s.processes.find((p) => p.pid === pid)?.name ?? ""}`.trim())
+                .join(", ")
+            : "none bound",
+        },
+        ...(d.registers.length
+          ? [
+              {
+                id: `${id}/registers`,
+                label: "registers",
+                description: `${d.registers.length}`,
+                children: items(`${id}/registers`, d.registers),
+              },
+            ]
+          : []),
       ],
     };
   });
 }
 
-const STATE_ICON: Record<string, string> = { running: "play", ready: "circle-outline", blocked: "watch", starting: "loading~spin", exited: "pass", faulted: "error" };
+const STATE_ICON: Record<string, string> = {
+  running: "play",
+  ready: "circle-outline",
+  blocked: "watch",
+  starting: "loading~spin",
+  exited: "pass",
+  faulted: "error",
+};
 
 export function processNodes(s: MachineSnapshot): ViewNode[] {
   return s.processes.map((p: ProcessView) => {
@@ -89,8 +116,18 @@ export function processNodes(s: MachineSnapshot): ViewNode[] {
       children: [
         { id: `${id}/state`, label: "state", description: state },
         ...(p.fault ? [{ id: `${id}/fault`, label: "fault", description: p.fault, icon: "error" }] : []),
-        { id: `${id}/caps`, label: "capabilities", description: `${p.capabilities.length}`, ...(p.capabilities.length ? { children: items(`${id}/caps`, p.capabilities) } : {}) },
-        { id: `${id}/endpoints`, label: "endpoint queues", description: `${queued}`, ...(queued ? { children: items(`${id}/endpoints`, p.endpoints) } : {}) },
+        {
+          id: `${id}/caps`,
+          label: "capabilities",
+          description: `${p.capabilities.length}`,
+          ...(p.capabilities.length ? { children: items(`${id}/caps`, p.capabilities) } : {}),
+        },
+        {
+          id: `${id}/endpoints`,
+          label: "endpoint queues",
+          description: `${queued}`,
+          ...(queued ? { children: items(`${id}/endpoints`, p.endpoints) } : {}),
+        },
       ],
     };
   });
@@ -102,11 +139,18 @@ export interface MachineViews {
   statusBar: vscode.StatusBarItem;
 }
 
-export function registerViews(context: vscode.ExtensionContext, monitor: MachineMonitor, untrustedMessage: string): MachineViews {
+export function registerViews(
+  context: vscode.ExtensionContext,
+  monitor: MachineMonitor,
+  untrustedMessage: string,
+): MachineViews {
   const machine = new SnapshotTree(monitor, deviceNodes);
   const processes = new SnapshotTree(monitor, processNodes);
   const machineView = vscode.window.createTreeView(MACHINE_VIEW, { treeDataProvider: machine, showCollapseAll: true });
-  const processView = vscode.window.createTreeView(PROCESSES_VIEW, { treeDataProvider: processes, showCollapseAll: true });
+  const processView = vscode.window.createTreeView(PROCESSES_VIEW, {
+    treeDataProvider: processes,
+    showCollapseAll: true,
+  });
   const statusBar = vscode.window.createStatusBarItem("zeroDriver.machineState", vscode.StatusBarAlignment.Left, 10);
   statusBar.name = "Zero Driver Machine";
   statusBar.command = `${MACHINE_VIEW}.focus`;
@@ -141,6 +185,12 @@ export function registerViews(context: vscode.ExtensionContext, monitor: Machine
     statusBar.show();
   };
   showRestricted();
-  context.subscriptions.push(machineView, processView, statusBar, monitor.onDidChange(update), vscode.workspace.onDidGrantWorkspaceTrust(update));
+  context.subscriptions.push(
+    machineView,
+    processView,
+    statusBar,
+    monitor.onDidChange(update),
+    vscode.workspace.onDidGrantWorkspaceTrust(update),
+  );
   return { machine, processes, statusBar };
 }

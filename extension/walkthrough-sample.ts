@@ -26,7 +26,10 @@ const DECLARATION = /^ {4}irq: irq\(\),\n/m;
 /** The sample driver's source, made from the bundled virtio-rng. */
 export function walkthroughSource(driversDir: string): string {
   const source = fs.readFileSync(path.join(driversDir, "virtio-rng", "index.ts"), "utf8");
-  if (!DECLARATION.test(source)) throw new Error("the virtio-rng sample no longer declares `irq: irq(),` on its own line: update walkthrough-sample.ts");
+  if (!DECLARATION.test(source))
+    throw new Error(
+      "the virtio-rng sample no longer declares `irq: irq(),` on its own line: update walkthrough-sample.ts",
+    );
   const header = `// ${WALKTHROUGH_DRIVER}: the Getting Started sample. It is the virtio-rng driver with one mistake:\n// the manifest below does not declare the IRQ capability that waitForInterrupt() uses.\n\n`;
   return header + source.replace(DECLARATION, "").replace(/(\bname:\s*)"virtio-rng"/, `$1"${WALKTHROUGH_DRIVER}"`);
 }

@@ -27,16 +27,20 @@ function driverUri(): vscode.Uri | undefined {
 }
 
 function capabilityDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => String(typeof d.code === "object" ? d.code.value : d.code) === WALKTHROUGH_CODE);
+  return vscode.languages
+    .getDiagnostics(uri)
+    .filter((d) => String(typeof d.code === "object" ? d.code.value : d.code) === WALKTHROUGH_CODE);
 }
 
 export function registerWalkthrough(context: vscode.ExtensionContext): Walkthrough {
-  const setContext = (key: string, value: boolean) => void vscode.commands.executeCommand("setContext", `zeroDriver.walkthrough.${key}`, value);
+  const setContext = (key: string, value: boolean) =>
+    void vscode.commands.executeCommand("setContext", `zeroDriver.walkthrough.${key}`, value);
   const updateFixed = (): void => {
     const uri = driverUri();
     if (!uri) return;
     // Fixed: the declaration is in the file and the language server no longer complains.
-    if (/\birq: irq\(\)/.test(fs.readFileSync(uri.fsPath, "utf8")) && capabilityDiagnostics(uri).length === 0) setContext("fixed", true);
+    if (/\birq: irq\(\)/.test(fs.readFileSync(uri.fsPath, "utf8")) && capabilityDiagnostics(uri).length === 0)
+      setContext("fixed", true);
   };
 
   context.subscriptions.push(
@@ -77,10 +81,20 @@ export function registerWalkthrough(context: vscode.ExtensionContext): Walkthrou
         void vscode.window.showInformationMessage("Zero Driver: the sample has no capability error left to fix.");
         return false;
       }
-      const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
-      const fix = actions.find((a) => a.isPreferred && a.edit) ?? actions.find((a) => a.edit && a.diagnostics?.some((d) => d.message === diagnostic.message));
+      const actions =
+        (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+          "vscode.executeCodeActionProvider",
+          uri,
+          diagnostic.range,
+          vscode.CodeActionKind.QuickFix.value,
+        )) ?? [];
+      const fix =
+        actions.find((a) => a.isPreferred && a.edit) ??
+        actions.find((a) => a.edit && a.diagnostics?.some((d) => d.message === diagnostic.message));
       if (!fix?.edit) {
-        void vscode.window.showWarningMessage("Zero Driver: no quick fix was offered for the diagnostic (is the language server running?).");
+        void vscode.window.showWarningMessage(
+          "Zero Driver: no quick fix was offered for the diagnostic (is the language server running?).",
+        );
         return false;
       }
       const applied = await vscode.workspace.applyEdit(fix.edit);
@@ -96,9 +110,17 @@ export function registerWalkthrough(context: vscode.ExtensionContext): Walkthrou
       const document = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(document);
       // A breakpoint where a request arrives, unless the author has set their own in the file.
-      const line = document.getText().split("\n").findIndex((l) => l.includes("if (req.tag !== RngTag.GET_BYTES)"));
-      const has = vscode.debug.breakpoints.some((b) => b instanceof vscode.SourceBreakpoint && b.location.uri.fsPath === uri.fsPath);
-      if (!has && line >= 0) vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(line, 0)))]);
+      const line = document
+        .getText()
+        .split("\n")
+        .findIndex((l) => l.includes("if (req.tag !== RngTag.GET_BYTES)"));
+      const has = vscode.debug.breakpoints.some(
+        (b) => b instanceof vscode.SourceBreakpoint && b.location.uri.fsPath === uri.fsPath,
+      );
+      if (!has && line >= 0)
+        vscode.debug.addBreakpoints([
+          new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(line, 0))),
+        ]);
       return vscode.debug.startDebugging(f, WALKTHROUGH_LAUNCH);
     }),
     vscode.languages.onDidChangeDiagnostics(() => updateFixed()),
@@ -106,7 +128,8 @@ export function registerWalkthrough(context: vscode.ExtensionContext): Walkthrou
     vscode.debug.registerDebugAdapterTrackerFactory("zero-driver", {
       createDebugAdapterTracker: () => ({
         onDidSendMessage: (m: { type?: string; event?: string; body?: { reason?: string } }) => {
-          if (m.type === "event" && m.event === "stopped" && m.body?.reason === "breakpoint") setContext("stopped", true);
+          if (m.type === "event" && m.event === "stopped" && m.body?.reason === "breakpoint")
+            setContext("stopped", true);
         },
       }),
     }),
@@ -130,6 +153,8 @@ async function waitForDiagnostic(uri: vscode.Uri, ms = 20000): Promise<vscode.Di
 }
 
 function missing(): undefined {
-  void vscode.window.showErrorMessage("Zero Driver: open the walkthrough sample first (Getting Started › Open a sample driver).");
+  void vscode.window.showErrorMessage(
+    "Zero Driver: open the walkthrough sample first (Getting Started › Open a sample driver).",
+  );
   return undefined;
 }

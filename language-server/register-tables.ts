@@ -74,27 +74,138 @@ export interface PortRegister {
 
 /** ATA/IDE primary channel (task file 0x1F0–0x1F7, control block 0x3F6), IRQ 14. */
 export const ATA_PORTS: readonly PortRegister[] = [
-  { port: 0x1f0, device: "ATA", width: 2, read: { name: "Data", meaning: "PIO data, 16 bits per access" }, write: { name: "Data", meaning: "PIO data, 16 bits per access" } },
-  { port: 0x1f1, device: "ATA", width: 1, read: { name: "Error", meaning: "error bits of the last command (ABRT, IDNF, UNC…)" }, write: { name: "Features", meaning: "command-specific parameter" } },
-  { port: 0x1f2, device: "ATA", width: 1, read: { name: "Sector Count", meaning: "sectors left" }, write: { name: "Sector Count", meaning: "sectors to transfer (0 = 256)" } },
-  { port: 0x1f3, device: "ATA", width: 1, read: { name: "LBA Low", meaning: "LBA bits 0–7" }, write: { name: "LBA Low", meaning: "LBA bits 0–7" } },
-  { port: 0x1f4, device: "ATA", width: 1, read: { name: "LBA Mid", meaning: "LBA bits 8–15" }, write: { name: "LBA Mid", meaning: "LBA bits 8–15" } },
-  { port: 0x1f5, device: "ATA", width: 1, read: { name: "LBA High", meaning: "LBA bits 16–23" }, write: { name: "LBA High", meaning: "LBA bits 16–23" } },
-  { port: 0x1f6, device: "ATA", width: 1, read: { name: "Drive/Head", meaning: "bit 4 drive select, bit 6 LBA mode, bits 0–3 LBA bits 24–27" }, write: { name: "Drive/Head", meaning: "bit 4 drive select, bit 6 LBA mode, bits 0–3 LBA bits 24–27" } },
-  { port: 0x1f7, device: "ATA", width: 1, read: { name: "Status", meaning: "BSY 0x80, DRDY 0x40, DF 0x20, DRQ 0x08, ERR 0x01; reading clears the interrupt" }, write: { name: "Command", meaning: "command code (0x20 READ SECTORS, 0x30 WRITE SECTORS, 0xEC IDENTIFY, 0xE7 FLUSH CACHE)" } },
-  { port: 0x3f6, device: "ATA", width: 1, read: { name: "Alternate Status", meaning: "Status without clearing the interrupt" }, write: { name: "Device Control", meaning: "bit 1 nIEN (interrupts off), bit 2 SRST (software reset)" } },
+  {
+    port: 0x1f0,
+    device: "ATA",
+    width: 2,
+    read: { name: "Data", meaning: "PIO data, 16 bits per access" },
+    write: { name: "Data", meaning: "PIO data, 16 bits per access" },
+  },
+  {
+    port: 0x1f1,
+    device: "ATA",
+    width: 1,
+    read: { name: "Error", meaning: "error bits of the last command (ABRT, IDNF, UNC…)" },
+    write: { name: "Features", meaning: "command-specific parameter" },
+  },
+  {
+    port: 0x1f2,
+    device: "ATA",
+    width: 1,
+    read: { name: "Sector Count", meaning: "sectors left" },
+    write: { name: "Sector Count", meaning: "sectors to transfer (0 = 256)" },
+  },
+  {
+    port: 0x1f3,
+    device: "ATA",
+    width: 1,
+    read: { name: "LBA Low", meaning: "LBA bits 0–7" },
+    write: { name: "LBA Low", meaning: "LBA bits 0–7" },
+  },
+  {
+    port: 0x1f4,
+    device: "ATA",
+    width: 1,
+    read: { name: "LBA Mid", meaning: "LBA bits 8–15" },
+    write: { name: "LBA Mid", meaning: "LBA bits 8–15" },
+  },
+  {
+    port: 0x1f5,
+    device: "ATA",
+    width: 1,
+    read: { name: "LBA High", meaning: "LBA bits 16–23" },
+    write: { name: "LBA High", meaning: "LBA bits 16–23" },
+  },
+  {
+    port: 0x1f6,
+    device: "ATA",
+    width: 1,
+    read: { name: "Drive/Head", meaning: "bit 4 drive select, bit 6 LBA mode, bits 0–3 LBA bits 24–27" },
+    write: { name: "Drive/Head", meaning: "bit 4 drive select, bit 6 LBA mode, bits 0–3 LBA bits 24–27" },
+  },
+  {
+    port: 0x1f7,
+    device: "ATA",
+    width: 1,
+    read: { name: "Status", meaning: "BSY 0x80, DRDY 0x40, DF 0x20, DRQ 0x08, ERR 0x01; reading clears the interrupt" },
+    write: {
+      name: "Command",
+      meaning: "command code (0x20 READ SECTORS, 0x30 WRITE SECTORS, 0xEC IDENTIFY, 0xE7 FLUSH CACHE)",
+    },
+  },
+  {
+    port: 0x3f6,
+    device: "ATA",
+    width: 1,
+    read: { name: "Alternate Status", meaning: "Status without clearing the interrupt" },
+    write: { name: "Device Control", meaning: "bit 1 nIEN (interrupts off), bit 2 SRST (software reset)" },
+  },
 ];
 
 /** 16550 UART at COM1 (0x3F8–0x3FF), IRQ 4. Offsets 0 and 1 mean the divisor latch when LCR.DLAB = 1. */
 export const UART_PORTS: readonly PortRegister[] = [
-  { port: 0x3f8, device: "UART", width: 1, read: { name: "RBR (DLL when DLAB=1)", meaning: "received byte / divisor latch low" }, write: { name: "THR (DLL when DLAB=1)", meaning: "byte to transmit / divisor latch low" } },
-  { port: 0x3f9, device: "UART", width: 1, read: { name: "IER (DLM when DLAB=1)", meaning: "interrupt enable: bit 0 data ready, bit 1 THR empty, bit 2 line status, bit 3 modem status / divisor latch high" }, write: { name: "IER (DLM when DLAB=1)", meaning: "interrupt enable: bit 0 data ready, bit 1 THR empty, bit 2 line status, bit 3 modem status / divisor latch high" } },
-  { port: 0x3fa, device: "UART", width: 1, read: { name: "IIR", meaning: "interrupt identification (bit 0 = 1: none pending)" }, write: { name: "FCR", meaning: "FIFO control: bit 0 enable, bits 1–2 clear rx/tx, bits 6–7 trigger level" } },
-  { port: 0x3fb, device: "UART", width: 1, read: { name: "LCR", meaning: "line control: word length, stop bits, parity; bit 7 DLAB" }, write: { name: "LCR", meaning: "line control: word length, stop bits, parity; bit 7 DLAB" } },
-  { port: 0x3fc, device: "UART", width: 1, read: { name: "MCR", meaning: "modem control: DTR, RTS, OUT2 (gates the IRQ), loopback" }, write: { name: "MCR", meaning: "modem control: DTR, RTS, OUT2 (gates the IRQ), loopback" } },
-  { port: 0x3fd, device: "UART", width: 1, read: { name: "LSR", meaning: "line status: bit 0 data ready, bit 5 THR empty, bit 6 transmitter empty" } },
-  { port: 0x3fe, device: "UART", width: 1, read: { name: "MSR", meaning: "modem status: CTS, DSR, RI, DCD and their changes" } },
-  { port: 0x3ff, device: "UART", width: 1, read: { name: "SCR", meaning: "scratch byte" }, write: { name: "SCR", meaning: "scratch byte" } },
+  {
+    port: 0x3f8,
+    device: "UART",
+    width: 1,
+    read: { name: "RBR (DLL when DLAB=1)", meaning: "received byte / divisor latch low" },
+    write: { name: "THR (DLL when DLAB=1)", meaning: "byte to transmit / divisor latch low" },
+  },
+  {
+    port: 0x3f9,
+    device: "UART",
+    width: 1,
+    read: {
+      name: "IER (DLM when DLAB=1)",
+      meaning:
+        "interrupt enable: bit 0 data ready, bit 1 THR empty, bit 2 line status, bit 3 modem status / divisor latch high",
+    },
+    write: {
+      name: "IER (DLM when DLAB=1)",
+      meaning:
+        "interrupt enable: bit 0 data ready, bit 1 THR empty, bit 2 line status, bit 3 modem status / divisor latch high",
+    },
+  },
+  {
+    port: 0x3fa,
+    device: "UART",
+    width: 1,
+    read: { name: "IIR", meaning: "interrupt identification (bit 0 = 1: none pending)" },
+    write: { name: "FCR", meaning: "FIFO control: bit 0 enable, bits 1–2 clear rx/tx, bits 6–7 trigger level" },
+  },
+  {
+    port: 0x3fb,
+    device: "UART",
+    width: 1,
+    read: { name: "LCR", meaning: "line control: word length, stop bits, parity; bit 7 DLAB" },
+    write: { name: "LCR", meaning: "line control: word length, stop bits, parity; bit 7 DLAB" },
+  },
+  {
+    port: 0x3fc,
+    device: "UART",
+    width: 1,
+    read: { name: "MCR", meaning: "modem control: DTR, RTS, OUT2 (gates the IRQ), loopback" },
+    write: { name: "MCR", meaning: "modem control: DTR, RTS, OUT2 (gates the IRQ), loopback" },
+  },
+  {
+    port: 0x3fd,
+    device: "UART",
+    width: 1,
+    read: { name: "LSR", meaning: "line status: bit 0 data ready, bit 5 THR empty, bit 6 transmitter empty" },
+  },
+  {
+    port: 0x3fe,
+    device: "UART",
+    width: 1,
+    read: { name: "MSR", meaning: "modem status: CTS, DSR, RI, DCD and their changes" },
+  },
+  {
+    port: 0x3ff,
+    device: "UART",
+    width: 1,
+    read: { name: "SCR", meaning: "scratch byte" },
+    write: { name: "SCR", meaning: "scratch byte" },
+  },
 ];
 
 export const PORT_REGISTERS: readonly PortRegister[] = [...ATA_PORTS, ...UART_PORTS];
@@ -117,9 +228,12 @@ export const VIRTIO_DEVICE_NAMES: Readonly<Record<number, string>> = {
 
 /** The virtio-mmio register at `offset`: exact, or inside device configuration. */
 export function virtioRegisterAt(offset: number): { register: Register; delta: number } | undefined {
-  const exact = VIRTIO_MMIO_REGISTERS.find((r) => r.at === offset || (r.at < offset && offset < r.at + r.width && r.at < 0x100));
+  const exact = VIRTIO_MMIO_REGISTERS.find(
+    (r) => r.at === offset || (r.at < offset && offset < r.at + r.width && r.at < 0x100),
+  );
   if (exact) return { register: exact, delta: offset - exact.at };
-  if (offset >= 0x100) return { register: VIRTIO_MMIO_REGISTERS[VIRTIO_MMIO_REGISTERS.length - 1], delta: offset - 0x100 };
+  if (offset >= 0x100)
+    return { register: VIRTIO_MMIO_REGISTERS[VIRTIO_MMIO_REGISTERS.length - 1], delta: offset - 0x100 };
   return undefined;
 }
 

@@ -18,4 +18,3 @@ export interface CheckResult {
   files: string[];
   diagnostics: CheckedDiagnostic[];
 }
-

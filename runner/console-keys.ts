@@ -55,7 +55,8 @@ export function scriptedKeys(text: string): KeyInput {
 
 /** The keyboard: raw key by key from a terminal, line by line from a pipe or file. */
 export function keyboardKeys(keyboard: Keyboard | undefined): KeyInput {
-  if (keyboard === undefined) throw new CliError("--interactive needs a keyboard (standard input); use --input TEXT to script the keys");
+  if (keyboard === undefined)
+    throw new CliError("--interactive needs a keyboard (standard input); use --input TEXT to script the keys");
   const live = keyboard.isTTY === true && keyboard.setRawMode !== undefined;
   const source = live ? new LiveKeys() : new PacedKeys();
   let detach: (() => void) | undefined;

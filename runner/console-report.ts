@@ -41,10 +41,30 @@ export function consoleDevices(machine: Machine, events: readonly DeviceEvent[])
     const errors = events.filter((e) => e.device === info.name && e.kind === "driver-error").length;
     if (info.kind === "uart16550") {
       const s = machine.backend(info.name, Uart16550).stats;
-      out.push({ device: info.name, kind: "uart16550", txBytes: s.txBytes, rxBytes: s.rxBytes, inputDropped: s.inputDropped, overruns: s.overruns, txDropped: s.txDropped, driverErrors: s.driverErrors, orderErrors: s.orderErrors });
+      out.push({
+        device: info.name,
+        kind: "uart16550",
+        txBytes: s.txBytes,
+        rxBytes: s.rxBytes,
+        inputDropped: s.inputDropped,
+        overruns: s.overruns,
+        txDropped: s.txDropped,
+        driverErrors: s.driverErrors,
+        orderErrors: s.orderErrors,
+      });
     } else if (info.virtioId === 3) {
       const s = machine.backend(info.name, VirtioConsole).stats;
-      out.push({ device: info.name, kind: "virtio-console", txBytes: s.txBytes, rxBytes: s.rxBytes, inputDropped: s.inputDropped, overruns: 0, txDropped: 0, driverErrors: errors, orderErrors: 0 });
+      out.push({
+        device: info.name,
+        kind: "virtio-console",
+        txBytes: s.txBytes,
+        rxBytes: s.rxBytes,
+        inputDropped: s.inputDropped,
+        overruns: 0,
+        txDropped: 0,
+        driverErrors: errors,
+        orderErrors: 0,
+      });
     }
   }
   return out;
@@ -69,9 +89,12 @@ export function formatConsoleReport(report: ConsoleReport): string[] {
       d.inputDropped && `${d.inputDropped} input bytes dropped (flood: the device's input queue was full)`,
       d.overruns && `${d.overruns} overruns (receive FIFO full: the driver did not read in time)`,
       d.txDropped && `${d.txDropped} transmit bytes dropped (THR written while full)`,
-      d.driverErrors && `${d.driverErrors} driver errors${d.orderErrors ? ` (${d.orderErrors} registers programmed in the wrong order)` : ""}`,
+      d.driverErrors &&
+        `${d.driverErrors} driver errors${d.orderErrors ? ` (${d.orderErrors} registers programmed in the wrong order)` : ""}`,
     ].filter((p): p is string => typeof p === "string");
-    lines.push(`   console ${d.device}: ${d.txBytes} bytes out, ${d.rxBytes} in${problems.length ? `; ${problems.join("; ")}` : ""}`);
+    lines.push(
+      `   console ${d.device}: ${d.txBytes} bytes out, ${d.rxBytes} in${problems.length ? `; ${problems.join("; ")}` : ""}`,
+    );
   }
   const k = report.keys;
   if (k) {
@@ -80,6 +103,7 @@ export function formatConsoleReport(report: ConsoleReport): string[] {
     if (k.unused) parts.push(`${k.unused} bytes never typed (no console driver ran, or no program read any more)`);
     lines.push(`   keys: ${parts.join("; ")}`);
   }
-  if (report.outputDropped) lines.push(`   console output: ${report.outputDropped} bytes not rendered (the terminal fell behind)`);
+  if (report.outputDropped)
+    lines.push(`   console output: ${report.outputDropped} bytes not rendered (the terminal fell behind)`);
   return lines;
 }

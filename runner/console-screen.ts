@@ -35,7 +35,13 @@ export class ConsoleScreen {
   constructor(options: { cols?: number; rows?: number } = {}) {
     // convertEol: LF also returns the carriage, as a tty's ONLCR does on the way to a screen (and as
     // a raw-mode Node TTY still does), so programs that print "\n" look the same here and there.
-    this.term = new Terminal({ cols: options.cols ?? CONSOLE_COLS, rows: options.rows ?? CONSOLE_ROWS, scrollback: CONSOLE_SCROLLBACK, convertEol: true, allowProposedApi: true });
+    this.term = new Terminal({
+      cols: options.cols ?? CONSOLE_COLS,
+      rows: options.rows ?? CONSOLE_ROWS,
+      scrollback: CONSOLE_SCROLLBACK,
+      convertEol: true,
+      allowProposedApi: true,
+    });
   }
 
   write(bytes: Uint8Array): void {

@@ -15,5 +15,10 @@ export function userErrorStatus(error: unknown, io: Io): number | undefined {
 }
 
 function isParseArgsError(error: unknown): error is Error {
-  return error instanceof Error && "code" in error && typeof error.code === "string" && error.code.startsWith("ERR_PARSE_ARGS");
+  return (
+    error instanceof Error &&
+    "code" in error &&
+    typeof error.code === "string" &&
+    error.code.startsWith("ERR_PARSE_ARGS")
+  );
 }

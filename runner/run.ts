@@ -6,7 +6,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { ZlogDiskInput } from "../kernel/trace/zlog";
-import { createMachine, DiskImageError, loadMachineDescription, type Machine, type MachineDescription, type RestartMode, type SupervisionDescription } from "../devices";
+import {
+  createMachine,
+  DiskImageError,
+  loadMachineDescription,
+  type Machine,
+  type MachineDescription,
+  type RestartMode,
+  type SupervisionDescription,
+} from "../devices";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
 import { Session, type RunSummary } from "../kernel/session";
 import type { KernelOutput } from "../kernel/kernel";
@@ -18,7 +26,10 @@ import { consoleDevices, formatConsoleReport, worthShowing, type ConsoleReport }
 
 /** --interactive: the keyboard; --input: scripted keys; neither: no keys (the run as before). */
 function consoleKeys(interactive: boolean, input: string | undefined, io: Io): KeyInput | undefined {
-  if (interactive && input !== undefined) throw new CliError("--interactive reads keys from standard input and --input gives them on the command line: use one");
+  if (interactive && input !== undefined)
+    throw new CliError(
+      "--interactive reads keys from standard input and --input gives them on the command line: use one",
+    );
   if (input !== undefined) return scriptedKeys(input);
   return interactive ? keyboardKeys(io.keyboard) : undefined;
 }
@@ -126,7 +137,10 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     watchdogMs,
     compat: values.compat,
     traceFile: values.trace,
-    inputs: [...(values.disk === undefined ? [] : [diskInput(values.disk, values.persist ?? false)]), ...(keys ? [keys.header] : [])],
+    inputs: [
+      ...(values.disk === undefined ? [] : [diskInput(values.disk, values.persist ?? false)]),
+      ...(keys ? [keys.header] : []),
+    ],
     consoleInput: keys?.source,
     supervision: withDefaultRestart(description.supervision, values.restart, values["restart-limit"]),
   });
@@ -145,17 +159,35 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   }
   machine.close();
   const showConsole = view !== undefined || worthShowing(consoleReport);
-  if (values.json) io.out(`${JSON.stringify({ ...summary, ...(network.length > 0 && { network }), ...(showConsole && { console: consoleReport }) })}\n`);
-  else io.err(formatSummary(summary, [...formatNetworkSummary(network), ...(showConsole ? formatConsoleReport(consoleReport) : [])]));
+  if (values.json)
+    io.out(
+      `${JSON.stringify({ ...summary, ...(network.length > 0 && { network }), ...(showConsole && { console: consoleReport }) })}\n`,
+    );
+  else
+    io.err(
+      formatSummary(summary, [
+        ...formatNetworkSummary(network),
+        ...(showConsole ? formatConsoleReport(consoleReport) : []),
+      ]),
+    );
   return exitStatus(summary);
 }
 
 /** The description's supervision with --restart / --restart-limit as the default policy. */
-function withDefaultRestart(supervision: SupervisionDescription | undefined, restart: string | undefined, limitText: string | undefined): SupervisionDescription | undefined {
+function withDefaultRestart(
+  supervision: SupervisionDescription | undefined,
+  restart: string | undefined,
+  limitText: string | undefined,
+): SupervisionDescription | undefined {
   if (restart === undefined && limitText === undefined) return supervision;
-  if (restart !== undefined && !RESTART_MODES.includes(restart as RestartMode)) throw new CliError(`--restart must be one of ${RESTART_MODES.join(", ")} (got "${restart}")`);
+  if (restart !== undefined && !RESTART_MODES.includes(restart as RestartMode))
+    throw new CliError(`--restart must be one of ${RESTART_MODES.join(", ")} (got "${restart}")`);
   const limit = limitText === undefined ? undefined : Math.trunc(parseNumber("restart-limit", limitText, 0, 0));
-  const policy = { ...supervision?.default, ...(restart !== undefined && { restart: restart as RestartMode }), ...(limit !== undefined && { limit }) };
+  const policy = {
+    ...supervision?.default,
+    ...(restart !== undefined && { restart: restart as RestartMode }),
+    ...(limit !== undefined && { limit }),
+  };
   return { ...supervision, default: policy };
 }
 
@@ -168,8 +200,14 @@ function diskInput(file: string, persist: boolean): ZlogDiskInput {
 }
 
 /** The machine with its disk; an unusable image is a usage error naming the file. */
-function openMachine(description: MachineDescription, seed: number, disk: string | undefined, persist: boolean | undefined): Machine {
-  if (persist && disk === undefined) throw new CliError("--persist needs --disk IMG: there is no image to write through to");
+function openMachine(
+  description: MachineDescription,
+  seed: number,
+  disk: string | undefined,
+  persist: boolean | undefined,
+): Machine {
+  if (persist && disk === undefined)
+    throw new CliError("--persist needs --disk IMG: there is no image to write through to");
   try {
     return createMachine(description, { seed, disk: disk === undefined ? undefined : { path: disk, persist } });
   } catch (error) {
@@ -189,7 +227,10 @@ export function consoleOutput(io: Io): KernelOutput {
 
 /** 0 only when every program exited 0 and nothing was violated. */
 export function exitStatus(summary: RunSummary): number {
-  const clean = summary.outcome === "completed" && summary.violations.length === 0 && summary.processes.every((p) => p.state === "exited" && p.exitCode === 0);
+  const clean =
+    summary.outcome === "completed" &&
+    summary.violations.length === 0 &&
+    summary.processes.every((p) => p.state === "exited" && p.exitCode === 0);
   return clean ? 0 : 1;
 }
 
@@ -206,10 +247,23 @@ export function formatSummary(s: RunSummary, deviceLines: readonly string[] = []
       return `   pid ${String(p.pid).padEnd(3)} ${p.name.padEnd(16)} ${status}${fault}${p.device ? `  [${p.device}]` : ""}  ${p.syscalls} syscalls`;
     }),
     `   ${s.syscalls} syscalls, ${s.ipcMessages} IPC messages, ${s.irqs} interrupts, ${s.violations.length} violations, ${s.deviceEvents.length} device events`,
-    ...s.violations.map((v) => `   violation: ${v.process} (pid ${v.pid}) ${v.syscall} at 0x${v.address.toString(16)} outside ${v.grant}: ${v.message}`),
-    ...s.limits.map((l) => `   limit: ${l.process} (pid ${l.pid}) ${l.syscall}: ${l.message}${l.count > 1 ? ` (${l.count} times)` : ""}`),
-    ...s.deviceEvents.slice(0, SHOWN_DEVICE_EVENTS).map((e) => `   device event: ${e.device} ${e.kind}: ${"message" in e ? e.message : "reason" in e ? e.reason : e.detail}`),
-    ...(s.deviceEvents.length > SHOWN_DEVICE_EVENTS ? [`   … ${s.deviceEvents.length - SHOWN_DEVICE_EVENTS} more device events (--json lists them all)`] : []),
+    ...s.violations.map(
+      (v) =>
+        `   violation: ${v.process} (pid ${v.pid}) ${v.syscall} at 0x${v.address.toString(16)} outside ${v.grant}: ${v.message}`,
+    ),
+    ...s.limits.map(
+      (l) =>
+        `   limit: ${l.process} (pid ${l.pid}) ${l.syscall}: ${l.message}${l.count > 1 ? ` (${l.count} times)` : ""}`,
+    ),
+    ...s.deviceEvents
+      .slice(0, SHOWN_DEVICE_EVENTS)
+      .map(
+        (e) =>
+          `   device event: ${e.device} ${e.kind}: ${"message" in e ? e.message : "reason" in e ? e.reason : e.detail}`,
+      ),
+    ...(s.deviceEvents.length > SHOWN_DEVICE_EVENTS
+      ? [`   … ${s.deviceEvents.length - SHOWN_DEVICE_EVENTS} more device events (--json lists them all)`]
+      : []),
     ...deviceLines,
     `   syslog hash ${s.syslogHash}`,
     ``,

@@ -76,7 +76,15 @@ const FAULT_CAPABILITY_VIOLATION = 3;
 const num = (x: unknown): number => (typeof x === "number" ? x : NaN);
 
 export class TimelineBuilder {
-  private st: BuilderState = { next: 0, lastS: -1, requests: 0, deliveries: 0, bursts: new Map(), calls: new Map(), awaiting: new Map() };
+  private st: BuilderState = {
+    next: 0,
+    lastS: -1,
+    requests: 0,
+    deliveries: 0,
+    bursts: new Map(),
+    calls: new Map(),
+    awaiting: new Map(),
+  };
 
   constructor(
     readonly registry: Registry,
@@ -140,7 +148,18 @@ export class TimelineBuilder {
           if (write) open.writes++;
           else open.reads++;
         } else {
-          this.st.bursts.set(pid, { space, t, t2: t, s, s2: s, d, line, count: 1, reads: write ? 0 : 1, writes: write ? 1 : 0 });
+          this.st.bursts.set(pid, {
+            space,
+            t,
+            t2: t,
+            s,
+            s2: s,
+            d,
+            line,
+            count: 1,
+            reads: write ? 0 : 1,
+            writes: write ? 1 : 0,
+          });
         }
       } else if (n === Sys.CALL) {
         this.st.calls.set(pid, { s, d, t, slot: a[0], tag: a[1], size: num(r.l), line, delivered: false });
@@ -164,7 +183,17 @@ export class TimelineBuilder {
       this.st.calls.delete(pid);
       // Slot 2 is Init's endpoint (zero-os-abi.md §4.3): its service calls make no message object.
       if (!call.delivered && call.slot === Slot.INIT_ENDPOINT) {
-        this.st.awaiting.set(call.s, { pid, to: Pid.INIT, tag: call.tag, size: call.size, via: "call", t: call.t, s: call.s, d: call.d, line: call.line });
+        this.st.awaiting.set(call.s, {
+          pid,
+          to: Pid.INIT,
+          tag: call.tag,
+          size: call.size,
+          via: "call",
+          t: call.t,
+          s: call.s,
+          d: call.d,
+          line: call.line,
+        });
       }
     }
   }
@@ -204,7 +233,18 @@ export class TimelineBuilder {
         const pid = num(b.pid);
         this.closeBurst(pid);
         const code = num(b.reason);
-        this.push({ kind: "fault", t, t2: t, pid, code, text: String(b.description), violation: code === FAULT_CAPABILITY_VIOLATION, s: this.st.lastS, d: this.position(), line });
+        this.push({
+          kind: "fault",
+          t,
+          t2: t,
+          pid,
+          code,
+          text: String(b.description),
+          violation: code === FAULT_CAPABILITY_VIOLATION,
+          s: this.st.lastS,
+          d: this.position(),
+          line,
+        });
         return;
       }
       case "ProcessExited": {
@@ -217,7 +257,19 @@ export class TimelineBuilder {
   }
 
   private message(m: PendingMessage, result?: number): void {
-    const e: Omit<TimelineEvent, "i"> = { kind: "message", t: m.t, t2: m.t, pid: m.pid, to: m.to, tag: m.tag, size: m.size, via: m.via, s: m.s, d: m.d, line: m.line };
+    const e: Omit<TimelineEvent, "i"> = {
+      kind: "message",
+      t: m.t,
+      t2: m.t,
+      pid: m.pid,
+      to: m.to,
+      tag: m.tag,
+      size: m.size,
+      via: m.via,
+      s: m.s,
+      d: m.d,
+      line: m.line,
+    };
     if (result !== undefined && !Number.isNaN(result)) e.result = result;
     this.push(e);
   }
@@ -226,7 +278,19 @@ export class TimelineBuilder {
     const b = this.st.bursts.get(pid);
     if (!b) return;
     this.st.bursts.delete(pid);
-    this.push({ kind: b.space, t: b.t, t2: b.t2, pid, s: b.s, s2: b.s2, d: b.d, line: b.line, count: b.count, reads: b.reads, writes: b.writes });
+    this.push({
+      kind: b.space,
+      t: b.t,
+      t2: b.t2,
+      pid,
+      s: b.s,
+      s2: b.s2,
+      d: b.d,
+      line: b.line,
+      count: b.count,
+      reads: b.reads,
+      writes: b.writes,
+    });
   }
 
   private position(): number {

@@ -24,10 +24,26 @@ export interface EventColumns {
   x: Record<number, Extra>;
 }
 
-type Extra = Pick<TimelineEvent, "via" | "s2" | "count" | "reads" | "writes" | "code" | "text" | "violation" | "result">;
+type Extra = Pick<
+  TimelineEvent,
+  "via" | "s2" | "count" | "reads" | "writes" | "code" | "text" | "violation" | "result"
+>;
 
 export function encodeEvents(events: readonly TimelineEvent[]): EventColumns {
-  const c: EventColumns = { i: [], k: [], t: [], d: [], p: [], to: [], tag: [], size: [], s: [], dbg: [], line: [], x: {} };
+  const c: EventColumns = {
+    i: [],
+    k: [],
+    t: [],
+    d: [],
+    p: [],
+    to: [],
+    tag: [],
+    size: [],
+    s: [],
+    dbg: [],
+    line: [],
+    x: {},
+  };
   events.forEach((e, n) => {
     c.i.push(e.i);
     c.k.push(EVENT_KINDS.indexOf(e.kind));
@@ -42,7 +58,8 @@ export function encodeEvents(events: readonly TimelineEvent[]): EventColumns {
     c.line.push(e.line);
     const x: Extra = {};
     if (e.via !== undefined && e.via !== "send") x.via = e.via;
-    for (const key of ["s2", "count", "reads", "writes", "code", "text", "violation", "result"] as const) if (e[key] !== undefined) (x as Record<string, unknown>)[key] = e[key];
+    for (const key of ["s2", "count", "reads", "writes", "code", "text", "violation", "result"] as const)
+      if (e[key] !== undefined) (x as Record<string, unknown>)[key] = e[key];
     if (Object.keys(x).length > 0) c.x[n] = x;
   });
   return c;
@@ -52,7 +69,16 @@ export function decodeEvents(c: EventColumns): TimelineEvent[] {
   const out: TimelineEvent[] = new Array(c.i.length);
   for (let n = 0; n < c.i.length; n++) {
     const kind = EVENT_KINDS[c.k[n]];
-    const e: TimelineEvent = { i: c.i[n], kind, t: c.t[n], t2: c.t[n] + c.d[n], pid: c.p[n], s: c.s[n], d: c.dbg[n], line: c.line[n] };
+    const e: TimelineEvent = {
+      i: c.i[n],
+      kind,
+      t: c.t[n],
+      t2: c.t[n] + c.d[n],
+      pid: c.p[n],
+      s: c.s[n],
+      d: c.dbg[n],
+      line: c.line[n],
+    };
     if (c.to[n] !== -2) e.to = c.to[n];
     if (c.tag[n] !== -1) e.tag = c.tag[n];
     if (kind === "message") {

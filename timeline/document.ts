@@ -21,7 +21,10 @@ export class TimelineDocument {
     readonly events: TimelineEvent[] | undefined,
   ) {}
 
-  static async open(file: string, options: Omit<ScanOptions, "onEvent"> & { sendAllLimit?: number } = {}): Promise<TimelineDocument> {
+  static async open(
+    file: string,
+    options: Omit<ScanOptions, "onEvent"> & { sendAllLimit?: number } = {},
+  ): Promise<TimelineDocument> {
     const limit = options.sendAllLimit ?? SEND_ALL_LIMIT;
     let events: TimelineEvent[] | undefined = [];
     const index = await scanTrace(file, {
@@ -45,14 +48,20 @@ export class TimelineDocument {
   }
 
   init(debugActive: boolean): HostMessage {
-    return { type: "init", summary: this.summary, columns: this.events ? encodeEvents(this.events) : undefined, debugActive };
+    return {
+      type: "init",
+      summary: this.summary,
+      columns: this.events ? encodeEvents(this.events) : undefined,
+      debugActive,
+    };
   }
 
   /** The answer to a view message, if it needs one. */
   async answer(m: ViewMessage): Promise<HostMessage | undefined> {
     if (m.type === "ready") return undefined;
     if (m.type !== "window") return undefined;
-    if (!(Number.isFinite(m.t0) && Number.isFinite(m.t1) && m.t1 >= m.t0)) return { type: "error", message: `bad window ${m.t0}–${m.t1}` };
+    if (!(Number.isFinite(m.t0) && Number.isFinite(m.t1) && m.t1 >= m.t0))
+      return { type: "error", message: `bad window ${m.t0}–${m.t1}` };
     const { events } = this.events
       ? { events: this.events.filter((e) => e.t <= m.t1 && e.t2 >= m.t0) }
       : await readWindow(this.file, this.index, m.t0, m.t1, WINDOW_LIMIT * 2);

@@ -15,7 +15,8 @@ export async function readPage(file: string, index: TraceIndex, n: number): Prom
   const fd = await fs.promises.open(file, "r");
   try {
     const { bytesRead } = await fd.read(buf, 0, page.bytes, page.offset);
-    if (bytesRead !== page.bytes) throw new ZlogError(`${file}: the trace changed since it was opened (page ${n} is short); open it again`);
+    if (bytesRead !== page.bytes)
+      throw new ZlogError(`${file}: the trace changed since it was opened (page ${n} is short); open it again`);
   } finally {
     await fd.close();
   }
@@ -55,7 +56,13 @@ export function pagesInWindow(index: TraceIndex, t0: number, t1: number): number
 
 /** Events that overlap [t0, t1], sorted by time; with `limit`, stops reading pages once more than
  *  that many events were found (`complete` then says false). */
-export async function readWindow(file: string, index: TraceIndex, t0: number, t1: number, limit = Infinity): Promise<{ events: TimelineEvent[]; complete: boolean }> {
+export async function readWindow(
+  file: string,
+  index: TraceIndex,
+  t0: number,
+  t1: number,
+  limit = Infinity,
+): Promise<{ events: TimelineEvent[]; complete: boolean }> {
   const events: TimelineEvent[] = [];
   let complete = true;
   for (const n of pagesInWindow(index, t0, t1)) {

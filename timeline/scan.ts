@@ -7,7 +7,15 @@ import fs from "node:fs";
 import { ZLOG_VERSION } from "../kernel/trace/zlog";
 import { ZlogError } from "../kernel/trace/zlog-reader";
 import { Registry, TimelineBuilder, type BuilderState, type Record_ } from "./builder";
-import { EVENT_KINDS, laneName, type EventKind, type Lane, type PageInfo, type TimelineEvent, type TimelineSummary } from "./model";
+import {
+  EVENT_KINDS,
+  laneName,
+  type EventKind,
+  type Lane,
+  type PageInfo,
+  type TimelineEvent,
+  type TimelineSummary,
+} from "./model";
 import { tagName } from "./tags";
 
 /** Lines per page: small enough that re-reading one is quick, large enough that the index stays small. */
@@ -37,7 +45,11 @@ export interface ScanOptions {
 export class TraceCancelled extends Error {}
 
 /** Calls `line(text, byteOffset, byteLength)` for every line of `file`, reading it in chunks. */
-export async function forEachLine(file: string, line: (text: string, offset: number, bytes: number) => void, between?: (bytes: number) => boolean | void): Promise<void> {
+export async function forEachLine(
+  file: string,
+  line: (text: string, offset: number, bytes: number) => void,
+  between?: (bytes: number) => boolean | void,
+): Promise<void> {
   let stream: fs.ReadStream;
   try {
     await fs.promises.access(file, fs.constants.R_OK);
@@ -82,8 +94,12 @@ function parseHeader(file: string, text: string): Header {
   } catch {
     throw new ZlogError(`${file}:1: not a .zlog trace (the first line is not a JSON header)`);
   }
-  if (typeof h !== "object" || h === null || h.zlog === undefined) throw new ZlogError(`${file}:1: not a .zlog trace (no "zlog" version in the header)`);
-  if (h.zlog !== ZLOG_VERSION) throw new ZlogError(`${file}: .zlog version ${String(h.zlog)} is not supported (this zds reads version ${ZLOG_VERSION})`);
+  if (typeof h !== "object" || h === null || h.zlog === undefined)
+    throw new ZlogError(`${file}:1: not a .zlog trace (no "zlog" version in the header)`);
+  if (h.zlog !== ZLOG_VERSION)
+    throw new ZlogError(
+      `${file}: .zlog version ${String(h.zlog)} is not supported (this zds reads version ${ZLOG_VERSION})`,
+    );
   const programs = Array.isArray(h.programs) ? (h.programs as Record_[]).map((p) => String(p?.name)) : [];
   return { machineName: String(h.machineName ?? "?"), seed: typeof h.seed === "number" ? h.seed : 0, programs };
 }
@@ -164,7 +180,17 @@ class TraceScan {
     }
     if ((this.lineNo - 2) % this.pageLines === 0) {
       if (this.page) this.page.bytes = offset - this.page.offset;
-      this.startPage({ offset, bytes: 0, line: this.lineNo, events: 0, first: this.builder.nextIndex, t0: NaN, t1: NaN, perLane: [], lanes: new Map() });
+      this.startPage({
+        offset,
+        bytes: 0,
+        line: this.lineNo,
+        events: 0,
+        first: this.builder.nextIndex,
+        t0: NaN,
+        t1: NaN,
+        perLane: [],
+        lanes: new Map(),
+      });
     }
     if (text.length === 0) return;
     const r = parseRecord(this.file, text, this.lineNo);
@@ -179,7 +205,17 @@ class TraceScan {
     let page = this.page;
     if (!page) {
       // A trace with a header only: one empty page so that `finish` has somewhere to land.
-      page = { offset: this.bytes, bytes: 0, line: this.lineNo + 1, events: 0, first: 0, t0: NaN, t1: NaN, perLane: [], lanes: new Map() };
+      page = {
+        offset: this.bytes,
+        bytes: 0,
+        line: this.lineNo + 1,
+        events: 0,
+        first: 0,
+        t0: NaN,
+        t1: NaN,
+        perLane: [],
+        lanes: new Map(),
+      };
       this.startPage(page);
     }
     this.builder.finish();
@@ -203,7 +239,10 @@ class TraceScan {
     if (typeof r.s === "number") this.syslogEvents++;
     else if (typeof r.c === "number") this.commits++;
     else if (r.end === true) this.outcome = String(r.outcome);
-    else throw new ZlogError(`${this.file}:${this.lineNo}: unknown record (neither a SysLog event, a commit nor the end line)`);
+    else
+      throw new ZlogError(
+        `${this.file}:${this.lineNo}: unknown record (neither a SysLog event, a commit nor the end line)`,
+      );
   }
 
   /** An event the builder completed: its page, its kind, its lane's aggregates and its tag. */
@@ -293,9 +332,11 @@ class TraceScan {
   }
 }
 
-
 /** The summary and every event (for traces small enough to hold: the HTML picture, tests). */
-export async function buildTimeline(file: string, options: Omit<ScanOptions, "onEvent"> = {}): Promise<{ summary: TimelineSummary; events: TimelineEvent[] }> {
+export async function buildTimeline(
+  file: string,
+  options: Omit<ScanOptions, "onEvent"> = {},
+): Promise<{ summary: TimelineSummary; events: TimelineEvent[] }> {
   const events: TimelineEvent[] = [];
   const { summary } = await scanTrace(file, { ...options, onEvent: (e) => events.push(e) });
   events.sort((a, b) => a.t - b.t || a.i - b.i);

@@ -6,7 +6,16 @@
 // batch the client clears that word in every block it expects, and after it checks every one, so a
 // transfer that did not happen, or landed in the wrong place, cannot pass.
 // Marks on the console ("bench:go", "bench:done") let the host time the run with the wall clock.
-import { BLK_SECTOR_SIZE, BatchWriter, askDiskInfo, attachBuffer, client, defineDriver, dma, type Driver } from "@zds/sdk";
+import {
+  BLK_SECTOR_SIZE,
+  BatchWriter,
+  askDiskInfo,
+  attachBuffer,
+  client,
+  defineDriver,
+  dma,
+  type Driver,
+} from "@zds/sdk";
 
 export interface BlkBulkReaderParams {
   mode: "sequential" | "random";
@@ -47,14 +56,21 @@ export function blkBulkReader(params: BlkBulkReaderParams): Driver {
           const unit = unitAt(i);
           firstBlocks[i] = unit * blocksPerUnit;
           for (let b = 0; b < blocksPerUnit; b++) words[(i * params.unitBytes + b * BLOCK) / 4] = 0xffffffff;
-          writer.add({ op: "read", buffer: BUFFER_ID, offset: i * params.unitBytes, sectors: unitSectors, sector: unit * unitSectors });
+          writer.add({
+            op: "read",
+            buffer: BUFFER_ID,
+            offset: i * params.unitBytes,
+            sectors: unitSectors,
+            sector: unit * unitSectors,
+          });
         }
         const statuses = writer.send(disk);
         for (let i = 0; i < params.batch; i++) {
           if (statuses[i] !== 0) throw new Error(`read ${i} of a batch failed with status ${statuses[i]}`);
           for (let b = 0; b < blocksPerUnit; b++) {
             const got = words[(i * params.unitBytes + b * BLOCK) / 4];
-            if (got !== firstBlocks[i] + b) throw new Error(`block ${firstBlocks[i] + b} holds the data of block ${got}`);
+            if (got !== firstBlocks[i] + b)
+              throw new Error(`block ${firstBlocks[i] + b} holds the data of block ${got}`);
           }
         }
       };

@@ -36,7 +36,10 @@ export function blkReader(params: BlkReaderParams): Driver {
         view.setUint32(0, sector % 2 ** 32, true);
         view.setUint32(4, Math.floor(sector / 2 ** 32), true);
         const reply = disk.call(BlkTag.READ, request);
-        if (reply.tag !== BlkTag.DATA || reply.payload.length !== BLOCK_BYTES) throw new Error(`READ of block ${block} answered with tag 0x${reply.tag.toString(16)}, ${reply.payload.length} bytes`);
+        if (reply.tag !== BlkTag.DATA || reply.payload.length !== BLOCK_BYTES)
+          throw new Error(
+            `READ of block ${block} answered with tag 0x${reply.tag.toString(16)}, ${reply.payload.length} bytes`,
+          );
         const first = new DataView(reply.payload.buffer, reply.payload.byteOffset, 4).getUint32(0, true);
         if (first !== block) throw new Error(`block ${block} holds the data of block ${first}`);
       };

@@ -31,7 +31,8 @@ export function netEcho(params: NetEchoParams): Driver {
         view.setUint32(seqAt, seq);
         if (conn.call(NetTag.SEND, frame).tag !== NetTag.SENT) throw new Error(`SEND ${seq} refused`);
         const reply = conn.call(NetTag.RECEIVE, wait);
-        if (reply.tag !== NetTag.FRAME || reply.payload.length !== frame.length) throw new Error(`echo ${seq}: tag 0x${reply.tag.toString(16)}, ${reply.payload.length} bytes`);
+        if (reply.tag !== NetTag.FRAME || reply.payload.length !== frame.length)
+          throw new Error(`echo ${seq}: tag 0x${reply.tag.toString(16)}, ${reply.payload.length} bytes`);
         const got = new DataView(reply.payload.buffer, reply.payload.byteOffset).getUint32(seqAt);
         if (got !== seq) throw new Error(`echo ${seq} came back as ${got}`);
       };
@@ -56,5 +57,18 @@ function datagram(mac: Uint8Array, bytes: number): Uint8Array {
   ip[10] = (~sum >> 8) & 0xff;
   ip[11] = ~sum & 0xff;
   const udp = [0x9c, 0x40, 0, 7, udpLength >> 8, udpLength & 0xff, 0, 0];
-  return Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...mac, 0x08, 0x00, ...ip, ...udp, ...new Array<number>(bytes).fill(0x5a)]);
+  return Uint8Array.from([
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+    ...mac,
+    0x08,
+    0x00,
+    ...ip,
+    ...udp,
+    ...new Array<number>(bytes).fill(0x5a),
+  ]);
 }

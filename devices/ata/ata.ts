@@ -108,8 +108,14 @@ export class AtaDevice implements ResettableDevice {
     this.emit = options.emit;
     this.sectorNs = options.sectorNs ?? 10_000;
     this.resetNs = options.resetNs ?? 50_000;
-    this.commandBlock = { read: (offset, width) => this.readCommandBlock(offset, width), write: (offset, width, value) => this.writeCommandBlock(offset, width, value) };
-    this.controlBlock = { read: () => this.alternateStatus(), write: (_offset, _width, value) => this.writeControl(value) };
+    this.commandBlock = {
+      read: (offset, width) => this.readCommandBlock(offset, width),
+      write: (offset, width, value) => this.writeCommandBlock(offset, width, value),
+    };
+    this.controlBlock = {
+      read: () => this.alternateStatus(),
+      write: (_offset, _width, value) => this.writeControl(value),
+    };
     this.reset();
   }
 
@@ -142,7 +148,10 @@ export class AtaDevice implements ResettableDevice {
 
   private readCommandBlock(offset: number, width: AccessWidth): number {
     if (offset === AtaReg.Data) return this.readData(width);
-    if (width !== 1) this.driverError(`${width}-byte read of ${registerName(offset, "read")}: task-file registers are 8 bits wide; only the low byte is defined`);
+    if (width !== 1)
+      this.driverError(
+        `${width}-byte read of ${registerName(offset, "read")}: task-file registers are 8 bits wide; only the low byte is defined`,
+      );
     switch (offset) {
       case AtaReg.Error:
         return this.error;
@@ -168,7 +177,9 @@ export class AtaDevice implements ResettableDevice {
   private writeCommandBlock(offset: number, width: AccessWidth, value: number): void {
     if (offset === AtaReg.Data) return this.writeData(width, value);
     if (this.phase.kind === "busy" || this.phase.kind === "reset") {
-      return this.driverError(`write of ${hex(value)} to ${registerName(offset, "write")} while BSY is set; the device ignores it (wait for BSY to clear)`);
+      return this.driverError(
+        `write of ${hex(value)} to ${registerName(offset, "write")} while BSY is set; the device ignores it (wait for BSY to clear)`,
+      );
     }
     const byte = value & 0xff;
     switch (offset) {
@@ -233,9 +244,14 @@ export class AtaDevice implements ResettableDevice {
   // ---- commands -------------------------------------------------------------------------------
 
   private command(code: number): void {
-    if (this.deviceOneSelected()) return this.driverError(`command ${hex(code)} with device 1 selected, but this channel has device 0 only; ignored`);
+    if (this.deviceOneSelected())
+      return this.driverError(
+        `command ${hex(code)} with device 1 selected, but this channel has device 0 only; ignored`,
+      );
     if (this.phase.kind !== "idle") {
-      return this.driverError(`command ${hex(code)} written while a ${this.phase.kind === "data-in" ? "read" : "write"} is waiting for the data register (DRQ); ignored`);
+      return this.driverError(
+        `command ${hex(code)} written while a ${this.phase.kind === "data-in" ? "read" : "write"} is waiting for the data register (DRQ); ignored`,
+      );
     }
     this.stats.commands++;
     this.setIntrq(false);
@@ -250,9 +266,13 @@ export class AtaDevice implements ResettableDevice {
       case AtaCommand.WriteSectorsNoRetry:
         return this.transfer("write");
       case AtaCommand.FlushCache:
-        return this.busy(() => (this.hostIo(`flush of ${this.disk.label}`, () => this.disk.flush()) ? this.finish(true) : undefined));
+        return this.busy(() =>
+          this.hostIo(`flush of ${this.disk.label}`, () => this.disk.flush()) ? this.finish(true) : undefined,
+        );
       default:
-        this.driverError(`command ${hex(code)} is not implemented by this device (IDENTIFY DEVICE 0xEC, READ SECTORS 0x20, WRITE SECTORS 0x30, FLUSH CACHE 0xE7); aborted`);
+        this.driverError(
+          `command ${hex(code)} is not implemented by this device (IDENTIFY DEVICE 0xEC, READ SECTORS 0x20, WRITE SECTORS 0x30, FLUSH CACHE 0xE7); aborted`,
+        );
         return this.busy(() => this.fail(AtaError.Abrt));
     }
   }
@@ -260,14 +280,18 @@ export class AtaDevice implements ResettableDevice {
   private transfer(direction: "read" | "write"): void {
     const name = direction === "read" ? "READ SECTORS" : "WRITE SECTORS";
     if ((this.device & AtaDeviceBits.Lba) === 0) {
-      this.driverError(`${name} in CHS mode (LBA bit 6 of the Device register clear); this device takes LBA addresses only; aborted`);
+      this.driverError(
+        `${name} in CHS mode (LBA bit 6 of the Device register clear); this device takes LBA addresses only; aborted`,
+      );
       return this.busy(() => this.fail(AtaError.Abrt));
     }
     const lba = ((this.device & 0x0f) << 24) + (this.lbaHigh << 16) + (this.lbaMid << 8) + this.lbaLow;
     const count = this.sectorCount === 0 ? 256 : this.sectorCount;
     const limit = Math.min(this.disk.sectors, LBA28_MAX_SECTORS);
     if (lba + count > limit) {
-      this.driverError(`${name} of ${count} sector(s) at LBA ${lba} runs past the end of the disk (${limit} sectors); ID not found`);
+      this.driverError(
+        `${name} of ${count} sector(s) at LBA ${lba} runs past the end of the disk (${limit} sectors); ID not found`,
+      );
       return this.busy(() => this.fail(AtaError.Idnf));
     }
     if (direction === "read") this.busy(() => this.readSector(lba, count));
@@ -330,14 +354,24 @@ export class AtaDevice implements ResettableDevice {
       op();
       return true;
     } catch (error) {
-      this.emit({ kind: "host-error", device: this.name, message: `${what} failed: ${error instanceof Error ? error.message : String(error)}; the command ends with DF and ERR`, at: this.clock.now() });
+      this.emit({
+        kind: "host-error",
+        device: this.name,
+        message: `${what} failed: ${error instanceof Error ? error.message : String(error)}; the command ends with DF and ERR`,
+        at: this.clock.now(),
+      });
       this.fail(AtaError.Abrt, true);
       return false;
     }
   }
 
   private identifyBytes(): Uint8Array {
-    const words = identifyData({ sectors: this.disk.sectors, serial: `ZDS-${this.name}`, firmware: FIRMWARE, model: MODEL });
+    const words = identifyData({
+      sectors: this.disk.sectors,
+      serial: `ZDS-${this.name}`,
+      firmware: FIRMWARE,
+      model: MODEL,
+    });
     const bytes = new Uint8Array(SECTOR_SIZE);
     const view = new DataView(bytes.buffer);
     words.forEach((word, i) => view.setUint16(2 * i, word, true));
@@ -349,12 +383,16 @@ export class AtaDevice implements ResettableDevice {
   private readData(width: AccessWidth): number {
     const phase = this.phase;
     if (phase.kind !== "data-in") {
-      this.driverError(`read of the data register (0x${(0x1f0).toString(16).toUpperCase()}) without DRQ: no sector is waiting; reads as all ones`);
+      this.driverError(
+        `read of the data register (0x${(0x1f0).toString(16).toUpperCase()}) without DRQ: no sector is waiting; reads as all ones`,
+      );
       return width === 4 ? 0xffff_ffff : width === 2 ? 0xffff : 0xff;
     }
-    if (width === 1) this.driverError("8-bit read of the data register: PIO transfers are 16 bits wide; one byte taken");
+    if (width === 1)
+      this.driverError("8-bit read of the data register: PIO transfers are 16 bits wide; one byte taken");
     let value = 0;
-    for (let i = 0; i < width && phase.pos < phase.buffer.length; i++) value += phase.buffer[phase.pos++] * 2 ** (8 * i);
+    for (let i = 0; i < width && phase.pos < phase.buffer.length; i++)
+      value += phase.buffer[phase.pos++] * 2 ** (8 * i);
     if (phase.pos === phase.buffer.length) {
       this.status = AtaStatus.Drdy;
       phase.after();
@@ -365,10 +403,14 @@ export class AtaDevice implements ResettableDevice {
   private writeData(width: AccessWidth, value: number): void {
     const phase = this.phase;
     if (phase.kind !== "data-out") {
-      return this.driverError(`write of ${hex(value)} to the data register without DRQ: the device is not expecting data; ignored`);
+      return this.driverError(
+        `write of ${hex(value)} to the data register without DRQ: the device is not expecting data; ignored`,
+      );
     }
-    if (width === 1) this.driverError("8-bit write of the data register: PIO transfers are 16 bits wide; one byte taken");
-    for (let i = 0; i < width && phase.pos < phase.buffer.length; i++) phase.buffer[phase.pos++] = Math.floor(value / 2 ** (8 * i)) & 0xff;
+    if (width === 1)
+      this.driverError("8-bit write of the data register: PIO transfers are 16 bits wide; one byte taken");
+    for (let i = 0; i < width && phase.pos < phase.buffer.length; i++)
+      phase.buffer[phase.pos++] = Math.floor(value / 2 ** (8 * i)) & 0xff;
     if (phase.pos === phase.buffer.length) {
       this.status = AtaStatus.Drdy;
       phase.after();
@@ -419,8 +461,9 @@ export class AtaDevice implements ResettableDevice {
 }
 
 function registerName(offset: number, direction: "read" | "write"): string {
-  const names = direction === "read"
-    ? ["Data", "Error", "Sector Count", "LBA Low", "LBA Mid", "LBA High", "Device", "Status"]
-    : ["Data", "Features", "Sector Count", "LBA Low", "LBA Mid", "LBA High", "Device", "Command"];
+  const names =
+    direction === "read"
+      ? ["Data", "Error", "Sector Count", "LBA Low", "LBA Mid", "LBA High", "Device", "Status"]
+      : ["Data", "Features", "Sector Count", "LBA Low", "LBA Mid", "LBA High", "Device", "Command"];
   return `${names[offset] ?? "?"} (offset ${offset})`;
 }

@@ -78,6 +78,9 @@ export function identifyString(words: Uint16Array, first: number, count: number)
 }
 
 function putString(words: Uint16Array, first: number, count: number, text: string): void {
-  const padded = text.replace(/[^\x20-\x7e]/g, "?").slice(0, 2 * count).padEnd(2 * count, " ");
+  const padded = text
+    .replace(/[^\x20-\x7e]/g, "?")
+    .slice(0, 2 * count)
+    .padEnd(2 * count, " ");
   for (let i = 0; i < count; i++) words[first + i] = (padded.charCodeAt(2 * i) << 8) | padded.charCodeAt(2 * i + 1);
 }

@@ -31,8 +31,11 @@ export function inRange(capacity: number, sector: number, count: number): boolea
 }
 
 export function checkTransfer(store: BlockStore, sector: number, bytes: Uint8Array): void {
-  if (bytes.length % SECTOR_SIZE !== 0) throw new RangeError(`${store.label}: transfer of ${bytes.length} bytes is not a whole number of sectors`);
+  if (bytes.length % SECTOR_SIZE !== 0)
+    throw new RangeError(`${store.label}: transfer of ${bytes.length} bytes is not a whole number of sectors`);
   if (!inRange(store.sectors, sector, bytes.length / SECTOR_SIZE)) {
-    throw new RangeError(`${store.label}: sectors ${sector}+${bytes.length / SECTOR_SIZE} are outside the disk's ${store.sectors} sectors`);
+    throw new RangeError(
+      `${store.label}: sectors ${sector}+${bytes.length / SECTOR_SIZE} are outside the disk's ${store.sectors} sectors`,
+    );
   }
 }

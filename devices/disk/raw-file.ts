@@ -17,16 +17,23 @@ export class RawFile implements BlockStore {
   readonly label: string;
   private fd: number | undefined;
 
-  constructor(readonly path: string, options: RawFileOptions) {
+  constructor(
+    readonly path: string,
+    options: RawFileOptions,
+  ) {
     this.label = path;
     this.readOnly = !options.writable;
     const fd = openImage(path, options.writable);
     try {
       const stat = fstatSync(fd);
-      if (!stat.isFile()) throw new DiskImageError(path, "is not a regular file (a raw image is a plain file of 512-byte sectors)");
+      if (!stat.isFile())
+        throw new DiskImageError(path, "is not a regular file (a raw image is a plain file of 512-byte sectors)");
       if (stat.size === 0) throw new DiskImageError(path, "is empty (a raw image holds at least one 512-byte sector)");
       if (stat.size % SECTOR_SIZE !== 0) {
-        throw new DiskImageError(path, `is ${stat.size} bytes, not a whole number of 512-byte sectors (${stat.size % SECTOR_SIZE} bytes left over)`);
+        throw new DiskImageError(
+          path,
+          `is ${stat.size} bytes, not a whole number of 512-byte sectors (${stat.size % SECTOR_SIZE} bytes left over)`,
+        );
       }
       this.sectors = stat.size / SECTOR_SIZE;
     } catch (error) {
@@ -56,7 +63,8 @@ export class RawFile implements BlockStore {
     checkTransfer(this, sector, data);
     const fd = this.open();
     let done = 0;
-    while (done < data.length) done += this.io("write", () => writeSync(fd, data, done, data.length - done, sector * SECTOR_SIZE + done));
+    while (done < data.length)
+      done += this.io("write", () => writeSync(fd, data, done, data.length - done, sector * SECTOR_SIZE + done));
   }
 
   flush(): void {
@@ -90,10 +98,13 @@ function openImage(path: string, writable: boolean): number {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      code === "ENOENT" ? "does not exist" :
-      code === "EACCES" || code === "EPERM" ? `cannot be opened for ${writable ? "reading and writing (--persist)" : "reading"}: permission denied` :
-      code === "EISDIR" ? "is a directory, not a raw image file" :
-      `cannot be opened: ${error instanceof Error ? error.message : String(error)}`;
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EACCES" || code === "EPERM"
+          ? `cannot be opened for ${writable ? "reading and writing (--persist)" : "reading"}: permission denied`
+          : code === "EISDIR"
+            ? "is a directory, not a raw image file"
+            : `cannot be opened: ${error instanceof Error ? error.message : String(error)}`;
     throw new DiskImageError(path, reason);
   }
 }

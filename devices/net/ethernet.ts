@@ -55,6 +55,7 @@ export function formatMac(mac: Mac): string {
 
 export function parseMac(text: string): Mac {
   const parts = text.split(":");
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-f]{2}$/i.test(p))) throw new RangeError(`"${text}" is not a MAC address (six hex byte pairs separated by ":")`);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-f]{2}$/i.test(p)))
+    throw new RangeError(`"${text}" is not a MAC address (six hex byte pairs separated by ":")`);
   return Uint8Array.from(parts, (p) => Number.parseInt(p, 16));
 }

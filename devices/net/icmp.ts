@@ -21,7 +21,12 @@ export function parseIcmpEcho(bytes: Uint8Array): IcmpParse {
   if (internetChecksum(bytes) !== 0) return { problem: "bad ICMP checksum" };
   const type = bytes[0];
   if ((type !== IcmpType.EchoRequest && type !== IcmpType.EchoReply) || bytes[1] !== 0) return undefined;
-  return { type, id: (bytes[4] << 8) | bytes[5], seq: (bytes[6] << 8) | bytes[7], data: bytes.subarray(ICMP_ECHO_HEADER_BYTES) };
+  return {
+    type,
+    id: (bytes[4] << 8) | bytes[5],
+    seq: (bytes[6] << 8) | bytes[7],
+    data: bytes.subarray(ICMP_ECHO_HEADER_BYTES),
+  };
 }
 
 export function buildIcmpEcho(echo: IcmpEcho): Uint8Array {

@@ -23,16 +23,31 @@ export function parseIpv4(bytes: Uint8Array): Ipv4Parse {
   const version = bytes[0] >> 4;
   const headerBytes = (bytes[0] & 0x0f) * 4;
   if (version !== 4) return { problem: `version ${version}, not 4` };
-  if (headerBytes < IPV4_HEADER_BYTES || headerBytes > bytes.length) return { problem: `header length ${headerBytes} bytes` };
+  if (headerBytes < IPV4_HEADER_BYTES || headerBytes > bytes.length)
+    return { problem: `header length ${headerBytes} bytes` };
   const total = (bytes[2] << 8) | bytes[3];
-  if (total < headerBytes || total > bytes.length) return { problem: `total length ${total} with ${bytes.length} bytes present` };
+  if (total < headerBytes || total > bytes.length)
+    return { problem: `total length ${total} with ${bytes.length} bytes present` };
   if (internetChecksum(bytes.subarray(0, headerBytes)) !== 0) return { problem: "bad header checksum" };
   const flagsFragment = (bytes[6] << 8) | bytes[7];
   if ((flagsFragment & 0x3fff) !== 0) return { problem: "a fragment (the peer does not reassemble)" };
-  return { src: bytes.subarray(12, 16), dst: bytes.subarray(16, 20), protocol: bytes[9], ttl: bytes[8], payload: bytes.subarray(headerBytes, total) };
+  return {
+    src: bytes.subarray(12, 16),
+    dst: bytes.subarray(16, 20),
+    protocol: bytes[9],
+    ttl: bytes[8],
+    payload: bytes.subarray(headerBytes, total),
+  };
 }
 
-export function buildIpv4(src: Ipv4Address, dst: Ipv4Address, protocol: number, payload: Uint8Array, id: number, ttl = 64): Uint8Array {
+export function buildIpv4(
+  src: Ipv4Address,
+  dst: Ipv4Address,
+  protocol: number,
+  payload: Uint8Array,
+  id: number,
+  ttl = 64,
+): Uint8Array {
   const packet = new Uint8Array(IPV4_HEADER_BYTES + payload.length);
   const view = new DataView(packet.buffer);
   packet[0] = 0x45;
@@ -58,6 +73,7 @@ export function formatIp(ip: Ipv4Address): string {
 
 export function parseIp(text: string): Ipv4Address {
   const parts = text.split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new RangeError(`"${text}" is not an IPv4 address (four numbers 0–255 separated by ".")`);
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255))
+    throw new RangeError(`"${text}" is not an IPv4 address (four numbers 0–255 separated by ".")`);
   return Uint8Array.from(parts, Number);
 }

@@ -26,7 +26,12 @@ export interface NetworkTiming {
   readonly jitterNs: number;
 }
 
-export const DEFAULT_TIMING: NetworkTiming = { propagationNs: 25_000, nsPerByte: 8, peerProcessingNs: 10_000, jitterNs: 4_000 };
+export const DEFAULT_TIMING: NetworkTiming = {
+  propagationNs: 25_000,
+  nsPerByte: 8,
+  peerProcessingNs: 10_000,
+  jitterNs: 4_000,
+};
 
 /** The peer of the virt machine's network, as QEMU's user-mode network would place a gateway. */
 export const DEFAULT_PEER: PeerConfig = { mac: parseMac("52:54:00:12:35:02"), ip: parseIp("10.0.2.2"), udpEchoPort: 7 };
@@ -70,7 +75,9 @@ export class SimulatedNetwork {
     this.capture(copy, "out");
     this.clock.schedule({ delay: this.crossing(copy) }, () => {
       for (const answer of this.peer.receive(copy)) {
-        const think = this.timing.peerProcessingNs + (this.timing.jitterNs > 0 ? this.jitter.nextUint32() % this.timing.jitterNs : 0);
+        const think =
+          this.timing.peerProcessingNs +
+          (this.timing.jitterNs > 0 ? this.jitter.nextUint32() % this.timing.jitterNs : 0);
         this.clock.schedule({ delay: think }, () => this.inject(answer));
       }
     });

@@ -49,27 +49,43 @@ export interface PcapFile {
 
 /** Parse a whole capture; throws a RangeError naming the first thing wrong with it. */
 export function readPcap(bytes: Uint8Array): PcapFile {
-  if (bytes.length < GLOBAL_HEADER_BYTES) throw new RangeError(`a pcap file has a 24-byte header; this one has ${bytes.length} bytes`);
+  if (bytes.length < GLOBAL_HEADER_BYTES)
+    throw new RangeError(`a pcap file has a 24-byte header; this one has ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, true);
-  if (magic !== PCAP_MAGIC_NS && magic !== PCAP_MAGIC_US) throw new RangeError(`bad pcap magic 0x${magic.toString(16)} (little-endian files start with 0xa1b2c3d4 or 0xa1b23c4d)`);
+  if (magic !== PCAP_MAGIC_NS && magic !== PCAP_MAGIC_US)
+    throw new RangeError(
+      `bad pcap magic 0x${magic.toString(16)} (little-endian files start with 0xa1b2c3d4 or 0xa1b23c4d)`,
+    );
   const nanosecond = magic === PCAP_MAGIC_NS;
-  if (view.getUint16(4, true) !== 2 || view.getUint16(6, true) !== 4) throw new RangeError(`pcap version ${view.getUint16(4, true)}.${view.getUint16(6, true)}, expected 2.4`);
+  if (view.getUint16(4, true) !== 2 || view.getUint16(6, true) !== 4)
+    throw new RangeError(`pcap version ${view.getUint16(4, true)}.${view.getUint16(6, true)}, expected 2.4`);
   const snapLen = view.getUint32(16, true);
   const linkType = view.getUint32(20, true);
   const packets: PcapPacket[] = [];
   let at = GLOBAL_HEADER_BYTES;
   while (at < bytes.length) {
-    if (at + RECORD_HEADER_BYTES > bytes.length) throw new RangeError(`record ${packets.length + 1}: truncated header at byte ${at}`);
+    if (at + RECORD_HEADER_BYTES > bytes.length)
+      throw new RangeError(`record ${packets.length + 1}: truncated header at byte ${at}`);
     const seconds = view.getUint32(at, true);
     const fraction = view.getUint32(at + 4, true);
     const captured = view.getUint32(at + 8, true);
     const originalLength = view.getUint32(at + 12, true);
-    if (captured > snapLen || captured > originalLength) throw new RangeError(`record ${packets.length + 1}: captured length ${captured} exceeds snaplen ${snapLen} or original length ${originalLength}`);
+    if (captured > snapLen || captured > originalLength)
+      throw new RangeError(
+        `record ${packets.length + 1}: captured length ${captured} exceeds snaplen ${snapLen} or original length ${originalLength}`,
+      );
     const start = at + RECORD_HEADER_BYTES;
-    if (start + captured > bytes.length) throw new RangeError(`record ${packets.length + 1}: ${captured} bytes announced, ${bytes.length - start} present`);
+    if (start + captured > bytes.length)
+      throw new RangeError(
+        `record ${packets.length + 1}: ${captured} bytes announced, ${bytes.length - start} present`,
+      );
     // A plain copy (not a Buffer slice, when a Buffer was passed in).
-    packets.push({ atNs: seconds * 1e9 + (nanosecond ? fraction : fraction * 1000), originalLength, data: new Uint8Array(bytes.subarray(start, start + captured)) });
+    packets.push({
+      atNs: seconds * 1e9 + (nanosecond ? fraction : fraction * 1000),
+      originalLength,
+      data: new Uint8Array(bytes.subarray(start, start + captured)),
+    });
     at = start + captured;
   }
   return { linkType, snapLen, nanosecond, packets };

@@ -60,7 +60,13 @@ export class PeerHost {
     if (arp.op !== ArpOp.Request) return `ARP op ${arp.op}`;
     if (!sameIp(arp.targetIp, this.config.ip)) return "an ARP request for another address";
     this.stats.arpReplies++;
-    const reply = buildArp({ op: ArpOp.Reply, senderMac: this.config.mac, senderIp: this.config.ip, targetMac: arp.senderMac, targetIp: arp.senderIp });
+    const reply = buildArp({
+      op: ArpOp.Reply,
+      senderMac: this.config.mac,
+      senderIp: this.config.ip,
+      targetMac: arp.senderMac,
+      targetIp: arp.senderIp,
+    });
     return buildEthernet(from, this.config.mac, EtherType.ARP, reply);
   }
 

@@ -17,11 +17,17 @@ export type UdpParse = UdpDatagram | { readonly problem: string };
 export function parseUdp(bytes: Uint8Array, src: Ipv4Address, dst: Ipv4Address): UdpParse {
   if (bytes.length < UDP_HEADER_BYTES) return { problem: `${bytes.length}-byte UDP datagram` };
   const length = (bytes[4] << 8) | bytes[5];
-  if (length < UDP_HEADER_BYTES || length > bytes.length) return { problem: `UDP length ${length} with ${bytes.length} bytes present` };
+  if (length < UDP_HEADER_BYTES || length > bytes.length)
+    return { problem: `UDP length ${length} with ${bytes.length} bytes present` };
   const datagram = bytes.subarray(0, length);
   const stored = (bytes[6] << 8) | bytes[7];
-  if (stored !== 0 && finishChecksum(onesSum(datagram, pseudoHeaderSum(src, dst, length))) !== 0) return { problem: "bad UDP checksum" };
-  return { srcPort: (bytes[0] << 8) | bytes[1], dstPort: (bytes[2] << 8) | bytes[3], data: datagram.subarray(UDP_HEADER_BYTES) };
+  if (stored !== 0 && finishChecksum(onesSum(datagram, pseudoHeaderSum(src, dst, length))) !== 0)
+    return { problem: "bad UDP checksum" };
+  return {
+    srcPort: (bytes[0] << 8) | bytes[1],
+    dstPort: (bytes[2] << 8) | bytes[3],
+    data: datagram.subarray(UDP_HEADER_BYTES),
+  };
 }
 
 export function buildUdp(src: Ipv4Address, dst: Ipv4Address, datagram: UdpDatagram): Uint8Array {

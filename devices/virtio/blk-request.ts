@@ -26,8 +26,20 @@ export type BlkOperation =
 export type ParsedBlkRequest =
   | { readonly kind: "malformed"; readonly head: number; readonly reason: string }
   | { readonly kind: "dma"; readonly head: number; readonly fault: DmaFault }
-  | { readonly kind: "refused"; readonly head: number; readonly statusAddr: number; readonly status: BlkStatusCode; readonly reason: string }
-  | { readonly kind: "request"; readonly head: number; readonly statusAddr: number; readonly op: BlkOperation; readonly note?: string };
+  | {
+      readonly kind: "refused";
+      readonly head: number;
+      readonly statusAddr: number;
+      readonly status: BlkStatusCode;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: "request";
+      readonly head: number;
+      readonly statusAddr: number;
+      readonly op: BlkOperation;
+      readonly note?: string;
+    };
 
 export interface BlkLimits {
   /** Capacity in 512-byte sectors. */
@@ -42,10 +54,18 @@ export function parseBlkRequest(memory: IommuView, chain: DescriptorChain, limit
   const readableBytes = totalLength(chain.readable);
   const writableBytes = totalLength(chain.writable);
   if (readableBytes < BLK_HEADER_BYTES) {
-    return { kind: "malformed", head, reason: `has ${readableBytes} device-readable bytes; a virtio-blk request starts with a 16-byte device-readable header` };
+    return {
+      kind: "malformed",
+      head,
+      reason: `has ${readableBytes} device-readable bytes; a virtio-blk request starts with a 16-byte device-readable header`,
+    };
   }
   if (writableBytes < 1) {
-    return { kind: "malformed", head, reason: `has no device-writable byte; a virtio-blk request ends with a device-writable status byte` };
+    return {
+      kind: "malformed",
+      head,
+      reason: `has no device-writable byte; a virtio-blk request ends with a device-writable status byte`,
+    };
   }
   const header = gather(memory, sliceBuffers(chain.readable, 0, BLK_HEADER_BYTES));
   if (isDmaFault(header)) return { kind: "dma", head, fault: header };
@@ -54,7 +74,13 @@ export function parseBlkRequest(memory: IommuView, chain: DescriptorChain, limit
   const sector = view.getBigUint64(8, true);
 
   const statusAddr = sliceBuffers(chain.writable, writableBytes - 1, 1)[0].addr;
-  const refuse = (status: BlkStatusCode, reason: string): ParsedBlkRequest => ({ kind: "refused", head, statusAddr, status, reason });
+  const refuse = (status: BlkStatusCode, reason: string): ParsedBlkRequest => ({
+    kind: "refused",
+    head,
+    statusAddr,
+    status,
+    reason,
+  });
   // What lies between header and status, in each direction.
   const extraReadable = sliceBuffers(chain.readable, BLK_HEADER_BYTES, readableBytes - BLK_HEADER_BYTES);
   const extraWritable = sliceBuffers(chain.writable, 0, writableBytes - 1);
@@ -66,25 +92,50 @@ export function parseBlkRequest(memory: IommuView, chain: DescriptorChain, limit
       const name = isRead ? "IN (read)" : "OUT (write)";
       const [data, wrong] = isRead ? [extraWritable, extraReadable] : [extraReadable, extraWritable];
       if (totalLength(wrong) > 0) {
-        return refuse(BlkStatus.IoErr, `${name} carries ${totalLength(wrong)} data bytes in ${isRead ? "device-readable" : "device-writable"} buffers; ${isRead ? "read data goes in device-writable buffers" : "write data goes in device-readable buffers"}`);
+        return refuse(
+          BlkStatus.IoErr,
+          `${name} carries ${totalLength(wrong)} data bytes in ${isRead ? "device-readable" : "device-writable"} buffers; ${isRead ? "read data goes in device-writable buffers" : "write data goes in device-readable buffers"}`,
+        );
       }
       const bytes = totalLength(data);
-      if (bytes % SECTOR !== 0) return refuse(BlkStatus.IoErr, `${name} of ${bytes} data bytes, not a whole number of 512-byte sectors`);
-      if (bytes > BLK_MAX_REQUEST_BYTES) return refuse(BlkStatus.IoErr, `${name} of ${bytes} data bytes, more than the ${BLK_MAX_REQUEST_BYTES} one request may carry`);
-      if (data.length > limits.segMax) return refuse(BlkStatus.IoErr, `${name} uses ${data.length} data segments, more than seg_max ${limits.segMax}`);
+      if (bytes % SECTOR !== 0)
+        return refuse(BlkStatus.IoErr, `${name} of ${bytes} data bytes, not a whole number of 512-byte sectors`);
+      if (bytes > BLK_MAX_REQUEST_BYTES)
+        return refuse(
+          BlkStatus.IoErr,
+          `${name} of ${bytes} data bytes, more than the ${BLK_MAX_REQUEST_BYTES} one request may carry`,
+        );
+      if (data.length > limits.segMax)
+        return refuse(BlkStatus.IoErr, `${name} uses ${data.length} data segments, more than seg_max ${limits.segMax}`);
       if (sector + BigInt(bytes / SECTOR) > BigInt(limits.capacity)) {
-        return refuse(BlkStatus.IoErr, `${name} of ${bytes / SECTOR} sector(s) at sector ${sector} runs past the end of the disk (capacity ${limits.capacity} sectors)`);
+        return refuse(
+          BlkStatus.IoErr,
+          `${name} of ${bytes / SECTOR} sector(s) at sector ${sector} runs past the end of the disk (capacity ${limits.capacity} sectors)`,
+        );
       }
-      if (!isRead && limits.readOnly) return refuse(BlkStatus.IoErr, `OUT (write) to a read-only disk (VIRTIO_BLK_F_RO)`);
-      return { kind: "request", head, statusAddr, op: { kind: isRead ? "read" : "write", sector: Number(sector), data, bytes } };
+      if (!isRead && limits.readOnly)
+        return refuse(BlkStatus.IoErr, `OUT (write) to a read-only disk (VIRTIO_BLK_F_RO)`);
+      return {
+        kind: "request",
+        head,
+        statusAddr,
+        op: { kind: isRead ? "read" : "write", sector: Number(sector), data, bytes },
+      };
     }
     case BlkType.Flush: {
       const stray = totalLength(extraReadable) + totalLength(extraWritable);
-      const note = stray > 0 || sector !== 0n ? `FLUSH should carry no data and sector 0 (has ${stray} data bytes, sector ${sector}); ignored` : undefined;
+      const note =
+        stray > 0 || sector !== 0n
+          ? `FLUSH should carry no data and sector 0 (has ${stray} data bytes, sector ${sector}); ignored`
+          : undefined;
       return { kind: "request", head, statusAddr, op: { kind: "flush" }, note };
     }
     case BlkType.GetId: {
-      if (totalLength(extraReadable) > 0) return refuse(BlkStatus.IoErr, `GET_ID carries ${totalLength(extraReadable)} bytes in device-readable buffers; the id goes in a device-writable buffer`);
+      if (totalLength(extraReadable) > 0)
+        return refuse(
+          BlkStatus.IoErr,
+          `GET_ID carries ${totalLength(extraReadable)} bytes in device-readable buffers; the id goes in a device-writable buffer`,
+        );
       const bytes = totalLength(extraWritable);
       const note = bytes !== 20 ? `GET_ID buffer is ${bytes} bytes; the spec asks for exactly 20` : undefined;
       return { kind: "request", head, statusAddr, op: { kind: "get-id", data: extraWritable, bytes }, note };

@@ -71,7 +71,11 @@ export function blkConfigSpace(fields: { capacity: number; segMax: number; blkSi
     size: BlkConfig.size,
     read(offset, width) {
       if (offset + width > BlkConfig.size) return undefined;
-      return width === 1 ? view.getUint8(offset) : width === 2 ? view.getUint16(offset, true) : view.getUint32(offset, true);
+      return width === 1
+        ? view.getUint8(offset)
+        : width === 2
+          ? view.getUint16(offset, true)
+          : view.getUint32(offset, true);
     },
     write(offset, width) {
       return offset + width > BlkConfig.size ? "out-of-range" : "read-only";

@@ -15,7 +15,15 @@ import type { BlockStore } from "../disk/block-store";
 import { isDmaFault, type DmaFault, type IommuView } from "../iommu";
 import type { VirtioBackend, VirtioDeviceContext, VirtioQueueSpec } from "./backend";
 import { parseBlkRequest, type BlkOperation, type ParsedBlkRequest } from "./blk-request";
-import { BLK_BOUNCE_BYTES, BLK_ID_BYTES, blkConfigSpace, BlkFeature, BlkStatus, VIRTIO_ID_BLOCK, type BlkStatusCode } from "./blk-spec";
+import {
+  BLK_BOUNCE_BYTES,
+  BLK_ID_BYTES,
+  blkConfigSpace,
+  BlkFeature,
+  BlkStatus,
+  VIRTIO_ID_BLOCK,
+  type BlkStatusCode,
+} from "./blk-spec";
 import { checkBuffers, gatherInto, scatter, sliceBuffers } from "./chain-bytes";
 import type { ChainBuffer } from "./descriptor-chain";
 import { hostBuffer } from "./host-buffer";
@@ -63,7 +71,16 @@ export class VirtioBlk implements VirtioBackend {
   readonly config;
   readonly disk: BlockStore;
   readonly serial: string;
-  readonly stats: VirtioBlkStats = { requests: 0, completed: 0, batches: 0, inFlight: 0, maxInFlight: 0, bytesRead: 0, bytesWritten: 0, flushes: 0 };
+  readonly stats: VirtioBlkStats = {
+    requests: 0,
+    completed: 0,
+    batches: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    flushes: 0,
+  };
 
   private readonly segMax: number;
   private readonly requestLatencyNs: number;
@@ -74,14 +91,24 @@ export class VirtioBlk implements VirtioBackend {
   constructor(options: VirtioBlkOptions) {
     this.disk = options.disk;
     const queueSize = options.maxQueueSize ?? 256;
-    if (queueSize < 128) throw new RangeError(`${options.deviceName}: virtio-blk queues hold at least 128 entries (asked for ${queueSize})`);
+    if (queueSize < 128)
+      throw new RangeError(
+        `${options.deviceName}: virtio-blk queues hold at least 128 entries (asked for ${queueSize})`,
+      );
     this.queues = [{ name: "requestq", maxSize: queueSize }];
     // Linux's choice: header and status take two descriptors, the rest may carry data.
     this.segMax = queueSize - 2;
     this.requestLatencyNs = options.requestLatencyNs ?? 10_000;
     this.transferNsPerKiB = options.transferNsPerKiB ?? 250;
     this.serial = (options.serial ?? `ZDS-${options.deviceName}`).replace(/[^\x20-\x7e]/g, "?").slice(0, BLK_ID_BYTES);
-    const offered: number[] = [Feature.Version1, Feature.IndirectDesc, Feature.EventIdx, BlkFeature.SegMax, BlkFeature.BlkSize, BlkFeature.Flush];
+    const offered: number[] = [
+      Feature.Version1,
+      Feature.IndirectDesc,
+      Feature.EventIdx,
+      BlkFeature.SegMax,
+      BlkFeature.BlkSize,
+      BlkFeature.Flush,
+    ];
     if (this.disk.readOnly) offered.push(BlkFeature.Ro);
     this.features = featureMask(...offered);
     this.config = blkConfigSpace({ capacity: this.disk.sectors, segMax: this.segMax, blkSize: 512 });
@@ -95,10 +122,19 @@ export class VirtioBlk implements VirtioBackend {
     const ctx = this.context;
     if (ctx === undefined || index !== REQUEST_QUEUE) return;
     const taken = takeAvailable(ctx, index, (chain): Framed | { failed: QueueError } => {
-      const parsed = parseBlkRequest(ctx.memory(), chain, { capacity: this.disk.sectors, segMax: this.segMax, readOnly: this.disk.readOnly });
-      if (parsed.kind === "malformed") return { failed: { kind: "malformed-request", head: parsed.head, reason: parsed.reason } };
-      if (parsed.kind === "dma") return { failed: { kind: "dma", what: `the header of chain ${parsed.head}`, fault: parsed.fault } };
-      if (parsed.kind === "refused") ctx.driverError(`requestq chain ${parsed.head}: ${parsed.reason}; completed with status ${statusName(parsed.status)}`);
+      const parsed = parseBlkRequest(ctx.memory(), chain, {
+        capacity: this.disk.sectors,
+        segMax: this.segMax,
+        readOnly: this.disk.readOnly,
+      });
+      if (parsed.kind === "malformed")
+        return { failed: { kind: "malformed-request", head: parsed.head, reason: parsed.reason } };
+      if (parsed.kind === "dma")
+        return { failed: { kind: "dma", what: `the header of chain ${parsed.head}`, fault: parsed.fault } };
+      if (parsed.kind === "refused")
+        ctx.driverError(
+          `requestq chain ${parsed.head}: ${parsed.reason}; completed with status ${statusName(parsed.status)}`,
+        );
       else if (parsed.note !== undefined) ctx.driverError(`requestq chain ${parsed.head}: ${parsed.note}`);
       return parsed;
     });
@@ -132,10 +168,17 @@ export class VirtioBlk implements VirtioBackend {
     // The queue may have been stopped, reset or broken while the batch was in flight.
     if (ctx.liveQueue(REQUEST_QUEUE) !== queue) return;
     for (const request of batch) {
-      const outcome = request.kind === "refused" ? { status: request.status, written: 0 } : this.execute(ctx, request.op);
-      if (isDmaFault(outcome)) return ctx.queueFailed(REQUEST_QUEUE, { kind: "dma", what: `the data of chain ${request.head}`, fault: outcome });
+      const outcome =
+        request.kind === "refused" ? { status: request.status, written: 0 } : this.execute(ctx, request.op);
+      if (isDmaFault(outcome))
+        return ctx.queueFailed(REQUEST_QUEUE, {
+          kind: "dma",
+          what: `the data of chain ${request.head}`,
+          fault: outcome,
+        });
       const fault = ctx.memory().write(request.statusAddr, Uint8Array.of(outcome.status));
-      if (fault !== undefined) return ctx.queueFailed(REQUEST_QUEUE, { kind: "dma", what: `the status byte of chain ${request.head}`, fault });
+      if (fault !== undefined)
+        return ctx.queueFailed(REQUEST_QUEUE, { kind: "dma", what: `the status byte of chain ${request.head}`, fault });
       // Used length = bytes written into the chain: the data, then the status byte (§6.5).
       const queueFault = queue.pushUsed(request.head, outcome.written + 1);
       if (queueFault !== undefined) return ctx.queueFailed(REQUEST_QUEUE, queueFault);
@@ -151,7 +194,9 @@ export class VirtioBlk implements VirtioBackend {
     try {
       switch (op.kind) {
         case "read": {
-          const fault = wholeSectors(op.data) ? this.readInPlace(memory, op.sector, op.data) : this.readBounced(memory, op.sector, op.data, op.bytes);
+          const fault = wholeSectors(op.data)
+            ? this.readInPlace(memory, op.sector, op.data)
+            : this.readBounced(memory, op.sector, op.data, op.bytes);
           if (fault !== undefined) return fault;
           this.stats.bytesRead += op.bytes;
           return { status: BlkStatus.Ok, written: op.bytes };
@@ -182,7 +227,9 @@ export class VirtioBlk implements VirtioBackend {
         }
       }
     } catch (error) {
-      ctx.hostError(`${op.kind} on ${this.disk.label} failed: ${error instanceof Error ? error.message : String(error)}; completed with status IOERR`);
+      ctx.hostError(
+        `${op.kind} on ${this.disk.label} failed: ${error instanceof Error ? error.message : String(error)}; completed with status IOERR`,
+      );
       return { status: BlkStatus.IoErr, written: 0 };
     }
   }
@@ -207,7 +254,12 @@ export class VirtioBlk implements VirtioBackend {
     return undefined;
   }
 
-  private readBounced(memory: IommuView, sector: number, buffers: readonly ChainBuffer[], bytes: number): DmaFault | undefined {
+  private readBounced(
+    memory: IommuView,
+    sector: number,
+    buffers: readonly ChainBuffer[],
+    bytes: number,
+  ): DmaFault | undefined {
     const fault = checkBuffers(memory, buffers, true);
     if (fault !== undefined) return fault;
     const bounce = hostBuffer(Math.min(bytes, BLK_BOUNCE_BYTES));
@@ -219,7 +271,12 @@ export class VirtioBlk implements VirtioBackend {
     return undefined;
   }
 
-  private writeBounced(memory: IommuView, sector: number, buffers: readonly ChainBuffer[], bytes: number): DmaFault | undefined {
+  private writeBounced(
+    memory: IommuView,
+    sector: number,
+    buffers: readonly ChainBuffer[],
+    bytes: number,
+  ): DmaFault | undefined {
     // Checked whole first, so a fault never leaves half a request on the disk.
     const fault = checkBuffers(memory, buffers, false);
     if (fault !== undefined) return fault;

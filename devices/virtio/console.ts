@@ -115,7 +115,11 @@ export class VirtioConsole implements VirtioBackend, ConsoleInputDevice {
     view.setUint16(ConsoleConfig.Rows, this.rows, true);
     view.setUint32(ConsoleConfig.MaxNrPorts, 1, true);
     if (offset + width > bytes.length) return undefined;
-    return width === 1 ? view.getUint8(offset) : width === 2 ? view.getUint16(offset, true) : view.getUint32(offset, true);
+    return width === 1
+      ? view.getUint8(offset)
+      : width === 2
+        ? view.getUint16(offset, true)
+        : view.getUint32(offset, true);
   }
 
   private writeConfig(offset: number, _width: 1 | 2 | 4, value: number): ConfigWriteResult {
@@ -155,10 +159,16 @@ export class VirtioConsole implements VirtioBackend, ConsoleInputDevice {
 
   /** Send one chain's bytes (up to the cap) to the output; false if the queue failed. */
   private transmitChain(ctx: VirtioDeviceContext, chain: DescriptorChain): boolean {
-    if (chain.writable.length > 0) ctx.driverError(`transmitq chain with head ${chain.head} has device-writable buffers: transmit buffers are device-readable only; they are ignored`);
+    if (chain.writable.length > 0)
+      ctx.driverError(
+        `transmitq chain with head ${chain.head} has device-writable buffers: transmit buffers are device-readable only; they are ignored`,
+      );
     const offered = totalLength(chain.readable);
     if (offered === 0) return true;
-    if (offered > CONSOLE_MAX_TX_CHAIN_BYTES) ctx.driverError(`transmitq chain with head ${chain.head} holds ${offered} bytes; only the first ${CONSOLE_MAX_TX_CHAIN_BYTES} are output`);
+    if (offered > CONSOLE_MAX_TX_CHAIN_BYTES)
+      ctx.driverError(
+        `transmitq chain with head ${chain.head} holds ${offered} bytes; only the first ${CONSOLE_MAX_TX_CHAIN_BYTES} are output`,
+      );
     const bytes = hostBuffer(Math.min(offered, CONSOLE_MAX_TX_CHAIN_BYTES));
     const fault = gatherInto(ctx.memory(), sliceBuffers(chain.readable, 0, bytes.length), bytes);
     if (fault !== undefined) {
@@ -183,14 +193,21 @@ export class VirtioConsole implements VirtioBackend, ConsoleInputDevice {
       const chain = next.chain;
       let written = 0;
       if (chain.readable.length > 0) {
-        ctx.driverError(`receiveq chain with head ${chain.head} has device-readable buffers: receive buffers are device-writable only; completed with used len 0`);
+        ctx.driverError(
+          `receiveq chain with head ${chain.head} has device-readable buffers: receive buffers are device-writable only; completed with used len 0`,
+        );
       } else {
         const memory = ctx.memory();
         for (const buffer of chain.writable) {
           const take = Math.min(buffer.len, this.typed.length);
           if (take === 0) break;
           const fault = memory.write(buffer.addr, Uint8Array.from(this.typed.slice(0, take)));
-          if (isDmaFault(fault)) return ctx.queueFailed(RECEIVEQ, { kind: "dma", what: `filling receive buffer of chain ${chain.head}`, fault });
+          if (isDmaFault(fault))
+            return ctx.queueFailed(RECEIVEQ, {
+              kind: "dma",
+              what: `filling receive buffer of chain ${chain.head}`,
+              fault,
+            });
           this.typed.splice(0, take);
           written += take;
         }

@@ -52,8 +52,14 @@ interface Table {
   readonly size: number;
 }
 
-export function walkChain(memory: IommuView, ring: RingTable, head: number, indirectAllowed: boolean): DescriptorChain | QueueError {
-  if (!Number.isInteger(head) || head < 0 || head >= ring.size) return { kind: "head-out-of-range", slot: undefined, head, size: ring.size };
+export function walkChain(
+  memory: IommuView,
+  ring: RingTable,
+  head: number,
+  indirectAllowed: boolean,
+): DescriptorChain | QueueError {
+  if (!Number.isInteger(head) || head < 0 || head >= ring.size)
+    return { kind: "head-out-of-range", slot: undefined, head, size: ring.size };
   const readable: ChainBuffer[] = [];
   const writable: ChainBuffer[] = [];
   let table: Table = { kind: "ring", addr: ring.addr, size: ring.size };
@@ -64,7 +70,8 @@ export function walkChain(memory: IommuView, ring: RingTable, head: number, indi
   let bytes = 0;
   for (;;) {
     // A correct chain visits each entry of its table at most once; one more means a loop.
-    if (visited === table.size) return { kind: "chain-too-long", table: table.kind, head: chainStart, limit: table.size };
+    if (visited === table.size)
+      return { kind: "chain-too-long", table: table.kind, head: chainStart, limit: table.size };
     visited++;
     const desc = readDescriptor(memory, table, index);
     if (!("flags" in desc)) return desc;
@@ -75,7 +82,12 @@ export function walkChain(memory: IommuView, ring: RingTable, head: number, indi
       if ((desc.flags & DescFlag.Next) !== 0) return { kind: "indirect-with-next", index };
       if (desc.len === 0 || desc.len % DESC_SIZE !== 0) return { kind: "indirect-bad-length", index, len: desc.len };
       const fault = memory.check(desc.addr, desc.len, false);
-      if (fault !== undefined) return { kind: "dma", what: `indirect table of descriptor ${index} (addr ${desc.addrText}, len ${desc.len})`, fault };
+      if (fault !== undefined)
+        return {
+          kind: "dma",
+          what: `indirect table of descriptor ${index} (addr ${desc.addrText}, len ${desc.len})`,
+          fault,
+        };
       // The WRITE flag of the pointing descriptor means nothing (§3.5); the table's entries decide.
       table = { kind: "indirect", addr: desc.addr, size: desc.len / DESC_SIZE };
       index = 0;
@@ -91,17 +103,23 @@ export function walkChain(memory: IommuView, ring: RingTable, head: number, indi
       const fault = memory.check(desc.addr, desc.len, isWrite);
       if (fault !== undefined) {
         const label = table.kind === "ring" ? `descriptor ${index}` : `indirect descriptor ${index}`;
-        return { kind: "dma", what: `${label} buffer (addr ${desc.addrText}, len ${desc.len}, ${isWrite ? "device-writable" : "device-readable"})`, fault };
+        return {
+          kind: "dma",
+          what: `${label} buffer (addr ${desc.addrText}, len ${desc.len}, ${isWrite ? "device-writable" : "device-readable"})`,
+          fault,
+        };
       }
     }
     descriptors++;
     bytes += desc.len;
-    if (descriptors > MAX_CHAIN_DESCRIPTORS) return { kind: "chain-over-limit", head, what: "descriptors", limit: MAX_CHAIN_DESCRIPTORS };
+    if (descriptors > MAX_CHAIN_DESCRIPTORS)
+      return { kind: "chain-over-limit", head, what: "descriptors", limit: MAX_CHAIN_DESCRIPTORS };
     if (bytes > MAX_CHAIN_BYTES) return { kind: "chain-over-limit", head, what: "bytes", limit: MAX_CHAIN_BYTES };
     (isWrite ? writable : readable).push({ addr: desc.addr, len: desc.len });
 
     if ((desc.flags & DescFlag.Next) === 0) return { head, readable, writable };
-    if (desc.next >= table.size) return { kind: "next-out-of-range", table: table.kind, index, next: desc.next, bound: table.size };
+    if (desc.next >= table.size)
+      return { kind: "next-out-of-range", table: table.kind, index, next: desc.next, bound: table.size };
     index = desc.next;
   }
 }
@@ -111,7 +129,10 @@ function readDescriptor(memory: IommuView, table: Table, index: number): Descrip
   // Read in place (every descriptor of every request passes here): no copy, no BigInt.
   const found = memory.dataView(at, DESC_SIZE);
   if (isDmaFault(found)) {
-    const label = table.kind === "ring" ? `descriptor ${index} of the descriptor table at ${hex(table.addr)}` : `indirect descriptor ${index} of the table at ${hex(table.addr)}`;
+    const label =
+      table.kind === "ring"
+        ? `descriptor ${index} of the descriptor table at ${hex(table.addr)}`
+        : `indirect descriptor ${index} of the table at ${hex(table.addr)}`;
     return { kind: "dma", what: label, fault: found };
   }
   const { view, offset } = found;

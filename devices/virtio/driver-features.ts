@@ -33,8 +33,10 @@ export class DriverFeatures {
       const offeredWord = Number((offered >> BigInt(32 * word)) & 0xffff_ffffn);
       for (let bit = 0; bit < 32; bit++) if (((bits & ~offeredWord) >>> bit) & 1) unoffered.push(32 * word + bit);
     }
-    if (unoffered.length > 0) return `the driver accepted feature bit(s) ${unoffered.join(", ")} that the device does not offer (offered: ${featureBits(offered).join(", ")})`;
-    if (!this.has(Feature.Version1)) return "the driver did not accept VIRTIO_F_VERSION_1 (bit 32), which a version-2 device requires";
+    if (unoffered.length > 0)
+      return `the driver accepted feature bit(s) ${unoffered.join(", ")} that the device does not offer (offered: ${featureBits(offered).join(", ")})`;
+    if (!this.has(Feature.Version1))
+      return "the driver did not accept VIRTIO_F_VERSION_1 (bit 32), which a version-2 device requires";
     return undefined;
   }
 }

@@ -62,13 +62,34 @@ export interface VirtioTransportSnapshot {
 
 const WORD = 2 ** 32;
 const WRITE_ONLY = new Set<number>([
-  Reg.DeviceFeaturesSel, Reg.DriverFeatures, Reg.DriverFeaturesSel, Reg.QueueSel, Reg.QueueSize, Reg.QueueNotify,
-  Reg.InterruptAck, Reg.QueueDescLow, Reg.QueueDescHigh, Reg.QueueDriverLow, Reg.QueueDriverHigh,
-  Reg.QueueDeviceLow, Reg.QueueDeviceHigh, Reg.ShmSel,
+  Reg.DeviceFeaturesSel,
+  Reg.DriverFeatures,
+  Reg.DriverFeaturesSel,
+  Reg.QueueSel,
+  Reg.QueueSize,
+  Reg.QueueNotify,
+  Reg.InterruptAck,
+  Reg.QueueDescLow,
+  Reg.QueueDescHigh,
+  Reg.QueueDriverLow,
+  Reg.QueueDriverHigh,
+  Reg.QueueDeviceLow,
+  Reg.QueueDeviceHigh,
+  Reg.ShmSel,
 ]);
 const READ_ONLY = new Set<number>([
-  Reg.MagicValue, Reg.Version, Reg.DeviceId, Reg.VendorId, Reg.DeviceFeatures, Reg.QueueSizeMax,
-  Reg.InterruptStatus, Reg.ShmLenLow, Reg.ShmLenHigh, Reg.ShmBaseLow, Reg.ShmBaseHigh, Reg.ConfigGeneration,
+  Reg.MagicValue,
+  Reg.Version,
+  Reg.DeviceId,
+  Reg.VendorId,
+  Reg.DeviceFeatures,
+  Reg.QueueSizeMax,
+  Reg.InterruptStatus,
+  Reg.ShmLenLow,
+  Reg.ShmLenHigh,
+  Reg.ShmBaseLow,
+  Reg.ShmBaseHigh,
+  Reg.ConfigGeneration,
 ]);
 
 export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, ResettableDevice {
@@ -96,10 +117,15 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     this.irq = options.irq;
     this.clock = options.clock;
     this.emit = options.emit;
-    if ((this.backend.features & (1n << BigInt(Feature.Version1))) === 0n) throw new Error(`${this.deviceName}: a version-2 device must offer VIRTIO_F_VERSION_1`);
-    if ((this.backend.features & (1n << BigInt(Feature.RingReset))) !== 0n) throw new Error(`${this.deviceName}: VIRTIO_F_RING_RESET is not implemented by the transport`);
+    if ((this.backend.features & (1n << BigInt(Feature.Version1))) === 0n)
+      throw new Error(`${this.deviceName}: a version-2 device must offer VIRTIO_F_VERSION_1`);
+    if ((this.backend.features & (1n << BigInt(Feature.RingReset))) !== 0n)
+      throw new Error(`${this.deviceName}: VIRTIO_F_RING_RESET is not implemented by the transport`);
     for (const spec of this.backend.queues) {
-      if (!isPowerOfTwo(spec.maxSize) || spec.maxSize > 32768) throw new Error(`${this.deviceName}: queue ${spec.name} max size ${spec.maxSize} is not a power of two ≤ 32768`);
+      if (!isPowerOfTwo(spec.maxSize) || spec.maxSize > 32768)
+        throw new Error(
+          `${this.deviceName}: queue ${spec.name} max size ${spec.maxSize} is not a power of two ≤ 32768`,
+        );
     }
     this.queues = this.freshQueues();
     this.backend.attach(this);
@@ -178,7 +204,11 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
       case Reg.ConfigGeneration:
         return this.configGeneration;
       default:
-        this.driverError(WRITE_ONLY.has(offset) ? `read of write-only register ${registerLabel(offset)}; reads as 0` : this.undefinedOffset(offset, "read"));
+        this.driverError(
+          WRITE_ONLY.has(offset)
+            ? `read of write-only register ${registerLabel(offset)}; reads as 0`
+            : this.undefinedOffset(offset, "read"),
+        );
         return 0;
     }
   }
@@ -219,7 +249,11 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
         // Accepted and remembered nowhere: with no regions every id reads the same.
         return;
       default:
-        this.driverError(READ_ONLY.has(offset) ? `write of 0x${value.toString(16)} to read-only register ${registerLabel(offset)}; ignored` : this.undefinedOffset(offset, "write"));
+        this.driverError(
+          READ_ONLY.has(offset)
+            ? `write of 0x${value.toString(16)} to read-only register ${registerLabel(offset)}; ignored`
+            : this.undefinedOffset(offset, "write"),
+        );
     }
   }
 
@@ -255,7 +289,15 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     const reason = `queue ${index} (${this.backend.queues[index]?.name ?? "?"}): ${describeQueueError(error)}`;
     if (error.kind === "dma") {
       const { address, length, write } = error.fault;
-      this.emit({ kind: "dma-fault", device: this.deviceName, address, length, write, detail: reason, at: this.clock.now() });
+      this.emit({
+        kind: "dma-fault",
+        device: this.deviceName,
+        address,
+        length,
+        write,
+        detail: reason,
+        at: this.clock.now(),
+      });
     }
     this.enterNeedsReset(reason);
   }
@@ -270,20 +312,27 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
   private registerAccessOk(offset: number, width: AccessWidth, direction: "read" | "write"): boolean {
     if (width === 4 && offset % 4 === 0) return true;
     const effect = direction === "read" ? "reads as 0" : "dropped";
-    this.driverError(`${width}-byte ${direction} at ${registerLabel(offset - (offset % 4))}${offset % 4 === 0 ? "" : ` + ${offset % 4}`}: registers 0x000–0x0FC take aligned 32-bit accesses only; ${effect}`);
+    this.driverError(
+      `${width}-byte ${direction} at ${registerLabel(offset - (offset % 4))}${offset % 4 === 0 ? "" : ` + ${offset % 4}`}: registers 0x000–0x0FC take aligned 32-bit accesses only; ${effect}`,
+    );
     return false;
   }
 
   private undefinedOffset(offset: number, direction: "read" | "write"): string {
     const effect = direction === "read" ? "reads as 0" : "ignored";
-    if (offset === Reg.QueueReset) return `${direction} of QueueReset (0x0C0), which exists only with VIRTIO_F_RING_RESET (40), not offered by this device; ${effect}`;
+    if (offset === Reg.QueueReset)
+      return `${direction} of QueueReset (0x0C0), which exists only with VIRTIO_F_RING_RESET (40), not offered by this device; ${effect}`;
     return `${direction} at ${registerLabel(offset)}, which is not a virtio-mmio version 2 register; ${effect}`;
   }
 
   private writeDriverFeatures(value: number): void {
-    const negotiating = (this.status & Status.Driver) !== 0 && (this.status & (Status.FeaturesOk | Status.Failed | Status.NeedsReset)) === 0;
+    const negotiating =
+      (this.status & Status.Driver) !== 0 &&
+      (this.status & (Status.FeaturesOk | Status.Failed | Status.NeedsReset)) === 0;
     if (!negotiating) {
-      this.driverError(`DriverFeatures ← 0x${value.toString(16)} with Status ${hex(this.status)}: features are written after DRIVER and before FEATURES_OK; ignored`);
+      this.driverError(
+        `DriverFeatures ← 0x${value.toString(16)} with Status ${hex(this.status)}: features are written after DRIVER and before FEATURES_OK; ignored`,
+      );
       return;
     }
     this.driverFeatures.setWord(this.driverFeaturesSel, value);
@@ -324,14 +373,21 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     const label = registerLabel(register);
     const q = this.queues[this.queueSel];
     if (q === undefined) {
-      this.driverError(`${label} written with QueueSel = ${this.queueSel}, which selects no queue (the device has ${this.queues.length}); ignored`);
+      this.driverError(
+        `${label} written with QueueSel = ${this.queueSel}, which selects no queue (the device has ${this.queues.length}); ignored`,
+      );
       return undefined;
     }
     const blocking =
-      (this.status & Status.FeaturesOk) === 0 ? "before FEATURES_OK" :
-      (this.status & Status.DriverOk) !== 0 ? "after DRIVER_OK" :
-      (this.status & (Status.Failed | Status.NeedsReset)) !== 0 ? "after FAILED or DEVICE_NEEDS_RESET" :
-      requireNotReady && q.ready ? `while queue ${this.queueSel} is ready (write 0 to QueueReady first)` : undefined;
+      (this.status & Status.FeaturesOk) === 0
+        ? "before FEATURES_OK"
+        : (this.status & Status.DriverOk) !== 0
+          ? "after DRIVER_OK"
+          : (this.status & (Status.Failed | Status.NeedsReset)) !== 0
+            ? "after FAILED or DEVICE_NEEDS_RESET"
+            : requireNotReady && q.ready
+              ? `while queue ${this.queueSel} is ready (write 0 to QueueReady first)`
+              : undefined;
     if (blocking !== undefined) {
       this.driverError(`${label} written ${blocking}; ignored`);
       return undefined;
@@ -344,7 +400,9 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     if (q === undefined) return;
     const max = this.backend.queues[this.queueSel].maxSize;
     if (value === 0 || value > max || !isPowerOfTwo(value)) {
-      this.driverError(`QueueSize (0x038) ← ${value} for queue ${this.queueSel}: must be a power of two between 1 and QueueSizeMax ${max}; kept ${q.size}`);
+      this.driverError(
+        `QueueSize (0x038) ← ${value} for queue ${this.queueSel}: must be a power of two between 1 and QueueSizeMax ${max}; kept ${q.size}`,
+      );
       return;
     }
     q.size = value;
@@ -362,7 +420,10 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     if (value === 0) {
       // Stopping a queue is always allowed (§1.2); in-flight work for it is dropped.
       const q = this.queues[this.queueSel];
-      if (q === undefined) return this.driverError(`QueueReady (0x044) written with QueueSel = ${this.queueSel}, which selects no queue; ignored`);
+      if (q === undefined)
+        return this.driverError(
+          `QueueReady (0x044) written with QueueSel = ${this.queueSel}, which selects no queue; ignored`,
+        );
       q.ready = false;
       q.live = undefined;
       q.kickLatched = false;
@@ -371,28 +432,53 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     if (value !== 1) return this.driverError(`QueueReady (0x044) ← ${value}: only 0 and 1 are defined; ignored`);
     const q = this.queueForSetup(Reg.QueueReady, false);
     if (q === undefined || q.ready) return;
-    const layout = { size: q.size, descAddr: address(q.desc), availAddr: address(q.driver), usedAddr: address(q.device) };
+    const layout = {
+      size: q.size,
+      descAddr: address(q.desc),
+      availAddr: address(q.driver),
+      usedAddr: address(q.device),
+    };
     const misaligned = [
-      layout.descAddr % Align.desc !== 0 ? `descriptor table ${hex(layout.descAddr)} is not ${Align.desc}-byte aligned` : undefined,
-      layout.availAddr % Align.avail !== 0 ? `available ring ${hex(layout.availAddr)} is not ${Align.avail}-byte aligned` : undefined,
-      layout.usedAddr % Align.used !== 0 ? `used ring ${hex(layout.usedAddr)} is not ${Align.used}-byte aligned` : undefined,
+      layout.descAddr % Align.desc !== 0
+        ? `descriptor table ${hex(layout.descAddr)} is not ${Align.desc}-byte aligned`
+        : undefined,
+      layout.availAddr % Align.avail !== 0
+        ? `available ring ${hex(layout.availAddr)} is not ${Align.avail}-byte aligned`
+        : undefined,
+      layout.usedAddr % Align.used !== 0
+        ? `used ring ${hex(layout.usedAddr)} is not ${Align.used}-byte aligned`
+        : undefined,
     ].filter((problem): problem is string => problem !== undefined);
     if (misaligned.length > 0) {
-      this.driverError(`QueueReady (0x044) ← 1 for queue ${this.queueSel}: ${misaligned.join("; ")}; the queue stays not ready`);
+      this.driverError(
+        `QueueReady (0x044) ← 1 for queue ${this.queueSel}: ${misaligned.join("; ")}; the queue stays not ready`,
+      );
       return;
     }
     q.ready = true;
-    q.live = new SplitQueue(layout, { indirectDesc: this.negotiated(Feature.IndirectDesc), eventIdx: this.negotiated(Feature.EventIdx) }, () => this.view);
+    q.live = new SplitQueue(
+      layout,
+      { indirectDesc: this.negotiated(Feature.IndirectDesc), eventIdx: this.negotiated(Feature.EventIdx) },
+      () => this.view,
+    );
   }
 
   private notify(value: number): void {
-    if (value > 0xffff) return this.driverError(`QueueNotify (0x050) ← 0x${value.toString(16)}: bits above 15 are only defined with VIRTIO_F_NOTIFICATION_DATA, not offered; ignored`);
+    if (value > 0xffff)
+      return this.driverError(
+        `QueueNotify (0x050) ← 0x${value.toString(16)}: bits above 15 are only defined with VIRTIO_F_NOTIFICATION_DATA, not offered; ignored`,
+      );
     const q = this.queues[value];
-    if (q === undefined) return this.driverError(`QueueNotify (0x050) for queue ${value}, which does not exist (the device has ${this.queues.length}); ignored`);
+    if (q === undefined)
+      return this.driverError(
+        `QueueNotify (0x050) for queue ${value}, which does not exist (the device has ${this.queues.length}); ignored`,
+      );
     if (this.needsReset) return;
     if (!q.ready) return this.driverError(`QueueNotify (0x050) for queue ${value}, which is not ready; ignored`);
     if ((this.status & Status.DriverOk) === 0) {
-      this.driverError(`QueueNotify (0x050) for queue ${value} before DRIVER_OK; latched and serviced once DRIVER_OK is set`);
+      this.driverError(
+        `QueueNotify (0x050) for queue ${value} before DRIVER_OK; latched and serviced once DRIVER_OK is set`,
+      );
       q.kickLatched = true;
       return;
     }
@@ -401,7 +487,10 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
 
   private acknowledge(value: number): void {
     const defined = Interrupt.UsedBuffer | Interrupt.ConfigChange;
-    if ((value & ~defined) !== 0) this.driverError(`InterruptACK (0x064) ← 0x${value.toString(16)} sets undefined bits (only 0 and 1 exist); those are ignored`);
+    if ((value & ~defined) !== 0)
+      this.driverError(
+        `InterruptACK (0x064) ← 0x${value.toString(16)} sets undefined bits (only 0 and 1 exist); those are ignored`,
+      );
     this.setInterruptStatus(this.interruptStatus & ~(value & defined));
   }
 
@@ -423,7 +512,9 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
 
   private configAccessOk(offset: number, width: AccessWidth, direction: "read" | "write"): boolean {
     if (offset % width === 0) return true;
-    this.driverError(`${width}-byte config ${direction} at ${hex(Reg.Config + offset, 3)} is not naturally aligned; ${direction === "read" ? "reads as 0" : "ignored"}`);
+    this.driverError(
+      `${width}-byte config ${direction} at ${hex(Reg.Config + offset, 3)} is not naturally aligned; ${direction === "read" ? "reads as 0" : "ignored"}`,
+    );
     return false;
   }
 
@@ -431,7 +522,9 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     if (!this.configAccessOk(offset, width, "read")) return 0;
     const value = this.backend.config.read(offset, width);
     if (value === undefined) {
-      this.driverError(`${width}-byte config read at ${hex(Reg.Config + offset, 3)} is beyond the ${this.backend.config.size}-byte config space; reads as 0`);
+      this.driverError(
+        `${width}-byte config read at ${hex(Reg.Config + offset, 3)} is beyond the ${this.backend.config.size}-byte config space; reads as 0`,
+      );
       return 0;
     }
     return value;
@@ -441,15 +534,25 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     if (!this.configAccessOk(offset, width, "write")) return;
     const at = hex(Reg.Config + offset, 3);
     // A field the device type lets the driver write at any time (virtio-console's emerg_wr) skips the rule.
-    if ((this.status & Status.FeaturesOk) === 0 && this.backend.config.writableBeforeFeaturesOk?.(offset) !== true) return this.driverError(`config write at ${at} before FEATURES_OK; ignored`);
+    if ((this.status & Status.FeaturesOk) === 0 && this.backend.config.writableBeforeFeaturesOk?.(offset) !== true)
+      return this.driverError(`config write at ${at} before FEATURES_OK; ignored`);
     const result = this.backend.config.write(offset, width, value);
     if (result === "read-only") this.driverError(`config write at ${at} to a read-only field; ignored`);
-    else if (result === "out-of-range") this.driverError(`config write at ${at} is beyond the ${this.backend.config.size}-byte config space; ignored`);
+    else if (result === "out-of-range")
+      this.driverError(`config write at ${at} is beyond the ${this.backend.config.size}-byte config space; ignored`);
   }
 
   private freshQueues(): QueueRegisters[] {
     // Each queue comes back at its maximum size, so a driver that never writes QueueSize is fine.
-    return this.backend.queues.map((spec) => ({ size: spec.maxSize, ready: false, desc: [0, 0], driver: [0, 0], device: [0, 0], kickLatched: false, live: undefined }));
+    return this.backend.queues.map((spec) => ({
+      size: spec.maxSize,
+      ready: false,
+      desc: [0, 0],
+      driver: [0, 0],
+      device: [0, 0],
+      kickLatched: false,
+      live: undefined,
+    }));
   }
 }
 

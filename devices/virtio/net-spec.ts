@@ -31,7 +31,15 @@ export const NetLinkStatus = { LinkUp: 1, Announce: 2 } as const;
 /** virtio_net_hdr without HASH_REPORT: flags u8, gso_type u8, hdr_len, gso_size, csum_start,
  *  csum_offset, num_buffers (le16 each) (§7.4). */
 export const NET_HDR_BYTES = 12;
-export const NetHdr = { flags: 0, gsoType: 1, hdrLen: 2, gsoSize: 4, csumStart: 6, csumOffset: 8, numBuffers: 10 } as const;
+export const NetHdr = {
+  flags: 0,
+  gsoType: 1,
+  hdrLen: 2,
+  gsoSize: 4,
+  csumStart: 6,
+  csumOffset: 8,
+  numBuffers: 10,
+} as const;
 export const NetHdrFlag = { NeedsCsum: 1, DataValid: 2 } as const;
 export const GSO_NONE = 0;
 
@@ -54,7 +62,11 @@ export function netConfigSpace(fields: { mac: Uint8Array; mtu: number; status: (
     read(offset, width) {
       if (offset + width > NetConfig.size) return undefined;
       const view = image();
-      return width === 1 ? view.getUint8(offset) : width === 2 ? view.getUint16(offset, true) : view.getUint32(offset, true);
+      return width === 1
+        ? view.getUint8(offset)
+        : width === 2
+          ? view.getUint16(offset, true)
+          : view.getUint32(offset, true);
     },
     write(offset, width) {
       return offset + width > NetConfig.size ? "out-of-range" : "read-only";

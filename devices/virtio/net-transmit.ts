@@ -35,10 +35,19 @@ export function parseTxChain(memory: IommuView, chain: DescriptorChain, limits: 
   const head = chain.head;
   const readableBytes = totalLength(chain.readable);
   if (readableBytes < NET_HDR_BYTES) {
-    return { kind: "malformed", head, reason: `has ${readableBytes} device-readable bytes, fewer than the ${NET_HDR_BYTES}-byte virtio_net_hdr every transmit starts with` };
+    return {
+      kind: "malformed",
+      head,
+      reason: `has ${readableBytes} device-readable bytes, fewer than the ${NET_HDR_BYTES}-byte virtio_net_hdr every transmit starts with`,
+    };
   }
   if (chain.writable.length > 0) {
-    return { kind: "dropped", head, reason: "txWrongDirection", message: `${chain.writable.length} device-writable descriptor(s) in a transmit chain (transmit buffers are device-readable only)` };
+    return {
+      kind: "dropped",
+      head,
+      reason: "txWrongDirection",
+      message: `${chain.writable.length} device-writable descriptor(s) in a transmit chain (transmit buffers are device-readable only)`,
+    };
   }
   const header = gather(memory, sliceBuffers(chain.readable, 0, NET_HDR_BYTES));
   if (isDmaFault(header)) return { kind: "dma", head, fault: header };
@@ -47,21 +56,45 @@ export function parseTxChain(memory: IommuView, chain: DescriptorChain, limits: 
   const numBuffers = header[NetHdr.numBuffers] | (header[NetHdr.numBuffers + 1] << 8);
   const frameBytes = readableBytes - NET_HDR_BYTES;
   if (gsoType !== GSO_NONE) {
-    return { kind: "dropped", head, reason: "txBadHeader", message: `gso_type ${gsoType} but no HOST_TSO/UFO feature is offered (gso_type must be 0)` };
+    return {
+      kind: "dropped",
+      head,
+      reason: "txBadHeader",
+      message: `gso_type ${gsoType} but no HOST_TSO/UFO feature is offered (gso_type must be 0)`,
+    };
   }
   if ((flags & NetHdrFlag.NeedsCsum) !== 0 && !limits.csum) {
-    return { kind: "dropped", head, reason: "txBadHeader", message: "NEEDS_CSUM set but VIRTIO_NET_F_CSUM was not negotiated (flags must be 0 and the frame fully checksummed)" };
+    return {
+      kind: "dropped",
+      head,
+      reason: "txBadHeader",
+      message:
+        "NEEDS_CSUM set but VIRTIO_NET_F_CSUM was not negotiated (flags must be 0 and the frame fully checksummed)",
+    };
   }
   if (frameBytes > limits.maxFrame) {
-    return { kind: "dropped", head, reason: "txOversize", message: `a ${frameBytes}-byte frame is larger than the MTU allows (${limits.maxFrame} bytes with the Ethernet header)` };
+    return {
+      kind: "dropped",
+      head,
+      reason: "txOversize",
+      message: `a ${frameBytes}-byte frame is larger than the MTU allows (${limits.maxFrame} bytes with the Ethernet header)`,
+    };
   }
   if (frameBytes < limits.minFrame) {
-    return { kind: "dropped", head, reason: "txRunt", message: `a ${frameBytes}-byte frame is shorter than an Ethernet header (${limits.minFrame} bytes)` };
+    return {
+      kind: "dropped",
+      head,
+      reason: "txRunt",
+      message: `a ${frameBytes}-byte frame is shorter than an Ethernet header (${limits.minFrame} bytes)`,
+    };
   }
   // gather() copies into a buffer of its own: the wire may keep the frame.
   const frame = gather(memory, sliceBuffers(chain.readable, NET_HDR_BYTES, frameBytes));
   if (isDmaFault(frame)) return { kind: "dma", head, fault: frame };
   // The spec says the driver MUST set num_buffers to 0 on transmit; the device does not need it.
-  const note = numBuffers !== 0 ? `num_buffers = ${numBuffers} in a transmit header (the driver must set 0); the frame was sent` : undefined;
+  const note =
+    numBuffers !== 0
+      ? `num_buffers = ${numBuffers} in a transmit header (the driver must set 0); the frame was sent`
+      : undefined;
   return { kind: "frame", head, frame, ...(note !== undefined && { note }) };
 }

@@ -79,15 +79,37 @@ type Framed = Exclude<ParsedTx, { kind: "malformed" | "dma" }>;
 
 export class VirtioNet implements VirtioBackend {
   readonly deviceId = VIRTIO_ID_NET;
-  readonly features = featureMask(Feature.Version1, Feature.IndirectDesc, Feature.EventIdx, NetFeature.Mac, NetFeature.Status, NetFeature.Mtu, NetFeature.MrgRxbuf);
+  readonly features = featureMask(
+    Feature.Version1,
+    Feature.IndirectDesc,
+    Feature.EventIdx,
+    NetFeature.Mac,
+    NetFeature.Status,
+    NetFeature.Mtu,
+    NetFeature.MrgRxbuf,
+  );
   readonly queues: readonly VirtioQueueSpec[];
   readonly config;
   readonly mac: Uint8Array;
   readonly mtu: number;
   readonly stats: VirtioNetStats = {
-    txFrames: 0, txBytes: 0, rxFrames: 0, rxBytes: 0, rxBuffers: 0,
-    txOversize: 0, txRunt: 0, txBadHeader: 0, txWrongDirection: 0, txNoHeader: 0, txLinkDown: 0,
-    rxNoBuffer: 0, rxNotReady: 0, rxLinkDown: 0, rxTooSmall: 0, rxOversize: 0, rxBadBuffer: 0,
+    txFrames: 0,
+    txBytes: 0,
+    rxFrames: 0,
+    rxBytes: 0,
+    rxBuffers: 0,
+    txOversize: 0,
+    txRunt: 0,
+    txBadHeader: 0,
+    txWrongDirection: 0,
+    txNoHeader: 0,
+    txLinkDown: 0,
+    rxNoBuffer: 0,
+    rxNotReady: 0,
+    rxLinkDown: 0,
+    rxTooSmall: 0,
+    rxOversize: 0,
+    rxBadBuffer: 0,
   };
 
   private readonly wire: NetWire;
@@ -101,7 +123,8 @@ export class VirtioNet implements VirtioBackend {
   private dropping = false;
 
   constructor(options: VirtioNetOptions) {
-    if (options.mac.length !== 6) throw new RangeError(`${options.deviceName}: a MAC address is 6 bytes, not ${options.mac.length}`);
+    if (options.mac.length !== 6)
+      throw new RangeError(`${options.deviceName}: a MAC address is 6 bytes, not ${options.mac.length}`);
     this.mac = options.mac.slice();
     this.mtu = options.mtu ?? 1500;
     this.wire = options.wire;
@@ -112,7 +135,11 @@ export class VirtioNet implements VirtioBackend {
       { name: "receiveq1", maxSize },
       { name: "transmitq1", maxSize },
     ];
-    this.config = netConfigSpace({ mac: this.mac, mtu: this.mtu, status: () => (this.linkUp ? NetLinkStatus.LinkUp : 0) });
+    this.config = netConfigSpace({
+      mac: this.mac,
+      mtu: this.mtu,
+      status: () => (this.linkUp ? NetLinkStatus.LinkUp : 0),
+    });
   }
 
   /** Largest frame on the wire, Ethernet header included (no FCS). */
@@ -181,12 +208,17 @@ export class VirtioNet implements VirtioBackend {
         break;
       case "no-buffer":
         this.stats.rxNoBuffer++;
-        if (!this.dropping) ctx.driverError(`receiveq1 has no buffer for an incoming ${frame.length}-byte frame (${NET_HDR_BYTES + frame.length} bytes with the header): dropped; further drops are only counted until a frame is delivered again`);
+        if (!this.dropping)
+          ctx.driverError(
+            `receiveq1 has no buffer for an incoming ${frame.length}-byte frame (${NET_HDR_BYTES + frame.length} bytes with the header): dropped; further drops are only counted until a frame is delivered again`,
+          );
         this.dropping = true;
         break;
       case "too-small":
         this.stats.rxTooSmall++;
-        ctx.driverError(`receiveq1 chain ${outcome.head} holds ${outcome.capacity} bytes, too small for a ${frame.length}-byte frame and its header (${outcome.needed} bytes; without MRG_RXBUF post buffers of ${NET_HDR_BYTES + this.maxFrame} bytes); frame dropped, buffer completed with used len 0`);
+        ctx.driverError(
+          `receiveq1 chain ${outcome.head} holds ${outcome.capacity} bytes, too small for a ${frame.length}-byte frame and its header (${outcome.needed} bytes; without MRG_RXBUF post buffers of ${NET_HDR_BYTES + this.maxFrame} bytes); frame dropped, buffer completed with used len 0`,
+        );
         break;
       case "failed":
         return;
@@ -204,7 +236,8 @@ export class VirtioNet implements VirtioBackend {
         this.stats.txNoHeader++;
         return { failed: { kind: "malformed-request", head: parsed.head, reason: parsed.reason } };
       }
-      if (parsed.kind === "dma") return { failed: { kind: "dma", what: `the transmit buffers of chain ${parsed.head}`, fault: parsed.fault } };
+      if (parsed.kind === "dma")
+        return { failed: { kind: "dma", what: `the transmit buffers of chain ${parsed.head}`, fault: parsed.fault } };
       if (parsed.kind === "dropped") {
         this.count(parsed.reason);
         ctx.driverError(`transmitq1 chain ${parsed.head}: ${parsed.message}; dropped, completed with used len 0`);

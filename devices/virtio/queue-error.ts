@@ -10,11 +10,27 @@ export type TableKind = "ring" | "indirect";
 export type QueueError =
   | { readonly kind: "avail-idx-jump"; readonly lastAvail: number; readonly availIdx: number; readonly size: number }
   | { readonly kind: "too-many-in-flight"; readonly availIdx: number; readonly usedIdx: number; readonly size: number }
-  | { readonly kind: "head-out-of-range"; readonly slot: number | undefined; readonly head: number; readonly size: number }
-  | { readonly kind: "next-out-of-range"; readonly table: TableKind; readonly index: number; readonly next: number; readonly bound: number }
+  | {
+      readonly kind: "head-out-of-range";
+      readonly slot: number | undefined;
+      readonly head: number;
+      readonly size: number;
+    }
+  | {
+      readonly kind: "next-out-of-range";
+      readonly table: TableKind;
+      readonly index: number;
+      readonly next: number;
+      readonly bound: number;
+    }
   | { readonly kind: "chain-too-long"; readonly table: TableKind; readonly head: number; readonly limit: number }
   /** A chain with more descriptors or bytes than any device here accepts (descriptor-chain.ts). */
-  | { readonly kind: "chain-over-limit"; readonly head: number; readonly what: "descriptors" | "bytes"; readonly limit: number }
+  | {
+      readonly kind: "chain-over-limit";
+      readonly head: number;
+      readonly what: "descriptors" | "bytes";
+      readonly limit: number;
+    }
   | { readonly kind: "readable-after-writable"; readonly table: TableKind; readonly index: number }
   | { readonly kind: "indirect-not-negotiated"; readonly index: number }
   | { readonly kind: "indirect-bad-length"; readonly index: number; readonly len: number }
@@ -26,7 +42,12 @@ export type QueueError =
   | { readonly kind: "malformed-request"; readonly head: number; readonly reason: string };
 
 export function isQueueError(value: unknown): value is QueueError {
-  return typeof value === "object" && value !== null && typeof (value as { kind?: unknown }).kind === "string" && QUEUE_ERROR_KINDS.has((value as { kind: string }).kind);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { kind?: unknown }).kind === "string" &&
+    QUEUE_ERROR_KINDS.has((value as { kind: string }).kind)
+  );
 }
 
 const QUEUE_ERROR_KINDS = new Set<string>([

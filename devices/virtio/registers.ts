@@ -41,7 +41,9 @@ export const Reg = {
 
 export type RegisterName = keyof typeof Reg;
 
-const NAMES = new Map<number, RegisterName>(Object.entries(Reg).map(([name, offset]) => [offset, name as RegisterName]));
+const NAMES = new Map<number, RegisterName>(
+  Object.entries(Reg).map(([name, offset]) => [offset, name as RegisterName]),
+);
 
 /** "Status (0x070)" for a known offset, "offset 0x018" otherwise: the form diagnostics use. */
 export function registerLabel(offset: number): string {

@@ -104,8 +104,13 @@ export class VirtioRng implements VirtioBackend {
     if (chain.readable.length > 0 || offered === 0) {
       // The spec forbids device-readable buffers here and requires ≥ 1 byte written; like
       // Firecracker, complete the request with nothing written and carry on.
-      const why = chain.readable.length > 0 ? `${chain.readable.length} device-readable descriptor(s)` : "no device-writable byte";
-      ctx.driverError(`requestq chain with head ${chain.head} has ${why}: entropy requests are device-writable buffers only; completed with used len 0`);
+      const why =
+        chain.readable.length > 0
+          ? `${chain.readable.length} device-readable descriptor(s)`
+          : "no device-writable byte";
+      ctx.driverError(
+        `requestq chain with head ${chain.head} has ${why}: entropy requests are device-writable buffers only; completed with used len 0`,
+      );
       return 0;
     }
     const total = Math.min(offered, RNG_MAX_REQUEST_BYTES);

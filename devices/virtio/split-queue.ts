@@ -49,7 +49,12 @@ export class SplitQueue {
   ) {}
 
   state(): SplitQueueState {
-    return { ...this.layout, lastAvailIdx: this.lastAvailIdx, usedIdx: this.usedIdx, signalledUsedIdx: this.signalledUsedIdx };
+    return {
+      ...this.layout,
+      lastAvailIdx: this.lastAvailIdx,
+      usedIdx: this.usedIdx,
+      signalledUsedIdx: this.signalledUsedIdx,
+    };
   }
 
   /** Take the next available chain, if the driver published one. */
@@ -61,7 +66,8 @@ export class SplitQueue {
     const pending = (availIdx - this.lastAvailIdx) & 0xffff;
     if (pending === 0) return { kind: "empty" };
     if (pending > size) return failed({ kind: "avail-idx-jump", lastAvail: this.lastAvailIdx, availIdx, size });
-    if (((availIdx - this.usedIdx) & 0xffff) > size) return failed({ kind: "too-many-in-flight", availIdx, usedIdx: this.usedIdx, size });
+    if (((availIdx - this.usedIdx) & 0xffff) > size)
+      return failed({ kind: "too-many-in-flight", availIdx, usedIdx: this.usedIdx, size });
 
     const slot = this.lastAvailIdx % size;
     const head = memory.readLe16(Avail.ring(availAddr, slot));

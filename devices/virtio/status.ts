@@ -19,9 +19,16 @@ const DRIVER_BITS = Status.Acknowledge | Status.Driver | Status.FeaturesOk | Sta
  * @param checkFeatures why the accepted features cannot be taken, or undefined if they can;
  *   consulted only when the write newly sets FEATURES_OK.
  */
-export function decideStatusWrite(current: number, written: number, checkFeatures: () => string | undefined): StatusDecision {
+export function decideStatusWrite(
+  current: number,
+  written: number,
+  checkFeatures: () => string | undefined,
+): StatusDecision {
   if (written === 0) return { kind: "reset" };
-  const ignored = (reason: string): StatusDecision => ({ kind: "ignored", reason: `Status ← 0x${written.toString(16).toUpperCase()} (was ${statusNames(current)}): ${reason}` });
+  const ignored = (reason: string): StatusDecision => ({
+    kind: "ignored",
+    reason: `Status ← 0x${written.toString(16).toUpperCase()} (was ${statusNames(current)}): ${reason}`,
+  });
 
   if (written > 0xff) return ignored("the status is one byte; bits above 7 are set");
   const cleared = current & ~written;
@@ -31,12 +38,14 @@ export function decideStatusWrite(current: number, written: number, checkFeature
   const unknown = added & ~DRIVER_BITS & ~Status.NeedsReset;
   if (unknown !== 0) return ignored(`sets ${statusNames(unknown)}, which this device does not offer`);
   if (added === 0) return { kind: "set", status: current };
-  if ((current & Status.Failed) !== 0) return ignored("the driver set FAILED; it must reset the device before initialising it again");
+  if ((current & Status.Failed) !== 0)
+    return ignored("the driver set FAILED; it must reset the device before initialising it again");
 
   for (let step = 1; step < SEQUENCE.length; step++) {
     const bit = SEQUENCE[step];
     const previous = SEQUENCE[step - 1];
-    if ((written & bit) !== 0 && (written & previous) === 0) return ignored(`sets ${statusNames(bit)} without ${statusNames(previous)} (skips a step of §2.2)`);
+    if ((written & bit) !== 0 && (written & previous) === 0)
+      return ignored(`sets ${statusNames(bit)} without ${statusNames(previous)} (skips a step of §2.2)`);
   }
 
   if ((added & Status.FeaturesOk) !== 0) {

@@ -41,7 +41,9 @@ export type BatchEntry =
   | { readonly kind: "read" | "write"; readonly sector: number; readonly sectors: number; readonly phys: number }
   | { readonly kind: "refused"; readonly status: number; readonly reason: string };
 
-export type DecodedBatch = { readonly kind: "batch"; readonly entries: readonly BatchEntry[] } | { readonly kind: "refused"; readonly reason: string };
+export type DecodedBatch =
+  | { readonly kind: "batch"; readonly entries: readonly BatchEntry[] }
+  | { readonly kind: "refused"; readonly reason: string };
 
 /** The buffers lent to one driver, by client PID and the client's own buffer number: a client can
  *  only ever name its own buffers, because the kernel sets the sender PID. */
@@ -61,8 +63,10 @@ export class LentBuffers {
     if (req.caps.length !== 1) return refuse(`ATTACH carries ${req.caps.length} capabilities, not one Dma capability`);
     const id = new Reader(req.payload).u32();
     const info = this.sys.inspect(req.caps[0]);
-    if (!info || info.objectType !== ObjectType.Dma) return refuse(`ATTACH of buffer ${id} carries a capability that is not a Dma capability`);
-    if ((info.perms & (Perm.READ | Perm.WRITE)) === 0) return refuse(`ATTACH of buffer ${id}: the capability grants neither read nor write`);
+    if (!info || info.objectType !== ObjectType.Dma)
+      return refuse(`ATTACH of buffer ${id} carries a capability that is not a Dma capability`);
+    if ((info.perms & (Perm.READ | Perm.WRITE)) === 0)
+      return refuse(`ATTACH of buffer ${id}: the capability grants neither read nor write`);
     const buffers = this.byClient.get(req.sender) ?? new Map<number, LentBuffer>();
     const old = buffers.get(id);
     if (old) this.sys.deleteCap(old.slot); // re-attaching a number replaces the buffer
@@ -117,11 +121,16 @@ export class LentBuffers {
 
 /** Decode a BATCH from `client` and check every entry against the disk and the client's buffers. */
 export function decodeBatch(payload: Uint8Array, disk: BlockInfo, buffers: LentBuffers, client: number): DecodedBatch {
-  if (payload.length < BLK_BATCH_HEADER_BYTES) return { kind: "refused", reason: `BATCH payload is ${payload.length} bytes, shorter than its [count u32]` };
+  if (payload.length < BLK_BATCH_HEADER_BYTES)
+    return { kind: "refused", reason: `BATCH payload is ${payload.length} bytes, shorter than its [count u32]` };
   const count = new Reader(payload).u32();
-  if (count < 1 || count > BLK_MAX_BATCH) return { kind: "refused", reason: `BATCH of ${count} entries (1 … ${BLK_MAX_BATCH})` };
+  if (count < 1 || count > BLK_MAX_BATCH)
+    return { kind: "refused", reason: `BATCH of ${count} entries (1 … ${BLK_MAX_BATCH})` };
   if (payload.length !== blkBatchBytes(count)) {
-    return { kind: "refused", reason: `BATCH of ${count} entries is ${payload.length} bytes, not 4 + ${count} × ${BLK_BATCH_ENTRY_BYTES}` };
+    return {
+      kind: "refused",
+      reason: `BATCH of ${count} entries is ${payload.length} bytes, not 4 + ${count} × ${BLK_BATCH_ENTRY_BYTES}`,
+    };
   }
   const entries: BatchEntry[] = [];
   // Each buffer is looked up (one CAP_INSPECT) once per batch, however many entries name it.
@@ -135,20 +144,42 @@ export function decodeBatch(payload: Uint8Array, disk: BlockInfo, buffers: LentB
   return { kind: "batch", entries };
 }
 
-function checkEntry(i: number, op: number, id: number, offset: number, sectors: number, sector: number, disk: BlockInfo, buffer: LentBuffer | undefined): BatchEntry {
-  const refuse = (status: number, reason: string): BatchEntry => ({ kind: "refused", status, reason: `entry ${i}: ${reason}` });
-  if (op !== BlkBatchOp.READ && op !== BlkBatchOp.WRITE) return refuse(BlkError.UNSUPPORTED, `operation ${op} (READ 0, WRITE 1)`);
+function checkEntry(
+  i: number,
+  op: number,
+  id: number,
+  offset: number,
+  sectors: number,
+  sector: number,
+  disk: BlockInfo,
+  buffer: LentBuffer | undefined,
+): BatchEntry {
+  const refuse = (status: number, reason: string): BatchEntry => ({
+    kind: "refused",
+    status,
+    reason: `entry ${i}: ${reason}`,
+  });
+  if (op !== BlkBatchOp.READ && op !== BlkBatchOp.WRITE)
+    return refuse(BlkError.UNSUPPORTED, `operation ${op} (READ 0, WRITE 1)`);
   const read = op === BlkBatchOp.READ;
-  if (sectors < 1 || sectors > BLK_MAX_BULK_SECTORS) return refuse(BlkError.INVALID, `${sectors} sectors (1 … ${BLK_MAX_BULK_SECTORS})`);
-  if (sector + sectors > disk.sectors) return refuse(BlkError.RANGE, `sectors ${sector}+${sectors} on a disk of ${disk.sectors}`);
+  if (sectors < 1 || sectors > BLK_MAX_BULK_SECTORS)
+    return refuse(BlkError.INVALID, `${sectors} sectors (1 … ${BLK_MAX_BULK_SECTORS})`);
+  if (sector + sectors > disk.sectors)
+    return refuse(BlkError.RANGE, `sectors ${sector}+${sectors} on a disk of ${disk.sectors}`);
   if (!read && disk.readOnly) return refuse(BlkError.READ_ONLY, "WRITE to a read-only disk");
   if (!buffer) return refuse(BlkError.BUFFER, `buffer ${id} is not attached`);
   const bytes = sectors * BLK_SECTOR_SIZE;
   if (offset % BLK_SECTOR_SIZE !== 0 || offset + bytes > buffer.size) {
-    return refuse(BlkError.BUFFER, `bytes ${offset}+${bytes} are not sector-aligned inside buffer ${id} of ${buffer.size} bytes`);
+    return refuse(
+      BlkError.BUFFER,
+      `bytes ${offset}+${bytes} are not sector-aligned inside buffer ${id} of ${buffer.size} bytes`,
+    );
   }
   if (read ? !buffer.deviceWrites : !buffer.deviceReads) {
-    return refuse(BlkError.BUFFER, `buffer ${id} was lent without the ${read ? "write" : "read"} right a ${read ? "READ" : "WRITE"} needs`);
+    return refuse(
+      BlkError.BUFFER,
+      `buffer ${id} was lent without the ${read ? "write" : "read"} right a ${read ? "READ" : "WRITE"} needs`,
+    );
   }
   return { kind: read ? "read" : "write", sector, sectors, phys: buffer.phys + offset };
 }

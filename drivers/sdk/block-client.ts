@@ -43,9 +43,13 @@ export interface DiskInfo {
 
 export function askDiskInfo(disk: Connection): DiskInfo {
   const reply = disk.call(BlkTag.INFO);
-  if (reply.tag !== BlkTag.INFO_REPLY) throw new ProtocolError(`blk INFO answered with tag 0x${reply.tag.toString(16)}`);
+  if (reply.tag !== BlkTag.INFO_REPLY)
+    throw new ProtocolError(`blk INFO answered with tag 0x${reply.tag.toString(16)}`);
   const info = decodeDiskInfo(reply.payload);
-  if (!info) throw new ProtocolError(`blk INFO_REPLY is ${reply.payload.length} bytes, shorter than [sectors u64][sector_size u32][max_read u32][max_write u32][flags u32]`);
+  if (!info)
+    throw new ProtocolError(
+      `blk INFO_REPLY is ${reply.payload.length} bytes, shorter than [sectors u64][sector_size u32][max_read u32][max_write u32][flags u32]`,
+    );
   return info;
 }
 
@@ -72,7 +76,13 @@ export function decodeDiskInfo(payload: Uint8Array): DiskInfo | undefined {
  * into it, "write" lets it read from it. Only a capability derived from ours travels; revoking
  * ours (or DMA_FREE) takes it back, and so does the end of `lifetimeUs` (virtual µs; 0 = none).
  */
-export function attachBuffer(disk: Connection, buffer: DmaBuffer, id: number, use: "read" | "write" | "both" = "both", lifetimeUs = 0): void {
+export function attachBuffer(
+  disk: Connection,
+  buffer: DmaBuffer,
+  id: number,
+  use: "read" | "write" | "both" = "both",
+  lifetimeUs = 0,
+): void {
   const perms = (use !== "write" ? Perm.WRITE : 0) | (use !== "read" ? Perm.READ : 0);
   disk.lend(BlkTag.ATTACH, new Writer().u32(id).finish(), buffer.slot, perms, lifetimeUs);
 }
@@ -112,11 +122,14 @@ export class BatchWriter {
     const reply = disk.call(BlkTag.BATCH, this.bytes.subarray(0, blkBatchBytes(this.count)));
     const sent = this.count;
     this.count = 0;
-    if (reply.tag === BlkTag.ERROR) throw new ProtocolError(`blk BATCH refused: ${describeBlkError(new Reader(reply.payload).u32())}`);
-    if (reply.tag !== BlkTag.BATCH_DONE) throw new ProtocolError(`blk BATCH answered with tag 0x${reply.tag.toString(16)}`);
+    if (reply.tag === BlkTag.ERROR)
+      throw new ProtocolError(`blk BATCH refused: ${describeBlkError(new Reader(reply.payload).u32())}`);
+    if (reply.tag !== BlkTag.BATCH_DONE)
+      throw new ProtocolError(`blk BATCH answered with tag 0x${reply.tag.toString(16)}`);
     const count = new Reader(reply.payload).u32();
     const statuses = decodeBlkBatchDone(reply.payload);
-    if (count !== sent || !statuses) throw new ProtocolError(`blk BATCH of ${sent} answered with ${count} statuses in ${reply.payload.length} bytes`);
+    if (count !== sent || !statuses)
+      throw new ProtocolError(`blk BATCH of ${sent} answered with ${count} statuses in ${reply.payload.length} bytes`);
     return statuses;
   }
 }

@@ -40,23 +40,30 @@ export function decodeBlockRequest(tag: number, payload: Uint8Array, disk: Block
     case BlkTag.FLUSH:
       return { kind: "flush" };
     case BlkTag.READ: {
-      if (payload.length !== 12) return refuse(BlkError.INVALID, `READ payload is ${payload.length} bytes, not [sector u64][count u32]`);
+      if (payload.length !== 12)
+        return refuse(BlkError.INVALID, `READ payload is ${payload.length} bytes, not [sector u64][count u32]`);
       const r = new Reader(payload);
       const sector = r.u64();
       const count = r.u32();
-      if (count === 0 || count > BLK_MAX_READ_SECTORS) return refuse(BlkError.INVALID, `READ of ${count} sectors (1 … ${BLK_MAX_READ_SECTORS})`);
-      if (sector + BigInt(count) > BigInt(disk.sectors)) return refuse(BlkError.RANGE, `READ of sectors ${sector}+${count} on a disk of ${disk.sectors}`);
+      if (count === 0 || count > BLK_MAX_READ_SECTORS)
+        return refuse(BlkError.INVALID, `READ of ${count} sectors (1 … ${BLK_MAX_READ_SECTORS})`);
+      if (sector + BigInt(count) > BigInt(disk.sectors))
+        return refuse(BlkError.RANGE, `READ of sectors ${sector}+${count} on a disk of ${disk.sectors}`);
       return { kind: "read", sector: Number(sector), count };
     }
     case BlkTag.WRITE: {
       const bytes = payload.length - 8;
       const count = bytes / BLK_SECTOR_SIZE;
       if (bytes <= 0 || !Number.isInteger(count) || count > BLK_MAX_WRITE_SECTORS) {
-        return refuse(BlkError.INVALID, `WRITE payload is ${payload.length} bytes, not [sector u64] + 1 … ${BLK_MAX_WRITE_SECTORS} whole sectors`);
+        return refuse(
+          BlkError.INVALID,
+          `WRITE payload is ${payload.length} bytes, not [sector u64] + 1 … ${BLK_MAX_WRITE_SECTORS} whole sectors`,
+        );
       }
       const r = new Reader(payload);
       const sector = r.u64();
-      if (sector + BigInt(count) > BigInt(disk.sectors)) return refuse(BlkError.RANGE, `WRITE of sectors ${sector}+${count} on a disk of ${disk.sectors}`);
+      if (sector + BigInt(count) > BigInt(disk.sectors))
+        return refuse(BlkError.RANGE, `WRITE of sectors ${sector}+${count} on a disk of ${disk.sectors}`);
       if (disk.readOnly) return refuse(BlkError.READ_ONLY, "WRITE to a read-only disk");
       return { kind: "write", sector: Number(sector), count, data: r.rest() };
     }
@@ -67,8 +74,17 @@ export function decodeBlockRequest(tag: number, payload: Uint8Array, disk: Block
 
 /** The INFO reply payload (its layout: encodeBlkInfo, kernel/abi/block.ts). */
 export function blockInfoPayload(disk: BlockInfo): Uint8Array {
-  const flags = (disk.readOnly ? BlkInfoFlag.READ_ONLY : 0) | (disk.flush ? BlkInfoFlag.FLUSH : 0) | (disk.bulk === true ? BlkInfoFlag.BULK : 0);
-  return encodeBlkInfo({ sectors: disk.sectors, sectorSize: BLK_SECTOR_SIZE, maxRead: BLK_MAX_READ_SECTORS, maxWrite: BLK_MAX_WRITE_SECTORS, flags });
+  const flags =
+    (disk.readOnly ? BlkInfoFlag.READ_ONLY : 0) |
+    (disk.flush ? BlkInfoFlag.FLUSH : 0) |
+    (disk.bulk === true ? BlkInfoFlag.BULK : 0);
+  return encodeBlkInfo({
+    sectors: disk.sectors,
+    sectorSize: BLK_SECTOR_SIZE,
+    maxRead: BLK_MAX_READ_SECTORS,
+    maxWrite: BLK_MAX_WRITE_SECTORS,
+    flags,
+  });
 }
 
 /** The ERROR reply payload. */

@@ -14,7 +14,8 @@ export type ConsoleRequest =
 export function decodeConsoleRequest(tag: number, payload: Uint8Array): ConsoleRequest {
   switch (tag) {
     case ConsoleTag.WRITE:
-      if (payload.length === 0 || payload.length > CONSOLE_MAX_WRITE) return { kind: "refused", error: ConsoleError.INVALID };
+      if (payload.length === 0 || payload.length > CONSOLE_MAX_WRITE)
+        return { kind: "refused", error: ConsoleError.INVALID };
       return { kind: "write", bytes: payload };
     case ConsoleTag.READ: {
       if (payload.length !== 4) return { kind: "refused", error: ConsoleError.INVALID };

@@ -92,7 +92,11 @@ export function allocateDma(kernel: SyscallPort, size: number): DmaBuffer {
   const reply = kernel.response();
   if (reply.length < 16) throw new ProtocolError(`SYS_DMA_ALLOC answered with ${reply.length} bytes, expected 16`);
   const view = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
-  const info = { slot: view.getUint32(0, true), phys: Number(view.getBigUint64(4, true)), size: view.getUint32(12, true) };
+  const info = {
+    slot: view.getUint32(0, true),
+    phys: Number(view.getBigUint64(4, true)),
+    size: view.getUint32(12, true),
+  };
   const memory = kernel.attachedBuffer();
   if (!memory) throw new ProtocolError("SYS_DMA_ALLOC attached no memory");
   return new DmaBuffer(info, memory);

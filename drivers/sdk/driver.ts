@@ -2,7 +2,17 @@
 // the language server and the views) with main, and knows how to start: tell the kernel who we are
 // (SYS_STARTUP), turn what it granted into handles, run main, return its exit code.
 
-import { Sys, utf8Decode, utf8Encode, type CapSpec, type DeviceSelector, type DriverManifest, type RunnableDriver, type StartupInfo, type SyscallGate } from "../../kernel/abi";
+import {
+  Sys,
+  utf8Decode,
+  utf8Encode,
+  type CapSpec,
+  type DeviceSelector,
+  type DriverManifest,
+  type RunnableDriver,
+  type StartupInfo,
+  type SyscallGate,
+} from "../../kernel/abi";
 import { MachineShutdown, ProtocolError } from "./errors";
 import { buildHandles, type Handles } from "./handles";
 import { SyscallPort } from "./syscall-port";
@@ -24,7 +34,9 @@ export interface Driver extends RunnableDriver {
 }
 
 export function defineDriver<C extends Record<string, CapSpec>>(def: DriverDefinition<C>): Driver {
-  const manifest: DriverManifest = def.device ? { name: def.name, device: def.device, caps: def.caps } : { name: def.name, caps: def.caps };
+  const manifest: DriverManifest = def.device
+    ? { name: def.name, device: def.device, caps: def.caps }
+    : { name: def.name, caps: def.caps };
   return {
     manifest,
     run(gate: SyscallGate): number {

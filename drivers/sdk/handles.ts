@@ -31,14 +31,20 @@ export type Handles<C extends Record<string, CapSpec>> = { readonly [K in keyof 
 type AnyHandle = HandleKinds[keyof HandleKinds];
 
 /** Build one handle per manifest capability, in declaration order (so DMA is allocated in that order). */
-export function buildHandles<C extends Record<string, CapSpec>>(kernel: SyscallPort, caps: C, startup: StartupInfo): Handles<C> {
+export function buildHandles<C extends Record<string, CapSpec>>(
+  kernel: SyscallPort,
+  caps: C,
+  startup: StartupInfo,
+): Handles<C> {
   const inbox = new Inbox(kernel);
   const handles: Record<string, AnyHandle> = {};
   for (const [name, spec] of Object.entries(caps)) {
     const info = startup.handles[name];
     if (!info) throw new ProtocolError(`the kernel granted no handle for capability "${name}"`);
     if (info.kind !== spec.kind) {
-      throw new ProtocolError(`capability "${name}" is ${spec.kind} in the manifest but the kernel granted ${info.kind}`);
+      throw new ProtocolError(
+        `capability "${name}" is ${spec.kind} in the manifest but the kernel granted ${info.kind}`,
+      );
     }
     handles[name] = makeHandle(kernel, inbox, info);
   }

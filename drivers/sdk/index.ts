@@ -28,8 +28,23 @@ export * from "./virtio";
 // The block protocol, server side.
 export { decodeBlockRequest, blockInfoPayload, blockError, type BlockInfo, type BlockRequest } from "./block";
 // Its bulk path: buffers lent with ATTACH and BATCH requests, server and client side.
-export { LentBuffers, decodeBatch, batchDonePayload, type LentBuffer, type BatchEntry, type DecodedBatch } from "./block-bulk";
-export { askDiskInfo, decodeDiskInfo, attachBuffer, detachBuffer, BatchWriter, type BulkTransfer, type DiskInfo } from "./block-client";
+export {
+  LentBuffers,
+  decodeBatch,
+  batchDonePayload,
+  type LentBuffer,
+  type BatchEntry,
+  type DecodedBatch,
+} from "./block-bulk";
+export {
+  askDiskInfo,
+  decodeDiskInfo,
+  attachBuffer,
+  detachBuffer,
+  BatchWriter,
+  type BulkTransfer,
+  type DiskInfo,
+} from "./block-client";
 // The console protocol, server side.
 export { decodeConsoleRequest, consoleWritten, consoleError, type ConsoleRequest } from "./console";
 // The network protocol, server side.

@@ -114,7 +114,9 @@ export class Reader {
 
   private advance(n: number): number {
     if (!Number.isInteger(n) || n < 0 || this.offset + n > this.bytes.length) {
-      throw new RangeError(`message too short: wanted ${n} bytes at offset ${this.offset}, the message has ${this.bytes.length}`);
+      throw new RangeError(
+        `message too short: wanted ${n} bytes at offset ${this.offset}, the message has ${this.bytes.length}`,
+      );
     }
     const at = this.offset;
     this.offset += n;

@@ -2,7 +2,15 @@
 // manifest is read by more than the driver: Init grants from it, the language server checks source
 // against it, the views display it. Each constructor's return type picks the handle main() receives.
 
-import type { ClientCapSpec, DmaCapSpec, IrqCapSpec, MmioCapSpec, PortsCapSpec, Rights, ServeCapSpec } from "../../kernel/abi";
+import type {
+  ClientCapSpec,
+  DmaCapSpec,
+  IrqCapSpec,
+  MmioCapSpec,
+  PortsCapSpec,
+  Rights,
+  ServeCapSpec,
+} from "../../kernel/abi";
 
 /** The device's MMIO register window, `size` bytes from its base (read+write unless `rights` says less). */
 export function mmio(opts: { size: number; rights?: Rights }): MmioCapSpec {

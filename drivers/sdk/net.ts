@@ -21,12 +21,15 @@ export function decodeNetRequest(tag: number, payload: Uint8Array): NetRequest {
     case NetTag.LINK:
       return { kind: "link" };
     case NetTag.SEND:
-      if (payload.length < NET_MIN_FRAME || payload.length > NET_MAX_FRAME) return refuse(NetError.INVALID, `SEND of a ${payload.length}-byte frame (${NET_MIN_FRAME} … ${NET_MAX_FRAME})`);
+      if (payload.length < NET_MIN_FRAME || payload.length > NET_MAX_FRAME)
+        return refuse(NetError.INVALID, `SEND of a ${payload.length}-byte frame (${NET_MIN_FRAME} … ${NET_MAX_FRAME})`);
       return { kind: "send", frame: payload };
     case NetTag.RECEIVE: {
-      if (payload.length !== 4) return refuse(NetError.INVALID, `RECEIVE payload is ${payload.length} bytes, not [flags u32]`);
+      if (payload.length !== 4)
+        return refuse(NetError.INVALID, `RECEIVE payload is ${payload.length} bytes, not [flags u32]`);
       const flags = new Reader(payload).u32();
-      if ((flags & ~NetReceiveFlag.NOWAIT) !== 0) return refuse(NetError.INVALID, `RECEIVE flags 0x${flags.toString(16)} (only NOWAIT = 1 exists)`);
+      if ((flags & ~NetReceiveFlag.NOWAIT) !== 0)
+        return refuse(NetError.INVALID, `RECEIVE flags 0x${flags.toString(16)} (only NOWAIT = 1 exists)`);
       return { kind: "receive", wait: (flags & NetReceiveFlag.NOWAIT) === 0 };
     }
     default:
@@ -36,7 +39,11 @@ export function decodeNetRequest(tag: number, payload: Uint8Array): NetRequest {
 
 /** LINK_STATUS reply payload. */
 export function netLinkStatus(link: { readonly up: boolean; readonly mtu: number }): Uint8Array {
-  return new Writer().u8(link.up ? 1 : 0).u8(0).u16(link.mtu).finish();
+  return new Writer()
+    .u8(link.up ? 1 : 0)
+    .u8(0)
+    .u16(link.mtu)
+    .finish();
 }
 
 /** ERROR reply payload. */

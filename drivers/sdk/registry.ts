@@ -20,7 +20,9 @@ export function registerService(kernel: SyscallPort, name: string, endpointId: n
     .finish();
   const reply = callEndpoint(kernel, Slot.INIT_ENDPOINT, INIT, Tag.REGISTER_SERVICE, request);
   if (reply.tag !== Tag.SERVICE_READY || reply.payload.length < 4) {
-    throw new ProtocolError(`Init answered REGISTER_SERVICE with tag 0x${reply.tag.toString(16)} and ${reply.payload.length} bytes`);
+    throw new ProtocolError(
+      `Init answered REGISTER_SERVICE with tag 0x${reply.tag.toString(16)} and ${reply.payload.length} bytes`,
+    );
   }
   const status = new Reader(reply.payload).u32();
   if (status !== 0) throw new ServiceError(name, "registering", status);
@@ -36,7 +38,9 @@ export interface LookupResult {
 export function lookupService(kernel: SyscallPort, name: string): LookupResult {
   const reply = callEndpoint(kernel, Slot.INIT_ENDPOINT, INIT, Tag.LOOKUP_SERVICE, new Writer().string(name).finish());
   if (reply.tag !== Tag.LOOKUP_RESPONSE || reply.payload.length < 9) {
-    throw new ProtocolError(`Init answered LOOKUP_SERVICE with tag 0x${reply.tag.toString(16)} and ${reply.payload.length} bytes`);
+    throw new ProtocolError(
+      `Init answered LOOKUP_SERVICE with tag 0x${reply.tag.toString(16)} and ${reply.payload.length} bytes`,
+    );
   }
   const r = new Reader(reply.payload);
   const found = r.u8();

@@ -91,7 +91,7 @@ export function createSystem(kernel: SyscallPort, startup: StartupInfo): System 
 function writeText(kernel: SyscallPort, num: number, text: string): void {
   // A UTF-16 code unit encodes to at most 3 bytes (a surrogate pair, two units, to 4).
   const maxUnits = Math.floor(MAX_TEXT_BYTES / 3);
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let end = Math.min(at + maxUnits, text.length);
     if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
     const bytes = utf8Encode(text.slice(at, end));

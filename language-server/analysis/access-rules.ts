@@ -3,7 +3,16 @@
 // used for (directions, offsets) for the least-privilege rules.
 
 import ts from "typescript";
-import { checkAccessRights, checkDmaRange, checkMmioAccess, checkMmioWidth, checkPortAccess, checkPortWidth, dmaBufferBytes, type AccessProblem } from "../../kernel/abi";
+import {
+  checkAccessRights,
+  checkDmaRange,
+  checkMmioAccess,
+  checkMmioWidth,
+  checkPortAccess,
+  checkPortWidth,
+  dmaBufferBytes,
+  type AccessProblem,
+} from "../../kernel/abi";
 import { Codes, severityOf, type DiagnosticCode } from "./codes";
 import type { Evaluator } from "./evaluator";
 import type { AccessUse } from "./flow";
@@ -47,7 +56,12 @@ interface Failure {
   message: string;
 }
 
-export function checkAccesses(manifest: Manifest, uses: readonly AccessUse[], ev: Evaluator, hints: boolean): AccessCheck {
+export function checkAccesses(
+  manifest: Manifest,
+  uses: readonly AccessUse[],
+  ev: Evaluator,
+  hints: boolean,
+): AccessCheck {
   const result: AccessCheck = { findings: [], usage: new Map(), undeclared: new Map(), folded: new Map() };
   // One diagnostic per access node and code, however many environments fail there.
   const failures = new Map<ts.Node, Map<DiagnosticCode, Failure[]>>();
@@ -105,17 +119,36 @@ export function checkAccesses(manifest: Manifest, uses: readonly AccessUse[], ev
       if (!list.some((f) => f.value === failure.value)) list.push(failure);
       byCode.set(failure.code, list);
       failures.set(use.node, byCode);
-    } else if (hints && (offset === undefined || width === undefined) && use.offset !== undefined && !unproven.has(use.node) && hasBounds(decl)) {
+    } else if (
+      hints &&
+      (offset === undefined || width === undefined) &&
+      use.offset !== undefined &&
+      !unproven.has(use.node) &&
+      hasBounds(decl)
+    ) {
       unproven.add(use.node);
       const target = use.offset === "zero" ? use.node : offset === undefined ? use.offset : (use.length ?? use.node);
-      result.findings.push(finding(Codes.UNPROVEN_ACCESS, target, `could not prove ${use.method}(${argText(use)}) stays inside ${describeGrant(decl)}: the ${offset === undefined ? "offset" : "length"} is not a constant`, decl));
+      result.findings.push(
+        finding(
+          Codes.UNPROVEN_ACCESS,
+          target,
+          `could not prove ${use.method}(${argText(use)}) stays inside ${describeGrant(decl)}: the ${offset === undefined ? "offset" : "length"} is not a constant`,
+          decl,
+        ),
+      );
     }
   }
 
   for (const [node, byCode] of failures) {
     for (const [code, list] of byCode) {
       const first = list[0];
-      const more = list.length > 1 ? ` (also at ${list.slice(1, 4).map((f) => hex(f.value)).join(", ")}${list.length > 4 ? ", …" : ""})` : "";
+      const more =
+        list.length > 1
+          ? ` (also at ${list
+              .slice(1, 4)
+              .map((f) => hex(f.value))
+              .join(", ")}${list.length > 4 ? ", …" : ""})`
+          : "";
       const decl = manifest.caps.get(uses.find((u) => u.node === node)!.cap)!;
       result.findings.push(finding(code, node, first.message + more, decl));
     }
@@ -133,7 +166,9 @@ function usageOf(map: Map<string, CapUsage>, name: string): CapUsage {
 }
 
 function hasBounds(decl: CapDecl): boolean {
-  return (decl.kind === "mmio" || decl.kind === "dma") ? decl.size !== undefined : decl.kind === "ports" && decl.first !== undefined && decl.last !== undefined;
+  return decl.kind === "mmio" || decl.kind === "dma"
+    ? decl.size !== undefined
+    : decl.kind === "ports" && decl.first !== undefined && decl.last !== undefined;
 }
 
 /** The access length for DMA read/write: the folded length, or the data's length. */
@@ -147,7 +182,12 @@ function lengthOf(use: AccessUse, ev: Evaluator): number | undefined {
 }
 
 /** The first problem of one access in one environment, as a diagnostic code and message. */
-function checkOne(decl: CapDecl, use: AccessUse, offset: number | undefined, width: number | undefined): Failure | undefined {
+function checkOne(
+  decl: CapDecl,
+  use: AccessUse,
+  offset: number | undefined,
+  width: number | undefined,
+): Failure | undefined {
   const grant = describeGrant(decl);
   const info = use.info!;
   const write = info.effect === "write";
@@ -158,10 +198,12 @@ function checkOne(decl: CapDecl, use: AccessUse, offset: number | undefined, wid
     case "mmio": {
       const w = width ?? 0;
       let problem: AccessProblem | undefined = checkMmioWidth(w);
-      if (!problem && offset !== undefined) problem = checkMmioAccess({ base: 0, size: decl.size ?? Number.MAX_SAFE_INTEGER, perms }, offset, w, write);
+      if (!problem && offset !== undefined)
+        problem = checkMmioAccess({ base: 0, size: decl.size ?? Number.MAX_SAFE_INTEGER, perms }, offset, w, write);
       if (!problem && info.effect !== "none") problem = checkAccessRights(perms, write, grant);
       if (!problem) return undefined;
-      if (problem.code === "no-read-right" || problem.code === "no-write-right") problem = checkAccessRights(perms, write, grant)!;
+      if (problem.code === "no-read-right" || problem.code === "no-write-right")
+        problem = checkAccessRights(perms, write, grant)!;
       return failure(problem, offset ?? 0, {
         outside: `${call}: MMIO ${dir} of ${w} byte${w === 1 ? "" : "s"} at offset ${hex(offset ?? 0)} is outside the ${grant}; it ends at ${hex(decl.size ?? 0)}`,
         misaligned: `${call}: MMIO ${dir} of ${w} byte${w === 1 ? "" : "s"} at offset ${hex(offset ?? 0)} is not ${w}-byte aligned (${grant})`,
@@ -173,10 +215,12 @@ function checkOne(decl: CapDecl, use: AccessUse, offset: number | undefined, wid
     case "ports": {
       const w = width ?? 0;
       let problem: AccessProblem | undefined = checkPortWidth(w);
-      if (!problem && offset !== undefined) problem = checkPortAccess({ first: decl.first ?? 0, last: decl.last ?? 0xffff, perms }, offset, w, write);
+      if (!problem && offset !== undefined)
+        problem = checkPortAccess({ first: decl.first ?? 0, last: decl.last ?? 0xffff, perms }, offset, w, write);
       if (!problem && info.effect !== "none") problem = checkAccessRights(perms, write, grant);
       if (!problem) return undefined;
-      if (problem.code === "no-read-right" || problem.code === "no-write-right") problem = checkAccessRights(perms, write, grant)!;
+      if (problem.code === "no-read-right" || problem.code === "no-write-right")
+        problem = checkAccessRights(perms, write, grant)!;
       return failure(problem, offset ?? 0, {
         outside: `${call}: port ${dir} of ${w} byte${w === 1 ? "" : "s"} at ${hex(offset ?? 0)} is outside the ${grant}`,
         misaligned: `${call}: ${problem.message}`,
@@ -191,7 +235,11 @@ function checkOne(decl: CapDecl, use: AccessUse, offset: number | undefined, wid
       const problem = checkDmaRange(size, offset, width);
       if (!problem) return undefined;
       const what = info.effect === "none" ? "address" : `${dir} of ${width} byte${width === 1 ? "" : "s"}`;
-      return { code: Codes.DMA_OUTSIDE_BUFFER, value: offset, message: `${call}: DMA ${what} at offset ${offset} (${hex(offset)}) is outside the ${grant}; it ends at ${size}` };
+      return {
+        code: Codes.DMA_OUTSIDE_BUFFER,
+        value: offset,
+        message: `${call}: DMA ${what} at offset ${offset} (${hex(offset)}) is outside the ${grant}; it ends at ${size}`,
+      };
     }
     default:
       return undefined;
@@ -230,19 +278,36 @@ function article(word: string): string {
 function argText(use: AccessUse): string {
   const node = use.node;
   if (ts.isElementAccessExpression(node)) return node.argumentExpression.getText();
-  return node.arguments.map((a) => a.getText()).join(", ").slice(0, 60);
+  return node.arguments
+    .map((a) => a.getText())
+    .join(", ")
+    .slice(0, 60);
 }
 
 export function finding(code: DiagnosticCode, node: ts.Node, message: string, decl?: CapDecl): Finding {
   const sf = node.getSourceFile();
   const related: RelatedInfo[] = decl ? [declarationInfo(decl)] : [];
-  return { code, severity: severityOf[code], file: sf.fileName, start: node.getStart(sf), end: node.getEnd(), message, related, fixes: [] };
+  return {
+    code,
+    severity: severityOf[code],
+    file: sf.fileName,
+    start: node.getStart(sf),
+    end: node.getEnd(),
+    message,
+    related,
+    fixes: [],
+  };
 }
 
 export function declarationInfo(decl: CapDecl): RelatedInfo {
   const sf = decl.node.getSourceFile();
   const text = decl.node.getText(sf).replace(/\s+/g, " ");
-  return { file: sf.fileName, start: decl.node.getStart(sf), end: decl.node.getEnd(), message: `"${decl.name}" is declared here: ${text.length > 80 ? text.slice(0, 77) + "…" : text}` };
+  return {
+    file: sf.fileName,
+    start: decl.node.getStart(sf),
+    end: decl.node.getEnd(),
+    message: `"${decl.name}" is declared here: ${text.length > 80 ? text.slice(0, 77) + "…" : text}`,
+  };
 }
 
 function numberOf(v: Value): number | undefined {

@@ -53,13 +53,24 @@ export interface FileAnalysis {
   lineCol(file: string, offset: number): LineCol;
 }
 
-export function analyzeSourceFile(program: ts.Program, sourceFile: ts.SourceFile, options: AnalysisOptions = {}): FileAnalysis {
+export function analyzeSourceFile(
+  program: ts.Program,
+  sourceFile: ts.SourceFile,
+  options: AnalysisOptions = {},
+): FileAnalysis {
   const machines = options.machines ?? defaultMachineKnowledge();
   const lineCol = (file: string, offset: number): LineCol => {
     const sf = file === sourceFile.fileName ? sourceFile : program.getSourceFile(file);
     return sf ? sf.getLineAndCharacterOfPosition(Math.min(offset, sf.text.length)) : { line: 0, character: 0 };
   };
-  const result: FileAnalysis = { fileName: sourceFile.fileName, sourceFile, findings: [], drivers: [], machines, lineCol };
+  const result: FileAnalysis = {
+    fileName: sourceFile.fileName,
+    sourceFile,
+    findings: [],
+    drivers: [],
+    machines,
+    lineCol,
+  };
   const checker = program.getTypeChecker();
   const calls = findDefineDriverCalls(indexFile(sourceFile).calls);
   for (const call of calls) {
@@ -72,23 +83,39 @@ export function analyzeSourceFile(program: ts.Program, sourceFile: ts.SourceFile
       if (process.env.ZDS_ANALYSIS_DEBUG) throw error;
     }
   }
-  result.findings = dedupe(result.findings.filter((f) => options.hints || !OPT_IN_CODES.has(f.code))).sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+  result.findings = dedupe(result.findings.filter((f) => options.hints || !OPT_IN_CODES.has(f.code))).sort(
+    (a, b) => a.start - b.start || a.code.localeCompare(b.code),
+  );
   return result;
 }
 
-function analyzeDriver(checker: ts.TypeChecker, call: ts.CallExpression, hints: boolean, machines: MachineKnowledge): { model: DriverModel; findings: Finding[] } {
+function analyzeDriver(
+  checker: ts.TypeChecker,
+  call: ts.CallExpression,
+  hints: boolean,
+  machines: MachineKnowledge,
+): { model: DriverModel; findings: Finding[] } {
   let manifest: Manifest | undefined;
-  const evaluator = new Evaluator({ checker, handleField: (cap, field) => (manifest ? handleField(manifest, cap, field) : UNKNOWN) });
+  const evaluator = new Evaluator({
+    checker,
+    handleField: (cap, field) => (manifest ? handleField(manifest, cap, field) : UNKNOWN),
+  });
   manifest = readManifest(call, evaluator);
   const main = manifest.main;
-  const mainEnv: Env = main?.parameters[0] ? childEnv(ROOT_ENV, new Map<ts.Node, Value>([[main.parameters[0], { kind: "handles" }]])) : ROOT_ENV;
+  const mainEnv: Env = main?.parameters[0]
+    ? childEnv(ROOT_ENV, new Map<ts.Node, Value>([[main.parameters[0], { kind: "handles" }]]))
+    : ROOT_ENV;
   const contexts = new Contexts(evaluator, main, mainEnv);
   const findings: Finding[] = [...checkManifest(manifest, hints), ...checkBinding(manifest, machines)];
   const model: DriverModel = { manifest, usage: new Map(), folded: new Map(), evaluator, contexts };
   if (main && manifest.literal) {
     const flow = traceHandles(manifest, main, evaluator, contexts);
     const checked = checkAccesses(manifest, flow.accesses, evaluator, hints);
-    findings.push(...checked.findings, ...undeclaredFindings(manifest, checked.undeclared), ...leastPrivilege(manifest, flow, checked.usage));
+    findings.push(
+      ...checked.findings,
+      ...undeclaredFindings(manifest, checked.undeclared),
+      ...leastPrivilege(manifest, flow, checked.usage),
+    );
     model.flow = flow;
     model.usage = checked.usage;
     model.folded = checked.folded;

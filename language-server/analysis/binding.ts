@@ -11,9 +11,21 @@ import { hex } from "./values";
 
 export function checkBinding(manifest: Manifest, machines: MachineKnowledge): Finding[] {
   const findings: Finding[] = [];
-  const known = machines.offers.map((o) => (o.virtioId !== undefined ? `${o.type} (virtio ${o.virtioId})` : `${o.type} (ports ${(o.ports ?? []).map((r) => `${hex(r.first)}–${hex(r.last)}`).join(", ")})`)).join(", ");
+  const known = machines.offers
+    .map((o) =>
+      o.virtioId !== undefined
+        ? `${o.type} (virtio ${o.virtioId})`
+        : `${o.type} (ports ${(o.ports ?? []).map((r) => `${hex(r.first)}–${hex(r.last)}`).join(", ")})`,
+    )
+    .join(", ");
   const device = manifest.device;
-  if (device.kind === "virtio" && manifest.deviceNode && Number.isInteger(device.id) && device.id > 0 && !offersVirtio(machines, device.id)) {
+  if (
+    device.kind === "virtio" &&
+    manifest.deviceNode &&
+    Number.isInteger(device.id) &&
+    device.id > 0 &&
+    !offersVirtio(machines, device.id)
+  ) {
     const name = VIRTIO_DEVICE_NAMES[device.id];
     findings.push(
       finding(
@@ -24,12 +36,23 @@ export function checkBinding(manifest: Manifest, machines: MachineKnowledge): Fi
     );
   }
   if (device.kind === "ports" && manifest.deviceNode && !offersPorts(machines, device.first, device.last)) {
-    findings.push(finding(Codes.UNDECODED_PORTS, manifest.deviceNode, `device binding { ports: ${hex(device.first)}–${hex(device.last)} }: no device of any machine description decodes these ports; the device types machines are built from are ${known || "none"}`));
+    findings.push(
+      finding(
+        Codes.UNDECODED_PORTS,
+        manifest.deviceNode,
+        `device binding { ports: ${hex(device.first)}–${hex(device.last)} }: no device of any machine description decodes these ports; the device types machines are built from are ${known || "none"}`,
+      ),
+    );
   }
   for (const decl of manifest.caps.values()) {
-    if (decl.kind !== "ports" || decl.first === undefined || decl.last === undefined || decl.last < decl.first) continue;
+    if (decl.kind !== "ports" || decl.first === undefined || decl.last === undefined || decl.last < decl.first)
+      continue;
     if (offersPorts(machines, decl.first, decl.last)) continue;
-    const f = finding(Codes.UNDECODED_PORTS, decl.options ?? decl.node, `ports "${decl.name}" ${hex(decl.first)}–${hex(decl.last)}: no device of any machine description decodes these ports, so Init cannot grant them; the device types machines are built from are ${known || "none"}`);
+    const f = finding(
+      Codes.UNDECODED_PORTS,
+      decl.options ?? decl.node,
+      `ports "${decl.name}" ${hex(decl.first)}–${hex(decl.last)}: no device of any machine description decodes these ports, so Init cannot grant them; the device types machines are built from are ${known || "none"}`,
+    );
     f.related.push(declarationInfo(decl));
     findings.push(f);
   }

@@ -46,7 +46,8 @@ export class Contexts {
   private loopEnvs(node: ts.Node, fn: FunctionNode | undefined): Env[] {
     let envs = this.contextsOf(fn);
     const loops: ts.IterationStatement[] = [];
-    for (let n = node.parent; n && n !== fn; n = n.parent) if (ts.isForStatement(n) || ts.isForOfStatement(n)) loops.push(n);
+    for (let n = node.parent; n && n !== fn; n = n.parent)
+      if (ts.isForStatement(n) || ts.isForOfStatement(n)) loops.push(n);
     if (loops.length === 0) return envs;
     loops.reverse(); // outermost first: inner bounds may depend on outer variables
     for (const loop of loops) {
@@ -98,7 +99,11 @@ export class Contexts {
         const bindings = new Map<ts.Node, Value>();
         fn.parameters.forEach((param, i) => {
           const arg = site.arguments[i];
-          if (param.dotDotDotToken || (arg && ts.isSpreadElement(arg)) || site.arguments.slice(0, i).some(ts.isSpreadElement)) {
+          if (
+            param.dotDotDotToken ||
+            (arg && ts.isSpreadElement(arg)) ||
+            site.arguments.slice(0, i).some(ts.isSpreadElement)
+          ) {
             bindings.set(param, UNKNOWN);
             return;
           }
@@ -142,12 +147,23 @@ export class Contexts {
   private enumerable(loop: ts.ForStatement | ts.ForOfStatement | ts.IterationStatement): boolean {
     const memo = this.loopMemo.get(loop);
     if (memo !== undefined) return memo;
-    let ok = (ts.isForStatement(loop) || ts.isForOfStatement(loop)) && loopVariable(loop) !== undefined && !leavesEarly(loop.statement, false);
+    let ok =
+      (ts.isForStatement(loop) || ts.isForOfStatement(loop)) &&
+      loopVariable(loop) !== undefined &&
+      !leavesEarly(loop.statement, false);
     if (ok && ts.isForStatement(loop)) {
       const decl = loopVariable(loop)!;
       const symbol = ts.isIdentifier(decl.name) ? this.ev.checker.getSymbolAtLocation(decl.name) : undefined;
-      const writes = ts.isIdentifier(decl.name) ? (indexFile(loop.getSourceFile()).writes.get(decl.name.text) ?? []) : [];
-      ok = symbol !== undefined && writes.every((w) => this.ev.symbolOf(w) !== symbol || (loop.incrementor !== undefined && w.pos >= loop.incrementor.pos && w.end <= loop.incrementor.end));
+      const writes = ts.isIdentifier(decl.name)
+        ? (indexFile(loop.getSourceFile()).writes.get(decl.name.text) ?? [])
+        : [];
+      ok =
+        symbol !== undefined &&
+        writes.every(
+          (w) =>
+            this.ev.symbolOf(w) !== symbol ||
+            (loop.incrementor !== undefined && w.pos >= loop.incrementor.pos && w.end <= loop.incrementor.end),
+        );
     }
     this.loopMemo.set(loop, ok);
     return ok;
@@ -221,7 +237,12 @@ export class Contexts {
   /** Whether the conditions between `node` and the loop body let `node` run in this iteration:
    *  false = they do not, true = they do or do not depend on the loop variable, undefined = they
    *  depend on it in a way we cannot fold. */
-  private guard(node: ts.Node, loop: ts.IterationStatement, env: Env, decl: ts.VariableDeclaration): boolean | undefined {
+  private guard(
+    node: ts.Node,
+    loop: ts.IterationStatement,
+    env: Env,
+    decl: ts.VariableDeclaration,
+  ): boolean | undefined {
     let result: boolean | undefined = true;
     for (let child: ts.Node = node, n = node.parent; n && n !== loop; child = n, n = n.parent) {
       const guard = guardOf(n, child);
@@ -236,8 +257,10 @@ export class Contexts {
 
 /** The condition `child` runs under inside `n` (an if, a ?:, the right of && or ||), if any. */
 function guardOf(n: ts.Node, child: ts.Node): { condition: ts.Expression; need: boolean } | undefined {
-  if (ts.isIfStatement(n) && child !== n.expression) return { condition: n.expression, need: child === n.thenStatement };
-  if (ts.isConditionalExpression(n) && child !== n.condition) return { condition: n.condition, need: child === n.whenTrue };
+  if (ts.isIfStatement(n) && child !== n.expression)
+    return { condition: n.expression, need: child === n.thenStatement };
+  if (ts.isConditionalExpression(n) && child !== n.condition)
+    return { condition: n.condition, need: child === n.whenTrue };
   if (ts.isBinaryExpression(n) && child === n.right) {
     if (n.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) return { condition: n.left, need: true };
     if (n.operatorToken.kind === ts.SyntaxKind.BarBarToken) return { condition: n.left, need: false };
@@ -271,7 +294,8 @@ function mentions(expr: ts.Node, decl: ts.VariableDeclaration, ev: Evaluator): b
     if (found) return;
     if (ts.isIdentifier(n) && names.has(n.text)) {
       const d = ev.symbolOf(n)?.valueDeclaration;
-      if (d && (d === decl || (ts.isBindingElement(d) && d.getStart() >= decl.getStart() && d.end <= decl.end))) found = true;
+      if (d && (d === decl || (ts.isBindingElement(d) && d.getStart() >= decl.getStart() && d.end <= decl.end)))
+        found = true;
     }
     n.forEachChild(visit);
   };
@@ -301,7 +325,13 @@ function functionName(fn: FunctionNode): ts.Identifier | undefined {
     let outer: ts.Node = fn;
     while (ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
     const p = outer.parent;
-    if (ts.isVariableDeclaration(p) && p.initializer === outer && ts.isIdentifier(p.name) && ts.getCombinedNodeFlags(p) & ts.NodeFlags.Const) return p.name;
+    if (
+      ts.isVariableDeclaration(p) &&
+      p.initializer === outer &&
+      ts.isIdentifier(p.name) &&
+      ts.getCombinedNodeFlags(p) & ts.NodeFlags.Const
+    )
+      return p.name;
   }
   return undefined;
 }

@@ -30,7 +30,11 @@ const MAX_DEPTH = 200;
 /** Array methods that change the array: a const array passed to one of these is not folded. */
 const MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set"]);
 /** Globals folded by name (only when not shadowed by a declaration of the program). */
-const GLOBAL_VALUES: Readonly<Record<string, Value>> = { undefined: { kind: "undefined" }, NaN: num(NaN), Infinity: num(Infinity) };
+const GLOBAL_VALUES: Readonly<Record<string, Value>> = {
+  undefined: { kind: "undefined" },
+  NaN: num(NaN),
+  Infinity: num(Infinity),
+};
 
 export class Evaluator {
   private readonly topLevel = new Map<ts.Node, Value>();
@@ -153,7 +157,10 @@ export class Evaluator {
 
   private resolveSymbol(id: ts.Identifier): ts.Symbol | undefined {
     const checker = this.host.checker;
-    let symbol = ts.isShorthandPropertyAssignment(id.parent) && id.parent.name === id ? checker.getShorthandAssignmentValueSymbol(id.parent) : this.rawSymbol(id);
+    let symbol =
+      ts.isShorthandPropertyAssignment(id.parent) && id.parent.name === id
+        ? checker.getShorthandAssignmentValueSymbol(id.parent)
+        : this.rawSymbol(id);
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) {
       try {
         symbol = checker.getAliasedSymbol(symbol);
@@ -188,7 +195,8 @@ export class Evaluator {
     const e = skipOuter(expr);
     if (ts.isIdentifier(e)) {
       const decl = this.rawSymbol(e)?.declarations?.[0];
-      if (decl && ts.isImportSpecifier(decl) && isSdkSpecifier(decl.parent.parent.parent.moduleSpecifier)) return (decl.propertyName ?? decl.name).text;
+      if (decl && ts.isImportSpecifier(decl) && isSdkSpecifier(decl.parent.parent.parent.moduleSpecifier))
+        return (decl.propertyName ?? decl.name).text;
       const resolved = this.symbolOf(e);
       const rdecl = resolved?.declarations?.[0];
       if (resolved && rdecl && isSdkFile(rdecl.getSourceFile().fileName)) return resolved.name;
@@ -215,23 +223,34 @@ export class Evaluator {
     if (ts.isEnumMember(decl)) return this.enumMember(decl);
     if (ts.isFunctionDeclaration(decl)) return { kind: "function", declaration: decl };
     if (decl.getSourceFile().hasNoDefaultLib) return GLOBAL_VALUES[symbol.name] ?? UNKNOWN;
-    if (ts.isParameter(decl) || ts.isBindingElement(decl) || ts.isVariableDeclaration(decl)) return this.declaration(decl, symbol, env);
+    if (ts.isParameter(decl) || ts.isBindingElement(decl) || ts.isVariableDeclaration(decl))
+      return this.declaration(decl, symbol, env);
     return UNKNOWN;
   }
 
   /** The value of a variable, parameter or binding element in `env`. */
-  private declaration(decl: ts.ParameterDeclaration | ts.BindingElement | ts.VariableDeclaration, symbol: ts.Symbol, env: Env): Value {
+  private declaration(
+    decl: ts.ParameterDeclaration | ts.BindingElement | ts.VariableDeclaration,
+    symbol: ts.Symbol,
+    env: Env,
+  ): Value {
     const bound = lookup(env, decl);
     if (bound) return bound;
     if (ts.isParameter(decl)) return UNKNOWN;
     if (ts.isBindingElement(decl)) {
       const list = declarationListOf(decl);
-      if (list && !(list.flags & ts.NodeFlags.Const) && ts.isIdentifier(decl.name) && this.isWritten(symbol, decl.name)) return UNKNOWN;
+      if (list && !(list.flags & ts.NodeFlags.Const) && ts.isIdentifier(decl.name) && this.isWritten(symbol, decl.name))
+        return UNKNOWN;
       return this.bindingElement(decl, env);
     }
     if (!isConstLike(decl) && ts.isIdentifier(decl.name) && this.isWritten(symbol, decl.name)) return UNKNOWN;
     const value = this.initialValue(decl, env);
-    if ((value.kind === "object" || value.kind === "array") && ts.isIdentifier(decl.name) && this.isMutated(symbol, decl.name)) return UNKNOWN;
+    if (
+      (value.kind === "object" || value.kind === "array") &&
+      ts.isIdentifier(decl.name) &&
+      this.isMutated(symbol, decl.name)
+    )
+      return UNKNOWN;
     return value;
   }
 
@@ -247,7 +266,9 @@ export class Evaluator {
     else if (ts.isParameter(owner)) whole = lookup(env, owner) ?? UNKNOWN;
     else if (ts.isVariableDeclaration(owner)) whole = this.initialValue(owner, env);
     else return UNKNOWN;
-    const key = ts.isArrayBindingPattern(pattern) ? pattern.elements.indexOf(el) : staticName(el.propertyName ?? el.name);
+    const key = ts.isArrayBindingPattern(pattern)
+      ? pattern.elements.indexOf(el)
+      : staticName(el.propertyName ?? el.name);
     if (key === undefined) return UNKNOWN;
     const v = this.project(whole, key);
     if (v.kind === "undefined" && el.initializer) return this.evaluate(el.initializer, env);
@@ -260,7 +281,8 @@ export class Evaluator {
     if (bound) return bound;
     const statement = decl.parent.parent;
     // Loop variables have values only through an environment (see contexts.ts).
-    if (ts.isForOfStatement(statement) || ts.isForInStatement(statement) || ts.isForStatement(statement)) return UNKNOWN;
+    if (ts.isForOfStatement(statement) || ts.isForInStatement(statement) || ts.isForStatement(statement))
+      return UNKNOWN;
     if (!decl.initializer) return UNKNOWN;
     const topLevel = isTopLevel(decl);
     if (topLevel) {
@@ -301,7 +323,12 @@ export class Evaluator {
       if (!result) {
         result = (index.references.get(text) ?? []).some((r) => {
           const p = r.parent;
-          return ts.isPropertyAccessExpression(p) && p.expression === r && MUTATORS.has(p.name.text) && this.symbolOf(r) === symbol;
+          return (
+            ts.isPropertyAccessExpression(p) &&
+            p.expression === r &&
+            MUTATORS.has(p.name.text) &&
+            this.symbolOf(r) === symbol
+          );
         });
       }
     }
@@ -365,7 +392,8 @@ export class Evaluator {
         try {
           const exported = this.host.checker.getExportsOfModule(value.symbol).find((s) => s.name === String(key));
           if (!exported) return UNKNOWN;
-          const target = exported.flags & ts.SymbolFlags.Alias ? this.host.checker.getAliasedSymbol(exported) : exported;
+          const target =
+            exported.flags & ts.SymbolFlags.Alias ? this.host.checker.getAliasedSymbol(exported) : exported;
           return this.valueOfSymbol(target, ROOT_ENV);
         } catch {
           return UNKNOWN;
@@ -395,11 +423,19 @@ export class Evaluator {
         return t === undefined ? UNKNOWN : { kind: "boolean", value: !t };
       }
       case ts.SyntaxKind.MinusToken:
-        return v.kind === "number" ? num(-v.value) : v.kind === "bigint" ? { kind: "bigint", value: -v.value } : UNKNOWN;
+        return v.kind === "number"
+          ? num(-v.value)
+          : v.kind === "bigint"
+            ? { kind: "bigint", value: -v.value }
+            : UNKNOWN;
       case ts.SyntaxKind.PlusToken:
         return v.kind === "number" ? v : UNKNOWN;
       case ts.SyntaxKind.TildeToken:
-        return v.kind === "number" ? num(~v.value) : v.kind === "bigint" ? { kind: "bigint", value: ~v.value } : UNKNOWN;
+        return v.kind === "number"
+          ? num(~v.value)
+          : v.kind === "bigint"
+            ? { kind: "bigint", value: ~v.value }
+            : UNKNOWN;
       default:
         return UNKNOWN;
     }
@@ -407,7 +443,11 @@ export class Evaluator {
 
   private binary(e: ts.BinaryExpression, env: Env): Value {
     const op = e.operatorToken.kind;
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
+    if (
+      op === ts.SyntaxKind.AmpersandAmpersandToken ||
+      op === ts.SyntaxKind.BarBarToken ||
+      op === ts.SyntaxKind.QuestionQuestionToken
+    ) {
       const left = this.evaluate(e.left, env);
       if (op === ts.SyntaxKind.QuestionQuestionToken) {
         if (left.kind === "unknown") return UNKNOWN;
@@ -489,7 +529,8 @@ export class Evaluator {
     }
     if (ts.isIdentifier(callee)) {
       const global = this.globalName(callee);
-      if (global === "Number" || global === "BigInt" || global === "String" || global === "Boolean") return foldConversion(global, args()[0] ?? UNKNOWN);
+      if (global === "Number" || global === "BigInt" || global === "String" || global === "Boolean")
+        return foldConversion(global, args()[0] ?? UNKNOWN);
     }
     return UNKNOWN;
   }
@@ -543,7 +584,10 @@ function bigintOf(text: string): Value {
 }
 
 export function isSdkSpecifier(specifier: ts.Expression): boolean {
-  return ts.isStringLiteral(specifier) && (specifier.text === "@zds/sdk" || /(^|\/)drivers\/sdk(\/index(\.ts)?)?$/.test(specifier.text));
+  return (
+    ts.isStringLiteral(specifier) &&
+    (specifier.text === "@zds/sdk" || /(^|\/)drivers\/sdk(\/index(\.ts)?)?$/.test(specifier.text))
+  );
 }
 
 export function isSdkFile(fileName: string): boolean {
@@ -553,21 +597,42 @@ export function isSdkFile(fileName: string): boolean {
 /** The manifest constructors, folded to the plain data they return (drivers/sdk/manifest.ts). */
 function capSpec(name: string, args: Value[]): Value {
   const opts = args[0] ?? UNKNOWN;
-  const field = (key: string): Value => (opts.kind === "object" ? (opts.props.get(key) ?? (opts.open ? UNKNOWN : undefined)) : UNKNOWN) ?? UNKNOWN;
-  const object = (entries: [string, Value][]): Value => ({ kind: "object", props: new Map(entries.filter(([, v]) => v.kind !== "undefined")), open: false });
-  const optional = (key: string): Value => (opts.kind === "object" && !opts.props.has(key) && !opts.open ? { kind: "undefined" } : field(key));
+  const field = (key: string): Value =>
+    (opts.kind === "object" ? (opts.props.get(key) ?? (opts.open ? UNKNOWN : undefined)) : UNKNOWN) ?? UNKNOWN;
+  const object = (entries: [string, Value][]): Value => ({
+    kind: "object",
+    props: new Map(entries.filter(([, v]) => v.kind !== "undefined")),
+    open: false,
+  });
+  const optional = (key: string): Value =>
+    opts.kind === "object" && !opts.props.has(key) && !opts.open ? { kind: "undefined" } : field(key);
   switch (name) {
     case "mmio":
-      return object([["kind", str("mmio")], ["size", field("size")], ["rights", optional("rights")]]);
+      return object([
+        ["kind", str("mmio")],
+        ["size", field("size")],
+        ["rights", optional("rights")],
+      ]);
     case "ports":
-      return object([["kind", str("ports")], ["first", field("first")], ["last", field("last")], ["rights", optional("rights")]]);
+      return object([
+        ["kind", str("ports")],
+        ["first", field("first")],
+        ["last", field("last")],
+        ["rights", optional("rights")],
+      ]);
     case "irq":
       return object([["kind", str("irq")]]);
     case "dma":
-      return object([["kind", str("dma")], ["size", field("size")]]);
+      return object([
+        ["kind", str("dma")],
+        ["size", field("size")],
+      ]);
     case "serve":
     case "client":
-      return object([["kind", str(name)], ["service", opts]]);
+      return object([
+        ["kind", str(name)],
+        ["service", opts],
+      ]);
     default:
       return UNKNOWN;
   }
@@ -575,11 +640,15 @@ function capSpec(name: string, args: Value[]): Value {
 
 function foldConversion(name: string, v: Value): Value {
   if (v.kind === "unknown") return UNKNOWN;
-  const primitive = v.kind === "number" || v.kind === "string" || v.kind === "boolean" || v.kind === "bigint" ? v.value : undefined;
+  const primitive =
+    v.kind === "number" || v.kind === "string" || v.kind === "boolean" || v.kind === "bigint" ? v.value : undefined;
   if (primitive === undefined) return UNKNOWN;
   try {
     if (name === "Number") return num(Number(primitive));
-    if (name === "BigInt") return typeof primitive === "number" && !Number.isInteger(primitive) ? UNKNOWN : { kind: "bigint", value: BigInt(primitive) };
+    if (name === "BigInt")
+      return typeof primitive === "number" && !Number.isInteger(primitive)
+        ? UNKNOWN
+        : { kind: "bigint", value: BigInt(primitive) };
     if (name === "String") return str(String(primitive));
     return { kind: "boolean", value: Boolean(primitive) };
   } catch {
@@ -605,7 +674,12 @@ function foldGlobalCall(global: string, method: string, args: Value[]): Value {
         return allNumbers.length === 1 ? num(Math[method](allNumbers[0])) : UNKNOWN;
     }
   }
-  if (global === "Object" && (method === "values" || method === "keys") && args[0]?.kind === "object" && !args[0].open) {
+  if (
+    global === "Object" &&
+    (method === "values" || method === "keys") &&
+    args[0]?.kind === "object" &&
+    !args[0].open
+  ) {
     const o = args[0];
     return { kind: "array", items: method === "values" ? [...o.props.values()] : [...o.props.keys()].map(str) };
   }
@@ -619,9 +693,16 @@ function foldGlobalCall(global: string, method: string, args: Value[]): Value {
 function foldBinary(op: ts.SyntaxKind, l: Value, r: Value): Value {
   const K = ts.SyntaxKind;
   const bool = (value: boolean): Value => ({ kind: "boolean", value });
-  const primitive = (v: Value): v is Extract<Value, { value: unknown }> & { kind: "number" | "string" | "boolean" | "bigint" } =>
+  const primitive = (
+    v: Value,
+  ): v is Extract<Value, { value: unknown }> & { kind: "number" | "string" | "boolean" | "bigint" } =>
     v.kind === "number" || v.kind === "string" || v.kind === "boolean" || v.kind === "bigint";
-  if (op === K.EqualsEqualsEqualsToken || op === K.ExclamationEqualsEqualsToken || op === K.EqualsEqualsToken || op === K.ExclamationEqualsToken) {
+  if (
+    op === K.EqualsEqualsEqualsToken ||
+    op === K.ExclamationEqualsEqualsToken ||
+    op === K.EqualsEqualsToken ||
+    op === K.ExclamationEqualsToken
+  ) {
     const neg = op === K.ExclamationEqualsEqualsToken || op === K.ExclamationEqualsToken;
     if (primitive(l) && primitive(r)) {
       const loose = op === K.EqualsEqualsToken || op === K.ExclamationEqualsToken;
@@ -631,7 +712,8 @@ function foldBinary(op: ts.SyntaxKind, l: Value, r: Value): Value {
     }
     const nullish = (v: Value) => v.kind === "undefined" || v.kind === "null";
     if ((nullish(l) || primitive(l)) && (nullish(r) || primitive(r))) {
-      const eq = op === K.EqualsEqualsToken || op === K.ExclamationEqualsToken ? nullish(l) && nullish(r) : l.kind === r.kind;
+      const eq =
+        op === K.EqualsEqualsToken || op === K.ExclamationEqualsToken ? nullish(l) && nullish(r) : l.kind === r.kind;
       return bool(neg ? !eq : eq);
     }
     return UNKNOWN;
@@ -644,23 +726,40 @@ function foldBinary(op: ts.SyntaxKind, l: Value, r: Value): Value {
     const a = l.value;
     const b = r.value;
     switch (op) {
-      case K.PlusToken: return num(a + b);
-      case K.MinusToken: return num(a - b);
-      case K.AsteriskToken: return num(a * b);
-      case K.SlashToken: return num(a / b);
-      case K.PercentToken: return num(a % b);
-      case K.AsteriskAsteriskToken: return num(a ** b);
-      case K.LessThanLessThanToken: return num(a << b);
-      case K.GreaterThanGreaterThanToken: return num(a >> b);
-      case K.GreaterThanGreaterThanGreaterThanToken: return num(a >>> b);
-      case K.AmpersandToken: return num(a & b);
-      case K.BarToken: return num(a | b);
-      case K.CaretToken: return num(a ^ b);
-      case K.LessThanToken: return bool(a < b);
-      case K.LessThanEqualsToken: return bool(a <= b);
-      case K.GreaterThanToken: return bool(a > b);
-      case K.GreaterThanEqualsToken: return bool(a >= b);
-      default: return UNKNOWN;
+      case K.PlusToken:
+        return num(a + b);
+      case K.MinusToken:
+        return num(a - b);
+      case K.AsteriskToken:
+        return num(a * b);
+      case K.SlashToken:
+        return num(a / b);
+      case K.PercentToken:
+        return num(a % b);
+      case K.AsteriskAsteriskToken:
+        return num(a ** b);
+      case K.LessThanLessThanToken:
+        return num(a << b);
+      case K.GreaterThanGreaterThanToken:
+        return num(a >> b);
+      case K.GreaterThanGreaterThanGreaterThanToken:
+        return num(a >>> b);
+      case K.AmpersandToken:
+        return num(a & b);
+      case K.BarToken:
+        return num(a | b);
+      case K.CaretToken:
+        return num(a ^ b);
+      case K.LessThanToken:
+        return bool(a < b);
+      case K.LessThanEqualsToken:
+        return bool(a <= b);
+      case K.GreaterThanToken:
+        return bool(a > b);
+      case K.GreaterThanEqualsToken:
+        return bool(a >= b);
+      default:
+        return UNKNOWN;
     }
   }
   if (l.kind === "bigint" && r.kind === "bigint") {
@@ -668,21 +767,36 @@ function foldBinary(op: ts.SyntaxKind, l: Value, r: Value): Value {
     const b = r.value;
     try {
       switch (op) {
-        case K.PlusToken: return { kind: "bigint", value: a + b };
-        case K.MinusToken: return { kind: "bigint", value: a - b };
-        case K.AsteriskToken: return { kind: "bigint", value: a * b };
-        case K.SlashToken: return { kind: "bigint", value: a / b };
-        case K.PercentToken: return { kind: "bigint", value: a % b };
-        case K.LessThanLessThanToken: return { kind: "bigint", value: a << b };
-        case K.GreaterThanGreaterThanToken: return { kind: "bigint", value: a >> b };
-        case K.AmpersandToken: return { kind: "bigint", value: a & b };
-        case K.BarToken: return { kind: "bigint", value: a | b };
-        case K.CaretToken: return { kind: "bigint", value: a ^ b };
-        case K.LessThanToken: return bool(a < b);
-        case K.LessThanEqualsToken: return bool(a <= b);
-        case K.GreaterThanToken: return bool(a > b);
-        case K.GreaterThanEqualsToken: return bool(a >= b);
-        default: return UNKNOWN;
+        case K.PlusToken:
+          return { kind: "bigint", value: a + b };
+        case K.MinusToken:
+          return { kind: "bigint", value: a - b };
+        case K.AsteriskToken:
+          return { kind: "bigint", value: a * b };
+        case K.SlashToken:
+          return { kind: "bigint", value: a / b };
+        case K.PercentToken:
+          return { kind: "bigint", value: a % b };
+        case K.LessThanLessThanToken:
+          return { kind: "bigint", value: a << b };
+        case K.GreaterThanGreaterThanToken:
+          return { kind: "bigint", value: a >> b };
+        case K.AmpersandToken:
+          return { kind: "bigint", value: a & b };
+        case K.BarToken:
+          return { kind: "bigint", value: a | b };
+        case K.CaretToken:
+          return { kind: "bigint", value: a ^ b };
+        case K.LessThanToken:
+          return bool(a < b);
+        case K.LessThanEqualsToken:
+          return bool(a <= b);
+        case K.GreaterThanToken:
+          return bool(a > b);
+        case K.GreaterThanEqualsToken:
+          return bool(a >= b);
+        default:
+          return UNKNOWN;
       }
     } catch {
       return UNKNOWN; // division by zero
@@ -690,9 +804,12 @@ function foldBinary(op: ts.SyntaxKind, l: Value, r: Value): Value {
   }
   if (l.kind === "string" && r.kind === "string") {
     switch (op) {
-      case K.LessThanToken: return bool(l.value < r.value);
-      case K.GreaterThanToken: return bool(l.value > r.value);
-      default: return UNKNOWN;
+      case K.LessThanToken:
+        return bool(l.value < r.value);
+      case K.GreaterThanToken:
+        return bool(l.value > r.value);
+      default:
+        return UNKNOWN;
     }
   }
   return UNKNOWN;

@@ -54,7 +54,13 @@ export function indexFile(sourceFile: ts.SourceFile): FileIndex {
     const kind = node.kind;
     // Types hold no values (a kind-range test: this walk visits every node of the file).
     if (kind >= ts.SyntaxKind.FirstTypeNode && kind <= ts.SyntaxKind.LastTypeNode) return;
-    if (kind === ts.SyntaxKind.InterfaceDeclaration || kind === ts.SyntaxKind.TypeAliasDeclaration || kind === ts.SyntaxKind.ImportDeclaration || kind === ts.SyntaxKind.ExportDeclaration) return;
+    if (
+      kind === ts.SyntaxKind.InterfaceDeclaration ||
+      kind === ts.SyntaxKind.TypeAliasDeclaration ||
+      kind === ts.SyntaxKind.ImportDeclaration ||
+      kind === ts.SyntaxKind.ExportDeclaration
+    )
+      return;
     if (ts.isIdentifier(node)) {
       if (isValuePosition(node)) add(references, node);
       return;
@@ -62,10 +68,17 @@ export function indexFile(sourceFile: ts.SourceFile): FileIndex {
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) calls.push(node);
     else if (ts.isElementAccessExpression(node)) elementAccesses.push(node);
     if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) markWritten(node.left);
-    else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
+    else if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+    ) {
       markWritten(node.operand);
     } else if (ts.isDeleteExpression(node)) markWritten(node.expression);
-    else if ((ts.isForOfStatement(node) || ts.isForInStatement(node)) && !ts.isVariableDeclarationList(node.initializer)) markWritten(node.initializer);
+    else if (
+      (ts.isForOfStatement(node) || ts.isForInStatement(node)) &&
+      !ts.isVariableDeclarationList(node.initializer)
+    )
+      markWritten(node.initializer);
     node.forEachChild(visit);
   };
   sourceFile.forEachChild(visit);
@@ -96,13 +109,35 @@ function isValuePosition(id: ts.Identifier): boolean {
   if (ts.isPropertyAccessExpression(p)) return p.expression === id;
   if (ts.isQualifiedName(p)) return false;
   if (ts.isShorthandPropertyAssignment(p)) return p.name === id;
-  if (ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) return p.name !== id;
+  if (
+    ts.isPropertyAssignment(p) ||
+    ts.isMethodDeclaration(p) ||
+    ts.isPropertyDeclaration(p) ||
+    ts.isGetAccessorDeclaration(p) ||
+    ts.isSetAccessorDeclaration(p)
+  )
+    return p.name !== id;
   if (ts.isBindingElement(p)) return p.initializer === id;
   if (ts.isVariableDeclaration(p) || ts.isParameter(p)) return p.initializer === id;
-  if (ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) || ts.isEnumDeclaration(p) || ts.isModuleDeclaration(p)) return false;
+  if (
+    ts.isFunctionDeclaration(p) ||
+    ts.isFunctionExpression(p) ||
+    ts.isClassDeclaration(p) ||
+    ts.isClassExpression(p) ||
+    ts.isEnumDeclaration(p) ||
+    ts.isModuleDeclaration(p)
+  )
+    return false;
   if (ts.isEnumMember(p)) return p.initializer === id;
   if (ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p)) return false;
-  if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isExportSpecifier(p) || ts.isImportEqualsDeclaration(p)) return false;
+  if (
+    ts.isImportSpecifier(p) ||
+    ts.isImportClause(p) ||
+    ts.isNamespaceImport(p) ||
+    ts.isExportSpecifier(p) ||
+    ts.isImportEqualsDeclaration(p)
+  )
+    return false;
   if (ts.isPropertySignature(p) || ts.isMethodSignature(p) || ts.isTypeParameterDeclaration(p)) return false;
   if (ts.isMetaProperty(p)) return false;
   return true;

@@ -29,7 +29,8 @@ export function addProperty(literal: ts.ObjectLiteralExpression, name: string, t
 export function removeListElement<T extends ts.Node>(list: ts.NodeArray<T>, element: T): TextEdit {
   const sf = element.getSourceFile();
   const i = list.indexOf(element);
-  if (i < list.length - 1) return { file: sf.fileName, start: element.getStart(sf), end: list[i + 1].getStart(sf), newText: "" };
+  if (i < list.length - 1)
+    return { file: sf.fileName, start: element.getStart(sf), end: list[i + 1].getStart(sf), newText: "" };
   if (i > 0) return { file: sf.fileName, start: list[i - 1].getEnd(), end: element.getEnd(), newText: "" };
   const end = list.hasTrailingComma ? list.end : element.getEnd();
   return { file: sf.fileName, start: element.getStart(sf), end, newText: "" };
@@ -74,7 +75,15 @@ export function ensureSdkImport(sourceFile: ts.SourceFile, name: string): TextEd
     if (!bindings || !ts.isNamedImports(bindings)) continue;
     if (bindings.elements.some((e) => (e.propertyName ?? e.name).text === name && !e.isTypeOnly)) return [];
     const elements = bindings.elements;
-    if (elements.length === 0) return [{ file: sourceFile.fileName, start: bindings.getStart(sourceFile), end: bindings.getEnd(), newText: `{ ${name} }` }];
+    if (elements.length === 0)
+      return [
+        {
+          file: sourceFile.fileName,
+          start: bindings.getStart(sourceFile),
+          end: bindings.getEnd(),
+          newText: `{ ${name} }`,
+        },
+      ];
     const last = elements[elements.length - 1];
     return [{ file: sourceFile.fileName, start: last.getEnd(), end: last.getEnd(), newText: `, ${name}` }];
   }

@@ -103,14 +103,26 @@ class Tracer {
     if (ts.isPropertyAccessExpression(p) && p.expression === expr) return this.member(p, envs, values);
     if (ts.isElementAccessExpression(p) && p.expression === expr) return this.element(p, envs, values);
     if (ts.isVariableDeclaration(p) && p.initializer === expr) return this.enqueueNames(p.name);
-    if ((ts.isPropertyAssignment(p) && p.initializer === expr) || (ts.isShorthandPropertyAssignment(p) && p.name === expr) || ts.isSpreadAssignment(p)) {
+    if (
+      (ts.isPropertyAssignment(p) && p.initializer === expr) ||
+      (ts.isShorthandPropertyAssignment(p) && p.name === expr) ||
+      ts.isSpreadAssignment(p)
+    ) {
       return this.walk(p.parent, envs);
     }
     if (ts.isArrayLiteralExpression(p)) return this.walk(p, envs);
     if (ts.isConditionalExpression(p) && p.condition !== expr) return this.walk(p, envs);
     if (ts.isBinaryExpression(p) && p.right === expr && isLogical(p.operatorToken.kind)) return this.walk(p, envs);
-    if ((ts.isCallExpression(p) || ts.isNewExpression(p)) && p.expression !== expr) return this.argument(p, expr, values);
-    if (ts.isExpressionStatement(p) || ts.isIfStatement(p) || ts.isWhileStatement(p) || ts.isTypeOfExpression(p) || ts.isVoidExpression(p)) return;
+    if ((ts.isCallExpression(p) || ts.isNewExpression(p)) && p.expression !== expr)
+      return this.argument(p, expr, values);
+    if (
+      ts.isExpressionStatement(p) ||
+      ts.isIfStatement(p) ||
+      ts.isWhileStatement(p) ||
+      ts.isTypeOfExpression(p) ||
+      ts.isVoidExpression(p)
+    )
+      return;
     if (ts.isBinaryExpression(p) && isComparison(p.operatorToken.kind)) return;
     this.escape(values);
   }
@@ -126,11 +138,26 @@ class Tracer {
         else if (name === "bytes" || name === "view") onward.push(env);
         else if (!FIELDS.has(name)) this.escape([v]);
       } else if (v.kind === "dma-view") {
-        const method = v.view === "view" ? DATAVIEW_METHODS[name] : name === "set" ? ({ effect: "write", lengthFromData: true } satisfies MethodInfo) : undefined;
+        const method =
+          v.view === "view"
+            ? DATAVIEW_METHODS[name]
+            : name === "set"
+              ? ({ effect: "write", lengthFromData: true } satisfies MethodInfo)
+              : undefined;
         if (call && method) {
           const dataArg = v.view === "bytes" ? call.arguments[0] : undefined;
           const offset = v.view === "bytes" ? (call.arguments[1] ?? "zero") : call.arguments[0];
-          this.record({ node: call, cap: v.cap, method: `${v.view}.${name}`, methodKind: "dma", info: method, offset, length: dataArg, lengthFromData: v.view === "bytes", env });
+          this.record({
+            node: call,
+            cap: v.cap,
+            method: `${v.view}.${name}`,
+            methodKind: "dma",
+            info: method,
+            offset,
+            length: dataArg,
+            lengthFromData: v.view === "bytes",
+            env,
+          });
         } else if (!(name === "length" || name === "byteLength" || name === "byteOffset")) {
           this.escape([v]);
         }
@@ -153,7 +180,15 @@ class Tracer {
       const v = values[i];
       if (v.kind === "dma-view" && v.view === "bytes") {
         const write = isAssignmentTarget(p);
-        this.record({ node: p, cap: v.cap, method: "bytes[]", methodKind: "dma", info: { effect: write ? "write" : "read", width: 1 }, offset: p.argumentExpression, env });
+        this.record({
+          node: p,
+          cap: v.cap,
+          method: "bytes[]",
+          methodKind: "dma",
+          info: { effect: write ? "write" : "read", width: 1 },
+          offset: p.argumentExpression,
+          env,
+        });
       } else if (v.kind === "object" || v.kind === "array" || v.kind === "handles") {
         onward.push(env);
       } else {
@@ -175,7 +210,17 @@ class Tracer {
     }
     const offset = info.offsetArg !== undefined ? call.arguments[info.offsetArg] : undefined;
     const length = info.lengthArg !== undefined ? call.arguments[info.lengthArg] : undefined;
-    this.record({ node: call, cap, method, methodKind, info, offset, length, lengthFromData: info.lengthFromData, env });
+    this.record({
+      node: call,
+      cap,
+      method,
+      methodKind,
+      info,
+      offset,
+      length,
+      lengthFromData: info.lengthFromData,
+      env,
+    });
   }
 
   private record(use: AccessUse): void {
@@ -227,7 +272,11 @@ export function localFunction(callee: ts.Expression, ev: Evaluator): FunctionNod
 }
 
 function isLogical(kind: ts.SyntaxKind): boolean {
-  return kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken;
+  return (
+    kind === ts.SyntaxKind.AmpersandAmpersandToken ||
+    kind === ts.SyntaxKind.BarBarToken ||
+    kind === ts.SyntaxKind.QuestionQuestionToken
+  );
 }
 
 function isComparison(kind: ts.SyntaxKind): boolean {
@@ -243,6 +292,15 @@ function isAssignmentTarget(e: ts.Expression): boolean {
   let n: ts.Node = e;
   while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
   const p = n.parent;
-  if (ts.isBinaryExpression(p) && p.left === n && p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return true;
-  return (ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken);
+  if (
+    ts.isBinaryExpression(p) &&
+    p.left === n &&
+    p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    p.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+  )
+    return true;
+  return (
+    (ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) &&
+    (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken)
+  );
 }

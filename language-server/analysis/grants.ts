@@ -32,7 +32,11 @@ export function describeGrant(decl: CapDecl): string {
 }
 
 /** The constructor call as written in a manifest, for messages and fixes. */
-export function constructorText(kind: string, name: string, opts: { size?: number; first?: number; last?: number }): string {
+export function constructorText(
+  kind: string,
+  name: string,
+  opts: { size?: number; first?: number; last?: number },
+): string {
   switch (kind) {
     case "mmio":
       return `mmio({ size: ${hex(opts.size ?? 0x1000)} })`;

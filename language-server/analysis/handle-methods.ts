@@ -82,7 +82,20 @@ export const DATAVIEW_METHODS: Readonly<Record<string, MethodInfo>> = {
 };
 
 /** Plain fields of a handle: reading them exercises no right. */
-export const FIELDS: ReadonlySet<string> = new Set(["base", "size", "perms", "slot", "first", "last", "line", "endpointSlot", "phys", "name", "endpointId", "service"]);
+export const FIELDS: ReadonlySet<string> = new Set([
+  "base",
+  "size",
+  "perms",
+  "slot",
+  "first",
+  "last",
+  "line",
+  "endpointSlot",
+  "phys",
+  "name",
+  "endpointId",
+  "service",
+]);
 
 /** The kinds that have a method of this name (to infer what an undeclared handle is). */
 export function kindsWithMethod(method: string): CapKind[] {

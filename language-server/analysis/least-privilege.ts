@@ -17,8 +17,16 @@ export function leastPrivilege(manifest: Manifest, flow: Flow, usage: ReadonlyMa
   for (const decl of manifest.caps.values()) {
     if (decl.node.parent !== manifest.capsLiteral) continue; // spread in: no place to fix it
     if (!flow.touched.has(decl.name)) {
-      const f = finding(Codes.UNUSED_CAPABILITY, decl.nameNode, `capability "${decl.name}" (${decl.kind ?? "unknown kind"}) is declared but never used: the driver holds a right it does not need`);
-      f.fixes.push({ title: `Remove the unused capability "${decl.name}"`, edits: removeCapability(manifest, decl), preferred: true });
+      const f = finding(
+        Codes.UNUSED_CAPABILITY,
+        decl.nameNode,
+        `capability "${decl.name}" (${decl.kind ?? "unknown kind"}) is declared but never used: the driver holds a right it does not need`,
+      );
+      f.fixes.push({
+        title: `Remove the unused capability "${decl.name}"`,
+        edits: removeCapability(manifest, decl),
+        preferred: true,
+      });
       findings.push(f);
       continue;
     }
@@ -28,21 +36,36 @@ export function leastPrivilege(manifest: Manifest, flow: Flow, usage: ReadonlyMa
     if (use.allKnown && use.high !== undefined && use.low !== undefined) {
       if (decl.kind === "mmio" && decl.size !== undefined && decl.size > use.high) {
         const node = decl.fields.size ?? decl.node;
-        const f = finding(Codes.WINDOW_WIDER_THAN_USED, node, `MMIO window "${decl.name}" is ${hex(decl.size)} bytes but the highest offset used ends at ${hex(use.high)}: ask for size ${hex(use.high)}`);
+        const f = finding(
+          Codes.WINDOW_WIDER_THAN_USED,
+          node,
+          `MMIO window "${decl.name}" is ${hex(decl.size)} bytes but the highest offset used ends at ${hex(use.high)}: ask for size ${hex(use.high)}`,
+        );
         if (use.highest) f.related.push(relatedAt(use.highest, "the highest access"));
         f.related.push(declarationInfo(decl));
         const edits = setOption(decl, "size", hex(use.high));
-        if (edits.length > 0) f.fixes.push({ title: `Narrow "${decl.name}" to ${hex(use.high)} bytes`, edits, preferred: true });
+        if (edits.length > 0)
+          f.fixes.push({ title: `Narrow "${decl.name}" to ${hex(use.high)} bytes`, edits, preferred: true });
         findings.push(f);
       }
-      if (decl.kind === "ports" && decl.first !== undefined && decl.last !== undefined && (use.low > decl.first || use.high - 1 < decl.last)) {
+      if (
+        decl.kind === "ports" &&
+        decl.first !== undefined &&
+        decl.last !== undefined &&
+        (use.low > decl.first || use.high - 1 < decl.last)
+      ) {
         const first = use.low;
         const last = use.high - 1;
         const node = decl.options ?? decl.node;
-        const f = finding(Codes.WINDOW_WIDER_THAN_USED, node, `port range "${decl.name}" is ${hex(decl.first)}–${hex(decl.last)} but only ${hex(first)}–${hex(last)} is used: ask for first ${hex(first)}, last ${hex(last)}`);
+        const f = finding(
+          Codes.WINDOW_WIDER_THAN_USED,
+          node,
+          `port range "${decl.name}" is ${hex(decl.first)}–${hex(decl.last)} but only ${hex(first)}–${hex(last)} is used: ask for first ${hex(first)}, last ${hex(last)}`,
+        );
         f.related.push(declarationInfo(decl));
         const edits = [...setOption(decl, "first", hex(first)), ...setOption(decl, "last", hex(last))];
-        if (decl.fields.first && decl.fields.last) f.fixes.push({ title: `Narrow "${decl.name}" to ${hex(first)}–${hex(last)}`, edits, preferred: true });
+        if (decl.fields.first && decl.fields.last)
+          f.fixes.push({ title: `Narrow "${decl.name}" to ${hex(first)}–${hex(last)}`, edits, preferred: true });
         findings.push(f);
       }
     }
@@ -52,10 +75,15 @@ export function leastPrivilege(manifest: Manifest, flow: Flow, usage: ReadonlyMa
       if (unusedWrite || unusedRead) {
         const want = unusedWrite ? "r" : "w";
         const node = decl.fields.rights ?? decl.options ?? decl.node;
-        const f = finding(Codes.UNUSED_RIGHT, node, `"${decl.name}" is granted rights "${decl.rights}" but the driver only ${unusedWrite ? "reads" : "writes"}: ask for rights: "${want}"`);
+        const f = finding(
+          Codes.UNUSED_RIGHT,
+          node,
+          `"${decl.name}" is granted rights "${decl.rights}" but the driver only ${unusedWrite ? "reads" : "writes"}: ask for rights: "${want}"`,
+        );
         f.related.push(declarationInfo(decl));
         const edits = setOption(decl, "rights", JSON.stringify(want));
-        if (edits.length > 0) f.fixes.push({ title: `Grant "${decl.name}" only rights "${want}"`, edits, preferred: true });
+        if (edits.length > 0)
+          f.fixes.push({ title: `Grant "${decl.name}" only rights "${want}"`, edits, preferred: true });
         findings.push(f);
       }
     }

@@ -2,7 +2,7 @@
 // catalog, so the catalog decides whether ANY machine description can satisfy a binding; the bundled
 // machines tell hover where the device sits on the default machine.
 
-import { ATA_COMMAND_PORTS, deviceCatalog } from "../../devices/device-catalog";
+import { deviceCatalog } from "../../devices/device-catalog";
 import type { MachineDescription } from "../../devices/machine-description";
 import { bundledMachineNames, loadMachineDescription } from "../../devices/machine-loader";
 
@@ -33,14 +33,22 @@ export interface MachineKnowledge {
 }
 
 /** The catalog entries, read as the general shape (today's entries are all virtio-mmio). */
-type CatalogEntry = { readonly kind: string; readonly virtioId?: number; readonly ports?: readonly { first: number; last: number }[] };
+type CatalogEntry = {
+  readonly kind: string;
+  readonly virtioId?: number;
+  readonly ports?: readonly { first: number; last: number }[];
+};
 
 let cached: MachineKnowledge | undefined;
 
 export function defaultMachineKnowledge(): MachineKnowledge {
   if (cached) return cached;
   const catalog: Readonly<Record<string, CatalogEntry>> = deviceCatalog;
-  const offers: DeviceOffer[] = Object.entries(catalog).map(([type, entry]) => ({ type, virtioId: entry.virtioId, ports: entry.ports }));
+  const offers: DeviceOffer[] = Object.entries(catalog).map(([type, entry]) => ({
+    type,
+    virtioId: entry.virtioId,
+    ports: entry.ports,
+  }));
   const placements: Placement[] = [];
   for (const name of bundledMachineNames()) {
     let machine: MachineDescription;

@@ -58,7 +58,11 @@ export function findDefineDriverCalls(calls: readonly (ts.CallExpression | ts.Ne
   return calls.filter((c): c is ts.CallExpression => {
     if (!ts.isCallExpression(c)) return false;
     const callee = skipOuter(c.expression);
-    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : undefined;
     return name === "defineDriver";
   });
 }
@@ -73,7 +77,10 @@ export function readManifest(call: ts.CallExpression, ev: Evaluator): Manifest {
   let sawCaps = false;
   let open = false;
   for (const p of literal.properties) {
-    const key = ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isMethodDeclaration(p) ? staticName(p.name) : undefined;
+    const key =
+      ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isMethodDeclaration(p)
+        ? staticName(p.name)
+        : undefined;
     if (key === undefined) {
       open = true;
       continue;
@@ -82,7 +89,11 @@ export function readManifest(call: ts.CallExpression, ev: Evaluator): Manifest {
       manifest.main = mainFunction(p, ev);
       continue;
     }
-    const valueNode = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    const valueNode = ts.isPropertyAssignment(p)
+      ? p.initializer
+      : ts.isShorthandPropertyAssignment(p)
+        ? p.name
+        : undefined;
     if (!valueNode) continue;
     if (key === "name") {
       nameValue = ev.evaluate(valueNode, ROOT_ENV);
@@ -97,7 +108,15 @@ export function readManifest(call: ts.CallExpression, ev: Evaluator): Manifest {
   }
   manifest.device = open && !manifest.deviceNode ? { kind: "unknown" } : deviceBinding(deviceValue);
   if (!sawCaps) manifest.capsComplete = !open;
-  const plain = toPlain({ kind: "object", props: new Map<string, Value>([["name", nameValue], ["device", deviceValue], ["caps", capsValue]]), open });
+  const plain = toPlain({
+    kind: "object",
+    props: new Map<string, Value>([
+      ["name", nameValue],
+      ["device", deviceValue],
+      ["caps", capsValue],
+    ]),
+    open,
+  });
   if (plain !== NOT_CONSTANT) manifest.plain = plain;
   return manifest;
 }
@@ -109,7 +128,13 @@ function literalOf(expr: ts.Expression | undefined, ev: Evaluator, depth = 0): t
   if (ts.isObjectLiteralExpression(e)) return e;
   if (ts.isIdentifier(e)) {
     const decl = ev.symbolOf(e)?.valueDeclaration;
-    if (decl && ts.isVariableDeclaration(decl) && decl.initializer && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) return literalOf(decl.initializer, ev, depth + 1);
+    if (
+      decl &&
+      ts.isVariableDeclaration(decl) &&
+      decl.initializer &&
+      ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const
+    )
+      return literalOf(decl.initializer, ev, depth + 1);
   }
   return undefined;
 }
@@ -120,14 +145,24 @@ function callOf(expr: ts.Expression, ev: Evaluator, depth = 0): ts.CallExpressio
   if (ts.isCallExpression(e)) return e;
   if (ts.isIdentifier(e)) {
     const decl = ev.symbolOf(e)?.valueDeclaration;
-    if (decl && ts.isVariableDeclaration(decl) && decl.initializer && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) return callOf(decl.initializer, ev, depth + 1);
+    if (
+      decl &&
+      ts.isVariableDeclaration(decl) &&
+      decl.initializer &&
+      ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const
+    )
+      return callOf(decl.initializer, ev, depth + 1);
   }
   return undefined;
 }
 
 function mainFunction(p: ts.ObjectLiteralElementLike, ev: Evaluator): FunctionNode | undefined {
   if (ts.isMethodDeclaration(p)) return p;
-  const init = ts.isPropertyAssignment(p) ? skipOuter(p.initializer) : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+  const init = ts.isPropertyAssignment(p)
+    ? skipOuter(p.initializer)
+    : ts.isShorthandPropertyAssignment(p)
+      ? p.name
+      : undefined;
   if (!init) return undefined;
   if (isFunctionNode(init)) return init;
   if (ts.isIdentifier(init)) {
@@ -141,7 +176,12 @@ function mainFunction(p: ts.ObjectLiteralElementLike, ev: Evaluator): FunctionNo
   return undefined;
 }
 
-function readCaps(manifest: Manifest, prop: ts.ObjectLiteralElementLike, valueNode: ts.Expression, ev: Evaluator): Value {
+function readCaps(
+  manifest: Manifest,
+  prop: ts.ObjectLiteralElementLike,
+  valueNode: ts.Expression,
+  ev: Evaluator,
+): Value {
   const capsLiteral = literalOf(valueNode, ev);
   const whole = ev.evaluate(valueNode, ROOT_ENV);
   if (!capsLiteral) {
@@ -166,7 +206,8 @@ function readCaps(manifest: Manifest, prop: ts.ObjectLiteralElementLike, valueNo
     } else if (ts.isSpreadAssignment(p)) {
       const spread = ev.evaluate(p.expression, ROOT_ENV);
       if (spread.kind !== "object" || spread.open) complete = false;
-      if (spread.kind === "object") for (const [name, v] of spread.props) manifest.caps.set(name, capDecl(name, p, p, v, undefined, ev));
+      if (spread.kind === "object")
+        for (const [name, v] of spread.props) manifest.caps.set(name, capDecl(name, p, p, v, undefined, ev));
     } else {
       complete = false;
     }
@@ -175,12 +216,20 @@ function readCaps(manifest: Manifest, prop: ts.ObjectLiteralElementLike, valueNo
   return whole;
 }
 
-function capDecl(name: string, node: ts.Node, nameNode: ts.Node, value: Value, call: ts.CallExpression | undefined, ev: Evaluator): CapDecl {
+function capDecl(
+  name: string,
+  node: ts.Node,
+  nameNode: ts.Node,
+  value: Value,
+  call: ts.CallExpression | undefined,
+  ev: Evaluator,
+): CapDecl {
   const decl: CapDecl = { name, node, nameNode, fields: {} };
   if (value.kind !== "object") return decl;
   const field = (k: string): Value => value.props.get(k) ?? (value.open ? UNKNOWN : { kind: "undefined" });
   const kind = field("kind");
-  if (kind.kind === "string" && (CAP_KINDS as readonly string[]).includes(kind.value)) decl.kind = kind.value as CapKind;
+  if (kind.kind === "string" && (CAP_KINDS as readonly string[]).includes(kind.value))
+    decl.kind = kind.value as CapKind;
   const number = (k: string): number | undefined => {
     const v = field(k);
     return v.kind === "number" ? v.value : undefined;
@@ -190,7 +239,8 @@ function capDecl(name: string, node: ts.Node, nameNode: ts.Node, value: Value, c
   decl.last = number("last");
   const rights = field("rights");
   if (rights.kind === "undefined") decl.rights = "rw";
-  else if (rights.kind === "string" && (rights.value === "r" || rights.value === "w" || rights.value === "rw")) decl.rights = rights.value;
+  else if (rights.kind === "string" && (rights.value === "r" || rights.value === "w" || rights.value === "rw"))
+    decl.rights = rights.value;
   const service = field("service");
   if (service.kind === "string") decl.service = service.value;
   const options = call && call.arguments[0] ? skipOuter(call.arguments[0]) : undefined;
@@ -198,7 +248,8 @@ function capDecl(name: string, node: ts.Node, nameNode: ts.Node, value: Value, c
     decl.options = options;
     for (const p of options.properties) {
       const k = ts.isPropertyAssignment(p) ? staticName(p.name) : undefined;
-      if (ts.isPropertyAssignment(p) && (k === "size" || k === "first" || k === "last" || k === "rights")) decl.fields[k] = p;
+      if (ts.isPropertyAssignment(p) && (k === "size" || k === "first" || k === "last" || k === "rights"))
+        decl.fields[k] = p;
     }
   }
   return decl;
@@ -210,14 +261,18 @@ function deviceBinding(v: Value): DeviceBinding {
   const virtio = v.props.get("virtio");
   if (virtio) {
     const index = v.props.get("index");
-    if (virtio.kind !== "number" || (index && index.kind !== "number" && index.kind !== "undefined")) return { kind: "unknown" };
-    return index && index.kind === "number" ? { kind: "virtio", id: virtio.value, index: index.value } : { kind: "virtio", id: virtio.value };
+    if (virtio.kind !== "number" || (index && index.kind !== "number" && index.kind !== "undefined"))
+      return { kind: "unknown" };
+    return index && index.kind === "number"
+      ? { kind: "virtio", id: virtio.value, index: index.value }
+      : { kind: "virtio", id: virtio.value };
   }
   const ports = v.props.get("ports");
   if (ports && ports.kind === "object") {
     const first = ports.props.get("first");
     const last = ports.props.get("last");
-    if (first?.kind === "number" && last?.kind === "number") return { kind: "ports", first: first.value, last: last.value };
+    if (first?.kind === "number" && last?.kind === "number")
+      return { kind: "ports", first: first.value, last: last.value };
   }
   return { kind: "unknown" };
 }

@@ -10,11 +10,21 @@ import type { Finding } from "./types";
 
 export function checkManifest(manifest: Manifest, hints: boolean): Finding[] {
   if (manifest.plain === undefined) {
-    return hints ? [finding(Codes.MANIFEST_NOT_CONSTANT, manifest.call.expression, "the manifest is not constant data here, so it cannot be checked before the driver runs (write it as an object literal of constants)")] : [];
+    return hints
+      ? [
+          finding(
+            Codes.MANIFEST_NOT_CONSTANT,
+            manifest.call.expression,
+            "the manifest is not constant data here, so it cannot be checked before the driver runs (write it as an object literal of constants)",
+          ),
+        ]
+      : [];
   }
   const result = validateManifest(manifest.plain);
   if (result.ok) return [];
-  return result.errors.map((error) => finding(Codes.MANIFEST_INVALID, nodeFor(manifest, error), `Init would refuse this manifest: ${error}`));
+  return result.errors.map((error) =>
+    finding(Codes.MANIFEST_INVALID, nodeFor(manifest, error), `Init would refuse this manifest: ${error}`),
+  );
 }
 
 /** The part of the manifest an error of validateManifest names ("caps.regs: …", "device…", "manifest \"name\"…"). */

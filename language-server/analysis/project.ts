@@ -31,7 +31,10 @@ export class DriverProject {
   private readonly service: ts.LanguageService;
   private diskVersions = new Map<string, string>();
 
-  constructor(readonly options: ts.CompilerOptions, readonly directory: string) {
+  constructor(
+    readonly options: ts.CompilerOptions,
+    readonly directory: string,
+  ) {
     const host: ts.LanguageServiceHost = {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [...this.roots],
@@ -108,8 +111,18 @@ export class DriverProject {
       if (root === target) continue;
       const sf = program.getSourceFile(root);
       if (!sf) continue;
-      const imports = sf.statements.filter((s): s is ts.ImportDeclaration | ts.ExportDeclaration => (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier !== undefined);
-      if (imports.some((s) => checker.getSymbolAtLocation(s.moduleSpecifier!)?.declarations?.some((d) => norm(d.getSourceFile().fileName) === target))) out.push(root);
+      const imports = sf.statements.filter(
+        (s): s is ts.ImportDeclaration | ts.ExportDeclaration =>
+          (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) && s.moduleSpecifier !== undefined,
+      );
+      if (
+        imports.some((s) =>
+          checker
+            .getSymbolAtLocation(s.moduleSpecifier!)
+            ?.declarations?.some((d) => norm(d.getSourceFile().fileName) === target),
+        )
+      )
+        out.push(root);
     }
     return out;
   }
@@ -165,7 +178,8 @@ class EditSnapshot implements ts.IScriptSnapshot {
     let prefix = 0;
     while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
     let suffix = 0;
-    while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+    while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix))
+      suffix++;
     return ts.createTextChangeRange(ts.createTextSpan(prefix, a.length - prefix - suffix), b.length - prefix - suffix);
   }
 }
@@ -208,15 +222,35 @@ export class Workspace {
 /** The tsconfig's module resolution (baseUrl, paths) with what the analysis needs: no lib files
  *  and no @types (symbols, not types, are what it resolves), JavaScript allowed. */
 export function compilerOptions(configPath: string | undefined): ts.CompilerOptions {
-  const base: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: true, resolveJsonModule: true };
+  const base: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    esModuleInterop: true,
+    resolveJsonModule: true,
+  };
   let fromConfig: ts.CompilerOptions = {};
   if (configPath) {
     const read = ts.readConfigFile(configPath, ts.sys.readFile);
-    if (!read.error) fromConfig = ts.convertCompilerOptionsFromJson((read.config as { compilerOptions?: unknown }).compilerOptions ?? {}, path.dirname(configPath), "tsconfig.json").options;
+    if (!read.error)
+      fromConfig = ts.convertCompilerOptionsFromJson(
+        (read.config as { compilerOptions?: unknown }).compilerOptions ?? {},
+        path.dirname(configPath),
+        "tsconfig.json",
+      ).options;
   }
   return {
     ...base,
-    ...pick(fromConfig, ["baseUrl", "paths", "module", "moduleResolution", "target", "esModuleInterop", "resolveJsonModule", "jsx"]),
+    ...pick(fromConfig, [
+      "baseUrl",
+      "paths",
+      "module",
+      "moduleResolution",
+      "target",
+      "esModuleInterop",
+      "resolveJsonModule",
+      "jsx",
+    ]),
     allowJs: true,
     checkJs: false,
     noLib: true,

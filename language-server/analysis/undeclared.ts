@@ -27,7 +27,9 @@ export function undeclaredFindings(manifest: Manifest, undeclared: ReadonlyMap<s
       first: low,
       last: high !== undefined ? high - 1 : undefined,
     });
-    const fixEdits = manifest.capsLiteral ? [...addProperty(manifest.capsLiteral, cap, text), ...ensureSdkImport(manifest.call.getSourceFile(), kind)] : [];
+    const fixEdits = manifest.capsLiteral
+      ? [...addProperty(manifest.capsLiteral, cap, text), ...ensureSdkImport(manifest.call.getSourceFile(), kind)]
+      : [];
     const seen = new Set<unknown>();
     for (const s of sites) {
       if (seen.has(s.use.node)) continue;
@@ -40,9 +42,15 @@ export function undeclaredFindings(manifest: Manifest, undeclared: ReadonlyMap<s
       if (manifest.literal) {
         const sf = manifest.literal.getSourceFile();
         const at = manifest.capsLiteral ?? manifest.literal;
-        f.related.push({ file: sf.fileName, start: at.getStart(sf), end: at.getEnd(), message: "the manifest's capabilities" });
+        f.related.push({
+          file: sf.fileName,
+          start: at.getStart(sf),
+          end: at.getEnd(),
+          message: "the manifest's capabilities",
+        });
       }
-      if (fixEdits.length > 0) f.fixes.push({ title: `Declare "${cap}: ${text}" in the manifest`, edits: fixEdits, preferred: true });
+      if (fixEdits.length > 0)
+        f.fixes.push({ title: `Declare "${cap}: ${text}" in the manifest`, edits: fixEdits, preferred: true });
       findings.push(f);
     }
   }

@@ -28,7 +28,8 @@ export function completionsAt(analysis: FileAnalysis, offset: number): Completio
   const { use, driver } = found;
   const call = use.node as ts.CallExpression;
   // Only in the offset argument: after "(" and before the first ",".
-  const firstComma = call.arguments.hasTrailingComma || call.arguments.length > 1 ? call.arguments[0].getEnd() : call.getEnd();
+  const firstComma =
+    call.arguments.hasTrailingComma || call.arguments.length > 1 ? call.arguments[0].getEnd() : call.getEnd();
   const open = call.expression.getEnd();
   if (offset <= open || offset > firstComma || use.info?.offsetArg !== 0) return [];
   const decl = driver.manifest.caps.get(use.cap);

@@ -21,7 +21,12 @@ export function hoverAt(analysis: FileAnalysis, offset: number): HoverResult | u
   if (access) {
     const decl = access.driver.manifest.caps.get(access.use.cap);
     const folded = access.driver.folded.get(access.use.node);
-    const registers = decl && folded ? folded.values.map((v) => registerText(decl, access.driver.manifest.device, v, folded.write)).filter((t): t is string => t !== undefined) : [];
+    const registers =
+      decl && folded
+        ? folded.values
+            .map((v) => registerText(decl, access.driver.manifest.device, v, folded.write))
+            .filter((t): t is string => t !== undefined)
+        : [];
     const node = access.use.node;
     const span = ts.isCallExpression(node) ? node : node.argumentExpression;
     const parts = [...new Set(registers)];
@@ -31,11 +36,21 @@ export function hoverAt(analysis: FileAnalysis, offset: number): HoverResult | u
   const handle = handleAt(analysis, offset);
   if (handle) {
     const node = ts.isPropertyAccessExpression(handle.node) ? handle.node.name : handle.node;
-    return { markdown: handle.decls.map((d) => grantText(d, handle.driver.manifest.device, analysis.machines)).join("\n\n---\n\n"), start: node.getStart(), end: node.getEnd() };
+    return {
+      markdown: handle.decls
+        .map((d) => grantText(d, handle.driver.manifest.device, analysis.machines))
+        .join("\n\n---\n\n"),
+      start: node.getStart(),
+      end: node.getEnd(),
+    };
   }
   const declared = declAt(analysis, offset);
   if (declared) {
-    return { markdown: grantText(declared.decl, declared.driver.manifest.device, analysis.machines), start: declared.decl.nameNode.getStart(), end: declared.decl.nameNode.getEnd() };
+    return {
+      markdown: grantText(declared.decl, declared.driver.manifest.device, analysis.machines),
+      start: declared.decl.nameNode.getStart(),
+      end: declared.decl.nameNode.getEnd(),
+    };
   }
   return undefined;
 }
@@ -67,26 +82,42 @@ export function grantText(decl: CapDecl, device: DeviceBinding, machines: Machin
   const rights = decl.rights ?? "unknown";
   switch (decl.kind) {
     case "mmio":
-      lines.push(`- window: ${decl.size !== undefined ? `${hex(decl.size)} bytes (offsets 0x0–${hex(decl.size - 1)})` : "size not constant"}, rights ${rights}`);
+      lines.push(
+        `- window: ${decl.size !== undefined ? `${hex(decl.size)} bytes (offsets 0x0–${hex(decl.size - 1)})` : "size not constant"}, rights ${rights}`,
+      );
       for (const p of placementsFor(device, machines)) {
-        if (p.base !== undefined) lines.push(`- on machine \`${p.machine}\`: ${p.device} at base ${hex(p.base)}${p.size !== undefined ? ` (device window ${hex(p.size)})` : ""}, IRQ ${p.irq}`);
+        if (p.base !== undefined)
+          lines.push(
+            `- on machine \`${p.machine}\`: ${p.device} at base ${hex(p.base)}${p.size !== undefined ? ` (device window ${hex(p.size)})` : ""}, IRQ ${p.irq}`,
+          );
       }
       break;
     case "ports":
-      lines.push(`- ports ${decl.first !== undefined ? hex(decl.first) : "?"}–${decl.last !== undefined ? hex(decl.last) : "?"}, rights ${rights} (in = read, out = write)`);
-      for (const p of placementsFor(device, machines)) lines.push(`- on machine \`${p.machine}\`: ${p.device}, IRQ ${p.irq}`);
+      lines.push(
+        `- ports ${decl.first !== undefined ? hex(decl.first) : "?"}–${decl.last !== undefined ? hex(decl.last) : "?"}, rights ${rights} (in = read, out = write)`,
+      );
+      for (const p of placementsFor(device, machines))
+        lines.push(`- on machine \`${p.machine}\`: ${p.device}, IRQ ${p.irq}`);
       break;
     case "irq": {
       const ps = placementsFor(device, machines);
-      lines.push(ps.length > 0 ? ps.map((p) => `- IRQ line ${p.irq} on machine \`${p.machine}\` (${p.device})`).join("\n") : "- the bound device's interrupt line");
+      lines.push(
+        ps.length > 0
+          ? ps.map((p) => `- IRQ line ${p.irq} on machine \`${p.machine}\` (${p.device})`).join("\n")
+          : "- the bound device's interrupt line",
+      );
       lines.push("- delivered as a message; `wait()`, then clear the device's status, then `ack()`");
       break;
     }
     case "dma":
-      lines.push(`- ${decl.size !== undefined ? `${dmaBufferBytes(decl.size)} bytes (${dmaBufferBytes(decl.size) / 4096} page${dmaBufferBytes(decl.size) === 4096 ? "" : "s"}; asked ${decl.size})` : "size not constant"}, read and write`);
+      lines.push(
+        `- ${decl.size !== undefined ? `${dmaBufferBytes(decl.size)} bytes (${dmaBufferBytes(decl.size) / 4096} page${dmaBufferBytes(decl.size) === 4096 ? "" : "s"}; asked ${decl.size})` : "size not constant"}, read and write`,
+      );
       break;
     case "serve":
-      lines.push(`- offers service ${JSON.stringify(decl.service ?? "?")}: \`ready()\`, then \`receive()\` / \`reply()\``);
+      lines.push(
+        `- offers service ${JSON.stringify(decl.service ?? "?")}: \`ready()\`, then \`receive()\` / \`reply()\``,
+      );
       break;
     case "client":
       lines.push(`- may call service ${JSON.stringify(decl.service ?? "?")}: \`connect().call(tag, payload)\``);
@@ -133,6 +164,7 @@ function placementsFor(device: DeviceBinding, machines: MachineKnowledge): Place
     const types = new Set(machines.offers.filter((o) => o.virtioId === device.id).map((o) => o.type));
     return machines.placements.filter((p) => types.has(p.type));
   }
-  if (device.kind === "ports") return machines.placements.filter((p) => p.ports?.some((r) => r.first <= device.first && device.last <= r.last));
+  if (device.kind === "ports")
+    return machines.placements.filter((p) => p.ports?.some((r) => r.first <= device.first && device.last <= r.last));
   return [];
 }

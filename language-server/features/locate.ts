@@ -18,7 +18,10 @@ export function declAt(analysis: FileAnalysis, offset: number): { driver: Driver
 }
 
 /** The capabilities held by the innermost traced expression at `offset`. */
-export function handleAt(analysis: FileAnalysis, offset: number): { driver: DriverModel; node: ts.Expression; decls: CapDecl[] } | undefined {
+export function handleAt(
+  analysis: FileAnalysis,
+  offset: number,
+): { driver: DriverModel; node: ts.Expression; decls: CapDecl[] } | undefined {
   let best: { driver: DriverModel; node: ts.Expression; caps: ReadonlySet<string> } | undefined;
   for (const driver of analysis.drivers) {
     for (const ref of driver.flow?.refs ?? []) {
@@ -29,7 +32,9 @@ export function handleAt(analysis: FileAnalysis, offset: number): { driver: Driv
     }
   }
   if (!best) return undefined;
-  const decls = [...best.caps].map((c) => best!.driver.manifest.caps.get(c)).filter((d): d is CapDecl => d !== undefined);
+  const decls = [...best.caps]
+    .map((c) => best!.driver.manifest.caps.get(c))
+    .filter((d): d is CapDecl => d !== undefined);
   return decls.length > 0 ? { driver: best.driver, node: best.node, decls } : undefined;
 }
 

@@ -38,11 +38,19 @@ export function toDiagnostic(analysis: FileAnalysis, f: Finding): Diagnostic {
     code: f.code,
     source: DIAGNOSTIC_SOURCE,
     message: f.message,
-    relatedInformation: f.related.map((r) => ({ location: { uri: uriOf(r.file), range: rangeOf(analysis, r) }, message: r.message })),
+    relatedInformation: f.related.map((r) => ({
+      location: { uri: uriOf(r.file), range: rangeOf(analysis, r) },
+      message: r.message,
+    })),
   };
 }
 
-export function toCodeAction(analysis: FileAnalysis, fix: Fix, diagnostic: Diagnostic, uriFor: (file: string) => string): CodeAction {
+export function toCodeAction(
+  analysis: FileAnalysis,
+  fix: Fix,
+  diagnostic: Diagnostic,
+  uriFor: (file: string) => string,
+): CodeAction {
   const changes: Record<string, LspTextEdit[]> = {};
   for (const e of fix.edits) (changes[uriFor(e.file)] ??= []).push({ range: rangeOf(analysis, e), newText: e.newText });
   const edit: WorkspaceEdit = { changes };

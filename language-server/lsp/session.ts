@@ -87,13 +87,17 @@ export class LanguageServerSession {
     try {
       return run();
     } catch (error) {
-      this.connection.console.error(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.connection.console.error(
+        `${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       return fallback;
     }
   }
 
   private fileOf(uri: string): string {
-    const file = uri.startsWith("file:") ? norm(fileURLToPath(uri)) : norm(path.join(this.root, ".zds-virtual", `${encodeURIComponent(uri)}.ts`));
+    const file = uri.startsWith("file:")
+      ? norm(fileURLToPath(uri))
+      : norm(path.join(this.root, ".zds-virtual", `${encodeURIComponent(uri)}.ts`));
     this.fileToUri.set(file, uri);
     return file;
   }
@@ -118,7 +122,11 @@ export class LanguageServerSession {
     if (!doc) return;
     // A dependent's own text did not change, but what it imports did: analyse it again anyway.
     const analysis = this.analyse(doc, !followDependents);
-    this.connection.sendDiagnostics({ uri, version: doc.version, diagnostics: analysis ? analysis.findings.map((f) => toDiagnostic(analysis, f)) : [] });
+    void this.connection.sendDiagnostics({
+      uri,
+      version: doc.version,
+      diagnostics: analysis ? analysis.findings.map((f) => toDiagnostic(analysis, f)) : [],
+    });
     if (!followDependents) return;
     // Open drivers that fold constants from this file see its new values.
     const file = this.fileOf(uri);
@@ -148,7 +156,7 @@ export class LanguageServerSession {
     const file = this.fileOf(uri);
     this.workspace.projectFor(file).removeOverlay(file);
     this.analysed.delete(uri);
-    this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   private current(params: TextDocumentPositionParams): { analysis: FileAnalysis; offset: number } | undefined {
@@ -162,7 +170,10 @@ export class LanguageServerSession {
     const at = this.current(params);
     const result = at && hoverAt(at.analysis, at.offset);
     if (!at || !result) return null;
-    return { contents: { kind: MarkupKind.Markdown, value: result.markdown }, range: rangeOf(at.analysis, { file: at.analysis.fileName, start: result.start, end: result.end }) };
+    return {
+      contents: { kind: MarkupKind.Markdown, value: result.markdown },
+      range: rangeOf(at.analysis, { file: at.analysis.fileName, start: result.start, end: result.end }),
+    };
   }
 
   private definition(params: TextDocumentPositionParams): Definition | null {
@@ -199,7 +210,12 @@ export class LanguageServerSession {
       if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
       for (const f of analysis.findings) {
         const r = rangeOf(analysis, f);
-        if (f.code !== diagnostic.code || r.start.line !== diagnostic.range.start.line || r.start.character !== diagnostic.range.start.character) continue;
+        if (
+          f.code !== diagnostic.code ||
+          r.start.line !== diagnostic.range.start.line ||
+          r.start.character !== diagnostic.range.start.character
+        )
+          continue;
         for (const fix of f.fixes) actions.push(toCodeAction(analysis, fix, diagnostic, this.uriFor));
       }
     }

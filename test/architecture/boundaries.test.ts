@@ -17,7 +17,8 @@ function projectSources(): Map<string, string> {
       if (entry.name.startsWith(".") || SKIP.has(entry.name)) continue;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (/\.(ts|tsx|mts|cts)$/.test(entry.name)) files.set(path.relative(root, full).split(path.sep).join("/"), fs.readFileSync(full, "utf8"));
+      else if (/\.(ts|tsx|mts|cts)$/.test(entry.name))
+        files.set(path.relative(root, full).split(path.sep).join("/"), fs.readFileSync(full, "utf8"));
     }
   };
   walk(root);
@@ -55,7 +56,10 @@ describe("architecture: folders point one way", () => {
     assert.equal(violations[0]!.file, "devices/uart.ts");
     assert.equal(violations[0]!.specifier, "../kernel/kernel");
     assert.equal(violations[0]!.line, 1);
-    assert.match(violations[0]!.message, /devices\/uart\.ts imports "\.\.\/kernel\/kernel": devices → kernel is not an allowed arrow/);
+    assert.match(
+      violations[0]!.message,
+      /devices\/uart\.ts imports "\.\.\/kernel\/kernel": devices → kernel is not an allowed arrow/,
+    );
   });
 
   it("reports each rule DESIGN.md states", () => {

@@ -25,7 +25,23 @@ export type Area =
   | "test";
 
 /** Longest first, so that kernel/abi is not taken for kernel. */
-const AREAS: readonly Area[] = ["kernel/abi", "drivers/sdk", "timeline/view", "devices", "kernel", "drivers", "language-server", "timeline", "runner", "debug-adapter", "extension", "cli", "bench", "scripts", "test"];
+const AREAS: readonly Area[] = [
+  "kernel/abi",
+  "drivers/sdk",
+  "timeline/view",
+  "devices",
+  "kernel",
+  "drivers",
+  "language-server",
+  "timeline",
+  "runner",
+  "debug-adapter",
+  "extension",
+  "cli",
+  "bench",
+  "scripts",
+  "test",
+];
 
 export interface AreaRule {
   /** Areas this one may import (its own is always allowed). */
@@ -50,11 +66,22 @@ export const RULES: Readonly<Record<Area, AreaRule>> = {
   // The one table: pure, bundled into every driver (neutral platform, no packages).
   "kernel/abi": { imports: [], packages: false, vscode: false },
   // The kernel reaches the machine through one narrow interface (and the devices index for building one).
-  kernel: { imports: ["kernel/abi", "devices"], through: { devices: ["devices/index.ts", "devices/machine-interface.ts"] }, packages: true, vscode: false },
+  kernel: {
+    imports: ["kernel/abi", "devices"],
+    through: { devices: ["devices/index.ts", "devices/machine-interface.ts"] },
+    packages: true,
+    vscode: false,
+  },
   // What a driver imports; bundled into drivers: kernel/abi only.
   "drivers/sdk": { imports: ["kernel/abi"], packages: false, vscode: false },
   // A driver: the SDK (as @zds/sdk) and its own files.
-  drivers: { imports: ["drivers/sdk"], bySpecifier: { "drivers/sdk": "@zds/sdk" }, ownFolderOnly: true, packages: false, vscode: false },
+  drivers: {
+    imports: ["drivers/sdk"],
+    bySpecifier: { "drivers/sdk": "@zds/sdk" },
+    ownFolderOnly: true,
+    packages: false,
+    vscode: false,
+  },
   // The language server: the ABI table and shared rules, and the machine descriptions (data) to know
   // what a driver can bind to; never the emulator itself.
   "language-server": {
@@ -71,11 +98,33 @@ export const RULES: Readonly<Record<Area, AreaRule>> = {
   // The DAP session: translates between DAP and kernel/debug; no VS Code.
   "debug-adapter": { imports: ["kernel", "kernel/abi", "devices", "runner"], packages: true, vscode: false },
   // VS Code glue. Never cli/ or bench/ (tools beside it), never language-server/ (its own process).
-  extension: { imports: ["debug-adapter", "runner", "timeline", "kernel", "kernel/abi", "devices"], packages: true, vscode: true },
+  extension: {
+    imports: ["debug-adapter", "runner", "timeline", "kernel", "kernel/abi", "devices"],
+    packages: true,
+    vscode: true,
+  },
   // `zds`: everything except the VS Code glue.
-  cli: { imports: ["runner", "debug-adapter", "language-server", "timeline", "timeline/view", "bench", "kernel", "kernel/abi", "devices"], packages: true, vscode: false },
+  cli: {
+    imports: [
+      "runner",
+      "debug-adapter",
+      "language-server",
+      "timeline",
+      "timeline/view",
+      "bench",
+      "kernel",
+      "kernel/abi",
+      "devices",
+    ],
+    packages: true,
+    vscode: false,
+  },
   // Benchmarks (bench/programs are driver programs, hence the SDK); never cli/.
-  bench: { imports: ["language-server", "timeline", "kernel", "kernel/abi", "devices", "drivers/sdk"], packages: true, vscode: false },
+  bench: {
+    imports: ["language-server", "timeline", "kernel", "kernel/abi", "devices", "drivers/sdk"],
+    packages: true,
+    vscode: false,
+  },
   scripts: { imports: EVERYTHING.filter((a) => a !== "scripts"), packages: true, vscode: false },
   test: { imports: EVERYTHING.filter((a) => a !== "test"), packages: true, vscode: true },
 };
@@ -102,17 +151,27 @@ const SOURCE = /\.(ts|tsx|mts|cts)$/;
 export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[] {
   const violations: Violation[] = [];
   const resolve = (target: string): string => {
-    for (const candidate of [target, `${target}.ts`, `${target}.tsx`, `${target}/index.ts`]) if (files.has(candidate)) return candidate;
+    for (const candidate of [target, `${target}.ts`, `${target}.tsx`, `${target}/index.ts`])
+      if (files.has(candidate)) return candidate;
     return target;
   };
   for (const [file, text] of files) {
     if (!SOURCE.test(file)) continue;
     const report = (specifier: string, pos: number, message: string) =>
-      violations.push({ file, line: ts.getLineAndCharacterOfPosition(ts.createSourceFile(file, text, ts.ScriptTarget.Latest), pos).line + 1, specifier, message });
+      violations.push({
+        file,
+        line: ts.getLineAndCharacterOfPosition(ts.createSourceFile(file, text, ts.ScriptTarget.Latest), pos).line + 1,
+        specifier,
+        message,
+      });
     const from = areaOf(file);
     const info = ts.preProcessFile(text, true, true);
     if (!from) {
-      report("", 0, `${file} is in no folder of the table (test/architecture/boundaries.ts): add the folder and its arrows deliberately`);
+      report(
+        "",
+        0,
+        `${file} is in no folder of the table (test/architecture/boundaries.ts): add the folder and its arrows deliberately`,
+      );
       continue;
     }
     const rule = RULES[from];
@@ -144,7 +203,8 @@ export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[]
         continue;
       }
       if (to === from) {
-        if (rule.ownFolderOnly && target !== undefined && subfolder(target) !== subfolder(file)) fail(`each of ${from}/ stands alone: ${subfolder(file)}/ may not import ${subfolder(target)}/`);
+        if (rule.ownFolderOnly && target !== undefined && subfolder(target) !== subfolder(file))
+          fail(`each of ${from}/ stands alone: ${subfolder(file)}/ may not import ${subfolder(target)}/`);
         continue;
       }
       if (!rule.imports.includes(to)) {
@@ -152,9 +212,11 @@ export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[]
         continue;
       }
       const through = rule.through?.[to];
-      if (through && target !== undefined && !through.includes(target)) fail(`${from} reaches ${to}/ only through ${through.join(", ")} (not ${target})`);
+      if (through && target !== undefined && !through.includes(target))
+        fail(`${from} reaches ${to}/ only through ${through.join(", ")} (not ${target})`);
       const specifier = rule.bySpecifier?.[to];
-      if (specifier && spec !== specifier && !spec.startsWith(`${specifier}/`)) fail(`${from}/ imports ${to}/ as "${specifier}"`);
+      if (specifier && spec !== specifier && !spec.startsWith(`${specifier}/`))
+        fail(`${from}/ imports ${to}/ as "${specifier}"`);
     }
   }
   return violations;

@@ -21,9 +21,20 @@ describe("zds bench", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-bench-test-"));
     try {
       const out = path.join(dir, "results.json");
-      const r = spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), "bench", "--quick", "--only", "syscall,storage", "--out", out], { cwd: root, encoding: "utf8", timeout: 170_000 });
+      const r = spawnSync(
+        process.execPath,
+        [path.join(root, "bin", "zds.js"), "bench", "--quick", "--only", "syscall,storage", "--out", out],
+        { cwd: root, encoding: "utf8", timeout: 170_000 },
+      );
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-      for (const label of ["syscall round trip", "bare Atomics ping-pong", "sequential 64 KiB reads", "fs.readSync", "queue depth 1", "queue depth 32"]) {
+      for (const label of [
+        "syscall round trip",
+        "bare Atomics ping-pong",
+        "sequential 64 KiB reads",
+        "fs.readSync",
+        "queue depth 1",
+        "queue depth 32",
+      ]) {
         assert.ok(r.stdout.includes(label), `the table lacks "${label}":\n${r.stdout}`);
       }
       const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
@@ -48,14 +59,24 @@ describe("zds bench", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-bench-net-test-"));
     try {
       const out = path.join(dir, "results.json");
-      const r = spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), "bench", "--quick", "--only", "network", "--out", out], { cwd: root, encoding: "utf8", timeout: 110_000 });
+      const r = spawnSync(
+        process.execPath,
+        [path.join(root, "bin", "zds.js"), "bench", "--quick", "--only", "network", "--out", out],
+        { cwd: root, encoding: "utf8", timeout: 110_000 },
+      );
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
       const report = JSON.parse(fs.readFileSync(out, "utf8")) as BenchReport;
-      assert.deepEqual(report.results.map((res) => [res.name, res.error]), [["network", undefined]]);
+      assert.deepEqual(
+        report.results.map((res) => [res.name, res.error]),
+        [["network", undefined]],
+      );
       const [figure] = report.results[0].figures;
       assert.match(figure.label, /UDP echo round trips/);
       assert.ok(figure.value > 0 && (figure.baseline?.value ?? 0) > 0);
-      assert.match(report.results[0].notes?.join("\n") ?? "", /µs virtual; [\d.]+ syscalls, 4 IPC messages, 2 interrupts/);
+      assert.match(
+        report.results[0].notes?.join("\n") ?? "",
+        /µs virtual; [\d.]+ syscalls, 4 IPC messages, 2 interrupts/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -13,7 +13,12 @@ type Summary = RunSummary & { console?: ConsoleReport };
 async function zds(...args: string[]): Promise<{ status: number; stdout: string; stderr: string; summary?: Summary }> {
   const { status, stdout, stderr } = await zdsChild(args);
   const last = stdout.trimEnd().split("\n").pop() ?? "";
-  return { status, stdout, stderr, summary: args.includes("--json") && last.startsWith("{") ? (JSON.parse(last) as Summary) : undefined };
+  return {
+    status,
+    stdout,
+    stderr,
+    summary: args.includes("--json") && last.startsWith("{") ? (JSON.parse(last) as Summary) : undefined,
+  };
 }
 
 const drv = (name: string) => path.join(root, "drivers", name);
@@ -22,7 +27,9 @@ describe("zds run: the console", function () {
   this.timeout(90_000);
 
   it("--interactive with keys piped to stdin: a line at a time, rendered, exit 0", async () => {
-    const r = await zdsChild(["run", "drivers/uart16550", "drivers/echo-shell", "--interactive", "--json"], { input: "echo piped in\nech\x7f\x7fcho fixed\nexit\n" });
+    const r = await zdsChild(["run", "drivers/uart16550", "drivers/echo-shell", "--interactive", "--json"], {
+      input: "echo piped in\nech\x7f\x7fcho fixed\nexit\n",
+    });
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout.trim().split("\n").pop()!) as Summary;
     const screen = summary.console?.screen ?? [];
@@ -43,10 +50,20 @@ describe("zds run: the console", function () {
     assert.match(bad.stderr, /--input: unknown escape "\\q" \(use \\n/);
   });
 
-  for (const [driver, device] of [["uart16550", "uart0"], ["virtio-console", "virtio-console0"]] as const) {
+  for (const [driver, device] of [
+    ["uart16550", "uart0"],
+    ["virtio-console", "virtio-console0"],
+  ] as const) {
     it(`a flood of input into ${driver} is cut off at the device's bound and counted; the shell recovers`, async () => {
       const flood = "x".repeat(10_000);
-      const r = await zds("run", drv(driver), drv("echo-shell"), "--input", `${flood}\\n\\x15echo after the flood\\nexit\\n`, "--json");
+      const r = await zds(
+        "run",
+        drv(driver),
+        drv("echo-shell"),
+        "--input",
+        `${flood}\\n\\x15echo after the flood\\nexit\\n`,
+        "--json",
+      );
       assert.equal(r.status, 0, r.stderr);
       const report = r.summary?.console;
       const dev = report?.devices.find((d) => d.device === device);
@@ -60,7 +77,10 @@ describe("zds run: the console", function () {
       assert.equal(screen[screen.indexOf("$ echo after the flood") + 1], "after the flood");
       // Shown in the text summary too.
       const text = await zds("run", drv(driver), drv("echo-shell"), "--input", `${flood}\\n\\x15exit\\n`);
-      assert.match(text.stderr, new RegExp(`console ${device}: \\d+ bytes out, \\d+ in; 5905 input bytes dropped \\(flood`));
+      assert.match(
+        text.stderr,
+        new RegExp(`console ${device}: \\d+ bytes out, \\d+ in; 5905 input bytes dropped \\(flood`),
+      );
     });
   }
 
@@ -76,7 +96,10 @@ describe("zds run: the console", function () {
     assert.ok(messages.some((m) => /offset 0 with LCR\.DLAB still set: .* not THR/.test(m)));
     assert.ok(messages.some((m) => /offset 1 with LCR\.DLAB still set: .* not IER/.test(m)));
     const text = await zds("run", fixture);
-    assert.match(text.stderr, /console uart0: 3 bytes out, 0 in; 3 driver errors \(3 registers programmed in the wrong order\)/);
+    assert.match(
+      text.stderr,
+      /console uart0: 3 bytes out, 0 in; 3 driver errors \(3 registers programmed in the wrong order\)/,
+    );
     assert.match(text.stdout, /^ok$/m);
   });
 

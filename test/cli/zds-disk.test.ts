@@ -8,7 +8,8 @@ import path from "node:path";
 
 const root = path.join(__dirname, "..", "..");
 const zdsBin = path.join(root, "bin", "zds.js");
-const zds = (...args: string[]) => spawnSync(process.execPath, [zdsBin, ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+const zds = (...args: string[]) =>
+  spawnSync(process.execPath, [zdsBin, ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
 const dir = mkdtempSync(path.join(tmpdir(), "zds-cli-disk-"));
 
 function image(name: string, bytes: number): string {
@@ -18,7 +19,10 @@ function image(name: string, bytes: number): string {
 }
 
 /** Run zds in a child until its stdout shows `marker`, then SIGKILL it; resolves with the signal. */
-function runUntilThenKill(args: string[], marker: string): Promise<{ signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runUntilThenKill(
+  args: string[],
+  marker: string,
+): Promise<{ signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [zdsBin, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -47,15 +51,30 @@ describe("zds run --disk", () => {
       assert.equal(r.status, 0, `signal ${r.signal}, error ${r.error?.message}; stderr: ${r.stderr}`);
       const lines = r.stdout.trim().split("\n");
       assert.match(lines[0], /^blk-check: PASS wrote, flushed and read back sectors 2032\.\.2047 of 2048$/);
-      const summary = JSON.parse(lines[lines.length - 1]) as { processes: { name: string; state: string; exitCode: number }[]; violations: unknown[] };
-      assert.deepEqual(summary.processes.map((p) => [p.name, p.state, p.exitCode]), [[driver, "exited", 0], ["blk-check", "exited", 0]]);
+      const summary = JSON.parse(lines[lines.length - 1]) as {
+        processes: { name: string; state: string; exitCode: number }[];
+        violations: unknown[];
+      };
+      assert.deepEqual(
+        summary.processes.map((p) => [p.name, p.state, p.exitCode]),
+        [
+          [driver, "exited", 0],
+          ["blk-check", "exited", 0],
+        ],
+      );
       assert.deepEqual(summary.violations, []);
-      assert.ok(readFileSync(img).every((b) => b === 0), "without --persist the image is untouched");
+      assert.ok(
+        readFileSync(img).every((b) => b === 0),
+        "without --persist the image is untouched",
+      );
     });
 
     it(`durability (${driver}): data written and flushed is in the image after the host is killed with SIGKILL`, async () => {
       const img = image(`durable-${driver}.img`, 1024 * 1024);
-      const run = await runUntilThenKill(["run", `drivers/${driver}`, "test/fixtures/blk/flush-and-hold.ts", "--disk", img, "--persist"], "flushed\n");
+      const run = await runUntilThenKill(
+        ["run", `drivers/${driver}`, "test/fixtures/blk/flush-and-hold.ts", "--disk", img, "--persist"],
+        "flushed\n",
+      );
       assert.equal(run.signal, "SIGKILL", `the host was killed, not ended: ${run.stderr}`);
       const bytes = readFileSync(img);
       for (let s = 100; s < 104; s++) {
@@ -75,7 +94,12 @@ describe("zds run --disk", () => {
     const odd = image("odd.img", 1000);
     const r = zds("run", "drivers/virtio-blk", "--disk", odd);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, new RegExp(`disk image ${odd.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: is 1000 bytes, not a whole number of 512-byte sectors`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `disk image ${odd.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: is 1000 bytes, not a whole number of 512-byte sectors`,
+      ),
+    );
   });
 
   it("refuses --persist without --disk", () => {

@@ -7,7 +7,12 @@ import path from "node:path";
 import { LINKTYPE_ETHERNET, readPcap } from "../../devices";
 
 const root = path.join(__dirname, "..", "..");
-const zds = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+const zds = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 
 describe("zds run --pcap", () => {
   let dir: string;
@@ -22,7 +27,9 @@ describe("zds run --pcap", () => {
     assert.equal(capture.linkType, LINKTYPE_ETHERNET);
     assert.equal(capture.nanosecond, true);
     assert.deepEqual(capture.packets, []);
-    const summary = JSON.parse(r.stdout.trim().split("\n").pop()!) as { network: { device: string; mac: string; txFrames: number; peer: { ip: string } }[] };
+    const summary = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+      network: { device: string; mac: string; txFrames: number; peer: { ip: string } }[];
+    };
     assert.equal(summary.network.length, 1);
     assert.equal(summary.network[0].device, "virtio-net0");
     assert.match(summary.network[0].mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
@@ -34,7 +41,14 @@ describe("zds run --pcap", () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--pcap .*x\.pcap: cannot write the capture file/);
     const machine = path.join(dir, "quiet.json");
-    fs.writeFileSync(machine, JSON.stringify({ name: "quiet", dma: { base: "0x40000000", size: "0x100000" }, devices: [{ name: "rng0", type: "virtio-rng", base: "0x10003000", size: "0x1000", irq: 3 }] }));
+    fs.writeFileSync(
+      machine,
+      JSON.stringify({
+        name: "quiet",
+        dma: { base: "0x40000000", size: "0x100000" },
+        devices: [{ name: "rng0", type: "virtio-rng", base: "0x10003000", size: "0x1000", irq: 3 }],
+      }),
+    );
     const r2 = zds("run", "drivers/rng-cat", "--machine", machine, "--pcap", path.join(dir, "y.pcap"));
     assert.equal(r2.status, 2);
     assert.match(r2.stderr, /machine quiet has no network device/);

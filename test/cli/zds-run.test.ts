@@ -4,7 +4,12 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 
 const root = path.join(__dirname, "..", "..");
-const zds = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+const zds = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 
 describe("zds run", () => {
   it("runs the samples and ends with a JSON summary (both exited 0, no violations)", () => {
@@ -13,14 +18,30 @@ describe("zds run", () => {
     const lines = r.stdout.trim().split("\n");
     assert.match(lines[0], /^rng-cat: 32 random bytes: [0-9a-f]{64}$/);
     const summary = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
-    for (const key of ["processes", "syscalls", "ipcMessages", "irqs", "violations", "syslogHash"]) assert.ok(key in summary, key);
-    const processes = summary.processes as { name: string; pid: number; state: string; exitCode: number; faults: unknown[] }[];
-    assert.deepEqual(processes.map((p) => [p.name, p.state, p.exitCode]), [["virtio-rng", "exited", 0], ["rng-cat", "exited", 0]]);
+    for (const key of ["processes", "syscalls", "ipcMessages", "irqs", "violations", "syslogHash"])
+      assert.ok(key in summary, key);
+    const processes = summary.processes as {
+      name: string;
+      pid: number;
+      state: string;
+      exitCode: number;
+      faults: unknown[];
+    }[];
+    assert.deepEqual(
+      processes.map((p) => [p.name, p.state, p.exitCode]),
+      [
+        ["virtio-rng", "exited", 0],
+        ["rng-cat", "exited", 0],
+      ],
+    );
     assert.deepEqual(summary.violations, []);
   });
 
   it("prints the same syslogHash for two runs with --seed 7", () => {
-    const hash = () => JSON.parse(zds("run", "drivers/virtio-rng", "drivers/rng-cat", "--json", "--seed", "7").stdout.trim().split("\n").pop()!).syslogHash as string;
+    const hash = () =>
+      JSON.parse(
+        zds("run", "drivers/virtio-rng", "drivers/rng-cat", "--json", "--seed", "7").stdout.trim().split("\n").pop()!,
+      ).syslogHash as string;
     const first = hash();
     assert.match(first, /^[0-9a-f]{16}$/);
     assert.equal(hash(), first);

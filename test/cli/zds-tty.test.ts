@@ -12,7 +12,9 @@ const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).statu
 /** Run zds under a pty; `steps` are [text to wait for in the output, keys to type then]. */
 function underPty(args: string, steps: [string, string][]): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn("script", ["-qec", `${JSON.stringify(process.execPath)} bin/zds.js ${args}`, "/dev/null"], { cwd: repoRoot });
+    const child = spawn("script", ["-qec", `${JSON.stringify(process.execPath)} bin/zds.js ${args}`, "/dev/null"], {
+      cwd: repoRoot,
+    });
     let output = "";
     let next = 0;
     const timer = setTimeout(() => child.kill(), 60_000);
@@ -67,7 +69,10 @@ describe("zds run --interactive on a terminal", function () {
     assert.equal(r.status, 1, "stopped by the user: not a clean completion");
     const screen = await render(r.output);
     assert.equal(screen[screen.indexOf("$ echo still here") + 1], "still here");
-    assert.ok(screen.some((l) => l.includes("[zds: detached (Ctrl-])]")), screen.join("\n"));
+    assert.ok(
+      screen.some((l) => l.includes("[zds: detached (Ctrl-])]")),
+      screen.join("\n"),
+    );
     assert.ok(screen.some((l) => /seed 1: stopped after/.test(l)));
   });
 });

@@ -8,10 +8,27 @@ import { CountingDisk, pattern } from "./helpers/blk-rig";
 const IRQ = 14;
 const SECTOR_NS = 10_000;
 const RESET_NS = 50_000;
-const P = { data: 0x1f0, error: 0x1f1, count: 0x1f2, lbaLow: 0x1f3, lbaMid: 0x1f4, lbaHigh: 0x1f5, device: 0x1f6, status: 0x1f7, command: 0x1f7, control: 0x3f6 } as const;
-const BSY = 0x80, DRDY = 0x40, DF = 0x20, DRQ = 0x08, ERR = 0x01;
-const ABRT = 0x04, IDNF = 0x10;
-const NIEN = 0x02, SRST = 0x04;
+const P = {
+  data: 0x1f0,
+  error: 0x1f1,
+  count: 0x1f2,
+  lbaLow: 0x1f3,
+  lbaMid: 0x1f4,
+  lbaHigh: 0x1f5,
+  device: 0x1f6,
+  status: 0x1f7,
+  command: 0x1f7,
+  control: 0x3f6,
+} as const;
+const BSY = 0x80,
+  DRDY = 0x40,
+  DF = 0x20,
+  DRQ = 0x08,
+  ERR = 0x01;
+const ABRT = 0x04,
+  IDNF = 0x10;
+const NIEN = 0x02,
+  SRST = 0x04;
 
 interface AtaRig {
   ata: AtaDevice;
@@ -34,14 +51,28 @@ function ataRig(sectors = 64): AtaRig {
   const lines = new InterruptLines();
   const events: DeviceEvent[] = [];
   const disk = new CountingDisk(sectors);
-  const ata = new AtaDevice({ name: "ata0", disk, irq: lines.line(IRQ), clock, emit: (e) => events.push(e), sectorNs: SECTOR_NS, resetNs: RESET_NS });
+  const ata = new AtaDevice({
+    name: "ata0",
+    disk,
+    irq: lines.line(IRQ),
+    clock,
+    emit: (e) => events.push(e),
+    sectorNs: SECTOR_NS,
+    resetNs: RESET_NS,
+  });
   const bus = new PortBus();
   bus.map("ata0", 0x1f0, 0x1f7, ata.commandBlock);
   bus.map("ata0 control", 0x3f6, 0x3f6, ata.controlBlock);
   const in8 = (port: number): number => bus.read(port, 1);
   const out8 = (port: number, value: number): void => bus.write(port, 1, value);
   return {
-    ata, disk, bus, clock, events, in8, out8,
+    ata,
+    disk,
+    bus,
+    clock,
+    events,
+    in8,
+    out8,
     irq: () => lines.level(IRQ),
     issue(command, lba, count) {
       out8(P.count, count & 0xff);
@@ -65,7 +96,10 @@ describe("ATA PIO device", () => {
   it("powers on ready (DRDY) with the ATA signature in the task file and no interrupt", () => {
     const rig = ataRig();
     assert.equal(rig.in8(P.status), DRDY);
-    assert.deepEqual([rig.in8(P.error), rig.in8(P.count), rig.in8(P.lbaLow), rig.in8(P.lbaMid), rig.in8(P.lbaHigh)], [1, 1, 1, 0, 0]);
+    assert.deepEqual(
+      [rig.in8(P.error), rig.in8(P.count), rig.in8(P.lbaLow), rig.in8(P.lbaMid), rig.in8(P.lbaHigh)],
+      [1, 1, 1, 0, 0],
+    );
     assert.equal(rig.in8(P.device), 0xa0, "obsolete bits 7 and 5 read as 1");
     assert.equal(rig.irq(), false);
   });
@@ -261,7 +295,10 @@ describe("ATA PIO device", () => {
     rig.clock.advance(SECTOR_NS);
     assert.equal(rig.in8(P.status), DRDY | DF | ERR);
     assert.equal(rig.in8(P.error), ABRT);
-    assert.deepEqual(rig.events.map((e) => e.kind), ["host-error"]);
+    assert.deepEqual(
+      rig.events.map((e) => e.kind),
+      ["host-error"],
+    );
   });
 
   it("a hardware reset (the driver died) drops the command and leaves the device ready", () => {

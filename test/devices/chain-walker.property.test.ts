@@ -14,7 +14,12 @@ const descriptor = fc.record({
     fc.constant(0x9000_0000n),
     fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
   ),
-  len: fc.oneof(fc.constant(0), fc.constantFrom(16, 32, 48, 64, 24), fc.integer({ min: 0, max: 0x1000 }), fc.constant(0xffff_ffff)),
+  len: fc.oneof(
+    fc.constant(0),
+    fc.constantFrom(16, 32, 48, 64, 24),
+    fc.integer({ min: 0, max: 0x1000 }),
+    fc.constant(0xffff_ffff),
+  ),
   flags: fc.oneof(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 0xffff })),
   next: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 0xffff })),
 });
@@ -67,14 +72,26 @@ describe("descriptor chain walker: properties on random descriptor tables", () =
       { numRuns: 3000, seed: 0x5a44 },
     );
     // The generator must reach the interesting paths, not only the first error it can make.
-    for (const kind of ["chain", "next-out-of-range", "chain-too-long", "indirect-bad-length", "nested-indirect", "dma"]) assert.ok(outcomes.has(kind), `never produced ${kind}: ${[...outcomes].join(", ")}`);
+    for (const kind of [
+      "chain",
+      "next-out-of-range",
+      "chain-too-long",
+      "indirect-bad-length",
+      "nested-indirect",
+      "dma",
+    ])
+      assert.ok(outcomes.has(kind), `never produced ${kind}: ${[...outcomes].join(", ")}`);
   });
 
   it("pops from a random avail ring without throwing, and each pop ends", () => {
     fc.assert(
       fc.property(scenario, fc.boolean(), (s, eventIdx) => {
         const { view, size } = build(s);
-        const queue = new SplitQueue({ size, descAddr: BASE, availAddr: BASE + 0x400, usedAddr: BASE + 0x600 }, { indirectDesc: s.indirect, eventIdx }, () => view);
+        const queue = new SplitQueue(
+          { size, descAddr: BASE, availAddr: BASE + 0x400, usedAddr: BASE + 0x600 },
+          { indirectDesc: s.indirect, eventIdx },
+          () => view,
+        );
         for (let i = 0; i <= size; i++) {
           const result = queue.pop();
           if (result.kind !== "chain") break;

@@ -1,10 +1,29 @@
 // Disk images: raw files read and written by position, the copy-on-write overlay, blank disks, and
 // the errors a user sees for an image the machine cannot use.
 import assert from "node:assert/strict";
-import { chmodSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, writeSync, readSync } from "node:fs";
+import {
+  chmodSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+  readSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AtaDevice, createMachine, DiskImageError, loadMachineDescription, openDisk, RawFile, VirtioBlk } from "../../devices";
+import {
+  AtaDevice,
+  createMachine,
+  DiskImageError,
+  loadMachineDescription,
+  openDisk,
+  RawFile,
+  VirtioBlk,
+} from "../../devices";
 
 const dir = mkdtempSync(path.join(tmpdir(), "zds-disk-"));
 let serial = 0;
@@ -108,7 +127,10 @@ describe("disk images", () => {
 
   it("names an image that is not a whole number of 512-byte sectors", () => {
     const file = image(1000);
-    assert.equal(imageError({ path: file }).message, `disk image ${file}: is 1000 bytes, not a whole number of 512-byte sectors (488 bytes left over)`);
+    assert.equal(
+      imageError({ path: file }).message,
+      `disk image ${file}: is 1000 bytes, not a whole number of 512-byte sectors (488 bytes left over)`,
+    );
   });
 
   it("names an empty image", () => {
@@ -131,7 +153,10 @@ describe("disk images", () => {
 
   it("createMachine fails with the DiskImageError, and both controllers share one disk", () => {
     const description = loadMachineDescription("virt");
-    assert.throws(() => createMachine(description, { seed: 1, disk: { path: path.join(dir, "gone.img") } }), DiskImageError);
+    assert.throws(
+      () => createMachine(description, { seed: 1, disk: { path: path.join(dir, "gone.img") } }),
+      DiskImageError,
+    );
     const machine = createMachine(description, { seed: 1, disk: { path: image(2048) } });
     assert.equal(machine.disk().sectors, 4);
     assert.equal(machine.backend("virtio-blk0", VirtioBlk).disk, machine.disk());

@@ -4,7 +4,15 @@
 // would end the whole run) nor materialise the claimed bytes on the host. The caps are written as
 // numbers here on purpose: they are the documented contract (docs/architecture.md, "Device caps").
 import assert from "node:assert/strict";
-import { createMachine, hostBufferMeter, parseMachineDescription, resetHostBufferMeter, type DeviceEvent, type DmaRegion, type Machine } from "../../devices";
+import {
+  createMachine,
+  hostBufferMeter,
+  parseMachineDescription,
+  resetHostBufferMeter,
+  type DeviceEvent,
+  type DmaRegion,
+  type Machine,
+} from "../../devices";
 import { DriverRing, INDIRECT, NEXT, WRITE } from "./helpers/driver-ring";
 import { INDIRECT_DESC, MiniDriver, NEEDS_RESET, R, VERSION_1 } from "./helpers/mini-driver";
 
@@ -26,7 +34,14 @@ interface Hostile {
 /** One device whose driver owns exactly one 2 MiB DMA region, with a ring of `size` at its start. */
 function hostile(type: "virtio-rng" | "virtio-net" | "virtio-console" | "virtio-blk", size: number): Hostile {
   const machine = createMachine(
-    parseMachineDescription({ name: "hostile", dma: { base: "0x40000000", size: "0x400000" }, devices: [{ name: "dev0", type, base: BASE, size: "0x1000", irq: 1 }] }, "hostile"),
+    parseMachineDescription(
+      {
+        name: "hostile",
+        dma: { base: "0x40000000", size: "0x400000" },
+        devices: [{ name: "dev0", type, base: BASE, size: "0x1000", irq: 1 }],
+      },
+      "hostile",
+    ),
     { seed: 7 },
   );
   const events: DeviceEvent[] = [];
@@ -34,11 +49,15 @@ function hostile(type: "virtio-rng" | "virtio-net" | "virtio-console" | "virtio-
   const region = machine.allocateDma(2 * MIB);
   machine.setIommuView("dev0", [region]);
   const rig: Hostile = {
-    machine, region, events, output: 0,
+    machine,
+    region,
+    events,
+    output: 0,
     driver: new MiniDriver(machine, BASE),
     ring: new DriverRing(region, size),
     settle() {
-      for (let due = machine.clock.nextEventAt(); due !== undefined; due = machine.clock.nextEventAt()) machine.clock.advance(due - machine.clock.now());
+      for (let due = machine.clock.nextEventAt(); due !== undefined; due = machine.clock.nextEventAt())
+        machine.clock.advance(due - machine.clock.now());
     },
   };
   machine.onConsoleOutput((_d, bytes) => (rig.output += bytes.length));
@@ -53,9 +72,15 @@ function start(rig: Hostile, queues: number[], features = VERSION_1 | INDIRECT_D
 
 /** An indirect table at the ring's data area: `entries` descriptors chained in order, each over
  *  the driver's whole 2 MiB region. Returns its address and byte length. */
-function aliasingTable(rig: Hostile, entries: number, flags: number, buffer = { addr: rig.region.phys, len: 2 * MIB }): { addr: number; len: number } {
+function aliasingTable(
+  rig: Hostile,
+  entries: number,
+  flags: number,
+  buffer = { addr: rig.region.phys, len: 2 * MIB },
+): { addr: number; len: number } {
   const addr = rig.ring.layout.dataAddr;
-  for (let i = 0; i < entries; i++) rig.ring.writeDescAt(addr + 16 * i, buffer.addr, buffer.len, flags | (i + 1 < entries ? NEXT : 0), i + 1);
+  for (let i = 0; i < entries; i++)
+    rig.ring.writeDescAt(addr + 16 * i, buffer.addr, buffer.len, flags | (i + 1 < entries ? NEXT : 0), i + 1);
   return { addr, len: 16 * entries };
 }
 
@@ -77,7 +102,10 @@ describe("hostile chains: an indirect table claiming a 2^35-byte chain", () => {
     });
     assert.ok(needsReset(rig), "a chain of 16384 descriptors is a ring error");
     assert.equal(rig.ring.usedIdx(), 0);
-    assert.ok(rig.events.some((e) => e.kind === "needs-reset"), JSON.stringify(rig.events.map((e) => e.kind)));
+    assert.ok(
+      rig.events.some((e) => e.kind === "needs-reset"),
+      JSON.stringify(rig.events.map((e) => e.kind)),
+    );
   });
 
   it("virtio-net transmit: no exception, DEVICE_NEEDS_RESET and a device event", () => {
@@ -145,7 +173,10 @@ describe("hostile chains: 2 MiB of DMA aliased by every descriptor of the ring",
     assert.ok(hostBufferMeter.largest <= CONSOLE_MAX_TX_CHAIN_BYTES);
     assert.equal(rig.ring.usedIdx(), 1, "the chain is completed");
     assert.ok(rig.output <= CONSOLE_MAX_TX_CHAIN_BYTES, `${rig.output} bytes went to the console`);
-    assert.ok(rig.events.some((e) => e.kind === "driver-error"), "the truncation is reported");
+    assert.ok(
+      rig.events.some((e) => e.kind === "driver-error"),
+      "the truncation is reported",
+    );
   });
 
   it("virtio-net transmit drops a 64-descriptor chain over 2 MiB as oversize without copying it", () => {

@@ -7,9 +7,25 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  BLK_BOUNCE_BYTES, CONSOLE_MAX_TX_CHAIN_BYTES, CowOverlay, GuestMemory, hostBufferMeter, InterruptLines, IommuView, MmioBus,
-  RNG_MAX_REQUEST_BYTES, resetHostBufferMeter, VirtioBlk, VirtioConsole, VirtioMmioTransport, VirtioNet, VirtioRng, VirtualClock, ZeroDisk,
-  type DeviceEvent, type VirtioBackend,
+  BLK_BOUNCE_BYTES,
+  CONSOLE_MAX_TX_CHAIN_BYTES,
+  CowOverlay,
+  GuestMemory,
+  hostBufferMeter,
+  InterruptLines,
+  IommuView,
+  MmioBus,
+  RNG_MAX_REQUEST_BYTES,
+  resetHostBufferMeter,
+  VirtioBlk,
+  VirtioConsole,
+  VirtioMmioTransport,
+  VirtioNet,
+  VirtioRng,
+  VirtualClock,
+  ZeroDisk,
+  type DeviceEvent,
+  type VirtioBackend,
 } from "../../devices";
 import { BIT, EVENT_IDX, INDIRECT_DESC, MiniDriver, NEEDS_RESET, R, VERSION_1 } from "./helpers/mini-driver";
 
@@ -36,18 +52,44 @@ interface DeviceCase {
 
 const NET_FRAME = 12 + 1500 + 14;
 const devices: readonly DeviceCase[] = [
-  { name: "virtio-rng", make: () => new VirtioRng({ machineSeed: 1n, deviceName: "rng0" }), queues: [0], features: VERSION_1 | INDIRECT_DESC | EVENT_IDX, largest: 0, maxUsedLen: RNG_MAX_REQUEST_BYTES },
+  {
+    name: "virtio-rng",
+    make: () => new VirtioRng({ machineSeed: 1n, deviceName: "rng0" }),
+    queues: [0],
+    features: VERSION_1 | INDIRECT_DESC | EVENT_IDX,
+    largest: 0,
+    maxUsedLen: RNG_MAX_REQUEST_BYTES,
+  },
   {
     name: "virtio-blk",
-    make: () => new VirtioBlk({ deviceName: "blk0", disk: new CowOverlay(new ZeroDisk(256, "disk"), { label: "disk" }), transferNsPerKiB: 0 }),
-    queues: [0], features: VERSION_1 | INDIRECT_DESC | EVENT_IDX | BIT(9), largest: BLK_BOUNCE_BYTES, maxUsedLen: 4 * 1024 * 1024 + 1,
+    make: () =>
+      new VirtioBlk({
+        deviceName: "blk0",
+        disk: new CowOverlay(new ZeroDisk(256, "disk"), { label: "disk" }),
+        transferNsPerKiB: 0,
+      }),
+    queues: [0],
+    features: VERSION_1 | INDIRECT_DESC | EVENT_IDX | BIT(9),
+    largest: BLK_BOUNCE_BYTES,
+    maxUsedLen: 4 * 1024 * 1024 + 1,
   },
   {
     name: "virtio-net",
-    make: () => new VirtioNet({ deviceName: "net0", mac: Uint8Array.of(2, 0, 0, 0, 0, 1), wire: { send: () => undefined } }),
-    queues: [0, 1], features: VERSION_1 | INDIRECT_DESC | EVENT_IDX | BIT(5) | BIT(15), largest: NET_FRAME, maxUsedLen: NET_FRAME,
+    make: () =>
+      new VirtioNet({ deviceName: "net0", mac: Uint8Array.of(2, 0, 0, 0, 0, 1), wire: { send: () => undefined } }),
+    queues: [0, 1],
+    features: VERSION_1 | INDIRECT_DESC | EVENT_IDX | BIT(5) | BIT(15),
+    largest: NET_FRAME,
+    maxUsedLen: NET_FRAME,
   },
-  { name: "virtio-console", make: () => new VirtioConsole({ deviceName: "con0", output: () => undefined }), queues: [0, 1], features: VERSION_1, largest: CONSOLE_MAX_TX_CHAIN_BYTES, maxUsedLen: 4096 },
+  {
+    name: "virtio-console",
+    make: () => new VirtioConsole({ deviceName: "con0", output: () => undefined }),
+    queues: [0, 1],
+    features: VERSION_1,
+    largest: CONSOLE_MAX_TX_CHAIN_BYTES,
+    maxUsedLen: 4096,
+  },
 ];
 
 // Weighted towards what a driver could almost have meant, so runs get past the first ring error
@@ -62,13 +104,22 @@ const address = fc.oneof(
 const length = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 64 }), weight: 3 },
   { arbitrary: fc.integer({ min: 0, max: 0x2000 }), weight: 3 },
-  { arbitrary: fc.constantFrom(16, 512, 1024, REGION_BYTES, REGION_BYTES - 0x3000, POOL_ENTRIES * 16, 0xffff_ffff), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(16, 512, 1024, REGION_BYTES, REGION_BYTES - 0x3000, POOL_ENTRIES * 16, 0xffff_ffff),
+    weight: 2,
+  },
 );
 const descriptor = fc.record({
   addr: address,
   len: length,
-  flags: fc.oneof({ arbitrary: fc.constantFrom(0, 1, 2, 3, 4), weight: 8 }, { arbitrary: fc.integer({ min: 0, max: 0xffff }), weight: 1 }),
-  next: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 8 }), weight: 6 }, { arbitrary: fc.integer({ min: 0, max: 0xffff }), weight: 1 }),
+  flags: fc.oneof(
+    { arbitrary: fc.constantFrom(0, 1, 2, 3, 4), weight: 8 },
+    { arbitrary: fc.integer({ min: 0, max: 0xffff }), weight: 1 },
+  ),
+  next: fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: 8 }), weight: 6 },
+    { arbitrary: fc.integer({ min: 0, max: 0xffff }), weight: 1 },
+  ),
 });
 const scenario = fc.record({
   sizeLog2: fc.integer({ min: 0, max: 5 }),
@@ -102,7 +153,13 @@ function run(device: DeviceCase, s: Scenario): Outcome {
   const lines = new InterruptLines();
   const events: DeviceEvent[] = [];
   const backend = device.make();
-  const transport = new VirtioMmioTransport({ name: device.name, backend, irq: lines.line(1), clock, emit: (e) => events.push(e) });
+  const transport = new VirtioMmioTransport({
+    name: device.name,
+    backend,
+    irq: lines.line(1),
+    clock,
+    emit: (e) => events.push(e),
+  });
   const region = new GuestMemory({ base: REGION, size: 0x10_0000 }).allocateDma(REGION_BYTES);
   transport.setIommuView(new IommuView([region]));
   const bus = new MmioBus();
@@ -114,13 +171,16 @@ function run(device: DeviceCase, s: Scenario): Outcome {
   s.table.slice(0, size).forEach((d, i) => writeDescriptor(view, DESC - REGION + 16 * i, d));
   s.pool.forEach((d, i) => writeDescriptor(view, POOL - REGION + 16 * i, d));
   new Uint8Array(region.buffer).set(s.data, DATA - REGION);
-  s.ring.slice(0, size).forEach((head, i) => view.setUint16(AVAIL - REGION + 4 + 2 * i, s.tame ? head % size : head, true));
+  s.ring
+    .slice(0, size)
+    .forEach((head, i) => view.setUint16(AVAIL - REGION + 4 + 2 * i, s.tame ? head % size : head, true));
   view.setUint16(AVAIL - REGION + 4 + 2 * size, s.usedEvent, true);
   view.setUint16(AVAIL - REGION + 2, s.tame ? 1 + (s.availIdx % size) : s.availIdx, true);
 
   assert.ok(driver.negotiate(device.features), `${device.name} refused its own features`);
   // Every queue shares the one ring: a hostile driver may do that too.
-  for (const q of device.queues) driver.setupQueue(q, { size, descAddr: DESC, availAddr: AVAIL, usedAddr: USED, dataAddr: DATA });
+  for (const q of device.queues)
+    driver.setupQueue(q, { size, descAddr: DESC, availAddr: AVAIL, usedAddr: USED, dataAddr: DATA });
   driver.driverOk();
 
   const settle = (): void => {
@@ -138,8 +198,16 @@ function run(device: DeviceCase, s: Scenario): Outcome {
 
   // Bounded work: no single host buffer above the device's cap, and at most one per descriptor
   // the ring can name (each queue's chains, each with the 1024-descriptor cap).
-  assert.ok(hostBufferMeter.largest <= device.largest, `${device.name}: a ${hostBufferMeter.largest}-byte host buffer (cap ${device.largest})`);
-  assert.ok(hostBufferMeter.bytes <= (s.kicks.length + device.queues.length) * device.queues.length * size * Math.max(device.largest, 16) + (s.input.length * NET_FRAME), `${device.name}: ${hostBufferMeter.bytes} host bytes`);
+  assert.ok(
+    hostBufferMeter.largest <= device.largest,
+    `${device.name}: a ${hostBufferMeter.largest}-byte host buffer (cap ${device.largest})`,
+  );
+  assert.ok(
+    hostBufferMeter.bytes <=
+      (s.kicks.length + device.queues.length) * device.queues.length * size * Math.max(device.largest, 16) +
+        s.input.length * NET_FRAME,
+    `${device.name}: ${hostBufferMeter.bytes} host bytes`,
+  );
 
   // A legal state: the used ring holds completions of published heads, each within the cap.
   const status = driver.read(R.Status);
@@ -147,12 +215,18 @@ function run(device: DeviceCase, s: Scenario): Outcome {
   if ((status & NEEDS_RESET) === 0) {
     assert.ok(usedIdx <= (s.kicks.length + device.queues.length + s.input.length) * size, `used.idx ${usedIdx}`);
   } else {
-    assert.ok(events.some((e) => e.kind === "needs-reset"), "DEVICE_NEEDS_RESET comes with its event");
+    assert.ok(
+      events.some((e) => e.kind === "needs-reset"),
+      "DEVICE_NEEDS_RESET comes with its event",
+    );
   }
   for (let i = 0; i < Math.min(usedIdx, size); i++) {
     const at = USED - REGION + 4 + 8 * i;
     assert.ok(view.getUint32(at, true) < size, "used id is a head index");
-    assert.ok(view.getUint32(at + 4, true) <= device.maxUsedLen, `used len ${view.getUint32(at + 4, true)} above the cap ${device.maxUsedLen}`);
+    assert.ok(
+      view.getUint32(at + 4, true) <= device.maxUsedLen,
+      `used len ${view.getUint32(at + 4, true)} above the cap ${device.maxUsedLen}`,
+    );
   }
   driver.write(R.Status, 0);
   assert.equal(driver.read(R.Status), 0, "a reset always brings the device back");
@@ -198,13 +272,29 @@ describe("a chain that aliases the driver's whole region from every descriptor (
       const outcomes = new Map<Outcome, number>();
       fc.assert(
         fc.property(aliased, scenario, (a, base) => {
-          const entry = (k: number, entries: number): Scenario["table"][number] => ({ addr: DATA, len: a.len, flags: (a.write && !(a.headerFirst && k === 0) ? 2 : 0) | (k + 1 < entries ? 1 : 0), next: k + 1 });
+          const entry = (k: number, entries: number): Scenario["table"][number] => ({
+            addr: DATA,
+            len: a.len,
+            flags: (a.write && !(a.headerFirst && k === 0) ? 2 : 0) | (k + 1 < entries ? 1 : 0),
+            next: k + 1,
+          });
           const size = 1 << a.sizeLog2;
           const table = a.indirect
             ? Array.from({ length: 32 }, () => ({ addr: POOL, len: 16 * a.poolEntries, flags: 4, next: 0 }))
             : Array.from({ length: 32 }, (_, k) => entry(k, size));
           const pool = Array.from({ length: POOL_ENTRIES }, (_, k) => entry(k, a.poolEntries));
-          tally(outcomes, run(device, { ...base, sizeLog2: a.sizeLog2, table, pool, ring: Array.from({ length: 32 }, (_, k) => (a.indirect ? k % size : 0)), availIdx: a.indirect ? size : 1, tame: false }));
+          tally(
+            outcomes,
+            run(device, {
+              ...base,
+              sizeLog2: a.sizeLog2,
+              table,
+              pool,
+              ring: Array.from({ length: 32 }, (_, k) => (a.indirect ? k % size : 0)),
+              availIdx: a.indirect ? size : 1,
+              tame: false,
+            }),
+          );
         }),
         { seed: 0x7b05 + i, numRuns: 60 },
       );
@@ -220,14 +310,24 @@ describe("the virtio-mmio transport under arbitrary register access (property)",
     write: fc.boolean(),
     offset: fc.oneof(fc.constantFrom(...Object.values(R)), fc.integer({ min: 0, max: 0xfff })),
     width: fc.constantFrom<1 | 2 | 4 | 8>(4, 4, 4, 1, 2, 8),
-    value: fc.oneof(fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xffff_ffff }), fc.constantFrom(DESC, AVAIL, USED, 0)),
+    value: fc.oneof(
+      fc.integer({ min: 0, max: 0xff }),
+      fc.integer({ min: 0, max: 0xffff_ffff }),
+      fc.constantFrom(DESC, AVAIL, USED, 0),
+    ),
   });
   for (const device of devices) {
     it(`${device.name}: never throws`, () => {
       fc.assert(
         fc.property(fc.array(access, { maxLength: 300, size: "max" }), (sequence) => {
           const clock = new VirtualClock();
-          const transport = new VirtioMmioTransport({ name: device.name, backend: device.make(), irq: new InterruptLines().line(1), clock, emit: () => undefined });
+          const transport = new VirtioMmioTransport({
+            name: device.name,
+            backend: device.make(),
+            irq: new InterruptLines().line(1),
+            clock,
+            emit: () => undefined,
+          });
           const region = new GuestMemory({ base: REGION, size: 0x10_0000 }).allocateDma(REGION_BYTES);
           transport.setIommuView(new IommuView([region]));
           const bus = new MmioBus();

@@ -2,10 +2,28 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { bundledMachineNames, defaultMachineName, loadMachineDescription, MachineDescriptionError, parseMachineDescription } from "../../devices";
+import {
+  bundledMachineNames,
+  defaultMachineName,
+  loadMachineDescription,
+  MachineDescriptionError,
+  parseMachineDescription,
+} from "../../devices";
 
-const rng = (over: Record<string, unknown> = {}): Record<string, unknown> => ({ name: "virtio-rng0", type: "virtio-rng", base: "0x10003000", size: "0x1000", irq: 3, ...over });
-const machine = (devices: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({ name: "m", dma: { base: "0x40000000", size: "0x4000000" }, devices, ...extra });
+const rng = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  name: "virtio-rng0",
+  type: "virtio-rng",
+  base: "0x10003000",
+  size: "0x1000",
+  irq: 3,
+  ...over,
+});
+const machine = (devices: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  name: "m",
+  dma: { base: "0x40000000", size: "0x4000000" },
+  devices,
+  ...extra,
+});
 
 function problems(json: unknown, source = "m.json"): string[] {
   try {
@@ -36,7 +54,10 @@ describe("machine descriptions", () => {
   });
 
   it("accepts JSON numbers, hex strings with underscores and $comment fields", () => {
-    const d = parseMachineDescription({ $comment: "hi", ...machine([rng({ base: 0x1000_3000, size: "0x10_00", $comment: "x" })]) }, "m.json");
+    const d = parseMachineDescription(
+      { $comment: "hi", ...machine([rng({ base: 0x1000_3000, size: "0x10_00", $comment: "x" })]) },
+      "m.json",
+    );
     const [device] = d.devices;
     assert.ok(device.type !== "ata" && device.type !== "uart16550");
     assert.equal(device.base, 0x1000_3000);
@@ -45,7 +66,10 @@ describe("machine descriptions", () => {
 
   it("names the file, the device and the field for an unknown type", () => {
     const [problem] = problems(machine([rng({ type: "virtio-gpu" })]));
-    assert.equal(problem, `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng, virtio-blk, virtio-console, virtio-net, ata, uart16550)`);
+    assert.equal(
+      problem,
+      `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng, virtio-blk, virtio-console, virtio-net, ata, uart16550)`,
+    );
   });
 
   it("reports a bad number", () => {
@@ -67,11 +91,20 @@ describe("machine descriptions", () => {
 
   it("reports an IRQ shared by two devices", () => {
     const [problem] = problems(machine([rng(), rng({ name: "virtio-rng1", base: "0x10004000" })]));
-    assert.equal(problem, `device "virtio-rng1": field "irq": line 3 is already used by device "virtio-rng0" (interrupt lines are not shared)`);
+    assert.equal(
+      problem,
+      `device "virtio-rng1": field "irq": line 3 is already used by device "virtio-rng0" (interrupt lines are not shared)`,
+    );
   });
 
   it("reports duplicate names, missing and unknown fields, all at once", () => {
-    const found = problems(machine([rng(), rng({ base: "0x10005000", irq: 5 }), { name: "x", type: "virtio-rng", base: 0x1000_6000, size: 0x1000, colour: "red" }]));
+    const found = problems(
+      machine([
+        rng(),
+        rng({ base: "0x10005000", irq: 5 }),
+        { name: "x", type: "virtio-rng", base: 0x1000_6000, size: 0x1000, colour: "red" },
+      ]),
+    );
     assert.deepEqual(found, [
       `device "virtio-rng0": field "name": another device already has this name`,
       `device "x": unknown field "colour" (expected name, type, base, size, irq)`,
@@ -81,7 +114,10 @@ describe("machine descriptions", () => {
 
   it("reports a misaligned DMA window and a too-small device window", () => {
     const found = problems(machine([rng({ size: 0x80 })], { dma: { base: "0x40000800", size: "0x1000" } }));
-    assert.deepEqual(found, [`field "dma.base": 0x40000800 is not a multiple of the page size 0x1000`, `device "virtio-rng0": field "size": 0x80 is smaller than the 0x100 bytes of virtio-mmio registers`]);
+    assert.deepEqual(found, [
+      `field "dma.base": 0x40000800 is not a multiple of the page size 0x1000`,
+      `device "virtio-rng0": field "size": 0x80 is smaller than the 0x100 bytes of virtio-mmio registers`,
+    ]);
   });
 
   it("reports a description that is not an object", () => {
@@ -95,7 +131,11 @@ describe("machine descriptions", () => {
     assert.equal(loadMachineDescription(good).source, good);
     const bad = path.join(dir, "bad.json");
     writeFileSync(bad, JSON.stringify(machine([rng({ type: "nope" })])));
-    assert.throws(() => loadMachineDescription(bad), (e: unknown) => e instanceof MachineDescriptionError && e.message.startsWith(`${bad}: device "virtio-rng0": field "type"`));
+    assert.throws(
+      () => loadMachineDescription(bad),
+      (e: unknown) =>
+        e instanceof MachineDescriptionError && e.message.startsWith(`${bad}: device "virtio-rng0": field "type"`),
+    );
     const broken = path.join(dir, "broken.json");
     writeFileSync(broken, "{ nope");
     assert.throws(() => loadMachineDescription(broken), /not valid JSON/);

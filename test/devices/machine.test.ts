@@ -11,7 +11,15 @@ describe("machine", () => {
       { name: "virtio-net0", kind: "virtio-mmio", virtioId: 1, mmio: { base: 0x1000_2000, size: 0x1000 }, irq: 2 },
       { name: "virtio-rng0", kind: "virtio-mmio", virtioId: 4, mmio: { base: 0x1000_3000, size: 0x1000 }, irq: 3 },
       { name: "virtio-console0", kind: "virtio-mmio", virtioId: 3, mmio: { base: 0x1000_4000, size: 0x1000 }, irq: 5 },
-      { name: "ata0", kind: "ata", ports: [{ first: 0x1f0, last: 0x1f7 }, { first: 0x3f6, last: 0x3f6 }], irq: 14 },
+      {
+        name: "ata0",
+        kind: "ata",
+        ports: [
+          { first: 0x1f0, last: 0x1f7 },
+          { first: 0x3f6, last: 0x3f6 },
+        ],
+        irq: 14,
+      },
       { name: "uart0", kind: "uart16550", ports: [{ first: 0x3f8, last: 0x3ff }], irq: 4 },
     ]);
     assert.equal(machine.mmioRead(0x1000_3000 + R.Magic, 4), 0x74726976);
@@ -48,11 +56,14 @@ describe("machine", () => {
     assert.equal(snapshot(), 1);
     rig.machine.freeDma(rig.region.phys);
     // The ring now lives in memory the device cannot reach: the first kick faults.
-    assert.ok(rig.driver.negotiate((1n << 32n)));
+    assert.ok(rig.driver.negotiate(1n << 32n));
     rig.driver.setupQueue(0, rig.ring.layout);
     rig.driver.driverOk();
     rig.driver.kick(0);
-    assert.deepEqual(rig.events.map((e) => e.kind), ["dma-fault", "needs-reset"]);
+    assert.deepEqual(
+      rig.events.map((e) => e.kind),
+      ["dma-fault", "needs-reset"],
+    );
   });
 
   it("resets a device to its power-on state", () => {
@@ -68,10 +79,16 @@ describe("machine", () => {
     machine.mmioWrite(blkStatus, 4, 1);
     machine.portWrite(0x1f2, 1, 5); // ATA sector count
     machine.portWrite(0x3ff, 1, 0x5a); // UART scratch
-    assert.deepEqual([machine.mmioRead(blkStatus, 4), machine.portRead(0x1f2, 1), machine.portRead(0x3ff, 1)], [1, 5, 0x5a]);
+    assert.deepEqual(
+      [machine.mmioRead(blkStatus, 4), machine.portRead(0x1f2, 1), machine.portRead(0x3ff, 1)],
+      [1, 5, 0x5a],
+    );
     for (const device of ["virtio-blk0", "ata0", "uart0"]) machine.resetDevice(device);
     // Power-on values: Status 0, the ATA signature's sector count 1, the scratch register cleared.
-    assert.deepEqual([machine.mmioRead(blkStatus, 4), machine.portRead(0x1f2, 1), machine.portRead(0x3ff, 1)], [0, 1, 0]);
+    assert.deepEqual(
+      [machine.mmioRead(blkStatus, 4), machine.portRead(0x1f2, 1), machine.portRead(0x3ff, 1)],
+      [0, 1, 0],
+    );
     machine.close();
   });
 
@@ -80,7 +97,10 @@ describe("machine", () => {
     machine.consoleInput("virtio-console0", Uint8Array.of(0x61));
     machine.consoleInput("uart0", Uint8Array.of(0x61));
     for (const device of ["virtio-blk0", "virtio-net0", "virtio-rng0", "ata0"]) {
-      assert.throws(() => machine.consoleInput(device, Uint8Array.of(1)), new RegExp(`device ${device} is not a console device`));
+      assert.throws(
+        () => machine.consoleInput(device, Uint8Array.of(1)),
+        new RegExp(`device ${device} is not a console device`),
+      );
     }
     machine.close();
   });

@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
-import { ACK, DRIVER, DRIVER_OK, EVENT_IDX, FAILED, FEATURES_OK, INDIRECT_DESC, NEEDS_RESET, R, VERSION_1 } from "./helpers/mini-driver";
+import {
+  ACK,
+  DRIVER,
+  DRIVER_OK,
+  EVENT_IDX,
+  FAILED,
+  FEATURES_OK,
+  INDIRECT_DESC,
+  NEEDS_RESET,
+  R,
+  VERSION_1,
+} from "./helpers/mini-driver";
 import { transportRig, type TransportRig } from "./helpers/rig";
 
 /** Negotiated and with queue 0 set up at `addr` (aligned), DRIVER_OK not yet set. */
@@ -20,7 +31,8 @@ describe("virtio-mmio transport: identification", () => {
   it("reads shared-memory length and base as all ones (no regions)", () => {
     const { driver, errors } = transportRig();
     driver.write(R.ShmSel, 3);
-    for (const reg of [R.ShmLenLow, R.ShmLenHigh, R.ShmBaseLow, R.ShmBaseHigh]) assert.equal(driver.read(reg), 0xffff_ffff);
+    for (const reg of [R.ShmLenLow, R.ShmLenHigh, R.ShmBaseLow, R.ShmBaseHigh])
+      assert.equal(driver.read(reg), 0xffff_ffff);
     assert.deepEqual(errors(), []);
   });
 });
@@ -242,16 +254,29 @@ describe("virtio-mmio transport: queue setup", () => {
     assert.equal(rig.transport.snapshot().queues[0].descAddr, 0x4000_0000);
   });
 
-  for (const [label, offset, addr] of [["descriptor table", R.QueueDescLow, 0x4000_0008], ["available ring", R.QueueDriverLow, 0x4000_0101], ["used ring", R.QueueDeviceLow, 0x4000_0202]] as const) {
+  for (const [label, offset, addr] of [
+    ["descriptor table", R.QueueDescLow, 0x4000_0008],
+    ["available ring", R.QueueDriverLow, 0x4000_0101],
+    ["used ring", R.QueueDeviceLow, 0x4000_0202],
+  ] as const) {
     it(`keeps the queue not ready when the ${label} is misaligned`, () => {
       const rig = transportRig();
       rig.driver.negotiate(VERSION_1);
-      rig.driver.setupQueue(0, { size: 8, descAddr: 0x4000_0000, availAddr: 0x4000_0100, usedAddr: 0x4000_0200, dataAddr: 0 });
+      rig.driver.setupQueue(0, {
+        size: 8,
+        descAddr: 0x4000_0000,
+        availAddr: 0x4000_0100,
+        usedAddr: 0x4000_0200,
+        dataAddr: 0,
+      });
       rig.driver.write(R.QueueReady, 0);
       rig.driver.write(offset, addr);
       rig.driver.write(R.QueueReady, 1);
       assert.equal(rig.driver.read(R.QueueReady), 0);
-      assert.match(rig.errors()[0], new RegExp(`${label} 0x${addr.toString(16).toUpperCase()} is not \\d+-byte aligned`));
+      assert.match(
+        rig.errors()[0],
+        new RegExp(`${label} 0x${addr.toString(16).toUpperCase()} is not \\d+-byte aligned`),
+      );
     });
   }
 
@@ -331,7 +356,10 @@ describe("virtio-mmio transport: driver errors at register level", () => {
     assert.equal(Number(rig.driver.machine.mmioRead(0x000, 2)), 0);
     assert.equal(Number(rig.driver.machine.mmioRead(0x000, 1)), 0);
     assert.equal(rig.errors().length, 2);
-    assert.match(rig.errors()[0], /2-byte read at MagicValue \(0x000\): registers 0x000–0x0FC take aligned 32-bit accesses only/);
+    assert.match(
+      rig.errors()[0],
+      /2-byte read at MagicValue \(0x000\): registers 0x000–0x0FC take aligned 32-bit accesses only/,
+    );
   });
 
   it("drops and logs a non-32-bit register write", () => {

@@ -128,7 +128,13 @@ describe("virtio-rng end to end (register level)", () => {
     rig.ring.publish(0, 1);
     rig.driver.kick(0);
     rig.machine.clock.advance(LATENCY);
-    assert.deepEqual([rig.ring.usedElem(0), rig.ring.usedElem(1)], [{ id: 0, len: 0 }, { id: 1, len: 0 }]);
+    assert.deepEqual(
+      [rig.ring.usedElem(0), rig.ring.usedElem(1)],
+      [
+        { id: 0, len: 0 },
+        { id: 1, len: 0 },
+      ],
+    );
     assert.deepEqual(kinds(rig.events), ["driver-error", "driver-error"]);
     assert.equal(rig.rng.producedBytes().length, 0);
     assert.equal(rig.driver.read(R.Status) & NEEDS_RESET, 0, "the device carries on");
@@ -209,12 +215,46 @@ describe("virtio-rng end to end (register level)", () => {
 
 describe("virtio-rng: broken rings put the device in DEVICE_NEEDS_RESET", () => {
   const cases: [string, (rig: RngRig) => void, RegExp][] = [
-    ["avail.idx moved by more than N", (rig) => rig.ring.setAvailIdx(9), /avail\.idx moved from 0 to 9, more than the queue size 8/],
+    [
+      "avail.idx moved by more than N",
+      (rig) => rig.ring.setAvailIdx(9),
+      /avail\.idx moved from 0 to 9, more than the queue size 8/,
+    ],
     ["a head ≥ N", (rig) => rig.ring.publish(8), /avail\.ring\[0\] = 8 is not a descriptor index \(queue size 8\)/],
-    ["next ≥ N", (rig) => { rig.ring.setDesc(0, rig.ring.layout.dataAddr, 8, WRITE | NEXT, 12); rig.ring.publish(0); }, /descriptor 0: next = 12 is outside the descriptor table \(8 entries\)/],
-    ["a loop", (rig) => { rig.ring.setDesc(0, rig.ring.layout.dataAddr, 8, WRITE | NEXT, 1); rig.ring.setDesc(1, rig.ring.layout.dataAddr, 8, WRITE | NEXT, 0); rig.ring.publish(0); }, /longer than 8 descriptors: it loops/],
-    ["readable after writable", (rig) => { rig.ring.setDesc(0, rig.ring.layout.dataAddr, 8, WRITE | NEXT, 1); rig.ring.setDesc(1, rig.ring.layout.dataAddr, 8); rig.ring.publish(0); }, /descriptor 1 is device-readable but follows a device-writable one/],
-    ["INDIRECT not negotiated", (rig) => { rig.ring.setDesc(0, rig.ring.layout.dataAddr, 16, INDIRECT); rig.ring.publish(0); }, /VIRTIO_F_INDIRECT_DESC \(28\) was not negotiated/],
+    [
+      "next ≥ N",
+      (rig) => {
+        rig.ring.setDesc(0, rig.ring.layout.dataAddr, 8, WRITE | NEXT, 12);
+        rig.ring.publish(0);
+      },
+      /descriptor 0: next = 12 is outside the descriptor table \(8 entries\)/,
+    ],
+    [
+      "a loop",
+      (rig) => {
+        rig.ring.setDesc(0, rig.ring.layout.dataAddr, 8, WRITE | NEXT, 1);
+        rig.ring.setDesc(1, rig.ring.layout.dataAddr, 8, WRITE | NEXT, 0);
+        rig.ring.publish(0);
+      },
+      /longer than 8 descriptors: it loops/,
+    ],
+    [
+      "readable after writable",
+      (rig) => {
+        rig.ring.setDesc(0, rig.ring.layout.dataAddr, 8, WRITE | NEXT, 1);
+        rig.ring.setDesc(1, rig.ring.layout.dataAddr, 8);
+        rig.ring.publish(0);
+      },
+      /descriptor 1 is device-readable but follows a device-writable one/,
+    ],
+    [
+      "INDIRECT not negotiated",
+      (rig) => {
+        rig.ring.setDesc(0, rig.ring.layout.dataAddr, 16, INDIRECT);
+        rig.ring.publish(0);
+      },
+      /VIRTIO_F_INDIRECT_DESC \(28\) was not negotiated/,
+    ],
   ];
   for (const [label, arrange, reason] of cases) {
     it(`on ${label}`, () => {

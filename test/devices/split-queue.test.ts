@@ -17,7 +17,11 @@ function setup(features: { indirectDesc?: boolean; eventIdx?: boolean } = {}): S
   const view = new IommuView([region]);
   const ring = new DriverRing(region, SIZE);
   const { descAddr, availAddr, usedAddr } = ring.layout;
-  const queue = new SplitQueue({ size: SIZE, descAddr, availAddr, usedAddr }, { indirectDesc: features.indirectDesc ?? false, eventIdx: features.eventIdx ?? false }, () => view);
+  const queue = new SplitQueue(
+    { size: SIZE, descAddr, availAddr, usedAddr },
+    { indirectDesc: features.indirectDesc ?? false, eventIdx: features.eventIdx ?? false },
+    () => view,
+  );
   return { ring, region, queue, data: ring.layout.dataAddr };
 }
 
@@ -112,21 +116,139 @@ describe("split virtqueue (device side): malformed rings are values", () => {
   const cases: [string, (s: Setup) => void, string, { indirectDesc?: boolean }?][] = [
     ["avail.idx moved by more than N", (s) => s.ring.setAvailIdx(SIZE + 1), "avail-idx-jump"],
     ["a head index ≥ N", (s) => s.ring.publish(SIZE), "head-out-of-range"],
-    ["next ≥ N", (s) => { s.ring.setDesc(0, s.data, 4, NEXT, SIZE); s.ring.publish(0); }, "next-out-of-range"],
-    ["a looping chain", (s) => { s.ring.setDesc(0, s.data, 4, NEXT, 1); s.ring.setDesc(1, s.data, 4, NEXT, 0); s.ring.publish(0); }, "chain-too-long"],
-    ["a self loop", (s) => { s.ring.setDesc(4, s.data, 4, NEXT, 4); s.ring.publish(4); }, "chain-too-long"],
-    ["a readable descriptor after a writable one", (s) => { s.ring.setDesc(0, s.data, 4, WRITE | NEXT, 1); s.ring.setDesc(1, s.data, 4); s.ring.publish(0); }, "readable-after-writable"],
-    ["INDIRECT without the feature", (s) => { s.ring.setDesc(0, s.data, 16, INDIRECT); s.ring.publish(0); }, "indirect-not-negotiated"],
-    ["an indirect table of length 0", (s) => { s.ring.setDesc(0, s.data, 0, INDIRECT); s.ring.publish(0); }, "indirect-bad-length", { indirectDesc: true }],
-    ["an indirect table of length 24", (s) => { s.ring.setDesc(0, s.data, 24, INDIRECT); s.ring.publish(0); }, "indirect-bad-length", { indirectDesc: true }],
-    ["INDIRECT with NEXT", (s) => { s.ring.setDesc(0, s.data, 16, INDIRECT | NEXT, 1); s.ring.publish(0); }, "indirect-with-next", { indirectDesc: true }],
-    ["a nested indirect table", (s) => { s.ring.writeDescAt(s.data, s.data, 16, INDIRECT); s.ring.setDesc(0, s.data, 16, INDIRECT); s.ring.publish(0); }, "nested-indirect", { indirectDesc: true }],
-    ["next outside an indirect table", (s) => { s.ring.writeDescAt(s.data, s.data, 4, NEXT, 2); s.ring.setDesc(0, s.data, 32, INDIRECT); s.ring.publish(0); }, "next-out-of-range", { indirectDesc: true }],
-    ["a loop inside an indirect table", (s) => { s.ring.writeDescAt(s.data, s.data, 4, NEXT, 1); s.ring.writeDescAt(s.data + 16, s.data, 4, NEXT, 0); s.ring.setDesc(0, s.data, 32, INDIRECT); s.ring.publish(0); }, "chain-too-long", { indirectDesc: true }],
-    ["a buffer outside the IOMMU view", (s) => { s.ring.setDesc(0, 0x9000_0000, 4, WRITE); s.ring.publish(0); }, "dma"],
-    ["a buffer running past its region", (s) => { s.ring.setDesc(0, s.region.phys + s.region.size - 2, 4); s.ring.publish(0); }, "dma"],
-    ["an indirect table outside the IOMMU view", (s) => { s.ring.setDesc(0, 0x9000_0000, 32, INDIRECT); s.ring.publish(0); }, "dma", { indirectDesc: true }],
-    ["a descriptor address beyond 2^53", (s) => { s.ring.setDesc(0, 1n << 60n, 4); s.ring.publish(0); }, "dma"],
+    [
+      "next ≥ N",
+      (s) => {
+        s.ring.setDesc(0, s.data, 4, NEXT, SIZE);
+        s.ring.publish(0);
+      },
+      "next-out-of-range",
+    ],
+    [
+      "a looping chain",
+      (s) => {
+        s.ring.setDesc(0, s.data, 4, NEXT, 1);
+        s.ring.setDesc(1, s.data, 4, NEXT, 0);
+        s.ring.publish(0);
+      },
+      "chain-too-long",
+    ],
+    [
+      "a self loop",
+      (s) => {
+        s.ring.setDesc(4, s.data, 4, NEXT, 4);
+        s.ring.publish(4);
+      },
+      "chain-too-long",
+    ],
+    [
+      "a readable descriptor after a writable one",
+      (s) => {
+        s.ring.setDesc(0, s.data, 4, WRITE | NEXT, 1);
+        s.ring.setDesc(1, s.data, 4);
+        s.ring.publish(0);
+      },
+      "readable-after-writable",
+    ],
+    [
+      "INDIRECT without the feature",
+      (s) => {
+        s.ring.setDesc(0, s.data, 16, INDIRECT);
+        s.ring.publish(0);
+      },
+      "indirect-not-negotiated",
+    ],
+    [
+      "an indirect table of length 0",
+      (s) => {
+        s.ring.setDesc(0, s.data, 0, INDIRECT);
+        s.ring.publish(0);
+      },
+      "indirect-bad-length",
+      { indirectDesc: true },
+    ],
+    [
+      "an indirect table of length 24",
+      (s) => {
+        s.ring.setDesc(0, s.data, 24, INDIRECT);
+        s.ring.publish(0);
+      },
+      "indirect-bad-length",
+      { indirectDesc: true },
+    ],
+    [
+      "INDIRECT with NEXT",
+      (s) => {
+        s.ring.setDesc(0, s.data, 16, INDIRECT | NEXT, 1);
+        s.ring.publish(0);
+      },
+      "indirect-with-next",
+      { indirectDesc: true },
+    ],
+    [
+      "a nested indirect table",
+      (s) => {
+        s.ring.writeDescAt(s.data, s.data, 16, INDIRECT);
+        s.ring.setDesc(0, s.data, 16, INDIRECT);
+        s.ring.publish(0);
+      },
+      "nested-indirect",
+      { indirectDesc: true },
+    ],
+    [
+      "next outside an indirect table",
+      (s) => {
+        s.ring.writeDescAt(s.data, s.data, 4, NEXT, 2);
+        s.ring.setDesc(0, s.data, 32, INDIRECT);
+        s.ring.publish(0);
+      },
+      "next-out-of-range",
+      { indirectDesc: true },
+    ],
+    [
+      "a loop inside an indirect table",
+      (s) => {
+        s.ring.writeDescAt(s.data, s.data, 4, NEXT, 1);
+        s.ring.writeDescAt(s.data + 16, s.data, 4, NEXT, 0);
+        s.ring.setDesc(0, s.data, 32, INDIRECT);
+        s.ring.publish(0);
+      },
+      "chain-too-long",
+      { indirectDesc: true },
+    ],
+    [
+      "a buffer outside the IOMMU view",
+      (s) => {
+        s.ring.setDesc(0, 0x9000_0000, 4, WRITE);
+        s.ring.publish(0);
+      },
+      "dma",
+    ],
+    [
+      "a buffer running past its region",
+      (s) => {
+        s.ring.setDesc(0, s.region.phys + s.region.size - 2, 4);
+        s.ring.publish(0);
+      },
+      "dma",
+    ],
+    [
+      "an indirect table outside the IOMMU view",
+      (s) => {
+        s.ring.setDesc(0, 0x9000_0000, 32, INDIRECT);
+        s.ring.publish(0);
+      },
+      "dma",
+      { indirectDesc: true },
+    ],
+    [
+      "a descriptor address beyond 2^53",
+      (s) => {
+        s.ring.setDesc(0, 1n << 60n, 4);
+        s.ring.publish(0);
+      },
+      "dma",
+    ],
   ];
   for (const [label, arrange, kind, features] of cases) {
     it(`reports ${label} as ${kind}`, () => {
@@ -149,7 +271,11 @@ describe("split virtqueue (device side): malformed rings are values", () => {
     const memory = new GuestMemory({ base: 0x4000_0000, size: 0x10000 });
     const view = new IommuView([memory.allocateDma(0x1000)]);
     // The rings sit in the next page, which the device was never given.
-    const queue = new SplitQueue({ size: 4, descAddr: 0x4000_1000, availAddr: 0x4000_1100, usedAddr: 0x4000_1200 }, { indirectDesc: false, eventIdx: false }, () => view);
+    const queue = new SplitQueue(
+      { size: 4, descAddr: 0x4000_1000, availAddr: 0x4000_1100, usedAddr: 0x4000_1200 },
+      { indirectDesc: false, eventIdx: false },
+      () => view,
+    );
     const result = queue.pop();
     assert.ok(result.kind === "error" && result.error.kind === "dma", JSON.stringify(result));
     assert.equal(result.error.what, "avail.idx");

@@ -21,7 +21,17 @@ import {
 
 const BASE = 0x3f8;
 const IRQ = 4;
-const P = { data: BASE, ier: BASE + 1, iir: BASE + 2, fcr: BASE + 2, lcr: BASE + 3, mcr: BASE + 4, lsr: BASE + 5, msr: BASE + 6, scr: BASE + 7 } as const;
+const P = {
+  data: BASE,
+  ier: BASE + 1,
+  iir: BASE + 2,
+  fcr: BASE + 2,
+  lcr: BASE + 3,
+  mcr: BASE + 4,
+  lsr: BASE + 5,
+  msr: BASE + 6,
+  scr: BASE + 7,
+} as const;
 /** 8N1 at 115 200 baud: 10 bits per character. */
 const CHAR_NS = Math.round((10 * 1e9) / UART_BASE_BAUD);
 
@@ -30,7 +40,14 @@ function rig(wireBytes?: number) {
   const lines = new InterruptLines();
   const events: DeviceEvent[] = [];
   const out: number[] = [];
-  const uart = new Uart16550({ name: "uart0", irq: lines.line(IRQ), clock, emit: (e) => events.push(e), output: (b) => out.push(...b), wireBytes });
+  const uart = new Uart16550({
+    name: "uart0",
+    irq: lines.line(IRQ),
+    clock,
+    emit: (e) => events.push(e),
+    output: (b) => out.push(...b),
+    wireBytes,
+  });
   const bus = new PortBus();
   bus.map("uart0", BASE, BASE + 7, uart.registers);
   const in8 = (port: number): number => bus.read(port, 1);
@@ -137,7 +154,11 @@ describe("16550 UART", () => {
     assert.equal(String.fromCharCode(r.in8(P.data)), "a");
     assert.equal(r.irq(), false);
     r.clock.advance(4 * CHAR_NS);
-    assert.equal(r.in8(P.iir), UartIir.FIFOS_ENABLED | UartIir.RX_TIMEOUT, "data below the trigger, idle four character times");
+    assert.equal(
+      r.in8(P.iir),
+      UartIir.FIFOS_ENABLED | UartIir.RX_TIMEOUT,
+      "data below the trigger, idle four character times",
+    );
     assert.equal(String.fromCharCode(r.in8(P.data), r.in8(P.data), r.in8(P.data)), "bcd");
     assert.equal(r.in8(P.iir), UartIir.FIFOS_ENABLED | UartIir.NONE);
     assert.equal(r.in8(P.lsr) & UartLsr.DR, 0);
@@ -204,7 +225,10 @@ describe("16550 UART", () => {
     r.uart.registers.write(0, 2, 0x4444); // wide access
     const messages = r.events.map((e) => (e.kind === "driver-error" ? e.message : e.kind));
     assert.equal(r.uart.stats.driverErrors, messages.length);
-    assert.ok(messages.some((m) => m.includes("divisor latch was programmed")), messages.join("\n"));
+    assert.ok(
+      messages.some((m) => m.includes("divisor latch was programmed")),
+      messages.join("\n"),
+    );
     assert.ok(messages.some((m) => m.includes("transmitter full")));
     assert.ok(messages.some((m) => m.includes("LCR")));
     assert.ok(messages.some((m) => m.includes("LSR")));
@@ -225,8 +249,14 @@ describe("16550 UART", () => {
     r.out8(P.data, 0x48);
     assert.equal(r.uart.stats.orderErrors, 2);
     const messages = r.events.map((e) => (e.kind === "driver-error" ? e.message : e.kind));
-    assert.ok(messages.some((m) => m.includes("offset 1 with LCR.DLAB still set") && m.includes("not IER")), messages.join("\n"));
-    assert.ok(messages.some((m) => m.includes("offset 0 with LCR.DLAB still set") && m.includes("not THR")), messages.join("\n"));
+    assert.ok(
+      messages.some((m) => m.includes("offset 1 with LCR.DLAB still set") && m.includes("not IER")),
+      messages.join("\n"),
+    );
+    assert.ok(
+      messages.some((m) => m.includes("offset 0 with LCR.DLAB still set") && m.includes("not THR")),
+      messages.join("\n"),
+    );
     // As on the part: the bytes went to the divisor (0x0148), nothing was transmitted, IER is 0.
     assert.equal(r.uart.snapshot().divisor, 0x0148);
     assert.equal(r.uart.snapshot().ier, 0);
@@ -247,7 +277,10 @@ describe("16550 UART", () => {
     r.out8(P.ier, UartIer.ERBFI | UartIer.ELSI);
     r.out8(P.ier, UartIer.ERBFI);
     assert.equal(r.uart.stats.orderErrors, 1);
-    assert.match(r.events.map((e) => (e.kind === "driver-error" ? e.message : "")).join("\n"), /IER enables interrupts \(0x5\) before the line is configured/);
+    assert.match(
+      r.events.map((e) => (e.kind === "driver-error" ? e.message : "")).join("\n"),
+      /IER enables interrupts \(0x5\) before the line is configured/,
+    );
     // The interrupt is enabled all the same (as on the part): input raises it.
     r.out8(P.mcr, UartMcr.OUT2);
     r.uart.input(Uint8Array.of(0x61));

@@ -28,12 +28,19 @@ function assertSameTable(
     const wanted = spelling(options.renamed?.[name] ?? name);
     const entry = abiBySpelling.get(wanted);
     assert.ok(entry, `${what}: devices/virtio has ${name} = ${String(value)}, kernel/abi has no such entry`);
-    assert.equal(value, entry.value, `${what}: devices/virtio ${name} = ${String(value)}, kernel/abi ${entry.name} = ${String(entry.value)}`);
+    assert.equal(
+      value,
+      entry.value,
+      `${what}: devices/virtio ${name} = ${String(value)}, kernel/abi ${entry.name} = ${String(entry.value)}`,
+    );
     matched.add(entry.name);
   }
-  const missing = Object.keys(kernelAbi).filter((name) => !matched.has(name) && !(options.onlyAbi ?? []).includes(name));
+  const missing = Object.keys(kernelAbi).filter(
+    (name) => !matched.has(name) && !(options.onlyAbi ?? []).includes(name),
+  );
   assert.deepEqual(missing, [], `${what}: kernel/abi entries devices/virtio lacks`);
-  for (const name of options.onlyAbi ?? []) assert.ok(name in kernelAbi, `${what}: ${name} is listed as kernel/abi-only but kernel/abi has no such entry`);
+  for (const name of options.onlyAbi ?? [])
+    assert.ok(name in kernelAbi, `${what}: ${name} is listed as kernel/abi-only but kernel/abi has no such entry`);
 }
 
 describe("virtio-mmio numbers: devices/virtio's copy equals kernel/abi's", () => {
@@ -48,8 +55,17 @@ describe("virtio-mmio numbers: devices/virtio's copy equals kernel/abi's", () =>
     const named = Object.fromEntries(Object.entries(Reg).filter(([name]) => !unnamed.includes(name)));
     assertSameTable("VirtioReg", named, abi.VirtioReg, { renamed: { MagicValue: "MAGIC" } });
     for (const r of abi.VIRTIO_MMIO_REGISTERS) {
-      if (r.constant !== undefined) assert.equal(abi.VirtioReg[r.constant], r.offset, `${r.name}: its constant VirtioReg.${r.constant} is another offset`);
-      else assert.ok(unnamed.some((name) => spelling(name) === spelling(r.name)), `${r.name} has no VirtioReg constant`);
+      if (r.constant !== undefined)
+        assert.equal(
+          abi.VirtioReg[r.constant],
+          r.offset,
+          `${r.name}: its constant VirtioReg.${r.constant} is another offset`,
+        );
+      else
+        assert.ok(
+          unnamed.some((name) => spelling(name) === spelling(r.name)),
+          `${r.name} has no VirtioReg constant`,
+        );
     }
   });
 
@@ -71,7 +87,11 @@ describe("virtio-mmio numbers: devices/virtio's copy equals kernel/abi's", () =>
     // bit no emulated device offers and the transport never looks at.
     assertSameTable("feature", Feature, abi.VirtioFeatureBit, { onlyAbi: ["ORDER_PLATFORM"] });
     for (const [name, bit] of Object.entries(abi.VirtioFeatureBit)) {
-      assert.equal(abi.VirtioFeature[name as keyof typeof abi.VirtioFeature], 1n << BigInt(bit), `VirtioFeature.${name} is not bit ${bit}`);
+      assert.equal(
+        abi.VirtioFeature[name as keyof typeof abi.VirtioFeature],
+        1n << BigInt(bit),
+        `VirtioFeature.${name} is not bit ${bit}`,
+      );
     }
     assert.deepEqual(Object.keys(abi.VirtioFeature), Object.keys(abi.VirtioFeatureBit));
   });

@@ -1,6 +1,20 @@
 // virtio-blk device duties (virtio-reference §6 and §9), one case per test, at register level.
 import assert from "node:assert/strict";
-import { BLK_IRQ, blkRig, CountingDisk, F, header, LATENCY, pattern, request, S, SECTORS, T, areas, type BlkRig } from "./helpers/blk-rig";
+import {
+  BLK_IRQ,
+  blkRig,
+  CountingDisk,
+  F,
+  header,
+  LATENCY,
+  pattern,
+  request,
+  S,
+  SECTORS,
+  T,
+  areas,
+  type BlkRig,
+} from "./helpers/blk-rig";
 import { INDIRECT, NEXT, WRITE } from "./helpers/driver-ring";
 import { EVENT_IDX, INDIRECT_DESC, NEEDS_RESET, R, VERSION_1 } from "./helpers/mini-driver";
 
@@ -27,7 +41,10 @@ describe("virtio-blk device", () => {
 
     it("offers VERSION_1, INDIRECT_DESC, EVENT_IDX, SEG_MAX, BLK_SIZE and FLUSH, not RO, for a writable disk", () => {
       const rig = blkRig();
-      assert.equal(rig.driver.deviceFeatures(), VERSION_1 | INDIRECT_DESC | EVENT_IDX | F.SEG_MAX | F.BLK_SIZE | F.FLUSH);
+      assert.equal(
+        rig.driver.deviceFeatures(),
+        VERSION_1 | INDIRECT_DESC | EVENT_IDX | F.SEG_MAX | F.BLK_SIZE | F.FLUSH,
+      );
     });
 
     it("offers RO for a read-only disk", () => {
@@ -177,7 +194,10 @@ describe("virtio-blk device", () => {
       assert.equal(rig.ring.usedIdx(), 0);
       const event = rig.events.find((e) => e.kind === "needs-reset");
       assert.ok(event && event.kind === "needs-reset");
-      assert.match(event.reason, /12 device-readable bytes; a virtio-blk request starts with a 16-byte device-readable header/);
+      assert.match(
+        event.reason,
+        /12 device-readable bytes; a virtio-blk request starts with a 16-byte device-readable header/,
+      );
       assert.equal(rig.irq(), true, "a config-change interrupt tells the live driver");
     });
 
@@ -202,7 +222,11 @@ describe("virtio-blk device", () => {
       rig.clock.advance(LATENCY);
       assert.deepEqual(rig.ring.usedElem(0), { id: 0, len: 1 });
       assert.equal(statusOf(rig), S.IOERR);
-      assert.deepEqual(rig.bytes(areas(rig).data, 512), new Uint8Array(512), "the device never writes a readable buffer");
+      assert.deepEqual(
+        rig.bytes(areas(rig).data, 512),
+        new Uint8Array(512),
+        "the device never writes a readable buffer",
+      );
       assert.equal(needsReset(rig), false);
       assert.match(rig.errors()[0], /IN \(read\) carries 512 data bytes in device-readable buffers/);
     });
@@ -443,9 +467,15 @@ describe("virtio-blk device", () => {
   });
 });
 
-describe("virtio-blk device caps (docs/architecture.md, \"Device caps\")", () => {
+describe('virtio-blk device caps (docs/architecture.md, "Device caps")', () => {
   /** A request of `data` descriptors (each {addr, len}) between header and status, published and kicked. */
-  function chained(rig: BlkRig, type: number, sector: number, data: readonly { addr: number; len: number }[], write: boolean): void {
+  function chained(
+    rig: BlkRig,
+    type: number,
+    sector: number,
+    data: readonly { addr: number; len: number }[],
+    write: boolean,
+  ): void {
     const where = areas(rig);
     rig.fill(where.header, header(type, sector));
     rig.fill(where.status, Uint8Array.of(0xff));
@@ -463,11 +493,23 @@ describe("virtio-blk device caps (docs/architecture.md, \"Device caps\")", () =>
     const buffer = { addr: areas(rig).data, len: 40960 };
     rig.fill(buffer.addr, new Uint8Array(buffer.len).fill(0x5a));
     // 110 × 40 KiB = 4.4 MiB, inside the disk and within seg_max (126): only the size cap refuses it.
-    chained(rig, T.IN, 0, Array.from({ length: 110 }, () => buffer), true);
+    chained(
+      rig,
+      T.IN,
+      0,
+      Array.from({ length: 110 }, () => buffer),
+      true,
+    );
     assert.equal(statusOf(rig), S.IOERR);
     assert.deepEqual(rig.ring.usedElem(0), { id: 0, len: 1 });
-    assert.ok(rig.bytes(buffer.addr, buffer.len).every((b) => b === 0x5a), "no data was transferred");
-    assert.ok(rig.errors().some((e) => e.includes("more than the 4194304")), rig.errors().join("\n"));
+    assert.ok(
+      rig.bytes(buffer.addr, buffer.len).every((b) => b === 0x5a),
+      "no data was transferred",
+    );
+    assert.ok(
+      rig.errors().some((e) => e.includes("more than the 4194304")),
+      rig.errors().join("\n"),
+    );
     assert.ok(!needsReset(rig));
   });
 
@@ -478,7 +520,17 @@ describe("virtio-blk device caps (docs/architecture.md, \"Device caps\")", () =>
     const data = pattern(40960, 3);
     rig.fill(x, data);
     // 300 + 40960 + 40660 = 81920 bytes (160 sectors), more than one 64 KiB bounce piece.
-    chained(rig, T.OUT, 8, [{ addr: x, len: 300 }, { addr: x, len: 40960 }, { addr: x, len: 40660 }], false);
+    chained(
+      rig,
+      T.OUT,
+      8,
+      [
+        { addr: x, len: 300 },
+        { addr: x, len: 40960 },
+        { addr: x, len: 40660 },
+      ],
+      false,
+    );
     assert.equal(statusOf(rig), S.OK);
     const expected = new Uint8Array(81920);
     expected.set(data.subarray(0, 300), 0);

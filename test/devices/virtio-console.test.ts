@@ -13,7 +13,14 @@ const CONFIG = 0x100;
 
 function rig() {
   const machine = createMachine(
-    parseMachineDescription({ name: "t", dma: { base: "0x40000000", size: "0x100000" }, devices: [{ name: "con0", type: "virtio-console", base: BASE, size: "0x1000", irq: IRQ }] }, "test"),
+    parseMachineDescription(
+      {
+        name: "t",
+        dma: { base: "0x40000000", size: "0x100000" },
+        devices: [{ name: "con0", type: "virtio-console", base: BASE, size: "0x1000", irq: IRQ }],
+      },
+      "test",
+    ),
     { seed: 1 },
   );
   const events: DeviceEvent[] = [];
@@ -26,7 +33,16 @@ function rig() {
   const rx = new DriverRing(rxRegion, 8);
   const tx = new DriverRing(txRegion, 8);
   const driver = new MiniDriver(machine, BASE);
-  return { machine, events, out, rx, tx, driver, device: machine.backend("con0", VirtioConsole), text: () => String.fromCharCode(...out) };
+  return {
+    machine,
+    events,
+    out,
+    rx,
+    tx,
+    driver,
+    device: machine.backend("con0", VirtioConsole),
+    text: () => String.fromCharCode(...out),
+  };
 }
 type Rig = ReturnType<typeof rig>;
 

@@ -32,7 +32,17 @@ describe("virtio-net (property: arbitrary driver input)", () => {
   it("never throws, completes every chain it takes or needs a reset, and accounts for every frame", () => {
     fc.assert(
       fc.property(scenario, (s) => {
-        const machine = createMachine(parseMachineDescription({ name: "p", dma: { base: "0x40000000", size: "0x100000" }, devices: [{ name: "net0", type: "virtio-net", base: BASE, size: "0x1000", irq: 2 }] }, "p"), { seed: 1 });
+        const machine = createMachine(
+          parseMachineDescription(
+            {
+              name: "p",
+              dma: { base: "0x40000000", size: "0x100000" },
+              devices: [{ name: "net0", type: "virtio-net", base: BASE, size: "0x1000", irq: 2 }],
+            },
+            "p",
+          ),
+          { seed: 1 },
+        );
         const rxRegion = machine.allocateDma(SIZE * 2048 + 4096);
         const txRegion = machine.allocateDma(SIZE * 2048 + 4096);
         machine.setIommuView("net0", [rxRegion, txRegion]);
@@ -45,7 +55,8 @@ describe("virtio-net (property: arbitrary driver input)", () => {
         driver.driverOk();
         const nic = machine.backend("net0", VirtioNet);
         const settle = (): void => {
-          for (let due = machine.clock.nextEventAt(); due !== undefined; due = machine.clock.nextEventAt()) machine.clock.advance(due - machine.clock.now());
+          for (let due = machine.clock.nextEventAt(); due !== undefined; due = machine.clock.nextEventAt())
+            machine.clock.advance(due - machine.clock.now());
         };
 
         s.rxSizes.forEach((len, i) => rx.setDesc(i, rx.layout.dataAddr + 2048 * i, len, WRITE));
@@ -85,7 +96,11 @@ describe("virtio-net (property: arbitrary driver input)", () => {
         // Every frame that reached the device (ours, and any the peer answered) was delivered or counted.
         const peer = machine.network("net0").peer.stats;
         const arrived = s.incoming.length + peer.arpReplies + peer.echoReplies + peer.udpEchoes;
-        assert.equal(st.rxFrames + st.rxNoBuffer + st.rxTooSmall + st.rxOversize + st.rxNotReady, arrived, "every incoming frame delivered or counted");
+        assert.equal(
+          st.rxFrames + st.rxNoBuffer + st.rxTooSmall + st.rxOversize + st.rxNotReady,
+          arrived,
+          "every incoming frame delivered or counted",
+        );
         // Used lengths never exceed the buffer they describe.
         for (let slot = 0; slot < rx.usedIdx(); slot++) {
           const { id, len } = rx.usedElem(slot);

@@ -5,9 +5,27 @@
 // frames arriving with no buffer posted, receive buffers too small.
 import assert from "node:assert/strict";
 import {
-  ArpOp, buildArp, buildEthernet, buildIcmpEcho, buildIpv4, buildUdp, BROADCAST_MAC, createMachine, DEFAULT_PEER, EtherType,
-  IcmpType, IpProtocol, parseArp, parseEthernet, parseIcmpEcho, parseIp, parseIpv4, parseMachineDescription, parseUdp,
-  VirtioNet, type DeviceEvent,
+  ArpOp,
+  buildArp,
+  buildEthernet,
+  buildIcmpEcho,
+  buildIpv4,
+  buildUdp,
+  BROADCAST_MAC,
+  createMachine,
+  DEFAULT_PEER,
+  EtherType,
+  IcmpType,
+  IpProtocol,
+  parseArp,
+  parseEthernet,
+  parseIcmpEcho,
+  parseIp,
+  parseIpv4,
+  parseMachineDescription,
+  parseUdp,
+  VirtioNet,
+  type DeviceEvent,
 } from "../../devices";
 import { DriverRing, NEXT, WRITE } from "./helpers/driver-ring";
 import { BIT, EVENT_IDX, MiniDriver, NEEDS_RESET, R, VERSION_1 } from "./helpers/mini-driver";
@@ -24,7 +42,14 @@ const GUEST_IP = parseIp("10.0.2.15");
 
 function rig(seed = 1) {
   const machine = createMachine(
-    parseMachineDescription({ name: "t", dma: { base: "0x40000000", size: "0x100000" }, devices: [{ name: "net0", type: "virtio-net", base: BASE, size: "0x1000", irq: IRQ }] }, "test"),
+    parseMachineDescription(
+      {
+        name: "t",
+        dma: { base: "0x40000000", size: "0x100000" },
+        devices: [{ name: "net0", type: "virtio-net", base: BASE, size: "0x1000", irq: IRQ }],
+      },
+      "test",
+    ),
     { seed },
   );
   const events: DeviceEvent[] = [];
@@ -78,22 +103,38 @@ function send(r: Rig, frame: Uint8Array, options: { head?: number; split?: boole
 }
 
 function arpRequest(r: Rig): Uint8Array {
-  const arp = buildArp({ op: ArpOp.Request, senderMac: r.device.mac, senderIp: GUEST_IP, targetMac: new Uint8Array(6), targetIp: DEFAULT_PEER.ip });
+  const arp = buildArp({
+    op: ArpOp.Request,
+    senderMac: r.device.mac,
+    senderIp: GUEST_IP,
+    targetMac: new Uint8Array(6),
+    targetIp: DEFAULT_PEER.ip,
+  });
   return buildEthernet(BROADCAST_MAC, r.device.mac, EtherType.ARP, arp);
 }
 
 function echoRequest(r: Rig, seq: number, data = new TextEncoder().encode("zero driver studio ping")): Uint8Array {
   const icmp = buildIcmpEcho({ type: IcmpType.EchoRequest, id: 0x5a44, seq, data });
-  return buildEthernet(DEFAULT_PEER.mac, r.device.mac, EtherType.IPv4, buildIpv4(GUEST_IP, DEFAULT_PEER.ip, IpProtocol.ICMP, icmp, seq));
+  return buildEthernet(
+    DEFAULT_PEER.mac,
+    r.device.mac,
+    EtherType.IPv4,
+    buildIpv4(GUEST_IP, DEFAULT_PEER.ip, IpProtocol.ICMP, icmp, seq),
+  );
 }
 
 /** Run the clock until nothing is scheduled. */
 function settle(r: Rig): void {
-  for (let due = r.machine.clock.nextEventAt(); due !== undefined; due = r.machine.clock.nextEventAt()) r.machine.clock.advance(due - r.machine.clock.now());
+  for (let due = r.machine.clock.nextEventAt(); due !== undefined; due = r.machine.clock.nextEventAt())
+    r.machine.clock.advance(due - r.machine.clock.now());
 }
 
 /** The frame in receive buffer `i` (header stripped) and the header's num_buffers. */
-function received(r: Rig, slot: number, bufferIndex = slot): { frame: Uint8Array; numBuffers: number; header: Uint8Array } {
+function received(
+  r: Rig,
+  slot: number,
+  bufferIndex = slot,
+): { frame: Uint8Array; numBuffers: number; header: Uint8Array } {
   const used = r.rx.usedElem(slot);
   const bytes = r.rx.bytes(r.rx.layout.dataAddr + 2048 * bufferIndex, used.len);
   return { header: bytes.subarray(0, HDR), numBuffers: bytes[10] | (bytes[11] << 8), frame: bytes.subarray(HDR) };
@@ -135,7 +176,10 @@ describe("virtio-net (register level)", () => {
     assert.equal(r.wire.length, 0, "not on the wire before the transmit latency");
     settle(r);
     assert.deepEqual(r.tx.usedElem(0), { id: 3, len: 0 });
-    assert.deepEqual(r.wire.map((w) => w.direction), ["out", "in"]);
+    assert.deepEqual(
+      r.wire.map((w) => w.direction),
+      ["out", "in"],
+    );
     assert.equal(r.rx.usedIdx(), 1);
     const { frame, numBuffers, header } = received(r, 0);
     assert.equal(numBuffers, 1);
@@ -165,16 +209,35 @@ describe("virtio-net (register level)", () => {
     assert.equal(reply.protocol, IpProtocol.ICMP);
     const echo = parseIcmpEcho(reply.payload);
     assert.ok(echo && !("problem" in echo));
-    assert.deepEqual({ type: echo.type, id: echo.id, seq: echo.seq, data: new TextDecoder().decode(echo.data) }, { type: IcmpType.EchoReply, id: 0x5a44, seq: 9, data: "zero driver studio ping" });
+    assert.deepEqual(
+      { type: echo.type, id: echo.id, seq: echo.seq, data: new TextDecoder().decode(echo.data) },
+      { type: IcmpType.EchoReply, id: 0x5a44, seq: 9, data: "zero driver studio ping" },
+    );
 
-    const udp = buildUdp(GUEST_IP, DEFAULT_PEER.ip, { srcPort: 40000, dstPort: 7, data: new TextEncoder().encode("echo me") });
-    send(r, buildEthernet(DEFAULT_PEER.mac, r.device.mac, EtherType.IPv4, buildIpv4(GUEST_IP, DEFAULT_PEER.ip, IpProtocol.UDP, udp, 1)), { head: 1 });
+    const udp = buildUdp(GUEST_IP, DEFAULT_PEER.ip, {
+      srcPort: 40000,
+      dstPort: 7,
+      data: new TextEncoder().encode("echo me"),
+    });
+    send(
+      r,
+      buildEthernet(
+        DEFAULT_PEER.mac,
+        r.device.mac,
+        EtherType.IPv4,
+        buildIpv4(GUEST_IP, DEFAULT_PEER.ip, IpProtocol.UDP, udp, 1),
+      ),
+      { head: 1 },
+    );
     settle(r);
     const ip = parseIpv4(parseEthernet(received(r, 1).frame)?.payload ?? new Uint8Array());
     assert.ok(!("problem" in ip));
     const back = parseUdp(ip.payload, ip.src, ip.dst);
     assert.ok(!("problem" in back));
-    assert.deepEqual({ src: back.srcPort, dst: back.dstPort, data: new TextDecoder().decode(back.data) }, { src: 7, dst: 40000, data: "echo me" });
+    assert.deepEqual(
+      { src: back.srcPort, dst: back.dstPort, data: new TextDecoder().decode(back.data) },
+      { src: 7, dst: 40000, data: "echo me" },
+    );
     assert.deepEqual([r.network.peer.stats.echoReplies, r.network.peer.stats.udpEchoes], [1, 1]);
   });
 
@@ -202,10 +265,17 @@ describe("virtio-net (register level)", () => {
     settle(r);
     // 12 + 642 bytes = 654: 256 + 256 + 142.
     assert.equal(r.rx.usedIdx(), 3);
-    assert.deepEqual([0, 1, 2].map((i) => r.rx.usedElem(i).len), [256, 256, HDR + big.length - 512]);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => r.rx.usedElem(i).len),
+      [256, 256, HDR + big.length - 512],
+    );
     const first = r.rx.bytes(r.rx.layout.dataAddr, 256);
     assert.equal(first[10], 3);
-    const joined = new Uint8Array([...first.subarray(HDR), ...r.rx.bytes(r.rx.layout.dataAddr + 2048, 256), ...r.rx.bytes(r.rx.layout.dataAddr + 4096, HDR + big.length - 512)]);
+    const joined = new Uint8Array([
+      ...first.subarray(HDR),
+      ...r.rx.bytes(r.rx.layout.dataAddr + 2048, 256),
+      ...r.rx.bytes(r.rx.layout.dataAddr + 4096, HDR + big.length - 512),
+    ]);
     assert.deepEqual(joined, big);
     assert.equal(r.device.stats.rxBuffers, 3);
     // A frame that needs two buffers while one is left: dropped, the one buffer kept for the next.
@@ -229,7 +299,10 @@ describe("virtio-net (register level)", () => {
       assert.equal(r.device.stats.txFrames, 0);
       assert.equal(r.wire.length, 0);
       assert.equal(r.events.length, 1);
-      assert.match((r.events[0] as { message: string }).message, /1515-byte frame is larger than the MTU allows \(1514/);
+      assert.match(
+        (r.events[0] as { message: string }).message,
+        /1515-byte frame is larger than the MTU allows \(1514/,
+      );
       // The device carries on: the next frame goes out.
       send(r, arpRequest(r), { head: 1 });
       settle(r);
@@ -245,7 +318,10 @@ describe("virtio-net (register level)", () => {
       assert.equal(r.device.stats.txNoHeader, 1);
       assert.ok(r.driver.read(R.Status) & NEEDS_RESET);
       const event = r.events.find((e) => e.kind === "needs-reset");
-      assert.match((event as { reason: string }).reason, /8 device-readable bytes, fewer than the 12-byte virtio_net_hdr/);
+      assert.match(
+        (event as { reason: string }).reason,
+        /8 device-readable bytes, fewer than the 12-byte virtio_net_hdr/,
+      );
       assert.equal(r.driver.read(R.InterruptStatus) & 2, 2, "config-change interrupt after DRIVER_OK");
     });
 
@@ -315,7 +391,10 @@ describe("virtio-net (register level)", () => {
       settle(r);
       assert.deepEqual(r.rx.usedElem(0), { id: 0, len: 0 });
       assert.equal(r.device.stats.rxTooSmall, 1);
-      assert.match((r.events[0] as { message: string }).message, /chain 0 holds 40 bytes, too small for a \d+-byte frame/);
+      assert.match(
+        (r.events[0] as { message: string }).message,
+        /chain 0 holds 40 bytes, too small for a \d+-byte frame/,
+      );
       // The next frame takes the next buffer.
       r.network.inject(arpRequest(r));
       settle(r);
@@ -331,7 +410,13 @@ describe("virtio-net (register level)", () => {
       r.driver.kick(0);
       r.network.inject(arpRequest(r));
       settle(r);
-      assert.deepEqual([r.rx.usedElem(0), r.rx.usedElem(1)], [{ id: 0, len: 0 }, { id: 1, len: HDR + 42 }]);
+      assert.deepEqual(
+        [r.rx.usedElem(0), r.rx.usedElem(1)],
+        [
+          { id: 0, len: 0 },
+          { id: 1, len: HDR + 42 },
+        ],
+      );
       assert.equal(r.device.stats.rxBadBuffer, 1);
     });
 

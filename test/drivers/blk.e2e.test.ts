@@ -23,12 +23,16 @@ const patternByte = (sector: number, offset: number): number => (sector * 7 + of
 
 function assertClean(run: SessionResult): void {
   assert.equal(run.summary.outcome, "completed", run.console + run.faults.join("\n"));
-  for (const p of run.summary.processes) assert.deepEqual([p.name, p.state, p.exitCode], [p.name, "exited", 0], `${p.name}: ${JSON.stringify(p.faults)}`);
+  for (const p of run.summary.processes)
+    assert.deepEqual([p.name, p.state, p.exitCode], [p.name, "exited", 0], `${p.name}: ${JSON.stringify(p.faults)}`);
   assert.deepEqual(run.summary.violations, []);
   assert.deepEqual(run.summary.deviceEvents, []);
 }
 
-for (const [driver, device] of [["virtio-blk", "virtio-blk0"], ["ata-pio", "ata0"]] as const) {
+for (const [driver, device] of [
+  ["virtio-blk", "virtio-blk0"],
+  ["ata-pio", "ata0"],
+] as const) {
   describe(`${driver} driver + blk-check on the virt machine`, () => {
     it(`passes on the blank 8 MiB disk, bound to ${device}, waiting for interrupts`, async () => {
       const run = await runPrograms([sample(driver), sample("blk-check")]);
@@ -39,7 +43,11 @@ for (const [driver, device] of [["virtio-blk", "virtio-blk0"], ["ata-pio", "ata0
       assert.equal(run.summary.processes[0].device, device);
       assert.ok(run.summary.irqs >= 3);
       // virtio-blk offers the bulk path and blk-check checks it across both paths; ata-pio does not.
-      if (driver === "virtio-blk") assert.match(run.console, /^blk-check: bulk path PASS sectors 16368\.\.16383 through a lent buffer, both ways$/m);
+      if (driver === "virtio-blk")
+        assert.match(
+          run.console,
+          /^blk-check: bulk path PASS sectors 16368\.\.16383 through a lent buffer, both ways$/m,
+        );
       else assert.match(run.console, /^blk-check: bulk path not offered \(no BULK in INFO\); messages only$/m);
     });
 
@@ -57,8 +65,12 @@ for (const [driver, device] of [["virtio-blk", "virtio-blk0"], ["ata-pio", "ata0
       const run = await runPrograms([sample(driver), sample("blk-check")], { disk: { path: file, persist: true } });
       assertClean(run);
       const bytes = readFileSync(file);
-      for (let s = 48; s < 64; s++) for (let i = 0; i < 512; i += 97) assert.equal(bytes[s * 512 + i], patternByte(s, i), `sector ${s} byte ${i}`);
-      assert.ok(bytes.subarray(0, 48 * 512).every((b) => b === 0), "nothing else was written");
+      for (let s = 48; s < 64; s++)
+        for (let i = 0; i < 512; i += 97) assert.equal(bytes[s * 512 + i], patternByte(s, i), `sector ${s} byte ${i}`);
+      assert.ok(
+        bytes.subarray(0, 48 * 512).every((b) => b === 0),
+        "nothing else was written",
+      );
     });
   });
 }
@@ -86,7 +98,9 @@ describe("block drivers: more", () => {
   });
 
   it("blk-check reports FAIL on a read-only disk, which virtio-blk reports through INFO", async () => {
-    const run = await runPrograms([sample("virtio-blk"), sample("blk-check")], { disk: { path: image(64), readOnly: true } });
+    const run = await runPrograms([sample("virtio-blk"), sample("blk-check")], {
+      disk: { path: image(64), readOnly: true },
+    });
     assert.match(run.console, /^blk-check: FAIL the disk is read-only; blk-check writes a pattern$/m);
     assert.equal(run.summary.processes.find((p) => p.name === "blk-check")?.exitCode, 1);
   });
@@ -113,7 +127,9 @@ describe("virtio-blk bulk path (lent DMA buffers, BATCH)", () => {
   let run: SessionResult;
   before(async function () {
     this.timeout(60_000);
-    run = await runPrograms([sample("virtio-blk"), fixture("blk", "bulk-client.ts")], { disk: { path: image(4096, (s) => (s * 3 + 1) & 0xff) } });
+    run = await runPrograms([sample("virtio-blk"), fixture("blk", "bulk-client.ts")], {
+      disk: { path: image(4096, (s) => (s * 3 + 1) & 0xff) },
+    });
   });
 
   it("runs to the end with no fault, violation or device event", () => {

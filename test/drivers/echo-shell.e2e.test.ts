@@ -22,7 +22,15 @@ interface ShellRun {
 
 /** `zds run DRIVER drivers/echo-shell --input KEYS --json`, stdout to a pipe. */
 async function shell(driver: string, keys: string, ...extra: string[]): Promise<ShellRun> {
-  const { status, stdout } = await zdsChild(["run", path.join(root, "drivers", driver), path.join(root, "drivers", "echo-shell"), "--input", keys, "--json", ...extra]);
+  const { status, stdout } = await zdsChild([
+    "run",
+    path.join(root, "drivers", driver),
+    path.join(root, "drivers", "echo-shell"),
+    "--input",
+    keys,
+    "--json",
+    ...extra,
+  ]);
   const lines = stdout.trimEnd().split("\n");
   const summary = JSON.parse(lines[lines.length - 1]) as ShellRun["summary"];
   assert.ok(summary.console.screen, "a run with keys reports its rendered screen");
@@ -63,7 +71,10 @@ for (const driver of ["uart16550", "virtio-console"]) {
     it("edits the line: backspace and DEL erase, arrows move the cursor, Ctrl-U kills, Ctrl-C cancels", async () => {
       // "echo abc" ⌫⌫ "XY" → "echo aXY"; "echo wrld" ←←← "o" → "echo world"; Ctrl-U then "echo k";
       // Ctrl-C abandons a line.
-      const run = await shell(driver, "echo abc\\x7f\\bXY\\necho wrld\\e[D\\e[D\\e[Do\\nnothing\\x15echo k\\nlost\\x03echo end\\n\\x04");
+      const run = await shell(
+        driver,
+        "echo abc\\x7f\\bXY\\necho wrld\\e[D\\e[D\\e[Do\\nnothing\\x15echo k\\nlost\\x03echo end\\n\\x04",
+      );
       assert.equal(run.status, 0);
       const s = run.screen;
       assert.ok(s.includes("$ echo aXY"), s.join("\n"));
@@ -81,7 +92,10 @@ for (const driver of ["uart16550", "virtio-console"]) {
       const digits = "0123456789".repeat(10);
       // Home, → ×5 (past "echo "), insert X; End, ⌫ (drop the last digit); then Ctrl-U on a wrapped
       // line must clear both of its rows.
-      const run = await shell(driver, `echo ${digits}\\e[H\\e[C\\e[C\\e[C\\e[C\\e[CX\\e[F\\x7f\\n${"y".repeat(120)}\\x15echo short\\nexit\\n`);
+      const run = await shell(
+        driver,
+        `echo ${digits}\\e[H\\e[C\\e[C\\e[C\\e[C\\e[CX\\e[F\\x7f\\n${"y".repeat(120)}\\x15echo short\\nexit\\n`,
+      );
       assert.equal(run.status, 0);
       const s = run.screen;
       const expected = `X${digits.slice(0, -1)}`;
@@ -110,8 +124,13 @@ describe("echo-shell session replay", function () {
       .readFileSync(trace, "utf8")
       .split("\n")
       .filter((l) => l.startsWith('{"in":'))
-      .map((l) => JSON.parse(l) as { in: number; device: string; event: number; commit: number; t: number; text: string });
-    assert.deepEqual(inputs.map((i) => i.text), ["echo one\n", "ech\x7fho two\n", "exit\n"]);
+      .map(
+        (l) => JSON.parse(l) as { in: number; device: string; event: number; commit: number; t: number; text: string },
+      );
+    assert.deepEqual(
+      inputs.map((i) => i.text),
+      ["echo one\n", "ech\x7fho two\n", "exit\n"],
+    );
     assert.ok(inputs.every((i) => i.device === "uart0" && i.event > 0 && i.t > 0));
     assert.ok(inputs[0].event < inputs[1].event && inputs[1].event < inputs[2].event);
 

@@ -80,7 +80,14 @@ describe("SDK: defineDriver and startup", () => {
       caps,
       main(h) {
         // Compile-time check: each handle has the type its capability constructor promises.
-        const typed: [MmioRegion, Irq, DmaBuffer, PortRange, Service, ServiceClient] = [h.regs, h.irq, h.ring, h.io, h.svc, h.other];
+        const typed: [MmioRegion, Irq, DmaBuffer, PortRange, Service, ServiceClient] = [
+          h.regs,
+          h.irq,
+          h.ring,
+          h.io,
+          h.svc,
+          h.other,
+        ];
         seen = typed;
       },
     });
@@ -101,18 +108,40 @@ describe("SDK: defineDriver and startup", () => {
   it("rejects a grant whose kind differs from the manifest", () => {
     const bad: StartupInfo = { ...startup, handles: { ...startup.handles, irq: { kind: "dma", size: 1 } } };
     const driver = defineDriver({ name: "demo", caps, main: () => 0 });
-    assert.throws(() => driver.run(new FakeKernel({ startup: bad }).gate), (e: unknown) => e instanceof ProtocolError && /"irq" is irq in the manifest but the kernel granted dma/.test(e.message));
+    assert.throws(
+      () => driver.run(new FakeKernel({ startup: bad }).gate),
+      (e: unknown) =>
+        e instanceof ProtocolError && /"irq" is irq in the manifest but the kernel granted dma/.test(e.message),
+    );
   });
 
   it("lets exceptions from main propagate (the bootstrap reports them as faults)", () => {
-    const driver = defineDriver({ name: "demo", caps: {}, main: () => { throw new Error("boom"); } });
+    const driver = defineDriver({
+      name: "demo",
+      caps: {},
+      main: () => {
+        throw new Error("boom");
+      },
+    });
     assert.throws(() => driver.run(new FakeKernel({ startup: { ...startup, handles: {} } }).gate), /boom/);
   });
 });
 
 /** Run `body` as a driver's main over a scripted gate; returns the calls after startup. */
-function withHandles(handler: (c: Call) => number | { result: number; response?: Uint8Array }, body: (h: { regs: MmioRegion; io: PortRange }, sys: System) => void): Call[] {
-  const gate = new ScriptedGate((c) => (c.num === Sys.STARTUP ? { result: 0, response: utf8Encode(JSON.stringify({ ...startup, handles: { regs: startup.handles.regs, io: startup.handles.io } })) } : handler(c)));
+function withHandles(
+  handler: (c: Call) => number | { result: number; response?: Uint8Array },
+  body: (h: { regs: MmioRegion; io: PortRange }, sys: System) => void,
+): Call[] {
+  const gate = new ScriptedGate((c) =>
+    c.num === Sys.STARTUP
+      ? {
+          result: 0,
+          response: utf8Encode(
+            JSON.stringify({ ...startup, handles: { regs: startup.handles.regs, io: startup.handles.io } }),
+          ),
+        }
+      : handler(c),
+  );
   defineDriver({ name: "demo", caps: { regs: caps.regs, io: caps.io }, main: body }).run(gate);
   return gate.calls.slice(1);
 }
@@ -142,7 +171,13 @@ describe("SDK: MMIO and port handles", () => {
       },
     );
     assert.ok(read64);
-    assert.deepEqual(calls.slice(0, 2).map((c) => [c.num, c.a0, c.a1, c.a2]), [[Sys.MMIO_READ, 3, 0x10, 4], [Sys.MMIO_READ, 3, 0x100, 8]]);
+    assert.deepEqual(
+      calls.slice(0, 2).map((c) => [c.num, c.a0, c.a1, c.a2]),
+      [
+        [Sys.MMIO_READ, 3, 0x10, 4],
+        [Sys.MMIO_READ, 3, 0x100, 8],
+      ],
+    );
     const writes = calls.filter((c) => c.num === Sys.MMIO_WRITE).map((c) => [c.a1, c.a2, Array.from(c.payload)]);
     assert.deepEqual(writes, [
       [0x1, 1, [0xab]],
@@ -162,7 +197,14 @@ describe("SDK: MMIO and port handles", () => {
         io.out32(0x1f0, 0xffffffff);
       },
     );
-    assert.deepEqual(calls.map((c) => [c.num, c.a0, c.a1, c.a2 >>> 0]), [[Sys.IN8, 5, 0x1f7, 0], [Sys.OUT8, 5, 0x1f6, 0xe0], [Sys.OUT32, 5, 0x1f0, 0xffffffff]]);
+    assert.deepEqual(
+      calls.map((c) => [c.num, c.a0, c.a1, c.a2 >>> 0]),
+      [
+        [Sys.IN8, 5, 0x1f7, 0],
+        [Sys.OUT8, 5, 0x1f6, 0xe0],
+        [Sys.OUT32, 5, 0x1f0, 0xffffffff],
+      ],
+    );
   });
 
   it("turns a negative result into a SyscallFailedError naming the syscall and errno", () => {
@@ -171,7 +213,11 @@ describe("SDK: MMIO and port handles", () => {
       ({ regs }) => {
         assert.throws(
           () => regs.read32(0),
-          (e: unknown) => e instanceof SyscallFailedError && e.message === "SYS_MMIO_READ failed: E_BADF (bad capability slot)" && e.errno === Errno.E_BADF && e.syscall === "SYS_MMIO_READ",
+          (e: unknown) =>
+            e instanceof SyscallFailedError &&
+            e.message === "SYS_MMIO_READ failed: E_BADF (bad capability slot)" &&
+            e.errno === Errno.E_BADF &&
+            e.syscall === "SYS_MMIO_READ",
         );
       },
     );
@@ -199,7 +245,8 @@ describe("SDK: sys", () => {
     assert.equal(kernel.console, "héllo ✓\n" + "x".repeat(20000));
     const time = kernel.calls.find((c) => c.num === Sys.TIME);
     assert.equal(time?.a0, 2);
-    for (const c of kernel.calls.filter((c) => c.num === Sys.CONSOLE_WRITE)) assert.ok(c.a0 === c.payload.length && c.a0 <= 16356);
+    for (const c of kernel.calls.filter((c) => c.num === Sys.CONSOLE_WRITE))
+      assert.ok(c.a0 === c.payload.length && c.a0 <= 16356);
   });
 
   it("decodes ps, caps and inspect; an empty slot inspects as undefined", () => {
@@ -224,11 +271,16 @@ describe("SDK: sys", () => {
         assert.equal(sys.inspect(99), undefined);
       },
     );
-    assert.deepEqual(calls.map((c) => c.num), [Sys.PS, Sys.CAP_LIST, Sys.CAP_INSPECT]);
+    assert.deepEqual(
+      calls.map((c) => c.num),
+      [Sys.PS, Sys.CAP_LIST, Sys.CAP_INSPECT],
+    );
   });
 
   it("exit() does not return", () => {
-    const gate = new ScriptedGate((c) => (c.num === Sys.STARTUP ? { result: 0, response: utf8Encode(JSON.stringify({ ...startup, handles: {} })) } : 0));
+    const gate = new ScriptedGate((c) =>
+      c.num === Sys.STARTUP ? { result: 0, response: utf8Encode(JSON.stringify({ ...startup, handles: {} })) } : 0,
+    );
     const driver = defineDriver({
       name: "demo",
       caps: {},

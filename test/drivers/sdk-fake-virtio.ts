@@ -51,16 +51,26 @@ export class FakeVirtioRng implements MmioDevice {
   read(offset: number, width: number): number {
     if (offset < 0x100 && width !== 4) this.violations.push(`read${width * 8} of register 0x${offset.toString(16)}`);
     switch (offset) {
-      case 0x000: return this.o.magic ?? 0x74726976;
-      case 0x004: return this.o.version ?? 2;
-      case 0x008: return this.o.deviceId ?? 4;
-      case 0x00c: return 0x554d4551;
-      case 0x010: return Number((this.offered >> BigInt(32 * this.featuresSel)) & 0xffffffffn);
-      case 0x034: return this.queueSel === 0 ? (this.o.queueSizeMax ?? 256) : 0;
-      case 0x044: return this.queueSel === 0 ? this.queueReady : 0;
-      case 0x060: return this.interruptStatus;
-      case 0x070: return this.status;
-      case 0x0fc: return 0;
+      case 0x000:
+        return this.o.magic ?? 0x74726976;
+      case 0x004:
+        return this.o.version ?? 2;
+      case 0x008:
+        return this.o.deviceId ?? 4;
+      case 0x00c:
+        return 0x554d4551;
+      case 0x010:
+        return Number((this.offered >> BigInt(32 * this.featuresSel)) & 0xffffffffn);
+      case 0x034:
+        return this.queueSel === 0 ? (this.o.queueSizeMax ?? 256) : 0;
+      case 0x044:
+        return this.queueSel === 0 ? this.queueReady : 0;
+      case 0x060:
+        return this.interruptStatus;
+      case 0x070:
+        return this.status;
+      case 0x0fc:
+        return 0;
       default:
         this.violations.push(`read of 0x${offset.toString(16)}`);
         return 0;
@@ -71,23 +81,48 @@ export class FakeVirtioRng implements MmioDevice {
     const value = Number(raw);
     if (offset < 0x100 && width !== 4) this.violations.push(`write${width * 8} of register 0x${offset.toString(16)}`);
     switch (offset) {
-      case 0x014: this.featuresSel = value; return;
+      case 0x014:
+        this.featuresSel = value;
+        return;
       case 0x020: {
         const shift = BigInt(32 * this.driverFeaturesSel);
         this.driverFeatures = (this.driverFeatures & ~(0xffffffffn << shift)) | (BigInt(value) << shift);
         return;
       }
-      case 0x024: this.driverFeaturesSel = value; return;
-      case 0x030: this.queueSel = value; return;
-      case 0x038: this.queueSize = value; return;
-      case 0x044: this.queueReady = value; return;
-      case 0x050: this.notifications++; this.process(); return;
-      case 0x064: this.interruptStatus &= ~value; this.o.setIrq(this.interruptStatus !== 0); return;
-      case 0x070: this.writeStatus(value); return;
-      case 0x080: case 0x084: case 0x090: case 0x094: case 0x0a0: case 0x0a4:
+      case 0x024:
+        this.driverFeaturesSel = value;
+        return;
+      case 0x030:
+        this.queueSel = value;
+        return;
+      case 0x038:
+        this.queueSize = value;
+        return;
+      case 0x044:
+        this.queueReady = value;
+        return;
+      case 0x050:
+        this.notifications++;
+        this.process();
+        return;
+      case 0x064:
+        this.interruptStatus &= ~value;
+        this.o.setIrq(this.interruptStatus !== 0);
+        return;
+      case 0x070:
+        this.writeStatus(value);
+        return;
+      case 0x080:
+      case 0x084:
+      case 0x090:
+      case 0x094:
+      case 0x0a0:
+      case 0x0a4:
         if (this.queueReady) this.violations.push(`queue address written while the queue is live`);
         this.addr.set(offset, value);
-        this.desc = this.pair(0x080); this.avail = this.pair(0x090); this.used = this.pair(0x0a0);
+        this.desc = this.pair(0x080);
+        this.avail = this.pair(0x090);
+        this.used = this.pair(0x0a0);
         return;
       default:
         this.violations.push(`write of 0x${offset.toString(16)}`);
@@ -101,16 +136,24 @@ export class FakeVirtioRng implements MmioDevice {
   private writeStatus(value: number): void {
     this.statusWrites.push(value);
     if (value === 0) {
-      this.status = 0; this.driverFeatures = 0n; this.queueReady = 0; this.interruptStatus = 0;
-      this.lastAvail = 0; this.usedIdx = 0;
+      this.status = 0;
+      this.driverFeatures = 0n;
+      this.queueReady = 0;
+      this.interruptStatus = 0;
+      this.lastAvail = 0;
+      this.usedIdx = 0;
       this.o.setIrq(false);
       return;
     }
     if (value & ~this.status & 0x8) {
-      const ok = !this.o.refuseFeatures && (this.driverFeatures & ~this.offered) === 0n && (this.driverFeatures & VERSION_1) !== 0n;
+      const ok =
+        !this.o.refuseFeatures &&
+        (this.driverFeatures & ~this.offered) === 0n &&
+        (this.driverFeatures & VERSION_1) !== 0n;
       if (!ok) value &= ~0x8;
     }
-    if (this.status & ~value) this.violations.push(`status bits cleared: 0x${this.status.toString(16)} → 0x${value.toString(16)}`);
+    if (this.status & ~value)
+      this.violations.push(`status bits cleared: 0x${this.status.toString(16)} → 0x${value.toString(16)}`);
     this.status = value;
   }
 

@@ -167,7 +167,14 @@ export class FakeKernel {
       case Sys.MMIO_WRITE: {
         if (!this.opts.device) return -Errno.E_BADF;
         const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-        const value = a2 === 8 ? v.getBigUint64(0, true) : a2 === 4 ? v.getUint32(0, true) : a2 === 2 ? v.getUint16(0, true) : v.getUint8(0);
+        const value =
+          a2 === 8
+            ? v.getBigUint64(0, true)
+            : a2 === 4
+              ? v.getUint32(0, true)
+              : a2 === 2
+                ? v.getUint16(0, true)
+                : v.getUint8(0);
         if (a1 === 0x064) this.events.push("device-ack");
         this.opts.device.write(a1, a2, value);
         return 0;

@@ -7,17 +7,30 @@ import { FakeKernel, Idle, fakeInit, message, readU32, u32 } from "./sdk-fakes";
 
 describe("SDK: Writer and Reader", () => {
   it("round-trips little-endian fields and length-prefixed strings", () => {
-    const bytes = new Writer().u8(1).u16(0x0203).u32(0x04050607).u64(0x08090a0b0c0d0e0fn).string("rng").raw(Uint8Array.of(9)).finish();
+    const bytes = new Writer()
+      .u8(1)
+      .u16(0x0203)
+      .u32(0x04050607)
+      .u64(0x08090a0b0c0d0e0fn)
+      .string("rng")
+      .raw(Uint8Array.of(9))
+      .finish();
     assert.deepEqual(Array.from(bytes.subarray(0, 7)), [1, 3, 2, 7, 6, 5, 4]);
     const r = new Reader(bytes);
-    assert.deepEqual([r.u8(), r.u16(), r.u32(), r.u64(), r.string(), Array.from(r.rest())], [1, 0x0203, 0x04050607, 0x08090a0b0c0d0e0fn, "rng", [9]]);
+    assert.deepEqual(
+      [r.u8(), r.u16(), r.u32(), r.u64(), r.string(), Array.from(r.rest())],
+      [1, 0x0203, 0x04050607, 0x08090a0b0c0d0e0fn, "rng", [9]],
+    );
     assert.equal(r.remaining, 0);
   });
 
   it("refuses values that do not fit and reads past the end with a clear error", () => {
     assert.throws(() => new Writer().u8(256), RangeError);
     assert.throws(() => new Writer().u32(-1), RangeError);
-    assert.throws(() => new Reader(new Uint8Array(2)).u32(), /message too short: wanted 4 bytes at offset 0, the message has 2/);
+    assert.throws(
+      () => new Reader(new Uint8Array(2)).u32(),
+      /message too short: wanted 4 bytes at offset 0, the message has 2/,
+    );
   });
 
   it("grows past its first buffer", () => {
@@ -61,8 +74,18 @@ describe("SDK: Service", () => {
     assert.deepEqual([register?.a0, register?.a1], [2, Tag.REGISTER_SERVICE]);
     const p = register?.payload ?? new Uint8Array(0);
     assert.equal(utf8Decode(p.subarray(1, 5)), "echo");
-    assert.deepEqual([p[0], readU32(p.subarray(5)), readU32(p.subarray(9))], [4, 2, 1], "endpoint id as u32 low, u32 high");
-    assert.deepEqual(kernel.replies.map((r) => [r.pid, r.tag, readU32(r.payload)]), [[9, 0x6101, 10], [10, 0x6101, 12]]);
+    assert.deepEqual(
+      [p[0], readU32(p.subarray(5)), readU32(p.subarray(9))],
+      [4, 2, 1],
+      "endpoint id as u32 low, u32 high",
+    );
+    assert.deepEqual(
+      kernel.replies.map((r) => [r.pid, r.tag, readU32(r.payload)]),
+      [
+        [9, 0x6101, 10],
+        [10, 0x6101, 12],
+      ],
+    );
   });
 
   it("throws a ServiceError when Init refuses the registration", () => {
@@ -71,7 +94,10 @@ describe("SDK: Service", () => {
       onCall: () => message(1, Tag.SERVICE_READY, u32(Errno.E_EXIST)),
     });
     const driver = defineDriver({ name: "server", caps: { svc: serve("echo") }, main: ({ svc }) => svc.ready() });
-    assert.throws(() => driver.run(kernel.gate), (e: unknown) => e instanceof ServiceError && e.message === 'registering service "echo" failed: E_EXIST (exists)');
+    assert.throws(
+      () => driver.run(kernel.gate),
+      (e: unknown) => e instanceof ServiceError && e.message === 'registering service "echo" failed: E_EXIST (exists)',
+    );
   });
 
   it("reply() returns false when the caller is gone", () => {
@@ -84,7 +110,8 @@ describe("SDK: Service", () => {
       main({ svc }) {
         const req = svc.receive();
         const original = gate.syscall.bind(gate);
-        gate.syscall = (num, a0, a1, a2, payload) => (num === Sys.REPLY ? -Errno.E_NOENT : original(num, a0, a1, a2, payload));
+        gate.syscall = (num, a0, a1, a2, payload) =>
+          num === Sys.REPLY ? -Errno.E_NOENT : original(num, a0, a1, a2, payload);
         return req.reply(2) ? 1 : 0;
       },
     });
@@ -114,7 +141,12 @@ describe("SDK: Service", () => {
   });
 });
 
-const clientStartup: StartupInfo = { pid: 8, name: "cli", seed: 0, handles: { rng: { kind: "client", service: "rng" } } };
+const clientStartup: StartupInfo = {
+  pid: 8,
+  name: "cli",
+  seed: 0,
+  handles: { rng: { kind: "client", service: "rng" } },
+};
 
 describe("SDK: ServiceClient", () => {
   it("looks the service up once and calls through the capability Init handed over", () => {
@@ -149,15 +181,29 @@ describe("SDK: ServiceClient", () => {
     const init = fakeInit({ rng: { endpointId: 77, slot: 12 } });
     const kernel = new FakeKernel({
       startup: clientStartup,
-      onCall: (slot, tag, payload) => (slot === 12 ? message(0, Tag.CALL_FAILED, u32(Errno.E_NOENT)) : init(slot, tag, payload)),
+      onCall: (slot, tag, payload) =>
+        slot === 12 ? message(0, Tag.CALL_FAILED, u32(Errno.E_NOENT)) : init(slot, tag, payload),
     });
-    const driver = defineDriver({ name: "cli", caps: { rng: client("rng") }, main: ({ rng }) => void rng.connect().call(0x6000) });
-    assert.throws(() => driver.run(kernel.gate), (e: unknown) => e instanceof ServiceError && e.service === "rng" && e.message === 'calling service "rng" failed: E_NOENT (no such object)');
+    const driver = defineDriver({
+      name: "cli",
+      caps: { rng: client("rng") },
+      main: ({ rng }) => void rng.connect().call(0x6000),
+    });
+    assert.throws(
+      () => driver.run(kernel.gate),
+      (e: unknown) =>
+        e instanceof ServiceError &&
+        e.service === "rng" &&
+        e.message === 'calling service "rng" failed: E_NOENT (no such object)',
+    );
   });
 
   it("reports a service Init does not know", () => {
     const kernel = new FakeKernel({ startup: clientStartup, onCall: fakeInit({}) });
     const driver = defineDriver({ name: "cli", caps: { rng: client("rng") }, main: ({ rng }) => void rng.connect() });
-    assert.throws(() => driver.run(kernel.gate), (e: unknown) => e instanceof ServiceError && /looking up service "rng" failed: E_NOENT/.test(e.message));
+    assert.throws(
+      () => driver.run(kernel.gate),
+      (e: unknown) => e instanceof ServiceError && /looking up service "rng" failed: E_NOENT/.test(e.message),
+    );
   });
 });

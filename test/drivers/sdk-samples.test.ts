@@ -2,7 +2,15 @@
 // the whole protocol the real kernel will speak, minus the kernel.
 
 import assert from "node:assert/strict";
-import { Errno, RNG_MAX_REQUEST, RngTag, Tag, isRunnableDriver, validateManifest, type StartupInfo } from "../../kernel/abi";
+import {
+  Errno,
+  RNG_MAX_REQUEST,
+  RngTag,
+  Tag,
+  isRunnableDriver,
+  validateManifest,
+  type StartupInfo,
+} from "../../kernel/abi";
 import { ServiceError } from "../../drivers/sdk";
 import virtioRng from "../../drivers/virtio-rng";
 import rngCat from "../../drivers/rng-cat";
@@ -26,7 +34,10 @@ function runRng(requests: { sender: number; tag: number; payload: Uint8Array }[]
   const registered: string[] = [];
   const kernel: FakeKernel = new FakeKernel({
     startup: rngStartup,
-    device: { read: (o, w) => (device as FakeVirtioRng).read(o, w), write: (o, w, v) => (device as FakeVirtioRng).write(o, w, v) },
+    device: {
+      read: (o, w) => (device as FakeVirtioRng).read(o, w),
+      write: (o, w, v) => (device as FakeVirtioRng).write(o, w, v),
+    },
     onCall: fakeInit({}, registered),
   });
   device = new FakeVirtioRng({ memory: (p, l) => kernel.memory(p, l), setIrq: (l) => kernel.setIrqLevel(l), ...opts });
@@ -38,7 +49,10 @@ function runRng(requests: { sender: number; tag: number; payload: Uint8Array }[]
 describe("sample: virtio-rng", () => {
   it("has a manifest the kernel accepts", () => {
     assert.ok(isRunnableDriver(virtioRng));
-    assert.deepEqual(validateManifest(JSON.parse(JSON.stringify(virtioRng.manifest))), { ok: true, manifest: virtioRng.manifest });
+    assert.deepEqual(validateManifest(JSON.parse(JSON.stringify(virtioRng.manifest))), {
+      ok: true,
+      manifest: virtioRng.manifest,
+    });
   });
 
   it("brings the device up, registers, and answers with exactly the bytes asked for", () => {
@@ -54,7 +68,13 @@ describe("sample: virtio-rng", () => {
     assert.equal(device.queueSize, 16);
     assert.deepEqual(device.violations, []);
     assert.deepEqual(registered, ["rng"]);
-    assert.deepEqual(kernel.replies.map((r) => [r.pid, r.tag, r.payload.length]), [[20, RngTag.BYTES, 32], [21, RngTag.BYTES, RNG_MAX_REQUEST]]);
+    assert.deepEqual(
+      kernel.replies.map((r) => [r.pid, r.tag, r.payload.length]),
+      [
+        [20, RngTag.BYTES, 32],
+        [21, RngTag.BYTES, RNG_MAX_REQUEST],
+      ],
+    );
     // The fake device writes a counter-based pattern: the bytes must be the device's, in order.
     const expected = Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
     assert.deepEqual(Array.from(kernel.replies[0].payload), expected);
@@ -62,7 +82,17 @@ describe("sample: virtio-rng", () => {
 
   it("clears the device's interrupt before acknowledging the line, every time", () => {
     const { kernel } = runRng([{ sender: 20, tag: RngTag.GET_BYTES, payload: u32(20) }], { maxBytesPerBuffer: 7 });
-    assert.deepEqual(kernel.events, ["wait", "device-ack", "irq-ack", "wait", "device-ack", "irq-ack", "wait", "device-ack", "irq-ack"]);
+    assert.deepEqual(kernel.events, [
+      "wait",
+      "device-ack",
+      "irq-ack",
+      "wait",
+      "device-ack",
+      "irq-ack",
+      "wait",
+      "device-ack",
+      "irq-ack",
+    ]);
   });
 
   it("answers bad requests with RngTag.ERROR and keeps serving", () => {
@@ -75,21 +105,38 @@ describe("sample: virtio-rng", () => {
     ]);
     assert.deepEqual(
       kernel.replies.map((r) => [r.pid, r.tag, r.tag === RngTag.ERROR ? readU32(r.payload) : r.payload.length]),
-      [[20, RngTag.ERROR, Errno.E_INVAL], [21, RngTag.ERROR, Errno.E_INVAL], [22, RngTag.ERROR, Errno.E_INVAL], [23, RngTag.ERROR, Errno.E_NOSYS], [24, RngTag.BYTES, 1]],
+      [
+        [20, RngTag.ERROR, Errno.E_INVAL],
+        [21, RngTag.ERROR, Errno.E_INVAL],
+        [22, RngTag.ERROR, Errno.E_INVAL],
+        [23, RngTag.ERROR, Errno.E_NOSYS],
+        [24, RngTag.BYTES, 1],
+      ],
     );
   });
 
   it("gives up on a device that completes buffers without writing", () => {
     const { kernel } = runRng([{ sender: 20, tag: RngTag.GET_BYTES, payload: u32(8) }], { maxBytesPerBuffer: 0 });
-    assert.deepEqual(kernel.replies.map((r) => [r.tag, readU32(r.payload)]), [[RngTag.ERROR, Errno.E_AGAIN]]);
+    assert.deepEqual(
+      kernel.replies.map((r) => [r.tag, readU32(r.payload)]),
+      [[RngTag.ERROR, Errno.E_AGAIN]],
+    );
   });
 });
 
-const catStartup: StartupInfo = { pid: 6, name: "rng-cat", seed: 0, handles: { rng: { kind: "client", service: "rng" } } };
+const catStartup: StartupInfo = {
+  pid: 6,
+  name: "rng-cat",
+  seed: 0,
+  handles: { rng: { kind: "client", service: "rng" } },
+};
 
 function runCat(answer: (tag: number, payload: Uint8Array) => ReturnType<typeof message>) {
   const init = fakeInit({ rng: { endpointId: 9, slot: 7 } });
-  const kernel = new FakeKernel({ startup: catStartup, onCall: (slot, tag, payload) => (slot === 7 ? answer(tag, payload) : init(slot, tag, payload)) });
+  const kernel = new FakeKernel({
+    startup: catStartup,
+    onCall: (slot, tag, payload) => (slot === 7 ? answer(tag, payload) : init(slot, tag, payload)),
+  });
   return { kernel, run: () => rngCat.run(kernel.gate) };
 }
 
@@ -101,10 +148,17 @@ describe("sample: rng-cat", () => {
   it("asks for 32 bytes and prints them as one hex line", () => {
     const { kernel, run } = runCat((tag, payload) => {
       assert.deepEqual([tag, readU32(payload)], [RngTag.GET_BYTES, 32]);
-      return message(4, RngTag.BYTES, Uint8Array.from({ length: 32 }, (_, i) => i * 8));
+      return message(
+        4,
+        RngTag.BYTES,
+        Uint8Array.from({ length: 32 }, (_, i) => i * 8),
+      );
     });
     assert.equal(run(), 0);
-    assert.equal(kernel.console, `rng-cat: 32 random bytes: ${Array.from({ length: 32 }, (_, i) => (i * 8).toString(16).padStart(2, "0")).join("")}\n`);
+    assert.equal(
+      kernel.console,
+      `rng-cat: 32 random bytes: ${Array.from({ length: 32 }, (_, i) => (i * 8).toString(16).padStart(2, "0")).join("")}\n`,
+    );
     assert.match(kernel.console, /^rng-cat: 32 random bytes: [0-9a-f]{64}\n$/);
   });
 

@@ -3,7 +3,19 @@
 
 import assert from "node:assert/strict";
 import type { StartupInfo } from "../../kernel/abi";
-import { DmaBuffer, DriverSplitQueue, VirtioError, VirtioFeature, VirtioMmio, VirtioStatus, defineDriver, dma, mmio, needEvent, type MmioRegion } from "../../drivers/sdk";
+import {
+  DmaBuffer,
+  DriverSplitQueue,
+  VirtioError,
+  VirtioFeature,
+  VirtioMmio,
+  VirtioStatus,
+  defineDriver,
+  dma,
+  mmio,
+  needEvent,
+  type MmioRegion,
+} from "../../drivers/sdk";
 import { FakeKernel } from "./sdk-fakes";
 import { FakeVirtioRng, type FakeRngOptions } from "./sdk-fake-virtio";
 
@@ -39,9 +51,20 @@ describe("SDK: DriverSplitQueue", () => {
   it("writes a chain, readable buffers first, and publishes it on the available ring", () => {
     const mem = buffer();
     const q = new DriverSplitQueue({ dma: mem, size: 8 });
-    const head = q.add({ readable: [{ addr: 0x1000, len: 16 }], writable: [{ addr: 0x2000, len: 512 }, { addr: 0x3000, len: 1 }] });
+    const head = q.add({
+      readable: [{ addr: 0x1000, len: 16 }],
+      writable: [
+        { addr: 0x2000, len: 512 },
+        { addr: 0x3000, len: 1 },
+      ],
+    });
     assert.equal(q.numFree, 5);
-    const desc = (i: number) => ({ addr: Number(mem.getU64(q.descOffset + 16 * i)), len: mem.getU32(q.descOffset + 16 * i + 8), flags: mem.getU16(q.descOffset + 16 * i + 12), next: mem.getU16(q.descOffset + 16 * i + 14) });
+    const desc = (i: number) => ({
+      addr: Number(mem.getU64(q.descOffset + 16 * i)),
+      len: mem.getU32(q.descOffset + 16 * i + 8),
+      flags: mem.getU16(q.descOffset + 16 * i + 12),
+      next: mem.getU16(q.descOffset + 16 * i + 14),
+    });
     const first = desc(head);
     assert.deepEqual([first.addr, first.len, first.flags], [0x1000, 16, 1]);
     const second = desc(first.next);
@@ -59,11 +82,25 @@ describe("SDK: DriverSplitQueue", () => {
     const mem = buffer();
     const q = new DriverSplitQueue({ dma: mem, size: 8, indirect: true });
     const table = 4096;
-    const head = q.add({ readable: [{ addr: 0x1000, len: 16 }], writable: [{ addr: 0x2000, len: 65536 }, { addr: 0x3000, len: 1 }] }, table);
+    const head = q.add(
+      {
+        readable: [{ addr: 0x1000, len: 16 }],
+        writable: [
+          { addr: 0x2000, len: 65536 },
+          { addr: 0x3000, len: 1 },
+        ],
+      },
+      table,
+    );
     assert.equal(q.numFree, 7, "one ring descriptor for a three-buffer chain");
     const at = q.descOffset + 16 * head;
     assert.deepEqual([Number(mem.getU64(at)), mem.getU32(at + 8), mem.getU16(at + 12)], [PHYS + table, 48, 4]);
-    const entry = (i: number) => [Number(mem.getU64(table + 16 * i)), mem.getU32(table + 16 * i + 8), mem.getU16(table + 16 * i + 12), mem.getU16(table + 16 * i + 14)];
+    const entry = (i: number) => [
+      Number(mem.getU64(table + 16 * i)),
+      mem.getU32(table + 16 * i + 8),
+      mem.getU16(table + 16 * i + 12),
+      mem.getU16(table + 16 * i + 14),
+    ];
     assert.deepEqual(entry(0), [0x1000, 16, 1, 1]);
     assert.deepEqual(entry(1), [0x2000, 65536, 3, 2]);
     assert.deepEqual(entry(2), [0x3000, 1, 2, 0]);
@@ -78,15 +115,37 @@ describe("SDK: DriverSplitQueue", () => {
     assert.throws(() => plain.add({ writable: [{ addr: 0x1000, len: 1 }] }, 4096), /INDIRECT_DESC/);
     const q = new DriverSplitQueue({ dma: buffer(), size: 8, indirect: true });
     assert.throws(() => q.add({ writable: [{ addr: 0x1000, len: 1 }] }, 4100), /not 16-byte aligned/);
-    assert.throws(() => q.add({ writable: [{ addr: 0x1000, len: 1 }, { addr: 0x2000, len: 1 }] }, 8192 - 16), /^RangeError: DMA range 8208\+0 is outside the 8192-byte buffer$/);
+    assert.throws(
+      () =>
+        q.add(
+          {
+            writable: [
+              { addr: 0x1000, len: 1 },
+              { addr: 0x2000, len: 1 },
+            ],
+          },
+          8192 - 16,
+        ),
+      /^RangeError: DMA range 8208\+0 is outside the 8192-byte buffer$/,
+    );
     assert.equal(q.numFree, 8, "nothing was taken");
   });
 
   it("hands back finished chains and frees their descriptors", () => {
     const mem = buffer();
     const q = new DriverSplitQueue({ dma: mem, size: 4 });
-    const a = q.add({ writable: [{ addr: 0x2000, len: 8 }, { addr: 0x2008, len: 8 }] });
-    const b = q.add({ writable: [{ addr: 0x3000, len: 8 }, { addr: 0x3008, len: 8 }] });
+    const a = q.add({
+      writable: [
+        { addr: 0x2000, len: 8 },
+        { addr: 0x2008, len: 8 },
+      ],
+    });
+    const b = q.add({
+      writable: [
+        { addr: 0x3000, len: 8 },
+        { addr: 0x3008, len: 8 },
+      ],
+    });
     assert.throws(() => q.add({ writable: [{ addr: 0, len: 1 }] }), /does not fit/);
     q.publish();
     assert.equal(q.popUsed(), undefined);
@@ -97,7 +156,10 @@ describe("SDK: DriverSplitQueue", () => {
     assert.deepEqual(q.popUsed(), { id: a, len: 16 });
     assert.equal(q.numFree, 4);
     complete(q, mem, a, 1);
-    assert.throws(() => q.popUsed(), (e: unknown) => e instanceof VirtioError && /not the head of a chain in flight/.test(e.message));
+    assert.throws(
+      () => q.popUsed(),
+      (e: unknown) => e instanceof VirtioError && /not the head of a chain in flight/.test(e.message),
+    );
   });
 
   it("wraps its 16-bit indices", () => {
@@ -154,11 +216,17 @@ const startup: StartupInfo = {
   pid: 3,
   name: "t",
   seed: 0,
-  handles: { regs: { kind: "mmio", slot: 3, base: 0x1000_3000, size: 0x200, perms: 3 }, ring: { kind: "dma", size: 8192 } },
+  handles: {
+    regs: { kind: "mmio", slot: 3, base: 0x1000_3000, size: 0x200, perms: 3 },
+    ring: { kind: "dma", size: 8192 },
+  },
 };
 
 /** Run `body` with an MMIO region wired to a fake device. */
-function withDevice(opts: Partial<FakeRngOptions>, body: (regs: MmioRegion, ring: DmaBuffer, dev: FakeVirtioRng) => void): FakeVirtioRng {
+function withDevice(
+  opts: Partial<FakeRngOptions>,
+  body: (regs: MmioRegion, ring: DmaBuffer, dev: FakeVirtioRng) => void,
+): FakeVirtioRng {
   let device: FakeVirtioRng | undefined;
   const kernel: FakeKernel = new FakeKernel({
     startup,
@@ -169,14 +237,23 @@ function withDevice(opts: Partial<FakeRngOptions>, body: (regs: MmioRegion, ring
   });
   device = new FakeVirtioRng({ memory: (p, l) => kernel.memory(p, l), setIrq: (l) => kernel.setIrqLevel(l), ...opts });
   const dev = device;
-  defineDriver({ name: "t", caps: { regs: mmio({ size: 0x200 }), ring: dma({ size: 8192 }) }, main: ({ regs, ring }) => body(regs, ring, dev) }).run(kernel.gate);
+  defineDriver({
+    name: "t",
+    caps: { regs: mmio({ size: 0x200 }), ring: dma({ size: 8192 }) },
+    main: ({ regs, ring }) => body(regs, ring, dev),
+  }).run(kernel.gate);
   return dev;
 }
 
 describe("SDK: VirtioMmio", () => {
   it("probes: wrong magic, legacy version, empty slot and wrong type are clear errors", () => {
     const probe = (opts: Partial<FakeRngOptions>, re: RegExp) =>
-      withDevice(opts, (regs) => assert.throws(() => VirtioMmio.probe(regs, 4), (e: unknown) => e instanceof VirtioError && re.test(e.message)));
+      withDevice(opts, (regs) =>
+        assert.throws(
+          () => VirtioMmio.probe(regs, 4),
+          (e: unknown) => e instanceof VirtioError && re.test(e.message),
+        ),
+      );
     probe({ magic: 0 }, /no virtio-mmio device at 0x10003000: magic value 0x0/);
     probe({ version: 1 }, /interface version 1; the SDK drives version 2/);
     probe({ deviceId: 0 }, /is empty/);
@@ -184,13 +261,16 @@ describe("SDK: VirtioMmio", () => {
   });
 
   it("runs the init sequence, sets up a queue and goes live", () => {
-    const dev = withDevice({ offered: VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX | 0x1n, queueSizeMax: 100 }, (regs, ring) => {
-      const v = VirtioMmio.probe(regs, 4);
-      assert.equal(v.init(VirtioFeature.VERSION_1), VirtioFeature.VERSION_1, "accepts only what it asked for");
-      const q = v.setupQueue(0, { dma: ring, offset: 0, maxSize: 256 });
-      assert.equal(q.size, 64, "largest power of two ≤ QueueSizeMax");
-      v.driverOk();
-    });
+    const dev = withDevice(
+      { offered: VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX | 0x1n, queueSizeMax: 100 },
+      (regs, ring) => {
+        const v = VirtioMmio.probe(regs, 4);
+        assert.equal(v.init(VirtioFeature.VERSION_1), VirtioFeature.VERSION_1, "accepts only what it asked for");
+        const q = v.setupQueue(0, { dma: ring, offset: 0, maxSize: 256 });
+        assert.equal(q.size, 64, "largest power of two ≤ QueueSizeMax");
+        v.driverOk();
+      },
+    );
     assert.deepEqual(dev.statusWrites, [0, 1, 3, 11, 15]);
     assert.equal(dev.driverFeatures, VirtioFeature.VERSION_1);
     assert.deepEqual([dev.queueSize, dev.queueReady], [64, 1]);
@@ -216,19 +296,22 @@ describe("SDK: VirtioMmio", () => {
   });
 
   it("serves a request end to end: kick, completion, interrupt status", () => {
-    const dev = withDevice({ offered: VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX, maxBytesPerBuffer: 10 }, (regs, ring) => {
-      const v = VirtioMmio.probe(regs, 4);
-      v.init(VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX);
-      const q = v.setupQueue(0, { dma: ring, maxSize: 4 });
-      v.driverOk();
-      for (let round = 0; round < 10; round++) {
-        const head = q.add({ writable: [{ addr: ring.physAt(4096), len: 64 }] });
-        q.kick();
-        assert.equal(v.interruptStatus(), 1);
-        v.ackInterrupt(1);
-        assert.deepEqual(q.popUsed(), { id: head, len: 10 });
-      }
-    });
+    const dev = withDevice(
+      { offered: VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX, maxBytesPerBuffer: 10 },
+      (regs, ring) => {
+        const v = VirtioMmio.probe(regs, 4);
+        v.init(VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX);
+        const q = v.setupQueue(0, { dma: ring, maxSize: 4 });
+        v.driverOk();
+        for (let round = 0; round < 10; round++) {
+          const head = q.add({ writable: [{ addr: ring.physAt(4096), len: 64 }] });
+          q.kick();
+          assert.equal(v.interruptStatus(), 1);
+          v.ackInterrupt(1);
+          assert.deepEqual(q.popUsed(), { id: head, len: 10 });
+        }
+      },
+    );
     assert.equal(dev.notifications, 10, "the fake device keeps avail_event current, so every kick is needed");
     assert.deepEqual(dev.violations, []);
   });

@@ -14,7 +14,8 @@ describe("uart16550 driver + console clients on the virt machine", () => {
     const run = await runPrograms([sample("uart16550"), sample("hello-console")]);
     assert.equal(run.deviceConsole.uart0, "hello from Zero OS through the console service\n");
     assert.equal(run.summary.outcome, "completed");
-    for (const p of run.summary.processes) assert.equal(p.exitCode, 0, `${p.name} ${p.state}: ${JSON.stringify(p.faults)}`);
+    for (const p of run.summary.processes)
+      assert.equal(p.exitCode, 0, `${p.name} ${p.state}: ${JSON.stringify(p.faults)}`);
     assert.equal(byName(run, "uart16550").device, "uart0");
     assert.deepEqual(run.summary.violations, []);
     const uart = run.machine.backend("uart0", Uart16550);

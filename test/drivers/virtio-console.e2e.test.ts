@@ -10,10 +10,14 @@ describe("virtio-console driver + console clients on the virt machine", () => {
     assert.equal(run.deviceConsole["virtio-console0"], "hello from Zero OS through the console service\n");
     assert.equal(run.deviceConsole.uart0, undefined);
     assert.equal(run.summary.outcome, "completed");
-    for (const p of run.summary.processes) assert.equal(p.exitCode, 0, `${p.name} ${p.state}: ${JSON.stringify(p.faults)}`);
+    for (const p of run.summary.processes)
+      assert.equal(p.exitCode, 0, `${p.name} ${p.state}: ${JSON.stringify(p.faults)}`);
     assert.equal(run.summary.processes[0].device, "virtio-console0");
     assert.deepEqual(run.summary.violations, []);
-    assert.ok(run.debug.some((line) => line.includes("virtio-console: ready, 80x25")), run.debug.join("\n"));
+    assert.ok(
+      run.debug.some((line) => line.includes("virtio-console: ready, 80x25")),
+      run.debug.join("\n"),
+    );
   });
 
   it("typed input, in two bursts, reaches READs through the receiveq; a malformed WRITE is refused", async () => {

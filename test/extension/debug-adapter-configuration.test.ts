@@ -16,7 +16,14 @@ describe("debug adapter: configuration for the active file", function () {
   it("debugs a serving driver's folder with a client of its service", () => {
     const config = configurationForFile(path.join(drivers, "virtio-rng/index.ts"), repoRoot, drivers);
     assert.equal(typeof config, "object");
-    assert.deepEqual(config, { type: "zero-driver", request: "launch", name: "Debug virtio-rng + rng-cat", program: path.join(drivers, "virtio-rng"), programs: [path.join(drivers, "rng-cat")], cwd: repoRoot });
+    assert.deepEqual(config, {
+      type: "zero-driver",
+      request: "launch",
+      name: "Debug virtio-rng + rng-cat",
+      program: path.join(drivers, "virtio-rng"),
+      programs: [path.join(drivers, "rng-cat")],
+      cwd: repoRoot,
+    });
   });
 
   it("pairs a client with a driver that serves it, and a lone file with nothing", () => {

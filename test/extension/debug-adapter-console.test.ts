@@ -40,7 +40,10 @@ describe("debug adapter: console keys (zds dap)", function () {
     await new Promise((r) => setTimeout(r, 500));
     assert.ok((await dc.threadsRequest()).body.threads.some((t) => t.name.startsWith("echo-shell")));
 
-    await assert.rejects(dc.customRequest("zeroDriver/consoleInput", { device: "nope0", text: "x" }), /nope0 is not a console device of this machine \(virtio-console0, uart0\)/);
+    await assert.rejects(
+      dc.customRequest("zeroDriver/consoleInput", { device: "nope0", text: "x" }),
+      /nope0 is not a console device of this machine \(virtio-console0, uart0\)/,
+    );
     await dc.customRequest("zeroDriver/consoleInput", { device: "uart0", text: "echo first words\r" });
     await until("the echo", () => /\nfirst words/.test(output.replace(/\r/g, "")));
 

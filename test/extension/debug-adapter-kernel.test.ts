@@ -42,16 +42,31 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
 
   it("advertises the kernel-level features VS Code shows", async () => {
     const caps = await launch({ program: path.join(fixtures, "locals.ts") });
-    for (const flag of ["supportsDataBreakpoints", "supportsDataBreakpointBytes", "supportsReadMemoryRequest", "supportsWriteMemoryRequest", "supportsConditionalBreakpoints", "supportsHitConditionalBreakpoints", "supportsLogPoints", "supportsSteppingGranularity", "supportsExceptionFilterOptions"] as const) {
+    for (const flag of [
+      "supportsDataBreakpoints",
+      "supportsDataBreakpointBytes",
+      "supportsReadMemoryRequest",
+      "supportsWriteMemoryRequest",
+      "supportsConditionalBreakpoints",
+      "supportsHitConditionalBreakpoints",
+      "supportsLogPoints",
+      "supportsSteppingGranularity",
+      "supportsExceptionFilterOptions",
+    ] as const) {
       assert.equal(caps[flag], true, flag);
     }
-    assert.deepEqual(caps.exceptionBreakpointFilters?.map((f) => f.filter), ["capability-violation", "driver-fault", "device-error", "dma-fault", "irq-misuse"]);
+    assert.deepEqual(
+      caps.exceptionBreakpointFilters?.map((f) => f.filter),
+      ["capability-violation", "driver-fault", "device-error", "dma-fault", "irq-misuse"],
+    );
     await dc.waitForEvent("terminated");
   });
 
   it("stops on a driver fault at the line that threw, with the error in exceptionInfo", async () => {
     const stopped = dc.waitForEvent("stopped");
-    await launch({ program: path.join(fixtures, "throws.ts") }, () => dc.setExceptionBreakpointsRequest({ filters: ["driver-fault"] }));
+    await launch({ program: path.join(fixtures, "throws.ts") }, () =>
+      dc.setExceptionBreakpointsRequest({ filters: ["driver-fault"] }),
+    );
     const event = await stopped;
     assert.equal(event.body.reason, "exception");
     const threadId = event.body.threadId as number;
@@ -67,23 +82,36 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
 
   it("stops on a DMA fault at the kick that handed the device the bad buffer", async () => {
     const stopped = dc.waitForEvent("stopped");
-    await launch({ program: path.join(fixtures, "bad-descriptor.ts") }, () => dc.setExceptionBreakpointsRequest({ filters: ["dma-fault", "device-error"] }));
+    await launch({ program: path.join(fixtures, "bad-descriptor.ts") }, () =>
+      dc.setExceptionBreakpointsRequest({ filters: ["dma-fault", "device-error"] }),
+    );
     const event = await stopped;
     assert.equal(event.body.reason, "exception");
-    assert.match(String(event.body.description), /^DMA fault on virtio-rng0: write of 0x[0-9a-f]+\+16: .*outside every DMA region/);
+    assert.match(
+      String(event.body.description),
+      /^DMA fault on virtio-rng0: write of 0x[0-9a-f]+\+16: .*outside every DMA region/,
+    );
     const threadId = event.body.threadId as number;
     assert.equal((await dc.exceptionInfoRequest({ threadId })).body.exceptionId, "dma-fault");
     const stack = await frames(threadId);
-    assert.ok(stack.some((f) => f.source?.path === path.join(fixtures, "bad-descriptor.ts") && f.line === 15), JSON.stringify(stack.map((f) => `${f.name}:${f.line}`)));
+    assert.ok(
+      stack.some((f) => f.source?.path === path.join(fixtures, "bad-descriptor.ts") && f.line === 15),
+      JSON.stringify(stack.map((f) => `${f.name}:${f.line}`)),
+    );
     // The NEEDS_RESET the fault causes is the same incident: one stop, then the run goes on.
     await endRun(threadId);
   });
 
   it("stops on a device error (NEEDS_RESET) with the device's reason", async () => {
     const stopped = dc.waitForEvent("stopped");
-    await launch({ program: path.join(fixtures, "bad-descriptor.ts") }, () => dc.setExceptionBreakpointsRequest({ filters: ["device-error"] }));
+    await launch({ program: path.join(fixtures, "bad-descriptor.ts") }, () =>
+      dc.setExceptionBreakpointsRequest({ filters: ["device-error"] }),
+    );
     const event = await stopped;
-    assert.match(String(event.body.description), /^Device error on virtio-rng0 \(NEEDS_RESET\): queue 0 \(requestq\): descriptor 0/);
+    assert.match(
+      String(event.body.description),
+      /^Device error on virtio-rng0 \(NEEDS_RESET\): queue 0 \(requestq\): descriptor 0/,
+    );
     const threadId = event.body.threadId as number;
     assert.equal((await dc.exceptionInfoRequest({ threadId })).body.exceptionId, "device-error");
     await endRun(threadId);
@@ -91,7 +119,9 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
 
   it("stops on an IRQ acknowledged with none pending, at the driver's line", async () => {
     const stopped = dc.waitForEvent("stopped");
-    await launch({ program: path.join(fixtures, "irq-misuse.ts") }, () => dc.setExceptionBreakpointsRequest({ filters: ["irq-misuse"] }));
+    await launch({ program: path.join(fixtures, "irq-misuse.ts") }, () =>
+      dc.setExceptionBreakpointsRequest({ filters: ["irq-misuse"] }),
+    );
     const event = await stopped;
     assert.match(String(event.body.description), /acknowledge/i);
     const threadId = event.body.threadId as number;
@@ -106,7 +136,10 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
     const output: string[] = [];
     dc.on("stopped", () => output.push("stopped"));
     await launch({ program: path.join(fixtures, "throws.ts") }, () =>
-      dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: "driver-fault", condition: "process == someone-else" }] }),
+      dc.setExceptionBreakpointsRequest({
+        filters: [],
+        filterOptions: [{ filterId: "driver-fault", condition: "process == someone-else" }],
+      }),
     );
     const exited = (await dc.waitForEvent("exited")) as DebugProtocol.ExitedEvent;
     assert.notEqual(exited.body.exitCode, 0);
@@ -115,27 +148,39 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
 
   it("refuses a malformed exception condition, naming the filter", async () => {
     await dc.initializeRequest({ adapterID: "zero-driver", pathFormat: "path" });
-    const result = await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: "driver-fault", condition: "pid == three" }] }).then(
-      (r) => r.body?.breakpoints ?? [],
-      (e: Error) => e.message,
-    );
+    const result = await dc
+      .setExceptionBreakpointsRequest({
+        filters: [],
+        filterOptions: [{ filterId: "driver-fault", condition: "pid == three" }],
+      })
+      .then(
+        (r) => r.body?.breakpoints ?? [],
+        (e: Error) => e.message,
+      );
     assert.deepEqual(result, [{ verified: false, message: 'pid must be compared with a number in "pid == three"' }]);
   });
 
   it("stops on a write to a device register chosen in the variables view (data breakpoint)", async () => {
     let stopped = dc.waitForEvent("stopped");
     // Stopped as the first interrupt reaches the driver: its device registers are in scope.
-    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "irq:3" }] }));
+    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () =>
+      dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "irq:3" }] }),
+    );
     const first = await stopped;
     const driverPid = first.body.threadId as number;
     const kernelFrame = (await frames(driverPid)).at(-1) as DebugProtocol.StackFrame;
     const scopes = (await dc.scopesRequest({ frameId: kernelFrame.id })).body.scopes;
     const regs = scopes.find((s) => s.name === "Device registers");
     assert.ok(regs, `scopes: ${scopes.map((s) => s.name).join(", ")}`);
-    const info = await dc.dataBreakpointInfoRequest({ variablesReference: regs.variablesReference, name: "InterruptAck" });
+    const info = await dc.dataBreakpointInfoRequest({
+      variablesReference: regs.variablesReference,
+      name: "InterruptAck",
+    });
     assert.ok(info.body.dataId, info.body.description);
     assert.match(info.body.description, /InterruptAck/);
-    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId, accessType: "write" }] });
+    const set = await dc.setDataBreakpointsRequest({
+      breakpoints: [{ dataId: info.body.dataId, accessType: "write" }],
+    });
     assert.equal(set.body.breakpoints[0].verified, true);
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     stopped = dc.waitForEvent("stopped");
@@ -146,7 +191,10 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
     assert.match(String(hit.body.description), /InterruptAck/);
     const hitFrames = await frames(driverPid);
     assert.match(hitFrames.at(-1)?.name ?? "", /^SYS_MMIO_WRITE 0x64 \(InterruptAck\)/);
-    assert.ok(hitFrames.some((f) => f.source?.path?.startsWith(drivers)), JSON.stringify(hitFrames.map((f) => f.source?.path)));
+    assert.ok(
+      hitFrames.some((f) => f.source?.path?.startsWith(drivers)),
+      JSON.stringify(hitFrames.map((f) => f.source?.path)),
+    );
     await endRun(driverPid);
   });
 
@@ -154,7 +202,9 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
     let stopped = dc.waitForEvent("stopped");
     await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`], stopOnEntry: true });
     const entry = await stopped;
-    const virt = JSON.parse(fs.readFileSync(path.join(repoRoot, "devices/machines/virt.json"), "utf8")) as { devices: { name: string; base?: string }[] };
+    const virt = JSON.parse(fs.readFileSync(path.join(repoRoot, "devices/machines/virt.json"), "utf8")) as {
+      devices: { name: string; base?: string }[];
+    };
     const rng = virt.devices.find((d) => d.name === "virtio-rng0");
     assert.ok(rng?.base);
     const status = Number(rng.base.replace(/_/g, "")) + 0x70;
@@ -175,18 +225,25 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
       seen.push((await frames(hit.body.threadId as number)).at(-1)?.name ?? "");
     }
     // Only writes: the driver reads Status between its writes, and those do not stop.
-    assert.ok(seen.every((name) => /^SYS_MMIO_WRITE 0x70 \(Status\)/.test(name)), seen.join(" | "));
+    assert.ok(
+      seen.every((name) => /^SYS_MMIO_WRITE 0x70 \(Status\)/.test(name)),
+      seen.join(" | "),
+    );
     await endRun(entry.body.threadId as number);
   });
 
   /** Launch dma-writer stopped at its first SYS_DEBUG (after its DMA buffer exists); the buffer's capability. */
   async function dmaWriterStopped(): Promise<{ threadId: number; memoryReference: string }> {
     const stopped = dc.waitForEvent("stopped");
-    await launch({ program: path.join(fixtures, "dma-writer.ts") }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_DEBUG" }] }));
+    await launch({ program: path.join(fixtures, "dma-writer.ts") }, () =>
+      dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_DEBUG" }] }),
+    );
     const threadId = (await stopped).body.threadId as number;
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     const kernelFrame = (await frames(threadId)).at(-1) as DebugProtocol.StackFrame;
-    const capsScope = (await dc.scopesRequest({ frameId: kernelFrame.id })).body.scopes.find((s) => s.name === "Capabilities");
+    const capsScope = (await dc.scopesRequest({ frameId: kernelFrame.id })).body.scopes.find(
+      (s) => s.name === "Capabilities",
+    );
     assert.ok(capsScope);
     const caps = (await dc.variablesRequest({ variablesReference: capsScope.variablesReference })).body.variables;
     const dma = caps.find((c) => c.memoryReference);
@@ -198,7 +255,11 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
     const { threadId, memoryReference } = await dmaWriterStopped();
     const dma = { memoryReference };
     const base = Number(dma.memoryReference);
-    const info = await dc.dataBreakpointInfoRequest({ name: `0x${(base + 4).toString(16)}`, asAddress: true, bytes: 4 });
+    const info = await dc.dataBreakpointInfoRequest({
+      name: `0x${(base + 4).toString(16)}`,
+      asAddress: true,
+      bytes: 4,
+    });
     assert.ok(info.body.dataId, info.body.description);
     assert.match(info.body.description, /DMA/);
     await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId, accessType: "write" }] });
@@ -232,11 +293,21 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
     assert.equal(Buffer.from(String(read.body.data), "base64").length, 16);
     const word = Buffer.alloc(4);
     word.writeUInt32LE(0xcafef00d);
-    const wrote = await dc.customRequest("writeMemory", { memoryReference: dma.memoryReference, offset: 8, data: word.toString("base64") });
+    const wrote = await dc.customRequest("writeMemory", {
+      memoryReference: dma.memoryReference,
+      offset: 8,
+      data: word.toString("base64"),
+    });
     assert.equal(wrote.body.bytesWritten, 4);
     // A write outside any DMA buffer is refused with the reason.
-    await assert.rejects(dc.customRequest("writeMemory", { memoryReference: "0x10", data: word.toString("base64") }), /DMA|not|outside/i);
-    await assert.rejects(dc.customRequest("readMemory", { memoryReference: "nonsense", count: 4 }), /not a memory reference/);
+    await assert.rejects(
+      dc.customRequest("writeMemory", { memoryReference: "0x10", data: word.toString("base64") }),
+      /DMA|not|outside/i,
+    );
+    await assert.rejects(
+      dc.customRequest("readMemory", { memoryReference: "nonsense", count: 4 }),
+      /not a memory reference/,
+    );
     let consoleText = "";
     dc.on("output", (e: DebugProtocol.OutputEvent) => (consoleText += e.body.output));
     const exited = dc.waitForEvent("exited");
@@ -283,7 +354,10 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
     }
     // rng-cat's request reaches the driver, the device's interrupt reaches the driver, then the kernel's
     // notice that the client is gone (it exited after its reply).
-    assert.match(events[0], /^2: Next event: IPC tag 0x6000: tag 0x6000 from pid 3, 4 bytes \(CALL\) to endpoint \d+ \(pid 2\)$/);
+    assert.match(
+      events[0],
+      /^2: Next event: IPC tag 0x6000: tag 0x6000 from pid 3, 4 bytes \(CALL\) to endpoint \d+ \(pid 2\)$/,
+    );
     assert.match(events[1], /^2: Next event: IRQ 3: tag 0x103 from kernel/);
     assert.match(events[2], /^2: Next event: IPC tag 0x[0-9a-f]+: tag 0x[0-9a-f]+ from kernel/);
     await endRun(entry.body.threadId as number);
@@ -335,10 +409,15 @@ describe("debug adapter: kernel-level stops and memory (zds dap)", function () {
       const main = stack.find((f) => f.source?.path === path.join(fixtures, "ticker.ts") && f.name === "main");
       assert.ok(main, JSON.stringify([round, event.body, stack.map((f) => `${f.name} ${f.source?.path}:${f.line}`)]));
       assert.ok(main.line >= 10 && main.line <= 13, `main at line ${main.line}`);
-      const local = (await dc.scopesRequest({ frameId: main.id })).body.scopes.find((s) => s.name === "Local" || s.name === "Block");
+      const local = (await dc.scopesRequest({ frameId: main.id })).body.scopes.find(
+        (s) => s.name === "Local" || s.name === "Block",
+      );
       assert.ok(local);
       const vars = (await dc.variablesRequest({ variablesReference: local.variablesReference })).body.variables;
-      assert.ok(vars.some((v) => v.name === "ticks"), JSON.stringify(vars));
+      assert.ok(
+        vars.some((v) => v.name === "ticks"),
+        JSON.stringify(vars),
+      );
       await dc.continueRequest({ threadId });
     }
     const terminated = dc.waitForEvent("terminated");

@@ -27,8 +27,16 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     await dc.stop();
   });
 
-  async function launch(args: Record<string, unknown>, setup: () => Promise<unknown>): Promise<DebugProtocol.InitializeResponse> {
-    const init = await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+  async function launch(
+    args: Record<string, unknown>,
+    setup: () => Promise<unknown>,
+  ): Promise<DebugProtocol.InitializeResponse> {
+    const init = await dc.initializeRequest({
+      adapterID: "zero-driver",
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: "path",
+    });
     await Promise.all([
       dc.waitForEvent("initialized").then(async () => {
         await setup();
@@ -59,7 +67,8 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     const scopes = (await dc.scopesRequest({ frameId: top.id })).body.scopes;
     const local = scopes.find((s) => s.name === "Local" || s.name === "Block");
     for (const scope of scopes.filter((s) => s.name === "Local" || s.name === "Block")) {
-      for (const v of (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables) locals[v.name] = v.value;
+      for (const v of (await dc.variablesRequest({ variablesReference: scope.variablesReference })).body.variables)
+        locals[v.name] = v.value;
     }
     assert.ok(local, `scopes: ${scopes.map((s) => s.name).join(", ")}`);
     return {
@@ -81,19 +90,28 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
   /** Launch steps.ts stopped at its first console write, then step two syscalls forward. */
   async function firstThreeWrites(): Promise<{ threadId: number; stops: Where[] }> {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    const init = await launch({ program: fixture }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
+    const init = await launch({ program: fixture }, () =>
+      dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }),
+    );
     assert.equal(init.body?.supportsStepBack, true);
     const first = await stopped;
     const threadId = first.body.threadId as number;
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     const stops = [await where(first)];
-    for (let i = 0; i < 2; i++) stops.push(await stopAfter(() => dc.stepInRequest({ threadId, granularity: "instruction" })));
+    for (let i = 0; i < 2; i++)
+      stops.push(await stopAfter(() => dc.stepInRequest({ threadId, granularity: "instruction" })));
     stops.forEach((s, i) => {
       assert.equal(s.line, WRITE_LINE);
       assert.equal(s.locals.i, String(i));
-      assert.match(s.kernelFrame, new RegExp(`^SYS_CONSOLE_WRITE "steps: ${i} total ${i * 10 + (i > 1 ? 10 : 0)}\\\\n"$`));
+      assert.match(
+        s.kernelFrame,
+        new RegExp(`^SYS_CONSOLE_WRITE "steps: ${i} total ${i * 10 + (i > 1 ? 10 : 0)}\\\\n"$`),
+      );
     });
-    assert.ok(stops[0].event < stops[1].event && stops[1].event < stops[2].event, JSON.stringify(stops.map((s) => s.event)));
+    assert.ok(
+      stops[0].event < stops[1].event && stops[1].event < stops[2].event,
+      JSON.stringify(stops.map((s) => s.event)),
+    );
     return { threadId, stops };
   }
 
@@ -102,7 +120,10 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     const back1 = await stopAfter(() => dc.stepBackRequest({ threadId }));
     assert.equal(back1.reason, "step");
     assert.equal(back1.event, stops[1].event);
-    assert.match(back1.description, new RegExp(`^Stepped back to event #${stops[1].event}: SYS_CONSOLE_WRITE "steps: 1 total 10\\\\n"$`));
+    assert.match(
+      back1.description,
+      new RegExp(`^Stepped back to event #${stops[1].event}: SYS_CONSOLE_WRITE "steps: 1 total 10\\\\n"$`),
+    );
     assert.equal(back1.line, WRITE_LINE);
     assert.deepEqual(back1.locals, stops[1].locals);
     assert.equal(back1.kernelFrame, stops[1].kernelFrame);
@@ -127,7 +148,9 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
 
   it("reverse continue goes back to the previous line breakpoint hit, then to the start when there is none", async () => {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await launch({ program: fixture }, () => dc.setBreakpointsRequest({ source: { path: fixture }, breakpoints: [{ line: WRITE_LINE }] }));
+    await launch({ program: fixture }, () =>
+      dc.setBreakpointsRequest({ source: { path: fixture }, breakpoints: [{ line: WRITE_LINE }] }),
+    );
     const stops = [await where(await stopped)];
     const threadId = (await dc.threadsRequest()).body.threads[0].id;
     for (let i = 1; i < 3; i++) stops.push(await stopAfter(() => dc.continueRequest({ threadId })));
@@ -160,14 +183,19 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
 
   it("reverse continue goes back to the previous function breakpoint hit on a syscall", async () => {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await launch({ program: fixture }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
+    await launch({ program: fixture }, () =>
+      dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }),
+    );
     const first = await where(await stopped);
     const threadId = (await dc.threadsRequest()).body.threads[0].id;
     const second = await stopAfter(() => dc.continueRequest({ threadId }));
     assert.match(second.kernelFrame, /"steps: 1 total 10\\n"$/);
     const back = await stopAfter(() => dc.reverseContinueRequest({ threadId }));
     assert.equal(back.reason, "function breakpoint");
-    assert.match(back.description, /^Reverse continue: Breakpoint on SYS_CONSOLE_WRITE: SYS_CONSOLE_WRITE "steps: 0 total 0\\n"$/);
+    assert.match(
+      back.description,
+      /^Reverse continue: Breakpoint on SYS_CONSOLE_WRITE: SYS_CONSOLE_WRITE "steps: 0 total 0\\n"$/,
+    );
     assert.equal(back.event, first.event);
     assert.equal(back.kernelFrame, first.kernelFrame);
     assert.deepEqual(back.locals, first.locals);
@@ -177,7 +205,9 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
   it("steps back over a long past through the checkpoint run, and forward again to the same values", async () => {
     const long = path.join(repoRoot, "test/fixtures/debug/long-steps.ts");
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await launch({ program: long }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
+    await launch({ program: long }, () =>
+      dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }),
+    );
     const first = await stopped;
     const threadId = first.body.threadId as number;
     const write0 = (await dc.customRequest("zeroDriver/position")).body as { event: number };
@@ -191,7 +221,10 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     const back1 = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     await dc.stepBackRequest({ threadId });
     const b1 = await back1;
-    assert.equal(b1.body.description, `Stepped back to event #${write0.event}: ${String(first.body.description).replace(/^Breakpoint on SYS_CONSOLE_WRITE: /, "")}`);
+    assert.equal(
+      b1.body.description,
+      `Stepped back to event #${write0.event}: ${String(first.body.description).replace(/^Breakpoint on SYS_CONSOLE_WRITE: /, "")}`,
+    );
     assert.equal(((await dc.customRequest("zeroDriver/position")).body as { event: number }).event, write0.event);
     const back2 = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     await dc.stepBackRequest({ threadId });
@@ -200,14 +233,19 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     const forward = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     await dc.stepInRequest({ threadId, granularity: "instruction" });
     const f = await forward;
-    assert.equal(f.body.description, `Stepped to the next syscall: ${String(first.body.description).replace(/^Breakpoint on SYS_CONSOLE_WRITE: /, "")}`);
+    assert.equal(
+      f.body.description,
+      `Stepped to the next syscall: ${String(first.body.description).replace(/^Breakpoint on SYS_CONSOLE_WRITE: /, "")}`,
+    );
     assert.equal(((await dc.customRequest("zeroDriver/position")).body as { event: number }).event, write0.event);
     await dc.terminateRequest();
   });
 
   it("steps back by lines while stepping driver source, and forward again to the same lines and values", async () => {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await launch({ program: fixture }, () => dc.setBreakpointsRequest({ source: { path: fixture }, breakpoints: [{ line: 11 }] }));
+    await launch({ program: fixture }, () =>
+      dc.setBreakpointsRequest({ source: { path: fixture }, breakpoints: [{ line: 11 }] }),
+    );
     const origin = await where(await stopped);
     const threadId = (await dc.threadsRequest()).body.threads[0].id;
     assert.equal(origin.line, 11);
@@ -236,7 +274,10 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
   it("goes to an event by its index, earlier or later, as the timeline's click-to-jump does", async () => {
     const { stops } = await firstThreeWrites();
     const back = await stopAfter(() => dc.customRequest("zeroDriver/goToEvent", { event: stops[0].event }));
-    assert.match(back.description, new RegExp(`^Went to event #${stops[0].event}: SYS_CONSOLE_WRITE "steps: 0 total 0\\\\n"$`));
+    assert.match(
+      back.description,
+      new RegExp(`^Went to event #${stops[0].event}: SYS_CONSOLE_WRITE "steps: 0 total 0\\\\n"$`),
+    );
     assert.equal(back.event, stops[0].event);
     assert.deepEqual(back.locals, stops[0].locals);
     // Later than where the machine is now (but already seen): the same values as then.
@@ -244,7 +285,10 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     assert.equal(later.event, stops[2].event);
     assert.deepEqual(later.locals, stops[2].locals);
     assert.equal(later.kernelFrame, stops[2].kernelFrame);
-    await assert.rejects(dc.customRequest("zeroDriver/goToEvent", { event: 1_000_000 }), /Event #1000000 has not happened yet/);
+    await assert.rejects(
+      dc.customRequest("zeroDriver/goToEvent", { event: 1_000_000 }),
+      /Event #1000000 has not happened yet/,
+    );
     await dc.terminateRequest();
   });
 
@@ -259,7 +303,12 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
 
   describe('"replay": a .zlog trace launched under the debugger', () => {
     let dir: string;
-    const zds = (...args: string[]) => execFileSync(process.execPath, [path.join(repoRoot, "bin/zds.js"), ...args], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const zds = (...args: string[]) =>
+      execFileSync(process.execPath, [path.join(repoRoot, "bin/zds.js"), ...args], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
 
     before(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-replay-"));
@@ -275,16 +324,23 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
       const recorded = zds("run", "drivers/virtio-rng", "drivers/rng-cat", "--seed", "7", "--trace", trace);
       const bytes = /rng-cat: 32 random bytes: ([0-9a-f]{64})/.exec(recorded)?.[1];
       assert.ok(bytes, recorded);
-      const other = /rng-cat: 32 random bytes: ([0-9a-f]{64})/.exec(zds("run", "drivers/virtio-rng", "drivers/rng-cat"))?.[1];
+      const other = /rng-cat: 32 random bytes: ([0-9a-f]{64})/.exec(
+        zds("run", "drivers/virtio-rng", "drivers/rng-cat"),
+      )?.[1];
       assert.notEqual(other, bytes, "seed 1 gives other bytes");
       let output = "";
       dc.on("output", (e: DebugProtocol.OutputEvent) => (output += e.body.output));
       const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-      await launch({ replay: trace, cwd: dir }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }));
+      await launch({ replay: trace, cwd: dir }, () =>
+        dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }] }),
+      );
       const event = await stopped;
       assert.equal(event.body.reason, "function breakpoint");
       assert.match(String(event.body.description), new RegExp(`rng-cat: 32 random bytes: ${bytes}`));
-      assert.deepEqual((await dc.threadsRequest()).body.threads.map((t) => t.name.replace(/:.*/, "")), ["virtio-rng (pid 2)", "rng-cat (pid 3)"]);
+      assert.deepEqual(
+        (await dc.threadsRequest()).body.threads.map((t) => t.name.replace(/:.*/, "")),
+        ["virtio-rng (pid 2)", "rng-cat (pid 3)"],
+      );
       assert.match(output, /replaying .*rng\.zlog \(machine virt, seed 7, 2 programs\)/);
       await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
       const terminated = dc.waitForEvent("terminated");
@@ -294,7 +350,12 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     });
 
     async function launchError(args: Record<string, unknown>): Promise<string> {
-      await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+      await dc.initializeRequest({
+        adapterID: "zero-driver",
+        linesStartAt1: true,
+        columnsStartAt1: true,
+        pathFormat: "path",
+      });
       await dc.configurationDoneRequest();
       const error = await dc.launch(args as DebugProtocol.LaunchRequestArguments).then(
         () => undefined,
@@ -305,7 +366,10 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
     }
 
     it("refuses a missing file, naming it", async () => {
-      assert.match(await launchError({ replay: path.join(dir, "nope.zlog") }), /"replay": .*nope\.zlog does not exist\. Point it at a \.zlog trace/);
+      assert.match(
+        await launchError({ replay: path.join(dir, "nope.zlog") }),
+        /"replay": .*nope\.zlog does not exist\. Point it at a \.zlog trace/,
+      );
     });
 
     it("refuses a file that is not a trace", async () => {
@@ -323,7 +387,10 @@ describe("debug adapter: reverse debugging (zds dap)", function () {
 
     it("refuses launch attributes that the trace decides", async () => {
       const trace = path.join(dir, "rng.zlog");
-      assert.match(await launchError({ replay: trace, program: fixture, seed: 3 }), /"replay" takes the machine, programs, seed and disk from the trace; leave out "program", "seed"/);
+      assert.match(
+        await launchError({ replay: trace, program: fixture, seed: 3 }),
+        /"replay" takes the machine, programs, seed and disk from the trace; leave out "program", "seed"/,
+      );
     });
   });
 });

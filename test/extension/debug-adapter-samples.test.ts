@@ -50,10 +50,14 @@ describe("debug adapter: every bundled sample under the debugger (zds dap)", fun
       let output = "";
       dc.on("output", (e: DebugProtocol.OutputEvent) => (output += e.body.output));
       const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-      await launchLikeVsCode(dc, { programs: [path.join(drivers, sample.driver), path.join(drivers, sample.client)], ...sample.extra }, async () => {
-        const set = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: index + 1 }] });
-        assert.equal(set.body.breakpoints.length, 1);
-      });
+      await launchLikeVsCode(
+        dc,
+        { programs: [path.join(drivers, sample.driver), path.join(drivers, sample.client)], ...sample.extra },
+        async () => {
+          const set = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: index + 1 }] });
+          assert.equal(set.body.breakpoints.length, 1);
+        },
+      );
       const event = await stopped;
       assert.equal(event.body.reason, "breakpoint", JSON.stringify(event.body));
       const top = (await dc.stackTraceRequest({ threadId: event.body.threadId as number })).body.stackFrames[0];

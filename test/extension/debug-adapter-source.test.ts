@@ -23,11 +23,19 @@ describe("debug adapter: driver source (zds dap)", function () {
     await dc.stop();
   });
 
-  async function launchWithBreakpoint(line: number, extra: Record<string, unknown> = {}): Promise<DebugProtocol.StoppedEvent> {
+  async function launchWithBreakpoint(
+    line: number,
+    extra: Record<string, unknown> = {},
+  ): Promise<DebugProtocol.StoppedEvent> {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
     // Set before launch has bundled anything, the breakpoint is verified by a later "changed" event.
     const changed = dc.waitForEvent("breakpoint") as Promise<DebugProtocol.BreakpointEvent>;
-    await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    await dc.initializeRequest({
+      adapterID: "zero-driver",
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: "path",
+    });
     await Promise.all([
       dc.waitForEvent("initialized").then(async () => {
         const bps = await dc.setBreakpointsRequest({ source: { path: fixture }, breakpoints: [{ line }] });
@@ -109,7 +117,10 @@ describe("debug adapter: driver source (zds dap)", function () {
     const threadId = event.body.threadId as number;
     await new Promise((r) => setTimeout(r, 2500));
     const threads = (await dc.threadsRequest()).body.threads;
-    assert.ok(threads.some((t) => t.id === threadId), "the paused process is alive");
+    assert.ok(
+      threads.some((t) => t.id === threadId),
+      "the paused process is alive",
+    );
     assert.equal((await topFrame(threadId)).line, 12);
     // A watchdog fault would end the run with a non-zero status.
     const exited = dc.waitForEvent("exited");
@@ -125,11 +136,19 @@ describe("debug adapter: driver source (zds dap)", function () {
   });
 
   it("answers a line with no code and a file outside the programs as unverified", async () => {
-    await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    await dc.initializeRequest({
+      adapterID: "zero-driver",
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: "path",
+    });
     const stopped = dc.waitForEvent("stopped");
     await dc.launch({ program: fixture, stopOnEntry: true } as DebugProtocol.LaunchRequestArguments);
     await stopped;
-    const other = await dc.setBreakpointsRequest({ source: { path: path.join(root, "drivers/rng-cat/index.ts") }, breakpoints: [{ line: 14 }] });
+    const other = await dc.setBreakpointsRequest({
+      source: { path: path.join(root, "drivers/rng-cat/index.ts") },
+      breakpoints: [{ line: 14 }],
+    });
     assert.equal(other.body.breakpoints[0].verified, false);
     assert.match(String(other.body.breakpoints[0].message), /no driver code/);
     // A blank line binds to the next line with code.

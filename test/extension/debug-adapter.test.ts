@@ -23,8 +23,16 @@ describe("debug adapter (zds dap)", function () {
   });
 
   /** initialize → breakpoints → configurationDone → launch, in the order VS Code uses. */
-  async function launch(args: Record<string, unknown>, setup: () => Promise<unknown> = async () => undefined): Promise<void> {
-    const init = await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+  async function launch(
+    args: Record<string, unknown>,
+    setup: () => Promise<unknown> = async () => undefined,
+  ): Promise<void> {
+    const init = await dc.initializeRequest({
+      adapterID: "zero-driver",
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: "path",
+    });
     assert.ok(init.body?.supportsFunctionBreakpoints);
     await Promise.all([
       dc.waitForEvent("initialized").then(async () => {
@@ -55,7 +63,9 @@ describe("debug adapter (zds dap)", function () {
   it("stops on a function breakpoint naming a syscall, with the syscall decoded in the top frame", async () => {
     const stopped = dc.waitForEvent("stopped");
     await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, async () => {
-      const bps = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "SYS_CONSOLE_WRITE" }, { name: "SYS_NOPE" }] });
+      const bps = await dc.setFunctionBreakpointsRequest({
+        breakpoints: [{ name: "SYS_CONSOLE_WRITE" }, { name: "SYS_NOPE" }],
+      });
       assert.equal(bps.body.breakpoints[0].verified, true);
       assert.equal(bps.body.breakpoints[1].verified, false);
       assert.match(String(bps.body.breakpoints[1].message), /not a syscall/);
@@ -65,7 +75,10 @@ describe("debug adapter (zds dap)", function () {
     const threadId = event.body.threadId as number;
     const threads = (await dc.threadsRequest()).body.threads;
     assert.equal(threads.find((t) => t.id === threadId)?.name, `rng-cat (pid ${threadId}): running`);
-    assert.match(String(event.body.description), /^Breakpoint on SYS_CONSOLE_WRITE: SYS_CONSOLE_WRITE "rng-cat: 32 random bytes/);
+    assert.match(
+      String(event.body.description),
+      /^Breakpoint on SYS_CONSOLE_WRITE: SYS_CONSOLE_WRITE "rng-cat: 32 random bytes/,
+    );
     const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
     // The driver line that made the syscall on top, the kernel's view of the syscall at the bottom.
     assert.equal(frames[0].source?.path, path.join(drivers, "rng-cat/index.ts"));
@@ -74,12 +87,21 @@ describe("debug adapter (zds dap)", function () {
     assert.match(kernelFrame.name, /^SYS_CONSOLE_WRITE "rng-cat: 32 random bytes: [0-9a-f]{64}\\n"$/);
     // Stopped means stopped: nothing was printed yet.
     const scopes = (await dc.scopesRequest({ frameId: kernelFrame.id })).body.scopes;
-    assert.deepEqual(scopes.map((s) => s.name), ["Capabilities", "IPC queues"]);
+    assert.deepEqual(
+      scopes.map((s) => s.name),
+      ["Capabilities", "IPC queues"],
+    );
     const caps = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
     assert.match(caps[0].value, /^Endpoint rwg: endpoint \d+ \(owner pid 3\)$/);
-    assert.ok(caps.some((v) => /Endpoint -w-: endpoint \d+ \(owner pid 1\)/.test(v.value)), JSON.stringify(caps));
+    assert.ok(
+      caps.some((v) => /Endpoint -w-: endpoint \d+ \(owner pid 1\)/.test(v.value)),
+      JSON.stringify(caps),
+    );
     const details = (await dc.variablesRequest({ variablesReference: caps[0].variablesReference })).body.variables;
-    assert.deepEqual(details.slice(0, 3).map((d) => d.name), ["type", "object", "rights"]);
+    assert.deepEqual(
+      details.slice(0, 3).map((d) => d.name),
+      ["type", "object", "rights"],
+    );
     const terminated = dc.waitForEvent("terminated");
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     await dc.continueRequest({ threadId });
@@ -88,10 +110,15 @@ describe("debug adapter (zds dap)", function () {
 
   it("stops on a capability violation with the grant named, the syscall on top and the capabilities kept", async () => {
     const stopped = dc.waitForEvent("stopped");
-    await launch({ program: path.join(root, "test/fixtures/raw/hostile-mmio.ts") }, () => dc.setExceptionBreakpointsRequest({ filters: ["capability-violation"] }));
+    await launch({ program: path.join(root, "test/fixtures/raw/hostile-mmio.ts") }, () =>
+      dc.setExceptionBreakpointsRequest({ filters: ["capability-violation"] }),
+    );
     const event = await stopped;
     assert.equal(event.body.reason, "exception");
-    assert.match(String(event.body.description), /Capability violation: SYS_MMIO_READ at 0x[0-9a-f]+ is outside the grant MMIO 0x[0-9a-f]+\+0x100 r-- \(virtio-rng0\)/);
+    assert.match(
+      String(event.body.description),
+      /Capability violation: SYS_MMIO_READ at 0x[0-9a-f]+ is outside the grant MMIO 0x[0-9a-f]+\+0x100 r-- \(virtio-rng0\)/,
+    );
     const threadId = event.body.threadId as number;
     const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
     // The offending line on top (stopped before the access is carried out), the syscall decoded below.
@@ -105,7 +132,10 @@ describe("debug adapter (zds dap)", function () {
     const capsScope = scopes.find((s) => s.name === "Capabilities");
     assert.ok(capsScope);
     const caps = (await dc.variablesRequest({ variablesReference: capsScope.variablesReference })).body.variables;
-    assert.ok(caps.some((v) => /^Memory r--: MMIO 0x[0-9a-f]+\+0x100 \(virtio-rng0\)$/.test(v.value)), JSON.stringify(caps));
+    assert.ok(
+      caps.some((v) => /^Memory r--: MMIO 0x[0-9a-f]+\+0x100 \(virtio-rng0\)$/.test(v.value)),
+      JSON.stringify(caps),
+    );
     const terminated = dc.waitForEvent("terminated");
     await dc.continueRequest({ threadId });
     await terminated;
@@ -113,15 +143,23 @@ describe("debug adapter (zds dap)", function () {
 
   it("shows a bound driver's device registers while paused", async () => {
     const stopped = dc.waitForEvent("stopped");
-    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "tag:0x6000" }] }));
+    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () =>
+      dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "tag:0x6000" }] }),
+    );
     const event = await stopped;
     assert.match(String(event.body.description), /Breakpoint on IPC tag 0x6000/);
     const threadId = event.body.threadId as number;
-    assert.equal((await dc.threadsRequest()).body.threads.find((t) => t.id === threadId)?.name, `virtio-rng (pid ${threadId}): ready`);
+    assert.equal(
+      (await dc.threadsRequest()).body.threads.find((t) => t.id === threadId)?.name,
+      `virtio-rng (pid ${threadId}): ready`,
+    );
     const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
     const kernelFrame = frames[frames.length - 1];
     const scopes = (await dc.scopesRequest({ frameId: kernelFrame.id })).body.scopes;
-    assert.deepEqual(scopes.map((s) => s.name), ["Capabilities", "IPC queues", "Device registers", "Virtqueues"]);
+    assert.deepEqual(
+      scopes.map((s) => s.name),
+      ["Capabilities", "IPC queues", "Device registers", "Virtqueues"],
+    );
     const regs = (await dc.variablesRequest({ variablesReference: scopes[2].variablesReference })).body.variables;
     assert.match(regs.find((r) => r.name === "Status")?.value ?? "", /DRIVER_OK/);
     await dc.terminateRequest();
@@ -129,10 +167,15 @@ describe("debug adapter (zds dap)", function () {
 
   it("stops on an IRQ breakpoint on the driver it is delivered to, then runs to the end", async () => {
     const stopped = dc.waitForEvent("stopped");
-    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "irq:3" }] }));
+    await launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`] }, () =>
+      dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "irq:3" }] }),
+    );
     const event = await stopped;
     assert.match(String(event.body.description), /^Breakpoint on IRQ 3: tag 0x103 from kernel/);
-    assert.equal((await dc.threadsRequest()).body.threads.find((t) => t.id === event.body.threadId)?.name, `virtio-rng (pid ${event.body.threadId}): ready`);
+    assert.equal(
+      (await dc.threadsRequest()).body.threads.find((t) => t.id === event.body.threadId)?.name,
+      `virtio-rng (pid ${event.body.threadId}): ready`,
+    );
     const terminated = dc.waitForEvent("terminated");
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     await dc.continueRequest({ threadId: event.body.threadId as number });
@@ -154,14 +197,38 @@ describe("debug adapter (zds dap)", function () {
     ["no program at all", {}, /Set "program" to a driver folder/],
     ["programs not a list", { programs: "drivers/rng-cat" }, /"programs" must be an array of paths/],
     ["an empty path in programs", { programs: [""] }, /"programs" must be a path string/],
-    ["an unknown machine", { program: `${drivers}/rng-cat`, machine: "no-such-machine" }, /^"machine": .*Use "virt" or the path of a machine description/],
-    ["a machine that is not a string", { program: `${drivers}/rng-cat`, machine: 7 }, /"machine" must be "virt" or the path/],
-    ["stopOnEntry not a boolean", { program: `${drivers}/rng-cat`, stopOnEntry: "yes" }, /"stopOnEntry" must be true or false/],
+    [
+      "an unknown machine",
+      { program: `${drivers}/rng-cat`, machine: "no-such-machine" },
+      /^"machine": .*Use "virt" or the path of a machine description/,
+    ],
+    [
+      "a machine that is not a string",
+      { program: `${drivers}/rng-cat`, machine: 7 },
+      /"machine" must be "virt" or the path/,
+    ],
+    [
+      "stopOnEntry not a boolean",
+      { program: `${drivers}/rng-cat`, stopOnEntry: "yes" },
+      /"stopOnEntry" must be true or false/,
+    ],
     ["a watchdog too short", { program: `${drivers}/rng-cat`, watchdogMs: 1 }, /"watchdogMs" must be a number ≥ 10/],
-    ["a missing disk image", { program: `${drivers}/rng-cat`, disk: "/no/such/disk.img" }, /"disk": \/no\/such\/disk\.img does not exist\. Point it at a raw disk image/],
+    [
+      "a missing disk image",
+      { program: `${drivers}/rng-cat`, disk: "/no/such/disk.img" },
+      /"disk": \/no\/such\/disk\.img does not exist\. Point it at a raw disk image/,
+    ],
     ["persist without a disk", { program: `${drivers}/rng-cat`, persist: true }, /"persist" needs "disk"/],
-    ["a trace that is not a .zlog", { program: `${drivers}/rng-cat`, trace: "/tmp/run.txt" }, /"trace": \/tmp\/run\.txt should end in \.zlog/],
-    ["a cwd that does not exist", { program: `${drivers}/rng-cat`, cwd: "/no/such/folder" }, /"cwd": "\/no\/such\/folder" is not an existing folder/],
+    [
+      "a trace that is not a .zlog",
+      { program: `${drivers}/rng-cat`, trace: "/tmp/run.txt" },
+      /"trace": \/tmp\/run\.txt should end in \.zlog/,
+    ],
+    [
+      "a cwd that does not exist",
+      { program: `${drivers}/rng-cat`, cwd: "/no/such/folder" },
+      /"cwd": "\/no\/such\/folder" is not an existing folder/,
+    ],
     ["a program with a syntax error", { program: path.join(root, "test/fixtures/broken-syntax") }, /^"program": /],
   ];
   for (const [what, args, message] of badLaunches) {
@@ -176,6 +243,9 @@ describe("debug adapter (zds dap)", function () {
 
   it("refuses bad attribute types with the attribute named", async () => {
     await dc.initializeRequest({ adapterID: "zero-driver", pathFormat: "path" });
-    await assert.rejects(dc.launch({ program: `${drivers}/rng-cat`, seed: -3 } as DebugProtocol.LaunchRequestArguments), /"seed" must be a whole number/);
+    await assert.rejects(
+      dc.launch({ program: `${drivers}/rng-cat`, seed: -3 } as DebugProtocol.LaunchRequestArguments),
+      /"seed" must be a whole number/,
+    );
   });
 });

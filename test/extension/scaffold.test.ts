@@ -11,7 +11,8 @@ import { samplePairings, servicesOf } from "../../runner/samples";
 
 const root = path.join(__dirname, "..", "..");
 const driversDir = path.join(root, "drivers");
-const zds = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd, encoding: "utf8", timeout: 60_000 });
+const zds = (cwd: string, ...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd, encoding: "utf8", timeout: 60_000 });
 
 describe("extension: New Driver… scaffolder", function () {
   this.timeout(60_000);
@@ -38,8 +39,17 @@ describe("extension: New Driver… scaffolder", function () {
 
       const run = zds(workspace, "run", `drivers/${name}`, path.join(driversDir, template.client), "--json");
       assert.equal(run.status, 0, run.stderr);
-      const summary = JSON.parse(run.stdout.trim().split("\n").pop()!) as { processes: { name: string; state: string; exitCode: number }[]; violations: unknown[] };
-      assert.deepEqual(summary.processes.map((p) => [p.name, p.state, p.exitCode]), [[name, "exited", 0], [template.client, "exited", 0]]);
+      const summary = JSON.parse(run.stdout.trim().split("\n").pop()!) as {
+        processes: { name: string; state: string; exitCode: number }[];
+        violations: unknown[];
+      };
+      assert.deepEqual(
+        summary.processes.map((p) => [p.name, p.state, p.exitCode]),
+        [
+          [name, "exited", 0],
+          [template.client, "exited", 0],
+        ],
+      );
       assert.deepEqual(summary.violations, []);
     });
   }
@@ -52,25 +62,34 @@ describe("extension: New Driver… scaffolder", function () {
     const first = scaffoldDriver({ driversDir, workspace, device: "virtio-rng", name: "twice" });
     assert.equal(first.tsconfig, undefined);
     assert.equal(fs.readFileSync(path.join(workspace, "tsconfig.json"), "utf8"), "{}\n");
-    assert.throws(() => scaffoldDriver({ driversDir, workspace, device: "virtio-rng", name: "twice" }), /already exists/);
+    assert.throws(
+      () => scaffoldDriver({ driversDir, workspace, device: "virtio-rng", name: "twice" }),
+      /already exists/,
+    );
   });
 });
 
 describe("extension: sample pairings", () => {
   it("pairs each serving sample driver with the clients of its service", () => {
-    assert.deepEqual(samplePairings(driversDir).map((p) => p.label), [
-      "ata-pio + blk-check",
-      "uart16550 + echo-shell",
-      "uart16550 + hello-console",
-      "virtio-blk + blk-check",
-      "virtio-console + echo-shell",
-      "virtio-console + hello-console",
-      "virtio-net + ping",
-      "virtio-rng + rng-cat",
-    ]);
+    assert.deepEqual(
+      samplePairings(driversDir).map((p) => p.label),
+      [
+        "ata-pio + blk-check",
+        "uart16550 + echo-shell",
+        "uart16550 + hello-console",
+        "virtio-blk + blk-check",
+        "virtio-console + echo-shell",
+        "virtio-console + hello-console",
+        "virtio-net + ping",
+        "virtio-rng + rng-cat",
+      ],
+    );
   });
 
   it("reads serve() and client() from manifest text", () => {
-    assert.deepEqual(servicesOf(`caps: { a: serve("rng"), b: client('blk'), c: serve("rng") }`), { serves: ["rng"], clientOf: ["blk"] });
+    assert.deepEqual(servicesOf(`caps: { a: serve("rng"), b: client('blk'), c: serve("rng") }`), {
+      serves: ["rng"],
+      clientOf: ["blk"],
+    });
   });
 });

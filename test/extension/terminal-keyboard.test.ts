@@ -28,7 +28,10 @@ describe("extension: terminal keys into zds run --interactive", function () {
         if (out.endsWith("$ ") && script.length > 0) setImmediate(() => keyboard.type(script.shift()!));
       },
     };
-    const status = await runCommand([path.join(root, "drivers", "uart16550"), path.join(root, "drivers", "echo-shell"), "--interactive", "--json"], io);
+    const status = await runCommand(
+      [path.join(root, "drivers", "uart16550"), path.join(root, "drivers", "echo-shell"), "--interactive", "--json"],
+      io,
+    );
     assert.equal(status, 0);
     const summary = JSON.parse(out.trimEnd().split("\n").pop()!) as { console: ConsoleReport };
     const screen = summary.console.screen ?? [];

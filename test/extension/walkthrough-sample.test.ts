@@ -10,7 +10,8 @@ import { scaffoldWalkthrough, WALKTHROUGH_LAUNCH } from "../../extension/walkthr
 
 const root = path.join(__dirname, "..", "..");
 const driversDir = path.join(root, "drivers");
-const zds = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd, encoding: "utf8", timeout: 60_000 });
+const zds = (cwd: string, ...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd, encoding: "utf8", timeout: 60_000 });
 
 describe("extension: the walkthrough's sample", function () {
   this.timeout(60_000);
@@ -31,7 +32,10 @@ describe("extension: the walkthrough's sample", function () {
 
     // What the quick fix writes (its edit is the language server's; e2e applies it through VS Code).
     const source = fs.readFileSync(files.driver, "utf8");
-    fs.writeFileSync(files.driver, source.replace("ring: dma({ size: 8192 }),", "ring: dma({ size: 8192 }),\n    irq: irq(),"));
+    fs.writeFileSync(
+      files.driver,
+      source.replace("ring: dma({ size: 8192 }),", "ring: dma({ size: 8192 }),\n    irq: irq(),"),
+    );
     const clean = zds(workspace, "check", "--format", "json");
     assert.equal(clean.status, 0, clean.stdout);
     const run = zds(workspace, "run", "drivers/walkthrough-rng", "drivers/rng-cat");
@@ -41,12 +45,18 @@ describe("extension: the walkthrough's sample", function () {
 
   it("leaves the author's work alone when run again, and adds to an existing launch.json", () => {
     fs.mkdirSync(path.join(workspace, ".vscode"));
-    fs.writeFileSync(path.join(workspace, ".vscode", "launch.json"), JSON.stringify({ version: "0.2.0", configurations: [{ name: "mine" }] }));
+    fs.writeFileSync(
+      path.join(workspace, ".vscode", "launch.json"),
+      JSON.stringify({ version: "0.2.0", configurations: [{ name: "mine" }] }),
+    );
     const files = scaffoldWalkthrough(driversDir, workspace);
     fs.writeFileSync(files.driver, "// edited\n");
     scaffoldWalkthrough(driversDir, workspace);
     assert.equal(fs.readFileSync(files.driver, "utf8"), "// edited\n");
     const launch = JSON.parse(fs.readFileSync(files.launch, "utf8")) as { configurations: { name: string }[] };
-    assert.deepEqual(launch.configurations.map((c) => c.name), ["mine", WALKTHROUGH_LAUNCH.name]);
+    assert.deepEqual(
+      launch.configurations.map((c) => c.name),
+      ["mine", WALKTHROUGH_LAUNCH.name],
+    );
   });
 });

@@ -8,7 +8,12 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 export const repoRoot = path.resolve(__dirname, "../..");
 
 export async function startDapClient(): Promise<DebugClient> {
-  const dc = new DebugClient(JSON.stringify(process.execPath), `${JSON.stringify(path.join(repoRoot, "bin/zds.js"))} dap`, "zero-driver", { shell: true, cwd: repoRoot });
+  const dc = new DebugClient(
+    JSON.stringify(process.execPath),
+    `${JSON.stringify(path.join(repoRoot, "bin/zds.js"))} dap`,
+    "zero-driver",
+    { shell: true, cwd: repoRoot },
+  );
   dc.defaultTimeout = 20_000;
   await dc.start();
   return dc;

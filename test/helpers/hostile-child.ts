@@ -17,7 +17,10 @@ export interface HostileChildResult {
 
 export function zdsRunJson(args: readonly string[], timeoutMs = 120_000): Promise<HostileChildResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "zds.js"), "run", "--json", ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "zds.js"), "run", "--json", ...args], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

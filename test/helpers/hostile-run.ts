@@ -24,13 +24,31 @@ export interface HostileMachineOptions {
 
 /** virt (as this tree describes it) plus virtio-rng1 at 0x1000_5000, IRQ 6, fronting no service. */
 export function hostileMachine(options: HostileMachineOptions = {}): string {
-  const virt = JSON.parse(fs.readFileSync(path.join(repoRoot, "devices", "machines", "virt.json"), "utf8")) as { name: string; devices: Record<string, unknown>[]; supervision?: unknown };
+  const virt = JSON.parse(fs.readFileSync(path.join(repoRoot, "devices", "machines", "virt.json"), "utf8")) as {
+    name: string;
+    devices: Record<string, unknown>[];
+    supervision?: unknown;
+  };
   const rng0 = virt.devices.find((d) => d.type === "virtio-rng");
-  const rng1: Record<string, unknown> = { name: "virtio-rng1", type: "virtio-rng", base: "0x1000_5000", size: "0x1000", irq: 6 };
+  const rng1: Record<string, unknown> = {
+    name: "virtio-rng1",
+    type: "virtio-rng",
+    base: "0x1000_5000",
+    size: "0x1000",
+    irq: 6,
+  };
   // Only where descriptions know "services" (a tree before that would refuse the field).
   if (rng0 && "services" in rng0) rng1.services = [];
-  const description = { ...virt, name: "virt-hostile", devices: [...virt.devices, rng1], ...(options.supervision !== undefined && { supervision: options.supervision }) };
-  const file = path.join(os.tmpdir(), `zds-hostile-machine-${process.pid}-${Object.keys(options).length ? "s" + hash(JSON.stringify(options)) : "plain"}.json`);
+  const description = {
+    ...virt,
+    name: "virt-hostile",
+    devices: [...virt.devices, rng1],
+    ...(options.supervision !== undefined && { supervision: options.supervision }),
+  };
+  const file = path.join(
+    os.tmpdir(),
+    `zds-hostile-machine-${process.pid}-${Object.keys(options).length ? "s" + hash(JSON.stringify(options)) : "plain"}.json`,
+  );
   fs.writeFileSync(file, JSON.stringify(description, null, 2));
   return file;
 }
@@ -108,7 +126,16 @@ export async function runHostile(hostile: string[], options: HostileRunOptions =
     const summary = await session.run();
     check("at the end of the run");
     machine.close();
-    return { summary, console: consoleText, faults, debug, hostErrors, invariantProblems, kernel: session.kernel, machine };
+    return {
+      summary,
+      console: consoleText,
+      faults,
+      debug,
+      hostErrors,
+      invariantProblems,
+      kernel: session.kernel,
+      machine,
+    };
   } finally {
     process.off("uncaughtException", onError);
     process.off("unhandledRejection", onError);
@@ -136,7 +163,12 @@ export function explain(run: HostileRun): string {
   return JSON.stringify(
     {
       outcome: run.summary.outcome,
-      processes: run.summary.processes.map((p) => ({ name: p.name, state: p.state, exit: p.exitCode, faults: p.faults.map((f) => `${f.kind}: ${f.message.slice(0, 300)}`) })),
+      processes: run.summary.processes.map((p) => ({
+        name: p.name,
+        state: p.state,
+        exit: p.exitCode,
+        faults: p.faults.map((f) => `${f.kind}: ${f.message.slice(0, 300)}`),
+      })),
       hostErrors: run.hostErrors.map((e) => e.slice(0, 400)),
       invariants: run.invariantProblems.slice(0, 5),
       console: run.console.slice(0, 3000),
@@ -181,7 +213,11 @@ export async function assertRngCatServed(run: HostileRun, machine?: string, seed
   assert.equal(cat.exitCode, 0, `rng-cat was not served:\n${explain(run)}`);
   const bytes = rngCatBytes(run.console);
   assert.ok(bytes, `rng-cat printed no bytes:\n${explain(run)}`);
-  assert.equal(bytes, await referenceRngBytes(machine, seed), `rng-cat's bytes are not drivers/virtio-rng's:\n${explain(run)}`);
+  assert.equal(
+    bytes,
+    await referenceRngBytes(machine, seed),
+    `rng-cat's bytes are not drivers/virtio-rng's:\n${explain(run)}`,
+  );
   const rng = proc(run, "virtio-rng");
   assert.equal(rng.faults.length, 0, `drivers/virtio-rng faulted:\n${explain(run)}`);
 }

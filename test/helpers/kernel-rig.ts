@@ -23,7 +23,12 @@ export class KernelRig {
   constructor(count: number, options: Partial<Pick<KernelOptions, "compat" | "seed">> = {}) {
     const seed = options.seed ?? 1;
     this.machine = createMachine(loadMachineDescription("virt"), { seed });
-    this.kernel = new Kernel({ machine: this.machine, seed, compat: options.compat, output: { console: () => undefined, debug: () => undefined } });
+    this.kernel = new Kernel({
+      machine: this.machine,
+      seed,
+      compat: options.compat,
+      output: { console: () => undefined, debug: () => undefined },
+    });
     for (let i = 0; i < count; i++) {
       const ref = { pid: 0 };
       const host: ProcessHost = {
@@ -71,7 +76,7 @@ export class KernelRig {
   }
 
   close(): void {
-    this.kernel.shutdown();
+    void this.kernel.shutdown();
     this.machine.close();
   }
 }

@@ -43,9 +43,13 @@ export async function runPrograms(paths: string[], options: RunOptions = {}): Pr
   const machine = createMachine(description, { seed, disk: options.disk });
   const deviceConsole: Record<string, string> = {};
   const decoder = new TextDecoder();
-  machine.onConsoleOutput((device, bytes) => (deviceConsole[device] = (deviceConsole[device] ?? "") + decoder.decode(bytes)));
+  machine.onConsoleOutput(
+    (device, bytes) => (deviceConsole[device] = (deviceConsole[device] ?? "") + decoder.decode(bytes)),
+  );
   for (const input of options.consoleInput ?? []) {
-    machine.clock.schedule({ at: input.at }, () => machine.consoleInput(input.device, new TextEncoder().encode(input.text)));
+    machine.clock.schedule({ at: input.at }, () =>
+      machine.consoleInput(input.device, new TextEncoder().encode(input.text)),
+    );
   }
   const session = new Session({
     machine,
@@ -64,7 +68,15 @@ export async function runPrograms(paths: string[], options: RunOptions = {}): Pr
   for (const b of bundles) session.spawn(b);
   const summary = await session.run();
   machine.close();
-  return { summary, machine, commits: session.kernel.commits.recent(), console: consoleText, deviceConsole, debug, faults };
+  return {
+    summary,
+    machine,
+    commits: session.kernel.commits.recent(),
+    console: consoleText,
+    deviceConsole,
+    debug,
+    faults,
+  };
 }
 
 /** Console lines of the form `name=value` → record (raw fixtures report results this way). */

@@ -13,10 +13,20 @@ export interface ZdsResult {
 
 export function zdsChild(args: readonly string[], options: { input?: string } = {}): Promise<ZdsResult> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(repoRoot, "bin", "zds.js"), ...args], { cwd: repoRoot, encoding: "utf8", timeout: 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error && typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : error ? 70 : 0;
-      resolve({ status: code, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [path.join(repoRoot, "bin", "zds.js"), ...args],
+      { cwd: repoRoot, encoding: "utf8", timeout: 60_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const code =
+          error && typeof (error as { code?: unknown }).code === "number"
+            ? (error as { code: number }).code
+            : error
+              ? 70
+              : 0;
+        resolve({ status: code, stdout, stderr });
+      },
+    );
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });

@@ -1,10 +1,22 @@
 // Class 4: syscall arguments that are not 32-bit integers are refused with E_INVAL (-3) before any
 // arithmetic, never truncated into (or out of) a grant; the driver carries on and exits.
 import assert from "node:assert/strict";
-import { assertHostAlive, assertInvariants, assertRngCatServed, explain, hostileFixture, proc, reported, runHostile, type HostileRun } from "../helpers/hostile-run";
+import {
+  assertHostAlive,
+  assertInvariants,
+  assertRngCatServed,
+  explain,
+  hostileFixture,
+  proc,
+  reported,
+  runHostile,
+  type HostileRun,
+} from "../helpers/hostile-run";
 
 function args(r: Record<string, string>, negative: boolean): Record<string, string> {
-  return Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith("arg_") && k.endsWith("_minus_1") === negative));
+  return Object.fromEntries(
+    Object.entries(r).filter(([k]) => k.startsWith("arg_") && k.endsWith("_minus_1") === negative),
+  );
 }
 
 const runs = new Map<string, Promise<HostileRun>>();
@@ -26,7 +38,11 @@ describe("hostile drivers: unchecked arguments", function () {
     assert.equal(r.done, "1", `the driver did not survive its attempts:\n${explain(run)}`);
     const refused = args(r, false);
     assert.equal(Object.keys(refused).length, 16, explain(run));
-    assert.deepEqual(Object.entries(refused).filter(([, v]) => v !== "-3"), [], `not refused with E_INVAL:\n${explain(run)}`);
+    assert.deepEqual(
+      Object.entries(refused).filter(([, v]) => v !== "-3"),
+      [],
+      `not refused with E_INVAL:\n${explain(run)}`,
+    );
     assertInvariants(run);
     await assertRngCatServed(run);
   });
@@ -40,7 +56,11 @@ describe("hostile drivers: unchecked arguments", function () {
     assert.equal(r.scratch_after, String(0x11), `a truncated OUT8 reached the scratch register:\n${explain(run)}`);
     const refused = args(r, false);
     assert.equal(Object.keys(refused).length, 7, explain(run));
-    assert.deepEqual(Object.entries(refused).filter(([, v]) => v !== "-3"), [], `not refused with E_INVAL:\n${explain(run)}`);
+    assert.deepEqual(
+      Object.entries(refused).filter(([, v]) => v !== "-3"),
+      [],
+      `not refused with E_INVAL:\n${explain(run)}`,
+    );
     assertInvariants(run);
     await assertRngCatServed(run);
   });
@@ -48,7 +68,10 @@ describe("hostile drivers: unchecked arguments", function () {
   // docs/abi.md ("Arguments") reads a negative i32 as its two's complement, as the 32-bit mailbox
   // always did, so -1 is offset/port 2^32 - 1: an integer, but outside any grant — refused as a
   // capability violation that ends the driver, never wrapped back into the window.
-  for (const [fixture, syscall] of [["args-mmio.ts", "SYS_MMIO_READ"], ["args-ports.ts", "SYS_IN8"]] as const) {
+  for (const [fixture, syscall] of [
+    ["args-mmio.ts", "SYS_MMIO_READ"],
+    ["args-ports.ts", "SYS_IN8"],
+  ] as const) {
     it(`-1 as an offset or port (${fixture}) is 2^32 - 1, outside the grant: a capability violation ends the driver`, async () => {
       const run = await runOf(fixture);
       assertHostAlive(run);

@@ -24,9 +24,24 @@ describe("hostile drivers through zds run --json", function () {
   const base = ["--machine", machine, "--timeout", "40", sample("virtio-rng"), sample("rng-cat")];
 
   it("sandbox escapes: the run ends normally and no file is written on the host", async () => {
-    const r = await zdsRunJson(["--watchdog-ms", "1000", ...base, hostileFixture("escape-values.ts"), hostileFixture("mailbox-capture.ts"), hostileFixture("fault-getter.ts")]);
+    const r = await zdsRunJson([
+      "--watchdog-ms",
+      "1000",
+      ...base,
+      hostileFixture("escape-values.ts"),
+      hostileFixture("mailbox-capture.ts"),
+      hostileFixture("fault-getter.ts"),
+    ]);
     const s = assertExitedNormally(r);
-    assert.deepEqual([...markerFiles("escape-values", r.pid), ...markerFiles("mailbox-capture", r.pid), ...markerFiles("fault-path", r.pid)], [], `a driver wrote on the host:\n${explainChild(r)}`);
+    assert.deepEqual(
+      [
+        ...markerFiles("escape-values", r.pid),
+        ...markerFiles("mailbox-capture", r.pid),
+        ...markerFiles("fault-path", r.pid),
+      ],
+      [],
+      `a driver wrote on the host:\n${explainChild(r)}`,
+    );
     assert.doesNotMatch(r.stdout, /=(\S+: )?process\+|encode process/, explainChild(r));
     assert.ok(rngCatBytes(r.stdout) ?? s.processes.some((p) => p.name === "rng-cat"));
   });
@@ -39,7 +54,14 @@ describe("hostile drivers through zds run --json", function () {
   });
 
   it("DMA_FREE of a lent buffer, then the owner's watchdog teardown: the run ends normally", async () => {
-    const r = await zdsRunJson(["--watchdog-ms", "300", ...base, hostileFixture("lend-owner.ts"), hostileFixture("lend-thief.ts"), hostileFixture("lend-third.ts")]);
+    const r = await zdsRunJson([
+      "--watchdog-ms",
+      "300",
+      ...base,
+      hostileFixture("lend-owner.ts"),
+      hostileFixture("lend-thief.ts"),
+      hostileFixture("lend-third.ts"),
+    ]);
     const s = assertExitedNormally(r);
     const owner = s.processes.find((x) => x.name === "lend-owner");
     assert.equal(owner?.state, "faulted", explainChild(r));

@@ -2,7 +2,17 @@
 // driver's memory limit; endpoints and queued messages are bounded per process by the machine
 // description's "limits"; a device never materialises more than the memory a chain really covers.
 import assert from "node:assert/strict";
-import { assertEndedNamed, assertHostAlive, assertInvariants, assertRngCatServed, explain, hostileFixture, proc, reported, runHostile } from "../helpers/hostile-run";
+import {
+  assertEndedNamed,
+  assertHostAlive,
+  assertInvariants,
+  assertRngCatServed,
+  explain,
+  hostileFixture,
+  proc,
+  reported,
+  runHostile,
+} from "../helpers/hostile-run";
 
 const E_NOMEM = "-6";
 
@@ -21,7 +31,10 @@ describe("hostile drivers: host memory", function () {
         assert.match(last.message, /128/, `the message does not name the limit:\n${explain(run)}`);
       } else {
         // A sandbox may instead refuse the allocation itself, before the limit.
-        assert.ok(r.refused !== undefined && Number(r.allocated_mib) <= 128, `${r.allocated_mib} MiB off the heap with a 128 MiB limit:\n${explain(run)}`);
+        assert.ok(
+          r.refused !== undefined && Number(r.allocated_mib) <= 128,
+          `${r.allocated_mib} MiB off the heap with a 128 MiB limit:\n${explain(run)}`,
+        );
         assertEndedNamed(run, `offheap-${kind}`);
       }
       assertInvariants(run);
@@ -34,7 +47,10 @@ describe("hostile drivers: host memory", function () {
     assertHostAlive(run);
     const r = reported(run.console);
     assert.ok(r.queued_mib !== undefined, explain(run));
-    assert.ok(r.create_refused === E_NOMEM || r.send_refused === E_NOMEM, `never refused with E_NOMEM (create ${r.create_refused}, send ${r.send_refused}, ${r.endpoints} endpoints, ${r.queued_mib} MiB queued):\n${explain(run)}`);
+    assert.ok(
+      r.create_refused === E_NOMEM || r.send_refused === E_NOMEM,
+      `never refused with E_NOMEM (create ${r.create_refused}, send ${r.send_refused}, ${r.endpoints} endpoints, ${r.queued_mib} MiB queued):\n${explain(run)}`,
+    );
     assert.ok(Number(r.queued_mib) < 100, `${r.queued_mib} MiB of messages queued for one process:\n${explain(run)}`);
     assertEndedNamed(run, "flood");
     assertInvariants(run);
@@ -47,7 +63,10 @@ describe("hostile drivers: host memory", function () {
     const r = reported(run.console);
     assert.equal(r.offered_bytes, String(2 ** 30), explain(run));
     assert.ok(r.used_idx !== undefined, explain(run));
-    assert.ok(Number(r.used_len) <= 2 * 1024 * 1024, `the device wrote ${r.used_len} bytes for 2 MiB of memory:\n${explain(run)}`);
+    assert.ok(
+      Number(r.used_len) <= 2 * 1024 * 1024,
+      `the device wrote ${r.used_len} bytes for 2 MiB of memory:\n${explain(run)}`,
+    );
     assertEndedNamed(run, "chain-1gib");
     assertInvariants(run);
     await assertRngCatServed(run);

@@ -2,7 +2,20 @@
 // drivers/virtio-rng + drivers/rng-cat; none may reach `process`, `require`, a host Function or its
 // mailbox, none may write the host file it names (lib.ts, prove()), and the others are served.
 import assert from "node:assert/strict";
-import { assertEndedNamed, assertHostAlive, assertInvariants, assertRngCatServed, clearMarkers, escapes, explain, hostileFixture, markerFiles, proc, reported, runHostile } from "../helpers/hostile-run";
+import {
+  assertEndedNamed,
+  assertHostAlive,
+  assertInvariants,
+  assertRngCatServed,
+  clearMarkers,
+  escapes,
+  explain,
+  hostileFixture,
+  markerFiles,
+  proc,
+  reported,
+  runHostile,
+} from "../helpers/hostile-run";
 
 describe("hostile drivers: sandbox escapes", function () {
   this.timeout(90_000);

@@ -1,7 +1,15 @@
 // Class 5: a driver that posts a blocking syscall through its own mailbox and keeps running
 // (the kernel believing it blocked) must still end faulted by the watchdog.
 import assert from "node:assert/strict";
-import { assertHostAlive, assertInvariants, assertRngCatServed, explain, hostileFixture, proc, runHostile } from "../helpers/hostile-run";
+import {
+  assertHostAlive,
+  assertInvariants,
+  assertRngCatServed,
+  explain,
+  hostileFixture,
+  proc,
+  runHostile,
+} from "../helpers/hostile-run";
 
 describe("hostile drivers: watchdog bypass", function () {
   this.timeout(90_000);

@@ -71,7 +71,17 @@ describe("capabilities: grant, derive, revoke, expiry, transfer", () => {
     assert.equal(commits[0].body.type, "Genesis");
     assert.deepEqual(verifyChain(commits), { ok: true });
     const types = new Set(commits.map((c) => c.body.type));
-    for (const t of ["ProcessCreated", "ProcessExited", "CapInserted", "CapRemoved", "CapGranted", "EndpointCreated", "EndpointDestroyed", "MessageSent"]) assert.ok(types.has(t as Commit["body"]["type"]), t);
+    for (const t of [
+      "ProcessCreated",
+      "ProcessExited",
+      "CapInserted",
+      "CapRemoved",
+      "CapGranted",
+      "EndpointCreated",
+      "EndpointDestroyed",
+      "MessageSent",
+    ])
+      assert.ok(types.has(t as Commit["body"]["type"]), t);
     const tampered = commits.map((c) => ({ ...c }));
     tampered[5] = { ...tampered[5], timestamp: tampered[5].timestamp + 1 };
     assert.equal(verifyChain(tampered).ok, false);

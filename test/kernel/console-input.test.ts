@@ -53,7 +53,10 @@ describe("console input from outside", function () {
 
   it("keys typed while the UART driver has no READ outstanding: the 16-byte FIFO keeps the first, the rest overrun, counted", async () => {
     const text = "0123456789abcdefghijklmnopqrstuvwxyz";
-    const run = await runWithKeys([sample("uart16550"), fixture("console", "late-reader.ts")], new LiveKeys(), { t: 1_000_000, text });
+    const run = await runWithKeys([sample("uart16550"), fixture("console", "late-reader.ts")], new LiveKeys(), {
+      t: 1_000_000,
+      text,
+    });
     assert.equal(run.hub.stats.delivered, text.length);
     const uart = run.machine.backend("uart0", Uart16550).stats;
     assert.equal(uart.rxBytes, 16);
@@ -63,7 +66,10 @@ describe("console input from outside", function () {
 
   it("virtio-console keeps keys typed while nobody reads (its driver keeps a receive buffer posted)", async () => {
     const text = "0123456789abcdefghijklmnopqrstuvwxyz";
-    const run = await runWithKeys([sample("virtio-console"), fixture("console", "late-reader.ts")], new LiveKeys(), { t: 1_000_000, text });
+    const run = await runWithKeys([sample("virtio-console"), fixture("console", "late-reader.ts")], new LiveKeys(), {
+      t: 1_000_000,
+      text,
+    });
     assert.equal(run.machine.backend("virtio-console0", VirtioConsole).stats.inputDropped, 0);
     assert.match(run.consoleText, new RegExp(`^got="${text}"$`, "m"));
   });

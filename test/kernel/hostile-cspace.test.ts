@@ -48,7 +48,10 @@ function sendCaps(rig: KernelRig, pid: number, slot: number, caps: number[]): nu
   return rig.sys(pid, Sys.SEND_CAP, slot, 0x77, caps.length << 16, payload)?.result;
 }
 
-const refusal = (rig: KernelRig, syscall: string): Pick<LimitRefusal, "limit" | "maximum" | "pid" | "message"> | undefined => {
+const refusal = (
+  rig: KernelRig,
+  syscall: string,
+): Pick<LimitRefusal, "limit" | "maximum" | "pid" | "message"> | undefined => {
   const r = rig.kernel.limitRefusals.find((x) => x.syscall === syscall);
   return r && { limit: r.limit, maximum: r.maximum, pid: r.pid, message: r.message };
 };
@@ -61,7 +64,10 @@ describe("machine descriptions: limits.capabilities", () => {
     const base = { name: "m", dma: { base: "0x4000_0000", size: "0x10_0000" }, devices: [] };
     assert.equal(parseMachineDescription(base, "m.json").limits?.capabilities, 1024);
     assert.equal(parseMachineDescription({ ...base, limits: { capabilities: 64 } }, "m.json").limits?.capabilities, 64);
-    assert.throws(() => parseMachineDescription({ ...base, limits: { capabilities: 2 } }, "m.json"), /field "limits\.capabilities": 2 is outside 16\.\.1048576/);
+    assert.throws(
+      () => parseMachineDescription({ ...base, limits: { capabilities: 2 } }, "m.json"),
+      /field "limits\.capabilities": 2 is outside 16\.\.1048576/,
+    );
   });
 });
 
@@ -101,7 +107,12 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     assert.equal(rig.sys(granter.pid, Sys.CAP_GRANT, 0, target.pid, Perm.READ)!.result, -Errno.E_NOMEM);
     assert.equal(target.cspace.size, 32);
     assert.equal(rig.kernel.caps.capsCreated, created);
-    assert.deepEqual(refusal(rig, "SYS_CAP_GRANT"), { limit: "capabilities", maximum: 32, pid: granter.pid, message: MESSAGE });
+    assert.deepEqual(refusal(rig, "SYS_CAP_GRANT"), {
+      limit: "capabilities",
+      maximum: 32,
+      pid: granter.pid,
+      message: MESSAGE,
+    });
     sound(rig);
   });
 
@@ -113,7 +124,12 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     assert.equal(fill(rig, p.pid), -Errno.E_NOMEM);
     assert.deepEqual(dmaAlloc(rig, p.pid, PAGE), { errno: Errno.E_NOMEM });
     assert.equal(p.dmaRegions.length, 0, "a refused DMA_ALLOC kept a buffer");
-    assert.deepEqual(refusal(rig, "SYS_DMA_ALLOC"), { limit: "capabilities", maximum: 32, pid: p.pid, message: MESSAGE });
+    assert.deepEqual(refusal(rig, "SYS_DMA_ALLOC"), {
+      limit: "capabilities",
+      maximum: 32,
+      pid: p.pid,
+      message: MESSAGE,
+    });
     sound(rig);
     free(rig, p.pid, 1);
     assert.ok("slot" in dmaAlloc(rig, p.pid, PAGE));
@@ -127,7 +143,12 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     const endpoints = rig.kernel.endpoints.size;
     assert.equal(rig.sys(p.pid, Sys.CREATE_ENDPOINT)!.result, -Errno.E_NOMEM);
     assert.equal(rig.kernel.endpoints.size, endpoints, "a refused CREATE_ENDPOINT left an endpoint behind");
-    assert.deepEqual(refusal(rig, "SYS_CREATE_ENDPOINT"), { limit: "capabilities", maximum: 32, pid: p.pid, message: MESSAGE });
+    assert.deepEqual(refusal(rig, "SYS_CREATE_ENDPOINT"), {
+      limit: "capabilities",
+      maximum: 32,
+      pid: p.pid,
+      message: MESSAGE,
+    });
     sound(rig);
   });
 
@@ -143,7 +164,12 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     assert.equal(fill(rig, owner.pid), -Errno.E_NOMEM);
     assert.equal(sendCaps(rig, sender.pid, write, [a]), -Errno.E_NOMEM);
     assert.ok(sender.cspace.get(a), "a refused SEND_CAP took the sender's capability");
-    assert.deepEqual(refusal(rig, "SYS_SEND_CAP"), { limit: "capabilities", maximum: 32, pid: sender.pid, message: MESSAGE });
+    assert.deepEqual(refusal(rig, "SYS_SEND_CAP"), {
+      limit: "capabilities",
+      maximum: 32,
+      pid: sender.pid,
+      message: MESSAGE,
+    });
     free(rig, owner.pid, 2); // 30 held: room for two more
     assert.equal(sendCaps(rig, sender.pid, write, [a, b, c]), -Errno.E_NOMEM, "three do not fit in two");
     assert.equal(sendCaps(rig, sender.pid, write, [a]), 0);
@@ -173,9 +199,18 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     assert.equal(sendCaps(rig, sender.pid, write, [a]), 0, "the owner has room");
     const ep = rig.kernel.endpoints.get(owner.cspace.get(1)!.objectId)!;
     assert.equal(rig.sys(reader.pid, Sys.RECV, read)!.result, -Errno.E_NOMEM);
-    assert.equal(rig.sys(reader.pid, Sys.RECV_WAIT, read)!.result, -Errno.E_NOMEM, "RECV_WAIT must not block on a message it cannot take");
+    assert.equal(
+      rig.sys(reader.pid, Sys.RECV_WAIT, read)!.result,
+      -Errno.E_NOMEM,
+      "RECV_WAIT must not block on a message it cannot take",
+    );
     assert.equal(ep.queue.length, 1, "the message was lost");
-    assert.deepEqual(refusal(rig, "SYS_RECV"), { limit: "capabilities", maximum: 32, pid: reader.pid, message: MESSAGE });
+    assert.deepEqual(refusal(rig, "SYS_RECV"), {
+      limit: "capabilities",
+      maximum: 32,
+      pid: reader.pid,
+      message: MESSAGE,
+    });
     sound(rig);
     free(rig, reader.pid, 1);
     const got = rig.sys(reader.pid, Sys.RECV, read)!;
@@ -198,7 +233,12 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     assert.equal(sendCaps(rig, sender.pid, write, [a]), 0);
     assert.equal(rig.lastOf(reader.pid)?.result, -Errno.E_NOMEM);
     assert.equal(rig.kernel.endpoints.get(owner.cspace.get(1)!.objectId)!.queue.length, 1);
-    assert.deepEqual(refusal(rig, "SYS_RECV_WAIT"), { limit: "capabilities", maximum: 32, pid: reader.pid, message: MESSAGE });
+    assert.deepEqual(refusal(rig, "SYS_RECV_WAIT"), {
+      limit: "capabilities",
+      maximum: 32,
+      pid: reader.pid,
+      message: MESSAGE,
+    });
     assert.ok(granted > 0);
     sound(rig);
   });
@@ -208,7 +248,9 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     resources(rig).capabilities = 32;
     const [server, client, waiter] = rig.procs;
     const info = startup(rig, server.pid, { name: "server", caps: { svc: { kind: "serve", service: "svc" } } })!;
-    const endpointId = (JSON.parse(new TextDecoder().decode(info.payload)) as { handles: { svc: { endpointId: number } } }).handles.svc.endpointId;
+    const endpointId = (
+      JSON.parse(new TextDecoder().decode(info.payload)) as { handles: { svc: { endpointId: number } } }
+    ).handles.svc.endpointId;
     startup(rig, client.pid, { name: "client", caps: { svc: { kind: "client", service: "svc" } } });
     startup(rig, waiter.pid, { name: "waiter", caps: { svc: { kind: "client", service: "svc" } } });
     assert.equal(lookup(rig, waiter.pid, "svc"), undefined, "held until registration");
@@ -235,10 +277,17 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     rig = new KernelRig(2);
     resources(rig).capabilities = 5; // the three conventional slots and two more
     const [greedy, next] = rig.procs;
-    const three = { a: { kind: "serve", service: "a" }, b: { kind: "serve", service: "b" }, c: { kind: "serve", service: "c" } };
+    const three = {
+      a: { kind: "serve", service: "a" },
+      b: { kind: "serve", service: "b" },
+      c: { kind: "serve", service: "c" },
+    };
     startup(rig, greedy.pid, { name: "greedy", caps: three });
     assert.equal(greedy.state, "faulted");
-    assert.match(greedy.faults[0].message, /the manifest needs 6 capabilities, more than the per-process limit 5 \(limits\.capabilities in the machine description\)/);
+    assert.match(
+      greedy.faults[0].message,
+      /the manifest needs 6 capabilities, more than the per-process limit 5 \(limits\.capabilities in the machine description\)/,
+    );
     assert.deepEqual(refusal(rig, "SYS_STARTUP"), {
       limit: "capabilities",
       maximum: 5,
@@ -258,7 +307,9 @@ describe("kernel: a capability space is bounded (limits.capabilities)", () => {
     sound(rig);
     resources(rig).capabilities = 5;
     assert.ok(
-      checkInvariants(rig.kernel).some((v) => v.includes(`pid ${p.pid} holds 13 capabilities, above limits.capabilities 5`)),
+      checkInvariants(rig.kernel).some((v) =>
+        v.includes(`pid ${p.pid} holds 13 capabilities, above limits.capabilities 5`),
+      ),
       checkInvariants(rig.kernel).join("\n"),
     );
   });

@@ -12,7 +12,8 @@ import { KernelRig } from "../helpers/kernel-rig";
 import { dmaAlloc, lookup, register, resumedMessage, startup, u32 } from "./rig-steps";
 
 const PAGE = 4096;
-const kernelErrors = (rig: KernelRig): string[] => rig.procs.flatMap((p) => p.faults.filter((f) => f.kind === "panic").map((f) => f.message));
+const kernelErrors = (rig: KernelRig): string[] =>
+  rig.procs.flatMap((p) => p.faults.filter((f) => f.kind === "panic").map((f) => f.message));
 
 describe("kernel: only the owner frees a DMA buffer", () => {
   let rig: KernelRig;
@@ -151,10 +152,20 @@ describe("kernel: service names a device fronts", () => {
       const [impostor, driver, client] = rig.procs;
       startup(rig, impostor.pid, { name: "impostor", caps: { rng: { kind: "serve", service: "rng" } } });
       assert.equal(impostor.state, "faulted");
-      assert.match(impostor.faults[0].message, /service "rng" is fronted by device virtio-rng0.*only a driver bound to it may serve it/);
-      const info = startup(rig, driver.pid, { name: "virtio-rng", device: { virtio: 4 }, caps: { rng: { kind: "serve", service: "rng" } } });
+      assert.match(
+        impostor.faults[0].message,
+        /service "rng" is fronted by device virtio-rng0.*only a driver bound to it may serve it/,
+      );
+      const info = startup(rig, driver.pid, {
+        name: "virtio-rng",
+        device: { virtio: 4 },
+        caps: { rng: { kind: "serve", service: "rng" } },
+      });
       assert.equal(info?.result, 0);
-      startup(rig, client.pid, { name: "client", caps: { rng: { kind: "client", service: "rng" }, mine: { kind: "serve", service: "anything" } } });
+      startup(rig, client.pid, {
+        name: "client",
+        caps: { rng: { kind: "client", service: "rng" }, mine: { kind: "serve", service: "anything" } },
+      });
       assert.equal(client.state !== "faulted", true, "other names stay first come, first served");
     } finally {
       rig.close();
@@ -176,7 +187,9 @@ describe("kernel: clients of a driver the supervisor gave up on", () => {
       supervised(rig);
       const [server, caller, waiter] = rig.procs;
       const info = startup(rig, server.pid, { name: "server", caps: { svc: { kind: "serve", service: "svc" } } })!;
-      const endpointId = (JSON.parse(new TextDecoder().decode(info.payload)) as { handles: { svc: { endpointId: number } } }).handles.svc.endpointId;
+      const endpointId = (
+        JSON.parse(new TextDecoder().decode(info.payload)) as { handles: { svc: { endpointId: number } } }
+      ).handles.svc.endpointId;
       startup(rig, caller.pid, { name: "caller", caps: { svc: { kind: "client", service: "svc" } } });
       startup(rig, waiter.pid, { name: "waiter", caps: { svc: { kind: "client", service: "svc" } } });
       assert.equal(register(rig, server.pid, "svc", endpointId), 0);

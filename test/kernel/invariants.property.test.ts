@@ -39,9 +39,17 @@ const MANIFESTS: readonly TestManifest[] = [
   { name: "client-ab", caps: { a: { kind: "client", service: "alpha" }, b: { kind: "client", service: "beta" } } },
   { name: "client-a", caps: { a: { kind: "client", service: "alpha" } } },
   // Hardware: a read-only MMIO window, an IRQ with its notification endpoint, a DMA budget.
-  { name: "rng-drv", device: { virtio: 4 }, caps: { regs: { kind: "mmio", size: 0x100, rights: "r" }, irq: { kind: "irq" }, buf: { kind: "dma", size: 8192 } } },
+  {
+    name: "rng-drv",
+    device: { virtio: 4 },
+    caps: { regs: { kind: "mmio", size: 0x100, rights: "r" }, irq: { kind: "irq" }, buf: { kind: "dma", size: 8192 } },
+  },
   // Read-only I/O ports of the ATA disk.
-  { name: "ata-ro", device: { ports: { first: 0x1f0, last: 0x1f7 } }, caps: { io: { kind: "ports", first: 0x1f0, last: 0x1f7, rights: "r" } } },
+  {
+    name: "ata-ro",
+    device: { ports: { first: 0x1f0, last: 0x1f7 } },
+    caps: { io: { kind: "ports", first: 0x1f0, last: 0x1f7, rights: "r" } },
+  },
   // Serves a name another program already serves: init refuses it at start (a fault, not a crash).
   { name: "alpha-again", caps: { svc: { kind: "serve", service: "alpha" } } },
 ];
@@ -49,8 +57,28 @@ const SERVICES = ["alpha", "beta", "gamma"];
 
 /** Syscalls whose first step is the Axiom check of the slot in a0. */
 const CHECKS_A0 = new Set<number>([
-  Sys.SEND, Sys.RECV, Sys.RECV_WAIT, Sys.CALL, Sys.SEND_CAP, Sys.CAP_GRANT, Sys.CAP_DERIVE, Sys.CAP_REVOKE, Sys.CAP_INSPECT, Sys.DELETE_ENDPOINT,
-  Sys.MMIO_READ, Sys.MMIO_WRITE, Sys.IN8, Sys.IN16, Sys.IN32, Sys.OUT8, Sys.OUT16, Sys.OUT32, Sys.IRQ_ACK, Sys.IRQ_MASK, Sys.IRQ_UNMASK, Sys.DMA_FREE,
+  Sys.SEND,
+  Sys.RECV,
+  Sys.RECV_WAIT,
+  Sys.CALL,
+  Sys.SEND_CAP,
+  Sys.CAP_GRANT,
+  Sys.CAP_DERIVE,
+  Sys.CAP_REVOKE,
+  Sys.CAP_INSPECT,
+  Sys.DELETE_ENDPOINT,
+  Sys.MMIO_READ,
+  Sys.MMIO_WRITE,
+  Sys.IN8,
+  Sys.IN16,
+  Sys.IN32,
+  Sys.OUT8,
+  Sys.OUT16,
+  Sys.OUT32,
+  Sys.IRQ_ACK,
+  Sys.IRQ_MASK,
+  Sys.IRQ_UNMASK,
+  Sys.DMA_FREE,
 ]);
 
 // ── random steps ────────────────────────────────────────────────────────────────────────────────
@@ -184,7 +212,7 @@ class Harness {
   }
 
   close(): void {
-    this.kernel.shutdown();
+    void this.kernel.shutdown();
     this.machine.close();
   }
 
@@ -221,13 +249,19 @@ class Harness {
     if (r) return { kind: "result", ...r };
     if (!p.kp.alive) return { kind: "ended" };
     if (p.kp.state === "blocked") return { kind: "blocked" };
-    if (p.kp.state === "ready" && p.kp.pending) return { kind: "result", result: p.kp.pending.result, payload: p.kp.pending.payload };
+    if (p.kp.state === "ready" && p.kp.pending)
+      return { kind: "result", result: p.kp.pending.result, payload: p.kp.pending.payload };
     return { kind: "ended" };
   }
 
   // ── building a request from random numbers ─────────────────────────────────────────────────────
 
-  private pickSlot(p: Proc, n: number, prefer?: (cap: Capability) => boolean, strong?: (cap: Capability) => boolean): number {
+  private pickSlot(
+    p: Proc,
+    n: number,
+    prefer?: (cap: Capability) => boolean,
+    strong?: (cap: Capability) => boolean,
+  ): number {
     const held = p.kp.cspace.entries();
     if (strong && (n >>> 12) % 2 === 0) {
       const best = held.filter(([, cap]) => strong(cap));
@@ -284,11 +318,23 @@ class Harness {
     // Strong preferences make IPC meet: send where someone else listens, receive where mail waits.
     const elsewhere = (cap: Capability): boolean => {
       const ep = endpointOf(cap);
-      return ep !== undefined && (ep.waiters.length > 0 || (ep.owner !== p.pid && ep.owner !== Pid.INIT)) && (cap.perms & Perm.WRITE) !== 0;
+      return (
+        ep !== undefined &&
+        (ep.waiters.length > 0 || (ep.owner !== p.pid && ep.owner !== Pid.INIT)) &&
+        (cap.perms & Perm.WRITE) !== 0
+      );
     };
-    const mail = (cap: Capability): boolean => (endpointOf(cap)?.queue.length ?? 0) > 0 && (cap.perms & Perm.READ) !== 0;
-    const borrowedRead = (cap: Capability): boolean => isEndpoint(cap) && cap.parent !== undefined && (cap.perms & Perm.READ) !== 0;
-    const req = (num: number, a0 = 0, a1 = 0, a2 = 0, payload: Uint8Array = new Uint8Array(0)): SyscallRequest => ({ num, a0: a0 >>> 0, a1: a1 >>> 0, a2: a2 >>> 0, payload });
+    const mail = (cap: Capability): boolean =>
+      (endpointOf(cap)?.queue.length ?? 0) > 0 && (cap.perms & Perm.READ) !== 0;
+    const borrowedRead = (cap: Capability): boolean =>
+      isEndpoint(cap) && cap.parent !== undefined && (cap.perms & Perm.READ) !== 0;
+    const req = (num: number, a0 = 0, a1 = 0, a2 = 0, payload: Uint8Array = new Uint8Array(0)): SyscallRequest => ({
+      num,
+      a0: a0 >>> 0,
+      a1: a1 >>> 0,
+      a2: a2 >>> 0,
+      payload,
+    });
     switch (op) {
       case "send":
       case "call": {
@@ -296,14 +342,41 @@ class Harness {
         // A CALL on one's own endpoint only deadlocks: mostly make it a SEND unless someone else listens.
         if (op === "call" && s.d % 8 !== 0) {
           const listening = p.kp.cspace.entries().filter(([, c]) => elsewhere(c));
-          if (!listening.length) return { op: "send", req: req(Sys.SEND, this.pickSlot(p, s.a, isEndpoint), s.b, this.lengthArg(payload.length, s.d), payload) };
-          return { op, req: req(Sys.CALL, listening[s.a % listening.length][0], s.b, this.lengthArg(payload.length, s.d), payload) };
+          if (!listening.length)
+            return {
+              op: "send",
+              req: req(Sys.SEND, this.pickSlot(p, s.a, isEndpoint), s.b, this.lengthArg(payload.length, s.d), payload),
+            };
+          return {
+            op,
+            req: req(Sys.CALL, listening[s.a % listening.length][0], s.b, this.lengthArg(payload.length, s.d), payload),
+          };
         }
-        return { op, req: req(op === "send" ? Sys.SEND : Sys.CALL, this.pickSlot(p, s.a, isEndpoint, elsewhere), s.b, this.lengthArg(payload.length, s.d), payload) };
+        return {
+          op,
+          req: req(
+            op === "send" ? Sys.SEND : Sys.CALL,
+            this.pickSlot(p, s.a, isEndpoint, elsewhere),
+            s.b,
+            this.lengthArg(payload.length, s.d),
+            payload,
+          ),
+        };
       }
       case "recv":
       case "recvWait":
-        return { op, req: req(op === "recv" ? Sys.RECV : Sys.RECV_WAIT, this.pickSlot(p, s.a, s.b % 3 === 0 ? borrowedRead : (c) => isEndpoint(c) && (c.perms & Perm.READ) !== 0, mail)) };
+        return {
+          op,
+          req: req(
+            op === "recv" ? Sys.RECV : Sys.RECV_WAIT,
+            this.pickSlot(
+              p,
+              s.a,
+              s.b % 3 === 0 ? borrowedRead : (c) => isEndpoint(c) && (c.perms & Perm.READ) !== 0,
+              mail,
+            ),
+          ),
+        };
       case "reply": {
         const owed = [...p.kp.owedReplies];
         const caller = owed.length && s.a % 8 !== 0 ? owed[s.a % owed.length] : this.pidArg(s.a);
@@ -314,26 +387,57 @@ class Harness {
         const ncaps = s.b % 10 < 7 ? s.b % 3 : [3, 4, 5, 8, 9, 0xffff][s.b % 6];
         const body = this.payload(s.c % 3 === 0 ? s.c : s.c % 40, limit);
         const slots: number[] = [];
-        for (let i = 0; i < Math.min(ncaps, 12); i++) slots.push(s.d % 13 === 0 && i > 0 ? slots[0] : this.pickSlot(p, (s.d >>> (i * 3)) + i * 7919, (c) => (c.perms & Perm.GRANT) !== 0));
+        for (let i = 0; i < Math.min(ncaps, 12); i++)
+          slots.push(
+            s.d % 13 === 0 && i > 0
+              ? slots[0]
+              : this.pickSlot(p, (s.d >>> (i * 3)) + i * 7919, (c) => (c.perms & Perm.GRANT) !== 0),
+          );
         const payload = new Uint8Array(body.length + 4 * slots.length);
         payload.set(body);
         const view = new DataView(payload.buffer);
         slots.forEach((slot, i) => view.setUint32(body.length + 4 * i, slot, true));
-        const a2 = s.d % 11 === 0 ? (body.length + 1) | (ncaps << 16) : (body.length & 0xffff) | ((ncaps & 0xffff) << 16);
+        const a2 =
+          s.d % 11 === 0 ? (body.length + 1) | (ncaps << 16) : (body.length & 0xffff) | ((ncaps & 0xffff) << 16);
         return { op, req: req(Sys.SEND_CAP, this.pickSlot(p, s.a, isEndpoint, elsewhere), s.b, a2, payload) };
       }
       case "grant": {
         const perms = s.c % 3 === 0 ? s.c >>> 2 : [Perm.READ, Perm.WRITE, Perm.READ | Perm.WRITE, Perm.ALL, 0][s.c % 5];
-        return { op, req: req(Sys.CAP_GRANT, this.pickSlot(p, s.a, (c) => (c.perms & Perm.GRANT) !== 0), this.pidArg(s.b), perms), target: this.procs.find((q) => q.pid === this.pidArg(s.b)) };
+        return {
+          op,
+          req: req(
+            Sys.CAP_GRANT,
+            this.pickSlot(p, s.a, (c) => (c.perms & Perm.GRANT) !== 0),
+            this.pidArg(s.b),
+            perms,
+          ),
+          target: this.procs.find((q) => q.pid === this.pidArg(s.b)),
+        };
       }
       case "derive": {
-        const perms = s.c % 3 === 0 ? s.c >>> 2 : [Perm.READ, Perm.WRITE, Perm.READ | Perm.WRITE, Perm.ALL, Perm.WRITE | Perm.GRANT, Perm.READ | Perm.GRANT][s.c % 6];
+        const perms =
+          s.c % 3 === 0
+            ? s.c >>> 2
+            : [
+                Perm.READ,
+                Perm.WRITE,
+                Perm.READ | Perm.WRITE,
+                Perm.ALL,
+                Perm.WRITE | Perm.GRANT,
+                Perm.READ | Perm.GRANT,
+              ][s.c % 6];
         // Lifetime in virtual µs (one syscall costs 1 µs): mostly none, often short, rarely huge.
         const lifetime = s.d % 5 < 3 ? 0 : s.d % 5 === 3 ? 1 + (s.d % 60) : s.d;
         return { op, req: req(Sys.CAP_DERIVE, this.pickSlot(p, s.a), perms, lifetime) };
       }
       case "revoke":
-        return { op, req: req(Sys.CAP_REVOKE, this.pickSlot(p, s.a, (c) => (c.perms & Perm.GRANT) !== 0)) };
+        return {
+          op,
+          req: req(
+            Sys.CAP_REVOKE,
+            this.pickSlot(p, s.a, (c) => (c.perms & Perm.GRANT) !== 0),
+          ),
+        };
       case "delete":
         return { op, req: req(Sys.CAP_DELETE, this.pickSlot(p, s.a)) };
       case "inspect":
@@ -356,8 +460,10 @@ class Harness {
         if (s.a % 8 < 3 && serves.length) [tag, name] = [Tag.REGISTER_SERVICE, serves[s.b % serves.length]];
         else if (s.a % 8 < 6 && uses.length) [tag, name] = [Tag.LOOKUP_SERVICE, uses[s.b % uses.length]];
         let payload = this.nameRequest(name);
-        if (s.c % 5 === 0) payload = new Uint8Array(s.c % 3); // malformed
-        else if (tag === Tag.REGISTER_SERVICE && s.c % 5 === 1) payload = this.nameRequest(name, new Uint8Array(8).fill(s.c & 0xff));
+        if (s.c % 5 === 0)
+          payload = new Uint8Array(s.c % 3); // malformed
+        else if (tag === Tag.REGISTER_SERVICE && s.c % 5 === 1)
+          payload = this.nameRequest(name, new Uint8Array(8).fill(s.c & 0xff));
         const slot = s.d % 8 === 0 ? this.pickSlot(p, s.d) : 2;
         return { op, req: req(Sys.CALL, slot, tag, payload.length, payload) };
       }
@@ -373,30 +479,87 @@ class Harness {
       }
       case "text": {
         const payload = s.b % 3 === 0 ? Uint8Array.of(0xff, 0xfe, 0x41) : utf8Encode(`step ${s.c % 1000}`);
-        return { op, req: req(s.a % 2 ? Sys.DEBUG : Sys.CONSOLE_WRITE, this.lengthArg(payload.length, s.d), 0, 0, payload) };
+        return {
+          op,
+          req: req(s.a % 2 ? Sys.DEBUG : Sys.CONSOLE_WRITE, this.lengthArg(payload.length, s.d), 0, 0, payload),
+        };
       }
       case "unknown": {
-        const num = [0x08, 0x0f, 0x10, 0x18, 0x24, 0x36, 0x46, 0x4f, 0x54, 0x70, 0x80, 0x90, 0xef, 0xf2, 0x100, 0xffffffff][s.a % 16];
+        const num = [
+          0x08, 0x0f, 0x10, 0x18, 0x24, 0x36, 0x46, 0x4f, 0x54, 0x70, 0x80, 0x90, 0xef, 0xf2, 0x100, 0xffffffff,
+        ][s.a % 16];
         return { op, req: req(num, s.b, s.c, s.d, this.payload(s.c, limit)) };
       }
       case "initOnly":
-        return { op, req: req([Sys.REGISTER_PROCESS, Sys.CREATE_ENDPOINT_FOR, Sys.LOAD_BINARY, Sys.SPAWN_PROCESS][s.a % 4], s.b % 8, s.c, 0, this.nameRequest("x")) };
+        return {
+          op,
+          req: req(
+            [Sys.REGISTER_PROCESS, Sys.CREATE_ENDPOINT_FOR, Sys.LOAD_BINARY, Sys.SPAWN_PROCESS][s.a % 4],
+            s.b % 8,
+            s.c,
+            0,
+            this.nameRequest("x"),
+          ),
+        };
       case "hardware": {
         const m = s.a % 8;
         const hw = (t: number) => (c: Capability) => c.objectType === t;
-        if (m === 0) return { op, req: req(Sys.MMIO_READ, this.pickSlot(p, s.b, hw(ObjectType.Memory)), [0, 4, 8, 0x70, 0xfc, 0x100, 3][s.c % 7], [1, 2, 4, 8, 3][s.d % 5]) };
+        if (m === 0)
+          return {
+            op,
+            req: req(
+              Sys.MMIO_READ,
+              this.pickSlot(p, s.b, hw(ObjectType.Memory)),
+              [0, 4, 8, 0x70, 0xfc, 0x100, 3][s.c % 7],
+              [1, 2, 4, 8, 3][s.d % 5],
+            ),
+          };
         if (m === 1) {
           const width = [1, 2, 4, 8, 3][s.d % 5];
-          return { op, req: req(Sys.MMIO_WRITE, this.pickSlot(p, s.b, hw(ObjectType.Memory)), [0, 4, 0x70, 0x100, 2][s.c % 5], width, new Uint8Array(s.c % 7 === 0 ? 1 : Math.min(width, 8))) };
+          return {
+            op,
+            req: req(
+              Sys.MMIO_WRITE,
+              this.pickSlot(p, s.b, hw(ObjectType.Memory)),
+              [0, 4, 0x70, 0x100, 2][s.c % 5],
+              width,
+              new Uint8Array(s.c % 7 === 0 ? 1 : Math.min(width, 8)),
+            ),
+          };
         }
-        if (m === 2) return { op, req: req([Sys.IRQ_ACK, Sys.IRQ_MASK, Sys.IRQ_UNMASK][s.c % 3], this.pickSlot(p, s.b, hw(ObjectType.Irq))) };
+        if (m === 2)
+          return {
+            op,
+            req: req([Sys.IRQ_ACK, Sys.IRQ_MASK, Sys.IRQ_UNMASK][s.c % 3], this.pickSlot(p, s.b, hw(ObjectType.Irq))),
+          };
         if (m === 3) return { op, req: req(Sys.DMA_ALLOC, [0, 1, 4096, 4097, 8192, 1 << 30][s.c % 6]) };
-        if (m === 4) return { op, req: req(Sys.DMA_FREE, this.pickSlot(p, s.b, hw(ObjectType.Dma)), 0, 0, new Uint8Array(s.c % 9 === 0 ? 1 : 0)) };
+        if (m === 4)
+          return {
+            op,
+            req: req(
+              Sys.DMA_FREE,
+              this.pickSlot(p, s.b, hw(ObjectType.Dma)),
+              0,
+              0,
+              new Uint8Array(s.c % 9 === 0 ? 1 : 0),
+            ),
+          };
         const num = [Sys.IN8, Sys.IN16, Sys.IN32, Sys.OUT8, Sys.OUT16, Sys.OUT32][s.c % 6];
-        return { op, req: req(num, this.pickSlot(p, s.b, hw(ObjectType.IoPort)), [0x1f0, 0x1f7, 0x1f6, 0x1ef, 0x3f6][s.d % 5], s.d) };
+        return {
+          op,
+          req: req(
+            num,
+            this.pickSlot(p, s.b, hw(ObjectType.IoPort)),
+            [0x1f0, 0x1f7, 0x1f6, 0x1ef, 0x3f6][s.d % 5],
+            s.d,
+          ),
+        };
       }
       case "startupAgain":
-        return { op, req: req(Sys.STARTUP, 0, 0, 0, s.a % 2 ? utf8Encode(JSON.stringify(p.manifest)) : utf8Encode("{not json")) };
+        return {
+          op,
+          req: req(Sys.STARTUP, 0, 0, 0, s.a % 2 ? utf8Encode(JSON.stringify(p.manifest)) : utf8Encode("{not json")),
+        };
       case "exit":
         return { op, req: req(Sys.EXIT, s.a) };
       case "fault":
@@ -431,13 +594,22 @@ class Harness {
     stats.steps++;
     let built = this.build(p, s);
     // The bootstrap's first call is always STARTUP with the program's manifest.
-    if (!p.started) built = { op: "startupAgain", req: { num: Sys.STARTUP, a0: 0, a1: 0, a2: 0, payload: utf8Encode(JSON.stringify(p.manifest)) } };
+    if (!p.started)
+      built = {
+        op: "startupAgain",
+        req: { num: Sys.STARTUP, a0: 0, a1: 0, a2: 0, payload: utf8Encode(JSON.stringify(p.manifest)) },
+      };
     const k = this.kernel;
     // Deadlock is legal but ends the interesting part of a run: the last runnable process blocks
     // only one time in eight; otherwise it makes the non-blocking form of the call.
     if (built.req && k.internals().ready.size === 0 && s.d % 8 !== 0 && this.mayBlock(p, built.req)) {
       const r = built.req;
-      built = r.num === Sys.RECV_WAIT ? { op: "recv", req: { ...r, num: Sys.RECV } } : r.a1 === Tag.LOOKUP_SERVICE ? { op: "misc", req: { ...r, num: Sys.YIELD } } : { op: "send", req: { ...r, num: Sys.SEND } };
+      built =
+        r.num === Sys.RECV_WAIT
+          ? { op: "recv", req: { ...r, num: Sys.RECV } }
+          : r.a1 === Tag.LOOKUP_SERVICE
+            ? { op: "misc", req: { ...r, num: Sys.YIELD } }
+            : { op: "send", req: { ...r, num: Sys.SEND } };
     }
     const pre = this.snapshot;
     const now = k.now();
@@ -453,7 +625,11 @@ class Harness {
         const before = { syscalls: k.syslog.syscallCount, commits: k.commits.count, state: target.kp.state };
         k.submit(target.kp, { num: Sys.CAP_DELETE, a0: 0, a1: 0, a2: 0, payload: new Uint8Array(0) });
         const after = { syscalls: k.syslog.syscallCount, commits: k.commits.count, state: target.kp.state };
-        assert.deepEqual(after, before, `a syscall from pid ${target.pid}, which does not hold the token, had an effect`);
+        assert.deepEqual(
+          after,
+          before,
+          `a syscall from pid ${target.pid}, which does not hold the token, had an effect`,
+        );
         assert.equal(this.holder, p.pid);
         return true;
       }
@@ -476,9 +652,15 @@ class Harness {
     const key = `${built.op}:${got.kind === "result" ? (got.result < 0 ? describeError(got.result).split(" ")[0] : "ok") : got.kind}`;
     stats.outcomes.set(key, (stats.outcomes.get(key) ?? 0) + 1);
     const verdict = expect(got);
-    if (verdict) problems.push(`${syscallName(req.num)}(${req.a0}, ${req.a1}, ${req.a2}; ${req.payload.length} bytes) by pid ${p.pid}: ${verdict}`);
+    if (verdict)
+      problems.push(
+        `${syscallName(req.num)}(${req.a0}, ${req.a1}, ${req.a2}; ${req.payload.length} bytes) by pid ${p.pid}: ${verdict}`,
+      );
     if (req.num === Sys.STARTUP && !p.started) p.started = true;
-    if ((req.num === Sys.SEND || req.num === Sys.SEND_CAP || (req.num === Sys.CALL && got.kind === "blocked")) && (got.kind === "blocked" || (got.kind === "result" && got.result === 0))) {
+    if (
+      (req.num === Sys.SEND || req.num === Sys.SEND_CAP || (req.num === Sys.CALL && got.kind === "blocked")) &&
+      (got.kind === "blocked" || (got.kind === "result" && got.result === 0))
+    ) {
       const why = this.checkSenderIdentity(p, req, callerCap!);
       if (why) problems.push(`${syscallName(req.num)} by pid ${p.pid}: ${why}`);
     }
@@ -495,7 +677,10 @@ class Harness {
     if (req.num === Sys.RECV_WAIT) return ep.queue.length === 0;
     if (ep.owner !== Pid.INIT) return true;
     const name = new TextDecoder().decode(req.payload.subarray(1, 1 + (req.payload[0] ?? 0)));
-    return req.a1 === Tag.LOOKUP_SERVICE && !this.kernel.init.serviceList().some((x) => x.name === name && x.ready && this.kernel.processes.get(x.pid)?.alive);
+    return (
+      req.a1 === Tag.LOOKUP_SERVICE &&
+      !this.kernel.init.serviceList().some((x) => x.name === name && x.ready && this.kernel.processes.get(x.pid)?.alive)
+    );
   }
 
   /** Sender identity comes from who made the syscall, never from the payload (invariant 10): the
@@ -519,7 +704,13 @@ class Harness {
   }
 
   /** Slots a result tells the process about. */
-  private learnFromResult(p: Proc, req: SyscallRequest, got: Observed, cap: Capability | undefined, problems: string[]): void {
+  private learnFromResult(
+    p: Proc,
+    req: SyscallRequest,
+    got: Observed,
+    cap: Capability | undefined,
+    problems: string[],
+  ): void {
     if (got.kind === "blocked") {
       p.waiting = { req, cap, blockedAt: this.kernel.now() };
       return;
@@ -548,7 +739,9 @@ class Harness {
         break;
       case Sys.STARTUP:
         if (got.payload && got.payload.length) {
-          const info = JSON.parse(new TextDecoder().decode(got.payload)) as { handles: Record<string, { slot?: number; endpointSlot?: number }> };
+          const info = JSON.parse(new TextDecoder().decode(got.payload)) as {
+            handles: Record<string, { slot?: number; endpointSlot?: number }>;
+          };
           for (const h of Object.values(info.handles)) {
             if (h.slot !== undefined) p.learned.add(h.slot);
             if (h.endpointSlot !== undefined) p.learned.add(h.endpointSlot);
@@ -568,12 +761,22 @@ class Harness {
   }
 
   /** What the syscall must do, decided from the state before it. Returns a checker. */
-  private predict(p: Proc, req: SyscallRequest, cap: Capability | undefined, now: number): (o: Observed) => string | undefined {
+  private predict(
+    p: Proc,
+    req: SyscallRequest,
+    cap: Capability | undefined,
+    now: number,
+  ): (o: Observed) => string | undefined {
     const k = this.kernel;
-    const show = (o: Observed): string => (o.kind === "result" ? `${o.result}${o.result < 0 ? ` ${describeError(o.result)}` : ""}` : o.kind);
-    const is = (result: number) => (o: Observed) => (o.kind === "result" && o.result === result ? undefined : `expected ${result < 0 ? describeError(result) : result}, got ${show(o)}`);
+    const show = (o: Observed): string =>
+      o.kind === "result" ? `${o.result}${o.result < 0 ? ` ${describeError(o.result)}` : ""}` : o.kind;
+    const is = (result: number) => (o: Observed) =>
+      o.kind === "result" && o.result === result
+        ? undefined
+        : `expected ${result < 0 ? describeError(result) : result}, got ${show(o)}`;
     const err = (errno: number) => is(-errno);
-    const okResult = (o: Observed) => (o.kind === "result" && o.result >= 0 ? undefined : `expected success, got ${show(o)}`);
+    const okResult = (o: Observed) =>
+      o.kind === "result" && o.result >= 0 ? undefined : `expected success, got ${show(o)}`;
     const blocked = (o: Observed) => (o.kind === "blocked" ? undefined : `expected to block, got ${show(o)}`);
     const anything = () => undefined;
     const limits = k.limits;
@@ -601,7 +804,9 @@ class Harness {
         return (o) => {
           if (o.kind === "blocked") return undefined;
           const msg = o.kind === "result" && o.result === 1 && o.payload ? decodeWireMessage(o.payload) : undefined;
-          return msg && msg.sender === Pid.KERNEL && msg.tag === Tag.SHUTDOWN ? undefined : `expected to block, got ${show(o)}`;
+          return msg && msg.sender === Pid.KERNEL && msg.tag === Tag.SHUTDOWN
+            ? undefined
+            : `expected to block, got ${show(o)}`;
         };
       }
       case Sys.CALL: {
@@ -609,7 +814,9 @@ class Harness {
         if (e) return err(e);
         if (!ep) return err(Errno.E_NOENT);
         if (!lenOk) return err(Errno.E_INVAL);
-        if (ep.owner === Pid.INIT) return (o) => (o.kind === "blocked" || (o.kind === "result" && o.result === 1) ? undefined : `init call: ${show(o)}`);
+        if (ep.owner === Pid.INIT)
+          return (o) =>
+            o.kind === "blocked" || (o.kind === "result" && o.result === 1) ? undefined : `init call: ${show(o)}`;
         return full ? err(Errno.E_AGAIN) : blocked;
       }
       case Sys.REPLY:
@@ -621,7 +828,8 @@ class Harness {
         if (!ep) return err(Errno.E_NOENT);
         const len = req.a2 & 0xffff;
         const ncaps = req.a2 >>> 16;
-        if (ncaps > limits.caps || len > limits.bytes || req.payload.length !== len + 4 * ncaps) return err(Errno.E_INVAL); // 4 caps (8 in compat)
+        if (ncaps > limits.caps || len > limits.bytes || req.payload.length !== len + 4 * ncaps)
+          return err(Errno.E_INVAL); // 4 caps (8 in compat)
         const view = new DataView(req.payload.buffer, req.payload.byteOffset + len, 4 * ncaps);
         const slots = Array.from({ length: ncaps }, (_, i) => view.getUint32(4 * i, true));
         if (new Set(slots).size !== slots.length) return err(Errno.E_INVAL);
@@ -676,7 +884,12 @@ class Harness {
       case Sys.WALLCLOCK:
         return req.a0 <= 2 ? okResult : err(Errno.E_INVAL);
       case Sys.RANDOM:
-        return req.a0 > 256 ? err(Errno.E_INVAL) : (o) => (o.kind === "result" && o.result === req.a0 && o.payload?.length === req.a0 ? undefined : `RANDOM(${req.a0}): ${show(o)}`);
+        return req.a0 > 256
+          ? err(Errno.E_INVAL)
+          : (o) =>
+              o.kind === "result" && o.result === req.a0 && o.payload?.length === req.a0
+                ? undefined
+                : `RANDOM(${req.a0}): ${show(o)}`;
       case Sys.DEBUG:
       case Sys.CONSOLE_WRITE:
         if (req.a0 !== req.payload.length) return err(Errno.E_INVAL);
@@ -689,7 +902,8 @@ class Harness {
         return is(-4);
       case Sys.STARTUP:
         if (p.started) return err(Errno.E_EXIST);
-        return (o) => (o.kind === "ended" || (o.kind === "result" && o.result === 0) ? undefined : `STARTUP: ${show(o)}`);
+        return (o) =>
+          o.kind === "ended" || (o.kind === "result" && o.result === 0) ? undefined : `STARTUP: ${show(o)}`;
       case Sys.EXIT:
       case Sys.FAULT:
         return (o) => (o.kind === "ended" ? undefined : `expected the process to end, got ${show(o)}`);
@@ -698,7 +912,11 @@ class Harness {
         const e = check(0, ObjectType.Memory);
         if (e) return err(e);
         // Writing through a read-only window is never performed: refused (bad width) or faulted.
-        if (req.num === Sys.MMIO_WRITE && !(cap!.perms & Perm.WRITE)) return (o) => (o.kind === "ended" || (o.kind === "result" && o.result === -Errno.E_INVAL) ? undefined : `write through a read-only MMIO capability: ${show(o)}`);
+        if (req.num === Sys.MMIO_WRITE && !(cap!.perms & Perm.WRITE))
+          return (o) =>
+            o.kind === "ended" || (o.kind === "result" && o.result === -Errno.E_INVAL)
+              ? undefined
+              : `write through a read-only MMIO capability: ${show(o)}`;
         return anything;
       }
       case Sys.IN8:
@@ -709,7 +927,8 @@ class Harness {
       case Sys.OUT32: {
         const e = check(0, ObjectType.IoPort);
         if (e) return err(e);
-        if (req.num >= Sys.OUT8 && !(cap!.perms & Perm.WRITE)) return (o) => (o.kind === "ended" ? undefined : `OUT through a read-only port capability: ${show(o)}`);
+        if (req.num >= Sys.OUT8 && !(cap!.perms & Perm.WRITE))
+          return (o) => (o.kind === "ended" ? undefined : `OUT through a read-only port capability: ${show(o)}`);
         return anything;
       }
       case Sys.IRQ_ACK:
@@ -731,7 +950,16 @@ class Harness {
   }
 
   /** After a step: the capability diff against the shadow model, deliveries, and invariants. */
-  private afterStep(p: Proc, req: SyscallRequest | undefined, op: string, pre: Snapshot, now: number, blockedBefore: Proc[], lookupWaiters: Set<number>, problems: string[]): void {
+  private afterStep(
+    p: Proc,
+    req: SyscallRequest | undefined,
+    op: string,
+    pre: Snapshot,
+    now: number,
+    blockedBefore: Proc[],
+    lookupWaiters: Set<number>,
+    problems: string[],
+  ): void {
     const k = this.kernel;
     const post = this.takeSnapshot();
     const preCaller = pre.get(p.pid);
@@ -754,7 +982,10 @@ class Harness {
       if (w.req.num === Sys.RECV_WAIT && o.result === 1) {
         const held = pre.get(q.pid)?.get(w.req.a0);
         const e = this.axiom(held, Perm.READ, ObjectType.Endpoint, now);
-        if (e || held?.id !== w.cap?.id) problems.push(`pid ${q.pid} received on slot ${w.req.a0} (blocked since ${w.blockedAt}) although at delivery its capability was ${held ? `cap ${held.id} (${describeError(-e)})` : "gone"}`);
+        if (e || held?.id !== w.cap?.id)
+          problems.push(
+            `pid ${q.pid} received on slot ${w.req.a0} (blocked since ${w.blockedAt}) although at delivery its capability was ${held ? `cap ${held.id} (${describeError(-e)})` : "gone"}`,
+          );
       }
     }
 
@@ -763,12 +994,15 @@ class Harness {
     const revokeTree = (id: number): void => {
       for (const x of this.closure(id)) expected.add(x);
     };
-    if (req && callerResult === 0 && req.num === Sys.CAP_REVOKE && preCaller?.get(req.a0)) revokeTree(preCaller.get(req.a0)!.id);
+    if (req && callerResult === 0 && req.num === Sys.CAP_REVOKE && preCaller?.get(req.a0))
+      revokeTree(preCaller.get(req.a0)!.id);
     // DMA_FREE (by the owner only) revokes the buffer's root: every capability to that buffer.
-    const freedDma = req && req.num === Sys.DMA_FREE && callerResult === 0 ? preCaller?.get(req.a0)?.objectId : undefined;
+    const freedDma =
+      req && req.num === Sys.DMA_FREE && callerResult === 0 ? preCaller?.get(req.a0)?.objectId : undefined;
     const deadOwners = new Set([...pre.keys()].filter((pid) => !post.has(pid)));
     const goneDma = (cap: { objectType: number; objectId: number }): boolean =>
-      cap.objectType === ObjectType.Dma && (cap.objectId === freedDma || deadOwners.has(this.dmaOwner.get(cap.objectId) ?? -1));
+      cap.objectType === ObjectType.Dma &&
+      (cap.objectId === freedDma || deadOwners.has(this.dmaOwner.get(cap.objectId) ?? -1));
     for (const [pid, caps] of pre) {
       if (!post.has(pid)) for (const cap of caps.values()) revokeTree(cap.id); // died: everything it held, and all derived
       for (const cap of caps.values()) if (goneDma(cap)) revokeTree(cap.id); // its buffers, wherever lent
@@ -815,29 +1049,40 @@ class Harness {
       const before = pre.get(pid);
       const q = this.procs.find((x) => x.pid === pid)!;
       for (const [slot, cap] of caps) {
-        if (this.revoked.has(cap.id)) problems.push(`revoked cap ${cap.id} is held by pid ${pid} slot ${slot} (revocation must reach everything derived)`);
-        if (!q.learned.has(slot)) problems.push(`pid ${pid} holds slot ${slot} (cap ${cap.id}) that no result told it about`);
+        if (this.revoked.has(cap.id))
+          problems.push(
+            `revoked cap ${cap.id} is held by pid ${pid} slot ${slot} (revocation must reach everything derived)`,
+          );
+        if (!q.learned.has(slot))
+          problems.push(`pid ${pid} holds slot ${slot} (cap ${cap.id}) that no result told it about`);
         if (before?.get(slot)?.id === cap.id) continue;
         if (before?.get(slot)) problems.push(`pid ${pid} slot ${slot} was overwritten (slots are never reused)`);
         if (this.everSeen.has(cap.id)) {
-          if (!this.inFlight.delete(cap.id)) problems.push(`cap ${cap.id} reappeared in pid ${pid} slot ${slot} without being in flight`);
+          if (!this.inFlight.delete(cap.id))
+            problems.push(`cap ${cap.id} reappeared in pid ${pid} slot ${slot} without being in flight`);
           continue;
         }
         this.everSeen.add(cap.id);
         const why = this.explainNew(p, req, callerResult, pre, pid, slot, cap, lookupWaiters, now);
-        if (why) problems.push(`forged capability: cap ${cap.id} at pid ${pid} slot ${slot} (type ${cap.objectType}, perms ${cap.perms}): ${why}`);
+        if (why)
+          problems.push(
+            `forged capability: cap ${cap.id} at pid ${pid} slot ${slot} (type ${cap.objectType}, perms ${cap.perms}): ${why}`,
+          );
       }
     }
 
     // A used expired capability is gone afterwards (lazy expiry revokes it at its first use).
     if (req && preCaller && CHECKS_A0.has(req.num) && !(req.num === Sys.DMA_FREE && req.payload.length)) {
       const cap = preCaller.get(req.a0);
-      if (cap && cap.expiresAt !== 0 && now > cap.expiresAt && this.isHeld(post, cap.id)) problems.push(`expired cap ${cap.id} was used (${syscallName(req.num)}) and is still held`);
+      if (cap && cap.expiresAt !== 0 && now > cap.expiresAt && this.isHeld(post, cap.id))
+        problems.push(`expired cap ${cap.id} was used (${syscallName(req.num)}) and is still held`);
     }
 
     problems.push(...this.kernelFaults.splice(0));
     problems.push(...checkInvariants(k).map((m) => `invariant: ${m}`));
-    this.dmaOwner = new Map([...k.hardware].flatMap(([id, obj]) => (obj.type === "dma" ? [[id, obj.owner] as [number, number]] : [])));
+    this.dmaOwner = new Map(
+      [...k.hardware].flatMap(([id, obj]) => (obj.type === "dma" ? [[id, obj.owner] as [number, number]] : [])),
+    );
     this.snapshot = post;
     if (problems.length) throw new Error(`after ${op} (step ${stats.steps}):\n  ${problems.join("\n  ")}`);
   }
@@ -848,13 +1093,25 @@ class Harness {
   }
 
   /** Why a new capability may exist; undefined when it is explained. */
-  private explainNew(p: Proc, req: SyscallRequest | undefined, r: number | undefined, pre: Snapshot, pid: number, slot: number, cap: Capability, lookupWaiters: Set<number>, now: number): string | undefined {
+  private explainNew(
+    p: Proc,
+    req: SyscallRequest | undefined,
+    r: number | undefined,
+    pre: Snapshot,
+    pid: number,
+    slot: number,
+    cap: Capability,
+    lookupWaiters: Set<number>,
+    now: number,
+  ): string | undefined {
     const source = req ? pre.get(p.pid)?.get(req.a0) : undefined;
     const child = (perms: number, lifetime: number): string | undefined => {
       if (!source) return "derived from nothing";
       if (cap.parent !== source.id) return `its parent is ${cap.parent}, the source was ${source.id}`;
-      if (cap.perms !== (perms & Perm.ALL) || (cap.perms & ~source.perms) !== 0) return `rights ${cap.perms} from a source with ${source.perms} asking ${perms & Perm.ALL}`;
-      if (cap.objectType !== source.objectType || cap.objectId !== source.objectId) return "names another object than its source";
+      if (cap.perms !== (perms & Perm.ALL) || (cap.perms & ~source.perms) !== 0)
+        return `rights ${cap.perms} from a source with ${source.perms} asking ${perms & Perm.ALL}`;
+      if (cap.objectType !== source.objectType || cap.objectId !== source.objectId)
+        return "names another object than its source";
       if (cap.generation !== source.generation) return "a different generation than its source";
       const own = lifetime === 0 ? 0 : now + lifetime * 1000;
       const want = source.expiresAt === 0 ? own : own === 0 ? source.expiresAt : Math.min(own, source.expiresAt);
@@ -864,16 +1121,24 @@ class Harness {
     };
     if (req && r !== undefined && r >= 0) {
       if (pid === p.pid && req.num === Sys.CREATE_ENDPOINT && slot === Math.floor(r / 0x1_0000_0000)) {
-        return cap.parent === undefined && cap.objectType === ObjectType.Endpoint && cap.perms === Perm.ALL && cap.objectId === r % 0x1_0000_0000 ? undefined : "not the endpoint CREATE_ENDPOINT reported";
+        return cap.parent === undefined &&
+          cap.objectType === ObjectType.Endpoint &&
+          cap.perms === Perm.ALL &&
+          cap.objectId === r % 0x1_0000_0000
+          ? undefined
+          : "not the endpoint CREATE_ENDPOINT reported";
       }
       if (pid === p.pid && req.num === Sys.CAP_DERIVE && slot === r) return child(req.a1, req.a2);
       if (pid === req.a1 && req.num === Sys.CAP_GRANT && slot === r) return child(req.a2, 0);
-      if (pid === p.pid && req.num === Sys.STARTUP && r === 0) return cap.parent === undefined ? undefined : "STARTUP made a non-root";
-      if (pid === p.pid && req.num === Sys.DMA_ALLOC && slot === r) return cap.parent === undefined && cap.objectType === ObjectType.Dma ? undefined : "not a DMA root";
+      if (pid === p.pid && req.num === Sys.STARTUP && r === 0)
+        return cap.parent === undefined ? undefined : "STARTUP made a non-root";
+      if (pid === p.pid && req.num === Sys.DMA_ALLOC && slot === r)
+        return cap.parent === undefined && cap.objectType === ObjectType.Dma ? undefined : "not a DMA root";
     }
     // A LOOKUP_SERVICE answer: a fresh write-only root to the service, to the looker-up.
     const lookup = (pid === p.pid && req?.num === Sys.CALL && r === 1) || lookupWaiters.has(pid);
-    if (lookup && cap.parent === undefined && cap.objectType === ObjectType.Endpoint && cap.perms === Perm.WRITE) return undefined;
+    if (lookup && cap.parent === undefined && cap.objectType === ObjectType.Endpoint && cap.perms === Perm.WRITE)
+      return undefined;
     return `no syscall of this step (${req ? syscallName(req.num) : "none"} by pid ${p.pid} → ${r}) hands it out`;
   }
 }
@@ -883,7 +1148,13 @@ class Harness {
 const scenarioArb = (maxSteps: number): fc.Arbitrary<Scenario> =>
   fc.record({
     // 2–5 processes: mostly the service pair and clients, sometimes a hardware driver or a refused one.
-    programs: fc.uniqueArray(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) }), { minLength: 2, maxLength: 5 }),
+    programs: fc.uniqueArray(
+      fc.oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 0, max: 3 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) },
+      ),
+      { minLength: 2, maxLength: 5 },
+    ),
     compat: fc.constant(false),
     steps: fc.array(stepArb, { minLength: 20, maxLength: maxSteps, size: "max" }),
   });
@@ -897,7 +1168,10 @@ function runScenario(scenario: Scenario): void {
       if (!h.step(s)) break;
       n++;
     }
-    if (process.env.ZDS_PROPERTY_DEBUG) console.log(`run: ${n}/${scenario.steps.length} steps; ${h.procs.map((q) => `${q.pid}:${q.kp.state}${q.kp.blockedOn ? "/" + q.kp.blockedOn.kind : ""}${q.kp.faults.map((f) => " " + f.kind + ": " + f.message.slice(0, 80)).join("")}`).join(", ")}`);
+    if (process.env.ZDS_PROPERTY_DEBUG)
+      console.log(
+        `run: ${n}/${scenario.steps.length} steps; ${h.procs.map((q) => `${q.pid}:${q.kp.state}${q.kp.blockedOn ? "/" + q.kp.blockedOn.kind : ""}${q.kp.faults.map((f) => " " + f.kind + ": " + f.message.slice(0, 80)).join("")}`).join(", ")}`,
+      );
   } finally {
     h.close();
   }
@@ -911,24 +1185,39 @@ describe("kernel invariants as properties (fast-check, fixed seeds)", function (
   const COMPAT_RUNS = Math.max(1, Math.round(200 * scale));
   const MAX_STEPS = 300;
   // Shrinking a 300-step failure can take long: it is bounded, and what was shrunk by then is reported.
-  const budget = { interruptAfterTimeLimit: 45_000, markInterruptAsFailure: true, endOnFailure: process.env.ZDS_PROPERTY_NO_SHRINK === "1" };
+  const budget = {
+    interruptAfterTimeLimit: 45_000,
+    markInterruptAsFailure: true,
+    endOnFailure: process.env.ZDS_PROPERTY_NO_SHRINK === "1",
+  };
 
   after(() => {
     const top = [...stats.outcomes.entries()].sort((a, b) => b[1] - a[1]);
     const okCount = top.filter(([k]) => k.endsWith(":ok")).reduce((n, [, c]) => n + c, 0);
-    console.log(`      invariants property: ${stats.runs} runs, ${stats.steps} random steps (${stats.syscalls} syscalls, ${okCount} succeeded) in ${Math.round(stats.ms)} ms`);
+    console.log(
+      `      invariants property: ${stats.runs} runs, ${stats.steps} random steps (${stats.syscalls} syscalls, ${okCount} succeeded) in ${Math.round(stats.ms)} ms`,
+    );
     if (process.env.ZDS_PROPERTY_STATS) console.log(top.map(([k, c]) => `${k}=${c}`).join(" "));
   });
 
   it(`random syscalls from 2–5 processes never crash the kernel and keep every invariant (${RUNS} runs × ≤ ${MAX_STEPS} steps, seed 0x2e80)`, () => {
     const t0 = performance.now();
-    fc.assert(fc.property(scenarioArb(MAX_STEPS), (s) => runScenario(s)), { seed: Number(process.env.ZDS_PROPERTY_SEED ?? 0x2e80), numRuns: RUNS, ...budget });
+    fc.assert(
+      fc.property(scenarioArb(MAX_STEPS), (s) => runScenario(s)),
+      { seed: Number(process.env.ZDS_PROPERTY_SEED ?? 0x2e80), numRuns: RUNS, ...budget },
+    );
     stats.ms += performance.now() - t0;
   });
 
   it(`…and in compatibility mode (16 384 bytes, 8 capabilities) (${COMPAT_RUNS} runs, seed 0xc0a7)`, () => {
     const t0 = performance.now();
-    fc.assert(fc.property(scenarioArb(MAX_STEPS).map((s) => ({ ...s, compat: true })), (s) => runScenario(s)), { seed: 0xc0a7, numRuns: COMPAT_RUNS, ...budget });
+    fc.assert(
+      fc.property(
+        scenarioArb(MAX_STEPS).map((s) => ({ ...s, compat: true })),
+        (s) => runScenario(s),
+      ),
+      { seed: 0xc0a7, numRuns: COMPAT_RUNS, ...budget },
+    );
     stats.ms += performance.now() - t0;
   });
 });

@@ -11,7 +11,8 @@ describe("fault isolation", () => {
     assert.equal(r.fetch, "undefined");
     assert.equal(r.setTimeout, "threw Error");
     // Each escape path ends in the compartment: a tamed Function constructor (TypeError) or no `process`.
-    for (const path of ["via_gate", "via_response", "via_dma", "via_error"]) assert.match(r[path], /^(undefined|threw (ReferenceError|TypeError))$/, `${path} reached process`);
+    for (const path of ["via_gate", "via_response", "via_dma", "via_error"])
+      assert.match(r[path], /^(undefined|threw (ReferenceError|TypeError))$/, `${path} reached process`);
     assert.equal(r.dma_buffer, "4096");
     assert.equal(r.dma_free, "0");
     assert.equal(r.dma_free_again, "-7");

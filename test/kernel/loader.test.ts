@@ -4,7 +4,10 @@ import { fixture } from "../helpers/run-session";
 
 describe("driver loader", () => {
   it("names the file of a driver that does not exist", async () => {
-    await assert.rejects(bundleDriver("no/such/driver"), (e: unknown) => e instanceof DriverLoadError && /no\/such\/driver: no such driver/.test(e.message));
+    await assert.rejects(
+      bundleDriver("no/such/driver"),
+      (e: unknown) => e instanceof DriverLoadError && /no\/such\/driver: no such driver/.test(e.message),
+    );
   });
 
   it("reports a syntax error with file, line and the compiler's message", async () => {
@@ -17,6 +20,9 @@ describe("driver loader", () => {
   });
 
   it("refuses a Node built-in import, naming it", async () => {
-    await assert.rejects(bundleDriver(fixture("uses-fs")), (e: unknown) => e instanceof DriverLoadError && /Node built-in "fs"/.test(e.message));
+    await assert.rejects(
+      bundleDriver(fixture("uses-fs")),
+      (e: unknown) => e instanceof DriverLoadError && /Node built-in "fs"/.test(e.message),
+    );
   });
 });

@@ -2,7 +2,11 @@
 import assert from "node:assert/strict";
 import { loadMachineDescription, parseMachineDescription } from "../../devices";
 
-const base = { name: "m", dma: { base: "0x4000_0000", size: "0x10_0000" }, devices: [{ name: "rng0", type: "virtio-rng", base: "0x1000_3000", size: "0x1000", irq: 3 }] };
+const base = {
+  name: "m",
+  dma: { base: "0x4000_0000", size: "0x10_0000" },
+  devices: [{ name: "rng0", type: "virtio-rng", base: "0x1000_3000", size: "0x1000", irq: 3 }],
+};
 const problems = (json: unknown): string[] => {
   try {
     parseMachineDescription(json, "m.json");
@@ -17,7 +21,12 @@ describe("machine descriptions: limits and services", () => {
     const defaults = { endpoints: 64, queuedBytes: 4 * 1024 * 1024, dmaBytes: 16 * 1024 * 1024, capabilities: 1024 };
     assert.deepEqual(loadMachineDescription("virt").limits, defaults);
     assert.deepEqual(parseMachineDescription(base, "m.json").limits, defaults);
-    assert.deepEqual(loadMachineDescription("virt").services, { blk: ["virtio-blk0", "ata0"], net: ["virtio-net0"], rng: ["virtio-rng0"], console: ["virtio-console0", "uart0"] });
+    assert.deepEqual(loadMachineDescription("virt").services, {
+      blk: ["virtio-blk0", "ata0"],
+      net: ["virtio-net0"],
+      rng: ["virtio-rng0"],
+      console: ["virtio-console0", "uart0"],
+    });
     assert.deepEqual(parseMachineDescription(base, "m.json").services, { rng: ["rng0"] });
   });
 
@@ -32,6 +41,9 @@ describe("machine descriptions: limits and services", () => {
 
   it("services name devices the machine has", () => {
     assert.deepEqual(parseMachineDescription({ ...base, services: {} }, "m.json").services, {});
-    assert.deepEqual(problems({ ...base, services: { rng: ["rng9"], net: "x" } }), [`field "services.rng": no device named "rng9"`, `field "services.net": must be a list of device names`]);
+    assert.deepEqual(problems({ ...base, services: { rng: ["rng9"], net: "x" } }), [
+      `field "services.rng": no device named "rng9"`,
+      `field "services.net": must be a list of device names`,
+    ]);
   });
 });

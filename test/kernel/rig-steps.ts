@@ -31,7 +31,8 @@ export function register(rig: KernelRig, pid: number, name: string, endpointId: 
   return m && new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0, true);
 }
 
-export const lookup = (rig: KernelRig, pid: number, name: string): WireMessage | undefined => initCall(rig, pid, Tag.LOOKUP_SERVICE, nameBytes(name));
+export const lookup = (rig: KernelRig, pid: number, name: string): WireMessage | undefined =>
+  initCall(rig, pid, Tag.LOOKUP_SERVICE, nameBytes(name));
 
 /** The wire message a blocked caller was (or will be) resumed with. */
 export function resumedMessage(rig: KernelRig, pid: number): WireMessage | undefined {
@@ -39,7 +40,11 @@ export function resumedMessage(rig: KernelRig, pid: number): WireMessage | undef
   return r && r.result === 1 && r.payload ? decodeWireMessage(r.payload) : undefined;
 }
 
-export function dmaAlloc(rig: KernelRig, pid: number, bytes: number): { slot: number; phys: number } | { errno: number } {
+export function dmaAlloc(
+  rig: KernelRig,
+  pid: number,
+  bytes: number,
+): { slot: number; phys: number } | { errno: number } {
   const r = rig.sys(pid, Sys.DMA_ALLOC, bytes)!;
   if (r.result < 0) return { errno: -r.result };
   const v = new DataView(r.payload!.buffer, r.payload!.byteOffset);

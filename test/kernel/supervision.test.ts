@@ -6,7 +6,10 @@ const LINE = /^rng-cat: 32 random bytes: [0-9a-f]{64}$/m;
 describe("fault isolation: memory and stack", () => {
   for (const shape of ["array", "map", "object", "string"] as const) {
     it(`a driver growing ${shape === "object" ? "an object's keys" : `a ${shape}`} without bound hits its memory limit; the host and rng-cat carry on`, async () => {
-      const run = await runPrograms([sample("virtio-rng"), fixture("raw", `bomb-${shape}.ts`), sample("rng-cat")], { memoryMb: 24, timeoutSeconds: 60 });
+      const run = await runPrograms([sample("virtio-rng"), fixture("raw", `bomb-${shape}.ts`), sample("rng-cat")], {
+        memoryMb: 24,
+        timeoutSeconds: 60,
+      });
       const bomb = run.summary.processes.find((p) => p.name === `bomb-${shape}`)!;
       assert.equal(bomb.state, "faulted");
       assert.equal(bomb.faults[0].kind, "memory-limit", JSON.stringify(bomb.faults));
@@ -25,7 +28,9 @@ describe("fault isolation: memory and stack", () => {
 
 describe("supervisor: restarts per policy", () => {
   it("a driver looping forever is faulted by the watchdog and restarted up to its limit; other clients are unaffected", async () => {
-    const run = await runPrograms([sample("virtio-rng"), fixture("raw", "spin.ts"), sample("rng-cat")], { machine: fixture("machines", "supervised.json") });
+    const run = await runPrograms([sample("virtio-rng"), fixture("raw", "spin.ts"), sample("rng-cat")], {
+      machine: fixture("machines", "supervised.json"),
+    });
     assert.match(run.console, LINE);
     const spins = run.summary.processes.filter((p) => p.name === "spin");
     assert.equal(spins.length, 3, "the first run and two restarts");
@@ -40,11 +45,16 @@ describe("supervisor: restarts per policy", () => {
   });
 
   it("a clean exit is not restarted; a non-zero exit is, under on-failure, up to the machine's default limit of 3", async () => {
-    const run = await runPrograms([fixture("raw", "syscalls.ts"), sample("virtio-rng"), sample("rng-cat")], { machine: fixture("machines", "supervised.json") });
+    const run = await runPrograms([fixture("raw", "syscalls.ts"), sample("virtio-rng"), sample("rng-cat")], {
+      machine: fixture("machines", "supervised.json"),
+    });
     assert.equal(run.summary.processes.filter((p) => p.name === "rng-cat").length, 1);
     const raw = run.summary.processes.filter((p) => p.name === "raw-syscalls");
     assert.equal(raw.length, 4);
     assert.ok(raw.every((p) => p.exitCode === 3));
-    assert.match(run.summary.supervision.find((r) => r.name === "raw-syscalls")?.gaveUp ?? "", /3 restarts allowed, last end exit 3/);
+    assert.match(
+      run.summary.supervision.find((r) => r.name === "raw-syscalls")?.gaveUp ?? "",
+      /3 restarts allowed, last end exit 3/,
+    );
   });
 });

@@ -11,16 +11,30 @@ const EXTREMES = [0, 1, 3, 4, 5, 6, 7, 8, 0x7fff_ffff, 0x8000_0000, 0xffff_fffe,
 /** 16 payload bytes, then slots 3–6 as SEND_CAP's capability list (a2 = 0x0004_0010). */
 const withSlots = new Uint8Array(32);
 [3, 4, 5, 6].forEach((slot, i) => new DataView(withSlots.buffer).setUint32(16 + 4 * i, slot, true));
-const PAYLOADS = [new Uint8Array(0), Uint8Array.of(0xff), new Uint8Array(9).fill(0xff), withSlots, new Uint8Array(4100).fill(0x80)];
+const PAYLOADS = [
+  new Uint8Array(0),
+  Uint8Array.of(0xff),
+  new Uint8Array(9).fill(0xff),
+  withSlots,
+  new Uint8Array(4100).fill(0x80),
+];
 // EXIT, FAULT and STARTUP end or bind the caller by design; each is exercised once below.
 const SKIP = new Set<number>([Sys.EXIT, Sys.FAULT]);
 const CAPS = { buf: { kind: "dma", size: 8192 }, peer: { kind: "client", service: "fuzz" } };
 /** The first process binds the rng device (MMIO, IRQ at slots 3–5) and serves a name; only one can. */
-const DRIVER = { name: "fuzz-drv", device: { virtio: 4 }, caps: { regs: { kind: "mmio", size: 0x100 }, irq: { kind: "irq" }, svc: { kind: "serve", service: "fuzz" }, ...CAPS } };
+const DRIVER = {
+  name: "fuzz-drv",
+  device: { virtio: 4 },
+  caps: { regs: { kind: "mmio", size: 0x100 }, irq: { kind: "irq" }, svc: { kind: "serve", service: "fuzz" }, ...CAPS },
+};
 const PROGRAM = { name: "fuzz-prog", caps: CAPS };
 
 function kernelErrors(rig: KernelRig): string[] {
-  return rig.procs.flatMap((p) => p.faults.filter((f) => f.message.startsWith("kernel error")).map((f) => `pid ${p.pid}: ${f.message.split("\n")[0]}`));
+  return rig.procs.flatMap((p) =>
+    p.faults
+      .filter((f) => f.message.startsWith("kernel error"))
+      .map((f) => `pid ${p.pid}: ${f.message.split("\n")[0]}`),
+  );
 }
 
 describe("kernel: no syscall handler throws, whatever the arguments", () => {
@@ -54,7 +68,11 @@ describe("kernel: no syscall handler throws, whatever the arguments", () => {
                 if (pid < 0) return assert.ok(calls > 40, `only ${calls} calls made`);
                 rig.sys(pid, num, a0, a1, a2, payload);
                 calls++;
-                assert.deepEqual(kernelErrors(rig), [], `after 0x${num.toString(16)}(${a0}, ${a1}, ${a2}; ${payload.length} bytes)`);
+                assert.deepEqual(
+                  kernelErrors(rig),
+                  [],
+                  `after 0x${num.toString(16)}(${a0}, ${a1}, ${a2}; ${payload.length} bytes)`,
+                );
               }
             }
           }

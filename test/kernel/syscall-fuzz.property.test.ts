@@ -21,10 +21,16 @@ import { KernelRig } from "../helpers/kernel-rig";
 const SEED = Number(process.env.ZDS_FUZZ_SEED ?? 0x5eed_f022);
 const RUNS = Number(process.env.ZDS_FUZZ_RUNS ?? 60);
 const REGION = 2 * 1024 * 1024;
-const RNG_BASE_OFFSETS = [0x00, 0x10, 0x14, 0x20, 0x24, 0x30, 0x34, 0x38, 0x44, 0x50, 0x60, 0x64, 0x70, 0x80, 0x84, 0x90, 0x94, 0xa0, 0xa4, 0xc0, 0xfc, 0x100];
-
 const MANIFESTS = [
-  { name: "fz-rng", device: { virtio: 4 }, caps: { regs: { kind: "mmio", size: 0x200, rights: "rw" }, irq: { kind: "irq" }, ring: { kind: "dma", size: REGION } } },
+  {
+    name: "fz-rng",
+    device: { virtio: 4 },
+    caps: {
+      regs: { kind: "mmio", size: 0x200, rights: "rw" },
+      irq: { kind: "irq" },
+      ring: { kind: "dma", size: REGION },
+    },
+  },
   { name: "fz-server", caps: { svc: { kind: "serve", service: "fz" }, buf: { kind: "dma", size: 8192 } } },
   { name: "fz-client", caps: { peer: { kind: "client", service: "fz" }, buf: { kind: "dma", size: 4096 } } },
 ];
@@ -34,7 +40,17 @@ const SYSCALLS = Object.values(Sys).filter((n) => n !== Sys.STARTUP);
 type Step =
   | { kind: "sys"; who: number; num: number; a: [number, number, number]; payload: number[] }
   | { kind: "alloc"; who: number; size: number; fill: number[] }
-  | { kind: "ring"; size: number; descAt: number; availAt: number; usedAt: number; table: Desc[]; heads: number[]; status: number; indirect?: { count: number; len: number; at: number } }
+  | {
+      kind: "ring";
+      size: number;
+      descAt: number;
+      availAt: number;
+      usedAt: number;
+      table: Desc[];
+      heads: number[];
+      status: number;
+      indirect?: { count: number; len: number; at: number };
+    }
   | { kind: "lend-free"; perms: number }
   | { kind: "yield"; who: number; n: number }
   | { kind: "exit"; who: number; code: number };
@@ -48,7 +64,11 @@ interface Desc {
   next: number;
 }
 
-const u32 = fc.oneof(fc.integer({ min: 0, max: 16 }), fc.constantFrom(0xffffffff, 0x80000000, 0x7fffffff, 0x1000, 0x10003000, 0x40000000), fc.nat({ max: 0xffffffff }));
+const u32 = fc.oneof(
+  fc.integer({ min: 0, max: 16 }),
+  fc.constantFrom(0xffffffff, 0x80000000, 0x7fffffff, 0x1000, 0x10003000, 0x40000000),
+  fc.nat({ max: 0xffffffff }),
+);
 const who = fc.integer({ min: 0, max: 2 });
 
 const desc: fc.Arbitrary<Desc> = fc.record({
@@ -60,8 +80,25 @@ const desc: fc.Arbitrary<Desc> = fc.record({
 });
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant("sys" as const), who, num: fc.oneof(fc.constantFrom(...SYSCALLS), fc.integer({ min: 0, max: 0x100 })), a: fc.tuple(u32, u32, u32), payload: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 40 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("alloc" as const), who, size: fc.oneof(fc.integer({ min: 0, max: 9000 }), fc.constant(REGION)), fill: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 64 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("sys" as const),
+      who,
+      num: fc.oneof(fc.constantFrom(...SYSCALLS), fc.integer({ min: 0, max: 0x100 })),
+      a: fc.tuple(u32, u32, u32),
+      payload: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 40 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("alloc" as const),
+      who,
+      size: fc.oneof(fc.integer({ min: 0, max: 9000 }), fc.constant(REGION)),
+      fill: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 64 }),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record(
@@ -76,14 +113,27 @@ const step: fc.Arbitrary<Step> = fc.oneof(
         status: fc.oneof(fc.constant(15), fc.integer({ min: 0, max: 255 })),
         // An indirect table at the region's start whose entries alias the whole region: as many
         // as a hostile driver likes (2^17 × 2 MiB claims 2^38 bytes), or a few.
-        indirect: fc.option(fc.record({ count: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.constant(REGION / 16)), len: fc.oneof(fc.constant(REGION), fc.integer({ min: 0, max: 4096 })), at: fc.constantFrom(0, 16, REGION - 16) }), { nil: undefined }),
+        indirect: fc.option(
+          fc.record({
+            count: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.constant(REGION / 16)),
+            len: fc.oneof(fc.constant(REGION), fc.integer({ min: 0, max: 4096 })),
+            at: fc.constantFrom(0, 16, REGION - 16),
+          }),
+          { nil: undefined },
+        ),
       },
       { requiredKeys: ["kind", "size", "descAt", "availAt", "usedAt", "table", "heads", "status"] },
     ),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("lend-free" as const), perms: fc.integer({ min: 0, max: 7 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("lend-free" as const), perms: fc.integer({ min: 0, max: 7 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("yield" as const), who, n: fc.integer({ min: 1, max: 40 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("exit" as const), who, code: fc.integer({ min: -2, max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("exit" as const), who, code: fc.integer({ min: -2, max: 3 }) }),
+  },
 );
 
 const le32 = (v: number): Uint8Array => {
@@ -103,7 +153,12 @@ class Fuzz {
     for (let i = 0; i < 3; i++) {
       const m = new TextEncoder().encode(JSON.stringify(MANIFESTS[i]));
       const r = this.sys(i, Sys.STARTUP, m.length, 0, 0, m);
-      const info = r && r.result === 0 && r.payload ? (JSON.parse(new TextDecoder().decode(r.payload)) as { handles: Record<string, { slot: number; kind: string }> }) : { handles: {} };
+      const info =
+        r && r.result === 0 && r.payload
+          ? (JSON.parse(new TextDecoder().decode(r.payload)) as {
+              handles: Record<string, { slot: number; kind: string }>;
+            })
+          : { handles: {} };
       this.handles.push(info.handles);
     }
     const ring = this.sys(0, Sys.DMA_ALLOC, REGION);
@@ -231,9 +286,14 @@ class Fuzz {
       if (p.state === "faulted") {
         const f = p.faults[p.faults.length - 1];
         assert.ok(f && f.kind && f.message, `${p.name} faulted without a named reason after ${after}`);
-        assert.doesNotMatch(f.message, /^kernel error/, `the kernel failed in a syscall of ${p.name} after ${after}: ${f.message.slice(0, 400)}`);
+        assert.doesNotMatch(
+          f.message,
+          /^kernel error/,
+          `the kernel failed in a syscall of ${p.name} after ${after}: ${f.message.slice(0, 400)}`,
+        );
       } else assert.equal(p.state, "exited", `${p.name} ended as ${p.state} after ${after}`);
-      if (p.state === "exited") assert.equal(typeof p.exitCode, "number", `${p.name} exited without a code after ${after}`);
+      if (p.state === "exited")
+        assert.equal(typeof p.exitCode, "number", `${p.name} exited without a code after ${after}`);
     }
   }
 
@@ -256,7 +316,9 @@ describe("syscall and virtio ring fuzz (hostile raw programs)", function () {
               fuzz.run(s);
             } catch (e) {
               if (e instanceof assert.AssertionError) throw e;
-              throw new Error(`the host threw at step ${i} (${s.kind}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+              throw new Error(
+                `the host threw at step ${i} (${s.kind}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+              );
             }
             fuzz.check(`step ${i} (${s.kind})`);
           });
@@ -272,7 +334,10 @@ describe("syscall and virtio ring fuzz (hostile raw programs)", function () {
         numRuns: RUNS,
         endOnFailure: true,
         reporter: (out) => {
-          if (out.failed) throw new Error(`syscall fuzz failed — rerun with ZDS_FUZZ_SEED=${SEED} (fast-check seed ${out.seed}, path "${out.counterexamplePath}"):\n${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}\n${(fc.defaultReportMessage(out) ?? "").slice(0, 4000)}`);
+          if (out.failed)
+            throw new Error(
+              `syscall fuzz failed — rerun with ZDS_FUZZ_SEED=${SEED} (fast-check seed ${out.seed}, path "${out.counterexamplePath}"):\n${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}\n${(fc.defaultReportMessage(out) ?? "").slice(0, 4000)}`,
+            );
         },
       },
     );

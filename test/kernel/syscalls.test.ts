@@ -51,7 +51,12 @@ describe("kernel syscalls through the worker mailbox", () => {
   });
 
   it("CAP_LIST, CAP_INSPECT and PS describe the process", () => {
-    assert.deepEqual(JSON.parse(r.caps), [[0, 1], [1, 1], [2, 1], [3, 1]]);
+    assert.deepEqual(JSON.parse(r.caps), [
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
     assert.equal(r.inspect, "1");
     assert.equal(r.inspect_perms, "2"); // write-only to Init
     assert.equal(r.inspect_empty, "-7");

@@ -8,7 +8,12 @@ import { verifyChain, type Commit } from "../../kernel/axiom/commitlog";
 import { readZlog } from "../../kernel/trace/zlog-reader";
 
 const root = path.join(__dirname, "..", "..");
-const zds = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+const zds = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 
 describe("zlog traces and replay", () => {
   let dir: string;
@@ -29,7 +34,10 @@ describe("zlog traces and replay", () => {
     const z = readZlog(trace);
     assert.equal(z.header.zlog, 1);
     assert.equal(z.header.seed, 3);
-    assert.deepEqual(z.header.programs.map((p) => p.name), ["virtio-rng", "rng-cat"]);
+    assert.deepEqual(
+      z.header.programs.map((p) => p.name),
+      ["virtio-rng", "rng-cat"],
+    );
     assert.match(z.header.programs[0].sha256, /^[0-9a-f]{64}$/);
     assert.ok(z.end, "the trace is closed");
     assert.equal(z.syscalls.length, z.end!.events);
@@ -52,7 +60,11 @@ describe("zlog traces and replay", () => {
     try {
       const r = zds("replay", trace, "--verify", "--json");
       assert.equal(r.status, 1);
-      const report = JSON.parse(r.stdout.trim().split("\n").pop()!) as { match: boolean; changedPrograms: string[]; divergence: { kind: string; index: number; expected: string; actual: string } };
+      const report = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+        match: boolean;
+        changedPrograms: string[];
+        divergence: { kind: string; index: number; expected: string; actual: string };
+      };
       assert.equal(report.match, false);
       assert.deepEqual(report.changedPrograms, ["rng-cat"]);
       assert.equal(report.divergence.kind, "syscall");
@@ -68,7 +80,10 @@ describe("zlog traces and replay", () => {
     fs.writeFileSync(img, Buffer.alloc(1 << 20));
     const t = path.join(dir, "disk.zlog");
     assert.equal(zds("run", "drivers/virtio-blk", "drivers/blk-check", "--disk", img, "--trace", t).status, 0);
-    assert.deepEqual(readZlog(t).header.inputs.map((i) => (i as { kind: string; path: string }).path), [img]);
+    assert.deepEqual(
+      readZlog(t).header.inputs.map((i) => (i as { kind: string; path: string }).path),
+      [img],
+    );
     const r = zds("replay", t, "--verify");
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /hashes match/);

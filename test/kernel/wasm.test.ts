@@ -11,7 +11,12 @@ import { spawnSync } from "node:child_process";
 import { reported, runPrograms, sample, type SessionResult } from "../helpers/run-session";
 
 const root = path.join(__dirname, "..", "..");
-const zds = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+const zds = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 
@@ -137,7 +142,18 @@ describe("Zero OS WASM processes", function () {
       file = assemble(
         "wasm-hello",
         program(
-          { hello: "hello from wasm", ping: "ping", pid: "pid", ep: "ep", send: "send", recv: "recv", got: "got", msg: "msg", again: "again", empty: "empty" },
+          {
+            hello: "hello from wasm",
+            ping: "ping",
+            pid: "pid",
+            ep: "ep",
+            send: "send",
+            recv: "recv",
+            got: "got",
+            msg: "msg",
+            again: "again",
+            empty: "empty",
+          },
           `(local $ep i64) (local $slot i32) (local $n i32) (local $res i64)
            ;; SYS_DEBUG with the text staged by zos_send_bytes
            (call $send_bytes $s:hello)
@@ -215,7 +231,13 @@ describe("Zero OS WASM processes", function () {
 
   describe("exit codes and faults", () => {
     it("SYS_EXIT ends the process with its code; nothing after it runs", async () => {
-      const file = assemble("wasm-exit", program({ after: "after" }, `(drop (call $sys (i32.const 3) (i32.const 7) (i32.const 0) (i32.const 0))) (call $console $s:after)`));
+      const file = assemble(
+        "wasm-exit",
+        program(
+          { after: "after" },
+          `(drop (call $sys (i32.const 3) (i32.const 7) (i32.const 0) (i32.const 0))) (call $console $s:after)`,
+        ),
+      );
       const run = await runPrograms([file]);
       const p = run.summary.processes.find((x) => x.name === "wasm-exit")!;
       assert.equal(p.state, "exited");
@@ -224,7 +246,10 @@ describe("Zero OS WASM processes", function () {
     });
 
     it("a negative exit code stays negative", async () => {
-      const file = assemble("wasm-exit-neg", program({}, `(drop (call $sys (i32.const 3) (i32.const -2) (i32.const 0) (i32.const 0)))`));
+      const file = assemble(
+        "wasm-exit-neg",
+        program({}, `(drop (call $sys (i32.const 3) (i32.const -2) (i32.const 0) (i32.const 0)))`),
+      );
       const run = await runPrograms([file]);
       assert.equal(run.summary.processes.find((x) => x.name === "wasm-exit-neg")!.exitCode, -2);
     });
@@ -232,7 +257,11 @@ describe("Zero OS WASM processes", function () {
     it("calls __zero_rt_init(0) before _start", async () => {
       const file = assemble(
         "wasm-init",
-        program({ start: "start\n" }, `(call $console $s:start)`, `(func (export "__zero_rt_init") (param $x i32) (call $console (i32.const ${STRINGS_AT + 0x80}) (i32.const 5)))\n  (data (i32.const ${STRINGS_AT + 0x80}) "init\\n")`),
+        program(
+          { start: "start\n" },
+          `(call $console $s:start)`,
+          `(func (export "__zero_rt_init") (param $x i32) (call $console (i32.const ${STRINGS_AT + 0x80}) (i32.const 5)))\n  (data (i32.const ${STRINGS_AT + 0x80}) "init\\n")`,
+        ),
       );
       const run = await runPrograms([file]);
       assert.equal(run.console, "init\nstart\n");
@@ -246,7 +275,10 @@ describe("Zero OS WASM processes", function () {
       assert.equal(p.state, "faulted");
       assert.equal(p.faults.length > 0, true);
       assert.match(p.faults[0].message, /RuntimeError: unreachable/);
-      assert.ok(run.faults.some((f) => /^wasm-trap: .*unreachable/.test(f)), run.faults.join("\n"));
+      assert.ok(
+        run.faults.some((f) => /^wasm-trap: .*unreachable/.test(f)),
+        run.faults.join("\n"),
+      );
       assert.match(run.console, /before\n/);
       assert.match(run.console, /ok\n/);
       assert.equal(run.summary.processes.find((x) => x.name === "wasm-ok")!.exitCode, 0);
@@ -266,7 +298,10 @@ describe("Zero OS WASM processes", function () {
       );
       const run = await runPrograms([file], { memoryMb: 8 }); // 8 MiB = 128 pages
       assert.equal(run.summary.processes.find((x) => x.name === "wasm-grow")!.exitCode, -1000 + 2);
-      const big = assemble("wasm-big", `(module (import "env" "memory" (memory 256 256 shared)) (func (export "_start")))`);
+      const big = assemble(
+        "wasm-big",
+        `(module (import "env" "memory" (memory 256 256 shared)) (func (export "_start")))`,
+      );
       const tooBig = await runPrograms([big], { memoryMb: 8 });
       const p = tooBig.summary.processes.find((x) => x.name === "wasm-big")!;
       assert.equal(p.state, "faulted");
@@ -295,22 +330,53 @@ describe("Zero OS WASM processes", function () {
       });
     };
 
-    it("bytes that are not WebAssembly", () => rejects("garbage", Uint8Array.from([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]), /not a valid WebAssembly module/));
+    it("bytes that are not WebAssembly", () =>
+      rejects("garbage", Uint8Array.from([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]), /not a valid WebAssembly module/));
 
-    it("no _start", () => rejects("no-start", `(module (import "env" "memory" (memory 32 64 shared)))`, /does not export a _start function/));
+    it("no _start", () =>
+      rejects(
+        "no-start",
+        `(module (import "env" "memory" (memory 32 64 shared)))`,
+        /does not export a _start function/,
+      ));
 
     it("an unknown import", () =>
-      rejects("unknown-import", `(module (import "env" "memory" (memory 32 64 shared)) (import "env" "fd_write" (func)) (func (export "_start")))`, /unknown import "env"."fd_write"/));
+      rejects(
+        "unknown-import",
+        `(module (import "env" "memory" (memory 32 64 shared)) (import "env" "fd_write" (func)) (func (export "_start")))`,
+        /unknown import "env"."fd_write"/,
+      ));
 
     it("a host function with the wrong type", () =>
-      rejects("bad-sig", `(module (import "env" "memory" (memory 32 64 shared)) (import "env" "zos_syscall" (func (param i32) (result i32))) (func (export "_start")))`, /"env"."zos_syscall" has type \(i32\) → \(i32\)/));
+      rejects(
+        "bad-sig",
+        `(module (import "env" "memory" (memory 32 64 shared)) (import "env" "zos_syscall" (func (param i32) (result i32))) (func (export "_start")))`,
+        /"env"."zos_syscall" has type \(i32\) → \(i32\)/,
+      ));
 
-    it("a non-shared memory import", () => rejects("unshared", `(module (import "env" "memory" (memory 32 64)) (func (export "_start")))`, /must be shared memory/));
+    it("a non-shared memory import", () =>
+      rejects(
+        "unshared",
+        `(module (import "env" "memory" (memory 32 64)) (func (export "_start")))`,
+        /must be shared memory/,
+      ));
 
-    it("its own memory instead of env.memory", () => rejects("own-memory", `(module (memory (export "memory") 1) (func (export "_start")))`, /does not import env.memory.*defines its own memory/));
+    it("its own memory instead of env.memory", () =>
+      rejects(
+        "own-memory",
+        `(module (memory (export "memory") 1) (func (export "_start")))`,
+        /does not import env.memory.*defines its own memory/,
+      ));
 
     it("an invalid manifest section", async () => {
-      const bytes = Buffer.concat([wabt.parseWat("m.wat", `(module (import "env" "memory" (memory 32 64 shared)) (func (export "_start")))`, { threads: true }).toBinary({}).buffer, customSection(MANIFEST_SECTION, `{"caps": {"x": {"kind": "nope"}}}`)]);
+      const bytes = Buffer.concat([
+        wabt
+          .parseWat("m.wat", `(module (import "env" "memory" (memory 32 64 shared)) (func (export "_start")))`, {
+            threads: true,
+          })
+          .toBinary({}).buffer,
+        customSection(MANIFEST_SECTION, `{"caps": {"x": {"kind": "nope"}}}`),
+      ]);
       await rejects("bad-manifest", bytes, /invalid manifest.*\n.*caps.x: unknown capability kind/);
     });
   });

@@ -4,7 +4,12 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { root } from "./helpers";
 
-const zds = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+const zds = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(root, "bin", "zds.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 
 describe("zds check", () => {
   it("exits 0 on the bundled drivers and prints no diagnostics", () => {
@@ -28,9 +33,15 @@ describe("zds check", () => {
   it("prints JSON with --format json", () => {
     const r = zds("check", "test/fixtures/lsp/dma-buffer.ts", "--format", "json");
     assert.equal(r.status, 1);
-    const out = JSON.parse(r.stdout) as { files: string[]; diagnostics: { code: string; line: number; severity: string }[]; summary: { errors: number } };
+    const out = JSON.parse(r.stdout) as {
+      files: string[];
+      diagnostics: { code: string; line: number; severity: string }[];
+      summary: { errors: number };
+    };
     assert.deepEqual(out.files, ["test/fixtures/lsp/dma-buffer.ts"]);
-    assert.ok(out.diagnostics.length > 0 && out.diagnostics.every((d) => d.code === "ZDS103" && d.severity === "error"));
+    assert.ok(
+      out.diagnostics.length > 0 && out.diagnostics.every((d) => d.code === "ZDS103" && d.severity === "error"),
+    );
     assert.equal(out.summary.errors, out.diagnostics.length);
   });
 

@@ -23,7 +23,25 @@ describe("language server: fixture corpus (exact match)", () => {
 
   it("has fixtures for every rule", () => {
     const all = new Set(files.flatMap((f) => expected(path.join(fixtures, f)).map((e) => e.split(":")[1])));
-    for (const code of ["ZDS001", "ZDS101", "ZDS102", "ZDS103", "ZDS104", "ZDS105", "ZDS106", "ZDS107", "ZDS201", "ZDS202", "ZDS301", "ZDS302", "ZDS303", "ZDS401", "ZDS402", "ZDS901", "ZDS902"]) {
+    for (const code of [
+      "ZDS001",
+      "ZDS101",
+      "ZDS102",
+      "ZDS103",
+      "ZDS104",
+      "ZDS105",
+      "ZDS106",
+      "ZDS107",
+      "ZDS201",
+      "ZDS202",
+      "ZDS301",
+      "ZDS302",
+      "ZDS303",
+      "ZDS401",
+      "ZDS402",
+      "ZDS901",
+      "ZDS902",
+    ]) {
       assert.ok(all.has(code), `no fixture expects ${code}`);
     }
   });

@@ -13,19 +13,32 @@ export const FIXTURE_MACHINES: MachineKnowledge = {
   offers: [
     { type: "virtio-rng", virtioId: 4 },
     { type: "virtio-blk", virtioId: 2 },
-    { type: "ata", ports: [{ first: 0x1f0, last: 0x1f7 }, { first: 0x3f6, last: 0x3f6 }] },
+    {
+      type: "ata",
+      ports: [
+        { first: 0x1f0, last: 0x1f7 },
+        { first: 0x3f6, last: 0x3f6 },
+      ],
+    },
   ],
   placements: [{ machine: "virt", device: "virtio-rng0", type: "virtio-rng", base: 0x10003000, size: 0x1000, irq: 3 }],
 };
 
-export function analyzeFile(file: string, options: { hints?: boolean; machines?: MachineKnowledge } = {}): FileAnalysis | undefined {
+export function analyzeFile(
+  file: string,
+  options: { hints?: boolean; machines?: MachineKnowledge } = {},
+): FileAnalysis | undefined {
   const project = new Workspace().projectFor(file);
   project.addRoot(file);
   return project.analyze(file, options);
 }
 
 /** Analyse `text` as if it were the unsaved buffer of `file`. */
-export function analyzeText(file: string, text: string, options: { hints?: boolean; machines?: MachineKnowledge } = {}): FileAnalysis | undefined {
+export function analyzeText(
+  file: string,
+  text: string,
+  options: { hints?: boolean; machines?: MachineKnowledge } = {},
+): FileAnalysis | undefined {
   const project = new Workspace().projectFor(file);
   project.setOverlay(file, text);
   return project.analyze(file, options);
@@ -33,7 +46,9 @@ export function analyzeText(file: string, text: string, options: { hints?: boole
 
 /** Apply edits (offsets into `text`) from last to first. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  return [...edits].sort((a, b) => b.start - a.start).reduce((t, e) => t.slice(0, e.start) + e.newText + t.slice(e.end), text);
+  return [...edits]
+    .sort((a, b) => b.start - a.start)
+    .reduce((t, e) => t.slice(0, e.start) + e.newText + t.slice(e.end), text);
 }
 
 /** "line:CODE" for every finding (lines 1-based). */

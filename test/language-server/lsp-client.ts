@@ -33,12 +33,17 @@ export class LspClient {
     if (!fs.existsSync(server)) throw new Error(`${server} is missing: run npm run build`);
     this.child = spawn(process.execPath, [server, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
     this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    this.connection = createProtocolConnection(
+      new StreamMessageReader(this.child.stdout!),
+      new StreamMessageWriter(this.child.stdin!),
+    );
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       const list = this.published.get(p.uri) ?? [];
       list.push(p);
       this.published.set(p.uri, list);
-      for (const w of this.waiters.filter((x) => x.uri === p.uri && (x.version === undefined || x.version === p.version))) {
+      for (const w of this.waiters.filter(
+        (x) => x.uri === p.uri && (x.version === undefined || x.version === p.version),
+      )) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         w.resolve(p);
       }
@@ -71,13 +76,22 @@ export class LspClient {
 
   async open(uri: string, text: string, version = 1): Promise<PublishDiagnosticsParams> {
     const published = this.diagnostics(uri, version);
-    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: "typescript", version, text } });
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: "typescript", version, text },
+    });
     return published;
   }
 
-  async change(uri: string, version: number, changes: TextDocumentContentChangeEvent[]): Promise<PublishDiagnosticsParams> {
+  async change(
+    uri: string,
+    version: number,
+    changes: TextDocumentContentChangeEvent[],
+  ): Promise<PublishDiagnosticsParams> {
     const published = this.diagnostics(uri, version);
-    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: changes });
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: changes,
+    });
     return published;
   }
 

@@ -85,29 +85,47 @@ describe("language server over stdio", function () {
 
   it("hovers a handle with its grant and an offset with its register", async () => {
     await edit(CLEAN);
-    const onHandle = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(doc.getText(), "regs.read32(0x0)", 1) });
+    const onHandle = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: positionOf(doc.getText(), "regs.read32(0x0)", 1),
+    });
     const grant = (onHandle?.contents as MarkupContent).value;
     assert.match(grant, /MMIO window/);
     assert.match(grant, /0x74 bytes/);
     assert.match(grant, /rights r/);
     assert.match(grant, /virtio 4 \(entropy\)/);
-    const onOffset = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(doc.getText(), "VirtioReg.STATUS", 12) });
+    const onOffset = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: positionOf(doc.getText(), "VirtioReg.STATUS", 12),
+    });
     assert.match((onOffset?.contents as MarkupContent).value, /\*\*Status\*\*/);
-    const onMagic = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(doc.getText(), "0x0)", 1) });
+    const onMagic = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: positionOf(doc.getText(), "0x0)", 1),
+    });
     assert.match((onMagic?.contents as MarkupContent).value, /MagicValue/);
   });
 
   it("goes from a handle to its manifest entry", async () => {
-    const result = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: positionOf(doc.getText(), "regs.read32(0x0)", 2) })) as Location[];
+    const result = (await client.connection.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri },
+      position: positionOf(doc.getText(), "regs.read32(0x0)", 2),
+    })) as Location[];
     assert.equal(result.length, 1);
     assert.equal(result[0].uri, uri);
     assert.deepEqual(result[0].range.start, positionOf(doc.getText(), "regs: mmio"));
   });
 
   it("offers a quick fix that declares a missing capability, and the fix clears the diagnostic", async () => {
-    const text = CLEAN.replace("main({ regs })", "main({ regs, irq })").replace("regs.read32(0x0);", "regs.read32(0x0);\n    irq.wait();");
+    const text = CLEAN.replace("main({ regs })", "main({ regs, irq })").replace(
+      "regs.read32(0x0);",
+      "regs.read32(0x0);\n    irq.wait();",
+    );
     const published = await edit(text);
-    assert.deepEqual(published.diagnostics.map((d) => d.code), ["ZDS201"]);
+    assert.deepEqual(
+      published.diagnostics.map((d) => d.code),
+      ["ZDS201"],
+    );
     const actions = await client.connection.sendRequest(CodeActionRequest.type, {
       textDocument: { uri },
       range: published.diagnostics[0].range,
@@ -128,7 +146,10 @@ describe("language server over stdio", function () {
   it("completes register offsets the grant covers, with the access's width and direction", async () => {
     const text = CLEAN.replace("regs.read32(0x0);", "regs.read32();");
     await edit(text);
-    const items = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: positionOf(text, "regs.read32()", "regs.read32(".length) })) as CompletionItem[];
+    const items = (await client.connection.sendRequest(CompletionRequest.type, {
+      textDocument: { uri },
+      position: positionOf(text, "regs.read32()", "regs.read32(".length),
+    })) as CompletionItem[];
     const labels = items.map((i) => i.label);
     assert.ok(labels.includes("VirtioReg.MAGIC"), labels.join(", "));
     assert.ok(labels.includes("VirtioReg.STATUS"));
@@ -142,13 +163,19 @@ describe("language server over stdio", function () {
     const constsUri = pathToFileURL(path.join(fixtures, "unsaved-consts.ts")).href;
     const driverUri = pathToFileURL(path.join(fixtures, "unsaved-dependent.ts")).href;
     await client.open(constsUri, "export const OFF = 0x10;\n");
-    const driver = CLEAN.replace('import { defineDriver', 'import { OFF } from "./unsaved-consts";\nimport { defineDriver').replace("regs.read32(0x0);", "regs.read32(OFF);");
+    const driver = CLEAN.replace(
+      "import { defineDriver",
+      'import { OFF } from "./unsaved-consts";\nimport { defineDriver',
+    ).replace("regs.read32(0x0);", "regs.read32(OFF);");
     assert.deepEqual((await client.open(driverUri, driver)).diagnostics, []);
     const republished = client.nextDiagnostics(driverUri);
     const whole = { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } };
     await client.change(constsUri, 2, [{ range: whole, text: "export const OFF = 0x100;\n" }]);
     const after = await republished;
-    assert.deepEqual(after.diagnostics.map((d) => d.code), ["ZDS101"]);
+    assert.deepEqual(
+      after.diagnostics.map((d) => d.code),
+      ["ZDS101"],
+    );
     assert.match(after.diagnostics[0].message, /0x100/);
   });
 
@@ -160,7 +187,10 @@ describe("language server over stdio", function () {
     const hugeUri = pathToFileURL(path.join(fixtures, "unsaved-huge.ts")).href;
     const huge = CLEAN + "\n// " + "x".repeat(3 * 1024 * 1024) + "\n";
     assert.deepEqual((await client.open(hugeUri, huge)).diagnostics, []);
-    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: hugeUri }, position: { line: 9, character: 5 } });
+    const hover = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri: hugeUri },
+      position: { line: 9, character: 5 },
+    });
     assert.equal(hover, null);
     assert.ok(client.alive, client.stderr);
   });

@@ -13,10 +13,15 @@ const grammar = path.join(root, "syntaxes/zlog.tmLanguage.json");
 
 function runCases(files: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [runner, "--compact", "-g", grammar, ...files], { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-      resolve({ code, output: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      [runner, "--compact", "-g", grammar, ...files],
+      { cwd: root, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, output: stdout + stderr });
+      },
+    );
   });
 }
 

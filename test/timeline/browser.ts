@@ -10,7 +10,11 @@ import { chromium } from "playwright-core";
 declare global {
   interface Window {
     /** The view's test surface (timeline/view/view.ts). */
-    zdsTimeline?: { positionOf(i: number): { x: number; y: number } | undefined; drawnEvents(): number[]; setRange(v0: number, v1: number): void };
+    zdsTimeline?: {
+      positionOf(i: number): { x: number; y: number } | undefined;
+      drawnEvents(): number[];
+      setRange(v0: number, v1: number): void;
+    };
   }
 }
 
@@ -18,7 +22,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export async function launch(ctx: Mocha.Context): Promise<Browser | undefined> {
   if (!fs.existsSync(CHROMIUM)) {
-    if (process.env.ZDS_REQUIRE_CHROMIUM === "1") throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    if (process.env.ZDS_REQUIRE_CHROMIUM === "1")
+      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     console.log(`      (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium, or set CHROMIUM_PATH)`);
     ctx.skip();
     return undefined;

@@ -21,7 +21,10 @@ describe("zds trace", function () {
     const r = zds("trace", file, "--json");
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(r.stdout) as { lanes: { name: string }[]; byKind: Record<string, number>; outcome: string };
-    assert.deepEqual(json.lanes.map((l) => l.name), ["kernel", "init", "virtio-rng", "rng-cat"]);
+    assert.deepEqual(
+      json.lanes.map((l) => l.name),
+      ["kernel", "init", "virtio-rng", "rng-cat"],
+    );
     assert.equal(json.byKind.irq, summary.irqs);
     assert.equal(json.outcome, "completed");
   });

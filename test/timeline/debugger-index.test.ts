@@ -28,13 +28,21 @@ describe("timeline event index = the debugger's event index", function () {
   /** Launch the same run and wait for the stop at the first hit of `breakpoint`. */
   async function stopAt(breakpoint: string): Promise<void> {
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await dc.initializeRequest({ adapterID: "zero-driver", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    await dc.initializeRequest({
+      adapterID: "zero-driver",
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: "path",
+    });
     await Promise.all([
       dc.waitForEvent("initialized").then(async () => {
         await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: breakpoint }] });
         await dc.configurationDoneRequest();
       }),
-      dc.launch({ programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`], seed: 1 } as DebugProtocol.LaunchRequestArguments),
+      dc.launch({
+        programs: [`${drivers}/virtio-rng`, `${drivers}/rng-cat`],
+        seed: 1,
+      } as DebugProtocol.LaunchRequestArguments),
     ]);
     await stopped;
   }
@@ -68,7 +76,14 @@ describe("timeline event index = the debugger's event index", function () {
     assert.ok(message.d < irq.d);
     await stopAt("irq:3");
     const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
-    await dc.customRequest("zeroDriver/goToEvent", { event: message.d, syslog: message.s, index: message.i, kind: message.kind, pid: message.pid, trace: "" });
+    await dc.customRequest("zeroDriver/goToEvent", {
+      event: message.d,
+      syslog: message.s,
+      index: message.i,
+      kind: message.kind,
+      pid: message.pid,
+      trace: "",
+    });
     const event = await stopped;
     assert.equal(event.body.threadId, message.to);
     assert.match(String(event.body.description), /IPC tag 0x6000/);

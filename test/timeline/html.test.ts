@@ -24,7 +24,13 @@ interface Stats {
 const stats = async (page: Page): Promise<Stats> =>
   page.evaluate(() => {
     const d = document.getElementById("zt-stats")!.dataset;
-    return { drawn: Number(d.drawn), inView: Number(d.inView), total: Number(d.total), mode: String(d.mode), lanes: Number(d.lanes) };
+    return {
+      drawn: Number(d.drawn),
+      inView: Number(d.inView),
+      total: Number(d.total),
+      mode: String(d.mode),
+      lanes: Number(d.lanes),
+    };
   });
 
 const range = async (page: Page): Promise<[number, number]> =>
@@ -34,7 +40,8 @@ const range = async (page: Page): Promise<[number, number]> =>
   });
 
 /** Wait until the view has drawn a frame after the last change. */
-const settled = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+const settled = (page: Page) =>
+  page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
 describe("timeline page (zds trace --html) in headless Chromium", function () {
   this.timeout(120_000);
@@ -70,15 +77,30 @@ describe("timeline page (zds trace --html) in headless Chromium", function () {
   });
 
   it("shows a lane per process with its counts, and the totals", async () => {
-    const lanes = await page.$$eval(".zt-lane", (rows) => rows.map((r) => ({ pid: Number((r as HTMLElement).dataset.pid), name: r.querySelector(".zt-lane-name")!.textContent, sent: Number((r.querySelector(".zt-lane-counts") as HTMLElement).dataset.sent) })));
-    assert.deepEqual(lanes.map((l) => l.pid), summary.lanes.map((l) => l.pid));
-    assert.deepEqual(lanes.map((l) => l.sent), summary.lanes.map((l) => l.stats.sent));
+    const lanes = await page.$$eval(".zt-lane", (rows) =>
+      rows.map((r) => ({
+        pid: Number((r as HTMLElement).dataset.pid),
+        name: r.querySelector(".zt-lane-name")!.textContent,
+        sent: Number((r.querySelector(".zt-lane-counts") as HTMLElement).dataset.sent),
+      })),
+    );
+    assert.deepEqual(
+      lanes.map((l) => l.pid),
+      summary.lanes.map((l) => l.pid),
+    );
+    assert.deepEqual(
+      lanes.map((l) => l.sent),
+      summary.lanes.map((l) => l.stats.sent),
+    );
     assert.ok(lanes.some((l) => l.name === "virtio-blk 4"));
     const s = await stats(page);
     assert.equal(s.total, summary.events);
     assert.equal(s.mode, "events");
     assert.equal(s.inView, summary.events, "fitted, every event is in view");
-    assert.match((await page.textContent("#zt-meta"))!, new RegExp(`${summary.events} events · ${summary.lanes.length} lanes`));
+    assert.match(
+      (await page.textContent("#zt-meta"))!,
+      new RegExp(`${summary.events} events · ${summary.lanes.length} lanes`),
+    );
     assert.match((await page.textContent(".zt-kinds"))!, new RegExp(`Messages \\(${summary.byKind.message}\\)`));
   });
 
@@ -100,7 +122,10 @@ describe("timeline page (zds trace --html) in headless Chromium", function () {
     const b = await page.evaluate((i) => window.zdsTimeline!.positionOf(i), burst.i);
     await page.mouse.click(b!.x, b!.y);
     await page.waitForSelector(`#zt-details[data-event="${burst.i}"]`);
-    assert.match((await field("Accesses"))!, new RegExp(`^${burst.count} \\(${burst.reads} reads, ${burst.writes} writes\\)`));
+    assert.match(
+      (await field("Accesses"))!,
+      new RegExp(`^${burst.count} \\(${burst.reads} reads, ${burst.writes} writes\\)`),
+    );
   });
 
   it("steps from event to event of a lane with the arrow keys", async () => {
@@ -185,7 +210,8 @@ describe("timeline page (zds trace --html) in headless Chromium", function () {
       const ctx = c.getContext("2d")!;
       ctx.drawImage(img, 0, 0);
       const { data } = ctx.getImageData(0, 0, img.width, img.height);
-      const scale = img.height / (document.getElementById("zt-canvas") as HTMLCanvasElement).getBoundingClientRect().height;
+      const scale =
+        img.height / (document.getElementById("zt-canvas") as HTMLCanvasElement).getBoundingClientRect().height;
       const colours = new Set<string>();
       const rowInk: number[] = [];
       const rows = document.querySelectorAll(".zt-lane").length;
@@ -208,7 +234,9 @@ describe("timeline page (zds trace --html) in headless Chromium", function () {
       const wanted = { blue: [0x4f, 0xc1, 0xff], green: [0x6a, 0x99, 0x55], yellow: [0xdc, 0xdc, 0xaa] };
       const found = { blue: false, green: false, yellow: false };
       for (const [name, [r, g, b]] of Object.entries(wanted) as [keyof typeof found, [number, number, number]][])
-        for (let o = 0; o < data.length && !found[name]; o += 4) if (Math.abs(data[o] - r) < 8 && Math.abs(data[o + 1] - g) < 8 && Math.abs(data[o + 2] - b) < 8) found[name] = true;
+        for (let o = 0; o < data.length && !found[name]; o += 4)
+          if (Math.abs(data[o] - r) < 8 && Math.abs(data[o + 1] - g) < 8 && Math.abs(data[o + 2] - b) < 8)
+            found[name] = true;
       return { rowInk, colours: colours.size, ...found };
     }, shot.toString("base64"));
     assert.equal(result.rowInk.length, summary.lanes.length);

@@ -28,9 +28,17 @@ describe("timeline model", function () {
   it("has a lane per process (plus the kernel and Init when they take part), named as in the trace", async () => {
     const { file, summary: run } = recordTrace(...SAMPLES);
     const { summary } = await buildTimeline(file);
-    const created = lines(file).filter((l) => l.b?.type === "ProcessCreated").map((l) => [l.b!.pid, l.b!.name]);
-    assert.deepEqual(created, run.processes.map((p) => [p.pid, p.name]));
-    assert.deepEqual(summary.lanes.map((l) => [l.pid, l.name]), [[0, "kernel"], [1, "init"], ...created]);
+    const created = lines(file)
+      .filter((l) => l.b?.type === "ProcessCreated")
+      .map((l) => [l.b!.pid, l.b!.name]);
+    assert.deepEqual(
+      created,
+      run.processes.map((p) => [p.pid, p.name]),
+    );
+    assert.deepEqual(
+      summary.lanes.map((l) => [l.pid, l.name]),
+      [[0, "kernel"], [1, "init"], ...created],
+    );
     for (const p of run.processes) {
       const lane = summary.lanes.find((l) => l.pid === p.pid)!;
       assert.equal(lane.exitCode, p.exitCode, p.name);
@@ -56,16 +64,31 @@ describe("timeline model", function () {
     // Every client looked its server up through Init.
     assert.equal(messages.filter((m) => m.to === 1 && m.tag === 0x1001).length, 2);
     // Every MessageSent commit of the file is one arrow or one interrupt at its line.
-    const sent = new Set(events.filter((e) => (e.kind === "message" && e.via !== "reply" && e.to !== 1) || e.kind === "irq").map((e) => e.line));
+    const sent = new Set(
+      events
+        .filter((e) => (e.kind === "message" && e.via !== "reply" && e.to !== 1) || e.kind === "irq")
+        .map((e) => e.line),
+    );
     const raw = fs.readFileSync(file, "utf8").split("\n");
     const commitLines = raw.flatMap((l, n) => (l.includes('"type":"MessageSent"') ? [n + 1] : []));
-    assert.deepEqual([...sent].sort((a, b) => a - b), commitLines);
+    assert.deepEqual(
+      [...sent].sort((a, b) => a - b),
+      commitLines,
+    );
     assert.equal(summary.tags.find((t) => t.tag === 0x6000)?.name, "RNG_GET_BYTES");
     // Interrupts land on the driver of the device whose line the machine description gives.
-    const header = JSON.parse(fs.readFileSync(file, "utf8").split("\n")[0]) as { machine: { devices: { name: string; irq: number }[] } };
+    const header = JSON.parse(fs.readFileSync(file, "utf8").split("\n")[0]) as {
+      machine: { devices: { name: string; irq: number }[] };
+    };
     const line = (device: string) => header.machine.devices.find((d) => d.name === device)!.irq;
     const irqs = events.filter((e) => e.kind === "irq");
-    assert.deepEqual(new Set(irqs.map((e) => [e.pid, e.tag].join())), new Set([[pid("virtio-rng"), 0x100 | line("virtio-rng0")].join(), [pid("virtio-blk"), 0x100 | line("virtio-blk0")].join()]));
+    assert.deepEqual(
+      new Set(irqs.map((e) => [e.pid, e.tag].join())),
+      new Set([
+        [pid("virtio-rng"), 0x100 | line("virtio-rng0")].join(),
+        [pid("virtio-blk"), 0x100 | line("virtio-blk0")].join(),
+      ]),
+    );
   });
 
   it("collapses consecutive MMIO syscalls of a process into bursts that cover every MMIO syscall once", async () => {
@@ -73,15 +96,24 @@ describe("timeline model", function () {
     const { events } = await buildTimeline(file);
     const mmioReqs = lines(file).filter((l) => l.k === "req" && (l.n === Sys.MMIO_READ || l.n === Sys.MMIO_WRITE));
     const bursts = events.filter((e) => e.kind === "mmio");
-    assert.equal(bursts.reduce((n, b) => n + b.count!, 0), mmioReqs.length);
-    assert.ok(bursts.length < mmioReqs.length / 3, `${bursts.length} bursts for ${mmioReqs.length} accesses: runs are collapsed`);
+    assert.equal(
+      bursts.reduce((n, b) => n + b.count!, 0),
+      mmioReqs.length,
+    );
+    assert.ok(
+      bursts.length < mmioReqs.length / 3,
+      `${bursts.length} bursts for ${mmioReqs.length} accesses: runs are collapsed`,
+    );
     // A burst's first and last syscalls are MMIO requests of its process, and no other syscall of
     // that process lies between them.
     const reqs = lines(file).filter((l) => l.k === "req");
     for (const b of bursts) {
       const own = reqs.filter((l) => l.p === b.pid && l.s! >= b.s && l.s! <= b.s2!);
       assert.equal(own.length, b.count, `burst #${b.i}`);
-      assert.ok(own.every((l) => l.n === Sys.MMIO_READ || l.n === Sys.MMIO_WRITE), `burst #${b.i} holds only MMIO`);
+      assert.ok(
+        own.every((l) => l.n === Sys.MMIO_READ || l.n === Sys.MMIO_WRITE),
+        `burst #${b.i} holds only MMIO`,
+      );
       assert.equal(b.reads! + b.writes!, b.count);
     }
   });
@@ -92,7 +124,10 @@ describe("timeline model", function () {
     const portReqs = lines(file).filter((l) => l.k === "req" && l.n! >= Sys.IN8 && l.n! <= Sys.OUT32).length;
     const bursts = events.filter((e) => e.kind === "port");
     assert.ok(portReqs > 0);
-    assert.equal(bursts.reduce((n, b) => n + b.count!, 0), portReqs);
+    assert.equal(
+      bursts.reduce((n, b) => n + b.count!, 0),
+      portReqs,
+    );
     assert.equal(summary.lanes.find((l) => l.name === "ata-pio")!.stats.port, portReqs);
   });
 
@@ -126,7 +161,8 @@ describe("timeline model", function () {
         if (text.includes('"k":"req"') || text.includes('"type":"MessageSent"')) at.set(n + 1, count++);
       });
     for (const e of events) {
-      if (e.kind === "message" || e.kind === "irq" || e.kind === "mmio") assert.equal(e.d, at.get(e.line), `${e.kind} #${e.i} at line ${e.line}`);
+      if (e.kind === "message" || e.kind === "irq" || e.kind === "mmio")
+        assert.equal(e.d, at.get(e.line), `${e.kind} #${e.i} at line ${e.line}`);
     }
     const ds = events.filter((e) => e.kind !== "exit" && e.kind !== "fault").map((e) => e.d);
     assert.equal(new Set(ds).size, ds.length, "no two events share an index");
@@ -150,7 +186,10 @@ describe("timeline model", function () {
     // A window holds the events that overlap it, and only those.
     const mid = (index.summary.t0 + index.summary.t1) / 2;
     const { events } = await readWindow(file, index, mid - 20_000, mid + 20_000);
-    assert.deepEqual(events, all.filter((e) => e.t <= mid + 20_000 && e.t2 >= mid - 20_000));
+    assert.deepEqual(
+      events,
+      all.filter((e) => e.t <= mid + 20_000 && e.t2 >= mid - 20_000),
+    );
     assert.ok(events.length > 0 && events.length < all.length);
   });
 
@@ -158,19 +197,32 @@ describe("timeline model", function () {
     const { file } = recordTrace(...SAMPLES);
     const { events } = await buildTimeline(file);
     const faults = (await buildTimeline(recordTrace("test/fixtures/raw/hostile-write.ts").file)).events;
-    for (const list of [events, faults]) assert.deepEqual(decodeEvents(JSON.parse(JSON.stringify(encodeEvents(list)))), list.map((e) => (e.kind === "message" ? { via: "send", ...e } : e)));
+    for (const list of [events, faults])
+      assert.deepEqual(
+        decodeEvents(JSON.parse(JSON.stringify(encodeEvents(list)))),
+        list.map((e) => (e.kind === "message" ? { via: "send", ...e } : e)),
+      );
   });
 
   it("names the file and line of what is not a trace", async () => {
     const dir = tempDir();
     const notTrace = path.join(dir, "not.zlog");
     fs.writeFileSync(notTrace, "hello\n");
-    await assert.rejects(scanTrace(notTrace), (e: unknown) => e instanceof ZlogError && /not\.zlog:1: not a \.zlog trace/.test(e.message));
+    await assert.rejects(
+      scanTrace(notTrace),
+      (e: unknown) => e instanceof ZlogError && /not\.zlog:1: not a \.zlog trace/.test(e.message),
+    );
     const broken = path.join(dir, "broken.zlog");
     const good = fs.readFileSync(recordTrace(...SAMPLES).file, "utf8").split("\n");
     fs.writeFileSync(broken, [...good.slice(0, 5), "{oops", ...good.slice(5)].join("\n"));
-    await assert.rejects(scanTrace(broken), (e: unknown) => e instanceof ZlogError && /broken\.zlog:6: not valid JSON/.test(e.message));
-    await assert.rejects(scanTrace(path.join(dir, "missing.zlog")), (e: unknown) => e instanceof ZlogError && /missing\.zlog: cannot read the trace/.test(e.message));
+    await assert.rejects(
+      scanTrace(broken),
+      (e: unknown) => e instanceof ZlogError && /broken\.zlog:6: not valid JSON/.test(e.message),
+    );
+    await assert.rejects(
+      scanTrace(path.join(dir, "missing.zlog")),
+      (e: unknown) => e instanceof ZlogError && /missing\.zlog: cannot read the trace/.test(e.message),
+    );
   });
 
   it("reads a trace cut short (no end line) up to where it ends", async () => {

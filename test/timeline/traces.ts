@@ -9,7 +9,13 @@ import path from "node:path";
 export const root = path.join(__dirname, "..", "..");
 export const zdsBin = path.join(root, "bin", "zds.js");
 
-export const zds = (...args: string[]) => spawnSync(process.execPath, [zdsBin, ...args], { cwd: root, encoding: "utf8", timeout: 120_000, maxBuffer: 64 << 20 });
+export const zds = (...args: string[]) =>
+  spawnSync(process.execPath, [zdsBin, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 64 << 20,
+  });
 
 export interface RunSummary {
   processes: { name: string; pid: number; state: string; exitCode: number | null; syscalls: number }[];

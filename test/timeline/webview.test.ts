@@ -42,7 +42,9 @@ async function webview(browser: Browser, doc: TimelineDocument, debugActive: boo
   await page.addInitScript("window.acquireVsCodeApi = () => ({ postMessage: (m) => void window.__toHost(m) })");
   // Served from a URL (not setContent) so that the init script runs in the page, as VS Code's own
   // webview script provides acquireVsCodeApi before the page's.
-  await page.route("https://webview.test/timeline.html", (r) => r.fulfill({ contentType: "text/html", body: webviewHtml("test-nonce", "https://webview.test") }));
+  await page.route("https://webview.test/timeline.html", (r) =>
+    r.fulfill({ contentType: "text/html", body: webviewHtml("test-nonce", "https://webview.test") }),
+  );
   await page.goto("https://webview.test/timeline.html");
   await page.waitForSelector("body[data-ready=true]");
   assert.deepEqual(errors, [], "no errors and no CSP violations");

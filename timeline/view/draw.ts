@@ -128,7 +128,12 @@ interface EventPass {
 }
 
 /** Draw the events of the window; `maxDur` is the longest burst (to find bars that began earlier). */
-export function drawEvents(ctx: CanvasRenderingContext2D, f: Frame, events: readonly TimelineEvent[], maxDur: number): FrameResult {
+export function drawEvents(
+  ctx: CanvasRenderingContext2D,
+  f: Frame,
+  events: readonly TimelineEvent[],
+  maxDur: number,
+): FrameResult {
   const pass = startEventPass(ctx, f);
   const hits: Hit[] = [];
   let inView = 0;
@@ -172,7 +177,13 @@ function startEventPass(ctx: CanvasRenderingContext2D, f: Frame): EventPass {
 
 /** One event in view, in its kind's colour; its hit, or undefined when nothing was drawn (its mark,
  *  arrow or lane is already taken or not shown). */
-function drawEvent(pass: EventPass, e: TimelineEvent, at: number, row: number | undefined, toRow: number | undefined): Hit | undefined {
+function drawEvent(
+  pass: EventPass,
+  e: TimelineEvent,
+  at: number,
+  row: number | undefined,
+  toRow: number | undefined,
+): Hit | undefined {
   const { ctx, f } = pass;
   const x = (e.t - f.v0) * pass.scale;
   const col = Math.max(0, Math.min(pass.cols - 1, Math.round(x)));
@@ -185,7 +196,14 @@ function drawEvent(pass: EventPass, e: TimelineEvent, at: number, row: number | 
 }
 
 /** An arrow from the sender's lane to the receiver's; a stub when one end is filtered out. */
-function drawMessageArrow(pass: EventPass, e: TimelineEvent, at: number, col: number, row: number | undefined, toRow: number | undefined): Hit | undefined {
+function drawMessageArrow(
+  pass: EventPass,
+  e: TimelineEvent,
+  at: number,
+  col: number,
+  row: number | undefined,
+  toRow: number | undefined,
+): Hit | undefined {
   const { ctx, rows } = pass;
   const { axisH, rowH } = pass.f;
   const fromY = row !== undefined ? axisH + row * rowH + rowH / 2 : undefined;
@@ -219,7 +237,14 @@ function drawMessageArrow(pass: EventPass, e: TimelineEvent, at: number, col: nu
 
 /** An MMIO or port burst: a labelled bar when wider than a pixel and a half, else a tick, one per
  *  column (MMIO above port in the lane). */
-function drawAccessBurst(pass: EventPass, e: TimelineEvent, at: number, row: number, x: number, col: number): Hit | undefined {
+function drawAccessBurst(
+  pass: EventPass,
+  e: TimelineEvent,
+  at: number,
+  row: number,
+  x: number,
+  col: number,
+): Hit | undefined {
   const { ctx, f } = pass;
   const { width, axisH, rowH } = f;
   const top = axisH + row * rowH;
@@ -295,7 +320,12 @@ function outlineSelected(ctx: CanvasRenderingContext2D, p: Palette, hit: Hit): v
 
 /** When a window holds too many events to fetch, each lane shows how busy it is: page counts
  *  spread over the pixels their time range covers. */
-export function drawDensity(ctx: CanvasRenderingContext2D, f: Frame, pages: readonly PageInfo[], lanePositions: Map<number, number>): FrameResult {
+export function drawDensity(
+  ctx: CanvasRenderingContext2D,
+  f: Frame,
+  pages: readonly PageInfo[],
+  lanePositions: Map<number, number>,
+): FrameResult {
   const { width, axisH, rowH, palette: p } = f;
   const span = f.v1 - f.v0;
   const buckets = Math.max(1, Math.ceil(width / 4));

@@ -66,17 +66,28 @@ export function details(e: TimelineEvent, names: Names): [string, string][] {
   ];
   if (e.kind === "message") {
     rows.push(["From", names.lane(e.pid)], ["To", names.lane(e.to ?? -1)]);
-    rows.push(["Tag", `${names.tag(e.tag ?? 0)} (${hex(e.tag ?? 0)})`], ["Size", `${e.size ?? 0} bytes`], ["Via", e.via ?? "send"]);
+    rows.push(
+      ["Tag", `${names.tag(e.tag ?? 0)} (${hex(e.tag ?? 0)})`],
+      ["Size", `${e.size ?? 0} bytes`],
+      ["Via", e.via ?? "send"],
+    );
     if (e.result !== undefined) rows.push(["Result", e.result < 0 ? `${e.result} (failed)` : String(e.result)]);
   } else if (e.kind === "irq") {
     rows.push(["Process", names.lane(e.pid)], ["Line", `IRQ ${(e.tag ?? 0) & 0xff}`]);
   } else if (e.kind === "mmio" || e.kind === "port") {
-    rows.push(["Process", names.lane(e.pid)], ["Accesses", `${e.count ?? 0} (${e.reads ?? 0} reads, ${e.writes ?? 0} writes)`]);
+    rows.push(
+      ["Process", names.lane(e.pid)],
+      ["Accesses", `${e.count ?? 0} (${e.reads ?? 0} reads, ${e.writes ?? 0} writes)`],
+    );
   } else if (e.kind === "fault") {
     rows.push(["Process", names.lane(e.pid)], ["Reason", String(e.code ?? "?")], ["Description", e.text ?? ""]);
   } else {
     rows.push(["Process", names.lane(e.pid)], ["Exit code", String(e.code ?? "?")]);
   }
-  rows.push(["SysLog event", e.s2 !== undefined && e.s2 !== e.s ? `${e.s} – ${e.s2}` : String(e.s)], ["Debugger event", String(e.d)], ["Trace line", String(e.line)]);
+  rows.push(
+    ["SysLog event", e.s2 !== undefined && e.s2 !== e.s ? `${e.s} – ${e.s2}` : String(e.s)],
+    ["Debugger event", String(e.d)],
+    ["Trace line", String(e.line)],
+  );
   return rows;
 }

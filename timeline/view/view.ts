@@ -16,12 +16,22 @@ export interface ViewHost {
   goTo?(e: TimelineEvent): void;
 }
 
-
 const ROW_H = 34;
 const AXIS_H = 24;
-const KIND_LABEL: Record<EventKind, string> = { message: "Messages", irq: "Interrupts", mmio: "MMIO", port: "Port I/O", fault: "Faults", exit: "Exits" };
+const KIND_LABEL: Record<EventKind, string> = {
+  message: "Messages",
+  irq: "Interrupts",
+  mmio: "MMIO",
+  port: "Port I/O",
+  fault: "Faults",
+  exit: "Exits",
+};
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
@@ -115,17 +125,28 @@ export class TimelineView {
     const filter = body.appendChild(el("aside", { id: "zt-processes", class: "zt-filter" }));
     filter.append(el("h2", {}, "Processes"));
     for (const l of summary.lanes) {
-      const box = this.checkbox(`zt-lane-${l.pid}`, `${l.name}${l.pid > 1 ? ` (${l.pid})` : ""}`, String(l.pid), (on) => {
-        if (on) this.hiddenLanes.delete(l.pid);
-        else this.hiddenLanes.add(l.pid);
-        this.layoutLanes();
-      });
+      const box = this.checkbox(
+        `zt-lane-${l.pid}`,
+        `${l.name}${l.pid > 1 ? ` (${l.pid})` : ""}`,
+        String(l.pid),
+        (on) => {
+          if (on) this.hiddenLanes.delete(l.pid);
+          else this.hiddenLanes.add(l.pid);
+          this.layoutLanes();
+        },
+      );
       filter.append(box);
     }
     this.chart = body.appendChild(el("div", { class: "zt-chart" }));
     this.labels = this.chart.appendChild(el("div", { class: "zt-labels", id: "zt-lanes" }));
     this.canvas = this.chart.appendChild(
-      el("canvas", { id: "zt-canvas", tabindex: "0", role: "img", "aria-label": "Timeline: ← → previous/next event on the selected lane, Enter go to it in the debug session, + − zoom" }),
+      el("canvas", {
+        id: "zt-canvas",
+        tabindex: "0",
+        role: "img",
+        "aria-label":
+          "Timeline: ← → previous/next event on the selected lane, Enter go to it in the debug session, + − zoom",
+      }),
     );
     this.detailsPanel = body.appendChild(el("aside", { id: "zt-details", class: "zt-details" }));
     this.detailsPanel.append(el("p", { class: "zt-hint" }, "Click an event to see its details."));
@@ -212,12 +233,25 @@ export class TimelineView {
     this.labels.replaceChildren();
     this.labels.style.paddingTop = `${AXIS_H}px`;
     for (const l of this.visibleLanes()) {
-      const row = el("div", { class: "zt-lane", "data-pid": String(l.pid), title: `${l.name}: ${l.stats.syscalls} syscalls` });
+      const row = el("div", {
+        class: "zt-lane",
+        "data-pid": String(l.pid),
+        title: `${l.name}: ${l.stats.syscalls} syscalls`,
+      });
       row.style.height = `${ROW_H}px`;
       row.append(el("span", { class: "zt-lane-name" }, l.pid > 1 ? `${l.name} ${l.pid}` : l.name));
       const s = l.stats;
       row.append(
-        el("span", { class: "zt-lane-counts", "data-sent": String(s.sent), "data-received": String(s.received), "data-irqs": String(s.irqs) }, `↑${s.sent} ↓${s.received}${s.irqs ? ` ⚡${s.irqs}` : ""}${s.mmio ? ` mmio ${s.mmio}` : ""}${s.port ? ` io ${s.port}` : ""}${s.faults ? ` ✖${s.faults}` : ""}`),
+        el(
+          "span",
+          {
+            class: "zt-lane-counts",
+            "data-sent": String(s.sent),
+            "data-received": String(s.received),
+            "data-irqs": String(s.irqs),
+          },
+          `↑${s.sent} ↓${s.received}${s.irqs ? ` ⚡${s.irqs}` : ""}${s.mmio ? ` mmio ${s.mmio}` : ""}${s.port ? ` io ${s.port}` : ""}${s.faults ? ` ✖${s.faults}` : ""}`,
+        ),
       );
       this.labels.append(row);
     }
@@ -277,7 +311,7 @@ export class TimelineView {
       const dx = x < h.x0 ? h.x0 - x : x > h.x1 ? x - h.x1 : 0;
       if (dx > 5) continue;
       const score = dx * 10 - h.rank;
-      if (score < bestScore) (best = h), (bestScore = score);
+      if (score < bestScore) ((best = h), (bestScore = score));
     }
     if (!best) return;
     this.selected = this.events[best.at];
@@ -290,7 +324,8 @@ export class TimelineView {
   /** Select the next (1) or previous (−1) shown event on the selected event's lane (the first in
    *  view when nothing is selected), and pan to it if it is outside the window. */
   step(direction: 1 | -1): void {
-    const shown = (e: TimelineEvent) => this.shows(e) && (!this.hiddenLanes.has(e.pid) || (e.to !== undefined && !this.hiddenLanes.has(e.to)));
+    const shown = (e: TimelineEvent) =>
+      this.shows(e) && (!this.hiddenLanes.has(e.pid) || (e.to !== undefined && !this.hiddenLanes.has(e.to)));
     const cur = this.selected;
     let next: TimelineEvent | undefined;
     if (!cur) {
@@ -337,7 +372,13 @@ export class TimelineView {
       b.addEventListener("click", () => this.host.reveal?.(e));
     }
     if (this.host.goTo) {
-      const b = actions.appendChild(el("button", { id: "zt-goto", title: "Moves the debug session to this event (custom DAP request goToEvent)" }, "Go to event in debug session"));
+      const b = actions.appendChild(
+        el(
+          "button",
+          { id: "zt-goto", title: "Moves the debug session to this event (custom DAP request goToEvent)" },
+          "Go to event in debug session",
+        ),
+      );
       b.disabled = !this.debugActive;
       b.addEventListener("click", () => this.host.goTo?.(e));
     }
@@ -440,9 +481,14 @@ export class TimelineView {
     st.loaded = String(this.events.length);
     st.mode = mode;
     st.lanes = String(lanes.length);
-    this.stats.textContent = mode === "events" ? `${result.inView} in view · ${result.drawn} drawn` : `${result.inView} in view`;
+    this.stats.textContent =
+      mode === "events" ? `${result.inView} in view · ${result.drawn} drawn` : `${result.inView} in view`;
     this.note.textContent =
-      mode === "density" ? `${result.inView} events in this window: showing how busy each lane is. Zoom in to see the events.` : mode === "loading" ? "Loading events…" : "";
+      mode === "density"
+        ? `${result.inView} events in this window: showing how busy each lane is. Zoom in to see the events.`
+        : mode === "loading"
+          ? "Loading events…"
+          : "";
     document.body.dataset.ready = "true";
   }
 
@@ -453,7 +499,7 @@ export class TimelineView {
       const span = this.v1 - this.v0;
       let a = this.v0 - span * 0.5;
       let b = this.v1 + span * 0.5;
-      if (this.estimate(a, b) > WINDOW_LIMIT) (a = this.v0), (b = this.v1);
+      if (this.estimate(a, b) > WINDOW_LIMIT) ((a = this.v0), (b = this.v1));
       this.host.requestWindow?.(++this.pendingWindow, a, b);
     }, 80);
   }

@@ -18,7 +18,8 @@ import { VirtioFeature } from "../../../kernel/abi";
 
 /** Ring features the SDK's DriverSplitQueue does not implement: asking for them is refused up front
  *  rather than negotiated and then silently broken. */
-export const UNSUPPORTED_RING_FEATURES = VirtioFeature.RING_PACKED | VirtioFeature.IN_ORDER | VirtioFeature.NOTIFICATION_DATA;
+export const UNSUPPORTED_RING_FEATURES =
+  VirtioFeature.RING_PACKED | VirtioFeature.IN_ORDER | VirtioFeature.NOTIFICATION_DATA;
 
 /** Render a feature mask as hex for error messages. */
 export function featureHex(features: bigint): string {

@@ -101,7 +101,9 @@ export class DriverSplitQueue {
     this.usedOffset = alignUp(this.availOffset + 6 + 2 * size, 4);
     const end = this.usedOffset + 6 + 8 * size;
     if (end > dma.size) {
-      throw new RangeError(`a ${size}-entry virtqueue at offset ${this.descOffset} needs ${end} bytes; the DMA buffer has ${dma.size}`);
+      throw new RangeError(
+        `a ${size}-entry virtqueue at offset ${this.descOffset} needs ${end} bytes; the DMA buffer has ${dma.size}`,
+      );
     }
     this.descPhys = dma.physAt(this.descOffset);
     this.availPhys = dma.physAt(this.availOffset);
@@ -133,7 +135,9 @@ export class DriverSplitQueue {
     for (const b of writable) checkBuffer(b);
     if (indirectAt !== undefined) return this.addIndirect(readable, writable, indirectAt);
     if (n > this.free.length) {
-      throw new RangeError(`a chain of ${n} buffers does not fit: ${this.free.length} of ${this.size} descriptors are free`);
+      throw new RangeError(
+        `a chain of ${n} buffers does not fit: ${this.free.length} of ${this.size} descriptors are free`,
+      );
     }
     const ids: number[] = [];
     for (let i = 0; i < n; i++) ids.push(this.free.pop() as number);
@@ -239,8 +243,10 @@ export class DriverSplitQueue {
 }
 
 function checkBuffer(b: BufferRef): void {
-  if (!Number.isSafeInteger(b.addr) || b.addr < 0) throw new RangeError(`buffer address ${b.addr} is not a physical address`);
-  if (!Number.isInteger(b.len) || b.len < 0 || b.len > 0xffffffff) throw new RangeError(`buffer length ${b.len} does not fit in 32 bits`);
+  if (!Number.isSafeInteger(b.addr) || b.addr < 0)
+    throw new RangeError(`buffer address ${b.addr} is not a physical address`);
+  if (!Number.isInteger(b.len) || b.len < 0 || b.len > 0xffffffff)
+    throw new RangeError(`buffer length ${b.len} does not fit in 32 bits`);
 }
 
 /** @deprecated Use DriverSplitQueue: the old name, which devices/'s device-side SplitQueue shares.

@@ -5,11 +5,27 @@
 
 import type { DmaBuffer } from "../dma";
 import type { MmioRegion } from "../mmio";
-import { UNSUPPORTED_RING_FEATURES, VIRTIO_MAGIC, VIRTIO_MMIO_VERSION, VirtioFeature, VirtioReg, VirtioStatus, featureHex } from "./constants";
+import {
+  UNSUPPORTED_RING_FEATURES,
+  VIRTIO_MAGIC,
+  VIRTIO_MMIO_VERSION,
+  VirtioFeature,
+  VirtioReg,
+  VirtioStatus,
+  featureHex,
+} from "./constants";
 import { VirtioError } from "./errors";
 import { DriverSplitQueue } from "./split-queue";
 
-const DEVICE_NAMES: Record<number, string> = { 1: "network", 2: "block", 3: "console", 4: "entropy", 5: "balloon", 8: "SCSI", 16: "GPU" };
+const DEVICE_NAMES: Record<number, string> = {
+  1: "network",
+  2: "block",
+  3: "console",
+  4: "entropy",
+  5: "balloon",
+  8: "SCSI",
+  16: "GPU",
+};
 /** Status reads to wait for a reset to complete (ours completes at once; real ones take a while). */
 const RESET_POLLS = 1000;
 
@@ -38,14 +54,22 @@ export class VirtioMmio {
   static probe(regs: MmioRegion, deviceId: number): VirtioMmio {
     const where = `at ${hex(regs.base)}`;
     const magic = regs.read32(VirtioReg.MAGIC);
-    if (magic !== VIRTIO_MAGIC) throw new VirtioError(`no virtio-mmio device ${where}: magic value ${hex(magic)}, expected ${hex(VIRTIO_MAGIC)} ("virt")`);
+    if (magic !== VIRTIO_MAGIC)
+      throw new VirtioError(
+        `no virtio-mmio device ${where}: magic value ${hex(magic)}, expected ${hex(VIRTIO_MAGIC)} ("virt")`,
+      );
     const version = regs.read32(VirtioReg.VERSION);
     if (version !== VIRTIO_MMIO_VERSION) {
-      throw new VirtioError(`virtio-mmio device ${where} has interface version ${version}; the SDK drives version ${VIRTIO_MMIO_VERSION} (modern) only`);
+      throw new VirtioError(
+        `virtio-mmio device ${where} has interface version ${version}; the SDK drives version ${VIRTIO_MMIO_VERSION} (modern) only`,
+      );
     }
     const found = regs.read32(VirtioReg.DEVICE_ID);
     if (found === 0) throw new VirtioError(`the virtio-mmio slot ${where} is empty (device id 0)`);
-    if (found !== deviceId) throw new VirtioError(`the virtio-mmio device ${where} has ${deviceName(found)}; this driver expects ${deviceName(deviceId)}`);
+    if (found !== deviceId)
+      throw new VirtioError(
+        `the virtio-mmio device ${where} has ${deviceName(found)}; this driver expects ${deviceName(deviceId)}`,
+      );
     return new VirtioMmio(regs, found, regs.read32(VirtioReg.VENDOR_ID));
   }
 
@@ -53,15 +77,21 @@ export class VirtioMmio {
    *  accept the features in `wanted` that the device offers, FEATURES_OK, check the device agreed.
    *  `wanted` must include VERSION_1. Returns the accepted features. */
   init(wanted: bigint): bigint {
-    if (!(wanted & VirtioFeature.VERSION_1)) throw new VirtioError("wanted features must include VirtioFeature.VERSION_1: the SDK speaks the modern interface only");
+    if (!(wanted & VirtioFeature.VERSION_1))
+      throw new VirtioError(
+        "wanted features must include VirtioFeature.VERSION_1: the SDK speaks the modern interface only",
+      );
     if (wanted & UNSUPPORTED_RING_FEATURES) {
-      throw new VirtioError(`the SDK's split queue does not implement features ${featureHex(wanted & UNSUPPORTED_RING_FEATURES)}; do not ask for them`);
+      throw new VirtioError(
+        `the SDK's split queue does not implement features ${featureHex(wanted & UNSUPPORTED_RING_FEATURES)}; do not ask for them`,
+      );
     }
     this.reset();
     this.addStatus(VirtioStatus.ACKNOWLEDGE);
     this.addStatus(VirtioStatus.DRIVER);
     const offered = this.deviceFeatures();
-    if (!(offered & VirtioFeature.VERSION_1)) this.fail(`the device does not offer VERSION_1 (features ${featureHex(offered)})`);
+    if (!(offered & VirtioFeature.VERSION_1))
+      this.fail(`the device does not offer VERSION_1 (features ${featureHex(offered)})`);
     const accepted = offered & wanted;
     this.writeDriverFeatures(accepted);
     this.addStatus(VirtioStatus.FEATURES_OK);
@@ -89,7 +119,14 @@ export class VirtioMmio {
     if (max === 0) this.fail(`the device has no queue ${index}`);
     const size = largestPowerOfTwo(Math.min(max, setup.maxSize ?? max, 32768));
     const indirect = this.hasFeature(VirtioFeature.INDIRECT_DESC);
-    const queue = new DriverSplitQueue({ dma: setup.dma, offset: setup.offset, size, eventIdx, indirect, notify: () => this.notify(index) });
+    const queue = new DriverSplitQueue({
+      dma: setup.dma,
+      offset: setup.offset,
+      size,
+      eventIdx,
+      indirect,
+      notify: () => this.notify(index),
+    });
     this.regs.write32(VirtioReg.QUEUE_SIZE, size);
     this.write64(VirtioReg.QUEUE_DESC_LOW, queue.descPhys);
     this.write64(VirtioReg.QUEUE_DRIVER_LOW, queue.availPhys);

@@ -2,8 +2,18 @@
 // ring in them; plus helpers that lay out requests the way a driver would (or deliberately not).
 
 import {
-  CowOverlay, GuestMemory, InterruptLines, IommuView, MmioBus, VirtioBlk, VirtioMmioTransport, VirtualClock, ZeroDisk,
-  type BlockStore, type DeviceEvent, type DmaRegion,
+  CowOverlay,
+  GuestMemory,
+  InterruptLines,
+  IommuView,
+  MmioBus,
+  VirtioBlk,
+  VirtioMmioTransport,
+  VirtualClock,
+  ZeroDisk,
+  type BlockStore,
+  type DeviceEvent,
+  type DmaRegion,
 } from "../../../devices";
 import { DriverRing, NEXT, WRITE } from "./driver-ring";
 import { MiniDriver, VERSION_1 } from "./mini-driver";
@@ -46,13 +56,21 @@ export interface BlkRig {
   errors(): string[];
 }
 
-export function blkRig(options: { disk?: BlockStore & CountingDisk; size?: number; lent?: { read: boolean; write: boolean } } = {}): BlkRig {
+export function blkRig(
+  options: { disk?: BlockStore & CountingDisk; size?: number; lent?: { read: boolean; write: boolean } } = {},
+): BlkRig {
   const clock = new VirtualClock();
   const lines = new InterruptLines();
   const events: DeviceEvent[] = [];
   const disk = options.disk ?? new CountingDisk();
   const blk = new VirtioBlk({ deviceName: "virtio-blk0", disk, requestLatencyNs: LATENCY, transferNsPerKiB: 0 });
-  const transport = new VirtioMmioTransport({ name: "virtio-blk0", backend: blk, irq: lines.line(BLK_IRQ), clock, emit: (e) => events.push(e) });
+  const transport = new VirtioMmioTransport({
+    name: "virtio-blk0",
+    backend: blk,
+    irq: lines.line(BLK_IRQ),
+    clock,
+    emit: (e) => events.push(e),
+  });
   const memory = new GuestMemory({ base: 0x4000_0000, size: 0x10_0000 });
   const region = memory.allocateDma(16 * 4096);
   const lent = options.lent && memory.allocateDma(16 * 4096);
@@ -63,7 +81,15 @@ export function blkRig(options: { disk?: BlockStore & CountingDisk; size?: numbe
   const ring = new DriverRing(region, options.size ?? 128);
   const view = new Uint8Array(region.buffer);
   return {
-    blk, disk, driver, ring, region, lent, clock, lines, events,
+    blk,
+    disk,
+    driver,
+    ring,
+    region,
+    lent,
+    clock,
+    lines,
+    events,
     bytes: (addr, len) => view.slice(addr - region.phys, addr - region.phys + len),
     fill: (addr, data) => view.set(data, addr - region.phys),
     start(features = VERSION_1 | F.FLUSH) {
@@ -91,7 +117,14 @@ export function header(type: number, sector: number | bigint): Uint8Array {
 }
 
 /** The usual three-descriptor request at descriptors first, first+1, first+2, published and kicked. */
-export function request(rig: BlkRig, type: number, sector: number | bigint, data: { len: number; write: boolean } | undefined, first = 0, where = areas(rig)): void {
+export function request(
+  rig: BlkRig,
+  type: number,
+  sector: number | bigint,
+  data: { len: number; write: boolean } | undefined,
+  first = 0,
+  where = areas(rig),
+): void {
   rig.fill(where.header, header(type, sector));
   rig.fill(where.status, Uint8Array.of(0xff));
   rig.ring.setDesc(first, where.header, 16, NEXT, first + 1);

@@ -2,8 +2,20 @@
 // events collected; or a bare transport around a scriptable backend for register-level tests.
 
 import {
-  createMachine, IommuView, InterruptLines, MmioBus, parseMachineDescription, VirtioMmioTransport, VirtualClock, VirtioRng,
-  type ConfigSpace, type DeviceEvent, type DmaRegion, type Machine, type VirtioBackend, type VirtioDeviceContext,
+  createMachine,
+  IommuView,
+  InterruptLines,
+  MmioBus,
+  parseMachineDescription,
+  VirtioMmioTransport,
+  VirtualClock,
+  VirtioRng,
+  type ConfigSpace,
+  type DeviceEvent,
+  type DmaRegion,
+  type Machine,
+  type VirtioBackend,
+  type VirtioDeviceContext,
 } from "../../../devices";
 import { DriverRing } from "./driver-ring";
 import { MiniDriver } from "./mini-driver";
@@ -13,7 +25,11 @@ export const RNG_IRQ = 3;
 
 export function virtDescription(): ReturnType<typeof parseMachineDescription> {
   return parseMachineDescription(
-    { name: "test", dma: { base: "0x40000000", size: "0x100000" }, devices: [{ name: "virtio-rng0", type: "virtio-rng", base: RNG_BASE, size: "0x1000", irq: RNG_IRQ }] },
+    {
+      name: "test",
+      dma: { base: "0x40000000", size: "0x100000" },
+      devices: [{ name: "virtio-rng0", type: "virtio-rng", base: RNG_BASE, size: "0x1000", irq: RNG_IRQ }],
+    },
     "test machine",
   );
 }
@@ -35,7 +51,14 @@ export function rngRig(options: { seed?: number; size?: number; pages?: number }
   const region = machine.allocateDma((options.pages ?? 4) * 4096);
   machine.setIommuView("virtio-rng0", [region]);
   const ring = new DriverRing(region, options.size ?? 8);
-  return { machine, driver: new MiniDriver(machine, RNG_BASE), region, ring, events, rng: machine.backend("virtio-rng0", VirtioRng) };
+  return {
+    machine,
+    driver: new MiniDriver(machine, RNG_BASE),
+    region,
+    ring,
+    events,
+    rng: machine.backend("virtio-rng0", VirtioRng),
+  };
 }
 
 export const kinds = (events: readonly DeviceEvent[]): string[] => events.map((e) => e.kind);
@@ -44,7 +67,10 @@ export const kinds = (events: readonly DeviceEvent[]): string[] => events.map((e
 export class TestBackend implements VirtioBackend {
   readonly deviceId = 42;
   readonly features = (1n << 32n) | (1n << 28n) | (1n << 29n);
-  readonly queues = [{ name: "q0", maxSize: 256 }, { name: "q1", maxSize: 16 }];
+  readonly queues = [
+    { name: "q0", maxSize: 256 },
+    { name: "q1", maxSize: 16 },
+  ];
   readonly kicks: number[] = [];
   resets = 0;
   context!: VirtioDeviceContext;
@@ -95,7 +121,13 @@ export function transportRig(): TransportRig {
   const lines = new InterruptLines();
   const events: DeviceEvent[] = [];
   const backend = new TestBackend();
-  const transport = new VirtioMmioTransport({ name: "dev", backend, irq: lines.line(5), clock, emit: (e) => events.push(e) });
+  const transport = new VirtioMmioTransport({
+    name: "dev",
+    backend,
+    irq: lines.line(5),
+    clock,
+    emit: (e) => events.push(e),
+  });
   transport.setIommuView(IommuView.empty);
   const bus = new MmioBus();
   bus.map("dev", 0, 0x1000, transport);

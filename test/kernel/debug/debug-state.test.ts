@@ -33,7 +33,11 @@ function stopAt(event: number): StopInfo {
 }
 
 function prepare(state: DebugState, disk?: { disk: string; persist: boolean }): void {
-  state.prepared = { options: { programs: [], machine: "virt", seed: 1, stopOnEntry: false, ...disk }, description: {} as MachineDescription, bundles: [] };
+  state.prepared = {
+    options: { programs: [], machine: "virt", seed: 1, stopOnEntry: false, ...disk },
+    description: {} as MachineDescription,
+    bundles: [],
+  };
 }
 
 /** A run record with no machine behind it: enough for generation checks. */
@@ -77,8 +81,26 @@ describe("kernel/debug: the debug runtime's shared run state", () => {
     state.hits.note(9);
     state.resetRunState();
     assert.deepEqual(
-      { stop: state.stop, stopping: state.stopping, ended: state.ended, deliveries: state.deliveries, expectedFault: state.expectedFault, faultSnapshot: state.faultSnapshot, stepSyscall: rules.stepSyscall, stepEvent: rules.stepEvent },
-      { stop: undefined, stopping: false, ended: false, deliveries: 0, expectedFault: undefined, faultSnapshot: undefined, stepSyscall: undefined, stepEvent: false },
+      {
+        stop: state.stop,
+        stopping: state.stopping,
+        ended: state.ended,
+        deliveries: state.deliveries,
+        expectedFault: state.expectedFault,
+        faultSnapshot: state.faultSnapshot,
+        stepSyscall: rules.stepSyscall,
+        stepEvent: rules.stepEvent,
+      },
+      {
+        stop: undefined,
+        stopping: false,
+        ended: false,
+        deliveries: 0,
+        expectedFault: undefined,
+        faultSnapshot: undefined,
+        stepSyscall: undefined,
+        stepEvent: false,
+      },
     );
     assert.deepEqual(state.hits.note(9), { event: 9, rank: 0 }, "hit ranks start again");
     assert.equal(state.position(), 0, "no session: event 0");

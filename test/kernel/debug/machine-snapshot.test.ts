@@ -8,14 +8,24 @@ import { Session } from "../../../kernel/session";
 import { sample } from "../../helpers/run-session";
 
 /** Run the programs; snapshot the machine before, at each CALL `client` makes, and at the end. */
-async function snapshotAtCall(programs: string[], client: string): Promise<{ atCall: MachineSnapshot; calls: MachineSnapshot[]; atEnd: MachineSnapshot; before: MachineSnapshot }> {
+async function snapshotAtCall(
+  programs: string[],
+  client: string,
+): Promise<{ atCall: MachineSnapshot; calls: MachineSnapshot[]; atEnd: MachineSnapshot; before: MachineSnapshot }> {
   const description = loadMachineDescription("virt");
   const machine = createMachine(description, { seed: 1 });
-  const session = new Session({ machine, machineName: description.name, seed: 1, timeoutSeconds: 30, output: { console: () => undefined, debug: () => undefined, fault: () => undefined } });
+  const session = new Session({
+    machine,
+    machineName: description.name,
+    seed: 1,
+    timeoutSeconds: 30,
+    output: { console: () => undefined, debug: () => undefined, fault: () => undefined },
+  });
   const calls: MachineSnapshot[] = [];
   session.kernel.debugHooks = {
     beforeSyscall: (proc, request) => {
-      if (proc.name === client && request.num === Sys.CALL) calls.push(snapshotMachine(description.name, session.kernel, machine));
+      if (proc.name === client && request.num === Sys.CALL)
+        calls.push(snapshotMachine(description.name, session.kernel, machine));
       return false;
     },
   };
@@ -40,7 +50,10 @@ describe("kernel/debug: machine snapshot for the views", function () {
   this.timeout(60_000);
 
   it("UART: addresses, IRQ, the bound driver and its decoded registers; processes with capabilities and endpoints", async () => {
-    const { atCall, atEnd, before } = await snapshotAtCall([sample("uart16550"), sample("hello-console")], "hello-console");
+    const { atCall, atEnd, before } = await snapshotAtCall(
+      [sample("uart16550"), sample("hello-console")],
+      "hello-console",
+    );
     assert.equal(before.processes.length, 2);
     assert.ok(before.processes.every((p) => p.state === "starting" || p.state === "ready"));
 
@@ -55,13 +68,20 @@ describe("kernel/debug: machine snapshot for the views", function () {
     assert.equal(value(uart.registers, "LCR"), "0x3 (8 data bits)");
 
     assert.equal(driver.device, "uart0");
-    assert.ok(driver.capabilities.some((c) => /^IoPort .*ports 0x3f8–0x3fd/.test(c.value)), JSON.stringify(driver.capabilities));
+    assert.ok(
+      driver.capabilities.some((c) => /^IoPort .*ports 0x3f8–0x3fd/.test(c.value)),
+      JSON.stringify(driver.capabilities),
+    );
     assert.ok(driver.capabilities.some((c) => /^Irq .*IRQ 4 → endpoint/.test(c.value)));
     assert.ok(driver.endpoints.length > 0);
     assert.ok(atCall.devices.find((d) => d.name === "virtio-rng0")!.address.startsWith("MMIO 0x1000"));
 
     assert.ok(atEnd.processes.every((p) => p.state === "exited" && p.exitCode === 0));
-    assert.deepEqual(atEnd.processes.map((p) => p.capabilities.length), [0, 0], "a process that has ended holds no capabilities");
+    assert.deepEqual(
+      atEnd.processes.map((p) => p.capabilities.length),
+      [0, 0],
+      "a process that has ended holds no capabilities",
+    );
     assert.equal(atEnd.faults, 0);
   });
 
@@ -71,7 +91,9 @@ describe("kernel/debug: machine snapshot for the views", function () {
     assert.equal(disk.irq, 14);
     assert.match(value(disk.registers, "Status"), /^0x[0-9a-f]+ \((BSY|DRDY|[A-Z ]+)\)$/);
     // Between commands the drive is ready and idle, at some CALL of the client.
-    const idle = ata.calls.map((s) => s.devices.find((d) => d.name === "ata0")!).find((d) => value(d.registers, "phase") === "idle" && /DRDY/.test(value(d.registers, "Status")));
+    const idle = ata.calls
+      .map((s) => s.devices.find((d) => d.name === "ata0")!)
+      .find((d) => value(d.registers, "phase") === "idle" && /DRDY/.test(value(d.registers, "Status")));
     assert.ok(idle, "the drive was never seen ready and idle");
 
     const rng = await snapshotAtCall([sample("virtio-rng"), sample("rng-cat")], "rng-cat");
@@ -83,10 +105,19 @@ describe("kernel/debug: machine snapshot for the views", function () {
   it("virtio-net: the card's counters and the peer host, under the device's network item", async () => {
     const { atEnd } = await snapshotAtCall([sample("virtio-net"), sample("ping")], "ping");
     const nic = atEnd.devices.find((d) => d.name === "virtio-net0")!;
-    assert.match(value(nic.registers, "network"), /^52:54:00(:[0-9a-f]{2}){3}, link up: 5 sent, 5 received, 0 dropped$/);
+    assert.match(
+      value(nic.registers, "network"),
+      /^52:54:00(:[0-9a-f]{2}){3}, link up: 5 sent, 5 received, 0 dropped$/,
+    );
     const children = nic.registers.find((i) => i.name === "network")!.children ?? [];
     assert.equal(value(children, "dropped"), "none");
-    assert.match(value(children, "peer"), /^10\.0\.2\.2 \(52:54:00:12:35:02\): 1 ARP, 4 echo, 0 UDP replies, 0 frames ignored$/);
-    assert.equal(atEnd.devices.find((d) => d.name === "virtio-rng0")!.registers.some((i) => i.name === "network"), false);
+    assert.match(
+      value(children, "peer"),
+      /^10\.0\.2\.2 \(52:54:00:12:35:02\): 1 ARP, 4 echo, 0 UDP replies, 0 frames ignored$/,
+    );
+    assert.equal(
+      atEnd.devices.find((d) => d.name === "virtio-rng0")!.registers.some((i) => i.name === "network"),
+      false,
+    );
   });
 });
