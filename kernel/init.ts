@@ -141,19 +141,19 @@ export class Init {
     const specs = Object.values(manifest.caps);
     const dma = p.dmaBudget + specs.reduce((n, c) => n + (c.kind === "dma" ? Math.ceil(c.size / DMA_PAGE_BYTES) * DMA_PAGE_BYTES : 0), 0);
     if (dma > k.resources.dmaBytes) {
-      k.refuseLimit(p, "dmaBytes", dma, Sys.STARTUP);
+      k.quota.refuse(p, "dmaBytes", dma, Sys.STARTUP);
       throw new StartupError(`the manifest asks for ${dma} bytes of DMA, more than the per-process limit ${k.resources.dmaBytes} (limits.dmaBytes in the machine description)`);
     }
-    const endpoints = k.endpointCount(p) + specs.filter((c) => c.kind === "serve" || c.kind === "irq").length;
+    const endpoints = k.quota.endpointCount(p) + specs.filter((c) => c.kind === "serve" || c.kind === "irq").length;
     if (endpoints > k.resources.endpoints) {
-      k.refuseLimit(p, "endpoints", endpoints, Sys.STARTUP);
+      k.quota.refuse(p, "endpoints", endpoints, Sys.STARTUP);
       throw new StartupError(`the manifest needs ${endpoints} endpoints, more than the per-process limit ${k.resources.endpoints} (limits.endpoints in the machine description)`);
     }
     // What init grants counts like any capability: the space already held, then each grant.
     const grants = specs.reduce((n, c) => n + GRANTED_CAPS[c.kind], 0);
-    if (k.overCapabilityLimit(p, grants)) {
-      const caps = k.capabilityCount(p) + grants;
-      k.refuseCapabilities(p, Sys.STARTUP, grants);
+    if (k.quota.overCapabilityLimit(p, grants)) {
+      const caps = k.quota.capabilityCount(p) + grants;
+      k.quota.refuseCapabilities(p, Sys.STARTUP, grants);
       throw new StartupError(`the manifest needs ${caps} capabilities, more than the per-process limit ${k.resources.capabilities} (limits.capabilities in the machine description)`);
     }
   }
@@ -207,7 +207,7 @@ export class Init {
 
   /** A CALL to Init's endpoint. Init answers synchronously, or holds a lookup until registration. */
   call(p: KernelProcess, tag: number, payload: Uint8Array, requestId: number): Outcome {
-    this.k.ipcMessages++;
+    this.k.countIpcMessage();
     const name = this.readName(payload);
     if (name === undefined) return this.reply(tag === Tag.LOOKUP_SERVICE ? Tag.LOOKUP_RESPONSE : Tag.SERVICE_READY, this.status(Errno.E_INVAL));
     if (tag === Tag.REGISTER_SERVICE) return this.register(p, name.name, payload.subarray(name.end));
@@ -228,8 +228,8 @@ export class Init {
     this.lookups.delete(name);
     for (const client of waiting) {
       // Its space filled while it waited (grants from others): the lookup fails, named, as it would now.
-      if (this.k.overCapabilityLimit(client, 1)) {
-        this.k.refuseCapabilities(client, Sys.CALL, 1);
+      if (this.k.quota.overCapabilityLimit(client, 1)) {
+        this.k.quota.refuseCapabilities(client, Sys.CALL, 1);
         this.k.wake(client, -Errno.E_NOMEM);
       } else this.k.wake(client, 1, this.lookupReply(client, entry));
     }
@@ -242,7 +242,7 @@ export class Init {
     const entry = this.services.get(name);
     if (entry?.ready && this.k.processes.get(entry.pid)?.alive) {
       // Each lookup grants a fresh send right: a client looking up in a loop fills its own space.
-      if (this.k.overCapabilityLimit(p, 1)) return this.k.refuseCapabilities(p, Sys.CALL, 1);
+      if (this.k.quota.overCapabilityLimit(p, 1)) return this.k.quota.refuseCapabilities(p, Sys.CALL, 1);
       return { kind: "return", result: 1, payload: this.lookupReply(p, entry) };
     }
     const why = this.abandoned.get(name);

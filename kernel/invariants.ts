@@ -314,15 +314,15 @@ function checkLimits(k: Kernel, bad: (msg: string) => void): void {
   }
   for (const p of k.processes.values()) {
     if (!p.alive) continue;
-    const endpoints = k.endpointCount(p);
+    const endpoints = k.quota.endpointCount(p);
     if (endpoints > limits.endpoints) bad(`pid ${p.pid} owns ${endpoints} endpoints, above limits.endpoints ${limits.endpoints}`);
-    const queued = k.queuedBytesFor(p.pid);
+    const queued = k.quota.queuedBytesFor(p.pid);
     if (queued > limits.queuedBytes) bad(`pid ${p.pid}'s endpoints hold ${queued} queued bytes, above limits.queuedBytes ${limits.queuedBytes}`);
     const dma = p.dmaRegions.reduce((n, r) => n + r.size, 0);
     if (dma > limits.dmaBytes) bad(`pid ${p.pid} holds ${dma} DMA bytes, above limits.dmaBytes ${limits.dmaBytes}`);
     // The CSpace itself, then with what is on its way to it (queued on its endpoints).
     const held = p.cspace.size;
-    const counted = k.capabilityCount(p);
+    const counted = k.quota.capabilityCount(p);
     if (held > limits.capabilities) bad(`pid ${p.pid} holds ${held} capabilities, above limits.capabilities ${limits.capabilities}`);
     else if (counted > limits.capabilities) bad(`pid ${p.pid} holds ${held} capabilities and ${counted - held} more are on their way to it, above limits.capabilities ${limits.capabilities}`);
   }

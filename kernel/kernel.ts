@@ -19,94 +19,19 @@ import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message 
 import { FaultReason, KernelProcess, type Fault, type ProcessHost } from "./process";
 import { dispatchSyscall } from "./syscalls";
 import { fail, type Outcome } from "./syscalls/outcome";
-import { carriedCaps, chargedBytes, limitsOf, queuedBytesOf, refusalMessage, servicesFrontedBy, type LimitName, type LimitRefusal, type LimitsInForce, type ResourceLimits } from "./limits";
+import { LimitBook } from "./limit-book";
+import { carriedCaps, chargedBytes, limitsOf, servicesFrontedBy, type LimitRefusal, type LimitsInForce } from "./limits";
+import type { SyscallContext } from "./syscalls/context";
 import type { SyscallRequest } from "./worker/mailbox";
 
-export interface Violation {
-  pid: number;
-  process: string;
-  syscall: string;
-  /** Guest-physical address or port that was touched. */
-  address: number;
-  /** The grant it fell outside, e.g. "MMIO 0x10003000+0x200 rw-". */
-  grant: string;
-  message: string;
-  at: number;
-}
+import type { HeldSyscall, IommuViewRecord, KernelDebugHooks, KernelOptions, KernelOutput, MessageLimits, OutsideInputHooks, Violation, WorkerEvents } from "./kernel-types";
 
-export interface KernelOutput {
-  console(process: KernelProcess, text: string): void;
-  debug(process: KernelProcess, text: string): void;
-  fault?(process: KernelProcess, fault: Fault): void;
-}
+export type { HeldSyscall, IommuViewRecord, KernelDebugHooks, KernelOptions, KernelOutput, MessageLimits, OutsideInputHooks, Violation, WorkerEvents } from "./kernel-types";
 
 /** Added to the watchdog's limit until a process's first syscall (docs/abi.md, "Watchdog"). */
 export const WATCHDOG_START_ALLOWANCE_MS = 10_000;
 
-export interface KernelOptions {
-  machine: MachineHandle;
-  seed: number;
-  output: KernelOutput;
-  /** Virtual time one syscall costs. */
-  syscallCostNs?: number;
-  /** Wall-clock ms a process may run without a syscall before the watchdog faults it. */
-  watchdogMs?: number;
-  /** Compatibility with the running browser kernel's larger message limits (16 384 bytes, 8 caps). */
-  compat?: boolean;
-  /** Per-process limits; default: the machine description's "limits" (kernel/limits.ts). */
-  resources?: Partial<ResourceLimits>;
-}
-
-/** The IOMMU view the kernel last gave a device, for kernel/invariants.ts. */
-export interface IommuViewRecord {
-  pid: number;
-  own: readonly DmaRegion[];
-  shared: readonly IommuMapping[];
-}
-
-/** Message limits in force: the spec's by default, the running kernel's in compatibility mode. */
-export interface MessageLimits {
-  bytes: number;
-  caps: number;
-}
-
-/** What a debugger (kernel/debug) attaches to the kernel. Both hooks run synchronously inside the
- *  scheduler; a hook that wants the machine to stop calls pauseScheduling() or returns true. */
-export interface KernelDebugHooks {
-  /** A syscall from the token holder, before it is carried out. Returning true holds it: scheduling
-   *  pauses and the syscall is carried out (without asking again) on resumeScheduling(). */
-  beforeSyscall?(proc: KernelProcess, request: SyscallRequest): boolean;
-  /** A message (IPC or an interrupt notification) is about to reach an endpoint. */
-  onDeliver?(ep: Endpoint, message: Message): void;
-  /** The run token is about to go to `proc` (no driver code ran since the last syscall). Returning
-   *  true pauses scheduling instead; `proc` stays ready and is asked about again on resume. */
-  beforeRun?(proc: KernelProcess): boolean;
-}
-
-/** Outside input (kernel/console-input.ts) hooks into the scheduler: it is applied only at input
- *  points, so that a replay can apply it at the same ones. */
-export interface OutsideInputHooks {
-  /** The top of the scheduler's loop (nobody holds the run token): apply what is due. */
-  atInputPoint(): void;
-  /** Idle with no device event due. "more": input is ready, loop again; "wait": more may come,
-   *  stay up (kick() resumes); "none": nothing will come, go on to shutdown. */
-  whenIdle(): "more" | "wait" | "none";
-}
-
-/** A syscall the kernel holds while scheduling is paused. */
-export interface HeldSyscall {
-  proc: KernelProcess;
-  request: SyscallRequest;
-  /** True when the debug hook already saw it (it asked for the hold). */
-  checked: boolean;
-}
-
-export interface WorkerEvents {
-  onSyscall(request: SyscallRequest): void;
-  onWorkerGone(reason: string, kind: "memory-limit" | "worker"): void;
-}
-
-export class Kernel {
+export class Kernel implements SyscallContext {
   readonly machine: MachineHandle;
   readonly seed: number;
   readonly syslog = new SysLog();
@@ -119,8 +44,8 @@ export class Kernel {
   readonly violations: Violation[] = [];
   /** Per-process limits in force (machine description "limits"). */
   readonly resources: LimitsInForce;
-  /** Each limit reached, by process, limit and syscall (RunSummary.limits). */
-  readonly limitRefusals: LimitRefusal[] = [];
+  /** What each process holds against its limits, and each limit reached (kernel/limit-book.ts). */
+  readonly quota: LimitBook;
   /** Service name → devices fronting it: only a driver bound to one may serve the name. */
   readonly frontedBy: ReadonlyMap<string, readonly string[]>;
   /** The view last given to each device (read-only for kernel/invariants.ts). */
@@ -128,13 +53,13 @@ export class Kernel {
   readonly deviceEvents: DeviceEvent[] = [];
   readonly init: Init;
   readonly output: KernelOutput;
-  ipcMessages = 0;
-  irqs = 0;
   /** Set by a debugger; empty otherwise (no cost beyond two optional calls). */
   debugHooks: KernelDebugHooks = {};
   /** Set when the run takes keystrokes from outside (kernel/console-input.ts). */
   outsideInput: OutsideInputHooks | undefined;
 
+  private ipcMessageCount = 0;
+  private irqCount = 0;
   private readonly syscallCostNs: number;
   private readonly watchdogMs: number;
   private readonly ready = new Set<KernelProcess>();
@@ -169,6 +94,7 @@ export class Kernel {
     this.limits = options.compat ? { bytes: 16_384, caps: 8 } : { bytes: MAX_MESSAGE_BYTES, caps: MAX_MESSAGE_CAPS };
     this.resources = { ...limitsOf(options.machine), ...options.resources };
     this.frontedBy = servicesFrontedBy(options.machine);
+    this.quota = new LimitBook({ resources: this.resources, processes: this.processes, endpoints: this.endpoints, now: () => this.now(), debug: (proc, text) => this.output.debug(proc, text) });
     this.init = new Init(this);
     this.machine.onIrqChange((line, level) => {
       if (level) this.raiseIrq(line);
@@ -183,6 +109,41 @@ export class Kernel {
 
   now(): number {
     return this.machine.clock.now();
+  }
+
+  /** Each limit reached, by process, limit and syscall (RunSummary.limits). */
+  get limitRefusals(): LimitRefusal[] {
+    return this.quota.refusals;
+  }
+
+  /** IPC messages exchanged (RunSummary.ipcMessages). */
+  get ipcMessages(): number {
+    return this.ipcMessageCount;
+  }
+
+  countIpcMessage(): void {
+    this.ipcMessageCount++;
+  }
+
+  /** Interrupts delivered (RunSummary.irqs). */
+  get irqs(): number {
+    return this.irqCount;
+  }
+
+  process(pid: number): KernelProcess | undefined {
+    return this.processes.get(pid);
+  }
+
+  liveProcesses(): KernelProcess[] {
+    return [...this.processes.values()].filter((p) => p.alive);
+  }
+
+  endpoint(id: number): Endpoint | undefined {
+    return this.endpoints.get(id);
+  }
+
+  hardwareObject(id: number): HardwareObject | undefined {
+    return this.hardware.get(id);
   }
 
   // ── processes ────────────────────────────────────────────────────────────────────────────────
@@ -277,6 +238,10 @@ export class Kernel {
     this.commits.append(this.now(), body);
   }
 
+  newCapability(objectType: number, objectId: number, perms: number, parent?: Capability, expiresAt = 0): Capability {
+    return this.caps.create(objectType, objectId, perms, parent, expiresAt);
+  }
+
   /** A new root capability (fresh generation) in `proc`'s CSpace; returns the slot. */
   insertCap(proc: KernelProcess, objectType: number, objectId: number, perms: number): number {
     return this.place(proc, this.caps.create(objectType, objectId, perms));
@@ -331,69 +296,6 @@ export class Kernel {
       this.machine.setIommuView(device, []);
       this.iommuViews.set(device, { pid, own: [], shared: [] });
     }
-  }
-
-  /** Refuse a request that would pass a per-process limit: E_NOMEM, recorded by name (once per
-   *  process, limit and syscall, with a count, so a looping driver cannot grow the record). */
-  refuseLimit(proc: KernelProcess, limit: LimitName, value: number, syscall: number, holder?: KernelProcess): Outcome {
-    const name = syscallName(syscall);
-    const maximum = this.resources[limit];
-    const known = this.limitRefusals.find((r) => r.pid === proc.pid && r.limit === limit && r.syscall === name);
-    if (known) {
-      known.count++;
-      return fail(Errno.E_NOMEM);
-    }
-    const message = refusalMessage(limit, maximum);
-    const other = holder && holder !== proc ? { holder: holder.pid } : {};
-    this.limitRefusals.push({ limit, value, maximum, syscall: name, pid: proc.pid, process: proc.name, at: this.now(), count: 1, message, ...other });
-    this.output.debug(proc, `${name}: ${message}${holder && holder !== proc ? ` (the capability space of pid ${holder.pid}, ${holder.name})` : ""}`);
-    return fail(Errno.E_NOMEM);
-  }
-
-  /** Capabilities counted against `proc`'s limits.capabilities: those in its CSpace, and those on
-   *  their way to it in messages queued on the endpoints it owns. */
-  capabilityCount(proc: KernelProcess): number {
-    let n = proc.cspace.size;
-    for (const id of proc.endpoints) n += this.endpoints.get(id)?.queuedCaps ?? 0;
-    return n;
-  }
-
-  /** Would `incoming` more capabilities pass `proc`'s limits.capabilities? `leaving` are counted
-   *  now but go as these come (a message taken off its own endpoint, capabilities it sends itself). */
-  overCapabilityLimit(proc: KernelProcess, incoming: number, leaving = 0): boolean {
-    return incoming > 0 && this.capabilityCount(proc) - leaving + incoming > this.resources.capabilities;
-  }
-
-  /** Refuse, by name, a request that would put `incoming` capabilities into `holder`'s space. */
-  refuseCapabilities(proc: KernelProcess, syscall: number, incoming: number, holder: KernelProcess = proc, leaving = 0): Outcome {
-    return this.refuseLimit(proc, "capabilities", this.capabilityCount(holder) - leaving + incoming, syscall, holder);
-  }
-
-  /** Can `proc` take `message` off `ep` (the head of its queue, or handed to it as a waiter)? The
-   *  capabilities it carries must fit in its space; those of a queued message on its own endpoint
-   *  are already counted. */
-  canTake(proc: KernelProcess, ep: Endpoint, message: Message, queued: boolean): boolean {
-    const caps = carriedCaps(message);
-    return !this.overCapabilityLimit(proc, caps, queued && ep.owner === proc.pid ? caps : 0);
-  }
-
-  /** Endpoints `proc` owns that still exist. */
-  endpointCount(proc: KernelProcess): number {
-    let n = 0;
-    for (const id of proc.endpoints) if (this.endpoints.has(id)) n++;
-    return n;
-  }
-
-  /** Charged bytes queued on the endpoints `pid` owns (0 for Init and the kernel). */
-  queuedBytesFor(pid: number): number {
-    const owner = this.processes.get(pid);
-    return owner ? queuedBytesOf(this.endpoints, owner.endpoints) : 0;
-  }
-
-  /** Would queueing `message` on `ep` pass its owner's queued-bytes limit? */
-  overQueueLimit(ep: Endpoint, message: Message): boolean {
-    const bytes = chargedBytes(message);
-    return bytes > 0 && this.queuedBytesFor(ep.owner) + bytes > this.resources.queuedBytes;
   }
 
   /** Take a capability out of a CSpace. */
@@ -483,6 +385,10 @@ export class Kernel {
     const id = this.nextObjectId++;
     this.hardware.set(id, object);
     return id;
+  }
+
+  removeHardware(object: HardwareObject): void {
+    for (const [id, o] of this.hardware) if (o === object) this.hardware.delete(id);
   }
 
   // ── the run token ────────────────────────────────────────────────────────────────────────────
@@ -666,7 +572,7 @@ export class Kernel {
   /** Put a message on an endpoint, or hand it straight to a waiting receiver. */
   deliver(ep: Endpoint, message: Message): number {
     if (ep.queue.length >= ENDPOINT_QUEUE_LIMIT && ep.waiters.length === 0) return -Errno.E_AGAIN;
-    if (ep.waiters.length === 0 && this.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
+    if (ep.waiters.length === 0 && this.quota.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
     this.debugHooks.onDeliver?.(ep, message);
     this.commit({ type: "MessageSent", fromPid: message.sender, toEndpoint: ep.id, tag: message.tag, size: message.payload.length });
     for (let waiterPid = ep.waiters.shift(); waiterPid !== undefined; waiterPid = ep.waiters.shift()) {
@@ -680,8 +586,8 @@ export class Kernel {
         continue;
       }
       // Its space filled while it waited (grants from others): it is told, and the message goes on.
-      if (!this.canTake(waiter, ep, message, false)) {
-        this.refuseCapabilities(waiter, Sys.RECV_WAIT, carriedCaps(message));
+      if (!this.quota.canTake(waiter, ep, message, false)) {
+        this.quota.refuseCapabilities(waiter, Sys.RECV_WAIT, carriedCaps(message));
         this.wake(waiter, -Errno.E_NOMEM);
         continue;
       }
@@ -690,7 +596,7 @@ export class Kernel {
       return 0;
     }
     // Every waiter turned out stale: the message queues after all, so the owner's limit holds here too.
-    if (this.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
+    if (this.quota.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
     ep.queue.push(message);
     ep.queuedBytes += chargedBytes(message);
     ep.queuedCaps += carriedCaps(message);
@@ -755,7 +661,7 @@ export class Kernel {
     if (!ep) return;
     irq.pending = true;
     irq.delivered++;
-    this.irqs++;
+    this.irqCount++;
     this.deliver(ep, { sender: Pid.KERNEL, tag: irqTag(line), payload: Uint8Array.of(line & 0xff) });
   }
 

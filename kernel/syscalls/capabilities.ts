@@ -7,14 +7,14 @@ import { RevokeReason } from "../abi/tags";
 import { Errno } from "../abi/errors";
 import { Sys } from "../abi/syscalls";
 import { encodeCapInfo, encodeCapList, encodePsList } from "../abi/wire";
-import type { Kernel } from "../kernel";
 import type { Capability } from "../cspace";
 import { fail, ok, type SyscallHandler } from "./outcome";
+import type { SyscallContext } from "./context";
 
 /** The two ZDS resource fields of CAP_INSPECT for a capability (see wire.ts CapInfo). */
-export function resourceFields(k: Kernel, cap: Capability): [number, number] {
-  if (cap.objectType === ObjectType.Endpoint) return [k.endpoints.get(cap.objectId)?.owner ?? 0, 0];
-  const obj = k.hardware.get(cap.objectId);
+export function resourceFields(k: SyscallContext, cap: Capability): [number, number] {
+  if (cap.objectType === ObjectType.Endpoint) return [k.endpoint(cap.objectId)?.owner ?? 0, 0];
+  const obj = k.hardwareObject(cap.objectId);
   if (!obj) return [0, 0];
   switch (obj.type) {
     case "memory":
@@ -43,7 +43,7 @@ const ps: SyscallHandler = (k) =>
   ok(
     0,
     encodePsList(
-      [{ pid: 1, name: "init" }, ...[...k.processes.values()].filter((p) => p.alive).map((p) => ({ pid: p.pid, name: p.name }))],
+      [{ pid: 1, name: "init" }, ...k.liveProcesses().map((p) => ({ pid: p.pid, name: p.name }))],
     ),
   );
 
@@ -55,11 +55,11 @@ const grant: SyscallHandler = (k, p, req) => {
   if (!check.ok) return fail(check.errno);
   const wanted = permsOf(req.a2);
   if ((wanted & ~check.cap.perms) !== 0) return fail(Errno.E_PERM); // no rights escalation
-  const target = k.processes.get(req.a1);
+  const target = k.process(req.a1);
   if (!target?.alive) return fail(Errno.E_NOENT);
   // The target's space must take it; the granter is refused, before any record is made.
-  if (k.overCapabilityLimit(target, 1)) return k.refuseCapabilities(p, req.num, 1, target);
-  const child = k.caps.create(check.cap.objectType, check.cap.objectId, wanted, check.cap);
+  if (k.quota.overCapabilityLimit(target, 1)) return k.quota.refuseCapabilities(p, req.num, 1, target);
+  const child = k.newCapability(check.cap.objectType, check.cap.objectId, wanted, check.cap);
   const toSlot = k.place(target, child);
   k.commit({ type: "CapGranted", fromPid: p.pid, toPid: target.pid, fromSlot: req.a0, toSlot, newCapId: child.id, perms: wanted });
   return ok(toSlot);
@@ -71,9 +71,9 @@ const derive: SyscallHandler = (k, p, req) => {
   if (!check.ok) return fail(check.errno);
   const wanted = permsOf(req.a1);
   if ((wanted & ~check.cap.perms) !== 0) return fail(Errno.E_PERM);
-  if (k.overCapabilityLimit(p, 1)) return k.refuseCapabilities(p, req.num, 1);
+  if (k.quota.overCapabilityLimit(p, 1)) return k.quota.refuseCapabilities(p, req.num, 1);
   const expiresAt = req.a2 === 0 ? 0 : k.now() + req.a2 * 1000;
-  const child = k.caps.create(check.cap.objectType, check.cap.objectId, wanted, check.cap, expiresAt);
+  const child = k.newCapability(check.cap.objectType, check.cap.objectId, wanted, check.cap, expiresAt);
   return ok(k.place(p, child));
 };
 

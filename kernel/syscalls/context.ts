@@ -1,6 +1,74 @@
-// The kernel as the syscall handlers see it. For now this is the Kernel itself, named by type only;
-// it narrows to the methods the handlers need in a later step.
+// The kernel as the syscall handlers see it: what they may ask and change, by name, instead of the
+// Kernel's tables and counters. Kernel implements it; a handler never imports the Kernel class.
 
-import type { Kernel } from "../kernel";
+import type { DmaRegion, MachineHandle } from "../../devices/machine-interface";
+import type { CommitBody } from "../axiom/commitlog";
+import type { Capability, CheckResult } from "../cspace";
+import type { Init } from "../init";
+import type { KernelOutput, MessageLimits } from "../kernel-types";
+import type { Quota } from "../limit-book";
+import type { LimitsInForce } from "../limits";
+import type { Endpoint, HardwareObject, Message } from "../objects";
+import type { Fault, KernelProcess } from "../process";
+import type { Outcome } from "./outcome";
 
-export type SyscallContext = Kernel;
+export interface SyscallContext {
+  // ── time, randomness, output, limits in force ──
+  now(): number;
+  randomBytes(n: number): Uint8Array;
+  readonly output: KernelOutput;
+  /** Message size and capability limits. */
+  readonly limits: MessageLimits;
+  /** Per-process limits (machine description "limits"). */
+  readonly resources: LimitsInForce;
+  /** Counting what a process holds against its limits, and refusing by name. */
+  readonly quota: Quota;
+  /** The machine as the driver syscalls reach it. */
+  readonly machine: Pick<MachineHandle, "mmioRead" | "mmioWrite" | "portRead" | "portWrite" | "allocateDma">;
+  /** Init's side of STARTUP and of a CALL to its endpoint. */
+  readonly init: Pick<Init, "startup" | "call">;
+
+  // ── looking things up ──
+  process(pid: number): KernelProcess | undefined;
+  liveProcesses(): KernelProcess[];
+  endpoint(id: number): Endpoint | undefined;
+  hardwareObject(id: number): HardwareObject | undefined;
+
+  // ── capabilities ──
+  /** The Axiom check, with lazy expiry. */
+  check(proc: KernelProcess, slot: number, required: number, type: number | undefined): CheckResult;
+  /** A new capability record (not yet in any CSpace), derived from `parent` if given. */
+  newCapability(objectType: number, objectId: number, perms: number, parent?: Capability, expiresAt?: number): Capability;
+  insertCap(proc: KernelProcess, objectType: number, objectId: number, perms: number): number;
+  place(proc: KernelProcess, cap: Capability): number;
+  removeCap(proc: KernelProcess, slot: number): Capability | undefined;
+  revoke(cap: Capability, by: KernelProcess | undefined, reason: number): number;
+  revokeTree(capId: number, by: KernelProcess | undefined, reason: number): number;
+  commit(body: CommitBody): void;
+
+  // ── IPC ──
+  createEndpoint(owner: KernelProcess): Endpoint;
+  destroyEndpoint(id: number): void;
+  deliver(ep: Endpoint, message: Message): number;
+  dequeue(ep: Endpoint): Message | undefined;
+  receive(proc: KernelProcess, message: Message): Uint8Array;
+  wire(message: Message): Uint8Array;
+  /** One IPC message exchanged (RunSummary.ipcMessages). */
+  countIpcMessage(): void;
+
+  // ── blocking ──
+  block(proc: KernelProcess, on: NonNullable<KernelProcess["blockedOn"]>): Outcome;
+  wake(proc: KernelProcess, result: number, payload?: Uint8Array): void;
+
+  // ── hardware ──
+  addHardware(object: HardwareObject): number;
+  removeHardware(object: HardwareObject): void;
+  reArmIrq(irq: HardwareObject & { type: "irq" }): void;
+  refreshIommu(proc: KernelProcess): void;
+  freeDma(proc: KernelProcess, region: DmaRegion): void;
+
+  // ── ending a process ──
+  recordViolation(proc: KernelProcess, syscall: number, address: number, grant: string, message: string): Outcome;
+  fault(proc: KernelProcess, kind: Fault["kind"], reason: number, message: string): void;
+  exit(proc: KernelProcess, code: number): void;
+}

@@ -7,23 +7,23 @@ import { Errno } from "../abi/errors";
 import { hex } from "../abi/format";
 import { DMA_PAGE_BYTES, Sys } from "../abi/syscalls";
 import { RevokeReason } from "../abi/tags";
-import type { Kernel } from "../kernel";
 import type { HardwareObject } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
 import { fail, ok, type Outcome, type SyscallHandler } from "./outcome";
+import type { SyscallContext } from "./context";
 
 type Found<T extends HardwareObject["type"]> = { obj: HardwareObject & { type: T }; perms: number } | { outcome: Outcome };
 
-function hardwareFor<T extends HardwareObject["type"]>(k: Kernel, p: KernelProcess, slot: number, objectType: number, kind: T): Found<T> {
+function hardwareFor<T extends HardwareObject["type"]>(k: SyscallContext, p: KernelProcess, slot: number, objectType: number, kind: T): Found<T> {
   const check = k.check(p, slot, 0, objectType);
   if (!check.ok) return { outcome: fail(check.errno) };
-  const obj = k.hardware.get(check.cap.objectId);
+  const obj = k.hardwareObject(check.cap.objectId);
   if (!obj || obj.type !== kind) return { outcome: fail(Errno.E_NOENT) };
   return { obj: obj as HardwareObject & { type: T }, perms: check.cap.perms };
 }
 
-function refuse(k: Kernel, p: KernelProcess, num: number, address: number, grant: string, problem: AccessProblem): Outcome {
+function refuse(k: SyscallContext, p: KernelProcess, num: number, address: number, grant: string, problem: AccessProblem): Outcome {
   if (problem.severity === "invalid") return fail(Errno.E_INVAL);
   return k.recordViolation(p, num, address, grant, problem.message);
 }
@@ -100,9 +100,9 @@ const dmaAlloc: SyscallHandler = (k, p, req) => {
   if (!Number.isSafeInteger(size) || size <= 0) return fail(Errno.E_INVAL);
   const rounded = Math.ceil(size / DMA_PAGE_BYTES) * DMA_PAGE_BYTES;
   const used = dmaHeld(p);
-  if (used + rounded > k.resources.dmaBytes) return k.refuseLimit(p, "dmaBytes", used + rounded, req.num);
+  if (used + rounded > k.resources.dmaBytes) return k.quota.refuse(p, "dmaBytes", used + rounded, req.num);
   if (used + rounded > p.dmaBudget) return fail(Errno.E_NOMEM);
-  if (k.overCapabilityLimit(p, 1)) return k.refuseCapabilities(p, req.num, 1);
+  if (k.quota.overCapabilityLimit(p, 1)) return k.quota.refuseCapabilities(p, req.num, 1);
   let region;
   try {
     region = k.machine.allocateDma(rounded);
@@ -113,7 +113,7 @@ const dmaAlloc: SyscallHandler = (k, p, req) => {
   // The grant right lets the owner share the buffer with a driver (SEND_CAP / CAP_GRANT), whose
   // device then reaches it as the shared capability's rights allow (kernel/dma-sharing.ts).
   const obj: HardwareObject & { type: "dma" } = { type: "dma", region, owner: p.pid, rootCap: 0 };
-  const root = k.caps.create(ObjectType.Dma, k.addHardware(obj), Perm.ALL);
+  const root = k.newCapability(ObjectType.Dma, k.addHardware(obj), Perm.ALL);
   obj.rootCap = root.id;
   const slot = k.place(p, root);
   const out = new Uint8Array(16);
@@ -135,7 +135,7 @@ const dmaFree: SyscallHandler = (k, p, req) => {
   if (obj.owner !== p.pid) return fail(Errno.E_PERM);
   const index = p.dmaRegions.indexOf(obj.region);
   if (index >= 0) p.dmaRegions.splice(index, 1);
-  for (const [id, o] of k.hardware) if (o === obj) k.hardware.delete(id);
+  k.removeHardware(obj);
   k.revokeTree(obj.rootCap, p, RevokeReason.EXPLICIT);
   k.refreshIommu(p);
   k.freeDma(p, obj.region);

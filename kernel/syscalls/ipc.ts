@@ -6,41 +6,41 @@ import { ObjectType, Perm } from "../abi/caps";
 import { Errno } from "../abi/errors";
 import { Pid, Sys } from "../abi/syscalls";
 import type { Capability } from "../cspace";
-import type { Kernel } from "../kernel";
 import { carriedCaps } from "../limits";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
 import { fail, ok, type Outcome, type SyscallHandler } from "./outcome";
+import type { SyscallContext } from "./context";
 
 type Resolved = { ep: Endpoint } | { outcome: Outcome };
 
 /** Axiom check on an endpoint slot, then find the endpoint (it may have died with its owner). */
-function endpointFor(k: Kernel, p: KernelProcess, slot: number, right: number): Resolved {
+function endpointFor(k: SyscallContext, p: KernelProcess, slot: number, right: number): Resolved {
   const check = k.check(p, slot, right, ObjectType.Endpoint);
   if (!check.ok) return { outcome: fail(check.errno) };
-  const ep = k.endpoints.get(check.cap.objectId);
+  const ep = k.endpoint(check.cap.objectId);
   if (!ep) return { outcome: fail(Errno.E_NOENT) };
   return { ep };
 }
 
 /** a2 must equal the payload length and stay within the message limit in force. */
-function checkedPayload(k: Kernel, req: SyscallRequest): Uint8Array | undefined {
+function checkedPayload(k: SyscallContext, req: SyscallRequest): Uint8Array | undefined {
   if (req.a2 !== req.payload.length || req.payload.length > k.limits.bytes) return undefined;
   return req.payload;
 }
 
 /** E_NOMEM from deliver: the endpoint owner's queued-bytes limit, recorded by name. */
-function refusedQueue(k: Kernel, p: KernelProcess, ep: Endpoint, bytes: number, num: number): Outcome {
-  return k.refuseLimit(p, "queuedBytes", k.queuedBytesFor(ep.owner) + bytes, num);
+function refusedQueue(k: SyscallContext, p: KernelProcess, ep: Endpoint, bytes: number, num: number): Outcome {
+  return k.quota.refuse(p, "queuedBytes", k.quota.queuedBytesFor(ep.owner) + bytes, num);
 }
 
 /** Take the head of the queue. A message whose capabilities `p`'s space cannot take stays queued
  *  (E_NOMEM, named): `p` may make room (CAP_DELETE) and receive it then. */
-function receiveOne(k: Kernel, p: KernelProcess, ep: Endpoint, num: number): Outcome | undefined {
+function receiveOne(k: SyscallContext, p: KernelProcess, ep: Endpoint, num: number): Outcome | undefined {
   const head = ep.queue[0];
   if (!head) return undefined;
-  if (!k.canTake(p, ep, head, true)) return k.refuseCapabilities(p, num, carriedCaps(head), p, ep.owner === p.pid ? carriedCaps(head) : 0);
+  if (!k.quota.canTake(p, ep, head, true)) return k.quota.refuseCapabilities(p, num, carriedCaps(head), p, ep.owner === p.pid ? carriedCaps(head) : 0);
   const message = k.dequeue(ep)!;
   return ok(1, k.receive(p, message));
 }
@@ -52,7 +52,7 @@ const send: SyscallHandler = (k, p, req) => {
   if (!payload) return fail(Errno.E_INVAL);
   const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload });
   if (status === -Errno.E_NOMEM) return refusedQueue(k, p, r.ep, payload.length, req.num);
-  if (status === 0) k.ipcMessages++;
+  if (status === 0) k.countIpcMessage();
   return status === 0 ? ok() : fail(-status);
 };
 
@@ -84,7 +84,7 @@ const call: SyscallHandler = (k, p, req, requestId) => {
     p.blockedOn = undefined;
     return status === -Errno.E_NOMEM ? refusedQueue(k, p, r.ep, payload.length, req.num) : fail(-status);
   }
-  k.ipcMessages++;
+  k.countIpcMessage();
   return blocked;
 };
 
@@ -94,10 +94,10 @@ const reply: SyscallHandler = (k, p, req) => {
   const payload = checkedPayload(k, req);
   if (!payload) return fail(Errno.E_INVAL);
   p.owedReplies.delete(callerPid);
-  const caller = k.processes.get(callerPid);
+  const caller = k.process(callerPid);
   if (caller?.alive && caller.blockedOn?.kind === "reply") {
     k.wake(caller, 1, k.wire({ sender: p.pid, tag: req.a1, payload }));
-    k.ipcMessages++;
+    k.countIpcMessage();
   }
   return ok();
 };
@@ -121,12 +121,12 @@ const sendCap: SyscallHandler = (k, p, req) => {
   // Moving the capabilities is destructive, so every refusal comes before it. They count against
   // the endpoint's owner from now on (on their way to it), so its space must take them; what the
   // owner sends to itself only moves within its count.
-  const owner = k.processes.get(r.ep.owner);
-  if (owner?.alive && k.overCapabilityLimit(owner, ncaps, owner === p ? ncaps : 0)) return k.refuseCapabilities(p, req.num, ncaps, owner, owner === p ? ncaps : 0);
+  const owner = k.process(r.ep.owner);
+  if (owner?.alive && k.quota.overCapabilityLimit(owner, ncaps, owner === p ? ncaps : 0)) return k.quota.refuseCapabilities(p, req.num, ncaps, owner, owner === p ? ncaps : 0);
   const payload = req.payload.slice(0, len);
   if (r.ep.waiters.length === 0) {
     if (r.ep.queue.length >= ENDPOINT_QUEUE_LIMIT) return fail(Errno.E_AGAIN);
-    if (k.overQueueLimit(r.ep, { sender: p.pid, tag: req.a1, payload })) return refusedQueue(k, p, r.ep, len, req.num);
+    if (k.quota.overQueueLimit(r.ep, { sender: p.pid, tag: req.a1, payload })) return refusedQueue(k, p, r.ep, len, req.num);
   }
   const caps: Capability[] = slots.map((slot) => k.removeCap(p, slot)!);
   const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload, caps });
@@ -135,14 +135,14 @@ const sendCap: SyscallHandler = (k, p, req) => {
     for (const cap of caps) k.place(p, cap);
     return status === -Errno.E_NOMEM ? refusedQueue(k, p, r.ep, len, req.num) : fail(-status);
   }
-  k.ipcMessages++;
+  k.countIpcMessage();
   return ok();
 };
 
 const createEndpoint: SyscallHandler = (k, p, req) => {
-  const owned = k.endpointCount(p);
-  if (owned >= k.resources.endpoints) return k.refuseLimit(p, "endpoints", owned + 1, req.num);
-  if (k.overCapabilityLimit(p, 1)) return k.refuseCapabilities(p, req.num, 1);
+  const owned = k.quota.endpointCount(p);
+  if (owned >= k.resources.endpoints) return k.quota.refuse(p, "endpoints", owned + 1, req.num);
+  if (k.quota.overCapabilityLimit(p, 1)) return k.quota.refuseCapabilities(p, req.num, 1);
   const ep = k.createEndpoint(p);
   const slot = k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL);
   // slot << 32 | id, kept exact because the mailbox result is 53-bit safe

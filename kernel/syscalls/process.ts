@@ -12,7 +12,7 @@ const spawnRefused: SyscallHandler = () => ({ kind: "return", result: SpawnSysca
 
 /** KILL a0 = PID: the caller needs a Process capability for it with the write right. */
 const kill: SyscallHandler = (k, p, req) => {
-  const target = k.processes.get(req.a0);
+  const target = k.process(req.a0);
   if (!target?.alive || req.a0 === Pid.INIT) return fail(Errno.E_NOENT);
   const allowed = p.cspace.entries().some(([slot, cap]) => cap.objectType === ObjectType.Process && cap.objectId === target.pid && k.check(p, slot, Perm.WRITE, ObjectType.Process).ok);
   if (!allowed) return fail(Errno.E_PERM);
@@ -25,7 +25,7 @@ const kill: SyscallHandler = (k, p, req) => {
 const deleteEndpoint: SyscallHandler = (k, p, req) => {
   const check = k.check(p, req.a0, Perm.GRANT, ObjectType.Endpoint);
   if (!check.ok) return fail(check.errno);
-  const ep = k.endpoints.get(check.cap.objectId);
+  const ep = k.endpoint(check.cap.objectId);
   if (!ep) return fail(Errno.E_NOENT);
   if (ep.owner !== p.pid) return fail(Errno.E_PERM);
   k.destroyEndpoint(ep.id);
