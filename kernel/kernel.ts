@@ -18,7 +18,7 @@ import { Init } from "./init";
 import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message } from "./objects";
 import { FaultReason, KernelProcess, type Fault, type ProcessHost } from "./process";
 import { dispatchSyscall } from "./syscalls";
-import { fail, type Outcome } from "./syscalls/outcome";
+import type { Outcome } from "./syscalls/outcome";
 import { LimitBook } from "./limit-book";
 import { carriedCaps, chargedBytes, limitsOf, servicesFrontedBy, type LimitRefusal, type LimitsInForce } from "./limits";
 import type { SyscallContext } from "./syscalls/context";

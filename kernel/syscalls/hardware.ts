@@ -9,7 +9,6 @@ import { DMA_PAGE_BYTES, Sys } from "../abi/syscalls";
 import { RevokeReason } from "../abi/tags";
 import type { HardwareObject } from "../objects";
 import type { KernelProcess } from "../process";
-import type { SyscallRequest } from "../worker/mailbox";
 import { fail, ok, type Outcome, type SyscallHandler } from "./outcome";
 import type { SyscallContext } from "./context";
 
