@@ -22,7 +22,6 @@ interface ServiceEntry {
   ready: boolean;
 }
 
-
 class StartupError extends Error {}
 
 /** Capabilities init puts into the space for each kind of manifest entry (an IRQ comes with the
@@ -74,7 +73,8 @@ export class Init {
     const sel = manifest.device;
     if (!sel) return undefined;
     const machine = this.k.machine;
-    const free = (d: DeviceInfo) => !this.boundDevices.has(d.name) || !this.k.processes.get(this.boundDevices.get(d.name)!)?.alive;
+    const free = (d: DeviceInfo) =>
+      !this.boundDevices.has(d.name) || !this.k.processes.get(this.boundDevices.get(d.name)!)?.alive;
     let candidates: DeviceInfo[];
     let wanted: string;
     if ("virtio" in sel) {
@@ -88,8 +88,12 @@ export class Init {
     }
     const device = candidates.find(free);
     if (!device) {
-      const list = machine.devices.map((d) => `${d.name} (${d.kind}${d.virtioId ? ` id ${d.virtioId}` : ""})`).join(", ");
-      const why = candidates.length ? "every such device is already bound to another driver" : `the machine has none (it has: ${list || "no devices"})`;
+      const list = machine.devices
+        .map((d) => `${d.name} (${d.kind}${d.virtioId ? ` id ${d.virtioId}` : ""})`)
+        .join(", ");
+      const why = candidates.length
+        ? "every such device is already bound to another driver"
+        : `the machine has none (it has: ${list || "no devices"})`;
       throw new StartupError(`"${manifest.name}" asks for ${wanted}, but ${why}`);
     }
     return device;
@@ -115,7 +119,13 @@ export class Init {
       name: manifest.name,
       seed: this.k.seed,
       handles,
-      device: device && { name: device.name, kind: device.kind, virtioId: device.virtioId, mmioBase: device.mmio?.base, irq: device.irq },
+      device: device && {
+        name: device.name,
+        kind: device.kind,
+        virtioId: device.virtioId,
+        mmioBase: device.mmio?.base,
+        irq: device.irq,
+      },
     };
   }
 
@@ -131,7 +141,8 @@ export class Init {
       );
     }
     const existing = this.services.get(service);
-    if (existing && this.k.processes.get(existing.pid)?.alive) throw new StartupError(`service "${service}" is already served by pid ${existing.pid}`);
+    if (existing && this.k.processes.get(existing.pid)?.alive)
+      throw new StartupError(`service "${service}" is already served by pid ${existing.pid}`);
   }
 
   /** The per-process limits apply to what a manifest asks for, at once: one manifest must not
@@ -139,55 +150,96 @@ export class Init {
   private checkLimits(p: KernelProcess, manifest: DriverManifest): void {
     const k = this.k;
     const specs = Object.values(manifest.caps);
-    const dma = p.dmaBudget + specs.reduce((n, c) => n + (c.kind === "dma" ? Math.ceil(c.size / DMA_PAGE_BYTES) * DMA_PAGE_BYTES : 0), 0);
+    const dma =
+      p.dmaBudget +
+      specs.reduce((n, c) => n + (c.kind === "dma" ? Math.ceil(c.size / DMA_PAGE_BYTES) * DMA_PAGE_BYTES : 0), 0);
     if (dma > k.resources.dmaBytes) {
       k.quota.refuse(p, "dmaBytes", dma, Sys.STARTUP);
-      throw new StartupError(`the manifest asks for ${dma} bytes of DMA, more than the per-process limit ${k.resources.dmaBytes} (limits.dmaBytes in the machine description)`);
+      throw new StartupError(
+        `the manifest asks for ${dma} bytes of DMA, more than the per-process limit ${k.resources.dmaBytes} (limits.dmaBytes in the machine description)`,
+      );
     }
     const endpoints = k.quota.endpointCount(p) + specs.filter((c) => c.kind === "serve" || c.kind === "irq").length;
     if (endpoints > k.resources.endpoints) {
       k.quota.refuse(p, "endpoints", endpoints, Sys.STARTUP);
-      throw new StartupError(`the manifest needs ${endpoints} endpoints, more than the per-process limit ${k.resources.endpoints} (limits.endpoints in the machine description)`);
+      throw new StartupError(
+        `the manifest needs ${endpoints} endpoints, more than the per-process limit ${k.resources.endpoints} (limits.endpoints in the machine description)`,
+      );
     }
     // What init grants counts like any capability: the space already held, then each grant.
     const grants = specs.reduce((n, c) => n + GRANTED_CAPS[c.kind], 0);
     if (k.quota.overCapabilityLimit(p, grants)) {
       const caps = k.quota.capabilityCount(p) + grants;
       k.quota.refuseCapabilities(p, Sys.STARTUP, grants);
-      throw new StartupError(`the manifest needs ${caps} capabilities, more than the per-process limit ${k.resources.capabilities} (limits.capabilities in the machine description)`);
+      throw new StartupError(
+        `the manifest needs ${caps} capabilities, more than the per-process limit ${k.resources.capabilities} (limits.capabilities in the machine description)`,
+      );
     }
   }
 
-  private grant(p: KernelProcess, manifest: DriverManifest, device: DeviceInfo | undefined, name: string, spec: CapSpec): HandleInfo {
+  private grant(
+    p: KernelProcess,
+    manifest: DriverManifest,
+    device: DeviceInfo | undefined,
+    name: string,
+    spec: CapSpec,
+  ): HandleInfo {
     const k = this.k;
     switch (spec.kind) {
       case "mmio": {
         const window = device?.mmio;
         if (!device || !window) throw new StartupError(`caps.${name}: the bound device has no MMIO window`);
         if (spec.size > window.size) {
-          throw new StartupError(`caps.${name}: asks for ${hex(spec.size)} bytes of MMIO but ${device.name}'s window is ${hex(window.size)} bytes`);
+          throw new StartupError(
+            `caps.${name}: asks for ${hex(spec.size)} bytes of MMIO but ${device.name}'s window is ${hex(window.size)} bytes`,
+          );
         }
         const perms = rightsToPerms(spec.rights ?? "rw");
         const id = k.addHardware({ type: "memory", base: window.base, size: spec.size, device: device.name });
-        return { kind: "mmio", slot: k.insertCap(p, ObjectType.Memory, id, perms), base: window.base, size: spec.size, perms };
+        return {
+          kind: "mmio",
+          slot: k.capabilities.insertCap(p, ObjectType.Memory, id, perms),
+          base: window.base,
+          size: spec.size,
+          perms,
+        };
       }
       case "ports": {
         const decoded = device?.ports?.some((r) => r.first <= spec.first && spec.last <= r.last);
-        if (!decoded) throw new StartupError(`caps.${name}: ports ${hex(spec.first)}–${hex(spec.last)} are not decoded by the bound device`);
+        if (!decoded)
+          throw new StartupError(
+            `caps.${name}: ports ${hex(spec.first)}–${hex(spec.last)} are not decoded by the bound device`,
+          );
         const perms = rightsToPerms(spec.rights ?? "rw");
         const id = k.addHardware({ type: "ports", first: spec.first, last: spec.last, device: device?.name });
-        return { kind: "ports", slot: k.insertCap(p, ObjectType.IoPort, id, perms), first: spec.first, last: spec.last, perms };
+        return {
+          kind: "ports",
+          slot: k.capabilities.insertCap(p, ObjectType.IoPort, id, perms),
+          first: spec.first,
+          last: spec.last,
+          perms,
+        };
       }
       case "irq": {
-        if (!device || device.irq === undefined) throw new StartupError(`caps.${name}: the bound device has no interrupt line`);
+        if (!device || device.irq === undefined)
+          throw new StartupError(`caps.${name}: the bound device has no interrupt line`);
         const line = device.irq;
         for (const obj of k.hardware.values()) {
-          if (obj.type === "irq" && obj.line === line) throw new StartupError(`caps.${name}: IRQ ${line} is already bound to pid ${obj.owner}`);
+          if (obj.type === "irq" && obj.line === line)
+            throw new StartupError(`caps.${name}: IRQ ${line} is already bound to pid ${obj.owner}`);
         }
         const ep = k.createEndpoint(p);
-        const id = k.addHardware({ type: "irq", line, endpointId: ep.id, owner: p.pid, masked: false, pending: false, delivered: 0 });
-        const slot = k.insertCap(p, ObjectType.Irq, id, Perm.READ | Perm.WRITE);
-        const endpointSlot = k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.READ);
+        const id = k.addHardware({
+          type: "irq",
+          line,
+          endpointId: ep.id,
+          owner: p.pid,
+          masked: false,
+          pending: false,
+          delivered: 0,
+        });
+        const slot = k.capabilities.insertCap(p, ObjectType.Irq, id, Perm.READ | Perm.WRITE);
+        const endpointSlot = k.capabilities.insertCap(p, ObjectType.Endpoint, ep.id, Perm.READ);
         return { kind: "irq", slot, line, endpointSlot };
       }
       case "dma":
@@ -197,7 +249,12 @@ export class Init {
         const ep = k.createEndpoint(p);
         this.services.set(spec.service, { name: spec.service, pid: p.pid, endpointId: ep.id, ready: false });
         this.abandoned.delete(spec.service);
-        return { kind: "serve", slot: k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL), service: spec.service, endpointId: ep.id };
+        return {
+          kind: "serve",
+          slot: k.capabilities.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL),
+          service: spec.service,
+          endpointId: ep.id,
+        };
       }
       case "client":
         void manifest;
@@ -209,7 +266,11 @@ export class Init {
   call(p: KernelProcess, tag: number, payload: Uint8Array, requestId: number): Outcome {
     this.k.countIpcMessage();
     const name = this.readName(payload);
-    if (name === undefined) return this.reply(tag === Tag.LOOKUP_SERVICE ? Tag.LOOKUP_RESPONSE : Tag.SERVICE_READY, this.status(Errno.E_INVAL));
+    if (name === undefined)
+      return this.reply(
+        tag === Tag.LOOKUP_SERVICE ? Tag.LOOKUP_RESPONSE : Tag.SERVICE_READY,
+        this.status(Errno.E_INVAL),
+      );
     if (tag === Tag.REGISTER_SERVICE) return this.register(p, name.name, payload.subarray(name.end));
     if (tag === Tag.LOOKUP_SERVICE) return this.lookup(p, name.name, requestId);
     return this.reply(tag, this.status(Errno.E_NOSYS));
@@ -246,7 +307,8 @@ export class Init {
       return { kind: "return", result: 1, payload: this.lookupReply(p, entry) };
     }
     const why = this.abandoned.get(name);
-    if (why !== undefined && !this.mayStillBeServed(name)) return this.reply(Tag.LOOKUP_RESPONSE, this.neverRegistered(p, name, why));
+    if (why !== undefined && !this.mayStillBeServed(name))
+      return this.reply(Tag.LOOKUP_RESPONSE, this.neverRegistered(p, name, why));
     const queue = this.lookups.get(name) ?? [];
     queue.push(p);
     this.lookups.set(name, queue);
@@ -255,7 +317,7 @@ export class Init {
 
   /** Grant the client a send right to the service and describe it in a LOOKUP_RESPONSE. */
   private lookupReply(client: KernelProcess, entry: ServiceEntry): Uint8Array {
-    const slot = this.k.insertCap(client, ObjectType.Endpoint, entry.endpointId, Perm.WRITE);
+    const slot = this.k.capabilities.insertCap(client, ObjectType.Endpoint, entry.endpointId, Perm.WRITE);
     const payload = new Uint8Array(9);
     const v = new DataView(payload.buffer);
     v.setUint8(0, 1);
@@ -276,7 +338,11 @@ export class Init {
   private mayStillBeServed(name: string): boolean {
     if (this.services.has(name)) return true;
     for (const p of this.k.processes.values()) {
-      if (p.alive && (!p.manifest || Object.values(p.manifest.caps).some((c) => c.kind === "serve" && c.service === name))) return true;
+      if (
+        p.alive &&
+        (!p.manifest || Object.values(p.manifest.caps).some((c) => c.kind === "serve" && c.service === name))
+      )
+        return true;
     }
     return false;
   }
@@ -287,7 +353,17 @@ export class Init {
       const waiting = this.lookups.get(name);
       if (!waiting || this.mayStillBeServed(name)) continue;
       this.lookups.delete(name);
-      for (const client of waiting) this.k.wake(client, 1, encodeWireMessage({ sender: Pid.INIT, tag: Tag.LOOKUP_RESPONSE, caps: [], payload: this.neverRegistered(client, name, why) }));
+      for (const client of waiting)
+        this.k.wake(
+          client,
+          1,
+          encodeWireMessage({
+            sender: Pid.INIT,
+            tag: Tag.LOOKUP_RESPONSE,
+            caps: [],
+            payload: this.neverRegistered(client, name, why),
+          }),
+        );
     }
   }
 

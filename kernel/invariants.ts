@@ -54,7 +54,13 @@ export function checkInvariants(k: Kernel): string[] {
     bad,
     running,
     ready,
-    counters: { capsCreated: k.caps.capsCreated, generations: k.caps.generationsIssued, nextPid, nextEndpointId, nextObjectId },
+    counters: {
+      capsCreated: k.caps.capsCreated,
+      generations: k.caps.generationsIssued,
+      nextPid,
+      nextEndpointId,
+      nextObjectId,
+    },
     alive: (pid) => {
       const p = k.processes.get(pid);
       return p?.alive ? p : undefined;
@@ -76,7 +82,8 @@ export function checkInvariants(k: Kernel): string[] {
 
 /** The run token and the ready set: only a live process in the matching state holds either. */
 function checkRunToken({ running, ready, bad }: Scan): void {
-  if (running && (!running.alive || running.state !== "running")) bad(`token holder pid ${running.pid} is ${running.state}`);
+  if (running && (!running.alive || running.state !== "running"))
+    bad(`token holder pid ${running.pid} is ${running.state}`);
   for (const p of ready) {
     if (!p.alive || p.state !== "ready") bad(`pid ${p.pid} is in the ready set but ${p.state}`);
   }
@@ -111,7 +118,13 @@ function checkProcesses(s: Scan): void {
 type Lookups = ReturnType<Kernel["init"]["waitingLookups"]>;
 
 /** TLA KernelIPC ZombieNoCaps, and nothing of a dead process stays wired into the kernel. */
-function checkDeadProcess({ bad, ready, running }: Scan, p: KernelProcess, who: string, waiting: ReadonlySet<number>, lookups: Lookups): void {
+function checkDeadProcess(
+  { bad, ready, running }: Scan,
+  p: KernelProcess,
+  who: string,
+  waiting: ReadonlySet<number>,
+  lookups: Lookups,
+): void {
   if (p.cspace.size !== 0) bad(`dead ${who} still holds ${p.cspace.size} capabilities`);
   if (waiting.has(p.pid)) bad(`dead ${who} is an endpoint waiter`);
   if (p.owedReplies.size !== 0) bad(`dead ${who} still owes replies`);
@@ -122,7 +135,12 @@ function checkDeadProcess({ bad, ready, running }: Scan, p: KernelProcess, who: 
 }
 
 /** Live: its state matches the scheduler, and a blocked process waits on something real. */
-function checkLiveProcessState({ k, bad, ready, running, alive }: Scan, p: KernelProcess, who: string, lookups: Lookups): void {
+function checkLiveProcessState(
+  { k, bad, ready, running, alive }: Scan,
+  p: KernelProcess,
+  who: string,
+  lookups: Lookups,
+): void {
   const pid = p.pid;
   if (p.state === "running" && running !== p) bad(`${who} is "running" without the token`);
   if (p.state === "ready" && !ready.has(p)) bad(`${who} is "ready" but not in the ready set (it would never run)`);
@@ -133,7 +151,8 @@ function checkLiveProcessState({ k, bad, ready, running, alive }: Scan, p: Kerne
   if (on.kind === "receive") {
     const ep = k.endpoints.get(on.endpointId);
     if (!ep) bad(`${who} waits to receive on destroyed endpoint ${on.endpointId}`);
-    else if (ep.waiters.filter((w) => w === pid).length !== 1) bad(`${who} waits on endpoint ${ep.id} but is not listed once as its waiter`);
+    else if (ep.waiters.filter((w) => w === pid).length !== 1)
+      bad(`${who} waits on endpoint ${ep.id} but is not listed once as its waiter`);
     // Only a holder of a read capability receives: it still holds the one it waits through
     // (expiry is lazy: checked when a message is handed over).
     const cap = p.cspace.get(on.slot);
@@ -148,7 +167,8 @@ function checkLiveProcessState({ k, bad, ready, running, alive }: Scan, p: Kerne
     } else {
       // Not yet received: the CALL message is still queued, so destroying the endpoint fails it.
       const ep = k.endpoints.get(on.endpointId);
-      if (!ep?.queue.some((m) => m.callFrom === pid)) bad(`${who} waits for a reply to a CALL that is in no queue and with no server`);
+      if (!ep?.queue.some((m) => m.callFrom === pid))
+        bad(`${who} waits for a reply to a CALL that is in no queue and with no server`);
     }
   } else if (!lookups.get(on.service)?.includes(p)) {
     bad(`${who} waits for service "${on.service}" but init does not know`);
@@ -160,7 +180,8 @@ function checkOwedReplies({ bad, alive, owedBy }: Scan, p: KernelProcess, who: s
   const pid = p.pid;
   for (const caller of p.owedReplies) {
     const c = alive(caller);
-    if (!c || c.blockedOn?.kind !== "reply" || c.blockedOn.server !== pid) bad(`${who} owes a reply to pid ${caller}, which is not waiting for it`);
+    if (!c || c.blockedOn?.kind !== "reply" || c.blockedOn.server !== pid)
+      bad(`${who} owes a reply to pid ${caller}, which is not waiting for it`);
     const other = owedBy.get(caller);
     if (other !== undefined) bad(`pids ${other} and ${pid} both owe pid ${caller} a reply`);
     owedBy.set(caller, pid);
@@ -177,13 +198,15 @@ function checkHeldCapabilities(s: Scan, p: KernelProcess, who: string): void {
     if (seen) bad(`${where}: the same capability is also at ${seen}`);
     capIdsSeen.set(cap.id, where);
     const home = k.caps.home(cap.id);
-    if (!home || home.pid !== pid || home.slot !== slot) bad(`${where}: registry places it at ${home ? `pid ${home.pid} slot ${home.slot}` : "nowhere"}`);
+    if (!home || home.pid !== pid || home.slot !== slot)
+      bad(`${where}: registry places it at ${home ? `pid ${home.pid} slot ${home.slot}` : "nowhere"}`);
     checkCapability(k, cap, where, s.counters, bad);
     const hw = HARDWARE_KIND[cap.objectType] !== undefined ? k.hardware.get(cap.objectId) : undefined;
     // An Irq capability never leaves its owner. A Dma one may be lent (granted or moved, with the
     // grant right DMA_ALLOC gives): then it descends from the owner's, never a root of its own.
     const foreign = hw && (hw.type === "irq" || hw.type === "dma") && hw.owner !== pid;
-    if (foreign && (hw.type === "irq" || cap.parent === undefined)) bad(`${where}: ${hw.type} object ${cap.objectId} belongs to pid ${hw.owner}`);
+    if (foreign && (hw.type === "irq" || cap.parent === undefined))
+      bad(`${where}: ${hw.type} object ${cap.objectId} belongs to pid ${hw.owner}`);
   }
 }
 
@@ -191,7 +214,10 @@ function checkHeldCapabilities(s: Scan, p: KernelProcess, who: string): void {
 function checkRegistryHomes({ k, bad }: Scan): void {
   for (const [id, home] of k.caps.allHomes()) {
     const held = k.processes.get(home.pid)?.cspace.get(home.slot);
-    if (held?.id !== id) bad(`registry places cap ${id} at pid ${home.pid} slot ${home.slot}, which holds ${held ? `cap ${held.id}` : "nothing"}`);
+    if (held?.id !== id)
+      bad(
+        `registry places cap ${id} at pid ${home.pid} slot ${home.slot}, which holds ${held ? `cap ${held.id}` : "nothing"}`,
+      );
   }
 }
 
@@ -211,21 +237,26 @@ function checkEndpoints(s: Scan): void {
       else if (!owner.endpoints.has(id)) bad(`${what}: owner pid ${ep.owner} does not list it`);
     }
     // TLA KernelIPC QueueBoundRespected.
-    if (ep.queue.length > ENDPOINT_QUEUE_LIMIT) bad(`${what}: ${ep.queue.length} queued messages exceed the bound ${ENDPOINT_QUEUE_LIMIT}`);
+    if (ep.queue.length > ENDPOINT_QUEUE_LIMIT)
+      bad(`${what}: ${ep.queue.length} queued messages exceed the bound ${ENDPOINT_QUEUE_LIMIT}`);
     if (ep.waiters.length > 0 && ep.queue.length > 0) bad(`${what}: has waiters and queued messages at once`);
     if (new Set(ep.waiters).size !== ep.waiters.length) bad(`${what}: a waiter is listed twice`);
     for (const pid of ep.waiters) {
       const w = alive(pid);
-      if (!w || w.blockedOn?.kind !== "receive" || w.blockedOn.endpointId !== id) bad(`${what}: waiter pid ${pid} is not blocked receiving on it`);
+      if (!w || w.blockedOn?.kind !== "receive" || w.blockedOn.endpointId !== id)
+        bad(`${what}: waiter pid ${pid} is not blocked receiving on it`);
     }
     for (const m of ep.queue) {
-      if (m.sender !== Pid.KERNEL && m.sender !== Pid.INIT && (m.sender < 2 || m.sender >= nextPid)) bad(`${what}: message from unknown pid ${m.sender}`);
-      if (m.payload.length > k.limits.bytes) bad(`${what}: queued message of ${m.payload.length} bytes exceeds ${k.limits.bytes}`);
+      if (m.sender !== Pid.KERNEL && m.sender !== Pid.INIT && (m.sender < 2 || m.sender >= nextPid))
+        bad(`${what}: message from unknown pid ${m.sender}`);
+      if (m.payload.length > k.limits.bytes)
+        bad(`${what}: queued message of ${m.payload.length} bytes exceeds ${k.limits.bytes}`);
       if ((m.caps?.length ?? 0) > k.limits.caps) bad(`${what}: queued message carries ${m.caps?.length} capabilities`);
       if (m.callFrom !== undefined) {
         const c = alive(m.callFrom);
         // Allowed dangling: a caller that died after sending. Otherwise it must be waiting for this one.
-        if (c && (c.blockedOn?.kind !== "reply" || c.blockedOn.endpointId !== id || c.blockedOn.server !== undefined)) bad(`${what}: queued CALL from pid ${m.callFrom}, which is not waiting for it`);
+        if (c && (c.blockedOn?.kind !== "reply" || c.blockedOn.endpointId !== id || c.blockedOn.server !== undefined))
+          bad(`${what}: queued CALL from pid ${m.callFrom}, which is not waiting for it`);
       }
       for (const cap of m.caps ?? []) checkInFlightCapability(s, cap, what);
     }
@@ -239,7 +270,7 @@ function checkInFlightCapability({ k, bad, capIdsSeen, counters }: Scan, cap: Ca
   const dup = capIdsSeen.get(cap.id);
   if (dup) bad(`${what}: in-flight cap ${cap.id} is also at ${dup}`);
   capIdsSeen.set(cap.id, `${what} (in flight)`);
-  if (!k.isRevoked(cap.id)) checkCapability(k, cap, `${what}: in-flight cap ${cap.id}`, counters, bad);
+  if (!k.capabilities.isRevoked(cap.id)) checkCapability(k, cap, `${what}: in-flight cap ${cap.id}`, counters, bad);
 }
 
 /** Hardware objects: ids in range; an IRQ or DMA object belongs to a live process, an IRQ's
@@ -253,9 +284,11 @@ function checkHardwareObjects({ k, bad, alive, counters }: Scan): void {
       if (!owner) bad(`${obj.type} object ${id} belongs to dead or unknown pid ${obj.owner}`);
       if (obj.type === "irq" && owner) {
         const ep = k.endpoints.get(obj.endpointId);
-        if (!ep || ep.owner !== obj.owner) bad(`irq object ${id}: its notification endpoint ${obj.endpointId} is gone or not its owner's`);
+        if (!ep || ep.owner !== obj.owner)
+          bad(`irq object ${id}: its notification endpoint ${obj.endpointId} is gone or not its owner's`);
       }
-      if (obj.type === "dma" && owner && !owner.dmaRegions.includes(obj.region)) bad(`dma object ${id}: region not in pid ${obj.owner}'s DMA regions`);
+      if (obj.type === "dma" && owner && !owner.dmaRegions.includes(obj.region))
+        bad(`dma object ${id}: region not in pid ${obj.owner}'s DMA regions`);
     }
   }
 }
@@ -269,9 +302,13 @@ function checkDmaOwnership(k: Kernel, bad: (msg: string) => void): void {
     if (!p.alive) continue;
     for (const r of p.dmaRegions) {
       const owners = objects.filter((o) => o.region === r);
-      if (owners.length !== 1 || owners[0].owner !== p.pid) bad(`pid ${p.pid}'s DMA region 0x${r.phys.toString(16)} has ${owners.length} DMA objects${owners.length ? ` (owner ${owners[0].owner})` : ""}`);
+      if (owners.length !== 1 || owners[0].owner !== p.pid)
+        bad(
+          `pid ${p.pid}'s DMA region 0x${r.phys.toString(16)} has ${owners.length} DMA objects${owners.length ? ` (owner ${owners[0].owner})` : ""}`,
+        );
       for (const other of pages) {
-        if (r.phys < other.end && other.start < r.phys + r.size) bad(`DMA page 0x${r.phys.toString(16)} is held by pid ${p.pid} and by pid ${other.pid}`);
+        if (r.phys < other.end && other.start < r.phys + r.size)
+          bad(`DMA page 0x${r.phys.toString(16)} is held by pid ${p.pid} and by pid ${other.pid}`);
       }
       pages.push({ start: r.phys, end: r.phys + r.size, pid: p.pid });
     }
@@ -286,18 +323,32 @@ function checkIommuViews(k: Kernel, bad: (msg: string) => void): void {
     const p = k.processes.get(view.pid);
     const bound = p?.alive && p.device === device ? p : undefined;
     if (!bound) {
-      if (view.own.length || view.shared.length) bad(`device ${device} still reaches DMA memory of pid ${view.pid}, which is not its live driver`);
+      if (view.own.length || view.shared.length)
+        bad(`device ${device} still reaches DMA memory of pid ${view.pid}, which is not its live driver`);
       continue;
     }
-    for (const r of view.own) if (!bound.dmaRegions.includes(r)) bad(`device ${device} reaches 0x${r.phys.toString(16)}, not a buffer of its driver pid ${bound.pid}`);
+    for (const r of view.own)
+      if (!bound.dmaRegions.includes(r))
+        bad(`device ${device} reaches 0x${r.phys.toString(16)}, not a buffer of its driver pid ${bound.pid}`);
     for (const m of view.shared) {
       const allowing = bound.cspace.entries().filter(([, cap]) => {
         const obj = cap.objectType === ObjectType.Dma ? k.hardware.get(cap.objectId) : undefined;
-        return obj?.type === "dma" && obj.region === m.region && !k.isRevoked(cap.id) && (cap.expiresAt === 0 || now <= cap.expiresAt);
+        return (
+          obj?.type === "dma" &&
+          obj.region === m.region &&
+          !k.capabilities.isRevoked(cap.id) &&
+          (cap.expiresAt === 0 || now <= cap.expiresAt)
+        );
       });
       const perms = allowing.reduce((n, [, cap]) => n | cap.perms, 0);
-      if (!allowing.length) bad(`device ${device} reaches lent buffer 0x${m.region.phys.toString(16)} with no live, unexpired Dma capability of pid ${bound.pid}`);
-      else if ((m.read && !(perms & Perm.READ)) || (m.write && !(perms & Perm.WRITE))) bad(`device ${device} may ${m.write ? "write" : "read"} lent buffer 0x${m.region.phys.toString(16)} beyond pid ${bound.pid}'s rights`);
+      if (!allowing.length)
+        bad(
+          `device ${device} reaches lent buffer 0x${m.region.phys.toString(16)} with no live, unexpired Dma capability of pid ${bound.pid}`,
+        );
+      else if ((m.read && !(perms & Perm.READ)) || (m.write && !(perms & Perm.WRITE)))
+        bad(
+          `device ${device} may ${m.write ? "write" : "read"} lent buffer 0x${m.region.phys.toString(16)} beyond pid ${bound.pid}'s rights`,
+        );
     }
   }
 }
@@ -315,16 +366,22 @@ function checkLimits(k: Kernel, bad: (msg: string) => void): void {
   for (const p of k.processes.values()) {
     if (!p.alive) continue;
     const endpoints = k.quota.endpointCount(p);
-    if (endpoints > limits.endpoints) bad(`pid ${p.pid} owns ${endpoints} endpoints, above limits.endpoints ${limits.endpoints}`);
+    if (endpoints > limits.endpoints)
+      bad(`pid ${p.pid} owns ${endpoints} endpoints, above limits.endpoints ${limits.endpoints}`);
     const queued = k.quota.queuedBytesFor(p.pid);
-    if (queued > limits.queuedBytes) bad(`pid ${p.pid}'s endpoints hold ${queued} queued bytes, above limits.queuedBytes ${limits.queuedBytes}`);
+    if (queued > limits.queuedBytes)
+      bad(`pid ${p.pid}'s endpoints hold ${queued} queued bytes, above limits.queuedBytes ${limits.queuedBytes}`);
     const dma = p.dmaRegions.reduce((n, r) => n + r.size, 0);
     if (dma > limits.dmaBytes) bad(`pid ${p.pid} holds ${dma} DMA bytes, above limits.dmaBytes ${limits.dmaBytes}`);
     // The CSpace itself, then with what is on its way to it (queued on its endpoints).
     const held = p.cspace.size;
     const counted = k.quota.capabilityCount(p);
-    if (held > limits.capabilities) bad(`pid ${p.pid} holds ${held} capabilities, above limits.capabilities ${limits.capabilities}`);
-    else if (counted > limits.capabilities) bad(`pid ${p.pid} holds ${held} capabilities and ${counted - held} more are on their way to it, above limits.capabilities ${limits.capabilities}`);
+    if (held > limits.capabilities)
+      bad(`pid ${p.pid} holds ${held} capabilities, above limits.capabilities ${limits.capabilities}`);
+    else if (counted > limits.capabilities)
+      bad(
+        `pid ${p.pid} holds ${held} capabilities and ${counted - held} more are on their way to it, above limits.capabilities ${limits.capabilities}`,
+      );
   }
 }
 
@@ -334,7 +391,8 @@ function checkServiceNames(k: Kernel, bad: (msg: string) => void): void {
     const p = k.processes.get(pid);
     if (!p?.alive) bad(`service "${name}" is held by dead or unknown pid ${pid}`);
     const fronts = k.frontedBy.get(name);
-    if (fronts && !(p?.device && fronts.includes(p.device))) bad(`service "${name}" is held by pid ${pid}, not bound to ${fronts.join(" or ")}`);
+    if (fronts && !(p?.device && fronts.includes(p.device)))
+      bad(`service "${name}" is held by pid ${pid}, not bound to ${fronts.join(" or ")}`);
   }
 }
 
@@ -349,18 +407,21 @@ interface Counters {
 /** One capability record: ids in range, its object plausible, and its ancestry sound
  *  (CapabilityTransfer: NoRightsEscalation, GenerationMonotonic, RevocationEffective). */
 function checkCapability(k: Kernel, cap: Capability, where: string, c: Counters, bad: (msg: string) => void): void {
-  if (k.isRevoked(cap.id)) bad(`${where}: a revoked capability is still usable`);
+  if (k.capabilities.isRevoked(cap.id)) bad(`${where}: a revoked capability is still usable`);
   if (cap.id < 1 || cap.id > c.capsCreated) bad(`${where}: id outside 1..${c.capsCreated}`);
   if ((cap.perms & ~Perm.ALL) !== 0) bad(`${where}: permission bits ${cap.perms} beyond rwg`);
   if (cap.generation < 1 || cap.generation > c.generations) bad(`${where}: generation ${cap.generation} never issued`);
   if (cap.objectType === ObjectType.Endpoint) {
-    if (cap.objectId < 1 || cap.objectId >= c.nextEndpointId) bad(`${where}: names endpoint ${cap.objectId}, never created`);
+    if (cap.objectId < 1 || cap.objectId >= c.nextEndpointId)
+      bad(`${where}: names endpoint ${cap.objectId}, never created`);
   } else if (cap.objectType === ObjectType.Process) {
     if (cap.objectId < 2 || cap.objectId >= c.nextPid) bad(`${where}: names pid ${cap.objectId}, never created`);
   } else if (HARDWARE_KIND[cap.objectType] !== undefined) {
-    if (cap.objectId < 1 || cap.objectId >= c.nextObjectId) bad(`${where}: names hardware object ${cap.objectId}, never created`);
+    if (cap.objectId < 1 || cap.objectId >= c.nextObjectId)
+      bad(`${where}: names hardware object ${cap.objectId}, never created`);
     const obj = k.hardware.get(cap.objectId);
-    if (obj && obj.type !== HARDWARE_KIND[cap.objectType]) bad(`${where}: a ${HARDWARE_KIND[cap.objectType]} capability names a ${obj.type} object`);
+    if (obj && obj.type !== HARDWARE_KIND[cap.objectType])
+      bad(`${where}: a ${HARDWARE_KIND[cap.objectType]} capability names a ${obj.type} object`);
   } else {
     bad(`${where}: object type ${cap.objectType} is not a kernel object`);
   }
@@ -373,7 +434,7 @@ function checkCapability(k: Kernel, cap: Capability, where: string, c: Counters,
     }
     const parentId = child.parent;
     if (parentId >= child.id) bad(`${where}: cap ${child.id} has a younger parent ${parentId}`);
-    if (k.isRevoked(parentId)) {
+    if (k.capabilities.isRevoked(parentId)) {
       bad(`${where}: ancestor cap ${parentId} was revoked but this descendant survives`);
       return;
     }
@@ -382,10 +443,14 @@ function checkCapability(k: Kernel, cap: Capability, where: string, c: Counters,
       bad(`${where}: the registry lost the record of parent cap ${parentId}`);
       return;
     }
-    if ((child.perms & ~parent.perms) !== 0) bad(`${where}: cap ${child.id} has rights ${child.perms} beyond its parent ${parentId}'s ${parent.perms}`);
-    if (child.generation !== parent.generation) bad(`${where}: cap ${child.id} has generation ${child.generation}, its parent ${parentId} ${parent.generation}`);
-    if (child.objectType !== parent.objectType || child.objectId !== parent.objectId) bad(`${where}: cap ${child.id} names another object than its parent ${parentId}`);
-    if (parent.expiresAt !== 0 && (child.expiresAt === 0 || child.expiresAt > parent.expiresAt)) bad(`${where}: cap ${child.id} outlives its parent ${parentId}`);
+    if ((child.perms & ~parent.perms) !== 0)
+      bad(`${where}: cap ${child.id} has rights ${child.perms} beyond its parent ${parentId}'s ${parent.perms}`);
+    if (child.generation !== parent.generation)
+      bad(`${where}: cap ${child.id} has generation ${child.generation}, its parent ${parentId} ${parent.generation}`);
+    if (child.objectType !== parent.objectType || child.objectId !== parent.objectId)
+      bad(`${where}: cap ${child.id} names another object than its parent ${parentId}`);
+    if (parent.expiresAt !== 0 && (child.expiresAt === 0 || child.expiresAt > parent.expiresAt))
+      bad(`${where}: cap ${child.id} outlives its parent ${parentId}`);
     child = parent;
   }
 }

@@ -89,3 +89,12 @@ export interface WorkerEvents {
   onSyscall(request: SyscallRequest): void;
   onWorkerGone(reason: string, kind: "memory-limit" | "worker"): void;
 }
+
+/** Scheduler state and id counters, read-only, for kernel/invariants.ts (Kernel.internals()). */
+export interface KernelInternals {
+  running: KernelProcess | undefined;
+  ready: ReadonlySet<KernelProcess>;
+  nextPid: number;
+  nextEndpointId: number;
+  nextObjectId: number;
+}

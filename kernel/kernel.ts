@@ -3,30 +3,40 @@
 // binding, grants, service registry) in kernel/init.ts. Runs on the host thread and never blocks it.
 
 import type { DeviceEvent, DmaRegion, IommuMapping, MachineHandle } from "../devices/machine-interface";
-import { Errno } from "./abi/errors";
 import { ObjectType, Perm } from "./abi/caps";
-import { MAX_MESSAGE_BYTES, MAX_MESSAGE_CAPS, Pid, Sys, syscallName } from "./abi/syscalls";
-import { irqTag, RevokeReason, Tag } from "./abi/tags";
-import { encodeWireMessage } from "./abi/wire";
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_CAPS, Pid, syscallName } from "./abi/syscalls";
+import { Tag } from "./abi/tags";
 import { SysLog } from "./axiom/syslog";
 import { CommitLog, type CommitBody } from "./axiom/commitlog";
 import { CapabilityRegistry } from "./capabilities";
+import { CapabilityKeeper } from "./capability-keeper";
+import { IpcDelivery } from "./ipc-delivery";
+import { InterruptRouter, type IrqObject } from "./interrupts";
+import { destroyEndpoint, freeDma, releaseProcess } from "./teardown";
 import { sharedDma } from "./dma-sharing";
 import { KernelRandom } from "./random";
-import type { Capability, CheckResult } from "./cspace";
 import { Init } from "./init";
-import { ENDPOINT_QUEUE_LIMIT, type Endpoint, type HardwareObject, type Message } from "./objects";
+import type { Endpoint, HardwareObject } from "./objects";
 import { FaultReason, KernelProcess, type Fault, type ProcessHost } from "./process";
 import { dispatchSyscall } from "./syscalls";
 import type { Outcome } from "./syscalls/outcome";
 import { LimitBook } from "./limit-book";
-import { carriedCaps, chargedBytes, limitsOf, servicesFrontedBy, type LimitRefusal, type LimitsInForce } from "./limits";
+import { limitsOf, servicesFrontedBy, type LimitRefusal, type LimitsInForce } from "./limits";
 import type { SyscallContext } from "./syscalls/context";
 import type { SyscallRequest } from "./worker/mailbox";
 
-import type { HeldSyscall, IommuViewRecord, KernelDebugHooks, KernelOptions, KernelOutput, MessageLimits, OutsideInputHooks, Violation, WorkerEvents } from "./kernel-types";
-
-export type { HeldSyscall, IommuViewRecord, KernelDebugHooks, KernelOptions, KernelOutput, MessageLimits, OutsideInputHooks, Violation, WorkerEvents } from "./kernel-types";
+import type {
+  HeldSyscall,
+  IommuViewRecord,
+  KernelDebugHooks,
+  KernelInternals,
+  KernelOptions,
+  KernelOutput,
+  MessageLimits,
+  OutsideInputHooks,
+  Violation,
+  WorkerEvents,
+} from "./kernel-types";
 
 /** Added to the watchdog's limit until a process's first syscall (docs/abi.md, "Watchdog"). */
 export const WATCHDOG_START_ALLOWANCE_MS = 10_000;
@@ -37,6 +47,12 @@ export class Kernel implements SyscallContext {
   readonly syslog = new SysLog();
   readonly commits = new CommitLog();
   readonly caps = new CapabilityRegistry();
+  /** Capabilities across CSpaces: place, remove, revoke, expire (kernel/capability-keeper.ts). */
+  readonly capabilities: CapabilityKeeper;
+  /** Messages onto endpoints and into processes (kernel/ipc-delivery.ts). */
+  readonly ipc: IpcDelivery;
+  /** Interrupt lines to IRQ endpoints (kernel/interrupts.ts). */
+  readonly interrupts: InterruptRouter;
   readonly limits: MessageLimits;
   readonly processes = new Map<number, KernelProcess>();
   readonly endpoints = new Map<number, Endpoint>();
@@ -59,7 +75,6 @@ export class Kernel implements SyscallContext {
   outsideInput: OutsideInputHooks | undefined;
 
   private ipcMessageCount = 0;
-  private irqCount = 0;
   private readonly syscallCostNs: number;
   private readonly watchdogMs: number;
   private readonly ready = new Set<KernelProcess>();
@@ -73,9 +88,6 @@ export class Kernel implements SyscallContext {
   private idleListeners: (() => void)[] = [];
   private shutdownSent = false;
   private readonly endedListeners: ((proc: KernelProcess) => void)[] = [];
-  private readonly revokedCaps = new Set<number>();
-  /** Eager expiry of Dma capabilities with a lifetime, by capability id (only while placed). */
-  private readonly expiryTimers = new Map<number, { cancel(): boolean }>();
   private readonly rng: KernelRandom;
   private started = false;
   private stopped = false;
@@ -94,7 +106,40 @@ export class Kernel implements SyscallContext {
     this.limits = options.compat ? { bytes: 16_384, caps: 8 } : { bytes: MAX_MESSAGE_BYTES, caps: MAX_MESSAGE_CAPS };
     this.resources = { ...limitsOf(options.machine), ...options.resources };
     this.frontedBy = servicesFrontedBy(options.machine);
-    this.quota = new LimitBook({ resources: this.resources, processes: this.processes, endpoints: this.endpoints, now: () => this.now(), debug: (proc, text) => this.output.debug(proc, text) });
+    this.quota = new LimitBook({
+      resources: this.resources,
+      processes: this.processes,
+      endpoints: this.endpoints,
+      now: () => this.now(),
+      debug: (proc, text) => this.output.debug(proc, text),
+    });
+    this.capabilities = new CapabilityKeeper({
+      registry: this.caps,
+      processes: this.processes,
+      endpoints: this.endpoints,
+      now: () => this.now(),
+      commit: (body) => this.commit(body),
+      schedule: (delay, callback) => this.machine.clock.schedule({ delay }, callback),
+      refreshIommu: (proc) => this.refreshIommu(proc),
+      wake: (proc, result) => this.wake(proc, result),
+      deliver: (ep, message) => this.ipc.deliver(ep, message),
+    });
+    this.ipc = new IpcDelivery({
+      processes: this.processes,
+      quota: this.quota,
+      debugHooks: () => this.debugHooks,
+      now: () => this.now(),
+      commit: (body) => this.commit(body),
+      wake: (proc, result, payload) => this.wake(proc, result, payload),
+      place: (proc, cap) => this.capabilities.place(proc, cap),
+      isRevoked: (capId) => this.capabilities.isRevoked(capId),
+    });
+    this.interrupts = new InterruptRouter({
+      hardware: this.hardware,
+      endpoints: this.endpoints,
+      irqLevel: (line) => this.machine.irqLevel(line),
+      deliver: (ep, message) => this.ipc.deliver(ep, message),
+    });
     this.init = new Init(this);
     this.machine.onIrqChange((line, level) => {
       if (level) this.raiseIrq(line);
@@ -127,7 +172,7 @@ export class Kernel implements SyscallContext {
 
   /** Interrupts delivered (RunSummary.irqs). */
   get irqs(): number {
-    return this.irqCount;
+    return this.interrupts.delivered;
   }
 
   process(pid: number): KernelProcess | undefined {
@@ -160,9 +205,9 @@ export class Kernel implements SyscallContext {
     this.processes.set(pid, proc);
     this.commit({ type: "ProcessCreated", pid, parent: Pid.INIT, name });
     // Conventional slots 0–2: own output and input endpoints, a send right to Init.
-    this.insertCap(proc, ObjectType.Endpoint, this.createEndpoint(proc).id, Perm.ALL);
-    this.insertCap(proc, ObjectType.Endpoint, this.createEndpoint(proc).id, Perm.ALL);
-    this.insertCap(proc, ObjectType.Endpoint, this.init.endpointId, Perm.WRITE);
+    this.capabilities.insertCap(proc, ObjectType.Endpoint, this.createEndpoint(proc).id, Perm.ALL);
+    this.capabilities.insertCap(proc, ObjectType.Endpoint, this.createEndpoint(proc).id, Perm.ALL);
+    this.capabilities.insertCap(proc, ObjectType.Endpoint, this.init.endpointId, Perm.WRITE);
     proc.state = "ready";
     this.ready.add(proc);
     return proc;
@@ -183,7 +228,7 @@ export class Kernel implements SyscallContext {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     for (const p of this.processes.values()) p.host.terminate();
-    const closed = Promise.all([...this.processes.values()].map((p) => p.host.closed?.()));
+    const closed = Promise.all([...this.processes.values()].map((p) => p.host.closed?.() ?? Promise.resolve()));
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
     return Promise.race([closed.then(() => undefined), limit]).finally(() => clearTimeout(timer));
@@ -227,7 +272,16 @@ export class Kernel implements SyscallContext {
 
   createEndpoint(owner: KernelProcess | number): Endpoint {
     const ownerPid = typeof owner === "number" ? owner : owner.pid;
-    const ep: Endpoint = { id: this.nextEndpointId++, owner: ownerPid, queue: [], waiters: [], delivered: 0, highWater: 0, queuedBytes: 0, queuedCaps: 0 };
+    const ep: Endpoint = {
+      id: this.nextEndpointId++,
+      owner: ownerPid,
+      queue: [],
+      waiters: [],
+      delivered: 0,
+      highWater: 0,
+      queuedBytes: 0,
+      queuedCaps: 0,
+    };
     this.endpoints.set(ep.id, ep);
     if (typeof owner !== "number") owner.endpoints.add(ep.id);
     this.commit({ type: "EndpointCreated", id: ep.id, owner: ownerPid });
@@ -236,47 +290,6 @@ export class Kernel implements SyscallContext {
 
   commit(body: CommitBody): void {
     this.commits.append(this.now(), body);
-  }
-
-  newCapability(objectType: number, objectId: number, perms: number, parent?: Capability, expiresAt = 0): Capability {
-    return this.caps.create(objectType, objectId, perms, parent, expiresAt);
-  }
-
-  /** A new root capability (fresh generation) in `proc`'s CSpace; returns the slot. */
-  insertCap(proc: KernelProcess, objectType: number, objectId: number, perms: number): number {
-    return this.place(proc, this.caps.create(objectType, objectId, perms));
-  }
-
-  /** Put an existing capability record into a CSpace (grant, derive, transfer); returns the slot. */
-  place(proc: KernelProcess, cap: Capability): number {
-    const slot = proc.cspace.insert(cap);
-    this.caps.placed(cap, proc, slot);
-    this.commit({ type: "CapInserted", pid: proc.pid, slot, capId: cap.id, objectType: cap.objectType, objectId: cap.objectId, perms: cap.perms });
-    if (cap.objectType === ObjectType.Dma) {
-      this.scheduleExpiry(cap);
-      this.refreshIommu(proc);
-    }
-    return slot;
-  }
-
-  /** A lent buffer must leave the device's view when its lifetime ends, not at the next syscall
-   *  that happens to check the capability: the device never makes one. So a Dma capability with a
-   *  lifetime is revoked (reason EXPIRED) at the first instant it is void, in virtual time. */
-  private scheduleExpiry(cap: Capability): void {
-    if (cap.expiresAt === 0 || this.expiryTimers.has(cap.id)) return;
-    const delay = Math.max(0, cap.expiresAt + 1 - this.now());
-    this.expiryTimers.set(
-      cap.id,
-      this.machine.clock.schedule({ delay }, () => {
-        this.expiryTimers.delete(cap.id);
-        this.revokeTree(cap.id, undefined, RevokeReason.EXPIRED);
-      }),
-    );
-  }
-
-  private cancelExpiry(capId: number): void {
-    this.expiryTimers.get(capId)?.cancel();
-    this.expiryTimers.delete(capId);
   }
 
   /** Give `proc`'s device the view its DMA memory and its Dma capabilities allow (dma-sharing.ts). */
@@ -298,87 +311,16 @@ export class Kernel implements SyscallContext {
     }
   }
 
-  /** Take a capability out of a CSpace. */
-  removeCap(proc: KernelProcess, slot: number): Capability | undefined {
-    const cap = proc.cspace.get(slot);
-    if (!cap) return undefined;
-    proc.cspace.remove(slot);
-    this.caps.unplaced(cap.id);
-    this.cancelExpiry(cap.id);
-    this.commit({ type: "CapRemoved", pid: proc.pid, slot });
-    if (cap.objectType === ObjectType.Dma) this.refreshIommu(proc);
-    // Revoked while its holder waits in RECV_WAIT through it: the wait ends as a RECV_WAIT on the
-    // empty slot would (E_BADF), rather than leaving a waiter without the right to receive.
-    const on = proc.blockedOn;
-    if (proc.state === "blocked" && on?.kind === "receive" && on.slot === slot) {
-      const ep = this.endpoints.get(on.endpointId);
-      if (ep) ep.waiters = ep.waiters.filter((pid) => pid !== proc.pid);
-      this.wake(proc, -Errno.E_BADF);
-    }
-    return cap;
-  }
-
-  /** Revoke a capability and everything granted, derived or transferred from it. Each holder other
-   *  than `by` is told with a CAP_REVOKED message on its input endpoint. */
-  revoke(cap: Capability, by: KernelProcess | undefined, reason: number): number {
-    return this.revokeTree(cap.id, by, reason);
-  }
-
-  /** revoke() by capability id: the record may have left every CSpace (a DMA buffer's root). */
-  revokeTree(capId: number, by: KernelProcess | undefined, reason: number): number {
-    if (this.isRevoked(capId)) return 0;
-    let count = 0;
-    for (const id of [capId, ...this.caps.descendants(capId)]) {
-      const home = this.caps.home(id);
-      if (home) {
-        const holder = this.processes.get(home.pid);
-        const held = holder?.cspace.get(home.slot);
-        if (holder && held) {
-          this.removeCap(holder, home.slot);
-          count++;
-          if (holder !== by && holder.alive) this.notifyRevoked(holder, home.slot, held, reason);
-        }
-      }
-      this.revokedCaps.add(id);
-      this.caps.forget(id);
-      this.cancelExpiry(id);
-    }
-    return count;
-  }
-
-  /** The Axiom check, plus lazy expiry: an expired capability is revoked (with everything derived
-   *  from it) and its holders told, reason EXPIRED. */
-  check(proc: KernelProcess, slot: number, required: number, type: number | undefined): CheckResult {
-    const result = proc.cspace.check(slot, required, type, this.now());
-    if (!result.ok) {
-      const cap = proc.cspace.get(slot);
-      if (cap && cap.expiresAt !== 0 && this.now() > cap.expiresAt) this.revoke(cap, undefined, RevokeReason.EXPIRED);
-    }
-    return result;
-  }
-
   /** A read-only view of scheduler state and id counters, for kernel/invariants.ts. Returns copies
    *  or read-only views; nothing in the kernel depends on it. */
-  internals(): { running: KernelProcess | undefined; ready: ReadonlySet<KernelProcess>; nextPid: number; nextEndpointId: number; nextObjectId: number } {
-    return { running: this.running, ready: this.ready, nextPid: this.nextPid, nextEndpointId: this.nextEndpointId, nextObjectId: this.nextObjectId };
-  }
-
-  /** True when a capability (e.g. one in flight inside a message) has been revoked. */
-  isRevoked(capId: number): boolean {
-    return this.revokedCaps.has(capId);
-  }
-
-  private notifyRevoked(holder: KernelProcess, slot: number, cap: Capability, reason: number): void {
-    const input = holder.cspace.get(1);
-    const ep = input && input.objectType === ObjectType.Endpoint ? this.endpoints.get(input.objectId) : undefined;
-    if (!ep) return;
-    const payload = new Uint8Array(14);
-    const v = new DataView(payload.buffer);
-    v.setUint32(0, slot, true);
-    v.setUint8(4, cap.objectType);
-    v.setBigUint64(5, BigInt(cap.objectId), true);
-    v.setUint8(13, reason);
-    this.deliver(ep, { sender: Pid.KERNEL, tag: Tag.CAP_REVOKED, payload });
+  internals(): KernelInternals {
+    return {
+      running: this.running,
+      ready: this.ready,
+      nextPid: this.nextPid,
+      nextEndpointId: this.nextEndpointId,
+      nextObjectId: this.nextObjectId,
+    };
   }
 
   addHardware(object: HardwareObject): number {
@@ -390,8 +332,6 @@ export class Kernel implements SyscallContext {
   removeHardware(object: HardwareObject): void {
     for (const [id, o] of this.hardware) if (o === object) this.hardware.delete(id);
   }
-
-  // ── the run token ────────────────────────────────────────────────────────────────────────────
 
   // ── debugger control ─────────────────────────────────────────────────────────────────────────
 
@@ -423,6 +363,8 @@ export class Kernel implements SyscallContext {
     return this.held;
   }
 
+  // ── the run token ────────────────────────────────────────────────────────────────────────────
+
   /** A syscall from the process holding the run token (its worker host calls this). */
   submit(proc: KernelProcess, request: SyscallRequest): void {
     if (this.running !== proc || !proc.alive) return; // a stale wake-up; only the token holder may call
@@ -451,10 +393,21 @@ export class Kernel implements SyscallContext {
       outcome = dispatchSyscall(this, proc, request, requestId);
     } catch (error) {
       // A kernel bug must not take the machine down: the caller faults, the rest runs on.
-      this.fault(proc, "panic", FaultReason.UNKNOWN, `kernel error in ${syscallName(request.num)}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.fault(
+        proc,
+        "panic",
+        FaultReason.UNKNOWN,
+        `kernel error in ${syscallName(request.num)}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       outcome = { kind: "ended" };
     }
-    if (outcome.kind === "return") this.makeReady(proc, { result: outcome.result, payload: outcome.payload, attachment: outcome.attachment, requestId });
+    if (outcome.kind === "return")
+      this.makeReady(proc, {
+        result: outcome.result,
+        payload: outcome.payload,
+        attachment: outcome.attachment,
+        requestId,
+      });
     this.machine.clock.advance(this.syscallCostNs);
     this.schedule();
   }
@@ -474,7 +427,8 @@ export class Kernel implements SyscallContext {
   }
 
   private makeReady(proc: KernelProcess, pending: NonNullable<KernelProcess["pending"]>): void {
-    if (pending.requestId !== undefined) this.syslog.response(proc.pid, this.now(), pending.requestId, pending.result, pending.payload);
+    if (pending.requestId !== undefined)
+      this.syslog.response(proc.pid, this.now(), pending.requestId, pending.result, pending.payload);
     proc.pending = pending;
     proc.state = "ready";
     this.ready.add(proc);
@@ -539,7 +493,7 @@ export class Kernel implements SyscallContext {
       if (p.state !== "blocked" || p.blockedOn?.kind !== "receive") continue;
       const ep = this.endpoints.get(p.blockedOn.endpointId);
       if (!ep) continue;
-      this.deliver(ep, { sender: Pid.KERNEL, tag: Tag.SHUTDOWN, payload: new Uint8Array(0) });
+      this.ipc.deliver(ep, { sender: Pid.KERNEL, tag: Tag.SHUTDOWN, payload: new Uint8Array(0) });
       asked = true;
     }
     return asked;
@@ -554,7 +508,12 @@ export class Kernel implements SyscallContext {
     const limit = (proc.watchdogMs ?? this.watchdogMs) + (proc.syscalls === 0 ? WATCHDOG_START_ALLOWANCE_MS : 0);
     if (ms > limit) {
       this.running = undefined;
-      this.fault(proc, "watchdog", FaultReason.TIMEOUT, `watchdog: ran ${Math.round(ms)} ms without a syscall (limit ${limit} ms)`);
+      this.fault(
+        proc,
+        "watchdog",
+        FaultReason.TIMEOUT,
+        `watchdog: ran ${Math.round(ms)} ms without a syscall (limit ${limit} ms)`,
+      );
       this.schedule();
     }
   }
@@ -567,116 +526,37 @@ export class Kernel implements SyscallContext {
     this.schedule();
   }
 
-  // ── IPC delivery (used by syscalls, init and interrupts) ─────────────────────────────────────
-
-  /** Put a message on an endpoint, or hand it straight to a waiting receiver. */
-  deliver(ep: Endpoint, message: Message): number {
-    if (ep.queue.length >= ENDPOINT_QUEUE_LIMIT && ep.waiters.length === 0) return -Errno.E_AGAIN;
-    if (ep.waiters.length === 0 && this.quota.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
-    this.debugHooks.onDeliver?.(ep, message);
-    this.commit({ type: "MessageSent", fromPid: message.sender, toEndpoint: ep.id, tag: message.tag, size: message.payload.length });
-    for (let waiterPid = ep.waiters.shift(); waiterPid !== undefined; waiterPid = ep.waiters.shift()) {
-      const waiter = this.processes.get(waiterPid);
-      if (!waiter?.alive || waiter.blockedOn?.kind !== "receive") continue;
-      // Taking the message uses the waiter's read capability now, so it is checked now: one that
-      // expired during the wait fails the wait (E_PERM) and the next waiter, if any, gets it.
-      const check = waiter.cspace.check(waiter.blockedOn.slot, Perm.READ, ObjectType.Endpoint, this.now());
-      if (!check.ok || check.cap.objectId !== ep.id) {
-        this.wake(waiter, -(check.ok ? Errno.E_BADF : check.errno));
-        continue;
-      }
-      // Its space filled while it waited (grants from others): it is told, and the message goes on.
-      if (!this.quota.canTake(waiter, ep, message, false)) {
-        this.quota.refuseCapabilities(waiter, Sys.RECV_WAIT, carriedCaps(message));
-        this.wake(waiter, -Errno.E_NOMEM);
-        continue;
-      }
-      this.wake(waiter, 1, this.receive(waiter, message));
-      ep.delivered++;
-      return 0;
-    }
-    // Every waiter turned out stale: the message queues after all, so the owner's limit holds here too.
-    if (this.quota.overQueueLimit(ep, message)) return -Errno.E_NOMEM;
-    ep.queue.push(message);
-    ep.queuedBytes += chargedBytes(message);
-    ep.queuedCaps += carriedCaps(message);
-    ep.delivered++;
-    ep.highWater = Math.max(ep.highWater, ep.queue.length);
-    return 0;
-  }
-
-  /** Take the oldest message off a queue. */
-  dequeue(ep: Endpoint): Message | undefined {
-    const message = ep.queue.shift();
-    if (message) {
-      ep.queuedBytes -= chargedBytes(message);
-      ep.queuedCaps -= carriedCaps(message);
-    }
-    return message;
-  }
-
-  /** `proc` takes a message: transferred capabilities get slots in its CSpace (those revoked while
-   *  in flight are dropped), and a CALL makes it owe the caller a reply. Returns the wire bytes. */
-  receive(proc: KernelProcess, message: Message): Uint8Array {
-    if (message.callFrom !== undefined) {
-      const caller = this.processes.get(message.callFrom);
-      // A caller that died after its CALL was queued waits for nothing: no reply is owed (else the
-      // receiver would owe a reply to a dead PID, and REPLY to it would succeed).
-      if (caller?.alive && caller.blockedOn?.kind === "reply") {
-        proc.owedReplies.add(message.callFrom);
-        caller.blockedOn.server = proc.pid;
-      }
-    }
-    const slots: number[] = [];
-    for (const cap of message.caps ?? []) if (!this.isRevoked(cap.id)) slots.push(this.place(proc, cap));
-    return encodeWireMessage({ sender: message.sender, tag: message.tag, caps: slots, payload: message.payload });
-  }
-
-  /** Wire bytes of a message that carries no capabilities (replies, kernel notices). */
-  wire(message: Message): Uint8Array {
-    return encodeWireMessage({ sender: message.sender, tag: message.tag, caps: [], payload: message.payload });
-  }
-
-  /** End a pending CALL with an error reply from the kernel (the server is gone). */
-  failCall(callerPid: number, errno: number): void {
-    const caller = this.processes.get(callerPid);
-    if (!caller?.alive || caller.blockedOn?.kind !== "reply") return;
-    const payload = new Uint8Array(4);
-    new DataView(payload.buffer).setUint32(0, errno, true);
-    this.wake(caller, 1, encodeWireMessage({ sender: Pid.KERNEL, tag: Tag.CALL_FAILED, caps: [], payload }));
-  }
-
   // ── interrupts ───────────────────────────────────────────────────────────────────────────────
 
-  private irqObject(line: number): HardwareObject & { type: "irq" } | undefined {
-    for (const obj of this.hardware.values()) if (obj.type === "irq" && obj.line === line) return obj;
-    return undefined;
-  }
-
-  /** A line went high: notify its endpoint once, then keep it masked until IRQ_ACK. */
+  /** A line went high (kernel/interrupts.ts). */
   raiseIrq(line: number): void {
-    const irq = this.irqObject(line);
-    if (!irq || irq.masked || irq.pending) return;
-    const ep = this.endpoints.get(irq.endpointId);
-    if (!ep) return;
-    irq.pending = true;
-    irq.delivered++;
-    this.irqCount++;
-    this.deliver(ep, { sender: Pid.KERNEL, tag: irqTag(line), payload: Uint8Array.of(line & 0xff) });
+    this.interrupts.raise(line);
   }
 
-  /** IRQ_ACK / unmask: if the line is still high (level-triggered), it is delivered again. */
-  reArmIrq(irq: HardwareObject & { type: "irq" }): void {
-    irq.pending = false;
-    if (!irq.masked && this.machine.irqLevel(irq.line)) this.raiseIrq(irq.line);
+  /** IRQ_ACK / unmask: a line still high is delivered again. */
+  reArmIrq(irq: IrqObject): void {
+    this.interrupts.reArm(irq);
   }
 
   // ── faults and teardown ──────────────────────────────────────────────────────────────────────
 
   recordViolation(proc: KernelProcess, syscall: number, address: number, grant: string, message: string): Outcome {
-    const v: Violation = { pid: proc.pid, process: proc.name, syscall: syscallName(syscall), address, grant, message, at: this.now() };
+    const v: Violation = {
+      pid: proc.pid,
+      process: proc.name,
+      syscall: syscallName(syscall),
+      address,
+      grant,
+      message,
+      at: this.now(),
+    };
     this.violations.push(v);
-    this.fault(proc, "capability-violation", FaultReason.CAPABILITY_VIOLATION, `capability violation in ${v.syscall}: ${message}`);
+    this.fault(
+      proc,
+      "capability-violation",
+      FaultReason.CAPABILITY_VIOLATION,
+      `capability violation in ${v.syscall}: ${message}`,
+    );
     return { kind: "ended" };
   }
 
@@ -702,56 +582,17 @@ export class Kernel implements SyscallContext {
     this.ready.delete(proc);
     if (this.running === proc) this.running = undefined;
     proc.host.terminate();
-    for (const ep of this.endpoints.values()) ep.waiters = ep.waiters.filter((pid) => pid !== proc.pid);
-    if (proc.blockedOn?.kind === "reply" && proc.blockedOn.server !== undefined) {
-      this.processes.get(proc.blockedOn.server)?.owedReplies.delete(proc.pid);
-    }
-    proc.blockedOn = undefined;
-    for (const caller of proc.owedReplies) this.failCall(caller, Errno.E_NOENT);
-    proc.owedReplies.clear();
-    for (const id of proc.endpoints) this.destroyEndpoint(id);
-    // Its capabilities are revoked, and with them everything it granted or derived from them; its
-    // buffers' roots too, wherever they moved, so no lent copy outlives the memory.
-    for (const [, cap] of proc.cspace.entries()) if (!this.isRevoked(cap.id)) this.revoke(cap, proc, RevokeReason.PROCESS_EXIT);
-    for (const [id, obj] of this.hardware) {
-      if ((obj.type === "irq" || obj.type === "dma") && obj.owner === proc.pid) {
-        if (obj.type === "dma") this.revokeTree(obj.rootCap, proc, RevokeReason.PROCESS_EXIT);
-        this.hardware.delete(id);
-      }
-    }
-    if (proc.device) {
-      this.setIommuView(proc.device, proc.pid, []);
-      this.machine.resetDevice(proc.device);
-    }
-    for (const region of proc.dmaRegions) this.freeDma(proc, region);
-    proc.dmaRegions.length = 0;
-    this.init.processGone(proc);
+    releaseProcess(this, proc);
     for (const l of this.endedListeners) l(proc);
   }
 
-  /** Give a buffer back to the machine. Teardown must finish whatever the machine says: a refusal
-   *  (memory already gone) is a kernel bug to show, not a host crash. */
+  /** Give a buffer back to the machine (kernel/teardown.ts). */
   freeDma(proc: KernelProcess, region: DmaRegion): void {
-    try {
-      this.machine.freeDma(region.phys);
-    } catch (error) {
-      this.output.debug(proc, `kernel: freeing DMA ${region.phys.toString(16)}+${region.size.toString(16)} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    freeDma(this, proc, region);
   }
 
+  /** Remove an endpoint; its queued CALLs and waiters end with E_NOENT (kernel/teardown.ts). */
   destroyEndpoint(id: number): void {
-    const ep = this.endpoints.get(id);
-    if (!ep) return;
-    this.endpoints.delete(id);
-    this.commit({ type: "EndpointDestroyed", id });
-    for (const msg of ep.queue) if (msg.callFrom !== undefined) this.failCall(msg.callFrom, Errno.E_NOENT);
-    for (const pid of ep.waiters) {
-      const waiter = this.processes.get(pid);
-      if (waiter) this.wake(waiter, -Errno.E_NOENT);
-    }
-    ep.queue.length = 0;
-    ep.queuedBytes = 0;
-    ep.queuedCaps = 0;
-    ep.waiters.length = 0;
+    destroyEndpoint(this, id);
   }
 }

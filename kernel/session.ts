@@ -3,7 +3,8 @@
 // all start machines through this.
 
 import type { MachineHandle } from "../devices/machine-interface";
-import { Kernel, type KernelOutput, type Violation } from "./kernel";
+import { Kernel } from "./kernel";
+import type { KernelOutput, Violation } from "./kernel-types";
 import { bundleDriver, type DriverBundle, type ScriptBundle } from "./loader/bundle-driver";
 import { WorkerProcess, type WorkerDebugClient } from "./host/worker-process";
 import type { WorkerLink } from "./host/inspector-hub";
@@ -93,12 +94,20 @@ export class Session {
   readonly consoleInput: ConsoleInputHub | undefined;
 
   constructor(private readonly options: SessionOptions) {
-    this.kernel = new Kernel({ machine: options.machine, seed: options.seed, output: options.output, watchdogMs: options.watchdogMs, compat: options.compat });
+    this.kernel = new Kernel({
+      machine: options.machine,
+      seed: options.seed,
+      output: options.output,
+      watchdogMs: options.watchdogMs,
+      compat: options.compat,
+    });
     const overrides: Partial<DriverPolicy> = {
       ...(options.watchdogMs !== undefined && { watchdogMs: options.watchdogMs }),
       ...(options.memoryMb !== undefined && { memoryMb: options.memoryMb }),
     };
-    this.supervisor = new Supervisor(this.kernel, options.supervision, overrides, (index, old) => this.start(this.bundles[index], old.pid));
+    this.supervisor = new Supervisor(this.kernel, options.supervision, overrides, (index, old) =>
+      this.start(this.bundles[index], old.pid),
+    );
     if (options.consoleInput) {
       this.consoleInput = new ConsoleInputHub(this.kernel, options.consoleInput);
       this.consoleInput.onDelivery((delivery) => this.trace?.input(delivery));
@@ -139,7 +148,8 @@ export class Session {
           epochMs: EPOCH_MS,
           memoryMb,
           title: `zds ${name}`,
-          debug: debug && bundle.kind === "script" ? (link) => debug(spawned as KernelProcess, link, bundle) : undefined,
+          debug:
+            debug && bundle.kind === "script" ? (link) => debug(spawned as KernelProcess, link, bundle) : undefined,
         },
         events,
       );

@@ -17,7 +17,7 @@ import {
 } from "../devices";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
 import { Session, type RunSummary } from "../kernel/session";
-import type { KernelOutput } from "../kernel/kernel";
+import type { KernelOutput } from "../kernel/kernel-types";
 import { CliError, type Io } from "./io";
 import { formatNetworkSummary, networkSummary, startCapture } from "./network";
 import { keyboardKeys, scriptedKeys, type KeyInput } from "./console-keys";

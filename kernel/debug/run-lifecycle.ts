@@ -7,7 +7,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createMachine, DiskImageError, type Machine } from "../../devices";
-import type { Kernel, KernelOutput } from "../kernel";
+import type { Kernel } from "../kernel";
+import type { KernelOutput } from "../kernel-types";
 import { Session } from "../session";
 import type { ZlogDiskInput } from "../trace/zlog";
 import type { CheckpointRunStarter, Checkpoints } from "./checkpoints";
@@ -51,7 +52,12 @@ export class RunLifecycle implements CheckpointRunStarter {
     state.booting = true;
     if (first) {
       const { description, bundles } = state.prepared as Prepared;
-      state.listener.progress({ id: "boot", kind: "start", title: "Zero Driver", message: `booting ${description.name} with ${bundles.length} program${bundles.length === 1 ? "" : "s"}` });
+      state.listener.progress({
+        id: "boot",
+        kind: "start",
+        title: "Zero Driver",
+        message: `booting ${description.name} with ${bundles.length} program${bundles.length === 1 ? "" : "s"}`,
+      });
     }
     this.startRun(run, () => {
       // Paused before start(): nobody gets the run token until the client continues.
@@ -60,7 +66,17 @@ export class RunLifecycle implements CheckpointRunStarter {
       const proc = [...kernel.processes.values()][0];
       const travelled = state.travel?.kind === "start";
       state.travel = undefined;
-      this.hooks.carryOut({ pid: proc?.pid ?? 0, reason: "entry", description: travelled ? "Reverse continue: no breakpoint was hit before; back at the start, before any program has run" : "Paused on entry: no program has run yet", source: false }, 0);
+      this.hooks.carryOut(
+        {
+          pid: proc?.pid ?? 0,
+          reason: "entry",
+          description: travelled
+            ? "Reverse continue: no breakpoint was hit before; back at the start, before any program has run"
+            : "Paused on entry: no program has run yet",
+          source: false,
+        },
+        0,
+      );
     });
     state.runs = run.ended;
   }
@@ -75,13 +91,25 @@ export class RunLifecycle implements CheckpointRunStarter {
     const { options, description } = prepared;
     let machine: Machine;
     try {
-      machine = createMachine(description, { seed: options.seed, disk: options.disk === undefined ? undefined : { path: options.disk, persist: options.persist ?? false } });
+      machine = createMachine(description, {
+        seed: options.seed,
+        disk: options.disk === undefined ? undefined : { path: options.disk, persist: options.persist ?? false },
+      });
     } catch (error) {
       if (error instanceof DiskImageError) throw new LaunchError(`"disk": ${error.message}`);
       throw error;
     }
     const firstRun = state.generation === 0 && target === undefined;
-    const run: Run = { machine, session: undefined as unknown as Session, generation: 0, deliveries: 0, lastSyscall: new Map(), target: target ?? 0, heldAt: undefined, ended: Promise.resolve() };
+    const run: Run = {
+      machine,
+      session: undefined as unknown as Session,
+      generation: 0,
+      deliveries: 0,
+      lastSyscall: new Map(),
+      target: target ?? 0,
+      heldAt: undefined,
+      ended: Promise.resolve(),
+    };
     const live = () => state.isLive(run);
     this.console.forwardOutput(machine, live);
     machine.onDeviceEvent((event) => live() && this.hooks.onDeviceEvent(event));
@@ -101,13 +129,15 @@ export class RunLifecycle implements CheckpointRunStarter {
       consoleInput: keys,
       // A driver paused in the inspector holds the run token mid-code: pausing scheduling keeps the
       // watchdog off (it ignores a paused kernel) and virtual time still.
-      debug: (proc, link, bundle) => this.source.client(proc, link, bundle, () => session.kernel.pauseScheduling(), run.generation === 0),
+      debug: (proc, link, bundle) =>
+        this.source.client(proc, link, bundle, () => session.kernel.pauseScheduling(), run.generation === 0),
     });
     run.session = session;
     keys.onInput(() => session.consoleInput?.wake());
     const kernel = session.kernel;
     kernel.debugHooks = {
-      beforeSyscall: (proc, request) => (live() ? this.hooks.beforeSyscall(proc, request) : this.checkpoints.syscall(run, proc, request)),
+      beforeSyscall: (proc, request) =>
+        live() ? this.hooks.beforeSyscall(proc, request) : this.checkpoints.syscall(run, proc, request),
       onDeliver: (ep, message) => {
         if (live()) this.hooks.onDeliver(kernel, ep, message);
         else run.deliveries++;
@@ -163,7 +193,8 @@ export class RunLifecycle implements CheckpointRunStarter {
         if (live() && !state.travel) state.listener.console("kernel", text);
       },
       debug: (p, text) => {
-        if (live() && !state.travel) state.listener.output("stderr", `[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`);
+        if (live() && !state.travel)
+          state.listener.output("stderr", `[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`);
       },
       fault: (p, fault) => {
         if (!live()) {
@@ -171,7 +202,8 @@ export class RunLifecycle implements CheckpointRunStarter {
           return;
         }
         this.source.forget(p.pid);
-        if (!state.travel) state.listener.output("stderr", `${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`);
+        if (!state.travel)
+          state.listener.output("stderr", `${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`);
         this.hooks.onFault(p, fault);
       },
     };

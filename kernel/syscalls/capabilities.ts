@@ -29,7 +29,7 @@ export function resourceFields(k: SyscallContext, cap: Capability): [number, num
 }
 
 const inspect: SyscallHandler = (k, p, req) => {
-  const check = k.check(p, req.a0, 0, undefined);
+  const check = k.capabilities.check(p, req.a0, 0, undefined);
   if (!check.ok) return fail(check.errno);
   const [resourceA, resourceB] = resourceFields(k, check.cap);
   const { objectType, perms, objectId, generation } = check.cap;
@@ -37,21 +37,21 @@ const inspect: SyscallHandler = (k, p, req) => {
 };
 
 const list: SyscallHandler = (_k, p) =>
-  ok(0, encodeCapList(p.cspace.entries().map(([slot, cap]) => ({ slot, objectType: cap.objectType, objectId: cap.objectId }))));
-
-const ps: SyscallHandler = (k) =>
   ok(
     0,
-    encodePsList(
-      [{ pid: 1, name: "init" }, ...k.liveProcesses().map((p) => ({ pid: p.pid, name: p.name }))],
+    encodeCapList(
+      p.cspace.entries().map(([slot, cap]) => ({ slot, objectType: cap.objectType, objectId: cap.objectId })),
     ),
   );
+
+const ps: SyscallHandler = (k) =>
+  ok(0, encodePsList([{ pid: 1, name: "init" }, ...k.liveProcesses().map((p) => ({ pid: p.pid, name: p.name }))]));
 
 /** Permission byte: bits above grant are ignored (zero-os-abi.md §3.5). */
 const permsOf = (byte: number): number => byte & Perm.ALL;
 
 const grant: SyscallHandler = (k, p, req) => {
-  const check = k.check(p, req.a0, Perm.GRANT, undefined);
+  const check = k.capabilities.check(p, req.a0, Perm.GRANT, undefined);
   if (!check.ok) return fail(check.errno);
   const wanted = permsOf(req.a2);
   if ((wanted & ~check.cap.perms) !== 0) return fail(Errno.E_PERM); // no rights escalation
@@ -59,33 +59,41 @@ const grant: SyscallHandler = (k, p, req) => {
   if (!target?.alive) return fail(Errno.E_NOENT);
   // The target's space must take it; the granter is refused, before any record is made.
   if (k.quota.overCapabilityLimit(target, 1)) return k.quota.refuseCapabilities(p, req.num, 1, target);
-  const child = k.newCapability(check.cap.objectType, check.cap.objectId, wanted, check.cap);
-  const toSlot = k.place(target, child);
-  k.commit({ type: "CapGranted", fromPid: p.pid, toPid: target.pid, fromSlot: req.a0, toSlot, newCapId: child.id, perms: wanted });
+  const child = k.capabilities.newCapability(check.cap.objectType, check.cap.objectId, wanted, check.cap);
+  const toSlot = k.capabilities.place(target, child);
+  k.commit({
+    type: "CapGranted",
+    fromPid: p.pid,
+    toPid: target.pid,
+    fromSlot: req.a0,
+    toSlot,
+    newCapId: child.id,
+    perms: wanted,
+  });
   return ok(toSlot);
 };
 
 /** a0 = slot, a1 = perm byte (⊆ the source's), a2 = ZDS: lifetime in virtual µs (0 = the parent's). */
 const derive: SyscallHandler = (k, p, req) => {
-  const check = k.check(p, req.a0, 0, undefined);
+  const check = k.capabilities.check(p, req.a0, 0, undefined);
   if (!check.ok) return fail(check.errno);
   const wanted = permsOf(req.a1);
   if ((wanted & ~check.cap.perms) !== 0) return fail(Errno.E_PERM);
   if (k.quota.overCapabilityLimit(p, 1)) return k.quota.refuseCapabilities(p, req.num, 1);
   const expiresAt = req.a2 === 0 ? 0 : k.now() + req.a2 * 1000;
-  const child = k.newCapability(check.cap.objectType, check.cap.objectId, wanted, check.cap, expiresAt);
-  return ok(k.place(p, child));
+  const child = k.capabilities.newCapability(check.cap.objectType, check.cap.objectId, wanted, check.cap, expiresAt);
+  return ok(k.capabilities.place(p, child));
 };
 
 const revoke: SyscallHandler = (k, p, req) => {
-  const check = k.check(p, req.a0, Perm.GRANT, undefined);
+  const check = k.capabilities.check(p, req.a0, Perm.GRANT, undefined);
   if (!check.ok) return fail(check.errno);
-  k.revoke(check.cap, p, RevokeReason.EXPLICIT);
+  k.capabilities.revoke(check.cap, p, RevokeReason.EXPLICIT);
   return ok();
 };
 
 const remove: SyscallHandler = (k, p, req) => {
-  if (!k.removeCap(p, req.a0)) return fail(Errno.E_BADF);
+  if (!k.capabilities.removeCap(p, req.a0)) return fail(Errno.E_BADF);
   return ok();
 };
 

@@ -3,12 +3,13 @@
 
 import type { DmaRegion, MachineHandle } from "../../devices/machine-interface";
 import type { CommitBody } from "../axiom/commitlog";
-import type { Capability, CheckResult } from "../cspace";
+import type { CapabilityKeeper } from "../capability-keeper";
+import type { IpcDelivery } from "../ipc-delivery";
 import type { Init } from "../init";
 import type { KernelOutput, MessageLimits } from "../kernel-types";
 import type { Quota } from "../limit-book";
 import type { LimitsInForce } from "../limits";
-import type { Endpoint, HardwareObject, Message } from "../objects";
+import type { Endpoint, HardwareObject } from "../objects";
 import type { Fault, KernelProcess } from "../process";
 import type { Outcome } from "./outcome";
 
@@ -35,24 +36,18 @@ export interface SyscallContext {
   hardwareObject(id: number): HardwareObject | undefined;
 
   // ── capabilities ──
-  /** The Axiom check, with lazy expiry. */
-  check(proc: KernelProcess, slot: number, required: number, type: number | undefined): CheckResult;
-  /** A new capability record (not yet in any CSpace), derived from `parent` if given. */
-  newCapability(objectType: number, objectId: number, perms: number, parent?: Capability, expiresAt?: number): Capability;
-  insertCap(proc: KernelProcess, objectType: number, objectId: number, perms: number): number;
-  place(proc: KernelProcess, cap: Capability): number;
-  removeCap(proc: KernelProcess, slot: number): Capability | undefined;
-  revoke(cap: Capability, by: KernelProcess | undefined, reason: number): number;
-  revokeTree(capId: number, by: KernelProcess | undefined, reason: number): number;
+  /** Place, remove, revoke and check capabilities (kernel/capability-keeper.ts). */
+  readonly capabilities: Pick<
+    CapabilityKeeper,
+    "check" | "newCapability" | "insertCap" | "place" | "removeCap" | "revoke" | "revokeTree"
+  >;
   commit(body: CommitBody): void;
 
   // ── IPC ──
   createEndpoint(owner: KernelProcess): Endpoint;
   destroyEndpoint(id: number): void;
-  deliver(ep: Endpoint, message: Message): number;
-  dequeue(ep: Endpoint): Message | undefined;
-  receive(proc: KernelProcess, message: Message): Uint8Array;
-  wire(message: Message): Uint8Array;
+  /** Queue and hand over messages (kernel/ipc-delivery.ts). */
+  readonly ipc: Pick<IpcDelivery, "deliver" | "dequeue" | "receive" | "wire">;
   /** One IPC message exchanged (RunSummary.ipcMessages). */
   countIpcMessage(): void;
 

@@ -12,17 +12,31 @@ import type { KernelProcess } from "../process";
 import { fail, ok, type Outcome, type SyscallHandler } from "./outcome";
 import type { SyscallContext } from "./context";
 
-type Found<T extends HardwareObject["type"]> = { obj: HardwareObject & { type: T }; perms: number } | { outcome: Outcome };
+type Found<T extends HardwareObject["type"]> =
+  { obj: HardwareObject & { type: T }; perms: number } | { outcome: Outcome };
 
-function hardwareFor<T extends HardwareObject["type"]>(k: SyscallContext, p: KernelProcess, slot: number, objectType: number, kind: T): Found<T> {
-  const check = k.check(p, slot, 0, objectType);
+function hardwareFor<T extends HardwareObject["type"]>(
+  k: SyscallContext,
+  p: KernelProcess,
+  slot: number,
+  objectType: number,
+  kind: T,
+): Found<T> {
+  const check = k.capabilities.check(p, slot, 0, objectType);
   if (!check.ok) return { outcome: fail(check.errno) };
   const obj = k.hardwareObject(check.cap.objectId);
   if (!obj || obj.type !== kind) return { outcome: fail(Errno.E_NOENT) };
   return { obj: obj as HardwareObject & { type: T }, perms: check.cap.perms };
 }
 
-function refuse(k: SyscallContext, p: KernelProcess, num: number, address: number, grant: string, problem: AccessProblem): Outcome {
+function refuse(
+  k: SyscallContext,
+  p: KernelProcess,
+  num: number,
+  address: number,
+  grant: string,
+  problem: AccessProblem,
+): Outcome {
   if (problem.severity === "invalid") return fail(Errno.E_INVAL);
   return k.recordViolation(p, num, address, grant, problem.message);
 }
@@ -112,9 +126,9 @@ const dmaAlloc: SyscallHandler = (k, p, req) => {
   // The grant right lets the owner share the buffer with a driver (SEND_CAP / CAP_GRANT), whose
   // device then reaches it as the shared capability's rights allow (kernel/dma-sharing.ts).
   const obj: HardwareObject & { type: "dma" } = { type: "dma", region, owner: p.pid, rootCap: 0 };
-  const root = k.newCapability(ObjectType.Dma, k.addHardware(obj), Perm.ALL);
+  const root = k.capabilities.newCapability(ObjectType.Dma, k.addHardware(obj), Perm.ALL);
   obj.rootCap = root.id;
-  const slot = k.place(p, root);
+  const slot = k.capabilities.place(p, root);
   const out = new Uint8Array(16);
   const v = new DataView(out.buffer);
   v.setUint32(0, slot, true);
@@ -135,7 +149,7 @@ const dmaFree: SyscallHandler = (k, p, req) => {
   const index = p.dmaRegions.indexOf(obj.region);
   if (index >= 0) p.dmaRegions.splice(index, 1);
   k.removeHardware(obj);
-  k.revokeTree(obj.rootCap, p, RevokeReason.EXPLICIT);
+  k.capabilities.revokeTree(obj.rootCap, p, RevokeReason.EXPLICIT);
   k.refreshIommu(p);
   k.freeDma(p, obj.region);
   return ok();

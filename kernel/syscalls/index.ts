@@ -13,7 +13,13 @@ import { fail, type Outcome, type SyscallHandler } from "./outcome";
 
 export type { Outcome, SyscallHandler } from "./outcome";
 
-const table = new Map<number, SyscallHandler>([...miscSyscalls, ...processSyscalls, ...ipcSyscalls, ...capabilitySyscalls, ...hardwareSyscalls]);
+const table = new Map<number, SyscallHandler>([
+  ...miscSyscalls,
+  ...processSyscalls,
+  ...ipcSyscalls,
+  ...capabilitySyscalls,
+  ...hardwareSyscalls,
+]);
 
 export function dispatchSyscall(k: SyscallContext, p: KernelProcess, req: SyscallRequest, requestId: number): Outcome {
   const handler = table.get(req.num);

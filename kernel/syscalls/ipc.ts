@@ -17,7 +17,7 @@ type Resolved = { ep: Endpoint } | { outcome: Outcome };
 
 /** Axiom check on an endpoint slot, then find the endpoint (it may have died with its owner). */
 function endpointFor(k: SyscallContext, p: KernelProcess, slot: number, right: number): Resolved {
-  const check = k.check(p, slot, right, ObjectType.Endpoint);
+  const check = k.capabilities.check(p, slot, right, ObjectType.Endpoint);
   if (!check.ok) return { outcome: fail(check.errno) };
   const ep = k.endpoint(check.cap.objectId);
   if (!ep) return { outcome: fail(Errno.E_NOENT) };
@@ -40,9 +40,10 @@ function refusedQueue(k: SyscallContext, p: KernelProcess, ep: Endpoint, bytes: 
 function receiveOne(k: SyscallContext, p: KernelProcess, ep: Endpoint, num: number): Outcome | undefined {
   const head = ep.queue[0];
   if (!head) return undefined;
-  if (!k.quota.canTake(p, ep, head, true)) return k.quota.refuseCapabilities(p, num, carriedCaps(head), p, ep.owner === p.pid ? carriedCaps(head) : 0);
-  const message = k.dequeue(ep)!;
-  return ok(1, k.receive(p, message));
+  if (!k.quota.canTake(p, ep, head, true))
+    return k.quota.refuseCapabilities(p, num, carriedCaps(head), p, ep.owner === p.pid ? carriedCaps(head) : 0);
+  const message = k.ipc.dequeue(ep)!;
+  return ok(1, k.ipc.receive(p, message));
 }
 
 const send: SyscallHandler = (k, p, req) => {
@@ -50,7 +51,7 @@ const send: SyscallHandler = (k, p, req) => {
   if ("outcome" in r) return r.outcome;
   const payload = checkedPayload(k, req);
   if (!payload) return fail(Errno.E_INVAL);
-  const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload });
+  const status = k.ipc.deliver(r.ep, { sender: p.pid, tag: req.a1, payload });
   if (status === -Errno.E_NOMEM) return refusedQueue(k, p, r.ep, payload.length, req.num);
   if (status === 0) k.countIpcMessage();
   return status === 0 ? ok() : fail(-status);
@@ -78,7 +79,7 @@ const call: SyscallHandler = (k, p, req, requestId) => {
   if (!payload) return fail(Errno.E_INVAL);
   if (r.ep.owner === Pid.INIT) return k.init.call(p, req.a1, payload, requestId);
   const blocked = k.block(p, { kind: "reply", endpointId: r.ep.id, requestId });
-  const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload, callFrom: p.pid });
+  const status = k.ipc.deliver(r.ep, { sender: p.pid, tag: req.a1, payload, callFrom: p.pid });
   if (status !== 0) {
     p.state = "running"; // never left: undo the block and answer at once
     p.blockedOn = undefined;
@@ -96,7 +97,7 @@ const reply: SyscallHandler = (k, p, req) => {
   p.owedReplies.delete(callerPid);
   const caller = k.process(callerPid);
   if (caller?.alive && caller.blockedOn?.kind === "reply") {
-    k.wake(caller, 1, k.wire({ sender: p.pid, tag: req.a1, payload }));
+    k.wake(caller, 1, k.ipc.wire({ sender: p.pid, tag: req.a1, payload }));
     k.countIpcMessage();
   }
   return ok();
@@ -110,29 +111,32 @@ const sendCap: SyscallHandler = (k, p, req) => {
   if ("outcome" in r) return r.outcome;
   const len = req.a2 & 0xffff;
   const ncaps = req.a2 >>> 16;
-  if (ncaps > k.limits.caps || len > k.limits.bytes || req.payload.length !== len + 4 * ncaps) return fail(Errno.E_INVAL);
+  if (ncaps > k.limits.caps || len > k.limits.bytes || req.payload.length !== len + 4 * ncaps)
+    return fail(Errno.E_INVAL);
   const view = new DataView(req.payload.buffer, req.payload.byteOffset + len, 4 * ncaps);
   const slots = Array.from({ length: ncaps }, (_, i) => view.getUint32(4 * i, true));
   if (new Set(slots).size !== slots.length) return fail(Errno.E_INVAL);
   for (const slot of slots) {
-    const check = k.check(p, slot, Perm.GRANT, undefined);
+    const check = k.capabilities.check(p, slot, Perm.GRANT, undefined);
     if (!check.ok) return fail(check.errno);
   }
   // Moving the capabilities is destructive, so every refusal comes before it. They count against
   // the endpoint's owner from now on (on their way to it), so its space must take them; what the
   // owner sends to itself only moves within its count.
   const owner = k.process(r.ep.owner);
-  if (owner?.alive && k.quota.overCapabilityLimit(owner, ncaps, owner === p ? ncaps : 0)) return k.quota.refuseCapabilities(p, req.num, ncaps, owner, owner === p ? ncaps : 0);
+  if (owner?.alive && k.quota.overCapabilityLimit(owner, ncaps, owner === p ? ncaps : 0))
+    return k.quota.refuseCapabilities(p, req.num, ncaps, owner, owner === p ? ncaps : 0);
   const payload = req.payload.slice(0, len);
   if (r.ep.waiters.length === 0) {
     if (r.ep.queue.length >= ENDPOINT_QUEUE_LIMIT) return fail(Errno.E_AGAIN);
-    if (k.quota.overQueueLimit(r.ep, { sender: p.pid, tag: req.a1, payload })) return refusedQueue(k, p, r.ep, len, req.num);
+    if (k.quota.overQueueLimit(r.ep, { sender: p.pid, tag: req.a1, payload }))
+      return refusedQueue(k, p, r.ep, len, req.num);
   }
-  const caps: Capability[] = slots.map((slot) => k.removeCap(p, slot)!);
-  const status = k.deliver(r.ep, { sender: p.pid, tag: req.a1, payload, caps });
+  const caps: Capability[] = slots.map((slot) => k.capabilities.removeCap(p, slot)!);
+  const status = k.ipc.deliver(r.ep, { sender: p.pid, tag: req.a1, payload, caps });
   if (status !== 0) {
     // Every waiter was stale and the queue refused it: the capabilities go back where they were.
-    for (const cap of caps) k.place(p, cap);
+    for (const cap of caps) k.capabilities.place(p, cap);
     return status === -Errno.E_NOMEM ? refusedQueue(k, p, r.ep, len, req.num) : fail(-status);
   }
   k.countIpcMessage();
@@ -144,7 +148,7 @@ const createEndpoint: SyscallHandler = (k, p, req) => {
   if (owned >= k.resources.endpoints) return k.quota.refuse(p, "endpoints", owned + 1, req.num);
   if (k.quota.overCapabilityLimit(p, 1)) return k.quota.refuseCapabilities(p, req.num, 1);
   const ep = k.createEndpoint(p);
-  const slot = k.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL);
+  const slot = k.capabilities.insertCap(p, ObjectType.Endpoint, ep.id, Perm.ALL);
   // slot << 32 | id, kept exact because the mailbox result is 53-bit safe
   return ok(slot * 0x1_0000_0000 + ep.id);
 };

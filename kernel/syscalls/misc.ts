@@ -62,15 +62,13 @@ export const miscSyscalls: [number, SyscallHandler][] = [
       return v === undefined ? fail(Errno.E_INVAL) : ok(v);
     },
   ],
-  [
-    Sys.STARTUP,
-    (k, p, req) => k.init.startup(p, req.payload),
-  ],
+  [Sys.STARTUP, (k, p, req) => k.init.startup(p, req.payload)],
   [
     Sys.FAULT,
     (k, p, req) => {
       const description = utf8DecodeStrict(req.payload) ?? "driver fault (undecodable description)";
-      if (/^RangeError: Maximum call stack size exceeded/.test(description)) k.fault(p, "stack-overflow", FaultReason.PANIC, description);
+      if (/^RangeError: Maximum call stack size exceeded/.test(description))
+        k.fault(p, "stack-overflow", FaultReason.PANIC, description);
       else k.fault(p, "panic", FaultReason.PANIC, description);
       return { kind: "ended" };
     },

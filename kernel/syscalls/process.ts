@@ -14,7 +14,14 @@ const spawnRefused: SyscallHandler = () => ({ kind: "return", result: SpawnSysca
 const kill: SyscallHandler = (k, p, req) => {
   const target = k.process(req.a0);
   if (!target?.alive || req.a0 === Pid.INIT) return fail(Errno.E_NOENT);
-  const allowed = p.cspace.entries().some(([slot, cap]) => cap.objectType === ObjectType.Process && cap.objectId === target.pid && k.check(p, slot, Perm.WRITE, ObjectType.Process).ok);
+  const allowed = p.cspace
+    .entries()
+    .some(
+      ([slot, cap]) =>
+        cap.objectType === ObjectType.Process &&
+        cap.objectId === target.pid &&
+        k.capabilities.check(p, slot, Perm.WRITE, ObjectType.Process).ok,
+    );
   if (!allowed) return fail(Errno.E_PERM);
   k.output.debug(target, `killed by ${p.name} (pid ${p.pid})`);
   k.exit(target, -1); // Zero OS: a killed process exits with code -1
@@ -23,7 +30,7 @@ const kill: SyscallHandler = (k, p, req) => {
 
 /** DELETE_ENDPOINT a0 = slot of an endpoint the caller owns (Zero OS leaves the arguments undefined). */
 const deleteEndpoint: SyscallHandler = (k, p, req) => {
-  const check = k.check(p, req.a0, Perm.GRANT, ObjectType.Endpoint);
+  const check = k.capabilities.check(p, req.a0, Perm.GRANT, ObjectType.Endpoint);
   if (!check.ok) return fail(check.errno);
   const ep = k.endpoint(check.cap.objectId);
   if (!ep) return fail(Errno.E_NOENT);

@@ -3,7 +3,7 @@
 
 import { createMachine, parseMachineDescription } from "../../devices";
 import { syscallName } from "../abi/syscalls";
-import type { KernelOutput } from "../kernel";
+import type { KernelOutput } from "../kernel-types";
 import { Session, type RunSummary } from "../session";
 import fs from "node:fs";
 import { readZlog, ZlogError, type Zlog } from "./zlog-reader";
@@ -34,7 +34,7 @@ export interface ReplayReport {
   summary: RunSummary;
 }
 
-export function describeSyscall(e: ZlogSyscall): string {
+export function describeTracedSyscall(e: ZlogSyscall): string {
   if (e.k === "req") {
     const args = e.a.map((a) => `0x${a.toString(16)}`).join(", ");
     return `#${e.s} pid ${e.p} t=${e.t}ns ${syscallName(e.n)}(${args}) in=${e.l}B hash ${e.h}`;
@@ -50,7 +50,10 @@ function sameSyscall(a: ZlogSyscall, b: ZlogSyscall): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export async function replayTrace(file: string, options: { verify: boolean; output: KernelOutput; timeoutSeconds?: number }): Promise<ReplayReport> {
+export async function replayTrace(
+  file: string,
+  options: { verify: boolean; output: KernelOutput; timeoutSeconds?: number },
+): Promise<ReplayReport> {
   const trace: Zlog = readZlog(file);
   const { header } = trace;
   const description = parseMachineDescription(header.machine, `${file} (recorded machine "${header.machineName}")`);
@@ -61,11 +64,16 @@ export async function replayTrace(file: string, options: { verify: boolean; outp
   if (disk) {
     const stat = fs.existsSync(disk.path) ? fs.statSync(disk.path) : undefined;
     if (!stat) throw new ZlogError(`${file}: the recorded disk image ${disk.path} is gone`);
-    if (disk.persist) notes.push(`the session wrote through to ${disk.path} (--persist): the image is no longer what the recording started from`);
-    else if (stat.size !== disk.bytes || stat.mtimeMs !== disk.mtimeMs) notes.push(`${disk.path} changed since the recording (size or modification time)`);
+    if (disk.persist)
+      notes.push(
+        `the session wrote through to ${disk.path} (--persist): the image is no longer what the recording started from`,
+      );
+    else if (stat.size !== disk.bytes || stat.mtimeMs !== disk.mtimeMs)
+      notes.push(`${disk.path} changed since the recording (size or modification time)`);
   }
   // Typed keystrokes go back in at the input points where they were first applied.
-  const keys = trace.inputs.length > 0 || header.inputs.some(isConsoleInputs) ? new RecordedKeys(trace.inputs) : undefined;
+  const keys =
+    trace.inputs.length > 0 || header.inputs.some(isConsoleInputs) ? new RecordedKeys(trace.inputs) : undefined;
   const session = new Session({
     consoleInput: keys,
     machine: createMachine(description, { seed: header.seed, disk: disk ? { path: disk.path } : undefined }),
@@ -92,18 +100,42 @@ export async function replayTrace(file: string, options: { verify: boolean; outp
       const expected = trace.syscalls[syscallIndex];
       const index = syscallIndex++;
       if (!expected) {
-        diverge({ kind: "length", index, actual: describeSyscall(actual), message: `the replay went on past the ${trace.syscalls.length} recorded SysLog events` });
+        diverge({
+          kind: "length",
+          index,
+          actual: describeTracedSyscall(actual),
+          message: `the replay went on past the ${trace.syscalls.length} recorded SysLog events`,
+        });
       } else if (!sameSyscall(expected, actual)) {
         const sameFields = JSON.stringify({ ...expected, h: "" }) === JSON.stringify({ ...actual, h: "" });
         const what = sameFields ? "same call, different payload bytes" : "a different call or result";
-        diverge({ kind: "syscall", index, expected: describeSyscall(expected), actual: describeSyscall(actual), message: `SysLog event ${index} differs: ${what}` });
+        diverge({
+          kind: "syscall",
+          index,
+          expected: describeTracedSyscall(expected),
+          actual: describeTracedSyscall(actual),
+          message: `SysLog event ${index} differs: ${what}`,
+        });
       }
     });
     session.kernel.commits.onCommit((commit) => {
       const expected = trace.commits[commit.seq];
       const actual = commitLine(commit);
-      if (!expected) diverge({ kind: "length", index: commit.seq, actual: describeCommit(actual), message: `the replay went on past the ${trace.commits.length} recorded commits` });
-      else if (expected.id !== actual.id) diverge({ kind: "commit", index: commit.seq, expected: describeCommit(expected), actual: describeCommit(actual), message: `commit ${commit.seq} differs` });
+      if (!expected)
+        diverge({
+          kind: "length",
+          index: commit.seq,
+          actual: describeCommit(actual),
+          message: `the replay went on past the ${trace.commits.length} recorded commits`,
+        });
+      else if (expected.id !== actual.id)
+        diverge({
+          kind: "commit",
+          index: commit.seq,
+          expected: describeCommit(expected),
+          actual: describeCommit(actual),
+          message: `commit ${commit.seq} differs`,
+        });
     });
   }
   for (const b of bundles) session.spawn(b);
@@ -113,11 +145,17 @@ export async function replayTrace(file: string, options: { verify: boolean; outp
       divergence = {
         kind: "length",
         index: syscallIndex,
-        expected: describeSyscall(trace.syscalls[syscallIndex]),
+        expected: describeTracedSyscall(trace.syscalls[syscallIndex]),
         message: `the replay ended after ${syscallIndex} of ${trace.syscalls.length} recorded SysLog events`,
       };
     } else if (trace.end && trace.end.syslogHash !== summary.syslogHash) {
-      divergence = { kind: "length", index: syscallIndex, expected: trace.end.syslogHash, actual: summary.syslogHash, message: "the final SysLog hash differs" };
+      divergence = {
+        kind: "length",
+        index: syscallIndex,
+        expected: trace.end.syslogHash,
+        actual: summary.syslogHash,
+        message: "the final SysLog hash differs",
+      };
     }
   }
   if (keys && keys.remaining > 0) {

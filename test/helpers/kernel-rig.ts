@@ -3,7 +3,8 @@
 
 import { createMachine, loadMachineDescription, type Machine } from "../../devices";
 import { Sys } from "../../kernel/abi/syscalls";
-import { Kernel, type KernelOptions, type WorkerEvents } from "../../kernel/kernel";
+import { Kernel } from "../../kernel/kernel";
+import type { KernelOptions, WorkerEvents } from "../../kernel/kernel-types";
 import type { KernelProcess, ProcessHost } from "../../kernel/process";
 
 export interface Resumed {
