@@ -37,7 +37,7 @@ import {
 import { dataInfo, dataInfoForAddress, parseDataId, type DataAccess } from "../kernel/debug/data-watch";
 import { parseReference } from "../kernel/debug/guest-memory";
 import { exitStatus } from "../runner/run";
-import type { RemoteValue, SourceBreakpointResult } from "../kernel/debug/source";
+import type { RemoteValue, SourceBreakpointResult } from "../kernel/debug/source-types";
 import { MachineConsole, type MachineConsoleStream } from "./machine-console";
 import { replayLaunch, type ReplayLaunch } from "../kernel/debug/replay-launch";
 

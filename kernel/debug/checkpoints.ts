@@ -76,7 +76,15 @@ export class Checkpoints {
    *  re-runs only the events between the two. Started (or moved on) while the user looks at the stop. */
   plan(event: number): void {
     const state = this.state;
-    if (this.window <= 0 || event < this.from || !state.prepared || state.ended || state.terminated || state.travelProblem()) return;
+    if (
+      this.window <= 0 ||
+      event < this.from ||
+      !state.prepared ||
+      state.ended ||
+      state.terminated ||
+      state.travelProblem()
+    )
+      return;
     const target = Math.max(0, event - this.window);
     const cp = this.checkpoint;
     if (cp) {

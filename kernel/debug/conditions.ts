@@ -29,12 +29,42 @@ export const ExceptionFilter = {
 } as const;
 export type ExceptionFilterId = (typeof ExceptionFilter)[keyof typeof ExceptionFilter];
 
-export const EXCEPTION_FILTERS: readonly { filter: ExceptionFilterId; label: string; description: string; default: boolean }[] = [
-  { filter: ExceptionFilter.capabilityViolation, label: "Capability violation", description: "Stop when a driver touches hardware outside its grants (before the access is carried out)", default: true },
-  { filter: ExceptionFilter.driverFault, label: "Driver fault", description: "Stop when a driver faults: an uncaught exception (at the line that threw), watchdog, memory limit", default: false },
-  { filter: ExceptionFilter.deviceError, label: "Device error (NEEDS_RESET)", description: "Stop when a device enters DEVICE_NEEDS_RESET or reports a driver error", default: false },
-  { filter: ExceptionFilter.dmaFault, label: "DMA fault", description: "Stop when a device reaches memory outside its driver's DMA buffers", default: false },
-  { filter: ExceptionFilter.irqMisuse, label: "IRQ misuse", description: "Stop on a double acknowledge or an acknowledge with no interrupt pending", default: false },
+export const EXCEPTION_FILTERS: readonly {
+  filter: ExceptionFilterId;
+  label: string;
+  description: string;
+  default: boolean;
+}[] = [
+  {
+    filter: ExceptionFilter.capabilityViolation,
+    label: "Capability violation",
+    description: "Stop when a driver touches hardware outside its grants (before the access is carried out)",
+    default: true,
+  },
+  {
+    filter: ExceptionFilter.driverFault,
+    label: "Driver fault",
+    description: "Stop when a driver faults: an uncaught exception (at the line that threw), watchdog, memory limit",
+    default: false,
+  },
+  {
+    filter: ExceptionFilter.deviceError,
+    label: "Device error (NEEDS_RESET)",
+    description: "Stop when a device enters DEVICE_NEEDS_RESET or reports a driver error",
+    default: false,
+  },
+  {
+    filter: ExceptionFilter.dmaFault,
+    label: "DMA fault",
+    description: "Stop when a device reaches memory outside its driver's DMA buffers",
+    default: false,
+  },
+  {
+    filter: ExceptionFilter.irqMisuse,
+    label: "IRQ misuse",
+    description: "Stop on a double acknowledge or an acknowledge with no interrupt pending",
+    default: false,
+  },
 ];
 
 export function isExceptionFilter(id: string): id is ExceptionFilterId {
@@ -68,7 +98,8 @@ export function parseStopCondition(text: string | undefined): StopCondition | st
     const [, key, op, raw] = m;
     const want = raw.trim().replace(/^["']|["']$/g, "");
     if (key === "pid" && !/^\d+$/.test(want)) return `pid must be compared with a number in "${term}"`;
-    const get = (s: StopSubject): string | undefined => (key === "pid" ? String(s.pid) : key === "process" ? s.process : s.device);
+    const get = (s: StopSubject): string | undefined =>
+      key === "pid" ? String(s.pid) : key === "process" ? s.process : s.device;
     tests.push(op === "==" ? (s) => get(s) === want : (s) => get(s) !== want);
   }
   return (s) => tests.every((t) => t(s));
@@ -92,7 +123,7 @@ export function parseHitCondition(text: string | undefined): HitCondition | stri
     case "<":
       return (h) => h < n;
     case "%":
-      return n === 0 ? "hit count \"% 0\" never matches: use % 1 or more" : (h) => h % n === 0;
+      return n === 0 ? 'hit count "% 0" never matches: use % 1 or more' : (h) => h % n === 0;
     default:
       return (h) => h === n;
   }

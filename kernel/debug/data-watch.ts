@@ -17,7 +17,10 @@ import { parseHitCondition, parseStopCondition, type HitCondition, type StopCond
 
 export type DataAccess = "read" | "write" | "readWrite";
 
-export type DataTarget = { kind: "mmio"; addr: number; bytes: number } | { kind: "port"; addr: number; bytes: number } | { kind: "dma"; addr: number; bytes: number };
+export type DataTarget =
+  | { kind: "mmio"; addr: number; bytes: number }
+  | { kind: "port"; addr: number; bytes: number }
+  | { kind: "dma"; addr: number; bytes: number };
 
 export interface DataBreakpointSpec {
   dataId: string;
@@ -79,7 +82,11 @@ export function dataInfoForAddress(machine: Machine, address: string, bytes: num
   const text = address.trim();
   const port = /^port:\s*(0x[0-9a-f]+|\d+)$/i.exec(text);
   const n = port ? Number(port[1]) : /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n)) return { dataId: null, description: `"${address}" is not an address: write 0x10001070, or port:0x1f7 for an I/O port` };
+  if (!Number.isSafeInteger(n))
+    return {
+      dataId: null,
+      description: `"${address}" is not an address: write 0x10001070, or port:0x1f7 for an I/O port`,
+    };
   const size = Math.max(1, Math.min(4096, bytes || 4));
   if (!port) {
     const mmio = machine.devices.find((d) => d.mmio && n >= d.mmio.base && n < d.mmio.base + d.mmio.size);
@@ -88,7 +95,10 @@ export function dataInfoForAddress(machine: Machine, address: string, bytes: num
   }
   const pio = machine.devices.find((d) => d.ports?.some((r) => n >= r.first && n <= r.last));
   if (pio && n <= 0xffff) return dataInfo(machine, { kind: "port", addr: n, bytes: Math.min(size, 4) });
-  return { dataId: null, description: `${hex(n)} is neither a device register (MMIO window or I/O port) nor allocated DMA memory` };
+  return {
+    dataId: null,
+    description: `${hex(n)} is neither a device register (MMIO window or I/O port) nor allocated DMA memory`,
+  };
 }
 
 export function dataInfo(machine: Machine, t: DataTarget): DataInfo {
@@ -118,7 +128,11 @@ export class DataWatch {
       if (typeof target === "string") return { verified: false, message: target };
       const access = spec.accessType ?? "write";
       if (target.kind === "dma" && access !== "write") {
-        return { verified: false, message: "DMA memory can be watched for writes only: a driver reads shared memory with no syscall, so reads leave no trace" };
+        return {
+          verified: false,
+          message:
+            "DMA memory can be watched for writes only: a driver reads shared memory with no syscall, so reads leave no trace",
+        };
       }
       const condition = parseStopCondition(spec.condition);
       if (typeof condition === "string") return { verified: false, message: condition };
@@ -160,7 +174,9 @@ export class DataWatch {
       if (!now || !before || equal(now, before) || found) continue;
       const proc = writer ?? owner(w.target.addr);
       if (!proc) continue;
-      const by = writer ? `${writer.name} (pid ${writer.pid}) wrote it in driver code, before its next syscall` : `${proc.device ?? "a device"} wrote it (a device's DMA write, e.g. a completion); the machine stopped before the next process ran`;
+      const by = writer
+        ? `${writer.name} (pid ${writer.pid}) wrote it in driver code, before its next syscall`
+        : `${proc.device ?? "a device"} wrote it (a device's DMA write, e.g. a completion); the machine stopped before the next process ran`;
       const description = `Data breakpoint (write of ${describeTarget(this.machine() as Machine, w.target)}): ${bytesText(before)} → ${bytesText(now)}; ${by}`;
       if (!this.counts(w, { pid: proc.pid, process: proc.name, device: proc.device, description })) continue;
       found = { pid: proc.pid, description };
@@ -183,13 +199,19 @@ export class DataWatch {
 }
 
 /** The register or port a syscall touches, if it is an access syscall with a valid capability. */
-function accessOf(kernel: Kernel, proc: KernelProcess, req: SyscallRequest): { kind: "mmio" | "port"; addr: number; bytes: number; write: boolean } | undefined {
+function accessOf(
+  kernel: Kernel,
+  proc: KernelProcess,
+  req: SyscallRequest,
+): { kind: "mmio" | "port"; addr: number; bytes: number; write: boolean } | undefined {
   const cap = proc.cspace.get(req.a0);
   const obj = cap ? kernel.hardware.get(cap.objectId) : undefined;
   switch (req.num) {
     case Sys.MMIO_READ:
     case Sys.MMIO_WRITE:
-      return obj?.type === "memory" ? { kind: "mmio", addr: obj.base + req.a1, bytes: Math.max(1, req.a2), write: req.num === Sys.MMIO_WRITE } : undefined;
+      return obj?.type === "memory"
+        ? { kind: "mmio", addr: obj.base + req.a1, bytes: Math.max(1, req.a2), write: req.num === Sys.MMIO_WRITE }
+        : undefined;
     case Sys.IN8:
     case Sys.OUT8:
       return { kind: "port", addr: req.a1, bytes: 1, write: req.num === Sys.OUT8 };

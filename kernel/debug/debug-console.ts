@@ -37,7 +37,8 @@ export class DebugConsole {
     const machine = this.state.machine;
     if (!machine || this.state.ended) return "the machine is not running";
     const consoles = this.devices();
-    if (!consoles.includes(device)) return `${device} is not a console device of this machine (${consoles.join(", ") || "none"})`;
+    if (!consoles.includes(device))
+      return `${device} is not a console device of this machine (${consoles.join(", ") || "none"})`;
     // Not straight to the device: at the kernel's next input point, kept for re-runs (debug-keys.ts).
     this.keys.type(bytes);
     return undefined;

@@ -127,9 +127,11 @@ export class DebugState {
 
   /** Why the machine cannot go back (or to another event) now; undefined when it can. */
   travelProblem(): string | undefined {
-    if (!this.stop || this.stopping || this.ended || !this.prepared) return "Going back needs a stopped machine: pause it first.";
+    if (!this.stop || this.stopping || this.ended || !this.prepared)
+      return "Going back needs a stopped machine: pause it first.";
     const { options } = this.prepared;
-    if (options.persist && options.disk) return `Going back re-runs the machine from the start, but "persist" has written this run's changes through to ${options.disk}, so a re-run would not see the same disk. Launch without "persist" to go back.`;
+    if (options.persist && options.disk)
+      return `Going back re-runs the machine from the start, but "persist" has written this run's changes through to ${options.disk}, so a re-run would not see the same disk. Launch without "persist" to go back.`;
     return undefined;
   }
 }

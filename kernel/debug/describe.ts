@@ -2,7 +2,16 @@
 // registers and its virtqueues as they sit in DMA memory, an IPC message. Pure functions of kernel and
 // machine state; process-views.ts and stop-hooks.ts decide when to call them.
 
-import { Avail, DESC_SIZE, DescFlag, Reg, statusNames, Used, type Machine, type VirtioTransportSnapshot } from "../../devices";
+import {
+  Avail,
+  DESC_SIZE,
+  DescFlag,
+  Reg,
+  statusNames,
+  Used,
+  type Machine,
+  type VirtioTransportSnapshot,
+} from "../../devices";
 import { ObjectType, objectTypeName, permString } from "../abi/caps";
 import { Sys, syscallName } from "../abi/syscalls";
 import type { Capability } from "../cspace";
@@ -102,7 +111,10 @@ export function describeSyscall(kernel: Kernel, proc: KernelProcess, req: Syscal
 
 export function describeCaps(kernel: Kernel, proc: KernelProcess): InspectItem[] {
   return proc.cspace.entries().map(([slot, cap]) => {
-    const obj = cap.objectType === ObjectType.Endpoint || cap.objectType === ObjectType.Process ? undefined : kernel.hardware.get(cap.objectId);
+    const obj =
+      cap.objectType === ObjectType.Endpoint || cap.objectType === ObjectType.Process
+        ? undefined
+        : kernel.hardware.get(cap.objectId);
     const dma = obj?.type === "dma" ? obj.region : undefined;
     return {
       name: `slot ${slot}`,
@@ -225,7 +237,14 @@ export function describeVirtqueues(s: VirtioTransportSnapshot, read: MemoryReade
       const len = v.getUint32(8, true);
       const flags = v.getUint16(12, true);
       const next = v.getUint16(14, true);
-      const flagNames = [flags & DescFlag.Next ? "NEXT" : "", flags & DescFlag.Write ? "WRITE" : "", flags & DescFlag.Indirect ? "INDIRECT" : ""].filter(Boolean).join("|") || "-";
+      const flagNames =
+        [
+          flags & DescFlag.Next ? "NEXT" : "",
+          flags & DescFlag.Write ? "WRITE" : "",
+          flags & DescFlag.Indirect ? "INDIRECT" : "",
+        ]
+          .filter(Boolean)
+          .join("|") || "-";
       descriptors.push({
         name: `[${i}]`,
         value: `addr ${hex(addr)} len ${len} flags ${flagNames}${flags & DescFlag.Next ? ` next ${next}` : ""}`,
@@ -236,28 +255,49 @@ export function describeVirtqueues(s: VirtioTransportSnapshot, read: MemoryReade
     const usedRing: InspectItem[] = [];
     for (let i = 0; i < q.size; i++) {
       availRing.push({ name: `ring[${i}]`, value: show(u16(Avail.ring(q.driverAddr, i))) });
-      usedRing.push({ name: `ring[${i}]`, value: `id ${show(u32(Used.id(q.deviceAddr, i)))} len ${show(u32(Used.len(q.deviceAddr, i)))}` });
+      usedRing.push({
+        name: `ring[${i}]`,
+        value: `id ${show(u32(Used.id(q.deviceAddr, i)))} len ${show(u32(Used.len(q.deviceAddr, i)))}`,
+      });
     }
     return {
       name,
       value: `size ${q.size}, avail.idx ${show(availIdx)}, used.idx ${show(usedIdx)}${pending !== undefined ? `, ${pending} not yet taken by the device` : ""}`,
       children: [
-        { name: "descriptors", value: `${q.size} at ${hex(q.descAddr)}`, memoryReference: hex(q.descAddr), children: descriptors },
+        {
+          name: "descriptors",
+          value: `${q.size} at ${hex(q.descAddr)}`,
+          memoryReference: hex(q.descAddr),
+          children: descriptors,
+        },
         {
           name: "avail",
           value: `idx ${show(availIdx)}, flags ${show(u16(Avail.flags(q.driverAddr)))} at ${hex(q.driverAddr)}`,
           memoryReference: hex(q.driverAddr),
           dataId: `dma:${hex(Avail.idx(q.driverAddr))}:2`,
-          children: [{ name: "idx", value: show(availIdx), dataId: `dma:${hex(Avail.idx(q.driverAddr))}:2` }, ...availRing],
+          children: [
+            { name: "idx", value: show(availIdx), dataId: `dma:${hex(Avail.idx(q.driverAddr))}:2` },
+            ...availRing,
+          ],
         },
         {
           name: "used",
           value: `idx ${show(usedIdx)}, flags ${show(u16(Used.flags(q.deviceAddr)))} at ${hex(q.deviceAddr)}`,
           memoryReference: hex(q.deviceAddr),
           dataId: `dma:${hex(Used.idx(q.deviceAddr))}:2`,
-          children: [{ name: "idx", value: show(usedIdx), dataId: `dma:${hex(Used.idx(q.deviceAddr))}:2` }, ...usedRing],
+          children: [
+            { name: "idx", value: show(usedIdx), dataId: `dma:${hex(Used.idx(q.deviceAddr))}:2` },
+            ...usedRing,
+          ],
         },
-        ...(q.ring ? [{ name: "device cursor", value: `last avail idx ${q.ring.lastAvailIdx}, used idx ${q.ring.usedIdx}, signalled ${q.ring.signalledUsedIdx}` }] : []),
+        ...(q.ring
+          ? [
+              {
+                name: "device cursor",
+                value: `last avail idx ${q.ring.lastAvailIdx}, used idx ${q.ring.usedIdx}, signalled ${q.ring.signalledUsedIdx}`,
+              },
+            ]
+          : []),
       ],
     };
   });

@@ -54,9 +54,11 @@ export class GuestMemoryView {
   /** Write bytes; returns how many were written (stops at the end of the DMA region). */
   write(address: number, bytes: Uint8Array, allowPartial: boolean): number | string {
     const region = this.machine()?.memory.regionAt(address);
-    if (!region) return `0x${address.toString(16)} is not DMA memory: only allocated DMA buffers can be written from the debugger`;
+    if (!region)
+      return `0x${address.toString(16)} is not DMA memory: only allocated DMA buffers can be written from the debugger`;
     const room = region.phys + region.size - address;
-    if (bytes.length > room && !allowPartial) return `${bytes.length} bytes at 0x${address.toString(16)} run past the end of the DMA buffer (${room} bytes left)`;
+    if (bytes.length > room && !allowPartial)
+      return `${bytes.length} bytes at 0x${address.toString(16)} run past the end of the DMA buffer (${room} bytes left)`;
     const n = Math.min(room, bytes.length);
     new Uint8Array(region.buffer, address - region.phys, n).set(bytes.subarray(0, n));
     return n;

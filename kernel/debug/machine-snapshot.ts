@@ -3,7 +3,18 @@
 // no side effects on the machine (device snapshots, not register reads), so views may take one while
 // the machine runs. Plain data: the extension turns it into tree items, tests compare it.
 
-import { AtaDevice, AtaStatus, formatIp, formatMac, Uart16550, UartLsr, UartMcr, VirtioNet, type DeviceInfo, type Machine } from "../../devices";
+import {
+  AtaDevice,
+  AtaStatus,
+  formatIp,
+  formatMac,
+  Uart16550,
+  UartLsr,
+  UartMcr,
+  VirtioNet,
+  type DeviceInfo,
+  type Machine,
+} from "../../devices";
 import type { Kernel } from "../kernel";
 import { describeCaps, describeMessage, describeVirtio, type InspectItem } from "./describe";
 
@@ -88,12 +99,22 @@ function endpointsOf(kernel: Kernel, ids: number[]): InspectItem[] {
     const ep = kernel.endpoints.get(id);
     if (!ep) return [];
     const waiters = ep.waiters.length ? `, waiters: ${ep.waiters.map((w) => `pid ${w}`).join(", ")}` : "";
-    return [{ name: `endpoint ${ep.id}`, value: `${ep.queue.length} queued, ${ep.delivered} delivered, high water ${ep.highWater}${waiters}`, children: ep.queue.map((m, i) => ({ name: `[${i}]`, value: describeMessage(m) })) }];
+    return [
+      {
+        name: `endpoint ${ep.id}`,
+        value: `${ep.queue.length} queued, ${ep.delivered} delivered, high water ${ep.highWater}${waiters}`,
+        children: ep.queue.map((m, i) => ({ name: `[${i}]`, value: describeMessage(m) })),
+      },
+    ];
   });
 }
 
 function registersOf(machine: Machine, d: DeviceInfo): InspectItem[] {
-  if (d.kind === "virtio-mmio") return [...describeVirtio(d.name, d.mmio?.base ?? 0, machine.inspect(d.name)).filter((item) => item.name !== "device"), ...networkOf(machine, d.name)];
+  if (d.kind === "virtio-mmio")
+    return [
+      ...describeVirtio(d.name, d.mmio?.base ?? 0, machine.inspect(d.name)).filter((item) => item.name !== "device"),
+      ...networkOf(machine, d.name),
+    ];
   const model = (() => {
     try {
       return machine.backend(d.name, Object);
@@ -104,15 +125,24 @@ function registersOf(machine: Machine, d: DeviceInfo): InspectItem[] {
   if (model instanceof Uart16550) {
     const s = model.snapshot();
     return [
-      { name: "LSR", value: `${hex(s.lsr)} (${bits(s.lsr, { DR: UartLsr.DR, THRE: UartLsr.THRE, TEMT: UartLsr.TEMT, OE: UartLsr.OE, FE: UartLsr.FE, PE: UartLsr.PE, BI: UartLsr.BI })})` },
+      {
+        name: "LSR",
+        value: `${hex(s.lsr)} (${bits(s.lsr, { DR: UartLsr.DR, THRE: UartLsr.THRE, TEMT: UartLsr.TEMT, OE: UartLsr.OE, FE: UartLsr.FE, PE: UartLsr.PE, BI: UartLsr.BI })})`,
+      },
       { name: "IER", value: hex(s.ier) },
       { name: "IIR", value: hex(s.iir) },
       { name: "FCR", value: hex(s.fcr) },
       { name: "LCR", value: `${hex(s.lcr)} (${5 + (s.lcr & 3)} data bits${s.lcr & 0x80 ? ", DLAB" : ""})` },
-      { name: "MCR", value: `${hex(s.mcr)} (${bits(s.mcr, { DTR: UartMcr.DTR, RTS: UartMcr.RTS, OUT2: UartMcr.OUT2, LOOP: UartMcr.LOOP })})` },
+      {
+        name: "MCR",
+        value: `${hex(s.mcr)} (${bits(s.mcr, { DTR: UartMcr.DTR, RTS: UartMcr.RTS, OUT2: UartMcr.OUT2, LOOP: UartMcr.LOOP })})`,
+      },
       { name: "MSR", value: hex(s.msr) },
       { name: "SCR", value: hex(s.scr) },
-      { name: "divisor", value: s.divisor === 0 ? "0 (not programmed)" : `${s.divisor} (${Math.round(115200 / s.divisor)} baud)` },
+      {
+        name: "divisor",
+        value: s.divisor === 0 ? "0 (not programmed)" : `${s.divisor} (${Math.round(115200 / s.divisor)} baud)`,
+      },
       { name: "FIFOs", value: `rx ${s.rxLevel}, tx ${s.txLevel}, typed and not yet received ${s.wireLevel}` },
     ];
   }
@@ -120,7 +150,10 @@ function registersOf(machine: Machine, d: DeviceInfo): InspectItem[] {
     const s = model.snapshot();
     const lba = ((s.device & 0x0f) << 24) | (s.lbaHigh << 16) | (s.lbaMid << 8) | s.lbaLow;
     return [
-      { name: "Status", value: `${hex(s.status)} (${bits(s.status, { BSY: AtaStatus.Bsy, DRDY: AtaStatus.Drdy, DF: AtaStatus.Df, DRQ: AtaStatus.Drq, ERR: AtaStatus.Err })})` },
+      {
+        name: "Status",
+        value: `${hex(s.status)} (${bits(s.status, { BSY: AtaStatus.Bsy, DRDY: AtaStatus.Drdy, DF: AtaStatus.Df, DRQ: AtaStatus.Drq, ERR: AtaStatus.Err })})`,
+      },
       { name: "Error", value: hex(s.error) },
       { name: "SectorCount", value: String(s.sectorCount) },
       { name: "LBA", value: `${lba} (low ${hex(s.lbaLow)}, mid ${hex(s.lbaMid)}, high ${hex(s.lbaHigh)})` },
@@ -164,7 +197,9 @@ function networkOf(machine: Machine, device: string): InspectItem[] {
 }
 
 function bits(value: number, names: Record<string, number>): string {
-  const set = Object.entries(names).filter(([, bit]) => (value & bit) !== 0).map(([name]) => name);
+  const set = Object.entries(names)
+    .filter(([, bit]) => (value & bit) !== 0)
+    .map(([name]) => name);
   return set.length ? set.join(" ") : "none";
 }
 

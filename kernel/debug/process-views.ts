@@ -6,9 +6,18 @@
 
 import type { Machine } from "../../devices";
 import type { DebugState } from "./debug-state";
-import { describeCaps, describeMessage, describeSyscall, describeVirtio, describeVirtqueues, dmaReader, type InspectItem } from "./describe";
+import {
+  describeCaps,
+  describeMessage,
+  describeSyscall,
+  describeVirtio,
+  describeVirtqueues,
+  dmaReader,
+  type InspectItem,
+} from "./describe";
 import type { ThreadInfo } from "./runtime-api";
-import type { SourceDebugger, SourceFrame } from "./source";
+import type { SourceDebugger } from "./source";
+import type { SourceFrame } from "./source-types";
 
 export class ProcessViews {
   constructor(
@@ -20,7 +29,9 @@ export class ProcessViews {
   threads(): ThreadInfo[] {
     const kernel = this.state.kernel;
     if (!kernel) return [];
-    return [...kernel.processes.values()].filter((p) => p.alive || p.pid === this.state.stop?.pid).map((p) => ({ pid: p.pid, name: p.name, state: p.state }));
+    return [...kernel.processes.values()]
+      .filter((p) => p.alive || p.pid === this.state.stop?.pid)
+      .map((p) => ({ pid: p.pid, name: p.name, state: p.state }));
   }
 
   /** The driver frames of a stopped process: mapped from an exception's stack, or live from its worker. */
@@ -41,13 +52,21 @@ export class ProcessViews {
     if (held?.proc === proc) return describeSyscall(kernel, proc, held.request);
     const on = proc.blockedOn;
     if (proc.state === "blocked" && on) {
-      if (on.kind === "receive") return `SYS_RECV_WAIT on endpoint ${on.endpointId} (slot ${on.slot}): waiting for a message`;
-      if (on.kind === "reply") return `SYS_CALL to endpoint ${on.endpointId}: waiting for the reply${on.server !== undefined ? ` from pid ${on.server}` : ""}`;
+      if (on.kind === "receive")
+        return `SYS_RECV_WAIT on endpoint ${on.endpointId} (slot ${on.slot}): waiting for a message`;
+      if (on.kind === "reply")
+        return `SYS_CALL to endpoint ${on.endpointId}: waiting for the reply${on.server !== undefined ? ` from pid ${on.server}` : ""}`;
       return `looking up service "${on.service}": waiting for it to register`;
     }
-    if (proc.state === "running") return this.source.pause?.pid === pid ? "running driver code: paused in the inspector" : "running driver code (stops at its next syscall)";
+    if (proc.state === "running")
+      return this.source.pause?.pid === pid
+        ? "running driver code: paused in the inspector"
+        : "running driver code (stops at its next syscall)";
     const last = state.lastSyscall.get(pid);
-    if (proc.state === "ready") return proc.syscalls === 0 ? "ready: not started yet" : `ready: returning from ${last ? describeSyscall(kernel, proc, last) : "its last syscall"}`;
+    if (proc.state === "ready")
+      return proc.syscalls === 0
+        ? "ready: not started yet"
+        : `ready: returning from ${last ? describeSyscall(kernel, proc, last) : "its last syscall"}`;
     return `${proc.state}`;
   }
 
@@ -68,7 +87,13 @@ export class ProcessViews {
       if (!ep) return [];
       const children = ep.queue.map((m, i) => ({ name: `[${i}]`, value: describeMessage(m) }));
       const waiters = ep.waiters.length ? `, waiters: ${ep.waiters.map((w) => `pid ${w}`).join(", ")}` : "";
-      return [{ name: `endpoint ${ep.id}`, value: `${ep.queue.length} queued, ${ep.delivered} delivered, high water ${ep.highWater}${waiters}`, children }];
+      return [
+        {
+          name: `endpoint ${ep.id}`,
+          value: `${ep.queue.length} queued, ${ep.delivered} delivered, high water ${ep.highWater}${waiters}`,
+          children,
+        },
+      ];
     });
   }
 

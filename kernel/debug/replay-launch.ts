@@ -23,20 +23,29 @@ export interface ReplayLaunch {
 
 /** Read the trace's header into launch settings; a LaunchError says what is wrong with the file. */
 export function replayLaunch(cwd: string, replay: unknown): ReplayLaunch {
-  if (typeof replay !== "string" || replay.length === 0) throw new LaunchError(`"replay" must be the path of a .zlog trace (got ${JSON.stringify(replay)}).`);
+  if (typeof replay !== "string" || replay.length === 0)
+    throw new LaunchError(`"replay" must be the path of a .zlog trace (got ${JSON.stringify(replay)}).`);
   const file = path.resolve(cwd, replay);
-  if (!fs.existsSync(file)) throw new LaunchError(`"replay": ${file} does not exist. Point it at a .zlog trace (saved with "trace": true or zds run --trace FILE.zlog).`);
+  if (!fs.existsSync(file))
+    throw new LaunchError(
+      `"replay": ${file} does not exist. Point it at a .zlog trace (saved with "trace": true or zds run --trace FILE.zlog).`,
+    );
   if (!fs.statSync(file).isFile()) throw new LaunchError(`"replay": ${file} is not a file. Point it at a .zlog trace.`);
   let header;
   try {
     header = readZlog(file).header;
   } catch (error) {
-    if (error instanceof ZlogError) throw new LaunchError(`"replay": ${error.message}. Give a .zlog trace saved by Zero Driver Studio.`);
+    if (error instanceof ZlogError)
+      throw new LaunchError(`"replay": ${error.message}. Give a .zlog trace saved by Zero Driver Studio.`);
     throw error;
   }
-  if (!Array.isArray(header.programs) || header.programs.length === 0) throw new LaunchError(`"replay": ${file} records no programs, so there is nothing to run.`);
+  if (!Array.isArray(header.programs) || header.programs.length === 0)
+    throw new LaunchError(`"replay": ${file} records no programs, so there is nothing to run.`);
   for (const p of header.programs) {
-    if (!fs.existsSync(p.path)) throw new LaunchError(`"replay": the recorded program ${p.name} (${p.path}) is gone. Restore it at that path to replay the trace.`);
+    if (!fs.existsSync(p.path))
+      throw new LaunchError(
+        `"replay": the recorded program ${p.name} (${p.path}) is gone. Restore it at that path to replay the trace.`,
+      );
   }
   let machine: MachineDescription;
   try {
@@ -48,10 +57,15 @@ export function replayLaunch(cwd: string, replay: unknown): ReplayLaunch {
   const notes: string[] = [];
   const disk = header.inputs.find(isDiskInput);
   if (disk) {
-    if (!fs.existsSync(disk.path)) throw new LaunchError(`"replay": the recorded disk image ${disk.path} is gone. Restore it to replay the trace.`);
+    if (!fs.existsSync(disk.path))
+      throw new LaunchError(`"replay": the recorded disk image ${disk.path} is gone. Restore it to replay the trace.`);
     const stat = fs.statSync(disk.path);
-    if (disk.persist) notes.push(`the recorded run wrote through to ${disk.path} ("persist"): the image is no longer what the recording started from`);
-    else if (stat.size !== disk.bytes || stat.mtimeMs !== disk.mtimeMs) notes.push(`${disk.path} changed since the recording (size or modification time)`);
+    if (disk.persist)
+      notes.push(
+        `the recorded run wrote through to ${disk.path} ("persist"): the image is no longer what the recording started from`,
+      );
+    else if (stat.size !== disk.bytes || stat.mtimeMs !== disk.mtimeMs)
+      notes.push(`${disk.path} changed since the recording (size or modification time)`);
   }
   return {
     programs: header.programs.map((p) => p.path),

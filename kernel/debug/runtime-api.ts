@@ -6,7 +6,7 @@
 import type { MachineDescription } from "../../devices";
 import type { RunSummary } from "../session";
 import type { MemoryChange } from "./guest-memory";
-import type { SourceBreakpointResult, SourceFrame } from "./source";
+import type { SourceBreakpointResult, SourceFrame } from "./source-types";
 import type { StopReason } from "./stop-rules";
 import type { HitKey, LineRecipe } from "./time-travel";
 

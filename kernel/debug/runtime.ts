@@ -21,7 +21,8 @@ import { prepareLaunch } from "./launch-prepare";
 import { ProcessViews } from "./process-views";
 import { RunLifecycle } from "./run-lifecycle";
 import type { LaunchOptions, RuntimeListener, StopInfo, ThreadInfo } from "./runtime-api";
-import { SourceDebugger, type SourceBreakpointResult, type SourceBreakpointSpec, type SourceFrame, type StepKind } from "./source";
+import { SourceDebugger } from "./source";
+import type { SourceBreakpointResult, SourceBreakpointSpec, SourceFrame, StepKind } from "./source-types";
 import { StopHooks } from "./stop-hooks";
 import { StopRules, type ExceptionFilterSetting, type FunctionBreakpointResult } from "./stop-rules";
 import { Traveller } from "./travel";
@@ -66,7 +67,9 @@ export class DebugRuntime {
     );
     this.state = new DebugState(listener, this.rules);
     this.checkpoints = new Checkpoints(this.state, this.source, () => this.lifecycle);
-    this.hooks = new StopHooks(this.state, this.rules, this.source, this.memory, (event) => this.checkpoints.plan(event));
+    this.hooks = new StopHooks(this.state, this.rules, this.source, this.memory, (event) =>
+      this.checkpoints.plan(event),
+    );
     this.console = new DebugConsole(this.state);
     this.lifecycle = new RunLifecycle(this.state, this.source, this.hooks, this.checkpoints, this.console, {
       launched: (live) => this.onLaunched?.(live),
@@ -145,7 +148,10 @@ export class DebugRuntime {
       return;
     }
     const recipe = this.state.stop?.recipe;
-    this.state.pendingRecipe = recipe && recipe.pid === pid && this.source.pause.pid === pid ? { ...recipe, steps: [...recipe.steps, kind] } : undefined;
+    this.state.pendingRecipe =
+      recipe && recipe.pid === pid && this.source.pause.pid === pid
+        ? { ...recipe, steps: [...recipe.steps, kind] }
+        : undefined;
     this.state.stop = undefined;
     this.source.resume(kind);
     this.state.kernel?.resumeScheduling();

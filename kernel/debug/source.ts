@@ -11,66 +11,17 @@ import type { ScriptBundle } from "../loader/bundle-driver";
 import type { KernelProcess } from "../process";
 import { sdkEntry } from "../host/paths";
 import { logMessageParts, parseHitCondition, type HitCondition } from "./conditions";
-
-/** A line breakpoint as the client sets it (DAP SourceBreakpoint, 1-based line). */
-export interface SourceBreakpointSpec {
-  line: number;
-  /** A JavaScript expression, evaluated by V8 in the driver's frame. */
-  condition?: string;
-  /** Stop only on matching hits: "5", ">= 5", "% 5". */
-  hitCondition?: string;
-  /** Log this (with `{expression}` parts evaluated) instead of stopping. */
-  logMessage?: string;
-}
-
-export interface SourceBreakpointResult {
-  id: number;
-  verified: boolean;
-  /** 1-based TS line the breakpoint binds to (may move down to the next line with code). */
-  line: number;
-  message?: string;
-}
-
-/** A driver frame, mapped to its TS source when the map knows the position. */
-export interface SourceFrame {
-  index: number;
-  name: string;
-  /** Absolute TS path; undefined for code the map does not cover. */
-  path?: string;
-  line: number;
-  column: number;
-}
-
-export interface RemoteScope {
-  name: string;
-  objectId: string;
-}
-
-export interface RemoteValue {
-  name: string;
-  value: string;
-  type?: string;
-  /** Set when the value is an object that can be expanded. */
-  objectId?: string;
-}
-
-/** CDP shapes we read (the subset of Debugger/Runtime domain types that we use). */
-interface CdpRemoteObject {
-  type: string;
-  subtype?: string;
-  value?: unknown;
-  unserializableValue?: string;
-  description?: string;
-  objectId?: string;
-  className?: string;
-}
-interface CdpCallFrame {
-  callFrameId: string;
-  functionName: string;
-  location: { scriptId: string; lineNumber: number; columnNumber?: number };
-  url: string;
-  scopeChain: { type: string; name?: string; object: CdpRemoteObject }[];
-}
+import type {
+  CdpCallFrame,
+  CdpRemoteObject,
+  RemoteScope,
+  RemoteValue,
+  SourceBreakpointResult,
+  SourceBreakpointSpec,
+  SourceFrame,
+  SourcePause,
+  StepKind,
+} from "./source-types";
 
 interface Program {
   map: TraceMap;
@@ -94,15 +45,6 @@ interface Attached {
   onResumed: (() => void)[];
 }
 
-export interface SourcePause {
-  pid: number;
-  /** "requested": a pause the runtime asked for (a kernel-level stop, the pause button). */
-  reason: "breakpoint" | "step" | "requested";
-  frames: CdpCallFrame[];
-  /** Leave the SDK's own frames above the driver's first frame out (kernel-level stops). */
-  trimSdk: boolean;
-}
-
 /** The state of one client breakpoint across workers: its hit count and what it does on a hit. */
 interface BreakpointState {
   hits: number;
@@ -121,8 +63,6 @@ interface PauseRequest {
 const PAUSE_TIMEOUT_MS = 2000;
 
 const SDK_DIR = path.dirname(sdkEntry()) + path.sep;
-
-export type StepKind = "over" | "into" | "out";
 
 export class SourceDebugger {
   private readonly programs = new Map<string, Program>();
@@ -176,7 +116,10 @@ export class SourceDebugger {
     }
     this.breakpoints.set(abs, kept);
     for (const a of this.attached.values()) void this.applyFile(a, abs);
-    return this.resolve(abs, specs.map((s) => s.line)).map((r, i) => {
+    return this.resolve(
+      abs,
+      specs.map((s) => s.line),
+    ).map((r, i) => {
       const problem = problems.get(specs[i].line);
       return problem ? { ...r, verified: false, message: problem } : r;
     });
@@ -190,19 +133,42 @@ export class SourceDebugger {
       if (id === undefined) this.ids.set(key, (id = this.nextId++));
       const bound = this.generated(file, line)[0];
       if (bound) return { id, verified: true, line: bound.line };
-      const message = this.programs.size === 0 ? "bound when the program is bundled" : "no driver code on this line in the programs launched";
+      const message =
+        this.programs.size === 0
+          ? "bound when the program is bundled"
+          : "no driver code on this line in the programs launched";
       return { id, verified: false, line, message };
     });
   }
 
   /** Every file with breakpoints, resolved again (after launch bundled the programs). */
   resolveAll(): SourceBreakpointResult[] {
-    return [...this.breakpoints].flatMap(([file, specs]) => this.resolve(file, specs.map((s) => s.line)));
+    return [...this.breakpoints].flatMap(([file, specs]) =>
+      this.resolve(
+        file,
+        specs.map((s) => s.line),
+      ),
+    );
   }
 
   /** The client for one worker (Session's debug hook): breakpoints first, then pauses. */
-  client(proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle, onStopped: (pid: number) => void, standby = false): WorkerDebugClient {
-    const a: Attached = { pid: proc.pid, link, url: bundle.filename, ids: new Map(), keys: new Map(), scripts: new Set(), inspectorPaused: false, onResumed: [] };
+  client(
+    proc: KernelProcess,
+    link: WorkerLink,
+    bundle: ScriptBundle,
+    onStopped: (pid: number) => void,
+    standby = false,
+  ): WorkerDebugClient {
+    const a: Attached = {
+      pid: proc.pid,
+      link,
+      url: bundle.filename,
+      ids: new Map(),
+      keys: new Map(),
+      scripts: new Set(),
+      inspectorPaused: false,
+      onResumed: [],
+    };
     (standby ? this.standby : this.attached).set(proc.pid, a);
     // Registered before the worker gets its first run token, so the bundle's scriptParsed is seen.
     link.onEvent((method, params) => {
@@ -214,7 +180,9 @@ export class SourceDebugger {
       }
     });
     return {
-      ready: standby ? Promise.resolve() : Promise.all([...this.breakpoints.keys()].map((file) => this.applyFile(a, file))).then(() => undefined),
+      ready: standby
+        ? Promise.resolve()
+        : Promise.all([...this.breakpoints.keys()].map((file) => this.applyFile(a, file))).then(() => undefined),
       paused: (params) => {
         if (!proc.alive) return false;
         if (this.attached.get(proc.pid) !== a) {
@@ -285,7 +253,9 @@ export class SourceDebugger {
     this.detachAll();
     this.attached = this.standby;
     this.standby = new Map();
-    return Promise.all([...this.attached.values()].flatMap((a) => [...this.breakpoints.keys()].map((file) => this.applyFile(a, file)))).then(() => undefined);
+    return Promise.all(
+      [...this.attached.values()].flatMap((a) => [...this.breakpoints.keys()].map((file) => this.applyFile(a, file))),
+    ).then(() => undefined);
   }
 
   /** Forget the checkpoint run's workers (it was thrown away). */
@@ -365,7 +335,13 @@ export class SourceDebugger {
       const orig = originalPositionFor(program.map, { line: Number(m[2]), column: Number(m[3]) - 1 });
       const abs = orig.source ? this.absolute(program, orig.source) : undefined;
       if (!abs || orig.line == null) continue;
-      frames.push({ index: -1 - frames.length, name: m[1] || "(anonymous)", path: abs, line: orig.line, column: (orig.column ?? 0) + 1 });
+      frames.push({
+        index: -1 - frames.length,
+        name: m[1] || "(anonymous)",
+        path: abs,
+        line: orig.line,
+        column: (orig.column ?? 0) + 1,
+      });
     }
     return trimSdkFrames(frames);
   }
@@ -377,7 +353,14 @@ export class SourceDebugger {
     this.pause = undefined;
     if (!pause || !a) return false;
     if (step) this.stepping.add(pause.pid);
-    const method = step === "over" ? "Debugger.stepOver" : step === "into" ? "Debugger.stepInto" : step === "out" ? "Debugger.stepOut" : "Debugger.resume";
+    const method =
+      step === "over"
+        ? "Debugger.stepOver"
+        : step === "into"
+          ? "Debugger.stepInto"
+          : step === "out"
+            ? "Debugger.stepOut"
+            : "Debugger.resume";
     void a.link.send(method).catch(() => undefined);
     return true;
   }
@@ -407,7 +390,14 @@ export class SourceDebugger {
     if (!frame) return [];
     return frame.scopeChain.flatMap((s) => {
       if (s.type === "global" || !s.object.objectId) return [];
-      const label = s.type === "local" ? "Local" : s.type === "closure" ? "Closure" : s.type === "block" ? "Block" : s.type[0].toUpperCase() + s.type.slice(1);
+      const label =
+        s.type === "local"
+          ? "Local"
+          : s.type === "closure"
+            ? "Closure"
+            : s.type === "block"
+              ? "Block"
+              : s.type[0].toUpperCase() + s.type.slice(1);
       return [{ name: label, objectId: s.object.objectId }];
     });
   }
@@ -415,15 +405,25 @@ export class SourceDebugger {
   async properties(pid: number, objectId: string): Promise<RemoteValue[]> {
     const a = this.attached.get(pid);
     if (!a) return [];
-    const result = (await a.link.send("Runtime.getProperties", { objectId, ownProperties: true, generatePreview: false })) as { result: { name: string; value?: CdpRemoteObject; get?: CdpRemoteObject }[] };
-    return result.result.flatMap((p) => (p.value ? [remoteValue(p.name, p.value)] : p.get ? [{ name: p.name, value: "(getter)" }] : []));
+    const result = (await a.link.send("Runtime.getProperties", {
+      objectId,
+      ownProperties: true,
+      generatePreview: false,
+    })) as { result: { name: string; value?: CdpRemoteObject; get?: CdpRemoteObject }[] };
+    return result.result.flatMap((p) =>
+      p.value ? [remoteValue(p.name, p.value)] : p.get ? [{ name: p.name, value: "(getter)" }] : [],
+    );
   }
 
   async evaluate(pid: number, index: number, expression: string): Promise<RemoteValue> {
     const a = this.attached.get(pid);
     const frame = this.pause?.pid === pid ? this.pause.frames[index] : undefined;
     if (!a || !frame) throw new Error("evaluate needs a paused driver frame");
-    const r = (await a.link.send("Debugger.evaluateOnCallFrame", { callFrameId: frame.callFrameId, expression, silent: true })) as {
+    const r = (await a.link.send("Debugger.evaluateOnCallFrame", {
+      callFrameId: frame.callFrameId,
+      expression,
+      silent: true,
+    })) as {
       result: CdpRemoteObject;
       exceptionDetails?: { exception?: CdpRemoteObject; text: string };
     };
@@ -445,7 +445,12 @@ export class SourceDebugger {
       if (!pos) continue;
       try {
         // V8 evaluates the condition in the frame and pauses only when it is truthy.
-        const r = (await a.link.send("Debugger.setBreakpointByUrl", { url: a.url, lineNumber: pos.line - 1, columnNumber: pos.column, condition: spec.condition ?? "" })) as { breakpointId: string };
+        const r = (await a.link.send("Debugger.setBreakpointByUrl", {
+          url: a.url,
+          lineNumber: pos.line - 1,
+          columnNumber: pos.column,
+          condition: spec.condition ?? "",
+        })) as { breakpointId: string };
         ids.push(r.breakpointId);
         a.keys.set(r.breakpointId, `${file}:${spec.line}`);
       } catch {
@@ -456,12 +461,20 @@ export class SourceDebugger {
   }
 
   /** Evaluate logpoint messages in the paused frame, then let the worker run on. */
-  private async logAndResume(a: Attached, frame: CdpCallFrame | undefined, logs: { key: string; message: string }[]): Promise<void> {
+  private async logAndResume(
+    a: Attached,
+    frame: CdpCallFrame | undefined,
+    logs: { key: string; message: string }[],
+  ): Promise<void> {
     for (const log of logs) await this.log(a, frame, log);
     await a.link.send("Debugger.resume").catch(() => undefined);
   }
 
-  private async log(a: Attached, frame: CdpCallFrame | undefined, log: { key: string; message: string }): Promise<void> {
+  private async log(
+    a: Attached,
+    frame: CdpCallFrame | undefined,
+    log: { key: string; message: string },
+  ): Promise<void> {
     let text = "";
     for (const part of logMessageParts(log.message)) {
       if ("text" in part) {
@@ -470,7 +483,11 @@ export class SourceDebugger {
       }
       try {
         if (!frame) throw new Error("no frame");
-        const r = (await a.link.send("Debugger.evaluateOnCallFrame", { callFrameId: frame.callFrameId, expression: part.expression, silent: true })) as { result: CdpRemoteObject; exceptionDetails?: unknown };
+        const r = (await a.link.send("Debugger.evaluateOnCallFrame", {
+          callFrameId: frame.callFrameId,
+          expression: part.expression,
+          silent: true,
+        })) as { result: CdpRemoteObject; exceptionDetails?: unknown };
         text += r.exceptionDetails ? `{${part.expression}: error}` : describeRemote(r.result);
       } catch {
         text += `{${part.expression}: unavailable}`;
@@ -488,7 +505,11 @@ export class SourceDebugger {
   }
 
   /** First generated position of a TS line, or of the next line with code within a few lines. */
-  private generatedIn(program: Program, file: string, line: number): { line: number; column: number; originalLine: number } | undefined {
+  private generatedIn(
+    program: Program,
+    file: string,
+    line: number,
+  ): { line: number; column: number; originalLine: number } | undefined {
     const source = program.sources.get(file);
     if (source === undefined) return undefined;
     for (let l = line; l < line + 5; l++) {

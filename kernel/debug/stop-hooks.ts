@@ -17,7 +17,8 @@ import type { DebugState } from "./debug-state";
 import { describeCaps, describeMessage, describeSyscall, hex } from "./describe";
 import type { GuestMemoryView } from "./guest-memory";
 import type { StopInfo } from "./runtime-api";
-import type { SourceDebugger, SourcePause } from "./source";
+import type { SourceDebugger } from "./source";
+import type { SourcePause } from "./source-types";
 import type { StopDecision, StopReason, StopRules } from "./stop-rules";
 import { compareKeys, type HitKey, type LineRecipe, type TravelTarget } from "./time-travel";
 
@@ -48,14 +49,31 @@ export class StopHooks {
     if (travel?.kind === "event") {
       if (index < travel.index) return false;
       state.travel = undefined;
-      const missed = index > travel.index ? ` (event #${travel.index} did not come again: the re-run went another way)` : "";
-      return this.carryOut({ pid: proc.pid, reason: "step", description: `${travel.label ?? "Stepped back to"} event #${index}: ${describeSyscall(kernel, proc, request)}${missed}`, source: true }, index);
+      const missed =
+        index > travel.index ? ` (event #${travel.index} did not come again: the re-run went another way)` : "";
+      return this.carryOut(
+        {
+          pid: proc.pid,
+          reason: "step",
+          description: `${travel.label ?? "Stepped back to"} event #${index}: ${describeSyscall(kernel, proc, request)}${missed}`,
+          source: true,
+        },
+        index,
+      );
     }
     if (travel?.kind === "scan" && index > travel.until.event) return this.finishScan();
     if (travel?.kind === "line" && !travel.reached && index > travel.recipe.origin.event) {
       // The line breakpoint the steps started from did not come again (it was removed since).
       state.travel = undefined;
-      return this.carryOut({ pid: proc.pid, reason: "step", description: `Stepped back to event #${index}: ${describeSyscall(kernel, proc, request)} (the line breakpoint the steps started from is no longer set, so the previous line cannot be found)`, source: true }, index);
+      return this.carryOut(
+        {
+          pid: proc.pid,
+          reason: "step",
+          description: `Stepped back to event #${index}: ${describeSyscall(kernel, proc, request)} (the line breakpoint the steps started from is no longer set, so the previous line cannot be found)`,
+          source: true,
+        },
+        index,
+      );
     }
     if (state.stopping) return false;
     return this.decide(this.rules.beforeSyscall(kernel, proc, request), index);
@@ -71,7 +89,15 @@ export class StopHooks {
       if (index < travel.index) return;
       state.travel = undefined;
       const what = isIrqTag(message.tag) ? `IRQ ${message.tag & 0xff}` : `IPC tag ${hex(message.tag)}`;
-      this.carryOut({ pid: ep.owner, reason: "step", description: `${travel.label ?? "Stepped back to"} event #${index}: ${what}: ${describeMessage(message)} to endpoint ${ep.id} (pid ${ep.owner})`, source: true }, index);
+      this.carryOut(
+        {
+          pid: ep.owner,
+          reason: "step",
+          description: `${travel.label ?? "Stepped back to"} event #${index}: ${what}: ${describeMessage(message)} to endpoint ${ep.id} (pid ${ep.owner})`,
+          source: true,
+        },
+        index,
+      );
       return;
     }
     if (travel?.kind === "scan" && index > travel.until.event) {
@@ -107,16 +133,32 @@ export class StopHooks {
         return;
       }
       state.travel = undefined;
-      const description = travel.recipe.steps.length ? "Stepped back to the previous line" : "Stepped back to the previous line (the breakpoint hit the steps started from)";
+      const description = travel.recipe.steps.length
+        ? "Stepped back to the previous line"
+        : "Stepped back to the previous line (the breakpoint hit the steps started from)";
       this.report({ reason: "step", pid: pause.pid, description, event, key, recipe: travel.recipe }, state.generation);
       return;
     }
     const prefix = this.sourceTravelled ? "Reverse continue: " : "";
     this.sourceTravelled = false;
     const recipe: LineRecipe | undefined =
-      pause.reason === "breakpoint" ? { origin: key, pid: pause.pid, steps: [] } : pause.reason === "step" && state.pendingRecipe?.pid === pause.pid ? state.pendingRecipe : undefined;
+      pause.reason === "breakpoint"
+        ? { origin: key, pid: pause.pid, steps: [] }
+        : pause.reason === "step" && state.pendingRecipe?.pid === pause.pid
+          ? state.pendingRecipe
+          : undefined;
     state.pendingRecipe = undefined;
-    this.report({ reason: pause.reason === "requested" ? "pause" : pause.reason, pid: pause.pid, description: pause.reason === "step" ? "Paused after a step" : `${prefix}Paused on a breakpoint in driver code`, event, key, recipe }, state.generation);
+    this.report(
+      {
+        reason: pause.reason === "requested" ? "pause" : pause.reason,
+        pid: pause.pid,
+        description: pause.reason === "step" ? "Paused after a step" : `${prefix}Paused on a breakpoint in driver code`,
+        event,
+        key,
+        recipe,
+      },
+      state.generation,
+    );
   }
 
   /** A breakpoint or step pause in driver code: a stop, or (re-running the past) passed over. */
@@ -158,12 +200,21 @@ export class StopHooks {
       return;
     }
     if (!kernel || kernel.paused || state.stopping || state.travel?.kind === "event") return;
-    const v = fault.kind === "capability-violation" ? [...kernel.violations].reverse().find((x) => x.pid === proc.pid) : undefined;
-    const violation = v && `Capability violation: ${v.syscall} at 0x${v.address.toString(16)} is outside the grant ${v.grant}: ${v.message}`;
+    const v =
+      fault.kind === "capability-violation"
+        ? [...kernel.violations].reverse().find((x) => x.pid === proc.pid)
+        : undefined;
+    const violation =
+      v &&
+      `Capability violation: ${v.syscall} at 0x${v.address.toString(16)} is outside the grant ${v.grant}: ${v.message}`;
     const decision = this.rules.onFault(proc, fault, violation);
     if (!decision) return;
     const last = state.lastSyscall.get(proc.pid);
-    state.faultSnapshot = { pid: proc.pid, caps: describeCaps(kernel, proc), frame: last ? describeSyscall(kernel, proc, last) : fault.message };
+    state.faultSnapshot = {
+      pid: proc.pid,
+      caps: describeCaps(kernel, proc),
+      frame: last ? describeSyscall(kernel, proc, last) : fault.message,
+    };
     if (!this.decide(decision, state.position())) state.faultSnapshot = undefined;
   }
 
@@ -177,8 +228,15 @@ export class StopHooks {
     const running = kernel.internals().running;
     const proc = kernel.heldSyscall?.proc ?? running ?? firstAlive(kernel);
     if (!proc) return;
-    const where = kernel.heldSyscall ? `in ${describeSyscall(kernel, proc, kernel.heldSyscall.request)}` : running ? "in driver code" : "with every process waiting";
-    this.carryOut({ pid: proc.pid, reason: "pause", description: `Paused ${where}`, source: proc.syscalls > 0 || running === proc }, state.position());
+    const where = kernel.heldSyscall
+      ? `in ${describeSyscall(kernel, proc, kernel.heldSyscall.request)}`
+      : running
+        ? "in driver code"
+        : "with every process waiting";
+    this.carryOut(
+      { pid: proc.pid, reason: "pause", description: `Paused ${where}`, source: proc.syscalls > 0 || running === proc },
+      state.position(),
+    );
   }
 
   /** Stop the machine as decided: scheduling pauses now (the hooks run inside the scheduler); the
@@ -191,13 +249,21 @@ export class StopHooks {
     kernel.pauseScheduling();
     state.stopping = true;
     if (decision.expectFault) state.expectedFault = decision.pid;
-    const stop: StopInfo = { reason: decision.reason, pid: decision.pid, description: decision.description, exceptionId: decision.exceptionId, event, key: key ?? state.hits.peek(event) };
+    const stop: StopInfo = {
+      reason: decision.reason,
+      pid: decision.pid,
+      description: decision.description,
+      exceptionId: decision.exceptionId,
+      event,
+      key: key ?? state.hits.peek(event),
+    };
     if (decision.stack !== undefined) stop.frames = this.source.framesFromStack(decision.pid, decision.stack);
     const generation = state.generation;
     if (decision.source && this.source.canPause(decision.pid)) {
       void this.source.requestPause(decision.pid, decision.reason !== "pause").then(() => {
         // A pause can land before the driver's code is on the stack (its worker still loading it).
-        if (stop.reason === "pause" && this.source.frames(stop.pid).length === 0 && !state.kernel?.heldSyscall) stop.description = "Paused while the program starts (none of its code is on the stack yet)";
+        if (stop.reason === "pause" && this.source.frames(stop.pid).length === 0 && !state.kernel?.heldSyscall)
+          stop.description = "Paused while the program starts (none of its code is on the stack yet)";
         this.report(stop, generation);
       });
     } else setImmediate(() => this.report(stop, generation));
@@ -260,7 +326,12 @@ export class StopHooks {
 
 /** Stops that are breakpoint hits (what reverse continue goes back to), as opposed to steps and pauses. */
 function isHit(reason: StopReason): boolean {
-  return reason === "breakpoint" || reason === "function breakpoint" || reason === "exception" || reason === "data breakpoint";
+  return (
+    reason === "breakpoint" ||
+    reason === "function breakpoint" ||
+    reason === "exception" ||
+    reason === "data breakpoint"
+  );
 }
 
 function firstAlive(kernel: Kernel): KernelProcess | undefined {

@@ -12,11 +12,20 @@ import type { Kernel } from "../kernel";
 import type { Endpoint, Message } from "../objects";
 import type { Fault, KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
-import { ExceptionFilter, isExceptionFilter, parseBreakpoint, parseStopCondition, type BreakCondition, type ExceptionFilterId, type StopCondition } from "./conditions";
+import {
+  ExceptionFilter,
+  isExceptionFilter,
+  parseBreakpoint,
+  parseStopCondition,
+  type BreakCondition,
+  type ExceptionFilterId,
+  type StopCondition,
+} from "./conditions";
 import { DataWatch } from "./data-watch";
 import { describeMessage, describeSyscall, hex } from "./describe";
 
-export type StopReason = "entry" | "pause" | "function breakpoint" | "exception" | "breakpoint" | "step" | "data breakpoint";
+export type StopReason =
+  "entry" | "pause" | "function breakpoint" | "exception" | "breakpoint" | "step" | "data breakpoint";
 
 export interface StopDecision {
   pid: number;
@@ -78,7 +87,12 @@ export class StopRules {
     });
   }
 
-  private wants(filter: ExceptionFilterId, proc: KernelProcess | undefined, description: string, device?: string): boolean {
+  private wants(
+    filter: ExceptionFilterId,
+    proc: KernelProcess | undefined,
+    description: string,
+    device?: string,
+  ): boolean {
     const condition = this.filters.get(filter);
     if (!condition) return false;
     return condition({ pid: proc?.pid ?? 0, process: proc?.name ?? "", device: device ?? proc?.device, description });
@@ -87,30 +101,51 @@ export class StopRules {
   /** Before `proc`'s syscall is carried out; a decision holds the syscall until continue. */
   beforeSyscall(kernel: Kernel, proc: KernelProcess, req: SyscallRequest): StopDecision | undefined {
     const doing = () => describeSyscall(kernel, proc, req);
-    const stop = (reason: StopReason, description: string, extra: Partial<StopDecision> = {}): StopDecision => ({ pid: proc.pid, reason, description, source: true, ...extra });
+    const stop = (reason: StopReason, description: string, extra: Partial<StopDecision> = {}): StopDecision => ({
+      pid: proc.pid,
+      reason,
+      description,
+      source: true,
+      ...extra,
+    });
 
     if (this.stepSyscall === proc.pid) {
       this.stepSyscall = undefined;
       return stop("step", `Stepped to the next syscall: ${doing()}`);
     }
-    if (this.conditions.some((c) => c.kind === "syscall" && c.num === req.num)) return stop("function breakpoint", `Breakpoint on ${syscallName(req.num)}: ${doing()}`);
+    if (this.conditions.some((c) => c.kind === "syscall" && c.num === req.num))
+      return stop("function breakpoint", `Breakpoint on ${syscallName(req.num)}: ${doing()}`);
     const violation = predictViolation(kernel, proc, req);
     if (violation) {
       const description = `Capability violation: ${syscallName(req.num)} at ${hex(violation.address)} is outside the grant ${violation.grant}: ${violation.message}`;
-      if (this.wants(ExceptionFilter.capabilityViolation, proc, description)) return stop("exception", description, { exceptionId: ExceptionFilter.capabilityViolation, expectFault: true });
+      if (this.wants(ExceptionFilter.capabilityViolation, proc, description))
+        return stop("exception", description, { exceptionId: ExceptionFilter.capabilityViolation, expectFault: true });
     }
     const misuse = irqMisuse(kernel, proc, req);
-    if (misuse && this.wants(ExceptionFilter.irqMisuse, proc, misuse)) return stop("exception", misuse, { exceptionId: ExceptionFilter.irqMisuse });
+    if (misuse && this.wants(ExceptionFilter.irqMisuse, proc, misuse))
+      return stop("exception", misuse, { exceptionId: ExceptionFilter.irqMisuse });
     if (req.num === Sys.FAULT) {
       const stack = new TextDecoder().decode(req.payload);
       const description = `Driver fault (panic): ${stack.split("\n")[0]}`;
-      if (this.wants(ExceptionFilter.driverFault, proc, description)) return stop("exception", description, { exceptionId: ExceptionFilter.driverFault, expectFault: true, stack, source: false });
+      if (this.wants(ExceptionFilter.driverFault, proc, description))
+        return stop("exception", description, {
+          exceptionId: ExceptionFilter.driverFault,
+          expectFault: true,
+          stack,
+          source: false,
+        });
     }
     const access = this.data.checkSyscall(kernel, proc, req, doing);
     if (access) return stop("data breakpoint", access.description);
     if (this.data.watchesDma) {
       const hit = this.data.checkDma(proc, (addr) => dmaOwner(kernel, addr));
-      if (hit) return { pid: hit.pid, reason: "data breakpoint", description: `${hit.description}; now: ${doing()}`, source: true };
+      if (hit)
+        return {
+          pid: hit.pid,
+          reason: "data breakpoint",
+          description: `${hit.description}; now: ${doing()}`,
+          source: true,
+        };
     }
     return undefined;
   }
@@ -130,7 +165,13 @@ export class StopRules {
       this.stepEvent = false;
       return { pid: ep.owner, reason: "step", description: `Next event: ${what}: ${detail}`, source: true };
     }
-    if (this.conditions.some((c) => c.kind === "tag" && c.tag === message.tag)) return { pid: ep.owner, reason: "function breakpoint", description: `Breakpoint on ${what}: ${detail}`, source: true };
+    if (this.conditions.some((c) => c.kind === "tag" && c.tag === message.tag))
+      return {
+        pid: ep.owner,
+        reason: "function breakpoint",
+        description: `Breakpoint on ${what}: ${detail}`,
+        source: true,
+      };
     return undefined;
   }
 
@@ -140,12 +181,23 @@ export class StopRules {
     if (!proc) return undefined;
     if (event.kind === "dma-fault") {
       const description = `DMA fault on ${event.device}: ${event.write ? "write" : "read"} of ${hex(event.address)}+${event.length}: ${event.detail}`;
-      if (this.wants(ExceptionFilter.dmaFault, proc, description, event.device)) return { pid: proc.pid, reason: "exception", description, exceptionId: ExceptionFilter.dmaFault, source: true };
+      if (this.wants(ExceptionFilter.dmaFault, proc, description, event.device))
+        return { pid: proc.pid, reason: "exception", description, exceptionId: ExceptionFilter.dmaFault, source: true };
       return undefined;
     }
     if (event.kind === "needs-reset" || event.kind === "driver-error") {
-      const description = event.kind === "needs-reset" ? `Device error on ${event.device} (NEEDS_RESET): ${event.reason}` : `Device error on ${event.device}: ${event.message}`;
-      if (this.wants(ExceptionFilter.deviceError, proc, description, event.device)) return { pid: proc.pid, reason: "exception", description, exceptionId: ExceptionFilter.deviceError, source: true };
+      const description =
+        event.kind === "needs-reset"
+          ? `Device error on ${event.device} (NEEDS_RESET): ${event.reason}`
+          : `Device error on ${event.device}: ${event.message}`;
+      if (this.wants(ExceptionFilter.deviceError, proc, description, event.device))
+        return {
+          pid: proc.pid,
+          reason: "exception",
+          description,
+          exceptionId: ExceptionFilter.deviceError,
+          source: true,
+        };
     }
     return undefined;
   }
@@ -162,9 +214,18 @@ export class StopRules {
 
 /** The violation a register or port access would be, checked with the kernel's own rules (the
  *  same module the kernel uses) before the kernel carries it out. */
-export function predictViolation(kernel: Kernel, proc: KernelProcess, req: SyscallRequest): { address: number; grant: string; message: string } | undefined {
+export function predictViolation(
+  kernel: Kernel,
+  proc: KernelProcess,
+  req: SyscallRequest,
+): { address: number; grant: string; message: string } | undefined {
   const mmio = req.num === Sys.MMIO_READ || req.num === Sys.MMIO_WRITE;
-  const portWidth = ({ [Sys.IN8]: 1, [Sys.OUT8]: 1, [Sys.IN16]: 2, [Sys.OUT16]: 2, [Sys.IN32]: 4, [Sys.OUT32]: 4 } as Record<number, number>)[req.num];
+  const portWidth = (
+    { [Sys.IN8]: 1, [Sys.OUT8]: 1, [Sys.IN16]: 2, [Sys.OUT16]: 2, [Sys.IN32]: 4, [Sys.OUT32]: 4 } as Record<
+      number,
+      number
+    >
+  )[req.num];
   if (!mmio && portWidth === undefined) return undefined;
   const check = proc.cspace.check(req.a0, 0, mmio ? ObjectType.Memory : ObjectType.IoPort, kernel.now());
   if (!check.ok) return undefined;
@@ -174,13 +235,21 @@ export function predictViolation(kernel: Kernel, proc: KernelProcess, req: Sysca
     const write = req.num === Sys.MMIO_WRITE;
     const problem = checkMmioAccess({ base: obj.base, size: obj.size, perms }, req.a1, req.a2, write);
     if (problem?.severity !== "violation") return undefined;
-    return { address: obj.base + req.a1, grant: `MMIO ${hex(obj.base)}+${hex(obj.size)} ${permString(perms)} (${obj.device})`, message: problem.message };
+    return {
+      address: obj.base + req.a1,
+      grant: `MMIO ${hex(obj.base)}+${hex(obj.size)} ${permString(perms)} (${obj.device})`,
+      message: problem.message,
+    };
   }
   if (!mmio && obj?.type === "ports" && portWidth !== undefined) {
     const write = req.num === Sys.OUT8 || req.num === Sys.OUT16 || req.num === Sys.OUT32;
     const problem = checkPortAccess({ first: obj.first, last: obj.last, perms }, req.a1, portWidth, write);
     if (problem?.severity !== "violation") return undefined;
-    return { address: req.a1, grant: `ports ${hex(obj.first)}–${hex(obj.last)} ${permString(perms)}`, message: problem.message };
+    return {
+      address: req.a1,
+      grant: `ports ${hex(obj.first)}–${hex(obj.last)} ${permString(perms)}`,
+      message: problem.message,
+    };
   }
   return undefined;
 }
@@ -191,7 +260,10 @@ function irqMisuse(kernel: Kernel, proc: KernelProcess, req: SyscallRequest): st
   const cap = proc.cspace.get(req.a0);
   const obj = cap?.objectType === ObjectType.Irq ? kernel.hardware.get(cap.objectId) : undefined;
   if (obj?.type !== "irq" || obj.pending) return undefined;
-  const why = obj.delivered > 0 ? `a double acknowledge: its last interrupt (of ${obj.delivered} delivered) was already acknowledged` : "an acknowledge before any interrupt was delivered";
+  const why =
+    obj.delivered > 0
+      ? `a double acknowledge: its last interrupt (of ${obj.delivered} delivered) was already acknowledged`
+      : "an acknowledge before any interrupt was delivered";
   return `IRQ misuse: SYS_IRQ_ACK of line ${obj.line} with no interrupt pending (${why})`;
 }
 

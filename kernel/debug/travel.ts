@@ -52,8 +52,10 @@ export class Traveller {
     const state = this.state;
     const problem = state.travelProblem();
     if (problem) return problem;
-    if (!Number.isInteger(index) || index < 0) return `"event" must be a whole number ≥ 0 (got ${JSON.stringify(index)}).`;
-    if (index >= state.timeline.size) return `Event #${index} has not happened yet: this run has reached event #${state.timeline.size - 1}. Continue or step to get further.`;
+    if (!Number.isInteger(index) || index < 0)
+      return `"event" must be a whole number ≥ 0 (got ${JSON.stringify(index)}).`;
+    if (index >= state.timeline.size)
+      return `Event #${index} has not happened yet: this run has reached event #${state.timeline.size - 1}. Continue or step to get further.`;
     void this.travelTo({ kind: "event", index, label: "Went to" });
     return undefined;
   }
@@ -98,7 +100,10 @@ export class Traveller {
       this.lifecycle.startSession(target.kind === "start");
     } catch (error) {
       state.travel = undefined;
-      state.listener.output("stderr", `Cannot run the machine again: ${error instanceof Error ? error.message : String(error)}\n`);
+      state.listener.output(
+        "stderr",
+        `Cannot run the machine again: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       return false;
     }
     return true;
@@ -110,7 +115,12 @@ export class Traveller {
     const state = this.state;
     const cp = this.checkpoints.current;
     // A line target needs the origin's breakpoint set before the worker gets there: a held checkpoint.
-    const limit = target.kind === "event" ? target.index : target.kind === "line" && cp?.heldAt !== undefined ? target.recipe.origin.event - 1 : undefined;
+    const limit =
+      target.kind === "event"
+        ? target.index
+        : target.kind === "line" && cp?.heldAt !== undefined
+          ? target.recipe.origin.event - 1
+          : undefined;
     if (!cp || limit === undefined) return false;
     if (this.checkpoints.position(cp) > limit) {
       this.checkpoints.discard();
@@ -129,7 +139,15 @@ export class Traveller {
     const held = kernel.heldSyscall;
     if (target.kind === "event" && cp.heldAt === target.index && held) {
       state.travel = undefined;
-      this.hooks.carryOut({ pid: held.proc.pid, reason: "step", description: `${target.label ?? "Stepped back to"} event #${target.index}: ${describeSyscall(kernel, held.proc, held.request)}`, source: true }, target.index);
+      this.hooks.carryOut(
+        {
+          pid: held.proc.pid,
+          reason: "step",
+          description: `${target.label ?? "Stepped back to"} event #${target.index}: ${describeSyscall(kernel, held.proc, held.request)}`,
+          source: true,
+        },
+        target.index,
+      );
       return true;
     }
     if (target.kind === "line") await breakpoints;
