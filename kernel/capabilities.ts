@@ -29,7 +29,12 @@ export class CapabilityRegistry {
       objectId,
       perms,
       generation: parent ? parent.generation : this.nextGeneration++,
-      expiresAt: parent && parent.expiresAt !== 0 ? (expiresAt === 0 ? parent.expiresAt : Math.min(expiresAt, parent.expiresAt)) : expiresAt,
+      expiresAt:
+        parent && parent.expiresAt !== 0
+          ? expiresAt === 0
+            ? parent.expiresAt
+            : Math.min(expiresAt, parent.expiresAt)
+          : expiresAt,
       parent: parent?.id,
     };
     if (parent) {

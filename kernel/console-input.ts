@@ -73,7 +73,10 @@ export class ConsoleInputHub {
     private readonly source: ConsoleInputSource,
   ) {
     this.consoles = new Set(consoleDeviceNames(kernel.machine));
-    kernel.outsideInput = { atInputPoint: () => this.atInputPoint(), whenIdle: () => this.source.idle(this.clientWaiting() && this.consoleDevice() !== undefined) };
+    kernel.outsideInput = {
+      atInputPoint: () => this.atInputPoint(),
+      whenIdle: () => this.source.idle(this.clientWaiting() && this.consoleDevice() !== undefined),
+    };
   }
 
   /** Hear each delivery (the trace writer records them). */
@@ -110,14 +113,16 @@ export class ConsoleInputHub {
   private consoleDevice(): string | undefined {
     let lowest: { pid: number; device: string } | undefined;
     for (const p of this.kernel.processes.values()) {
-      if (p.alive && p.device !== undefined && this.consoles.has(p.device) && (!lowest || p.pid < lowest.pid)) lowest = { pid: p.pid, device: p.device };
+      if (p.alive && p.device !== undefined && this.consoles.has(p.device) && (!lowest || p.pid < lowest.pid))
+        lowest = { pid: p.pid, device: p.device };
     }
     return lowest?.device;
   }
 
   /** A process waits for a reply (a console READ, typically): input could matter to it. */
   private clientWaiting(): boolean {
-    for (const p of this.kernel.processes.values()) if (p.alive && p.state === "blocked" && p.blockedOn?.kind === "reply") return true;
+    for (const p of this.kernel.processes.values())
+      if (p.alive && p.state === "blocked" && p.blockedOn?.kind === "reply") return true;
     return false;
   }
 }

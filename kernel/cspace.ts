@@ -52,9 +52,12 @@ export class CSpace {
   check(slot: number, required: number, type: number | undefined, now: number): CheckResult {
     const cap = this.slots.get(slot);
     if (!cap) return { ok: false, errno: Errno.E_BADF, reason: `slot ${slot} is empty` };
-    if (type !== undefined && cap.objectType !== type) return { ok: false, errno: Errno.E_BADF, reason: `slot ${slot} holds the wrong type of capability` };
-    if ((cap.perms & required) !== required) return { ok: false, errno: Errno.E_PERM, reason: `slot ${slot} lacks the right` };
-    if (cap.expiresAt !== 0 && now > cap.expiresAt) return { ok: false, errno: Errno.E_PERM, reason: `slot ${slot} has expired` };
+    if (type !== undefined && cap.objectType !== type)
+      return { ok: false, errno: Errno.E_BADF, reason: `slot ${slot} holds the wrong type of capability` };
+    if ((cap.perms & required) !== required)
+      return { ok: false, errno: Errno.E_PERM, reason: `slot ${slot} lacks the right` };
+    if (cap.expiresAt !== 0 && now > cap.expiresAt)
+      return { ok: false, errno: Errno.E_PERM, reason: `slot ${slot} has expired` };
     return { ok: true, cap };
   }
 }

@@ -11,7 +11,11 @@ import type { HardwareObject } from "./objects";
 import type { KernelProcess } from "./process";
 
 /** Buffers of other processes that `proc` holds Dma capabilities to, rights merged per buffer. */
-export function sharedDma(proc: KernelProcess, hardware: ReadonlyMap<number, HardwareObject>, now: number): IommuMapping[] {
+export function sharedDma(
+  proc: KernelProcess,
+  hardware: ReadonlyMap<number, HardwareObject>,
+  now: number,
+): IommuMapping[] {
   const byRegion = new Map<number, IommuMapping>();
   for (const [, cap] of proc.cspace.entries()) {
     if (cap.objectType !== ObjectType.Dma || (cap.expiresAt !== 0 && now > cap.expiresAt)) continue;

@@ -5,7 +5,15 @@
 
 import { Errno } from "./abi/errors";
 import { syscallName } from "./abi/syscalls";
-import { carriedCaps, chargedBytes, queuedBytesOf, refusalMessage, type LimitName, type LimitRefusal, type LimitsInForce } from "./limits";
+import {
+  carriedCaps,
+  chargedBytes,
+  queuedBytesOf,
+  refusalMessage,
+  type LimitName,
+  type LimitRefusal,
+  type LimitsInForce,
+} from "./limits";
 import type { Endpoint, Message } from "./objects";
 import type { KernelProcess } from "./process";
 import { fail, type Outcome } from "./syscalls/outcome";
@@ -24,7 +32,13 @@ export interface Quota {
   /** Refuse a request that would pass a per-process limit: E_NOMEM, recorded by name. */
   refuse(proc: KernelProcess, limit: LimitName, value: number, syscall: number, holder?: KernelProcess): Outcome;
   /** Refuse, by name, a request that would put `incoming` capabilities into `holder`'s space. */
-  refuseCapabilities(proc: KernelProcess, syscall: number, incoming: number, holder?: KernelProcess, leaving?: number): Outcome;
+  refuseCapabilities(
+    proc: KernelProcess,
+    syscall: number,
+    incoming: number,
+    holder?: KernelProcess,
+    leaving?: number,
+  ): Outcome;
   /** Capabilities counted against `proc`'s limits.capabilities (its CSpace and those on their way to it). */
   capabilityCount(proc: KernelProcess): number;
   /** Would `incoming` more capabilities pass `proc`'s limits.capabilities (`leaving` go as they come)? */
@@ -56,8 +70,22 @@ export class LimitBook implements Quota {
     }
     const message = refusalMessage(limit, maximum);
     const other = holder && holder !== proc ? { holder: holder.pid } : {};
-    this.refusals.push({ limit, value, maximum, syscall: name, pid: proc.pid, process: proc.name, at: this.source.now(), count: 1, message, ...other });
-    this.source.debug(proc, `${name}: ${message}${holder && holder !== proc ? ` (the capability space of pid ${holder.pid}, ${holder.name})` : ""}`);
+    this.refusals.push({
+      limit,
+      value,
+      maximum,
+      syscall: name,
+      pid: proc.pid,
+      process: proc.name,
+      at: this.source.now(),
+      count: 1,
+      message,
+      ...other,
+    });
+    this.source.debug(
+      proc,
+      `${name}: ${message}${holder && holder !== proc ? ` (the capability space of pid ${holder.pid}, ${holder.name})` : ""}`,
+    );
     return fail(Errno.E_NOMEM);
   }
 
@@ -74,7 +102,13 @@ export class LimitBook implements Quota {
     return incoming > 0 && this.capabilityCount(proc) - leaving + incoming > this.source.resources.capabilities;
   }
 
-  refuseCapabilities(proc: KernelProcess, syscall: number, incoming: number, holder: KernelProcess = proc, leaving = 0): Outcome {
+  refuseCapabilities(
+    proc: KernelProcess,
+    syscall: number,
+    incoming: number,
+    holder: KernelProcess = proc,
+    leaving = 0,
+  ): Outcome {
     return this.refuse(proc, "capabilities", this.capabilityCount(holder) - leaving + incoming, syscall, holder);
   }
 

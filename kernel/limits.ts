@@ -2,7 +2,13 @@
 // description's "limits" section), and the record of each refusal by name, so that an E_NOMEM says
 // which limit was reached instead of leaving the author to guess (docs/abi.md, "Limits").
 
-import { defaultMachineName, loadMachineDescription, Machine, type MachineDescription, type MachineHandle } from "../devices";
+import {
+  defaultMachineName,
+  loadMachineDescription,
+  Machine,
+  type MachineDescription,
+  type MachineHandle,
+} from "../devices";
 import { Pid } from "./abi/syscalls";
 import type { Endpoint, Message } from "./objects";
 
@@ -28,7 +34,12 @@ export interface LimitRefusal {
   holder?: number;
 }
 
-const WHAT: Record<LimitName, string> = { endpoints: "endpoint", queuedBytes: "queued-bytes", dmaBytes: "DMA-bytes", capabilities: "capability" };
+const WHAT: Record<LimitName, string> = {
+  endpoints: "endpoint",
+  queuedBytes: "queued-bytes",
+  dmaBytes: "DMA-bytes",
+  capabilities: "capability",
+};
 
 export function refusalMessage(limit: LimitName, maximum: number): string {
   return `E_NOMEM: ${WHAT[limit]} limit ${maximum} reached (limits.${limit} in the machine description)`;

@@ -37,7 +37,15 @@ export const ENDPOINT_QUEUE_LIMIT = 256;
 export type HardwareObject =
   | { type: "memory"; base: number; size: number; device: string }
   | { type: "ports"; first: number; last: number; device?: string }
-  | { type: "irq"; line: number; endpointId: number; owner: number; masked: boolean; pending: boolean; delivered: number }
+  | {
+      type: "irq";
+      line: number;
+      endpointId: number;
+      owner: number;
+      masked: boolean;
+      pending: boolean;
+      delivered: number;
+    }
   /** `rootCap` is the id of the capability DMA_ALLOC made: every other Dma capability to the buffer
    *  descends from it, so revoking it on DMA_FREE reaches every lent copy, in a CSpace or in flight. */
   | { type: "dma"; region: DmaRegion; owner: number; rootCap: number };

@@ -17,7 +17,17 @@ export const FaultReason = {
 
 export interface Fault {
   reason: number;
-  kind: "invalid-syscall" | "memory-violation" | "capability-violation" | "panic" | "watchdog" | "startup" | "worker" | "killed" | "memory-limit" | "stack-overflow";
+  kind:
+    | "invalid-syscall"
+    | "memory-violation"
+    | "capability-violation"
+    | "panic"
+    | "watchdog"
+    | "startup"
+    | "worker"
+    | "killed"
+    | "memory-limit"
+    | "stack-overflow";
   message: string;
   /** Virtual time of the fault. */
   at: number;

@@ -67,7 +67,10 @@ export class Supervisor {
     const why = proc.faults.length ? proc.faults[proc.faults.length - 1].kind : `exit ${proc.exitCode}`;
     // Staying down: a client waiting for (or later asking for) a name it served must not wait forever.
     if (!wanted) {
-      this.kernel.init.servicesAbandoned(proc, `${record.name} (pid ${proc.pid}) ended (${why}) and its policy (restart ${policy.restart}) does not start it again`);
+      this.kernel.init.servicesAbandoned(
+        proc,
+        `${record.name} (pid ${proc.pid}) ended (${why}) and its policy (restart ${policy.restart}) does not start it again`,
+      );
       return;
     }
     if (record.restarts >= policy.limit) {
@@ -78,7 +81,10 @@ export class Supervisor {
     }
     const delayUs = Math.min(policy.backoffUs * 2 ** Math.min(record.restarts, 20), policy.maxBackoffUs);
     record.restarts++;
-    this.kernel.output.debug(proc, `supervisor: ${why}; restart ${record.restarts} of ${policy.limit} in ${delayUs} µs`);
+    this.kernel.output.debug(
+      proc,
+      `supervisor: ${why}; restart ${record.restarts} of ${policy.limit} in ${delayUs} µs`,
+    );
     this.kernel.machine.clock.schedule({ delay: delayUs * 1000 }, () => {
       const next = this.respawn(index, proc);
       this.byPid.set(next.pid, index);

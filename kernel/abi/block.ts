@@ -108,7 +108,9 @@ export function readBlkBatchEntry(view: DataView, at: number): BlkBatchEntryFiel
     buffer: view.getUint32(at + BlkBatchEntryField.BUFFER, true),
     offset: view.getUint32(at + BlkBatchEntryField.OFFSET, true),
     sectors: view.getUint32(at + BlkBatchEntryField.SECTORS, true),
-    sector: view.getUint32(at + BlkBatchEntryField.SECTOR + 4, true) * 2 ** 32 + view.getUint32(at + BlkBatchEntryField.SECTOR, true),
+    sector:
+      view.getUint32(at + BlkBatchEntryField.SECTOR + 4, true) * 2 ** 32 +
+      view.getUint32(at + BlkBatchEntryField.SECTOR, true),
   };
 }
 
@@ -136,6 +138,7 @@ export function decodeBlkBatchDone(payload: Uint8Array): number[] | undefined {
 }
 
 function checkUint(field: string, value: number, bits: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > 2 ** bits - 1) throw new RangeError(`${field} ${value} does not fit in an unsigned ${bits}-bit field`);
+  if (!Number.isInteger(value) || value < 0 || value > 2 ** bits - 1)
+    throw new RangeError(`${field} ${value} does not fit in an unsigned ${bits}-bit field`);
   return value;
 }

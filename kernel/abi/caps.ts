@@ -74,7 +74,11 @@ export function checkAccessRights(perms: number, write: boolean, what: string): 
 /** The width part of an MMIO check alone (the method name fixes the width even when the offset is unknown). */
 export function checkMmioWidth(width: number): AccessProblem | undefined {
   if ((MMIO_WIDTHS as readonly number[]).includes(width)) return undefined;
-  return { severity: "invalid", code: "bad-width", message: `MMIO access width ${width} is not one of 1, 2, 4, 8 bytes` };
+  return {
+    severity: "invalid",
+    code: "bad-width",
+    message: `MMIO access width ${width} is not one of 1, 2, 4, 8 bytes`,
+  };
 }
 
 /** The width part of a port check alone. */
@@ -90,16 +94,29 @@ export function dmaBufferBytes(requested: number): number {
 
 function rightsProblem(perms: number, write: boolean, what: string): AccessProblem | undefined {
   if (write && !(perms & Perm.WRITE)) {
-    return { severity: "violation", code: "no-write-right", message: `write through ${what}, which grants no write right` };
+    return {
+      severity: "violation",
+      code: "no-write-right",
+      message: `write through ${what}, which grants no write right`,
+    };
   }
   if (!write && !(perms & Perm.READ)) {
-    return { severity: "violation", code: "no-read-right", message: `read through ${what}, which grants no read right` };
+    return {
+      severity: "violation",
+      code: "no-read-right",
+      message: `read through ${what}, which grants no read right`,
+    };
   }
   return undefined;
 }
 
 /** Check one MMIO access at `offset` (from the window base) of `width` bytes. */
-export function checkMmioAccess(grant: MmioGrant, offset: number, width: number, write: boolean): AccessProblem | undefined {
+export function checkMmioAccess(
+  grant: MmioGrant,
+  offset: number,
+  width: number,
+  write: boolean,
+): AccessProblem | undefined {
   const badWidth = checkMmioWidth(width);
   if (badWidth) return badWidth;
   const what = `MMIO window ${hex(grant.base)}+${hex(grant.size)}`;
@@ -111,13 +128,22 @@ export function checkMmioAccess(grant: MmioGrant, offset: number, width: number,
     };
   }
   if (offset % width !== 0) {
-    return { severity: "invalid", code: "misaligned", message: `MMIO access of ${width} bytes at offset ${hex(offset)} is not ${width}-byte aligned` };
+    return {
+      severity: "invalid",
+      code: "misaligned",
+      message: `MMIO access of ${width} bytes at offset ${hex(offset)} is not ${width}-byte aligned`,
+    };
   }
   return rightsProblem(grant.perms, write, what);
 }
 
 /** Check one port access at absolute `port` of `width` bytes. */
-export function checkPortAccess(grant: PortGrant, port: number, width: number, write: boolean): AccessProblem | undefined {
+export function checkPortAccess(
+  grant: PortGrant,
+  port: number,
+  width: number,
+  write: boolean,
+): AccessProblem | undefined {
   const badWidth = checkPortWidth(width);
   if (badWidth) return badWidth;
   const what = `I/O ports ${hex(grant.first)}–${hex(grant.last)}`;
@@ -134,7 +160,11 @@ export function checkPortAccess(grant: PortGrant, port: number, width: number, w
 /** Check a byte range inside a DMA buffer of `size` bytes. */
 export function checkDmaRange(size: number, offset: number, length: number): AccessProblem | undefined {
   if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > size) {
-    return { severity: "violation", code: "outside-grant", message: `DMA range ${offset}+${length} is outside the ${size}-byte buffer` };
+    return {
+      severity: "violation",
+      code: "outside-grant",
+      message: `DMA range ${offset}+${length} is outside the ${size}-byte buffer`,
+    };
   }
   return undefined;
 }

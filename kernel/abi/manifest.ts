@@ -87,20 +87,26 @@ function isUint(x: unknown, max: number): x is number {
 }
 
 /** Check a manifest read from an untrusted module; every problem is named. */
-export function validateManifest(value: unknown): { ok: true; manifest: DriverManifest } | { ok: false; errors: string[] } {
+export function validateManifest(
+  value: unknown,
+): { ok: true; manifest: DriverManifest } | { ok: false; errors: string[] } {
   const errors: string[] = [];
-  if (!isRecord(value)) return { ok: false, errors: ["the manifest is not an object (use `export default defineDriver({...})`)"] };
+  if (!isRecord(value))
+    return { ok: false, errors: ["the manifest is not an object (use `export default defineDriver({...})`)"] };
   if (typeof value.name !== "string" || !NAME_RE.test(value.name)) {
     errors.push(`manifest "name" must be 1–64 letters, digits, '.', '_' or '-' (got ${JSON.stringify(value.name)})`);
   }
   const device = value.device;
   if (device !== undefined) {
     if (isRecord(device) && "virtio" in device) {
-      if (!isUint(device.virtio, 0xffff) || device.virtio === 0) errors.push(`device.virtio must be a VIRTIO device id ≥ 1 (got ${JSON.stringify(device.virtio)})`);
-      if (device.index !== undefined && !isUint(device.index, 255)) errors.push(`device.index must be a small non-negative integer`);
+      if (!isUint(device.virtio, 0xffff) || device.virtio === 0)
+        errors.push(`device.virtio must be a VIRTIO device id ≥ 1 (got ${JSON.stringify(device.virtio)})`);
+      if (device.index !== undefined && !isUint(device.index, 255))
+        errors.push(`device.index must be a small non-negative integer`);
     } else if (isRecord(device) && "ports" in device && isRecord(device.ports)) {
       const { first, last } = device.ports;
-      if (!isUint(first, 0xffff) || !isUint(last, 0xffff) || last < first) errors.push(`device.ports must be { first, last } with 0 ≤ first ≤ last ≤ 0xFFFF`);
+      if (!isUint(first, 0xffff) || !isUint(last, 0xffff) || last < first)
+        errors.push(`device.ports must be { first, last } with 0 ≤ first ≤ last ≤ 0xFFFF`);
     } else {
       errors.push(`device must be { virtio: id } or { ports: { first, last } }`);
     }
@@ -114,14 +120,21 @@ export function validateManifest(value: unknown): { ok: true; manifest: DriverMa
         errors.push(`${where} is not a capability (use mmio(), irq(), dma(), ports(), serve() or client())`);
         continue;
       }
-      if (spec.rights !== undefined && !RIGHTS.includes(spec.rights as string)) errors.push(`${where}.rights must be "r", "w" or "rw"`);
+      if (spec.rights !== undefined && !RIGHTS.includes(spec.rights as string))
+        errors.push(`${where}.rights must be "r", "w" or "rw"`);
       switch (spec.kind) {
         case "mmio":
-          if (!isUint(spec.size, 0x1000_0000) || spec.size === 0) errors.push(`${where}: mmio size must be a positive number of bytes`);
-          if (!device || !("virtio" in (device as object))) errors.push(`${where}: an mmio window needs a device: { virtio: id } binding`);
+          if (!isUint(spec.size, 0x1000_0000) || spec.size === 0)
+            errors.push(`${where}: mmio size must be a positive number of bytes`);
+          if (!device || !("virtio" in (device as object)))
+            errors.push(`${where}: an mmio window needs a device: { virtio: id } binding`);
           break;
         case "ports":
-          if (!isUint(spec.first, 0xffff) || !isUint(spec.last, 0xffff) || (spec.last as number) < (spec.first as number)) {
+          if (
+            !isUint(spec.first, 0xffff) ||
+            !isUint(spec.last, 0xffff) ||
+            (spec.last as number) < (spec.first as number)
+          ) {
             errors.push(`${where}: ports must be { first, last } with 0 ≤ first ≤ last ≤ 0xFFFF`);
           }
           break;
@@ -129,11 +142,13 @@ export function validateManifest(value: unknown): { ok: true; manifest: DriverMa
           if (!device) errors.push(`${where}: an irq needs a device binding`);
           break;
         case "dma":
-          if (!isUint(spec.size, 64 * 1024 * 1024) || spec.size === 0) errors.push(`${where}: dma size must be 1 byte … 64 MiB`);
+          if (!isUint(spec.size, 64 * 1024 * 1024) || spec.size === 0)
+            errors.push(`${where}: dma size must be 1 byte … 64 MiB`);
           break;
         case "serve":
         case "client":
-          if (typeof spec.service !== "string" || !NAME_RE.test(spec.service)) errors.push(`${where}: service name must be 1–64 letters, digits, '.', '_' or '-'`);
+          if (typeof spec.service !== "string" || !NAME_RE.test(spec.service))
+            errors.push(`${where}: service name must be 1–64 letters, digits, '.', '_' or '-'`);
           break;
         default:
           errors.push(`${where}: unknown capability kind ${JSON.stringify(spec.kind)}`);

@@ -101,7 +101,11 @@ export function decodeCapList(bytes: Uint8Array): CapListEntry[] {
   const entries: CapListEntry[] = [];
   for (let i = 0; i < count && 4 + 13 * (i + 1) <= bytes.length; i++) {
     const at = 4 + 13 * i;
-    entries.push({ slot: v.getUint32(at, true), objectType: v.getUint8(at + 4), objectId: Number(v.getBigUint64(at + 5, true)) });
+    entries.push({
+      slot: v.getUint32(at, true),
+      objectType: v.getUint8(at + 4),
+      objectId: Number(v.getBigUint64(at + 5, true)),
+    });
   }
   return entries;
 }

@@ -24,9 +24,25 @@ export type CommitBody =
   | { type: "ProcessCreated"; pid: number; parent: number; name: string }
   | { type: "ProcessExited"; pid: number; code: number }
   | { type: "ProcessFaulted"; pid: number; reason: number; description: string }
-  | { type: "CapInserted"; pid: number; slot: number; capId: number; objectType: number; objectId: number; perms: number }
+  | {
+      type: "CapInserted";
+      pid: number;
+      slot: number;
+      capId: number;
+      objectType: number;
+      objectId: number;
+      perms: number;
+    }
   | { type: "CapRemoved"; pid: number; slot: number }
-  | { type: "CapGranted"; fromPid: number; toPid: number; fromSlot: number; toSlot: number; newCapId: number; perms: number }
+  | {
+      type: "CapGranted";
+      fromPid: number;
+      toPid: number;
+      fromSlot: number;
+      toSlot: number;
+      newCapId: number;
+      perms: number;
+    }
   | { type: "EndpointCreated"; id: number; owner: number }
   | { type: "EndpointDestroyed"; id: number }
   | { type: "MessageSent"; fromPid: number; toEndpoint: number; tag: number; size: number };
@@ -50,31 +66,36 @@ function fields(h: Fnv64, body: CommitBody): void {
     case "Genesis":
       return;
     case "ProcessCreated":
-      u64(body.pid), u64(body.parent), h.update(utf8Encode(body.name));
+      (u64(body.pid), u64(body.parent), h.update(utf8Encode(body.name)));
       return;
     case "ProcessExited":
-      u64(body.pid), h.u32(body.code >>> 0);
+      (u64(body.pid), h.u32(body.code >>> 0));
       return;
     case "ProcessFaulted":
-      u64(body.pid), h.u32(body.reason), h.update(utf8Encode(body.description));
+      (u64(body.pid), h.u32(body.reason), h.update(utf8Encode(body.description)));
       return;
     case "CapInserted":
-      u64(body.pid), h.u32(body.slot), u64(body.capId), h.u8(body.objectType), u64(body.objectId), h.u8(body.perms);
+      (u64(body.pid), h.u32(body.slot), u64(body.capId), h.u8(body.objectType), u64(body.objectId), h.u8(body.perms));
       return;
     case "CapRemoved":
-      u64(body.pid), h.u32(body.slot);
+      (u64(body.pid), h.u32(body.slot));
       return;
     case "CapGranted":
-      u64(body.fromPid), u64(body.toPid), h.u32(body.fromSlot), h.u32(body.toSlot), u64(body.newCapId), h.u8(body.perms);
+      (u64(body.fromPid),
+        u64(body.toPid),
+        h.u32(body.fromSlot),
+        h.u32(body.toSlot),
+        u64(body.newCapId),
+        h.u8(body.perms));
       return;
     case "EndpointCreated":
-      u64(body.id), u64(body.owner);
+      (u64(body.id), u64(body.owner));
       return;
     case "EndpointDestroyed":
       u64(body.id);
       return;
     case "MessageSent":
-      u64(body.fromPid), u64(body.toEndpoint), h.u32(body.tag), u64(body.size);
+      (u64(body.fromPid), u64(body.toEndpoint), h.u32(body.tag), u64(body.size));
   }
 }
 
@@ -86,7 +107,10 @@ function hexToBytes(hex: string): Uint8Array {
 
 function le64hex(v: bigint): string {
   let s = "";
-  for (let i = 0; i < 8; i++) s += Number((v >> BigInt(8 * i)) & 0xffn).toString(16).padStart(2, "0");
+  for (let i = 0; i < 8; i++)
+    s += Number((v >> BigInt(8 * i)) & 0xffn)
+      .toString(16)
+      .padStart(2, "0");
   return s;
 }
 

@@ -43,7 +43,10 @@ export class Fnv64 {
   }
 
   u32(v: number): this {
-    return this.byte(v).byte(v >>> 8).byte(v >>> 16).byte(v >>> 24);
+    return this.byte(v)
+      .byte(v >>> 8)
+      .byte(v >>> 16)
+      .byte(v >>> 24);
   }
 
   /** A signed or unsigned integer up to 2^53 as 8 bytes little-endian (two's complement). */

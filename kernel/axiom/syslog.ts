@@ -42,14 +42,31 @@ export class SysLog {
     this.requests++;
     const event: SysLogRequest = { id, kind: "request", pid, time, num, args, payloadBytes: payload.length };
     this.push(event);
-    this.hash.byte(0).u32(pid).i64(time).u32(num).u32(args[0]).u32(args[1]).u32(args[2]).u32(payload.length).update(payload);
+    this.hash
+      .byte(0)
+      .u32(pid)
+      .i64(time)
+      .u32(num)
+      .u32(args[0])
+      .u32(args[1])
+      .u32(args[2])
+      .u32(payload.length)
+      .update(payload);
     this.emit(event);
     return id;
   }
 
   response(pid: number, time: number, requestId: number, result: number, payload: Uint8Array | undefined): void {
     const bytes = payload ?? new Uint8Array(0);
-    const event: SysLogResponse = { id: this.nextId++, kind: "response", pid, time, requestId, result, payloadBytes: bytes.length };
+    const event: SysLogResponse = {
+      id: this.nextId++,
+      kind: "response",
+      pid,
+      time,
+      requestId,
+      result,
+      payloadBytes: bytes.length,
+    };
     this.push(event);
     this.hash.byte(1).u32(pid).i64(time).i64(requestId).i64(result).u32(bytes.length).update(bytes);
     this.emit(event);

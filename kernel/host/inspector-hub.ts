@@ -81,7 +81,11 @@ export class InspectorHub {
         const link = await withTimeout(attached, ATTACH_TIMEOUT_MS, "the worker never showed up in the inspector");
         await this.post("NodeWorker.disable", {});
         await withTimeout(link.send("Debugger.enable", {}), ATTACH_TIMEOUT_MS, "the worker's Debugger did not answer");
-        await withTimeout(link.send("Runtime.runIfWaitingForDebugger", {}), ATTACH_TIMEOUT_MS, "the worker did not start");
+        await withTimeout(
+          link.send("Runtime.runIfWaitingForDebugger", {}),
+          ATTACH_TIMEOUT_MS,
+          "the worker did not start",
+        );
         return { worker, link };
       } catch (error) {
         // Never leave the queue (and so every later driver) stuck behind one worker.
@@ -116,7 +120,9 @@ export class InspectorHub {
   }
 
   private post(method: string, params: object): Promise<unknown> {
-    return new Promise((resolve, reject) => this.session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+    return new Promise((resolve, reject) =>
+      this.session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
   }
 
   private onNotification(n: Notification): void {
@@ -129,14 +135,20 @@ export class InspectorHub {
     const sessionId = String(params.sessionId);
     const info = params.workerInfo as { title?: string } | undefined;
     // NodeWorker's workerId is its own counter; the title is "[worker <threadId>] <name>".
-    const index = params.waitingForDebugger === true ? this.pending.findIndex((p) => info?.title?.startsWith(`[worker ${p.threadId}]`)) : -1;
+    const index =
+      params.waitingForDebugger === true
+        ? this.pending.findIndex((p) => info?.title?.startsWith(`[worker ${p.threadId}]`))
+        : -1;
     if (index < 0) {
       // Somebody else's worker (another extension's, a loader's) caught while we had NodeWorker
       // enabled: let it run. An already running worker reported again needs nothing. Neither is
       // detached: a rare abort (about 1 run in 100 under load) was seen with detaches racing worker
       // teardown, and an idle extra session costs nothing.
       if (params.waitingForDebugger === true) {
-        void this.post("NodeWorker.sendMessageToWorker", { sessionId, message: JSON.stringify({ id: 0, method: "Runtime.runIfWaitingForDebugger" }) }).catch(() => undefined);
+        void this.post("NodeWorker.sendMessageToWorker", {
+          sessionId,
+          message: JSON.stringify({ id: 0, method: "Runtime.runIfWaitingForDebugger" }),
+        }).catch(() => undefined);
       }
       return;
     }
@@ -149,7 +161,10 @@ export class InspectorHub {
         new Promise((resolve, reject) => {
           const id = this.nextId++;
           link.calls.set(id, { resolve, reject });
-          this.post("NodeWorker.sendMessageToWorker", { sessionId, message: JSON.stringify({ id, method, params: p }) }).catch((e: Error) => {
+          this.post("NodeWorker.sendMessageToWorker", {
+            sessionId,
+            message: JSON.stringify({ id, method, params: p }),
+          }).catch((e: Error) => {
             link.calls.delete(id);
             reject(e);
           });
@@ -163,7 +178,13 @@ export class InspectorHub {
   private onMessage(params: Record<string, unknown>): void {
     const link = this.links.get(String(params.sessionId));
     if (!link) return;
-    const msg = JSON.parse(String(params.message)) as { id?: number; result?: unknown; error?: { message: string }; method?: string; params?: Record<string, unknown> };
+    const msg = JSON.parse(String(params.message)) as {
+      id?: number;
+      result?: unknown;
+      error?: { message: string };
+      method?: string;
+      params?: Record<string, unknown>;
+    };
     if (msg.id !== undefined) {
       const call = link.calls.get(msg.id);
       link.calls.delete(msg.id);

@@ -50,7 +50,11 @@ function stop(): void {
 }
 
 /** Start measuring a worker that was just given the run token. */
-export function beginSlice(allowanceBytes: number, exceeded: (grownBytes: number) => void, paused: () => boolean): RunningSlice {
+export function beginSlice(
+  allowanceBytes: number,
+  exceeded: (grownBytes: number) => void,
+  paused: () => boolean,
+): RunningSlice {
   const slice: Slice = { startRss: NaN, allowance: allowanceBytes, exceeded, paused };
   slices.add(slice);
   if (timer === undefined) {

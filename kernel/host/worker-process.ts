@@ -94,7 +94,10 @@ export class WorkerProcess {
   /** Measures host memory while this worker holds the run token (memory-guard.ts). */
   private slice: RunningSlice | undefined;
 
-  constructor(private readonly options: WorkerProcessOptions, private readonly events: WorkerProcessEvents) {
+  constructor(
+    private readonly options: WorkerProcessOptions,
+    private readonly events: WorkerProcessEvents,
+  ) {
     this.ready = options.debug === undefined;
     const channel = new MessageChannel();
     this.attachmentPort = channel.port1;
@@ -120,19 +123,21 @@ export class WorkerProcess {
         env: {},
         stdout: true,
         stderr: true,
-        resourceLimits: { maxOldGenerationSizeMb: options.memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, options.memoryMb / 8)) },
+        resourceLimits: {
+          maxOldGenerationSizeMb: options.memoryMb,
+          maxYoungGenerationSizeMb: Math.min(32, Math.max(4, options.memoryMb / 8)),
+        },
       });
     const attached = lifecycleStep<{ worker: Worker; link: WorkerLink | undefined }>(() =>
       process.env.ZDS_NO_INSPECTOR === "1" ? startBare(create) : InspectorHub.get().attach(create),
     );
-    attached
-      .then(
-        ({ worker, link }) => this.started(worker, link),
-        (error: unknown) => {
-          this.markClosed(); // there is no thread to wait for
-          this.gone(`cannot start the worker: ${error instanceof Error ? error.message : String(error)}`, "worker");
-        },
-      );
+    attached.then(
+      ({ worker, link }) => this.started(worker, link),
+      (error: unknown) => {
+        this.markClosed(); // there is no thread to wait for
+        this.gone(`cannot start the worker: ${error instanceof Error ? error.message : String(error)}`, "worker");
+      },
+    );
   }
 
   private started(worker: Worker, link: WorkerLink | undefined): void {
@@ -141,7 +146,9 @@ export class WorkerProcess {
     // Worker stdout/stderr are not the machine console; driver output goes through syscalls.
     worker.stdout.resume();
     worker.stderr.resume();
-    worker.on("error", (err) => this.gone(`worker failed: ${err instanceof Error ? err.message : String(err)}`, "worker"));
+    worker.on("error", (err) =>
+      this.gone(`worker failed: ${err instanceof Error ? err.message : String(err)}`, "worker"),
+    );
     worker.on("exit", (code) => this.gone(`worker exited with code ${code}`, "worker"));
     link?.onEvent((method, params) => {
       if (method === "Debugger.resumed") {
@@ -186,7 +193,11 @@ export class WorkerProcess {
     this.slice?.end();
     this.slice = beginSlice(
       sliceAllowanceBytes(this.options.memoryMb),
-      (grown) => this.gone(`memory limit exceeded: the host's memory grew by ${mib(grown)} MiB while the driver ran without a syscall (its limit is ${this.options.memoryMb} MiB)`, "memory-limit"),
+      (grown) =>
+        this.gone(
+          `memory limit exceeded: the host's memory grew by ${mib(grown)} MiB while the driver ran without a syscall (its limit is ${this.options.memoryMb} MiB)`,
+          "memory-limit",
+        ),
       () => this.inspectorPaused,
     );
     this.awaitRequest();
@@ -267,7 +278,10 @@ export class WorkerProcess {
     // bounds them, as reported by the trusted runtime with this request.
     const offHeap = this.mailbox.offHeapBytes();
     if (offHeap > (this.options.memoryMb + OFF_HEAP_BASELINE_MB) * 2 ** 20) {
-      this.gone(`memory limit exceeded: ${mib(offHeap)} MiB of off-heap memory (ArrayBuffers, typed arrays) over the driver's ${this.options.memoryMb} MiB limit`, "memory-limit");
+      this.gone(
+        `memory limit exceeded: ${mib(offHeap)} MiB of off-heap memory (ArrayBuffers, typed arrays) over the driver's ${this.options.memoryMb} MiB limit`,
+        "memory-limit",
+      );
       return;
     }
     // Only a REQUEST is acted on; the worker moves RESPONSE → RUNNING → REQUEST itself.

@@ -39,7 +39,10 @@ export interface WasmBundle extends ProgramBase {
 export type DriverBundle = ScriptBundle | WasmBundle;
 
 export class DriverLoadError extends Error {
-  constructor(message: string, readonly file: string) {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
     super(message);
     this.name = "DriverLoadError";
   }
@@ -67,11 +70,21 @@ const sandboxImports: esbuild.Plugin = {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (nodeBuiltins.has(args.path)) {
         return {
-          errors: [{ text: `driver imports the Node built-in "${args.path}": drivers run sandboxed and reach the world only through the SDK ("@zds/sdk") and their capabilities` }],
+          errors: [
+            {
+              text: `driver imports the Node built-in "${args.path}": drivers run sandboxed and reach the world only through the SDK ("@zds/sdk") and their capabilities`,
+            },
+          ],
         };
       }
       // The SDK's own imports of kernel/abi are relative, so any other bare import is a driver's.
-      return { errors: [{ text: `driver imports the package "${args.path}": a driver may import only "@zds/sdk" and its own relative modules` }] };
+      return {
+        errors: [
+          {
+            text: `driver imports the package "${args.path}": a driver may import only "@zds/sdk" and its own relative modules`,
+          },
+        ],
+      };
     });
   },
 };
@@ -107,11 +120,15 @@ export async function bundleDriver(target: string): Promise<DriverBundle> {
     });
   } catch (error) {
     const failure = error as esbuild.BuildFailure;
-    if (Array.isArray(failure.errors)) throw new DriverLoadError(`${target} does not compile:\n${formatMessages(failure.errors)}`, entry);
+    if (Array.isArray(failure.errors))
+      throw new DriverLoadError(`${target} does not compile:\n${formatMessages(failure.errors)}`, entry);
     throw error;
   }
   const code = result.outputFiles[0].text;
-  const base = path.basename(entry) === "index.ts" || path.basename(entry) === "index.js" ? path.basename(path.dirname(entry)) : path.basename(entry, path.extname(entry));
+  const base =
+    path.basename(entry) === "index.ts" || path.basename(entry) === "index.js"
+      ? path.basename(path.dirname(entry))
+      : path.basename(entry, path.extname(entry));
   const sha256 = createHash("sha256").update(code).digest("hex");
   return { kind: "script", path: path.resolve(target), entry, code, sha256, filename: `zds-driver:///${base}.js` };
 }
@@ -124,5 +141,12 @@ function loadWasm(target: string, entry: string): WasmBundle {
     throw new DriverLoadError(error instanceof Error ? error.message : String(error), entry);
   }
   const sha256 = createHash("sha256").update(wasm.bytes).digest("hex");
-  return { kind: "wasm", path: path.resolve(target), entry, sha256, wasm, filename: `zds-driver:///${wasmProgramName(entry)}.wasm` };
+  return {
+    kind: "wasm",
+    path: path.resolve(target),
+    entry,
+    sha256,
+    wasm,
+    filename: `zds-driver:///${wasmProgramName(entry)}.wasm`,
+  };
 }

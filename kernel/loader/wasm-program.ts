@@ -32,16 +32,31 @@ const HOST_FUNCTIONS: Record<string, FuncType> = {
   zos_get_pid: sig([], [I32]),
 };
 const WASM_BINDGEN_NAMESPACES = new Set(["__wbindgen_placeholder__", "__wbindgen_externref_xform__"]);
-const VALTYPE_NAMES: Record<number, string> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref" };
+const VALTYPE_NAMES: Record<number, string> = {
+  0x7f: "i32",
+  0x7e: "i64",
+  0x7d: "f32",
+  0x7c: "f64",
+  0x7b: "v128",
+  0x70: "funcref",
+  0x6f: "externref",
+};
 const KIND_NAMES = ["function", "table", "memory", "global", "tag"];
 
-const showType = (t: FuncType): string => `(${t.params.map((v) => VALTYPE_NAMES[v] ?? `0x${v.toString(16)}`).join(", ")}) → (${t.results.map((v) => VALTYPE_NAMES[v] ?? `0x${v.toString(16)}`).join(", ")})`;
+const showType = (t: FuncType): string =>
+  `(${t.params.map((v) => VALTYPE_NAMES[v] ?? `0x${v.toString(16)}`).join(", ")}) → (${t.results.map((v) => VALTYPE_NAMES[v] ?? `0x${v.toString(16)}`).join(", ")})`;
 const sameType = (a: FuncType, b: FuncType): boolean =>
-  a.params.length === b.params.length && a.results.length === b.results.length && a.params.every((v, i) => v === b.params[i]) && a.results.every((v, i) => v === b.results[i]);
+  a.params.length === b.params.length &&
+  a.results.length === b.results.length &&
+  a.params.every((v, i) => v === b.params[i]) &&
+  a.results.every((v, i) => v === b.results[i]);
 
 class Reader {
   pos = 0;
-  constructor(readonly bytes: Uint8Array, readonly end = bytes.length) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly end = bytes.length,
+  ) {}
   byte(): number {
     if (this.pos >= this.end) throw new Error("truncated section");
     return this.bytes[this.pos++];
@@ -139,13 +154,18 @@ function readShape(bytes: Uint8Array): ModuleShape {
     }
     r.pos = end;
   }
-  for (const e of rawExports) exports.set(e.name, { kind: e.kind, type: e.kind === 0 ? types[funcTypes[e.index]] : undefined });
+  for (const e of rawExports)
+    exports.set(e.name, { kind: e.kind, type: e.kind === 0 ? types[funcTypes[e.index]] : undefined });
   return { imports, exports, customs };
 }
 
 /** A name Init accepts (1–64 of A–Z a–z 0–9 . _ -, starting alphanumeric), made from the file name. */
 export function wasmProgramName(file: string): string {
-  const base = path.basename(file, path.extname(file)).replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 64);
+  const base = path
+    .basename(file, path.extname(file))
+    .replace(/[^A-Za-z0-9._-]/g, "-")
+    .replace(/^[^A-Za-z0-9]+/, "")
+    .slice(0, 64);
   return base || "wasm";
 }
 
@@ -177,21 +197,28 @@ export function loadWasmImage(file: string, shown: string): WasmImage {
     const where = `import "${imp.module}"."${imp.name}"`;
     if (imp.module === "env" && imp.name === "memory") {
       const l = imp.limits;
-      if (imp.kind !== 2 || !l) throw problem(`${where} must be a memory, not a ${KIND_NAMES[imp.kind] ?? "kind " + imp.kind}`);
+      if (imp.kind !== 2 || !l)
+        throw problem(`${where} must be a memory, not a ${KIND_NAMES[imp.kind] ?? "kind " + imp.kind}`);
       if (l.memory64) throw problem(`${where} is a 64-bit memory; Zero OS processes use 32-bit memory`);
-      if (!l.shared || l.max === undefined) throw problem(`${where} must be shared memory with a maximum (e.g. (memory 32 64 shared)), as Zero OS's worker provides`);
+      if (!l.shared || l.max === undefined)
+        throw problem(
+          `${where} must be shared memory with a maximum (e.g. (memory 32 64 shared)), as Zero OS's worker provides`,
+        );
       memory = { initial: l.min, maximum: l.max };
       continue;
     }
     if (imp.module === "env" && imp.name in HOST_FUNCTIONS) {
       const want = HOST_FUNCTIONS[imp.name];
       if (imp.kind !== 0 || !imp.type) throw problem(`${where} must be a function`);
-      if (!sameType(imp.type, want)) throw problem(`${where} has type ${showType(imp.type)}; Zero OS's host function is ${showType(want)}`);
+      if (!sameType(imp.type, want))
+        throw problem(`${where} has type ${showType(imp.type)}; Zero OS's host function is ${showType(want)}`);
       continue;
     }
     // wasm-bindgen glue the shipped binaries import; the runtime stubs it (a call faults).
     if (WASM_BINDGEN_NAMESPACES.has(imp.module) && imp.kind === 0) continue;
-    throw problem(`unknown ${where} (a Zero OS process may import env.memory and env.${Object.keys(HOST_FUNCTIONS).join(", env.")})`);
+    throw problem(
+      `unknown ${where} (a Zero OS process may import env.memory and env.${Object.keys(HOST_FUNCTIONS).join(", env.")})`,
+    );
   }
   if (!memory) {
     const own = [...shape.exports.values()].some((e) => e.kind === 2);
@@ -200,7 +227,8 @@ export function loadWasmImage(file: string, shown: string): WasmImage {
 
   const start = shape.exports.get("_start");
   if (!start || start.kind !== 0) throw problem(`it does not export a _start function`);
-  if (start.type && (start.type.params.length !== 0 || start.type.results.length !== 0)) throw problem(`_start has type ${showType(start.type)}; it must be () → ()`);
+  if (start.type && (start.type.params.length !== 0 || start.type.results.length !== 0))
+    throw problem(`_start has type ${showType(start.type)}; it must be () → ()`);
   const init = shape.exports.get("__zero_rt_init");
   if (init && (init.kind !== 0 || !init.type || init.type.params.length !== 1 || init.type.params[0] !== I32)) {
     throw problem(`__zero_rt_init must be a function taking one i32`);
@@ -216,9 +244,13 @@ export function loadWasmImage(file: string, shown: string): WasmImage {
     } catch {
       throw problem(`its "${MANIFEST_SECTION}" custom section is not UTF-8 JSON`);
     }
-    const merged = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? { name, caps: {}, ...parsed } : parsed;
+    const merged =
+      typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? { name, caps: {}, ...parsed } : parsed;
     const checked = validateManifest(merged);
-    if (!checked.ok) throw new Error(`${shown}: invalid manifest in the "${MANIFEST_SECTION}" section:\n  - ${checked.errors.join("\n  - ")}`);
+    if (!checked.ok)
+      throw new Error(
+        `${shown}: invalid manifest in the "${MANIFEST_SECTION}" section:\n  - ${checked.errors.join("\n  - ")}`,
+      );
     manifest = checked.manifest;
   }
   return { bytes, manifestJson: JSON.stringify(manifest), memory };

@@ -1,7 +1,19 @@
 // Reads a .zlog file back: header, syscall events, commits, end. Every problem names the file and line.
 
 import fs from "node:fs";
-import { isCommitLine, isEndLine, isInputLine, isSyscallLine, ZLOG_VERSION, type ZlogCommit, type ZlogEnd, type ZlogHeader, type ZlogInput, type ZlogLine, type ZlogSyscall } from "./zlog";
+import {
+  isCommitLine,
+  isEndLine,
+  isInputLine,
+  isSyscallLine,
+  ZLOG_VERSION,
+  type ZlogCommit,
+  type ZlogEnd,
+  type ZlogHeader,
+  type ZlogInput,
+  type ZlogLine,
+  type ZlogSyscall,
+} from "./zlog";
 
 export class ZlogError extends Error {}
 
@@ -29,8 +41,12 @@ export function readZlog(file: string): Zlog {
   } catch {
     throw new ZlogError(`${file}:1: not a .zlog trace (the first line is not a JSON header)`);
   }
-  if (typeof header !== "object" || header === null || header.zlog === undefined) throw new ZlogError(`${file}:1: not a .zlog trace (no "zlog" version in the header)`);
-  if (header.zlog !== ZLOG_VERSION) throw new ZlogError(`${file}: .zlog version ${String(header.zlog)} is not supported (this zds reads version ${ZLOG_VERSION})`);
+  if (typeof header !== "object" || header === null || header.zlog === undefined)
+    throw new ZlogError(`${file}:1: not a .zlog trace (no "zlog" version in the header)`);
+  if (header.zlog !== ZLOG_VERSION)
+    throw new ZlogError(
+      `${file}: .zlog version ${String(header.zlog)} is not supported (this zds reads version ${ZLOG_VERSION})`,
+    );
   const out: Zlog = { header, syscalls: [], commits: [], inputs: [] };
   for (let i = 1; i < lines.length; i++) {
     if (lines[i] === "") continue;

@@ -14,7 +14,11 @@ export class ZlogWriter {
   private closed = false;
   private inputs = 0;
 
-  constructor(readonly file: string, header: ZlogHeader, kernel: Kernel) {
+  constructor(
+    readonly file: string,
+    header: ZlogHeader,
+    kernel: Kernel,
+  ) {
     this.fd = fs.openSync(file, "w");
     this.line(JSON.stringify(header));
     // Genesis (and anything else before attach) is already in the log.

@@ -39,7 +39,12 @@ export interface ZlogDiskInput {
 }
 
 export function isDiskInput(x: unknown): x is ZlogDiskInput {
-  return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "disk" && typeof (x as { path?: unknown }).path === "string";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    (x as { kind?: unknown }).kind === "disk" &&
+    typeof (x as { path?: unknown }).path === "string"
+  );
 }
 
 /** The header's note that the session took console keystrokes (recorded as ZlogInput lines). */
@@ -76,7 +81,9 @@ export function inputLine(index: number, delivery: ConsoleDelivery): ZlogInput {
 }
 
 export function inputBytes(line: ZlogInput): Uint8Array {
-  return line.text !== undefined ? new TextEncoder().encode(line.text) : new Uint8Array(Buffer.from(line.base64 ?? "", "base64"));
+  return line.text !== undefined
+    ? new TextEncoder().encode(line.text)
+    : new Uint8Array(Buffer.from(line.base64 ?? "", "base64"));
 }
 
 export type ZlogSyscall =
@@ -99,8 +106,26 @@ export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogInput | ZlogEnd;
 
 export function syscallLine(event: SysLogEvent, hash: string): ZlogSyscall {
   return event.kind === "request"
-    ? { s: event.id, k: "req", p: event.pid, t: event.time, n: event.num, a: event.args, l: event.payloadBytes, h: hash }
-    : { s: event.id, k: "res", p: event.pid, t: event.time, r: event.requestId, v: event.result, l: event.payloadBytes, h: hash };
+    ? {
+        s: event.id,
+        k: "req",
+        p: event.pid,
+        t: event.time,
+        n: event.num,
+        a: event.args,
+        l: event.payloadBytes,
+        h: hash,
+      }
+    : {
+        s: event.id,
+        k: "res",
+        p: event.pid,
+        t: event.time,
+        r: event.requestId,
+        v: event.result,
+        l: event.payloadBytes,
+        h: hash,
+      };
 }
 
 export function commitLine(commit: Commit): ZlogCommit {

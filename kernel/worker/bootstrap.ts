@@ -62,7 +62,12 @@ const host: SandboxHost = harden({
 
 const compartment = new Compartment({ __options__: true });
 const install = compartment.evaluate(`(${installSandboxRuntime.toString()})`) as typeof installSandboxRuntime;
-const runtime = install(data.mailbox, host, { seed: data.seed, epochMs: data.epochMs }, { Atomics, Float32Array, Float64Array });
+const runtime = install(
+  data.mailbox,
+  host,
+  { seed: data.seed, epochMs: data.epochMs },
+  { Atomics, Float32Array, Float64Array },
+);
 
 if (data.wasm) {
   const wasm = data.wasm;
@@ -97,7 +102,8 @@ function refusalHint(message: string): string {
   if (message.includes("SES_HTML_COMMENT_REJECTED")) {
     return ` — the bundle holds \`<!--\` or \`-->\`, which JavaScript may read as a comment; build such text at run time, e.g. '-'.repeat(2) + '>' (the bundler joins constant strings back together)`;
   }
-  if (message.includes("SES_EVAL_REJECTED")) return " — the bundle calls eval directly; drivers get no code evaluation from strings";
+  if (message.includes("SES_EVAL_REJECTED"))
+    return " — the bundle calls eval directly; drivers get no code evaluation from strings";
   return "";
 }
 

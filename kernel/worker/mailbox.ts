@@ -60,7 +60,11 @@ export function argumentProblem(name: string, value: number): string | undefined
 }
 
 /** Checks and normalises raw arguments (as a worker or a test wrote them) into a request. */
-export function syscallRequest(num: number, raw: readonly [number, number, number], payload: Uint8Array): SyscallRequest {
+export function syscallRequest(
+  num: number,
+  raw: readonly [number, number, number],
+  payload: Uint8Array,
+): SyscallRequest {
   const names = ["a0", "a1", "a2"] as const;
   let invalid: string | undefined;
   const args = raw.map((value, i) => {
@@ -101,7 +105,11 @@ export class HostMailbox {
 
   readRequest(): SyscallRequest {
     const len = Math.min(Math.max(this.words[Word.IN_LEN], 0), MAILBOX_DATA_BYTES);
-    return syscallRequest(this.words[Word.NUM], [this.args[0], this.args[1], this.args[2]], this.bytes.slice(DATA_OFFSET, DATA_OFFSET + len));
+    return syscallRequest(
+      this.words[Word.NUM],
+      [this.args[0], this.args[1], this.args[2]],
+      this.bytes.slice(DATA_OFFSET, DATA_OFFSET + len),
+    );
   }
 
   /** Off-heap bytes the worker reported with its last request. */

@@ -48,11 +48,28 @@ export interface SandboxIntrinsics {
   Float64Array: Float64ArrayConstructor;
 }
 
-export function installSandboxRuntime(mailbox: SharedArrayBuffer, host: SandboxHost, k: SandboxConstants, extra: SandboxIntrinsics): SandboxRuntime {
-  const STATE = 0, NUM = 1, OFF_HEAP_KIB = 2, IN_LEN = 5, OUT_LEN = 6, FLAGS = 7;
-  const RUNNING = 0, REQUEST = 1;
-  const RESULT_OFFSET = 32, ARGS_OFFSET = 40, DATA_OFFSET = 64, DATA_BYTES = 16356;
-  const SYS_DEBUG = 0x01, SYS_EXIT = 0x03, SYS_TIME = 0x04, SYS_FAULT = 0xf1;
+export function installSandboxRuntime(
+  mailbox: SharedArrayBuffer,
+  host: SandboxHost,
+  k: SandboxConstants,
+  extra: SandboxIntrinsics,
+): SandboxRuntime {
+  const STATE = 0,
+    NUM = 1,
+    OFF_HEAP_KIB = 2,
+    IN_LEN = 5,
+    OUT_LEN = 6,
+    FLAGS = 7;
+  const RUNNING = 0,
+    REQUEST = 1;
+  const RESULT_OFFSET = 32,
+    ARGS_OFFSET = 40,
+    DATA_OFFSET = 64,
+    DATA_BYTES = 16356;
+  const SYS_DEBUG = 0x01,
+    SYS_EXIT = 0x03,
+    SYS_TIME = 0x04,
+    SYS_FAULT = 0xf1;
   const SPIN_MAX = 20000;
   const FAULT_TEXT_BYTES = 16000;
   const { load, store, wait, notify } = extra.Atomics;
@@ -80,7 +97,9 @@ export function installSandboxRuntime(mailbox: SharedArrayBuffer, host: SandboxH
   function syscall(n: number, a0: number, a1: number, a2: number, payload?: Uint8Array): number {
     const len = payload === undefined ? 0 : num(payload.length);
     if (!(len >= 0 && len <= DATA_BYTES && floor(len) === len)) {
-      throw new RangeError(`syscall payload of ${toText(len)} bytes: it must be a byte array of at most ${DATA_BYTES} bytes (the mailbox)`);
+      throw new RangeError(
+        `syscall payload of ${toText(len)} bytes: it must be a byte array of at most ${DATA_BYTES} bytes (the mailbox)`,
+      );
     }
     if (payload !== undefined) data.set(payload);
     words[NUM] = num(n);
@@ -154,9 +173,12 @@ export function installSandboxRuntime(mailbox: SharedArrayBuffer, host: SandboxH
   define("Date", hardenAll(VirtualDate));
   define("performance", hardenAll({ now: () => nowNs() / 1e6 }));
   const noTimer = (name: string) => () => {
-    throw new Error(`${name} is not available to drivers: driver code is synchronous — wait for a message or an IRQ instead`);
+    throw new Error(
+      `${name} is not available to drivers: driver code is synchronous — wait for a message or an IRQ instead`,
+    );
   };
-  for (const name of ["setTimeout", "setInterval", "setImmediate", "queueMicrotask"]) define(name, hardenAll(noTimer(name)));
+  for (const name of ["setTimeout", "setInterval", "setImmediate", "queueMicrotask"])
+    define(name, hardenAll(noTimer(name)));
   const describeValue = (p: unknown): string => (typeof p === "string" ? p : toText(stringify(p)));
   const debug = (...parts: unknown[]): void => {
     const bytes = encoder.encode(parts.map(describeValue).join(" ")).subarray(0, DATA_BYTES);
@@ -168,11 +190,48 @@ export function installSandboxRuntime(mailbox: SharedArrayBuffer, host: SandboxH
   define("console", hardenAll({ log: debug, info: debug, warn: debug, error: debug, debug }));
 
   const globalNames = freeze([
-    "Array", "ArrayBuffer", "BigInt", "BigInt64Array", "BigUint64Array", "Boolean", "DataView", "Date", "Error",
-    "Float32Array", "Float64Array", "Int8Array", "Int16Array", "Int32Array", "JSON", "Map", "Math", "Number", "Object",
-    "Promise", "Proxy", "RangeError", "Reflect", "RegExp", "Set", "String", "Symbol", "TextDecoder", "TextEncoder",
-    "TypeError", "Uint8Array", "Uint8ClampedArray", "Uint16Array", "Uint32Array", "WeakMap", "WeakSet", "console",
-    "isFinite", "isNaN", "parseFloat", "parseInt", "performance",
+    "Array",
+    "ArrayBuffer",
+    "BigInt",
+    "BigInt64Array",
+    "BigUint64Array",
+    "Boolean",
+    "DataView",
+    "Date",
+    "Error",
+    "Float32Array",
+    "Float64Array",
+    "Int8Array",
+    "Int16Array",
+    "Int32Array",
+    "JSON",
+    "Map",
+    "Math",
+    "Number",
+    "Object",
+    "Promise",
+    "Proxy",
+    "RangeError",
+    "Reflect",
+    "RegExp",
+    "Set",
+    "String",
+    "Symbol",
+    "TextDecoder",
+    "TextEncoder",
+    "TypeError",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "Uint16Array",
+    "Uint32Array",
+    "WeakMap",
+    "WeakSet",
+    "console",
+    "isFinite",
+    "isNaN",
+    "parseFloat",
+    "parseInt",
+    "performance",
   ]);
 
   // The fault path reads the driver's thrown value only through guarded property reads: a getter
@@ -210,9 +269,14 @@ export function installSandboxRuntime(mailbox: SharedArrayBuffer, host: SandboxH
   function runModule(mod: unknown, filename: string): void {
     end(() => {
       const driver = mod !== null && typeof mod === "object" ? (mod as { default?: unknown }).default : undefined;
-      const run = driver !== null && typeof driver === "object" && "manifest" in driver ? (driver as { run?: unknown }).run : undefined;
+      const run =
+        driver !== null && typeof driver === "object" && "manifest" in driver
+          ? (driver as { run?: unknown }).run
+          : undefined;
       if (typeof run !== "function") {
-        fault(`${filename}: the module's default export is not a driver — write \`export default defineDriver({ name, device, caps, main })\``);
+        fault(
+          `${filename}: the module's default export is not a driver — write \`export default defineDriver({ name, device, caps, main })\``,
+        );
       }
       return (run as (this: unknown, gate: SandboxGate) => number).call(driver, gate);
     });

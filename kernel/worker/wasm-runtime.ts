@@ -60,7 +60,8 @@ export function runWasmProgram(gate: SyscallGate, image: WasmWorkerData): number
     const start = ptr >>> 0;
     const size = len >>> 0;
     const total = memory.buffer.byteLength;
-    if (start + size > total) throw new RangeError(`${what}(${start}, ${size}) reaches past the end of linear memory (${total} bytes)`);
+    if (start + size > total)
+      throw new RangeError(`${what}(${start}, ${size}) reaches past the end of linear memory (${total} bytes)`);
     return new Uint8Array(memory.buffer, start, size);
   };
 
