@@ -67,7 +67,26 @@ function parseNumber(name: string, text: string | undefined, fallback: number, m
   return value;
 }
 
-export async function runCommand(argv: string[], io: Io): Promise<number> {
+/** The options `zds run` takes, checked. */
+interface RunOptions {
+  programs: string[];
+  machine: string;
+  seed: number;
+  timeoutSeconds: number;
+  watchdogMs: number;
+  json: boolean;
+  trace?: string;
+  compat: boolean;
+  restart?: string;
+  restartLimit?: string;
+  disk?: string;
+  persist: boolean;
+  pcap?: string;
+  interactive: boolean;
+  input?: string;
+}
+
+function parseRunOptions(argv: string[]): RunOptions | "help" {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -89,60 +108,68 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       help: { type: "boolean", short: "h", default: false },
     },
   });
-  if (values.help) {
+  if (values.help) return "help";
+  if (positionals.length === 0) throw new CliError(`no programs given\n${RUN_USAGE}`);
+  return {
+    programs: positionals,
+    machine: values.machine ?? "virt",
+    seed: Math.trunc(parseNumber("seed", values.seed, 1, 0)),
+    timeoutSeconds: parseNumber("timeout", values.timeout, 60, 0),
+    watchdogMs: parseNumber("watchdog-ms", values["watchdog-ms"], 5000, 10),
+    json: values.json ?? false,
+    trace: values.trace,
+    compat: values.compat ?? false,
+    restart: values.restart,
+    restartLimit: values["restart-limit"],
+    disk: values.disk,
+    persist: values.persist ?? false,
+    pcap: values.pcap,
+    interactive: values.interactive ?? false,
+    input: values.input,
+  };
+}
+
+export async function runCommand(argv: string[], io: Io): Promise<number> {
+  const options = parseRunOptions(argv);
+  if (options === "help") {
     io.out(RUN_USAGE + "\n");
     return 0;
   }
-  if (positionals.length === 0) throw new CliError(`no programs given\n${RUN_USAGE}`);
-  const seed = Math.trunc(parseNumber("seed", values.seed, 1, 0));
-  const timeoutSeconds = parseNumber("timeout", values.timeout, 60, 0);
-  const watchdogMs = parseNumber("watchdog-ms", values["watchdog-ms"], 5000, 10);
-
-  const description = loadMachineDescription(values.machine ?? "virt");
+  const description = loadMachineDescription(options.machine);
   let bundles;
   try {
-    bundles = await Session.bundle(positionals);
+    bundles = await Session.bundle(options.programs);
   } catch (error) {
     if (error instanceof DriverLoadError) throw new CliError(error.message);
     throw error;
   }
-  const keys = consoleKeys(values.interactive ?? false, values.input, io);
-  const machine = openMachine(description, seed, values.disk, values.persist);
+  const keys = consoleKeys(options.interactive, options.input, io);
+  const machine = openMachine(description, options.seed, options.disk, options.persist);
   let closeCapture: (() => void) | undefined;
   try {
-    closeCapture = values.pcap === undefined ? undefined : startCapture(machine, values.pcap);
+    closeCapture = options.pcap === undefined ? undefined : startCapture(machine, options.pcap);
   } catch (error) {
     machine.close();
     throw error;
   }
-  const output = consoleOutput(io);
-  const view = keys && new ConsoleView(io, keys);
-  if (view) {
-    // With keys, the console is a terminal: rendered, kernel console text on the same screen.
-    view.watch(machine);
-    output.console = (_p, text) => view.writeText(text);
-  } else {
-    // What console devices (UART, virtio-console) transmit is the machine console too.
-    const decoder = new TextDecoder();
-    machine.onConsoleOutput((_device, bytes) => io.out(decoder.decode(bytes, { stream: true })));
-  }
+  const { output, view } = machineConsole(machine, io, keys);
   const { source: _source, ...machineData } = description;
   const session = new Session({
     machine,
     machineName: description.name,
     machineData,
-    seed,
+    seed: options.seed,
     output,
-    timeoutSeconds,
-    watchdogMs,
-    compat: values.compat,
-    traceFile: values.trace,
+    timeoutSeconds: options.timeoutSeconds,
+    watchdogMs: options.watchdogMs,
+    compat: options.compat,
+    traceFile: options.trace,
     inputs: [
-      ...(values.disk === undefined ? [] : [diskInput(values.disk, values.persist ?? false)]),
+      ...(options.disk === undefined ? [] : [diskInput(options.disk, options.persist)]),
       ...(keys ? [keys.header] : []),
     ],
     consoleInput: keys?.source,
-    supervision: withDefaultRestart(description.supervision, values.restart, values["restart-limit"]),
+    supervision: withDefaultRestart(description.supervision, options.restart, options.restartLimit),
   });
   for (const bundle of bundles) session.spawn(bundle);
   view?.attach(session);
@@ -158,19 +185,54 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     view.screen.dispose();
   }
   machine.close();
-  const showConsole = view !== undefined || worthShowing(consoleReport);
-  if (values.json)
+  reportRun(
+    io,
+    options.json,
+    summary,
+    network,
+    view !== undefined || worthShowing(consoleReport) ? consoleReport : undefined,
+  );
+  return exitStatus(summary);
+}
+
+/** Where the machine's console goes: with keys, a rendered terminal that also shows the kernel's
+ *  console text; without, what console devices transmit is printed as it comes. */
+function machineConsole(
+  machine: Machine,
+  io: Io,
+  keys: KeyInput | undefined,
+): { output: KernelOutput; view: ConsoleView | undefined } {
+  const output = consoleOutput(io);
+  const view = keys && new ConsoleView(io, keys);
+  if (view) {
+    view.watch(machine);
+    output.console = (_p, text) => view.writeText(text);
+  } else {
+    const decoder = new TextDecoder();
+    machine.onConsoleOutput((_device, bytes) => io.out(decoder.decode(bytes, { stream: true })));
+  }
+  return { output, view };
+}
+
+/** The run's summary: one JSON line on stdout with --json, else the text summary on stderr. */
+function reportRun(
+  io: Io,
+  json: boolean,
+  summary: RunSummary,
+  network: ReturnType<typeof networkSummary>,
+  consoleReport: ConsoleReport | undefined,
+): void {
+  if (json)
     io.out(
-      `${JSON.stringify({ ...summary, ...(network.length > 0 && { network }), ...(showConsole && { console: consoleReport }) })}\n`,
+      `${JSON.stringify({ ...summary, ...(network.length > 0 && { network }), ...(consoleReport && { console: consoleReport }) })}\n`,
     );
   else
     io.err(
       formatSummary(summary, [
         ...formatNetworkSummary(network),
-        ...(showConsole ? formatConsoleReport(consoleReport) : []),
+        ...(consoleReport ? formatConsoleReport(consoleReport) : []),
       ]),
     );
-  return exitStatus(summary);
 }
 
 /** The description's supervision with --restart / --restart-limit as the default policy. */
