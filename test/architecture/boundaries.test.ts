@@ -136,3 +136,16 @@ describe("architecture: folders point one way", () => {
     for (const [area, rule] of Object.entries(RULES)) assert.ok(!rule.imports.includes(area as never), area);
   });
 });
+
+describe("architecture: no god modules", () => {
+  // Issue 20's line: a file past it is doing more than one job, and the next device would make it worse.
+  const LIMIT = 600;
+  it(`no file under kernel/ or extension/ is over ${LIMIT} lines`, () => {
+    const long = [...projectSources()]
+      .filter(([file]) => /^(kernel|extension)\//.test(file))
+      .map(([file, text]) => ({ file, lines: text.split("\n").length - (text.endsWith("\n") ? 1 : 0) }))
+      .filter((f) => f.lines > LIMIT)
+      .map((f) => `${f.file}: ${f.lines} lines`);
+    assert.deepEqual(long, [], `split these by job (docs/architecture.md):\n${long.join("\n")}`);
+  });
+});
