@@ -12,6 +12,7 @@ import { timelineBench } from "./timeline";
 import { networkBench } from "./network";
 import { stepBackBench } from "./step-back";
 import * as languageServer from "./language-server";
+import { bundlerBench, probeBundler } from "./bundler";
 
 export const BENCH_USAGE = `usage: zds bench [--quick] [--out FILE] [--only NAME,...]
 
@@ -34,7 +35,7 @@ function isBenchmark(x: unknown): x is Benchmark {
 /** Every benchmark we have. Other modules' exports are taken if they are Benchmarks, so a module
  *  still being written (exporting none yet) is skipped rather than breaking the run. */
 export function allBenchmarks(): Benchmark[] {
-  const found: Benchmark[] = [syscallBench, storageBench, timelineBench, networkBench, stepBackBench];
+  const found: Benchmark[] = [syscallBench, storageBench, timelineBench, networkBench, stepBackBench, bundlerBench];
   for (const value of Object.values(languageServer as Record<string, unknown>))
     if (isBenchmark(value)) found.push(value);
   return found;
@@ -141,11 +142,19 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
       out: { type: "string", default: "bench-results.json" },
       only: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
+      // The bundler benchmark's child process (bench/bundler.ts): bundle the samples, print JSON.
+      "probe-bundler": { type: "string" },
     },
     strict: true,
   });
   if (values.help) {
     io.out(BENCH_USAGE);
+    return 0;
+  }
+  const probe = values["probe-bundler"];
+  if (probe !== undefined) {
+    if (probe !== "native" && probe !== "wasm") throw new Error(`--probe-bundler ${probe}: native or wasm`);
+    io.out(JSON.stringify(await probeBundler(probe)) + "\n");
     return 0;
   }
   const words = values.only

@@ -14,8 +14,9 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: "info",
-  // esbuild ships a native binary per platform; load it from node_modules, never bundle it.
-  external: ["vscode", "esbuild"],
+  // esbuild ships a native binary per platform (and esbuild-wasm a .wasm file it runs); load them
+  // from node_modules, never bundle them.
+  external: ["vscode", "esbuild", "esbuild-wasm"],
 };
 
 const entries = [

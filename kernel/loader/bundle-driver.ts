@@ -1,5 +1,6 @@
 // Turns a driver's source (a file or a folder with index.ts) into one script for its worker:
-// bundled with esbuild for a neutral platform, with an inline source map. A driver may import the
+// bundled with esbuild for a neutral platform, with an inline source map (the native esbuild, or its
+// WebAssembly build where the native binary cannot run: ./bundler.ts). A driver may import the
 // SDK (`@zds/sdk`) and its own relative modules; a Node built-in or any other package is a build
 // error that names the import, because a driver reaches the world only through its capabilities.
 // A `.wasm` file is a Zero OS WASM program instead: checked and carried as module bytes.
@@ -8,10 +9,11 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { builtinModules } from "node:module";
-import * as esbuild from "esbuild";
+import type * as esbuild from "esbuild";
 import { sdkEntry } from "../host/paths";
 import type { WasmImage } from "../worker/wasm-runtime";
 import { loadWasmImage, wasmProgramName } from "./wasm-program";
+import { bundler, BundlerUnavailableError, type Bundler } from "./bundler";
 
 interface ProgramBase {
   /** The path as given, made absolute (a folder or a file). */
@@ -102,9 +104,16 @@ function formatMessages(messages: esbuild.Message[]): string {
 export async function bundleDriver(target: string): Promise<DriverBundle> {
   const entry = resolveDriverEntry(target);
   if (path.extname(entry).toLowerCase() === ".wasm") return loadWasm(target, entry);
+  let api: Bundler;
+  try {
+    api = await bundler();
+  } catch (error) {
+    if (error instanceof BundlerUnavailableError) throw new DriverLoadError(`${target}: ${error.message}`, entry);
+    throw error;
+  }
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
   try {
-    result = await esbuild.build({
+    result = await api.build({
       entryPoints: [entry],
       bundle: true,
       write: false,
