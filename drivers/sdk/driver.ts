@@ -33,6 +33,20 @@ export interface Driver extends RunnableDriver {
   readonly manifest: DriverManifest;
 }
 
+/**
+ * Define a driver: what the module's default export must be. `caps` is the manifest — the
+ * capabilities Init grants, by the names `main` receives them under as typed handles (`mmio()` →
+ * MmioRegion, `irq()` → Irq, `dma()` → DmaBuffer, `ports()` → PortRange, `serve()` → Service,
+ * `client()` → ServiceClient); `main`'s return value is the exit code.
+ *
+ * @example
+ * export default defineDriver({
+ *   name: "virtio-rng",
+ *   device: { virtio: VirtioDevice.Entropy },
+ *   caps: { regs: mmio({ size: 0x200 }), irq: irq(), rng: serve("rng") },
+ *   main({ regs, irq, rng }, sys) { … },
+ * });
+ */
 export function defineDriver<C extends Record<string, CapSpec>>(def: DriverDefinition<C>): Driver {
   const manifest: DriverManifest = def.device
     ? { name: def.name, device: def.device, caps: def.caps }

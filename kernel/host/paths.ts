@@ -37,3 +37,13 @@ export function sdkEntry(): string {
 export function samplesRoot(): string {
   return path.join(packageRoot(), "drivers");
 }
+
+/** The driver SDK's declarations with their doc comments, built by `npm run build` into dist/types/
+ *  (`drivers/sdk/*.d.ts` and the `kernel/abi/*.d.ts` they import): what editors get for `@zds/sdk`
+ *  outside this repository (docs/sdk-types.md). */
+export function sdkTypesRoot(): string {
+  return path.join(packageRoot(), "dist", "types");
+}
+
+/** Where `@zds/sdk`'s declarations sit inside sdkTypesRoot() (or a copy of it). */
+export const SDK_TYPES_ENTRY = "drivers/sdk/index.d.ts";
