@@ -22,6 +22,8 @@ for (let i = 0; i < count; i++) {
 }
 
 const allowed = [/^extension\/(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i, /^extension\/images\//, /^extension\/dist\/[\w-]+\.js$/, /^extension\/(drivers|kernel\/abi|syntaxes|docs)\//, /^extension\/kernel\/abi\.ts$/, /^extension\/bin\/zds\.js$/, /^extension\/node_modules\/(esbuild|@esbuild)\//, /^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/];
+// The SDK's declarations and the TypeScript server plugin's package (docs/sdk-types.md).
+allowed.push(/^extension\/dist\/types\/.+\.d\.ts$/, /^extension\/node_modules\/zds-tsserver-plugin\/package\.json$/);
 const stray = entries.filter((e) => !allowed.some((re) => re.test(e.name)));
 const groups = new Map();
 for (const e of entries) {
