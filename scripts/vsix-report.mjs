@@ -1,5 +1,5 @@
 // After `vsce package`: the vsix's size, what takes the room, and a check that nothing slipped in
-// that the .vscodeignore means to keep out (node_modules other than esbuild, tests, sources maps,
+// that the .vscodeignore means to keep out (node_modules other than esbuild and esbuild-wasm, tests, sources maps,
 // TypeScript sources outside the driver SDK, samples and kernel/abi that drivers bundle at run time).
 // Reads the zip's central directory itself (no unzip tool needed). Exit 1 on a violation.
 import fs from "node:fs";
@@ -21,7 +21,7 @@ for (let i = 0; i < count; i++) {
   at += 46 + nameLength + extra + comment;
 }
 
-const allowed = [/^extension\/(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i, /^extension\/images\//, /^extension\/dist\/[\w-]+\.js$/, /^extension\/(drivers|kernel\/abi|syntaxes|docs)\//, /^extension\/kernel\/abi\.ts$/, /^extension\/bin\/zds\.js$/, /^extension\/node_modules\/(esbuild|@esbuild)\//, /^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/];
+const allowed = [/^extension\/(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i, /^extension\/images\//, /^extension\/dist\/[\w-]+\.js$/, /^extension\/(drivers|kernel\/abi|syntaxes|docs)\//, /^extension\/kernel\/abi\.ts$/, /^extension\/bin\/zds\.js$/, /^extension\/node_modules\/(esbuild|esbuild-wasm|@esbuild)\//, /^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/];
 // The SDK's declarations and the TypeScript server plugin's package (docs/sdk-types.md).
 allowed.push(/^extension\/dist\/types\/.+\.d\.ts$/, /^extension\/node_modules\/zds-tsserver-plugin\/package\.json$/);
 const stray = entries.filter((e) => !allowed.some((re) => re.test(e.name)));

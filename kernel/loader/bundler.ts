@@ -41,7 +41,7 @@ type Loader = (name: "esbuild" | "esbuild-wasm") => EsbuildModule;
 const defaultLoader: Loader = (name) => require(name) as EsbuildModule;
 
 function message(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0].replace(/[.:]\s*$/, "");
 }
 
 /** Load one bundler and prove it runs (a tiny transform starts its service). */
