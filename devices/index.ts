@@ -16,6 +16,8 @@ export {
   type VirtioDeviceDescription,
   type AtaDeviceDescription,
   type UartDeviceDescription,
+  type StorageDescription,
+  type NetworkDescription,
 } from "./machine-description";
 export { loadMachineDescription, defaultMachineName, bundledMachineNames, bundledMachineJson } from "./machine-loader";
 export { deviceCatalog, DEFAULT_DISK_SLOT, UART_PORTS, type DeviceType } from "./device-catalog";

@@ -63,7 +63,40 @@ export interface MachineDescription {
   /** Service name → the devices that front it (the "services" section; absent: by device type).
    *  Only a driver bound to one of them may serve the name; other names are first come, first served. */
   readonly services?: Readonly<Record<string, readonly string[]>>;
+  /** The machine's durable key-value store behind SYS_STORAGE_* (docs/adapters.md). */
+  readonly storage?: StorageDescription;
+  /** What SYS_NETWORK_FETCH may reach (docs/adapters.md); absent: no host at all. */
+  readonly network?: NetworkDescription;
 }
+
+/** The "storage" section. */
+export interface StorageDescription {
+  /** The store's directory; relative paths are taken from the current directory. Absent:
+   *  .zds/storage/<machine name> there. */
+  readonly path?: string;
+  /** Virtual µs from a storage request to its result. */
+  readonly latencyUs: number;
+}
+
+/** The "network" section, defaults filled in. */
+export interface NetworkDescription {
+  /** Hosts programs may fetch from: "host" (every port) or "host:port". Default: none. */
+  readonly allow: readonly string[];
+  /** Wall ms before a fetch ends with Timeout. */
+  readonly timeoutMs: number;
+  /** Largest response body fetched, in bytes. */
+  readonly maxResponseBytes: number;
+  /** Virtual µs from a fetch to its result. */
+  readonly latencyUs: number;
+}
+
+export const DEFAULT_STORAGE: StorageDescription = { latencyUs: 100 };
+export const DEFAULT_NETWORK: NetworkDescription = {
+  allow: [],
+  timeoutMs: 10_000,
+  maxResponseBytes: 1024 * 1024,
+  latencyUs: 1000,
+};
 
 /** Per-process bounds on the host memory a driver can make the kernel hold for it. */
 export interface ResourceLimits {
@@ -122,7 +155,8 @@ export class MachineDescriptionError extends Error {
 }
 
 const MAX_IRQ = 1023;
-const TOP_FIELDS = new Set(["name", "dma", "devices", "supervision", "limits", "services"]);
+const TOP_FIELDS = new Set(["name", "dma", "devices", "supervision", "limits", "services", "storage", "network"]);
+const HOST_ENTRY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 const DMA_FIELDS = new Set(["base", "size"]);
 const VIRTIO_FIELDS = ["name", "type", "base", "size", "irq"];
 const ATA_FIELDS = ["name", "type", "command", "control", "irq"];
@@ -159,10 +193,98 @@ export function parseMachineDescription(json: unknown, source: string): MachineD
   const supervision = parseSupervision(json.supervision, problems);
   const limits = parseLimits(json.limits, problems);
   const services = parseServices(json.services, devices, problems);
+  const storage = parseStorage(json.storage, problems);
+  const network = parseNetwork(json.network, problems);
   if (problems.length > 0) throw new MachineDescriptionError(source, problems);
-  return supervision
-    ? { name, source, dma, devices, supervision, limits, services }
-    : { name, source, dma, devices, limits, services };
+  return {
+    name,
+    source,
+    dma,
+    devices,
+    ...(supervision && { supervision }),
+    limits,
+    services,
+    ...(storage && { storage }),
+    ...(network && { network }),
+  };
+}
+
+function parseStorage(value: unknown, problems: string[]): StorageDescription | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    problems.push(`field "storage": must be an object { "path": "dir", "latencyUs": … }`);
+    return undefined;
+  }
+  unknownFields(value, new Set(["path", "latencyUs"]), `"storage": `, problems);
+  const out: { path?: string; latencyUs: number } = { ...DEFAULT_STORAGE };
+  if (value.path !== undefined) {
+    if (typeof value.path !== "string" || value.path.trim() === "")
+      problems.push(`field "storage.path": must be a directory path (a non-empty string)`);
+    else out.path = value.path;
+  }
+  out.latencyUs = boundedNumber(
+    value.latencyUs,
+    "storage.latencyUs",
+    1,
+    1_000_000,
+    DEFAULT_STORAGE.latencyUs,
+    problems,
+  );
+  return out;
+}
+
+function parseNetwork(value: unknown, problems: string[]): NetworkDescription | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    problems.push(`field "network": must be an object { "allow": ["host", "host:port"], … }`);
+    return undefined;
+  }
+  unknownFields(value, new Set(["allow", "timeoutMs", "maxResponseBytes", "latencyUs"]), `"network": `, problems);
+  let allow: string[] = [];
+  if (value.allow !== undefined) {
+    if (!Array.isArray(value.allow) || !value.allow.every((h): h is string => typeof h === "string")) {
+      problems.push(`field "network.allow": must be a list of host names, "host" or "host:port"`);
+    } else {
+      for (const h of value.allow)
+        if (!HOST_ENTRY.test(h))
+          problems.push(
+            `field "network.allow": ${JSON.stringify(h)} is not "host" or "host:port" (no scheme, no path)`,
+          );
+      allow = value.allow;
+    }
+  }
+  const d = DEFAULT_NETWORK;
+  return {
+    allow,
+    timeoutMs: boundedNumber(value.timeoutMs, "network.timeoutMs", 1, 600_000, d.timeoutMs, problems),
+    maxResponseBytes: boundedNumber(
+      value.maxResponseBytes,
+      "network.maxResponseBytes",
+      0,
+      1 << 30,
+      d.maxResponseBytes,
+      problems,
+    ),
+    latencyUs: boundedNumber(value.latencyUs, "network.latencyUs", 1, 60_000_000, d.latencyUs, problems),
+  };
+}
+
+function boundedNumber(
+  value: unknown,
+  field: string,
+  min: number,
+  max: number,
+  fallback: number,
+  problems: string[],
+): number {
+  if (value === undefined) return fallback;
+  const n = parseNumber(value, `field "${field}"`, problems);
+  if (n === undefined) return fallback;
+  if (n < min || n > max) {
+    problems.push(`field "${field}": ${n} is outside ${min}..${max}`);
+    return fallback;
+  }
+  return n;
 }
 
 function parseLimits(value: unknown, problems: string[]): ResourceLimits {

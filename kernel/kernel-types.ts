@@ -25,6 +25,8 @@ export interface KernelOutput {
   console(process: KernelProcess, text: string): void;
   debug(process: KernelProcess, text: string): void;
   fault?(process: KernelProcess, fault: Fault): void;
+  /** A line about the run itself rather than a process (the store was opened, recovered…). */
+  note?(text: string): void;
 }
 
 export interface KernelOptions {
@@ -70,8 +72,9 @@ export interface KernelDebugHooks {
 /** Outside input (kernel/console-input.ts) hooks into the scheduler: it is applied only at input
  *  points, so that a replay can apply it at the same ones. */
 export interface OutsideInputHooks {
-  /** The top of the scheduler's loop (nobody holds the run token): apply what is due. */
-  atInputPoint(): void;
+  /** The top of the scheduler's loop (nobody holds the run token): apply what is due. "hold":
+   *  something due is not ready yet (host I/O, kernel/adapters/hub.ts): run nobody, kick() resumes. */
+  atInputPoint(): void | "hold";
   /** Idle with no device event due. "more": input is ready, loop again; "wait": more may come,
    *  stay up (kick() resumes); "none": nothing will come, go on to shutdown. */
   whenIdle(): "more" | "wait" | "none";

@@ -24,7 +24,7 @@ import { LimitBook } from "./limit-book";
 import { limitsOf, servicesFrontedBy, type LimitRefusal, type LimitsInForce } from "./limits";
 import type { SyscallContext } from "./syscalls/context";
 import type { SyscallRequest } from "./worker/mailbox";
-
+import type { AdapterPort } from "./adapters/hub";
 import type {
   HeldSyscall,
   IommuViewRecord,
@@ -73,6 +73,8 @@ export class Kernel implements SyscallContext {
   debugHooks: KernelDebugHooks = {};
   /** Set when the run takes keystrokes from outside (kernel/console-input.ts). */
   outsideInput: OutsideInputHooks | undefined;
+  /** Storage and network (kernel/adapters/hub.ts), attached by the session; absent: E_NOSYS. */
+  adapters: AdapterPort | undefined;
 
   private ipcMessageCount = 0;
   private readonly syscallCostNs: number;
@@ -436,7 +438,7 @@ export class Kernel implements SyscallContext {
 
   private schedule(): void {
     while (!this.running && !this.schedulingPaused) {
-      this.outsideInput?.atInputPoint();
+      if (this.outsideInput?.atInputPoint() === "hold") return;
       const next = this.pickReady();
       if (next) {
         if (this.debugHooks.beforeRun?.(next)) {

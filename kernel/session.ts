@@ -17,6 +17,9 @@ import { ZlogWriter } from "./trace/zlog-writer";
 import { ZLOG_VERSION, type ZlogHeader } from "./trace/zlog";
 import { ConsoleInputHub, type ConsoleInputSource } from "./console-input";
 import type { LimitRefusal } from "./limits";
+import { AdapterHub, type AdapterBackend, type AdapterStats, type AdapterTiming } from "./adapters/hub";
+import { defaultStorageDir, LiveAdapters } from "./adapters/live";
+import type { NetworkPolicy } from "./adapters/network-fetch";
 
 export interface SessionOptions {
   machine: MachineHandle;
@@ -42,8 +45,22 @@ export interface SessionOptions {
    *  input points and recorded in the trace. With it, an idle machine whose client waits for input
    *  stays up while the source may still type. */
   consoleInput?: ConsoleInputSource;
+  /** Storage and network (docs/adapters.md). Default: the store in .zds/storage/<machine> under the
+   *  cwd (opened at the first storage request), no host reachable. */
+  adapters?: SessionAdapters;
   /** Source-level debugging: called for each script process once its worker's inspector is attached. */
   debug?: (proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle) => WorkerDebugClient;
+}
+
+export interface SessionAdapters {
+  /** The store's directory. */
+  storageDir?: string;
+  /** The machine description's "network" section. */
+  network?: NetworkPolicy;
+  /** Virtual latency of a request (the machine description's storage/network "latencyUs"). */
+  timing?: Partial<AdapterTiming>;
+  /** Where results come from instead of the store and the network (a replay's trace). */
+  backend?: AdapterBackend;
 }
 
 export interface ProcessSummary {
@@ -80,6 +97,8 @@ export interface RunSummary {
   commits: number;
   commitHead: string;
   wallMs: number;
+  /** Storage and network requests and results (present when a program made any). */
+  adapters?: AdapterStats & { storageDir?: string; fsyncs?: number; fsyncMs?: number };
 }
 
 export class Session {
@@ -92,6 +111,9 @@ export class Session {
   readonly supervisor: Supervisor;
   /** Present when the session takes keystrokes (options.consoleInput). */
   readonly consoleInput: ConsoleInputHub | undefined;
+  /** Storage and network requests (kernel/adapters/hub.ts). */
+  readonly adapters: AdapterHub;
+  private readonly live: LiveAdapters | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.kernel = new Kernel({
@@ -112,6 +134,20 @@ export class Session {
       this.consoleInput = new ConsoleInputHub(this.kernel, options.consoleInput);
       this.consoleInput.onDelivery((delivery) => this.trace?.input(delivery));
     }
+    // After the console hub: the adapters wrap the input hooks already attached.
+    const a = options.adapters;
+    this.live = a?.backend
+      ? undefined
+      : new LiveAdapters({
+          storageDir: a?.storageDir ?? defaultStorageDir(options.machineName),
+          network: a?.network,
+          note: (text) => options.output.note?.(text),
+        });
+    this.adapters = new AdapterHub(this.kernel, a?.backend ?? (this.live as LiveAdapters), {
+      storageLatencyNs: a?.timing?.storageLatencyNs ?? 100_000,
+      networkLatencyNs: a?.timing?.networkLatencyNs ?? 1_000_000,
+    });
+    this.adapters.onDelivery((delivery) => this.trace?.adapterResult(delivery));
   }
 
   /** End the run now (a replay that found its divergence, a user pressing stop). */
@@ -178,6 +214,8 @@ export class Session {
     const outcome = await Promise.race([finished, timeout, stopped]);
     if (timer) clearTimeout(timer);
     await this.kernel.shutdown();
+    // Writes still queued become durable (their results go nowhere now); the store's lock is let go.
+    await this.adapters.close();
     const summary = this.summary(outcome);
     this.trace?.close({
       end: true,
@@ -233,6 +271,24 @@ export class Session {
       commits: k.commits.count,
       commitHead: k.commits.digest(),
       wallMs: Math.round(performance.now() - this.started),
+      ...this.adapterSummary(),
+    };
+  }
+
+  private adapterSummary(): Pick<RunSummary, "adapters"> {
+    const stats = this.adapters.stats;
+    if (stats.requests.storage + stats.requests.network === 0) return {};
+    const store = this.live?.opened;
+    return {
+      adapters: {
+        ...stats,
+        holdMs: Math.round(stats.holdMs * 1000) / 1000,
+        ...(store && {
+          storageDir: store.dir,
+          fsyncs: store.stats.syncs,
+          fsyncMs: Math.round(store.stats.syncMs * 1000) / 1000,
+        }),
+      },
     };
   }
 }

@@ -17,6 +17,7 @@ import {
 } from "../devices";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
 import { Session, type RunSummary } from "../kernel/session";
+import { adaptersFor } from "../kernel/adapters/live";
 import type { KernelOutput } from "../kernel/kernel-types";
 import { CliError, type Io } from "./io";
 import { formatNetworkSummary, networkSummary, startCapture } from "./network";
@@ -34,7 +35,7 @@ function consoleKeys(interactive: boolean, input: string | undefined, io: Io): K
   return interactive ? keyboardKeys(io.keyboard) : undefined;
 }
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--pcap FILE] [--interactive | --input TEXT] [--json]
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--storage DIR] [--pcap FILE] [--interactive | --input TEXT] [--json]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, a .ts/.js file, or a
 Zero OS .wasm module) and
@@ -51,6 +52,8 @@ streams the machine console to stdout. Ends when every program has exited or the
   --disk      raw disk image (whole 512-byte sectors) for the disk controllers; default: a blank
               8 MiB disk in memory. Writes go to a copy-on-write overlay: the file is untouched
   --persist   with --disk: write through to the image; FLUSH is fsync
+  --storage   the directory of the machine's durable store (SYS_STORAGE_*); default: the
+              description's "storage.path", else .zds/storage/<machine> here (docs/adapters.md)
   --pcap      write every frame on the network devices' wires (both directions, virtual-time
               stamps) to FILE, a pcap capture that Wireshark and tshark open
   --interactive  type into the machine console: keys from stdin (raw, key by key, on a terminal;
@@ -81,6 +84,7 @@ interface RunOptions {
   restartLimit?: string;
   disk?: string;
   persist: boolean;
+  storage?: string;
   pcap?: string;
   interactive: boolean;
   input?: string;
@@ -102,6 +106,7 @@ function parseRunOptions(argv: string[]): RunOptions | "help" {
       "restart-limit": { type: "string" },
       disk: { type: "string" },
       persist: { type: "boolean", default: false },
+      storage: { type: "string" },
       pcap: { type: "string" },
       interactive: { type: "boolean", default: false },
       input: { type: "string" },
@@ -123,6 +128,7 @@ function parseRunOptions(argv: string[]): RunOptions | "help" {
     restartLimit: values["restart-limit"],
     disk: values.disk,
     persist: values.persist ?? false,
+    storage: values.storage,
     pcap: values.pcap,
     interactive: values.interactive ?? false,
     input: values.input,
@@ -154,6 +160,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   }
   const { output, view } = machineConsole(machine, io, keys);
   const { source: _source, ...machineData } = description;
+  const adapters = adaptersFor(description, options.storage);
   const session = new Session({
     machine,
     machineName: description.name,
@@ -168,6 +175,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       ...(options.disk === undefined ? [] : [diskInput(options.disk, options.persist)]),
       ...(keys ? [keys.header] : []),
     ],
+    adapters,
     consoleInput: keys?.source,
     supervision: withDefaultRestart(description.supervision, options.restart, options.restartLimit),
   });
@@ -284,6 +292,7 @@ export function consoleOutput(io: Io): KernelOutput {
     console: (_p, text) => io.out(text),
     debug: (p, text) => io.err(`[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`),
     fault: (p, fault) => io.err(`zds: ${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`),
+    note: (text) => io.err(`zds: ${text}\n`),
   };
 }
 

@@ -12,3 +12,4 @@ export * from "./tags";
 export * from "./gate";
 export * from "./virtio-mmio";
 export * from "./block";
+export * from "./adapters";

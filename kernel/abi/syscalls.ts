@@ -50,6 +50,14 @@ export const Sys = {
   OUT8: 0x63,
   OUT16: 0x64,
   OUT32: 0x65,
+  // 0x70–0x7F platform storage, async: each returns a request id, the result comes as a message
+  STORAGE_READ: 0x70,
+  STORAGE_WRITE: 0x71,
+  STORAGE_DELETE: 0x72,
+  STORAGE_LIST: 0x73,
+  STORAGE_EXISTS: 0x74,
+  // 0x90–0x9F network, async
+  NETWORK_FETCH: 0x90,
   // 0xF0–0xFF ZDS internal: spoken only by the worker bootstrap, never by driver code
   STARTUP: 0xf0,
   FAULT: 0xf1,

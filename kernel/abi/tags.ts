@@ -7,6 +7,11 @@ export const Tag = {
   LOOKUP_SERVICE: 0x1001,
   LOOKUP_RESPONSE: 0x1002,
   SERVICE_READY: 0x1005,
+  /** Result of a SYS_STORAGE_* request, from Init (PID 1) on the requester's input endpoint:
+   *  [request_id u32][result_type u8][data_len u32][data] (kernel/abi/adapters.ts). */
+  STORAGE_RESULT: 0x0080,
+  /** Result of a SYS_NETWORK_FETCH request, same framing; result_type 0, the HttpResponse JSON as data. */
+  NET_RESULT: 0x9002,
   /** Kernel notification: a capability was revoked. */
   CAP_REVOKED: 0x3010,
   /** ZDS: the machine is shutting down; sent by PID 0 to every process blocked in RECV_WAIT once

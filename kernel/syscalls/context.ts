@@ -2,6 +2,7 @@
 // Kernel's tables and counters. Kernel implements it; a handler never imports the Kernel class.
 
 import type { DmaRegion, MachineHandle } from "../../devices/machine-interface";
+import type { AdapterPort } from "../adapters/hub";
 import type { CommitBody } from "../axiom/commitlog";
 import type { CapabilityKeeper } from "../capability-keeper";
 import type { IpcDelivery } from "../ipc-delivery";
@@ -61,6 +62,10 @@ export interface SyscallContext {
   reArmIrq(irq: HardwareObject & { type: "irq" }): void;
   refreshIommu(proc: KernelProcess): void;
   freeDma(proc: KernelProcess, region: DmaRegion): void;
+
+  // ── platform adapters ──
+  /** Storage and network requests (kernel/adapters/hub.ts); absent in a kernel with none attached. */
+  readonly adapters: AdapterPort | undefined;
 
   // ── ending a process ──
   recordViolation(proc: KernelProcess, syscall: number, address: number, grant: string, message: string): Outcome;

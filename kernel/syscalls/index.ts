@@ -4,6 +4,7 @@ import { Errno } from "../abi/errors";
 import type { SyscallContext } from "./context";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
+import { adapterSyscalls } from "./adapters";
 import { capabilitySyscalls } from "./capabilities";
 import { hardwareSyscalls } from "./hardware";
 import { ipcSyscalls } from "./ipc";
@@ -19,6 +20,7 @@ const table = new Map<number, SyscallHandler>([
   ...ipcSyscalls,
   ...capabilitySyscalls,
   ...hardwareSyscalls,
+  ...adapterSyscalls,
 ]);
 
 export function dispatchSyscall(k: SyscallContext, p: KernelProcess, req: SyscallRequest, requestId: number): Outcome {

@@ -9,6 +9,9 @@ import fs from "node:fs";
 import { readZlog, ZlogError, type Zlog } from "./zlog-reader";
 import { commitLine, isConsoleInputs, isDiskInput, syscallLine, type ZlogCommit, type ZlogSyscall } from "./zlog";
 import { RecordedKeys } from "./replay-input";
+import { RecordedAdapters } from "../adapters/recorded";
+import { adaptersFor } from "../adapters/live";
+import { adapterBytes } from "./zlog";
 
 export interface Divergence {
   /** "syscall": a SysLog event differs; "commit": a commit differs; "length": one run ended early. */
@@ -74,7 +77,16 @@ export async function replayTrace(
   // Typed keystrokes go back in at the input points where they were first applied.
   const keys =
     trace.inputs.length > 0 || header.inputs.some(isConsoleInputs) ? new RecordedKeys(trace.inputs) : undefined;
+  // Storage and network results come from the trace: the store and the network are not touched.
+  const adapters = new RecordedAdapters(
+    trace.adapterResults.map((r) => ({ kind: r.kind, id: r.id, type: r.type, data: adapterBytes(r) })),
+  );
+  if (trace.adapterResults.length > 0)
+    notes.push(
+      `${trace.adapterResults.length} storage/network results were given back from the trace (the store and the network were not used)`,
+    );
   const session = new Session({
+    adapters: { backend: adapters, timing: adaptersFor(description).timing },
     consoleInput: keys,
     machine: createMachine(description, { seed: header.seed, disk: disk ? { path: disk.path } : undefined }),
     inputs: header.inputs,
@@ -163,6 +175,8 @@ export async function replayTrace(
     notes.push(message);
     if (options.verify && !divergence) divergence = { kind: "length", index: syscallIndex, message };
   }
+  if (adapters.missing.length > 0)
+    notes.push(`the trace held no result for ${adapters.missing.join(", ")} (the replay went another way)`);
   return {
     file,
     verified: options.verify,

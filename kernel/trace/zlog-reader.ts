@@ -2,11 +2,13 @@
 
 import fs from "node:fs";
 import {
+  isAdapterLine,
   isCommitLine,
   isEndLine,
   isInputLine,
   isSyscallLine,
   ZLOG_VERSION,
+  type ZlogAdapterResult,
   type ZlogCommit,
   type ZlogEnd,
   type ZlogHeader,
@@ -23,6 +25,8 @@ export interface Zlog {
   commits: ZlogCommit[];
   /** Console keystrokes, in the order they were applied. */
   inputs: ZlogInput[];
+  /** Storage and network results, in the order they were delivered. */
+  adapterResults: ZlogAdapterResult[];
   /** Undefined when the trace was cut short (the host died mid-run). */
   end?: ZlogEnd;
 }
@@ -47,7 +51,7 @@ export function readZlog(file: string): Zlog {
     throw new ZlogError(
       `${file}: .zlog version ${String(header.zlog)} is not supported (this zds reads version ${ZLOG_VERSION})`,
     );
-  const out: Zlog = { header, syscalls: [], commits: [], inputs: [] };
+  const out: Zlog = { header, syscalls: [], commits: [], inputs: [], adapterResults: [] };
   for (let i = 1; i < lines.length; i++) {
     if (lines[i] === "") continue;
     let line: ZlogLine;
@@ -56,7 +60,8 @@ export function readZlog(file: string): Zlog {
     } catch {
       throw new ZlogError(`${file}:${i + 1}: not valid JSON`);
     }
-    if (isInputLine(line)) out.inputs.push(line);
+    if (isAdapterLine(line)) out.adapterResults.push(line);
+    else if (isInputLine(line)) out.inputs.push(line);
     else if (isSyscallLine(line)) out.syscalls.push(line);
     else if (isCommitLine(line)) out.commits.push(line);
     else if (isEndLine(line)) out.end = line;

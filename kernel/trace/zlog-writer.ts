@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import type { Kernel } from "../kernel";
 import type { ConsoleDelivery } from "../console-input";
-import { commitLine, inputLine, syscallLine, type ZlogEnd, type ZlogHeader } from "./zlog";
+import type { AdapterDelivery } from "../adapters/hub";
+import { adapterLine, commitLine, inputLine, syscallLine, type ZlogEnd, type ZlogHeader } from "./zlog";
 
 const CHUNK_BYTES = 1 << 16;
 
@@ -13,6 +14,7 @@ export class ZlogWriter {
   private bufferedBytes = 0;
   private closed = false;
   private inputs = 0;
+  private adapterResults = 0;
 
   constructor(
     readonly file: string,
@@ -30,6 +32,11 @@ export class ZlogWriter {
   /** Keystrokes applied to a console device, in stream order (before the events they cause). */
   input(delivery: ConsoleDelivery): void {
     this.line(JSON.stringify(inputLine(this.inputs++, delivery)));
+  }
+
+  /** A storage or network result delivered to its requester, in stream order. */
+  adapterResult(delivery: AdapterDelivery): void {
+    this.line(JSON.stringify(adapterLine(this.adapterResults++, delivery)));
   }
 
   close(end: ZlogEnd): void {

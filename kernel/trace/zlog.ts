@@ -5,6 +5,7 @@
 import type { Commit, CommitBody } from "../axiom/commitlog";
 import type { SysLogEvent } from "../axiom/syslog";
 import type { ConsoleDelivery } from "../console-input";
+import type { AdapterDelivery } from "../adapters/hub";
 
 export const ZLOG_VERSION = 1;
 
@@ -86,6 +87,49 @@ export function inputBytes(line: ZlogInput): Uint8Array {
     : new Uint8Array(Buffer.from(line.base64 ?? "", "base64"));
 }
 
+/** A storage or network result handed to its requester (kernel/adapters/hub.ts), with the input
+ *  point it went in at. A replay gives these back instead of asking the store or the network. */
+export interface ZlogAdapterResult {
+  ad: number;
+  kind: "storage" | "network";
+  /** The request id the syscall returned. */
+  id: number;
+  pid: number;
+  /** result_type. */
+  type: number;
+  event: number;
+  commit: number;
+  t: number;
+  /** The data as text when it is valid UTF-8, else `base64`. */
+  text?: string;
+  base64?: string;
+}
+
+export function adapterLine(index: number, delivery: AdapterDelivery): ZlogAdapterResult {
+  const { kind, id, pid, result, at } = delivery;
+  const base = { ad: index, kind, id, pid, type: result.type, event: at.event, commit: at.commit, t: at.t };
+  const text = utf8OrUndefined(result.data);
+  return text !== undefined ? { ...base, text } : { ...base, base64: Buffer.from(result.data).toString("base64") };
+}
+
+export function adapterBytes(line: ZlogAdapterResult): Uint8Array {
+  return line.text !== undefined
+    ? new TextEncoder().encode(line.text)
+    : new Uint8Array(Buffer.from(line.base64 ?? "", "base64"));
+}
+
+function utf8OrUndefined(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAdapterLine(x: ZlogLine): x is ZlogAdapterResult {
+  return "ad" in x;
+}
+
 export type ZlogSyscall =
   | { s: number; k: "req"; p: number; t: number; n: number; a: [number, number, number]; l: number; h: string }
   | { s: number; k: "res"; p: number; t: number; r: number; v: number; l: number; h: string };
@@ -102,7 +146,7 @@ export interface ZlogEnd {
   commits: number;
 }
 
-export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogInput | ZlogEnd;
+export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogInput | ZlogAdapterResult | ZlogEnd;
 
 export function syscallLine(event: SysLogEvent, hash: string): ZlogSyscall {
   return event.kind === "request"

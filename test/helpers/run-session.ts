@@ -2,7 +2,7 @@
 
 import path from "node:path";
 import { createMachine, loadMachineDescription, type DiskSpec, type Machine } from "../../devices";
-import { Session, type RunSummary } from "../../kernel/session";
+import { Session, type RunSummary, type SessionAdapters } from "../../kernel/session";
 import type { Commit } from "../../kernel/axiom/commitlog";
 
 export interface SessionResult {
@@ -31,6 +31,10 @@ export interface RunOptions {
   disk?: DiskSpec;
   /** Outside input (keystrokes) given to a console device at a virtual time (ns). */
   consoleInput?: { at: number; device: string; text: string }[];
+  /** Storage and network (default: the session's, the store in .zds/storage/<machine>). */
+  adapters?: SessionAdapters;
+  /** Save the trace to this .zlog file. */
+  traceFile?: string;
 }
 
 export async function runPrograms(paths: string[], options: RunOptions = {}): Promise<SessionResult> {
@@ -59,6 +63,9 @@ export async function runPrograms(paths: string[], options: RunOptions = {}): Pr
     watchdogMs: options.watchdogMs,
     memoryMb: options.memoryMb,
     supervision: description.supervision,
+    adapters: options.adapters,
+    traceFile: options.traceFile,
+    machineData: options.traceFile ? (({ source: _s, ...data }) => data)(description) : undefined,
     output: {
       console: (_p, text) => (consoleText += text),
       debug: (p, text) => debug.push(`${p.name}: ${text}`),
