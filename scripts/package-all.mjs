@@ -101,11 +101,15 @@ function platformPackage(target) {
 }
 
 if (!values["no-build"]) execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs"), "--production"], { cwd: root, stdio: "inherit" });
-const listed = npx(["vsce", "ls"], root).split(/\r?\n/).filter(Boolean);
-const dependencyFiles = listed.filter((f) => f.startsWith("node_modules/"));
-const ours = listed.filter((f) => !f.startsWith("node_modules/"));
-const esbuildApi = dependencyFiles.filter((f) => f.startsWith("node_modules/esbuild/"));
-const esbuildWasm = dependencyFiles.filter((f) => f.startsWith("node_modules/esbuild-wasm/"));
+// --follow-symlinks: a file: dependency (the TypeScript server plugin) is a symlink in node_modules.
+const listed = npx(["vsce", "ls", "--follow-symlinks"], root).split(/\r?\n/).filter(Boolean);
+/** The package a node_modules path belongs to ("esbuild", "@esbuild/linux-x64"), or undefined. */
+const packageOf = (f) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1];
+const bundlerPackage = (name) => name === "esbuild" || name === "esbuild-wasm" || name?.startsWith("@esbuild/");
+// Our files and every other dependency's go into every vsix; the bundler's are chosen per target.
+const common = listed.filter((f) => !bundlerPackage(packageOf(f)));
+const esbuildApi = listed.filter((f) => packageOf(f) === "esbuild");
+const esbuildWasm = listed.filter((f) => packageOf(f) === "esbuild-wasm");
 if (esbuildApi.length === 0 || !esbuildWasm.some((f) => f.endsWith("esbuild.wasm"))) {
   console.error("package-all: vsce ls lists no esbuild or esbuild-wasm files: check .vscodeignore and run npm ci");
   process.exit(1);
@@ -113,7 +117,7 @@ if (esbuildApi.length === 0 || !esbuildWasm.some((f) => f.endsWith("esbuild.wasm
 
 const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
 // The staged package.json: no scripts (vscode:prepublish ran above, once), no dev dependencies, and
-// as dependencies only the bundler staged, so that vsce's `npm list` finds exactly what is there.
+// as dependencies only those staged, so that vsce's `npm list` there finds exactly what is there.
 delete manifest.scripts;
 delete manifest.devDependencies;
 const dependencies = manifest.dependencies;
@@ -128,7 +132,7 @@ for (const { target } of jobs) {
     fs.copyFileSync(path.join(root, rel), to);
     fs.chmodSync(to, fs.statSync(path.join(root, rel)).mode & 0o777);
   };
-  for (const f of ours) copy(f);
+  for (const f of common) copy(f);
   if (target) {
     for (const f of esbuildApi) copy(f);
     for (const f of platformPackage(target)) {
@@ -140,8 +144,9 @@ for (const { target } of jobs) {
   } else {
     for (const f of esbuildWasm) copy(f);
   }
-  const name = target ? "esbuild" : "esbuild-wasm";
-  manifest.dependencies = { [name]: dependencies[name] };
+  const staged = new Set([...common.map(packageOf), target ? "esbuild" : "esbuild-wasm"]);
+  // "*": a file: dependency staged as a plain folder would be "invalid" to npm list under its spec.
+  manifest.dependencies = Object.fromEntries(Object.keys(dependencies).filter((name) => staged.has(name)).map((name) => [name, "*"]));
   fs.writeFileSync(path.join(stage, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   copy(".vscodeignore");
   const out = outFor(target);

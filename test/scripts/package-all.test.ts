@@ -78,6 +78,19 @@ const wanted = process.env.ZDS_PACKAGE_TEST === "1" || process.env.ZDS_VSIX_DIR 
     });
   }
 
+  it("every vsix holds the same files but for the bundler", () => {
+    const bundlerFile = /^extension\/node_modules\/(esbuild|esbuild-wasm|@esbuild\/[^/]+)\//;
+    const rest = (file: string): string =>
+      ZipFile.open(path.join(dir, file))
+        .names()
+        .filter((n) => !bundlerFile.test(n))
+        .sort()
+        .join("\n");
+    const universal = rest("zero-driver-studio-universal.vsix");
+    assert.ok(universal.includes("extension/dist/extension.js"));
+    for (const target of VSIX_TARGETS) assert.equal(rest(`zero-driver-studio-${target}.vsix`), universal, target);
+  });
+
   it("universal: esbuild-wasm and no native binary, and a sample runs from the unpacked vsix", async () => {
     const zip = ZipFile.open(path.join(dir, "zero-driver-studio-universal.vsix"));
     assert.equal(targetOf(zip), undefined);
