@@ -13,6 +13,7 @@ commands:
   replay  re-run a recorded .zlog trace, --verify it     (zds replay --help)
   trace   a .zlog trace's IPC timeline, --html for a page (zds trace --help)
   check   check drivers against their manifests          (zds check --help)
+  init    a folder's tsconfig.json and SDK types, for tsc (zds init --help)
   bench   measure the kernel, storage and tools           (zds bench --help)
   dap     the debug adapter on stdin/stdout (DAP)         (docs/debugging.md)
 `;
@@ -29,6 +30,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await (await import("./trace")).traceCommand(rest, io);
       case "check":
         return await checkCommand(rest, io);
+      case "init":
+        return (await import("./init")).initCommand(rest, io);
       case "bench":
         // Loaded on demand: the benchmarks pull in code no other command needs.
         return await (await import("../bench/run")).benchCommand(rest, io);
