@@ -2,7 +2,12 @@
 // vscode-e2e tools copied into test/e2e/vscode-e2e/ (setup.sh installs that VS Code; smoke.mjs runs it).
 //   node test/e2e/run.mjs              the suite (test/e2e/suite) with the extension as a folder
 //   node test/e2e/run.mjs --vsix FILE  the suite with the extension installed from FILE, as a user
-//                                      installs it (an empty harness is the development extension)
+//                                      installs it (an empty harness is the development extension),
+//                                      then the bare-folder suite
+//   node test/e2e/run.mjs --bare [--vsix FILE]
+//                                      only the bare-folder suite (test/e2e/suite/bare.test.js): a folder
+//                                      holding one driver copied from a sample and nothing else, where
+//                                      VS Code's TypeScript must resolve @zds/sdk (docs/sdk-types.md)
 //   node test/e2e/run.mjs --ui [--vsix FILE]
 //                                      one UI pass that looks at what a person sees: the Problems
 //                                      panel, the debug toolbar and call stack at a breakpoint, the
@@ -35,6 +40,7 @@ const vsix = take("--vsix");
 const flag = (name) => (argv.includes(name) ? (argv.splice(argv.indexOf(name), 1), true) : false);
 const ui = flag("--ui");
 const restricted = flag("--restricted");
+const bareOnly = flag("--bare");
 
 if (!fs.existsSync(path.join(prefix, "vscode-e2e.json"))) {
   const message = `no VS Code installed at ${prefix} (run \`npm run test:e2e\`, or bash test/e2e/vscode-e2e/setup.sh ${prefix})`;
@@ -61,6 +67,14 @@ function workspace(...fixtures) {
   return dir;
 }
 
+/** A bare folder: one driver copied from the virtio-rng sample; no tsconfig, package.json or node_modules. */
+function bareFolder() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-e2e-bare-"));
+  fs.mkdirSync(path.join(dir, "my-rng"));
+  fs.copyFileSync(path.join(root, "drivers", "virtio-rng", "index.ts"), path.join(dir, "my-rng", "index.ts"));
+  return dir;
+}
+
 const extensionArgs = vsix ? ["--extension", path.resolve(vsix), "--extension", path.join(here, "harness"), "--ext-id", EXTENSION_ID] : ["--extension", root];
 let args;
 if (ui) {
@@ -83,9 +97,16 @@ if (ui) {
   ];
 } else if (restricted) {
   args = [...extensionArgs, "--restricted", "--workspace", workspace("workspace"), "--tests", path.join(here, "suite", "restricted.js")];
-} else {
+} else if (!bareOnly) {
   args = [...extensionArgs, "--workspace", workspace("workspace"), "--tests", path.join(here, "suite", "index.js")];
 }
-console.log(`e2e: ${ui ? "UI pass" : restricted ? "Restricted Mode suite" : "suite"} with the extension ${vsix ? `installed from ${vsix}` : `as a folder (${root})`}`);
-const r = spawnSync(process.execPath, [smoke, "--prefix", prefix, ...args, ...argv], { stdio: "inherit" });
-process.exit(r.status ?? 1);
+const runs = [];
+if (args) runs.push({ label: ui ? "UI pass" : restricted ? "Restricted Mode suite" : "suite", args });
+if (bareOnly || (!ui && !restricted)) runs.push({ label: "bare-folder suite", args: [...extensionArgs, "--workspace", bareFolder(), "--tests", path.join(here, "suite", "bare.js")] });
+let status = 0;
+for (const run of runs) {
+  console.log(`e2e: ${run.label} with the extension ${vsix ? `installed from ${vsix}` : `as a folder (${root})`}`);
+  const r = spawnSync(process.execPath, [smoke, "--prefix", prefix, ...run.args, ...argv], { stdio: "inherit" });
+  if ((r.status ?? 1) !== 0 && status === 0) status = r.status ?? 1;
+}
+process.exit(status);
