@@ -102,7 +102,9 @@ export function parseLog(bytes: Uint8Array): { map: Map<string, Uint8Array>; goo
 export class FileStore {
   readonly stats: StoreStats = { appends: 0, syncs: 0, syncMs: 0, keysAtOpen: 0, recoveredBytes: 0 };
   private queue: Queued[] = [];
-  private flushing: Promise<void> | undefined;
+  /** True while flush() runs: it takes what is queued until the queue is empty. */
+  private flushing = false;
+  private drained: Promise<void> = Promise.resolve();
   private failed: string | undefined;
   private closed = false;
 
@@ -174,7 +176,7 @@ export class FileStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing) await this.flushing.catch(() => undefined);
+    while (this.flushing) await this.drained;
     await this.fh.close().catch(() => undefined);
     releaseLock(this.dir);
   }
@@ -185,12 +187,20 @@ export class FileStore {
     if (this.closed) return Promise.reject(new StoreError(`the store ${this.dir} is closed`));
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ bytes: bytes ?? new Uint8Array(0), resolve, reject });
-      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+      if (!this.flushing) {
+        this.flushing = true;
+        this.drained = this.flush();
+      }
     });
   }
 
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (;;) {
+      if (this.queue.length === 0) {
+        // In the same turn as the last look at the queue: a record queued later starts a new flush.
+        this.flushing = false;
+        return;
+      }
       const group = this.queue;
       this.queue = [];
       const total = group.reduce((n, q) => n + q.bytes.length, 0);
