@@ -10,6 +10,7 @@ import type { WorkerDebugClient } from "../host/worker-process";
 import type { ScriptBundle } from "../loader/bundle-driver";
 import type { KernelProcess } from "../process";
 import { sdkEntry } from "../host/paths";
+import { sourceKey } from "./source-paths";
 import { logMessageParts, parseHitCondition, type HitCondition } from "./conditions";
 import type {
   CdpCallFrame,
@@ -25,8 +26,11 @@ import type {
 
 interface Program {
   map: TraceMap;
-  /** Absolute path → the map's own `sources` entry (relative to the cwd at bundle time). */
+  /** A file's key (sourceKey: absolute, and on Windows case-folded) → the map's own `sources`
+   *  entry (relative to the cwd at bundle time). */
   sources: Map<string, string>;
+  /** The map's `sources` entry → its absolute path, as frames show it. */
+  files: Map<string, string>;
 }
 
 interface Attached {
@@ -62,8 +66,6 @@ interface PauseRequest {
 /** How long a requested pause may take to land before the stop is reported without driver frames. */
 const PAUSE_TIMEOUT_MS = 2000;
 
-const SDK_DIR = path.dirname(sdkEntry()) + path.sep;
-
 export class SourceDebugger {
   private readonly programs = new Map<string, Program>();
   /** TS path → breakpoints, as the client last set them. */
@@ -78,6 +80,9 @@ export class SourceDebugger {
   private readonly requests = new Map<number, PauseRequest>();
   private nextId = 1;
   private readonly ids = new Map<string, number>();
+  /** A breakpoint file's key → its path as the client gave it (made absolute), for logpoint output. */
+  private readonly clientPaths = new Map<string, string>();
+  private readonly sdkDirKey: string;
   pause: SourcePause | undefined;
   /** Asked before a breakpoint or step pause becomes a stop; false lets the worker run on (time
    *  travel re-runs the past with breakpoints passed over, or looks for one particular hit). */
@@ -87,7 +92,11 @@ export class SourceDebugger {
     private readonly onPause: (pause: SourcePause) => void,
     /** A logpoint's message, evaluated (the worker runs on). */
     private readonly onLog: (pid: number, text: string, file: string, line: number) => void = () => undefined,
-  ) {}
+    /** How paths are made absolute and compared: the host's; path.win32 in tests of Windows paths. */
+    private readonly paths: path.PlatformPath = path,
+  ) {
+    this.sdkDirKey = sourceKey(path.dirname(sdkEntry()), paths) + paths.sep;
+  }
 
   /** Read a script bundle's inline source map; its sources are relative to the cwd at bundle time. */
   addProgram(bundle: ScriptBundle, cwd: string): void {
@@ -95,13 +104,21 @@ export class SourceDebugger {
     if (!match) return;
     const map = new TraceMap(Buffer.from(match[1], "base64").toString("utf8"));
     const sources = new Map<string, string>();
-    for (const s of map.sources) if (s !== null) sources.set(path.resolve(cwd, s), s);
-    this.programs.set(bundle.filename, { map, sources });
+    const files = new Map<string, string>();
+    for (const s of map.sources) {
+      if (s === null) continue;
+      const abs = this.paths.resolve(cwd, s);
+      sources.set(sourceKey(abs, this.paths), s);
+      files.set(s, abs);
+    }
+    this.programs.set(bundle.filename, { map, sources, files });
   }
 
   /** Replace the breakpoints of one TS file; live workers get them at once, new ones when they start. */
   setBreakpoints(file: string, specs: readonly SourceBreakpointSpec[]): SourceBreakpointResult[] {
-    const abs = path.resolve(file);
+    // Keyed by sourceKey: on Windows VS Code says c:\… where the bundle's cwd says C:\….
+    const abs = sourceKey(file, this.paths);
+    this.clientPaths.set(abs, this.paths.resolve(file));
     const problems = new Map<number, string>();
     for (const key of [...this.states.keys()]) if (key.startsWith(`${abs}:`)) this.states.delete(key);
     const kept: SourceBreakpointSpec[] = [];
@@ -126,7 +143,8 @@ export class SourceDebugger {
   }
 
   /** Where each line binds, against the programs known now (none before launch has bundled). */
-  resolve(file: string, lines: readonly number[]): SourceBreakpointResult[] {
+  resolve(client: string, lines: readonly number[]): SourceBreakpointResult[] {
+    const file = sourceKey(client, this.paths);
     return lines.map((line) => {
       const key = `${file}:${line}`;
       let id = this.ids.get(key);
@@ -343,7 +361,7 @@ export class SourceDebugger {
         column: (orig.column ?? 0) + 1,
       });
     }
-    return trimSdkFrames(frames);
+    return this.trimSdkFrames(frames);
   }
 
   /** Let the paused worker run (continue) or step; false when no worker is paused. */
@@ -381,7 +399,7 @@ export class SourceDebugger {
       if (!abs || orig?.line == null) return [{ index, name, line, column: column + 1 }];
       return [{ index, name, path: abs, line: orig.line, column: (orig.column ?? 0) + 1 }];
     });
-    return pause.trimSdk ? trimSdkFrames(frames) : frames;
+    return pause.trimSdk ? this.trimSdkFrames(frames) : frames;
   }
 
   /** Local/Block/Closure scopes of a paused frame (the global scope is left out: it is the sandbox realm). */
@@ -494,7 +512,8 @@ export class SourceDebugger {
       }
     }
     const sep = log.key.lastIndexOf(":");
-    this.onLog(a.pid, text, log.key.slice(0, sep), Number(log.key.slice(sep + 1)));
+    const file = log.key.slice(0, sep);
+    this.onLog(a.pid, text, this.clientPaths.get(file) ?? file, Number(log.key.slice(sep + 1)));
   }
 
   private generated(file: string, line: number): { line: number; column: number }[] {
@@ -520,15 +539,16 @@ export class SourceDebugger {
   }
 
   private absolute(program: Program, source: string): string | undefined {
-    for (const [abs, s] of program.sources) if (s === source) return abs;
-    return undefined;
+    return program.files.get(source);
   }
-}
 
-/** Drop the SDK's frames above the driver's own first frame: a kernel-level stop points at the driver line. */
-function trimSdkFrames(frames: SourceFrame[]): SourceFrame[] {
-  const first = frames.findIndex((f) => f.path !== undefined && !f.path.startsWith(SDK_DIR));
-  return first > 0 ? frames.slice(first) : frames;
+  /** Drop the SDK's frames above the driver's own first frame: a kernel-level stop points at the driver line. */
+  private trimSdkFrames(frames: SourceFrame[]): SourceFrame[] {
+    const first = frames.findIndex(
+      (f) => f.path !== undefined && !sourceKey(f.path, this.paths).startsWith(this.sdkDirKey),
+    );
+    return first > 0 ? frames.slice(first) : frames;
+  }
 }
 
 function remoteValue(name: string, o: CdpRemoteObject): RemoteValue {
