@@ -65,28 +65,27 @@ export function resolveDriverEntry(target: string): string {
   return abs;
 }
 
+/**
+ * Why a driver may not import `spec` (undefined: it may). Relative and absolute paths are files;
+ * `@zds/sdk` is resolved before this is asked. An entry point is never refused: on Windows it is an
+ * absolute `C:\…` path, which does not start with `.` or `/` and was taken for a package.
+ */
+export function importProblem(spec: string, kind: esbuild.ImportKind): string | undefined {
+  if (kind === "entry-point" || spec.startsWith(".") || path.posix.isAbsolute(spec) || path.win32.isAbsolute(spec))
+    return undefined;
+  if (nodeBuiltins.has(spec))
+    return `driver imports the Node built-in "${spec}": drivers run sandboxed and reach the world only through the SDK ("@zds/sdk") and their capabilities`;
+  // The SDK's own imports of kernel/abi are relative, so any other bare import is a driver's.
+  return `driver imports the package "${spec}": a driver may import only "@zds/sdk" and its own relative modules`;
+}
+
 const sandboxImports: esbuild.Plugin = {
   name: "zds-driver-imports",
   setup(build) {
     build.onResolve({ filter: /^@zds\/sdk$/ }, () => ({ path: sdkEntry() }));
     build.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (nodeBuiltins.has(args.path)) {
-        return {
-          errors: [
-            {
-              text: `driver imports the Node built-in "${args.path}": drivers run sandboxed and reach the world only through the SDK ("@zds/sdk") and their capabilities`,
-            },
-          ],
-        };
-      }
-      // The SDK's own imports of kernel/abi are relative, so any other bare import is a driver's.
-      return {
-        errors: [
-          {
-            text: `driver imports the package "${args.path}": a driver may import only "@zds/sdk" and its own relative modules`,
-          },
-        ],
-      };
+      const problem = importProblem(args.path, args.kind);
+      return problem === undefined ? undefined : { errors: [{ text: problem }] };
     });
   },
 };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bundleDriver, DriverLoadError } from "../../kernel/loader/bundle-driver";
+import { bundleDriver, DriverLoadError, importProblem } from "../../kernel/loader/bundle-driver";
 import { fixture } from "../helpers/run-session";
 
 describe("driver loader", () => {
@@ -24,5 +24,22 @@ describe("driver loader", () => {
       bundleDriver(fixture("uses-fs")),
       (e: unknown) => e instanceof DriverLoadError && /Node built-in "fs"/.test(e.message),
     );
+  });
+});
+
+describe("driver imports", () => {
+  it("an entry point or an absolute path is a file, on Windows too (C:\\…, \\\\server\\…)", () => {
+    assert.equal(importProblem("C:\\Users\\dev\\drivers\\rng-cat\\index.ts", "entry-point"), undefined);
+    assert.equal(importProblem("C:\\Users\\dev\\shared\\util.ts", "import-statement"), undefined);
+    assert.equal(importProblem("c:/Users/dev/shared/util.ts", "import-statement"), undefined);
+    assert.equal(importProblem("\\\\server\\share\\util.ts", "import-statement"), undefined);
+    assert.equal(importProblem("./util", "import-statement"), undefined);
+  });
+
+  it("a bare import is a package or a Node built-in, and refused", () => {
+    assert.match(importProblem("fs", "import-statement") ?? "", /Node built-in "fs"/);
+    assert.match(importProblem("node:fs", "require-call") ?? "", /Node built-in "node:fs"/);
+    assert.match(importProblem("lodash", "import-statement") ?? "", /the package "lodash"/);
+    assert.match(importProblem("C", "import-statement") ?? "", /the package "C"/);
   });
 });
