@@ -1,6 +1,9 @@
 // One walk over a source file collecting what later passes look up by name: identifiers in value
-// positions, and identifiers that are written to. Keyed by the SourceFile object, which the compiler
-// never mutates, so the index is built once per version of a file.
+// positions, and identifiers that are written to. Keyed by the SourceFile object, so the index is
+// built once per version of a file; and made of one part per top-level statement, keyed by the
+// statement node. After an edit the compiler's incremental parser hands back the statements the
+// edit did not touch as the same node objects (positions shifted), so only the edited statement
+// (the function being typed in) is walked again and the file's index is the parts joined.
 
 import ts from "typescript";
 
@@ -17,11 +20,55 @@ export interface FileIndex {
   readonly elementAccesses: readonly ts.ElementAccessExpression[];
 }
 
+interface Part {
+  references: Map<string, ts.Identifier[]>;
+  writes: Map<string, ts.Identifier[]>;
+  propertyWrites: Map<string, ts.Identifier[]>;
+  calls: (ts.CallExpression | ts.NewExpression)[];
+  elementAccesses: ts.ElementAccessExpression[];
+}
+
 const cache = new WeakMap<ts.SourceFile, FileIndex>();
+const parts = new WeakMap<ts.Node, Part>();
+/** Top-level statements walked (not found in the part cache) since the process started: the tests
+ *  read it to see that an edit re-indexes only what it touched. */
+export const indexStats = { statementsWalked: 0 };
 
 export function indexFile(sourceFile: ts.SourceFile): FileIndex {
   const cached = cache.get(sourceFile);
   if (cached) return cached;
+  const references = new Map<string, ts.Identifier[]>();
+  const writes = new Map<string, ts.Identifier[]>();
+  const propertyWrites = new Map<string, ts.Identifier[]>();
+  const calls: (ts.CallExpression | ts.NewExpression)[] = [];
+  const elementAccesses: ts.ElementAccessExpression[] = [];
+  const join = (into: Map<string, ts.Identifier[]>, from: Map<string, ts.Identifier[]>): void => {
+    for (const [name, ids] of from) {
+      const list = into.get(name);
+      if (list) for (const id of ids) list.push(id);
+      else into.set(name, ids.slice());
+    }
+  };
+  for (const statement of sourceFile.statements) {
+    let part = parts.get(statement);
+    if (!part) {
+      part = indexNode(statement);
+      parts.set(statement, part);
+      indexStats.statementsWalked++;
+    }
+    join(references, part.references);
+    join(writes, part.writes);
+    join(propertyWrites, part.propertyWrites);
+    for (const c of part.calls) calls.push(c);
+    for (const e of part.elementAccesses) elementAccesses.push(e);
+  }
+  const index: FileIndex = { references, writes, propertyWrites, calls, elementAccesses };
+  cache.set(sourceFile, index);
+  return index;
+}
+
+/** The index of one top-level statement (its whole subtree). */
+function indexNode(root: ts.Node): Part {
   const references = new Map<string, ts.Identifier[]>();
   const writes = new Map<string, ts.Identifier[]>();
   const propertyWrites = new Map<string, ts.Identifier[]>();
@@ -81,10 +128,8 @@ export function indexFile(sourceFile: ts.SourceFile): FileIndex {
       markWritten(node.initializer);
     node.forEachChild(visit);
   };
-  sourceFile.forEachChild(visit);
-  const index: FileIndex = { references, writes, propertyWrites, calls, elementAccesses };
-  cache.set(sourceFile, index);
-  return index;
+  visit(root);
+  return { references, writes, propertyWrites, calls, elementAccesses };
 }
 
 function skipParens(e: ts.Expression): ts.Expression {

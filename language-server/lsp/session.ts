@@ -27,6 +27,7 @@ import { completionsAt } from "../features/completion";
 import { definitionAt } from "../features/definition";
 import { hoverAt } from "../features/hover";
 import { DIAGNOSTIC_SOURCE, rangeOf, toCodeAction, toDiagnostic, uriOf } from "./convert";
+import type { WarmUpReport } from "./warm-up";
 
 export interface ServerSettings {
   /** Report the opt-in hints (ZDS901/ZDS902). */
@@ -50,11 +51,19 @@ export class LanguageServerSession {
   constructor(
     private readonly connection: Connection,
     private readonly documents: TextDocuments<TextDocument>,
+    private readonly warm?: WarmUpReport,
   ) {}
 
   listen(): void {
     const c = this.connection;
     c.onInitialize((p) => this.initialize(p));
+    c.onInitialized(() => {
+      const w = this.warm;
+      if (w)
+        c.console.info(
+          `warm-up: ${Math.round(w.ms)} ms, ${w.files} files${w.sdk ? ` (SDK ${w.sdk})` : " (no SDK found beside the server)"}`,
+        );
+    });
     c.onHover((p) => this.guard("hover", () => this.hover(p), null));
     c.onCompletion((p) => this.guard("completion", () => this.completion(p), []));
     c.onDefinition((p) => this.guard("definition", () => this.definition(p), null));
