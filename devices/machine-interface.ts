@@ -7,6 +7,9 @@ export interface DeviceInfo {
   name: string;
   /** "virtio-mmio", "ata" or "uart16550". */
   kind: string;
+  /** The machine description's device type ("e1000", "nvme"), for devices a driver binds with
+   *  `device: { type }` (devices of kind "mmio", with a register map of their own). */
+  type?: string;
   /** VIRTIO device id for virtio-mmio devices. */
   virtioId?: number;
   mmio?: { base: number; size: number };

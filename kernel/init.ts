@@ -81,6 +81,10 @@ export class Init {
       candidates = machine.devices.filter((d) => d.kind === "virtio-mmio" && d.virtioId === sel.virtio);
       wanted = `a virtio device with id ${sel.virtio}`;
       if (sel.index !== undefined) candidates = candidates.slice(sel.index, sel.index + 1);
+    } else if ("type" in sel) {
+      candidates = machine.devices.filter((d) => d.type === sel.type);
+      wanted = `a device of type ${sel.type}`;
+      if (sel.index !== undefined) candidates = candidates.slice(sel.index, sel.index + 1);
     } else {
       const { first, last } = sel.ports;
       candidates = machine.devices.filter((d) => d.ports?.some((r) => r.first <= first && last <= r.last));

@@ -15,7 +15,10 @@ export type DeviceSelector =
   /** A virtio-mmio device by VIRTIO device id; `index` picks the n-th such device (default 0). */
   | { virtio: number; index?: number }
   /** A port-I/O device decoding these ports (e.g. ATA 0x1F0–0x1F7). */
-  | { ports: { first: number; last: number } };
+  | { ports: { first: number; last: number } }
+  /** An MMIO device that is not virtio, by its machine-description type (e.g. "e1000", "nvme");
+   *  `index` picks the n-th such device (default 0). */
+  | { type: string; index?: number };
 
 export interface MmioCapSpec {
   kind: "mmio";
@@ -107,8 +110,13 @@ export function validateManifest(
       const { first, last } = device.ports;
       if (!isUint(first, 0xffff) || !isUint(last, 0xffff) || last < first)
         errors.push(`device.ports must be { first, last } with 0 ≤ first ≤ last ≤ 0xFFFF`);
+    } else if (isRecord(device) && "type" in device) {
+      if (typeof device.type !== "string" || !NAME_RE.test(device.type))
+        errors.push(`device.type must be a device type name such as "e1000" (got ${JSON.stringify(device.type)})`);
+      if (device.index !== undefined && !isUint(device.index, 255))
+        errors.push(`device.index must be a small non-negative integer`);
     } else {
-      errors.push(`device must be { virtio: id } or { ports: { first, last } }`);
+      errors.push(`device must be { virtio: id }, { type: name } or { ports: { first, last } }`);
     }
   }
   if (!isRecord(value.caps)) {
@@ -126,8 +134,8 @@ export function validateManifest(
         case "mmio":
           if (!isUint(spec.size, 0x1000_0000) || spec.size === 0)
             errors.push(`${where}: mmio size must be a positive number of bytes`);
-          if (!device || !("virtio" in (device as object)))
-            errors.push(`${where}: an mmio window needs a device: { virtio: id } binding`);
+          if (!device || !("virtio" in (device as object) || "type" in (device as object)))
+            errors.push(`${where}: an mmio window needs a device: { virtio: id } or { type: name } binding`);
           break;
         case "ports":
           if (

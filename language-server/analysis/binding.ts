@@ -1,9 +1,9 @@
-// Device bindings no machine description can satisfy: a virtio device id no device type provides, a
-// port range (the binding's or a ports() capability's) that no device decodes.
+// Device bindings no machine description can satisfy: a virtio device id or a device type no catalog
+// entry provides, a port range (the binding's or a ports() capability's) that no device decodes.
 
 import { Codes } from "./codes";
 import { declarationInfo, finding } from "./access-rules";
-import { offersPorts, offersVirtio, type MachineKnowledge } from "./machines";
+import { offersPorts, offersType, offersVirtio, type MachineKnowledge } from "./machines";
 import type { Manifest } from "./manifest-reader";
 import { VIRTIO_DEVICE_NAMES } from "../register-tables";
 import type { Finding } from "./types";
@@ -32,6 +32,15 @@ export function checkBinding(manifest: Manifest, machines: MachineKnowledge): Fi
         Codes.UNKNOWN_VIRTIO_DEVICE,
         manifest.deviceNode,
         `device binding { virtio: ${device.id} }${name ? ` (${name})` : ""}: no machine description can provide this device; the device types machines are built from are ${known || "none"}`,
+      ),
+    );
+  }
+  if (device.kind === "type" && manifest.deviceNode && !offersType(machines, device.type)) {
+    findings.push(
+      finding(
+        Codes.UNKNOWN_DEVICE_TYPE,
+        manifest.deviceNode,
+        `device binding { type: ${JSON.stringify(device.type)} }: no machine description can provide this device; the device types machines are built from are ${known || "none"}`,
       ),
     );
   }

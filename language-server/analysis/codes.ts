@@ -22,6 +22,7 @@ export const Codes = {
   UNUSED_RIGHT: "ZDS303",
   UNKNOWN_VIRTIO_DEVICE: "ZDS401",
   UNDECODED_PORTS: "ZDS402",
+  UNKNOWN_DEVICE_TYPE: "ZDS403",
   UNPROVEN_ACCESS: "ZDS901",
   MANIFEST_NOT_CONSTANT: "ZDS902",
 } as const;
@@ -47,6 +48,7 @@ export const severityOf: Readonly<Record<DiagnosticCode, Severity>> = {
   ZDS303: "warning",
   ZDS401: "error",
   ZDS402: "error",
+  ZDS403: "error",
   ZDS901: "hint",
   ZDS902: "hint",
 };

@@ -9,6 +9,8 @@ import { bundledMachineNames, loadMachineDescription } from "../../devices/machi
 /** One device type a machine description may contain, as a driver sees it. */
 export interface DeviceOffer {
   type: string;
+  /** The catalog kind: "mmio" for the devices a `device: { type }` binding names. */
+  kind?: string;
   virtioId?: number;
   /** Port ranges the device decodes (port-I/O devices). */
   ports?: readonly { first: number; last: number }[];
@@ -46,6 +48,7 @@ export function defaultMachineKnowledge(): MachineKnowledge {
   const catalog: Readonly<Record<string, CatalogEntry>> = deviceCatalog;
   const offers: DeviceOffer[] = Object.entries(catalog).map(([type, entry]) => ({
     type,
+    kind: entry.kind,
     virtioId: entry.virtioId,
     ports: entry.ports,
   }));
@@ -69,6 +72,11 @@ export function defaultMachineKnowledge(): MachineKnowledge {
 
 export function offersVirtio(knowledge: MachineKnowledge, id: number): DeviceOffer | undefined {
   return knowledge.offers.find((o) => o.virtioId === id);
+}
+
+/** The device type a `device: { type }` binding can bind to (virtio devices are bound by id). */
+export function offersType(knowledge: MachineKnowledge, type: string): DeviceOffer | undefined {
+  return knowledge.offers.find((o) => o.kind === "mmio" && o.type === type);
 }
 
 export function offersPorts(knowledge: MachineKnowledge, first: number, last: number): DeviceOffer | undefined {

@@ -33,6 +33,8 @@ export interface CapDecl {
 export type DeviceBinding =
   | { kind: "virtio"; id: number; index?: number }
   | { kind: "ports"; first: number; last: number }
+  /** `{ type: "e1000" }`: a device of that kind (not virtio). */
+  | { kind: "type"; type: string; index?: number }
   | { kind: "none" }
   | { kind: "unknown" };
 
@@ -266,6 +268,15 @@ function deviceBinding(v: Value): DeviceBinding {
     return index && index.kind === "number"
       ? { kind: "virtio", id: virtio.value, index: index.value }
       : { kind: "virtio", id: virtio.value };
+  }
+  const type = v.props.get("type");
+  if (type) {
+    const index = v.props.get("index");
+    if (type.kind !== "string" || (index && index.kind !== "number" && index.kind !== "undefined"))
+      return { kind: "unknown" };
+    return index && index.kind === "number"
+      ? { kind: "type", type: type.value, index: index.value }
+      : { kind: "type", type: type.value };
   }
   const ports = v.props.get("ports");
   if (ports && ports.kind === "object") {

@@ -152,6 +152,8 @@ function deviceText(device: DeviceBinding): string {
       return `virtio ${device.id}${VIRTIO_DEVICE_NAMES[device.id] ? ` (${VIRTIO_DEVICE_NAMES[device.id]})` : ""}${device.index ? `, index ${device.index}` : ""}`;
     case "ports":
       return `ports ${hex(device.first)}–${hex(device.last)}`;
+    case "type":
+      return `${device.type}${device.index ? `, index ${device.index}` : ""}`;
     case "none":
       return "none";
     default:
@@ -164,6 +166,7 @@ function placementsFor(device: DeviceBinding, machines: MachineKnowledge): Place
     const types = new Set(machines.offers.filter((o) => o.virtioId === device.id).map((o) => o.type));
     return machines.placements.filter((p) => types.has(p.type));
   }
+  if (device.kind === "type") return machines.placements.filter((p) => p.type === device.type);
   if (device.kind === "ports")
     return machines.placements.filter((p) => p.ports?.some((r) => r.first <= device.first && device.last <= r.last));
   return [];

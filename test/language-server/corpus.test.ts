@@ -39,6 +39,7 @@ describe("language server: fixture corpus (exact match)", () => {
       "ZDS303",
       "ZDS401",
       "ZDS402",
+      "ZDS403",
       "ZDS901",
       "ZDS902",
     ]) {
