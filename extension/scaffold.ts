@@ -60,8 +60,6 @@ export interface ScaffoldOptions {
 export interface ScaffoldResult {
   entry: string;
   template: DriverTemplate;
-  /** The tsconfig.json written so `@zds/sdk` resolves for the language server, if one was written. */
-  tsconfig?: string;
 }
 
 export function scaffoldDriver(options: ScaffoldOptions): ScaffoldResult {
@@ -84,29 +82,8 @@ export function scaffoldDriver(options: ScaffoldOptions): ScaffoldResult {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(entry, header + renamed);
 
-  // The language server resolves `@zds/sdk` through the nearest tsconfig.json's paths; without one
-  // a workspace driver's imports are unresolved and its handles cannot be checked. Never overwrite
-  // a tsconfig the author already has.
-  const tsconfig = ensureTsconfig(options.driversDir, options.workspace);
-  return { entry, template, ...(tsconfig ? { tsconfig } : {}) };
-}
-
-/** Write <workspace>/tsconfig.json mapping `@zds/sdk` to the SDK, unless there is one; returns its path if written. */
-export function ensureTsconfig(driversDir: string, workspace: string): string | undefined {
-  const configPath = path.join(workspace, "tsconfig.json");
-  if (fs.existsSync(configPath)) return undefined;
-  const sdk = path.join(driversDir, "sdk", "index.ts").split(path.sep).join("/");
-  const config = {
-    compilerOptions: {
-      target: "ES2022",
-      module: "commonjs",
-      strict: true,
-      noEmit: true,
-      baseUrl: ".",
-      paths: { "@zds/sdk": [sdk] },
-    },
-    include: ["drivers"],
-  };
-  fs.writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  return configPath;
+  // No tsconfig.json: the language server and the TypeScript server plugin both resolve `@zds/sdk`
+  // to the SDK that ships with the extension (docs/sdk-types.md); one written here would have to
+  // point into the extension's install folder, which changes with every update.
+  return { entry, template };
 }

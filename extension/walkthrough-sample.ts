@@ -5,7 +5,6 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { ensureTsconfig } from "./scaffold";
 
 export const WALKTHROUGH_DRIVER = "walkthrough-rng";
 export const WALKTHROUGH_CLIENT = "rng-cat";
@@ -40,7 +39,7 @@ export interface WalkthroughFiles {
   launch: string;
 }
 
-/** Write the sample, its client, a tsconfig (if none) and the launch configuration into `workspace`.
+/** Write the sample, its client and the launch configuration into `workspace`.
  *  An existing sample driver is left alone (the author may have worked on it). */
 export function scaffoldWalkthrough(driversDir: string, workspace: string): WalkthroughFiles {
   const driver = path.join(workspace, "drivers", WALKTHROUGH_DRIVER, "index.ts");
@@ -53,7 +52,6 @@ export function scaffoldWalkthrough(driversDir: string, workspace: string): Walk
     fs.mkdirSync(path.dirname(client), { recursive: true });
     fs.copyFileSync(path.join(driversDir, WALKTHROUGH_CLIENT, "index.ts"), client);
   }
-  ensureTsconfig(driversDir, workspace);
   const launch = path.join(workspace, ".vscode", "launch.json");
   addLaunchConfiguration(launch);
   return { driver, client, launch };

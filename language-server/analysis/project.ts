@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { analyzeSourceFile, type AnalysisOptions, type FileAnalysis } from "./analyze";
+import { bundledSdkEntry, SDK_SPECIFIER } from "./sdk-entry";
 
 /** Bigger files, or files holding NUL bytes, are not analysed: no driver looks like that. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -53,8 +54,32 @@ export class DriverProject {
       directoryExists: ts.sys.directoryExists,
       getDirectories: ts.sys.getDirectories,
       realpath: ts.sys.realpath,
+      resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
+        literals.map((literal) => this.resolve(host, literal.text, containingFile, options)),
     };
+    this.resolutionCache = ts.createModuleResolutionCache(this.directory, (f) => f, this.options);
     this.service = ts.createLanguageService(host, registry);
+  }
+
+  private readonly resolutionCache: ts.ModuleResolutionCache;
+
+  /** TypeScript's own resolution; `@zds/sdk` that it cannot find is the SDK beside the server
+   *  (sdk-entry.ts says why). A tsconfig's paths or a real package win. */
+  private resolve(
+    host: ts.ModuleResolutionHost,
+    name: string,
+    containingFile: string,
+    options: ts.CompilerOptions,
+  ): ts.ResolvedModuleWithFailedLookupLocations {
+    const found = ts.resolveModuleName(name, containingFile, options, host, this.resolutionCache);
+    if (found.resolvedModule || name !== SDK_SPECIFIER) return found;
+    const sdk = bundledSdkEntry();
+    return sdk
+      ? {
+          ...found,
+          resolvedModule: { resolvedFileName: sdk, extension: ts.Extension.Ts, isExternalLibraryImport: false },
+        }
+      : found;
   }
 
   /** Put an editor buffer in the program (a new version replaces the old one). */

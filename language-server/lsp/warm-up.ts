@@ -6,10 +6,12 @@
 // with the same source-affecting compiler options reuses the warm SourceFiles; any other project
 // gets the compiled code only.
 
-import fs from "node:fs";
 import path from "node:path";
 import type ts from "typescript";
 import { compilerOptions, DriverProject, norm } from "../analysis/project";
+import { bundledSdkEntry } from "../analysis/sdk-entry";
+
+export { bundledSdkEntry };
 
 export interface WarmUpReport {
   /** The SDK entry point warmed, or undefined when none was found beside the server. */
@@ -20,16 +22,6 @@ export interface WarmUpReport {
   files: number;
   /** The warm-up program, kept: its SDK SourceFiles are the ones later projects get. */
   program?: ts.Program;
-}
-
-/** The SDK's entry point beside the running code: `dist/../drivers/sdk/index.ts` for the bundle,
- *  `language-server/lsp/../../drivers/sdk/index.ts` from source. */
-export function bundledSdkEntry(from: string = __dirname): string | undefined {
-  for (let dir = from, i = 0; i < 4; i++, dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "drivers", "sdk", "index.ts");
-    if (fs.existsSync(candidate)) return norm(candidate);
-  }
-  return undefined;
 }
 
 /** Run the warm-up synchronously; never throws (a failed warm-up only costs the first open). */

@@ -1,6 +1,8 @@
 // The built server (dist/language-server.js) over stdio with a real LSP client: open, change,
 // diagnostics, hover, code action, completion, definition, and bad input that must not crash it.
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -177,6 +179,28 @@ describe("language server over stdio", function () {
       ["ZDS101"],
     );
     assert.match(after.diagnostics[0].message, /0x100/);
+  });
+
+  it("resolves @zds/sdk in a bare folder (no tsconfig, no package), so SDK constants fold", async () => {
+    // A folder outside the repository holding one driver: TypeScript alone cannot find @zds/sdk
+    // there; the server uses the SDK beside it (language-server/analysis/sdk-entry.ts). Without
+    // that, VirtioReg.STATUS would be unknown and the read past the window would go unflagged.
+    const bare = fs.mkdtempSync(path.join(os.tmpdir(), "zds-bare-"));
+    try {
+      const file = path.join(bare, "my-rng", "index.ts");
+      fs.mkdirSync(path.dirname(file));
+      const text = CLEAN.replace("mmio({ size: 0x74,", "mmio({ size: 0x20,");
+      fs.writeFileSync(file, text);
+      const published = await client.open(pathToFileURL(file).href, text);
+      assert.deepEqual(
+        published.diagnostics.map((d) => [d.code, d.range.start.line]),
+        [["ZDS101", positionOf(text, "regs.read32(VirtioReg.STATUS)").line]],
+        JSON.stringify(published.diagnostics),
+      );
+      assert.match(published.diagnostics[0].message, /offset 0x70/);
+    } finally {
+      fs.rmSync(bare, { recursive: true, force: true });
+    }
   });
 
   it("answers and stays up on half-typed code, binary text and a huge buffer", async () => {
