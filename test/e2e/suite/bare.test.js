@@ -83,4 +83,36 @@ suite("SDK types in a bare folder (VS Code's TypeScript, no tsconfig, no npm ins
     console.log(`[zds e2e] diagnostics on the copied driver: ${all.length ? describe(all) : "none"}`);
     fs.rmSync(canary.fsPath);
   });
+
+  test("the capability checks see the SDK too: an SDK register past a small window is ZDS101", async () => {
+    // The extension's language server resolves @zds/sdk to the SDK it ships when the folder does not
+    // (language-server/analysis/sdk-entry.ts); without that, VirtioReg.STATUS is an unknown offset.
+    const file = vscode.Uri.file(path.join(folder(), "my-rng", "small-window.ts"));
+    fs.writeFileSync(
+      file.fsPath,
+      [
+        'import { defineDriver, mmio, VirtioDevice, VirtioReg } from "@zds/sdk";',
+        "export default defineDriver({",
+        '  name: "small-window",',
+        "  device: { virtio: VirtioDevice.Entropy },",
+        '  caps: { regs: mmio({ size: 0x20, rights: "r" }) },',
+        "  main({ regs }) {",
+        "    regs.read32(VirtioReg.STATUS);",
+        "  },",
+        "});",
+        "",
+      ].join("\n"),
+    );
+    try {
+      await vscode.window.showTextDocument(file);
+      const flagged = await waitFor("ZDS101 from Zero Driver Studio's language server", () => {
+        const found = vscode.languages.getDiagnostics(file).filter((d) => codeOf(d) === "ZDS101");
+        return found.length > 0 ? found : undefined;
+      });
+      assert.equal(flagged[0].range.start.line, 6);
+      assert.match(flagged[0].message, /offset 0x70 is outside the MMIO window "regs"/);
+    } finally {
+      fs.rmSync(file.fsPath);
+    }
+  });
 });
