@@ -1,6 +1,24 @@
 // The public surface of devices/: what the kernel, the CLI, the extension and the tests import.
 
-export type { DeviceEvent, DeviceInfo, DmaRegion, MachineClock, MachineHandle } from "./machine-interface";
+export type {
+  DeviceEvent,
+  DeviceInfo,
+  DmaRegion,
+  InstantDeviceFault,
+  MachineClock,
+  MachineFaults,
+  MachineHandle,
+} from "./machine-interface";
+export {
+  FaultPoints,
+  corruptFrame,
+  type DiskOperation,
+  type FaultRule,
+  type FrameAction,
+  type FrameRule,
+  type RequestAction,
+  type RequestRule,
+} from "./faults";
 export {
   createMachine,
   Machine,

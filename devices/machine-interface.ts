@@ -1,6 +1,8 @@
 // The one narrow interface through which the kernel reaches the emulated machine.
 // devices/ imports nothing of ours; kernel/ imports only this file and devices/index.ts.
 
+import type { FaultPoints } from "./faults";
+
 /** A device as the kernel and the views see it. */
 export interface DeviceInfo {
   /** Unique name within the machine, e.g. "virtio-rng0". */
@@ -57,7 +59,26 @@ export interface MachineClock {
   schedule(when: { delay: number }, callback: () => void): { cancel(): boolean };
 }
 
+/** A fault a device suffers at once (docs/faults.md). */
+export type InstantDeviceFault =
+  /** A virtio device sets DEVICE_NEEDS_RESET (and raises its config-change interrupt). */
+  | { readonly kind: "needs-reset" }
+  /** A network device's link goes down or comes back up (config status, config-change interrupt). */
+  | { readonly kind: "link"; readonly up: boolean }
+  /** A UART's receiver sees a framing error or an overrun. */
+  | { readonly kind: "line-error"; readonly error: "framing" | "overrun" };
+
+/** Where faults are injected into the machine's devices (kernel/faults/ arms them). */
+export interface MachineFaults {
+  /** Rules devices consult before a disk request or a frame (devices/faults.ts). */
+  readonly points: FaultPoints;
+  /** Make a device suffer `fault` now. Throws a TypeError naming the device when it cannot. */
+  inject(device: string, fault: InstantDeviceFault): void;
+}
+
 export interface MachineHandle {
+  /** Fault injection into the devices; absent on machines that have none. */
+  readonly faults?: MachineFaults;
   readonly devices: readonly DeviceInfo[];
   readonly clock: MachineClock;
   /** MMIO access at a guest-physical address. 8-byte accesses are two 4-byte ones, low half first.

@@ -18,7 +18,16 @@ import type {
   UartDeviceDescription,
   VirtioDeviceDescription,
 } from "./machine-description";
-import type { DeviceEvent, DeviceInfo, DmaRegion, IommuMapping, MachineHandle } from "./machine-interface";
+import type {
+  DeviceEvent,
+  DeviceInfo,
+  DmaRegion,
+  InstantDeviceFault,
+  IommuMapping,
+  MachineFaults,
+  MachineHandle,
+} from "./machine-interface";
+import { FaultPoints } from "./faults";
 import { GuestMemory } from "./memory";
 import { MmioBus } from "./mmio-bus";
 import { PortBus } from "./port-bus";
@@ -72,6 +81,11 @@ export class Machine implements MachineHandle {
   readonly mmio = new MmioBus();
   readonly ports = new PortBus();
   readonly irqs = new InterruptLines();
+  /** Fault injection (docs/faults.md): rules the devices consult, and faults they suffer at once. */
+  readonly faults: MachineFaults = {
+    points: new FaultPoints(),
+    inject: (device, fault) => this.injectFault(device, fault),
+  };
   private readonly byName = new Map<string, MachineDevice>();
   private readonly eventListeners: ((event: DeviceEvent) => void)[] = [];
   private readonly consoleListeners: ConsoleOutputListener[] = [];
@@ -217,6 +231,24 @@ export class Machine implements MachineHandle {
     return transport.snapshot();
   }
 
+  private injectFault(name: string, fault: InstantDeviceFault): void {
+    const device = this.device(name);
+    switch (fault.kind) {
+      case "needs-reset":
+        if (device.transport === undefined)
+          throw new TypeError(`device ${name} is not a virtio device: it has no DEVICE_NEEDS_RESET`);
+        return device.transport.injectNeedsReset("injected fault (needs-reset)");
+      case "link":
+        if (!(device.model instanceof VirtioNet))
+          throw new TypeError(`device ${name} is not a network device: it has no link`);
+        return device.model.setLink(fault.up);
+      case "line-error":
+        if (!(device.model instanceof Uart16550))
+          throw new TypeError(`device ${name} is not a UART: it has no line errors`);
+        return device.model.lineError(fault.error);
+    }
+  }
+
   private device(name: string): MachineDevice {
     const found = this.byName.get(name);
     if (found === undefined)
@@ -281,7 +313,11 @@ export class Machine implements MachineHandle {
   }
 
   private createNetwork(device: string, seed: bigint): SimulatedNetwork {
-    const network = new SimulatedNetwork({ clock: this.clock, seed: deviceSeed(seed, `${device}/wire`) });
+    const network = new SimulatedNetwork({
+      clock: this.clock,
+      seed: deviceSeed(seed, `${device}/wire`),
+      faults: (direction, frame) => this.faults.points.frame(device, direction, frame),
+    });
     network.onFrame((frame, direction, at) => {
       for (const listener of [...this.frameListeners]) listener(device, frame, direction, at);
     });
@@ -321,7 +357,11 @@ export class Machine implements MachineHandle {
         return { backend: new VirtioRng({ machineSeed: seed, deviceName: description.name }) };
       case "virtio-blk":
         return {
-          backend: new VirtioBlk({ deviceName: description.name, disk: this.diskFor(description.disk, options) }),
+          backend: new VirtioBlk({
+            deviceName: description.name,
+            disk: this.diskFor(description.disk, options),
+            faults: this.faults.points,
+          }),
         };
       case "virtio-console": {
         const backend = new VirtioConsole({
@@ -359,6 +399,7 @@ export class Machine implements MachineHandle {
       irq: this.irqs.line(description.irq),
       clock: this.clock,
       emit: (event) => this.emit(event),
+      faults: this.faults.points,
     });
     const last = description.command + ATA_COMMAND_PORTS - 1;
     this.ports.map(description.name, description.command, last, ata.commandBlock);

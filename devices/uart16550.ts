@@ -165,6 +165,7 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
   private lcr = 0;
   private mcr = 0;
   private lsrErrors = 0;
+  private nextLineError: "framing" | "overrun" | undefined;
   private msrDeltas = 0;
   private msrLines = 0;
   private scr = 0;
@@ -215,6 +216,7 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     this.lcr = 0;
     this.mcr = 0;
     this.lsrErrors = 0;
+    this.nextLineError = undefined;
     this.scr = 0;
     // The divisor latch is not cleared by master reset on the real part; at power-on it is
     // undefined. Zero makes "never programmed" visible.
@@ -241,6 +243,16 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
       else this.wire.push(byte);
     }
     this.startReceiving();
+  }
+
+  /** An injected line error (devices/faults.ts): the error bit in LSR and a line-status interrupt
+   *  now; framing garbles the next character received (it arrives as 0x00), overrun loses it. */
+  lineError(kind: "framing" | "overrun"): void {
+    this.lsrErrors |= kind === "framing" ? UartLsr.FE : UartLsr.OE;
+    if (kind === "overrun") this.stats.overruns++;
+    this.lineStatusPending = true;
+    this.nextLineError = kind;
+    this.update();
   }
 
   /** Bytes received and not yet read by the driver (tests and views). */
@@ -520,6 +532,10 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
   }
 
   private receive(byte: number): void {
+    const injected = this.nextLineError;
+    this.nextLineError = undefined;
+    if (injected === "overrun") return this.restartTimeout();
+    if (injected === "framing") byte = 0x00;
     if (this.rx.length >= this.rxCapacity()) {
       this.stats.overruns++;
       this.lsrErrors |= UartLsr.OE;

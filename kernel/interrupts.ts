@@ -16,8 +16,17 @@ export interface InterruptDeps {
   deliver(ep: Endpoint, message: Message): number;
 }
 
+/** Injected interrupt faults (kernel/faults/): asked each time a line would be delivered. */
+export interface IrqFaultHook {
+  /** "lost": the notification vanishes (the line counts as delivered and stays masked until
+   *  IRQ_ACK, as if the message had been sent); "duplicate": it is delivered twice. */
+  onRaise(line: number): "lost" | "duplicate" | undefined;
+}
+
 export class InterruptRouter {
   private deliveredCount = 0;
+  /** Set by the fault injector; absent otherwise. */
+  faults: IrqFaultHook | undefined;
 
   constructor(private readonly deps: InterruptDeps) {}
 
@@ -32,10 +41,28 @@ export class InterruptRouter {
     if (!irq || irq.masked || irq.pending) return;
     const ep = this.deps.endpoints.get(irq.endpointId);
     if (!ep) return;
+    const fault = this.faults?.onRaise(line);
     irq.pending = true;
+    if (fault === "lost") return;
+    this.notify(irq, ep);
+    if (fault === "duplicate") this.notify(irq, ep);
+  }
+
+  /** An interrupt no device raised (an injected fault): delivered as a real one would be, unless the
+   *  line is masked. False when nobody is bound to the line or it is masked. */
+  spurious(line: number): boolean {
+    const irq = this.objectFor(line);
+    const ep = irq && this.deps.endpoints.get(irq.endpointId);
+    if (!irq || !ep || irq.masked) return false;
+    irq.pending = true;
+    this.notify(irq, ep);
+    return true;
+  }
+
+  private notify(irq: IrqObject, ep: Endpoint): void {
     irq.delivered++;
     this.deliveredCount++;
-    this.deps.deliver(ep, { sender: Pid.KERNEL, tag: irqTag(line), payload: Uint8Array.of(line & 0xff) });
+    this.deps.deliver(ep, { sender: Pid.KERNEL, tag: irqTag(irq.line), payload: Uint8Array.of(irq.line & 0xff) });
   }
 
   /** IRQ_ACK / unmask: if the line is still high (level-triggered), it is delivered again. */

@@ -26,6 +26,7 @@ export interface Fault {
     | "startup"
     | "worker"
     | "killed"
+    | "injected"
     | "memory-limit"
     | "stack-overflow";
   message: string;

@@ -20,6 +20,8 @@ import type { LimitRefusal } from "./limits";
 import { AdapterHub, type AdapterBackend, type AdapterStats, type AdapterTiming } from "./adapters/hub";
 import { defaultStorageDir, LiveAdapters } from "./adapters/live";
 import type { NetworkPolicy } from "./adapters/network-fetch";
+import { FaultInjector, type FiredFault, type RecordedFault } from "./faults/injector";
+import type { FaultSpec } from "./faults/spec";
 
 export interface SessionOptions {
   machine: MachineHandle;
@@ -48,6 +50,10 @@ export interface SessionOptions {
   /** Storage and network (docs/adapters.md). Default: the store in .zds/storage/<machine> under the
    *  cwd (opened at the first storage request), no host reachable. */
   adapters?: SessionAdapters;
+  /** Faults to inject (docs/faults.md), parsed by kernel/faults/spec.ts; recorded in the trace. */
+  faults?: readonly FaultSpec[];
+  /** Faults a debug session injected in the recorded run, given back at their input points. */
+  recordedFaults?: readonly RecordedFault[];
   /** Source-level debugging: called for each script process once its worker's inspector is attached. */
   debug?: (proc: KernelProcess, link: WorkerLink, bundle: ScriptBundle) => WorkerDebugClient;
 }
@@ -97,6 +103,8 @@ export interface RunSummary {
   commits: number;
   commitHead: string;
   wallMs: number;
+  /** Injected faults that took effect, in order (present when the run had a fault plan). */
+  faults?: FiredFault[];
   /** Storage and network requests and results (present when a program made any). */
   adapters?: AdapterStats & { storageDir?: string; fsyncs?: number; fsyncMs?: number };
 }
@@ -114,6 +122,8 @@ export class Session {
   /** Storage and network requests (kernel/adapters/hub.ts). */
   readonly adapters: AdapterHub;
   private readonly live: LiveAdapters | undefined;
+  /** Present when the run injects faults (options.faults), or may (a debug session). */
+  readonly faults: FaultInjector;
 
   constructor(private readonly options: SessionOptions) {
     this.kernel = new Kernel({
@@ -148,6 +158,9 @@ export class Session {
       networkLatencyNs: a?.timing?.networkLatencyNs ?? 1_000_000,
     });
     this.adapters.onDelivery((delivery) => this.trace?.adapterResult(delivery));
+    // Last: its input point comes after the keys' and the adapters'.
+    this.faults = new FaultInjector(this.kernel, options.faults ?? [], options.recordedFaults);
+    this.faults.onDelivery((delivery) => this.trace?.faultInput(delivery));
   }
 
   /** End the run now (a replay that found its divergence, a user pressing stop). */
@@ -239,6 +252,7 @@ export class Session {
       options: { watchdogMs: this.options.watchdogMs ?? 5000, compat: this.options.compat ?? false },
       programs: this.bundles.map((b) => ({ name: programName(b), path: b.path, sha256: b.sha256 })),
       inputs: this.options.inputs ?? [],
+      ...(this.options.faults?.length && { faults: this.options.faults.map((f) => f.text) }),
     };
   }
 
@@ -271,6 +285,7 @@ export class Session {
       commits: k.commits.count,
       commitHead: k.commits.digest(),
       wallMs: Math.round(performance.now() - this.started),
+      ...(this.faults.plan.length > 0 && { faults: [...this.faults.fired] }),
       ...this.adapterSummary(),
     };
   }

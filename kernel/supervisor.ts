@@ -63,8 +63,11 @@ export class Supervisor {
     if (proc.manifest) record.name = proc.manifest.name;
     const policy = this.policy(record.program, proc.manifest?.name);
     const failed = proc.state === "faulted" || (proc.exitCode ?? 0) !== 0;
-    const wanted = policy.restart === "always" ? !this.kernel.shuttingDown : policy.restart === "on-failure" && failed;
     const why = proc.faults.length ? proc.faults[proc.faults.length - 1].kind : `exit ${proc.exitCode}`;
+    // An injected kill (docs/faults.md) tests the restart itself: it restarts whatever the policy.
+    const wanted =
+      why === "injected" ||
+      (policy.restart === "always" ? !this.kernel.shuttingDown : policy.restart === "on-failure" && failed);
     // Staying down: a client waiting for (or later asking for) a name it served must not wait forever.
     if (!wanted) {
       this.kernel.init.servicesAbandoned(

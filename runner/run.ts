@@ -16,6 +16,7 @@ import {
   type SupervisionDescription,
 } from "../devices";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
+import { FaultSpecError, parseFaultSpecs, type FaultSpec } from "../kernel/faults/spec";
 import { Session, type RunSummary } from "../kernel/session";
 import { adaptersFor } from "../kernel/adapters/live";
 import type { KernelOutput } from "../kernel/kernel-types";
@@ -35,7 +36,7 @@ function consoleKeys(interactive: boolean, input: string | undefined, io: Io): K
   return interactive ? keyboardKeys(io.keyboard) : undefined;
 }
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--storage DIR] [--pcap FILE] [--interactive | --input TEXT] [--json]
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--storage DIR] [--pcap FILE] [--fault SPEC]... [--interactive | --input TEXT] [--json]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, a .ts/.js file, or a
 Zero OS .wasm module) and
@@ -56,6 +57,8 @@ streams the machine console to stdout. Ends when every program has exited or the
               description's "storage.path", else .zds/storage/<machine> here (docs/adapters.md)
   --pcap      write every frame on the network devices' wires (both directions, virtual-time
               stamps) to FILE, a pcap capture that Wireshark and tshark open
+  --fault     inject a fault (repeatable), e.g. io-error@virtio-blk0,sector=16370 or
+              kill@virtio-blk0,request=2; every fault is a SysLog event (docs/faults.md)
   --interactive  type into the machine console: keys from stdin (raw, key by key, on a terminal;
               a line at a time, each when the machine waits for input, from a pipe); Ctrl-]
               leaves. The console is rendered by a terminal emulator (docs/console-protocol.md)
@@ -88,6 +91,7 @@ interface RunOptions {
   pcap?: string;
   interactive: boolean;
   input?: string;
+  faults: FaultSpec[];
 }
 
 function parseRunOptions(argv: string[]): RunOptions | "help" {
@@ -110,6 +114,7 @@ function parseRunOptions(argv: string[]): RunOptions | "help" {
       pcap: { type: "string" },
       interactive: { type: "boolean", default: false },
       input: { type: "string" },
+      fault: { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -132,7 +137,18 @@ function parseRunOptions(argv: string[]): RunOptions | "help" {
     pcap: values.pcap,
     interactive: values.interactive ?? false,
     input: values.input,
+    faults: faultSpecs(values.fault ?? []),
   };
+}
+
+/** --fault specs, checked; a bad one is a usage error naming it. */
+export function faultSpecs(texts: readonly string[]): FaultSpec[] {
+  try {
+    return parseFaultSpecs(texts);
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
 export async function runCommand(argv: string[], io: Io): Promise<number> {
@@ -161,10 +177,11 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const { output, view } = machineConsole(machine, io, keys);
   const { source: _source, ...machineData } = description;
   const adapters = adaptersFor(description, options.storage);
-  const session = new Session({
+  const session = newSession(machine, {
     machine,
     machineName: description.name,
     machineData,
+    faults: options.faults,
     seed: options.seed,
     output,
     timeoutSeconds: options.timeoutSeconds,
@@ -201,6 +218,17 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     view !== undefined || worthShowing(consoleReport) ? consoleReport : undefined,
   );
   return exitStatus(summary);
+}
+
+/** A session; a fault the machine cannot have is a usage error (the machine is closed then). */
+function newSession(machine: Machine, options: ConstructorParameters<typeof Session>[0]): Session {
+  try {
+    return new Session(options);
+  } catch (error) {
+    machine.close();
+    if (error instanceof FaultSpecError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
 /** Where the machine's console goes: with keys, a rendered terminal that also shows the kernel's
@@ -335,6 +363,7 @@ export function formatSummary(s: RunSummary, deviceLines: readonly string[] = []
     ...(s.deviceEvents.length > SHOWN_DEVICE_EVENTS
       ? [`   … ${s.deviceEvents.length - SHOWN_DEVICE_EVENTS} more device events (--json lists them all)`]
       : []),
+    ...(s.faults ?? []).map((f) => `   injected fault ${f.fault}: ${f.detail} at ${(f.at / 1e6).toFixed(3)} ms`),
     ...deviceLines,
     `   syslog hash ${s.syslogHash}`,
     ``,

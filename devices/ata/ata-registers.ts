@@ -28,6 +28,8 @@ export const AtaStatus = {
 } as const;
 
 export const AtaError = {
+  /** Uncorrectable data error: the sector could not be read. */
+  Unc: 0x40,
   /** Command aborted: unknown command, bad parameters, or a fault. */
   Abrt: 0x04,
   /** ID not found: the address is beyond the disk. */

@@ -19,6 +19,7 @@ import { SECTOR_SIZE, type BlockStore } from "../disk/block-store";
 import { hex } from "../format";
 import type { IrqLine } from "../irq";
 import type { DeviceEvent } from "../machine-interface";
+import type { FaultPoints, RequestAction } from "../faults";
 import { AtaCommand, AtaControl, AtaDeviceBits, AtaError, AtaReg, AtaStatus, LBA28_MAX_SECTORS } from "./ata-registers";
 import { identifyData } from "./identify";
 
@@ -32,6 +33,8 @@ export interface AtaOptions {
   readonly sectorNs?: number;
   /** BSY time after SRST is released (ns). */
   readonly resetNs?: number;
+  /** Armed faults (devices/faults.ts): an error for chosen sectors or commands, a late or lost completion. */
+  readonly faults?: FaultPoints;
 }
 
 /** What the device is doing between register accesses. */
@@ -99,6 +102,9 @@ export class AtaDevice implements ResettableDevice {
   private intrq = false;
   private phase: Phase = { kind: "idle" };
   private timer: ScheduledEvent | undefined;
+  private readonly faults: FaultPoints | undefined;
+  /** What an armed fault does to the command now starting (devices/faults.ts). */
+  private injected: RequestAction | undefined;
 
   constructor(options: AtaOptions) {
     this.name = options.name;
@@ -108,6 +114,7 @@ export class AtaDevice implements ResettableDevice {
     this.emit = options.emit;
     this.sectorNs = options.sectorNs ?? 10_000;
     this.resetNs = options.resetNs ?? 50_000;
+    this.faults = options.faults;
     this.commandBlock = {
       read: (offset, width) => this.readCommandBlock(offset, width),
       write: (offset, width, value) => this.writeCommandBlock(offset, width, value),
@@ -266,6 +273,7 @@ export class AtaDevice implements ResettableDevice {
       case AtaCommand.WriteSectorsNoRetry:
         return this.transfer("write");
       case AtaCommand.FlushCache:
+        if (this.faultCommand({ op: "flush", sector: 0, sectors: 0 }, AtaError.Abrt)) return;
         return this.busy(() =>
           this.hostIo(`flush of ${this.disk.label}`, () => this.disk.flush()) ? this.finish(true) : undefined,
         );
@@ -294,6 +302,13 @@ export class AtaDevice implements ResettableDevice {
       );
       return this.busy(() => this.fail(AtaError.Idnf));
     }
+    if (
+      this.faultCommand(
+        { op: direction, sector: lba, sectors: count },
+        direction === "read" ? AtaError.Unc : AtaError.Abrt,
+      )
+    )
+      return;
     if (direction === "read") this.busy(() => this.readSector(lba, count));
     // PIO data-out: the first DRQ comes without an interrupt; later ones with one.
     else this.busy(() => this.acceptSector(lba, count, false));
@@ -419,11 +434,32 @@ export class AtaDevice implements ResettableDevice {
 
   // ---- time and the interrupt line ------------------------------------------------------------
 
-  /** BSY for one sector time, then `next`. */
+  /** An armed fault for this command: an error (after the usual BSY time), BSY forever (a lost
+   *  completion: only SRST ends it), or a late start. True when the command ends here. */
+  private faultCommand(op: Parameters<FaultPoints["request"]>[1], error: number): boolean {
+    const action = this.faults?.request(this.name, op);
+    this.injected = undefined;
+    if (action?.kind === "io-error") {
+      this.busy(() => this.fail(error));
+      return true;
+    }
+    if (action?.kind === "drop") {
+      this.phase = { kind: "busy" };
+      this.status = AtaStatus.Bsy;
+      this.cancelTimer();
+      return true;
+    }
+    if (action?.kind === "delay") this.injected = action;
+    return false;
+  }
+
+  /** BSY for one sector time (plus an injected delay, once), then `next`. */
   private busy(next: () => void): void {
     this.phase = { kind: "busy" };
     this.status = AtaStatus.Bsy;
-    this.schedule(this.sectorNs, next);
+    const extra = this.injected?.kind === "delay" ? this.injected.ns : 0;
+    this.injected = undefined;
+    this.schedule(this.sectorNs + extra, next);
   }
 
   private schedule(delay: number, next: () => void): void {

@@ -7,7 +7,8 @@
 // when the station puts it on the wire, "in" when it reaches the station — whether or not the
 // station then had a buffer for it.
 
-import type { Scheduler } from "../clock";
+import type { ScheduledEvent, Scheduler } from "../clock";
+import { corruptFrame, type FrameAction } from "../faults";
 import { Xoshiro128 } from "../prng";
 import { parseIp } from "./ipv4";
 import { parseMac } from "./ethernet";
@@ -42,7 +43,12 @@ export interface NetworkOptions {
   readonly seed: bigint;
   readonly peer?: PeerConfig;
   readonly timing?: NetworkTiming;
+  /** Armed faults on this wire (devices/faults.ts): what to do with a frame about to cross. */
+  readonly faults?: (direction: FrameDirection, frame: Uint8Array) => FrameAction | undefined;
 }
+
+/** How long a frame held back to be reordered waits for a later one before it goes anyway (ns). */
+const REORDER_HOLD_NS = 1_000_000;
 
 export class SimulatedNetwork {
   readonly peer: PeerHost;
@@ -51,9 +57,13 @@ export class SimulatedNetwork {
   private readonly jitter: Xoshiro128;
   private station: ((frame: Uint8Array) => void) | undefined;
   private readonly listeners: FrameListener[] = [];
+  private readonly faults: NetworkOptions["faults"];
+  /** A frame held back (reorder fault) per direction, and its fallback release. */
+  private readonly held: Partial<Record<FrameDirection, { frame: Uint8Array; release: ScheduledEvent }>> = {};
 
   constructor(options: NetworkOptions) {
     this.clock = options.clock;
+    this.faults = options.faults;
     this.peer = new PeerHost(options.peer ?? DEFAULT_PEER);
     this.timing = options.timing ?? DEFAULT_TIMING;
     this.jitter = new Xoshiro128(options.seed);
@@ -74,13 +84,48 @@ export class SimulatedNetwork {
     const copy = frame.slice();
     this.capture(copy, "out");
     this.clock.schedule({ delay: this.crossing(copy) }, () => {
-      for (const answer of this.peer.receive(copy)) {
-        const think =
-          this.timing.peerProcessingNs +
-          (this.timing.jitterNs > 0 ? this.jitter.nextUint32() % this.timing.jitterNs : 0);
-        this.clock.schedule({ delay: think }, () => this.inject(answer));
-      }
+      for (const arrived of this.afterFaults("out", copy)) this.toPeer(arrived);
     });
+  }
+
+  private toPeer(copy: Uint8Array): void {
+    for (const answer of this.peer.receive(copy)) {
+      const think =
+        this.timing.peerProcessingNs + (this.timing.jitterNs > 0 ? this.jitter.nextUint32() % this.timing.jitterNs : 0);
+      this.clock.schedule({ delay: think }, () => this.inject(answer));
+    }
+  }
+
+  /** The frames that arrive when `frame` has crossed, as the armed faults say: none (dropped), it
+   *  twice, it corrupted, or (held back for reordering) none now and it after the next one. */
+  private afterFaults(direction: FrameDirection, frame: Uint8Array): Uint8Array[] {
+    const action = this.faults?.(direction, frame);
+    const held = this.held[direction];
+    if (held) {
+      held.release.cancel();
+      delete this.held[direction];
+    }
+    const behind = held ? [held.frame] : [];
+    switch (action) {
+      case "drop":
+        return behind;
+      case "duplicate":
+        return [frame, frame, ...behind];
+      case "corrupt":
+        return [corruptFrame(frame), ...behind];
+      case "reorder": {
+        if (held) return [frame, ...behind];
+        const release = this.clock.schedule({ delay: REORDER_HOLD_NS }, () => {
+          delete this.held[direction];
+          if (direction === "out") this.toPeer(frame);
+          else this.station?.(frame);
+        });
+        this.held[direction] = { frame, release };
+        return [];
+      }
+      default:
+        return [frame, ...behind];
+    }
   }
 
   /** A frame leaves the far end now toward the station (the peer's answers; tests' outside frames). */
@@ -88,7 +133,7 @@ export class SimulatedNetwork {
     const copy = frame.slice();
     this.clock.schedule({ delay: extraDelayNs + this.crossing(copy) }, () => {
       this.capture(copy, "in");
-      this.station?.(copy);
+      for (const arrived of this.afterFaults("in", copy)) this.station?.(arrived);
     });
   }
 

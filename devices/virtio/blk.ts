@@ -12,6 +12,7 @@
 
 import type { ScheduledEvent } from "../clock";
 import type { BlockStore } from "../disk/block-store";
+import type { DiskOperation, FaultPoints } from "../faults";
 import { isDmaFault, type DmaFault, type IommuView } from "../iommu";
 import type { VirtioBackend, VirtioDeviceContext, VirtioQueueSpec } from "./backend";
 import { parseBlkRequest, type BlkOperation, type ParsedBlkRequest } from "./blk-request";
@@ -47,6 +48,8 @@ export interface VirtioBlkOptions {
   readonly maxQueueSize?: number;
   /** What GET_ID answers (ASCII, at most 20 bytes). */
   readonly serial?: string;
+  /** Armed faults (devices/faults.ts): an error status, a late or a lost completion. */
+  readonly faults?: FaultPoints;
 }
 
 /** Counters for tests, views and the benchmark. */
@@ -87,9 +90,13 @@ export class VirtioBlk implements VirtioBackend {
   private readonly transferNsPerKiB: number;
   private context: VirtioDeviceContext | undefined;
   private readonly pending = new Set<ScheduledEvent>();
+  private readonly faults: FaultPoints | undefined;
+  /** Requests a fault said to fail with IOERR, without touching the disk. */
+  private readonly failing = new WeakSet<Framed>();
 
   constructor(options: VirtioBlkOptions) {
     this.disk = options.disk;
+    this.faults = options.faults;
     const queueSize = options.maxQueueSize ?? 256;
     if (queueSize < 128)
       throw new RangeError(
@@ -139,12 +146,25 @@ export class VirtioBlk implements VirtioBackend {
       return parsed;
     });
     if (taken === undefined) return;
-    const { queue, batch } = taken;
-    if (batch.length === 0) return;
-    this.stats.requests += batch.length;
-    this.stats.inFlight += batch.length;
+    const { queue, batch: all } = taken;
+    if (all.length === 0) return;
+    this.stats.requests += all.length;
+    this.stats.inFlight += all.length;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.stats.inFlight);
-    const event = ctx.clock.schedule({ delay: this.latency(batch) }, () => {
+    // Armed faults take their requests out of the batch: late ones complete on their own, lost ones never.
+    const batch: Framed[] = [];
+    for (const request of all) {
+      const action = this.faults?.request(ctx.deviceName, diskOperation(request));
+      if (action?.kind === "drop") continue;
+      if (action?.kind === "io-error") this.failing.add(request);
+      if (action?.kind === "delay") this.completeLater(ctx, queue, [request], this.latency([request]) + action.ns);
+      else batch.push(request);
+    }
+    if (batch.length > 0) this.completeLater(ctx, queue, batch, this.latency(batch));
+  }
+
+  private completeLater(ctx: VirtioDeviceContext, queue: SplitQueue, batch: readonly Framed[], delay: number): void {
+    const event = ctx.clock.schedule({ delay }, () => {
       this.pending.delete(event);
       this.stats.inFlight -= batch.length;
       this.complete(ctx, queue, batch);
@@ -169,7 +189,11 @@ export class VirtioBlk implements VirtioBackend {
     if (ctx.liveQueue(REQUEST_QUEUE) !== queue) return;
     for (const request of batch) {
       const outcome =
-        request.kind === "refused" ? { status: request.status, written: 0 } : this.execute(ctx, request.op);
+        request.kind === "refused"
+          ? { status: request.status, written: 0 }
+          : this.failing.has(request)
+            ? { status: BlkStatus.IoErr, written: 0 }
+            : this.execute(ctx, request.op);
       if (isDmaFault(outcome))
         return ctx.queueFailed(REQUEST_QUEUE, {
           kind: "dma",
@@ -306,6 +330,15 @@ export class VirtioBlk implements VirtioBackend {
 }
 
 const SECTOR_BYTES = 512;
+
+/** A request as the fault points see it. */
+function diskOperation(request: Framed): DiskOperation {
+  if (request.kind === "refused") return { op: "other", sector: 0, sectors: 0 };
+  const op = request.op;
+  if (op.kind === "read" || op.kind === "write")
+    return { op: op.kind, sector: op.sector, sectors: Math.ceil(op.bytes / SECTOR_BYTES) };
+  return { op: op.kind === "flush" ? "flush" : "other", sector: 0, sectors: 0 };
+}
 
 function wholeSectors(buffers: readonly ChainBuffer[]): boolean {
   return buffers.every((b) => b.len % SECTOR_BYTES === 0);

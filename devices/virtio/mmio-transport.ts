@@ -500,6 +500,11 @@ export class VirtioMmioTransport implements BusDevice, VirtioDeviceContext, Rese
     this.irq.set(bits !== 0);
   }
 
+  /** An injected fault (devices/faults.ts): the device gives up as if it had met a broken ring. */
+  injectNeedsReset(reason: string): void {
+    if (!this.needsReset) this.enterNeedsReset(reason);
+  }
+
   private enterNeedsReset(reason: string): void {
     this.needsReset = true;
     this.status |= Status.NeedsReset;

@@ -27,6 +27,20 @@ export class Inbox {
     }
   }
 
+  /** Like wait(), but give up after `timeoutUs` µs of virtual time: undefined then. */
+  waitFor(slot: number, wanted: MessageFilter, timeoutUs: number): WireMessage | undefined {
+    const early = this.takeKept(slot, wanted);
+    if (early) return early;
+    for (;;) {
+      // 0: the wait timed out with no message (RECV_WAIT's a1, docs/abi.md).
+      if (this.kernel.call(Sys.RECV_WAIT, slot, Math.max(1, Math.ceil(timeoutUs))) === 0) return undefined;
+      const msg = this.kernel.message(Sys.RECV_WAIT);
+      if (isShutdown(msg)) throw new MachineShutdown();
+      if (wanted(msg)) return msg;
+      this.keep(slot, msg);
+    }
+  }
+
   /** The next message on `slot` that passes `wanted`, or undefined if none is queued now. */
   poll(slot: number, wanted: MessageFilter): WireMessage | undefined {
     const early = this.takeKept(slot, wanted);

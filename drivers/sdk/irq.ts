@@ -24,9 +24,15 @@ export class Irq {
     this.endpointSlot = info.endpointSlot;
   }
 
-  /** Block until this line fires. */
-  wait(): void {
-    this.inbox.wait(this.endpointSlot, (msg) => this.isMine(msg));
+  /** Block until this line fires. With `timeoutUs`, give up after that many µs of virtual time
+   *  and return false (a lost interrupt, a device that never answers: docs/faults.md). */
+  wait(options?: { timeoutUs?: number }): boolean {
+    const timeout = options?.timeoutUs;
+    if (timeout === undefined || timeout <= 0) {
+      this.inbox.wait(this.endpointSlot, (msg) => this.isMine(msg));
+      return true;
+    }
+    return this.inbox.waitFor(this.endpointSlot, (msg) => this.isMine(msg), timeout) !== undefined;
   }
 
   /** True if the line fired and was not yet waited for; never blocks. */

@@ -24,7 +24,21 @@ export interface SysLogResponse {
   payloadBytes: number;
 }
 
-export type SysLogEvent = SysLogRequest | SysLogResponse;
+/** An injected fault taking effect (kernel/faults/, docs/faults.md): part of the run like a syscall,
+ *  so a replay that meets a different fault, or none, diverges at it. */
+export interface SysLogFault {
+  id: number;
+  kind: "fault";
+  /** The process it hit (the driver of the device, the killed driver), or 0. */
+  pid: number;
+  time: number;
+  /** The fault's index in the run's fault plan. */
+  fault: number;
+  /** What happened, e.g. "io-error virtio-blk0: read of 1 sector at 16370". */
+  detail: string;
+}
+
+export type SysLogEvent = SysLogRequest | SysLogResponse | SysLogFault;
 
 export const SYSLOG_CAPACITY = 10_000;
 
@@ -69,6 +83,14 @@ export class SysLog {
     };
     this.push(event);
     this.hash.byte(1).u32(pid).i64(time).i64(requestId).i64(result).u32(bytes.length).update(bytes);
+    this.emit(event);
+  }
+
+  fault(pid: number, time: number, fault: number, detail: string): void {
+    const event: SysLogFault = { id: this.nextId++, kind: "fault", pid, time, fault, detail };
+    this.push(event);
+    const bytes = new TextEncoder().encode(detail);
+    this.hash.byte(2).u32(pid).i64(time).u32(fault).u32(bytes.length).update(bytes);
     this.emit(event);
   }
 

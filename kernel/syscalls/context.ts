@@ -26,7 +26,7 @@ export interface SyscallContext {
   /** Counting what a process holds against its limits, and refusing by name. */
   readonly quota: Quota;
   /** The machine as the driver syscalls reach it. */
-  readonly machine: Pick<MachineHandle, "mmioRead" | "mmioWrite" | "portRead" | "portWrite" | "allocateDma">;
+  readonly machine: Pick<MachineHandle, "mmioRead" | "mmioWrite" | "portRead" | "portWrite" | "allocateDma" | "clock">;
   /** Init's side of STARTUP and of a CALL to its endpoint. */
   readonly init: Pick<Init, "startup" | "call">;
 

@@ -69,6 +69,16 @@ const recvWait: SyscallHandler = (k, p, req, requestId) => {
   const now = receiveOne(k, p, r.ep, req.num);
   if (now) return now;
   r.ep.waiters.push(p.pid);
+  // a1 > 0: give up after a1 µs of virtual time with result 0, no message (a driver's timeout).
+  if (req.a1 > 0) {
+    const ep = r.ep;
+    k.machine.clock.schedule({ delay: req.a1 * 1000 }, () => {
+      if (!p.alive || p.state !== "blocked" || p.blockedOn?.requestId !== requestId) return;
+      const at = ep.waiters.indexOf(p.pid);
+      if (at >= 0) ep.waiters.splice(at, 1);
+      k.wake(p, 0);
+    });
+  }
   return k.block(p, { kind: "receive", endpointId: r.ep.id, slot: req.a0, requestId });
 };
 

@@ -12,6 +12,7 @@ import { RecordedKeys } from "./replay-input";
 import { RecordedAdapters } from "../adapters/recorded";
 import { adaptersFor } from "../adapters/live";
 import { adapterBytes } from "./zlog";
+import { parseFaultSpec, parseFaultSpecs } from "../faults/spec";
 
 export interface Divergence {
   /** "syscall": a SysLog event differs; "commit": a commit differs; "length": one run ended early. */
@@ -38,6 +39,7 @@ export interface ReplayReport {
 }
 
 export function describeTracedSyscall(e: ZlogSyscall): string {
+  if (e.k === "flt") return `#${e.s} pid ${e.p} t=${e.t}ns injected fault ${e.f}: ${e.d} hash ${e.h}`;
   if (e.k === "req") {
     const args = e.a.map((a) => `0x${a.toString(16)}`).join(", ");
     return `#${e.s} pid ${e.p} t=${e.t}ns ${syscallName(e.n)}(${args}) in=${e.l}B hash ${e.h}`;
@@ -98,6 +100,13 @@ export async function replayTrace(
     compat: header.options.compat,
     supervision: description.supervision,
     timeoutSeconds: options.timeoutSeconds ?? 120,
+    // The same fault plan, and a debug session's injections at the points they went in.
+    faults: parseFaultSpecs(header.faults ?? []),
+    recordedFaults: trace.faultInputs.map((r) => ({
+      spec: parseFaultSpec(r.spec),
+      index: r.f,
+      at: { event: r.event, commit: r.commit, t: r.t },
+    })),
   });
   let divergence: Divergence | undefined;
   let syscallIndex = 0;

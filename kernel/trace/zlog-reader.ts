@@ -5,12 +5,14 @@ import {
   isAdapterLine,
   isCommitLine,
   isEndLine,
+  isFaultInputLine,
   isInputLine,
   isSyscallLine,
   ZLOG_VERSION,
   type ZlogAdapterResult,
   type ZlogCommit,
   type ZlogEnd,
+  type ZlogFaultInput,
   type ZlogHeader,
   type ZlogInput,
   type ZlogLine,
@@ -27,6 +29,8 @@ export interface Zlog {
   inputs: ZlogInput[];
   /** Storage and network results, in the order they were delivered. */
   adapterResults: ZlogAdapterResult[];
+  /** Faults injected from outside the plan (a debug session), in the order they went in. */
+  faultInputs: ZlogFaultInput[];
   /** Undefined when the trace was cut short (the host died mid-run). */
   end?: ZlogEnd;
 }
@@ -51,7 +55,7 @@ export function readZlog(file: string): Zlog {
     throw new ZlogError(
       `${file}: .zlog version ${String(header.zlog)} is not supported (this zds reads version ${ZLOG_VERSION})`,
     );
-  const out: Zlog = { header, syscalls: [], commits: [], inputs: [], adapterResults: [] };
+  const out: Zlog = { header, syscalls: [], commits: [], inputs: [], adapterResults: [], faultInputs: [] };
   for (let i = 1; i < lines.length; i++) {
     if (lines[i] === "") continue;
     let line: ZlogLine;
@@ -61,6 +65,7 @@ export function readZlog(file: string): Zlog {
       throw new ZlogError(`${file}:${i + 1}: not valid JSON`);
     }
     if (isAdapterLine(line)) out.adapterResults.push(line);
+    else if (isFaultInputLine(line)) out.faultInputs.push(line);
     else if (isInputLine(line)) out.inputs.push(line);
     else if (isSyscallLine(line)) out.syscalls.push(line);
     else if (isCommitLine(line)) out.commits.push(line);

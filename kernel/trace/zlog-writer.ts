@@ -4,6 +4,7 @@ import fs from "node:fs";
 import type { Kernel } from "../kernel";
 import type { ConsoleDelivery } from "../console-input";
 import type { AdapterDelivery } from "../adapters/hub";
+import type { FaultDelivery } from "../faults/injector";
 import { adapterLine, commitLine, inputLine, syscallLine, type ZlogEnd, type ZlogHeader } from "./zlog";
 
 const CHUNK_BYTES = 1 << 16;
@@ -15,6 +16,7 @@ export class ZlogWriter {
   private closed = false;
   private inputs = 0;
   private adapterResults = 0;
+  private faultInputs = 0;
 
   constructor(
     readonly file: string,
@@ -37,6 +39,13 @@ export class ZlogWriter {
   /** A storage or network result delivered to its requester, in stream order. */
   adapterResult(delivery: AdapterDelivery): void {
     this.line(JSON.stringify(adapterLine(this.adapterResults++, delivery)));
+  }
+
+  /** A fault injected from outside the plan (a debug session), with its input point. */
+  faultInput(delivery: FaultDelivery): void {
+    const { spec, index, at } = delivery;
+    const line = { fi: this.faultInputs++, spec: spec.text, f: index, event: at.event, commit: at.commit, t: at.t };
+    this.line(JSON.stringify(line));
   }
 
   close(end: ZlogEnd): void {

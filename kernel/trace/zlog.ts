@@ -28,6 +28,23 @@ export interface ZlogHeader {
   programs: ZlogProgram[];
   /** Disk images and other inputs from outside the machine, in the order they were consumed. */
   inputs: unknown[];
+  /** The fault plan (docs/faults.md), as given: a replay injects the same faults. Absent: none. */
+  faults?: string[];
+}
+
+/** A fault injected from outside the plan (a debug session's "inject now"), with the input point it
+ *  went in at; a replay injects it at the same point. Its index in the plan is `f`. */
+export interface ZlogFaultInput {
+  fi: number;
+  spec: string;
+  f: number;
+  event: number;
+  commit: number;
+  t: number;
+}
+
+export function isFaultInputLine(x: ZlogLine): x is ZlogFaultInput {
+  return "fi" in x;
 }
 
 /** A disk image the machine read, as it was when the session started. */
@@ -132,7 +149,9 @@ export function isAdapterLine(x: ZlogLine): x is ZlogAdapterResult {
 
 export type ZlogSyscall =
   | { s: number; k: "req"; p: number; t: number; n: number; a: [number, number, number]; l: number; h: string }
-  | { s: number; k: "res"; p: number; t: number; r: number; v: number; l: number; h: string };
+  | { s: number; k: "res"; p: number; t: number; r: number; v: number; l: number; h: string }
+  /** An injected fault taking effect: its index in the header's `faults`, what it did. */
+  | { s: number; k: "flt"; p: number; t: number; f: number; d: string; h: string };
 
 export type ZlogCommit = { c: number; t: number; id: string; b: CommitBody };
 
@@ -146,9 +165,11 @@ export interface ZlogEnd {
   commits: number;
 }
 
-export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogInput | ZlogAdapterResult | ZlogEnd;
+export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogInput | ZlogAdapterResult | ZlogFaultInput | ZlogEnd;
 
 export function syscallLine(event: SysLogEvent, hash: string): ZlogSyscall {
+  if (event.kind === "fault")
+    return { s: event.id, k: "flt", p: event.pid, t: event.time, f: event.fault, d: event.detail, h: hash };
   return event.kind === "request"
     ? {
         s: event.id,

@@ -29,7 +29,8 @@ describe("zds bench", () => {
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
       for (const label of [
         "syscall round trip",
-        "bare Atomics ping-pong",
+        "spinning Atomics ping-pong",
+        "sleeping Atomics ping-pong",
         "sequential 64 KiB reads",
         "fs.readSync",
         "queue depth 1",
