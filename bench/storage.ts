@@ -75,7 +75,7 @@ const FULL: Sizes = {
 };
 
 /** Each 4 KiB block starts with its own number (the reader checks it); the rest is filler. */
-function writeImage(file: string, bytes: number): void {
+export function writeImage(file: string, bytes: number): void {
   const fd = fs.openSync(file, "w");
   try {
     const chunk = Buffer.alloc(MiB);
