@@ -2,6 +2,8 @@
 // Data only: the description validator reads it, the machine builds devices from it.
 //
 //   kind "virtio-mmio": fields base, size (the MMIO window), irq
+//   kind "mmio":        fields base, size (the MMIO window), irq: a device with its own register map
+//                       (not virtio-mmio); `minWindow` is the least window its registers need
 //   kind "ata":         fields command (first of 8 command-block ports), control (the control port), irq
 //   kind "uart16550":   fields base (first of 8 ports), irq
 //   disk: true          the device is a disk controller and takes an optional "disk" field, the name
@@ -22,6 +24,9 @@ export const deviceCatalog = {
       { first: 0x3f6, last: 0x3f6 },
     ],
   },
+  // NVM Express controller (NVMe Base 2.0) on its own MMIO window: registers 0x0000–0x0FFF, doorbells
+  // from 0x1000 (devices/nvme/).
+  nvme: { kind: "mmio", disk: true, minWindow: 0x2000 },
   // `ports`: COM1, where a PC's first serial port sits; a description may place a UART elsewhere.
   uart16550: { kind: "uart16550", disk: false, ports: [{ first: 0x3f8, last: 0x3ff }] },
 } as const;
@@ -29,6 +34,10 @@ export const deviceCatalog = {
 export type DeviceType = keyof typeof deviceCatalog;
 export type VirtioDeviceType = {
   [K in DeviceType]: (typeof deviceCatalog)[K]["kind"] extends "virtio-mmio" ? K : never;
+}[DeviceType];
+/** Device types with an MMIO window and a register map of their own (kind "mmio"). */
+export type MmioDeviceType = {
+  [K in DeviceType]: (typeof deviceCatalog)[K]["kind"] extends "mmio" ? K : never;
 }[DeviceType];
 
 export function isDeviceType(name: string): name is DeviceType {

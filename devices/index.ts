@@ -32,6 +32,7 @@ export {
   type MachineDescription,
   type DeviceDescription,
   type VirtioDeviceDescription,
+  type MmioDeviceDescription,
   type AtaDeviceDescription,
   type UartDeviceDescription,
   type StorageDescription,
@@ -79,6 +80,18 @@ export { describeQueueError, isQueueError, type QueueError } from "./virtio/queu
 export { VirtioRng, VIRTIO_ID_RNG, RNG_MAX_REQUEST_BYTES } from "./virtio/rng";
 export { VirtioBlk, VIRTIO_ID_BLOCK, type VirtioBlkOptions, type VirtioBlkStats } from "./virtio/blk";
 export { BlkFeature, BlkType, BlkStatus, BlkConfig, BLK_MAX_REQUEST_BYTES, BLK_BOUNCE_BYTES } from "./virtio/blk-spec";
+export { NvmeController, type NvmeOptions, type NvmeStats } from "./nvme/nvme";
+export type { NvmeSnapshot, NvmeQueueView } from "./nvme/snapshot";
+export { NVME_REGISTERS, nvmeRegisterName, type NvmeRegister } from "./nvme/registers";
+export {
+  NvmeReg,
+  Cc as NvmeCc,
+  Csts as NvmeCsts,
+  AdminOpcode as NvmeAdminOpcode,
+  IoOpcode as NvmeIoOpcode,
+  Status as NvmeStatus,
+  statusName as nvmeStatusName,
+} from "./nvme/nvme-spec";
 export { AtaDevice, type AtaOptions, type AtaStats, type AtaSnapshot } from "./ata/ata";
 export { AtaReg, AtaStatus, AtaError, AtaControl, AtaCommand } from "./ata/ata-registers";
 export { identifyString, IdentifyWord } from "./ata/identify";

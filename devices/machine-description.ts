@@ -10,6 +10,7 @@ import {
   isDeviceType,
   VIRTIO_MMIO_MIN_WINDOW,
   type DeviceType,
+  type MmioDeviceType,
   type VirtioDeviceType,
 } from "./device-catalog";
 import { hex } from "./format";
@@ -24,6 +25,16 @@ export interface VirtioDeviceDescription {
   readonly size: number;
   readonly irq: number;
   /** Disk slot (disk controllers only); absent = the default slot. */
+  readonly disk?: string;
+}
+
+/** A device with an MMIO window and a register map of its own (catalog kind "mmio", e.g. nvme). */
+export interface MmioDeviceDescription {
+  readonly name: string;
+  readonly type: MmioDeviceType;
+  readonly base: number;
+  readonly size: number;
+  readonly irq: number;
   readonly disk?: string;
 }
 
@@ -46,7 +57,10 @@ export interface UartDeviceDescription {
   readonly irq: number;
 }
 
-export type DeviceDescription = VirtioDeviceDescription | AtaDeviceDescription | UartDeviceDescription;
+export type DeviceDescription =
+  VirtioDeviceDescription | MmioDeviceDescription | AtaDeviceDescription | UartDeviceDescription;
+/** Devices on the MMIO bus, whose windows must not overlap. */
+type WindowDeviceDescription = VirtioDeviceDescription | MmioDeviceDescription;
 /** Devices on the port bus, whose port ranges must not overlap. */
 type PortDeviceDescription = AtaDeviceDescription | UartDeviceDescription;
 
@@ -137,6 +151,7 @@ const DEFAULT_SERVICES: Record<DeviceType, readonly string[]> = {
   "virtio-rng": ["rng"],
   "virtio-console": ["console"],
   ata: ["blk"],
+  nvme: ["blk"],
   uart16550: ["console"],
 };
 
@@ -447,9 +462,10 @@ function parseDevice(
   const base = parseNumber(entry.base, `${label}: field "base"`, problems);
   const size = parseNumber(entry.size, `${label}: field "size"`, problems);
   if (base !== undefined && base % 4 !== 0) problems.push(`${label}: field "base": ${hex(base)} is not 4-byte aligned`);
-  if (size !== undefined && size < VIRTIO_MMIO_MIN_WINDOW)
+  const minWindow = "minWindow" in spec ? spec.minWindow : VIRTIO_MMIO_MIN_WINDOW;
+  if (size !== undefined && size < minWindow)
     problems.push(
-      `${label}: field "size": ${hex(size)} is smaller than the ${hex(VIRTIO_MMIO_MIN_WINDOW)} bytes of virtio-mmio registers`,
+      `${label}: field "size": ${hex(size)} is smaller than the ${hex(minWindow)} bytes of ${spec.kind === "mmio" ? `${entryType} registers` : "virtio-mmio registers"}`,
     );
   if (base !== undefined && size !== undefined && !Number.isSafeInteger(base + size))
     problems.push(`${label}: field "size": the window ends beyond 2^53`);
@@ -493,7 +509,7 @@ function checkOverlaps(
   dma: { base: number; size: number } | undefined,
   problems: string[],
 ): void {
-  const devices = all.filter((d): d is VirtioDeviceDescription => d.type !== "ata" && d.type !== "uart16550");
+  const devices = all.filter((d): d is WindowDeviceDescription => d.type !== "ata" && d.type !== "uart16550");
   devices.forEach((a, i) => {
     for (const b of devices.slice(i + 1)) {
       if (a.base < b.base + b.size && b.base < a.base + a.size) {

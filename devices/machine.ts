@@ -15,6 +15,7 @@ import { InterruptLines } from "./irq";
 import type {
   AtaDeviceDescription,
   MachineDescription,
+  MmioDeviceDescription,
   UartDeviceDescription,
   VirtioDeviceDescription,
 } from "./machine-description";
@@ -30,6 +31,7 @@ import type {
 import { FaultPoints } from "./faults";
 import { GuestMemory } from "./memory";
 import { MmioBus } from "./mmio-bus";
+import { NvmeController } from "./nvme/nvme";
 import { PortBus } from "./port-bus";
 import { Uart16550 } from "./uart16550";
 import type { VirtioBackend } from "./virtio/backend";
@@ -68,6 +70,9 @@ interface MachineDevice {
   readonly console?: ConsoleInputDevice;
   /** Present for virtio-mmio devices. */
   readonly transport?: VirtioMmioTransport;
+  /** Present for a device that reaches guest memory on its own (not through a virtio transport):
+   *  where its IOMMU view goes. */
+  readonly dma?: { setIommuView(view: IommuView): void };
   /** Present for network devices: the simulated wire and the peer host behind it. */
   readonly network?: SimulatedNetwork;
   /** The mappings of the current IOMMU view, kept so that freeDma can take a region away. */
@@ -104,6 +109,7 @@ export class Machine implements MachineHandle {
       for (const device of description.devices) {
         if (device.type === "ata") this.addAta(device, options);
         else if (device.type === "uart16550") this.addUart(device);
+        else if (device.type === "nvme") this.addNvme(device, options);
         else this.addVirtio(device, seed, options);
       }
     } catch (error) {
@@ -261,7 +267,7 @@ export class Machine implements MachineHandle {
   private applyView(device: MachineDevice, regions: readonly IommuMapping[]): void {
     device.regions = regions;
     // A PIO device (ATA) reaches no guest memory, so it has no view to set.
-    device.transport?.setIommuView(regions.length === 0 ? IommuView.empty : new IommuView(regions));
+    (device.transport ?? device.dma)?.setIommuView(regions.length === 0 ? IommuView.empty : new IommuView(regions));
   }
 
   private consoleOutput(device: string, bytes: Uint8Array): void {
@@ -390,6 +396,25 @@ export class Machine implements MachineHandle {
       irq: description.irq,
     };
     this.byName.set(description.name, { info, model: uart, resettable: uart, console: uart, regions: [] });
+  }
+
+  private addNvme(description: MmioDeviceDescription, options: MachineOptions): void {
+    const nvme = new NvmeController({
+      name: description.name,
+      disk: this.diskFor(description.disk, options),
+      irq: this.irqs.line(description.irq),
+      clock: this.clock,
+      emit: (event) => this.emit(event),
+    });
+    this.mmio.map(description.name, description.base, description.size, nvme);
+    const info: DeviceInfo = {
+      name: description.name,
+      kind: deviceCatalog.nvme.kind,
+      type: description.type,
+      mmio: { base: description.base, size: description.size },
+      irq: description.irq,
+    };
+    this.byName.set(description.name, { info, model: nvme, resettable: nvme, dma: nvme, regions: [] });
   }
 
   private addAta(description: AtaDeviceDescription, options: MachineOptions): void {
