@@ -27,6 +27,9 @@ export const deviceCatalog = {
   // NVM Express controller (NVMe Base 2.0) on its own MMIO window: registers 0x0000–0x0FFF, doorbells
   // from 0x1000 (devices/nvme/).
   nvme: { kind: "mmio", disk: true, minWindow: 0x2000 },
+  // Intel 82540EM gigabit Ethernet (e1000) on the 128 KiB register window of the real card's BAR0
+  // (devices/e1000/).
+  e1000: { kind: "mmio", disk: false, minWindow: 0x20000 },
   // `ports`: COM1, where a PC's first serial port sits; a description may place a UART elsewhere.
   uart16550: { kind: "uart16550", disk: false, ports: [{ first: 0x3f8, last: 0x3ff }] },
 } as const;

@@ -141,6 +141,31 @@ export {
 } from "./net/network";
 export { PeerHost, type PeerConfig, type PeerStats } from "./net/peer-host";
 export {
+  E1000,
+  type E1000Options,
+  type E1000Stats,
+  type E1000Snapshot,
+  type E1000RingSnapshot,
+  type E1000DescriptorView,
+} from "./e1000/e1000";
+export {
+  E1000Reg,
+  E1000_REGISTERS,
+  E1000_MMIO_BYTES,
+  Ctrl as E1000Ctrl,
+  StatusBit as E1000Status,
+  Eerd as E1000Eerd,
+  Mdic as E1000Mdic,
+  Icr as E1000Icr,
+  Rctl as E1000Rctl,
+  Tctl as E1000Tctl,
+  TxCmd as E1000TxCmd,
+  RxStatus as E1000RxStatus,
+  TxStatus as E1000TxStatus,
+  RAH_AV as E1000_RAH_AV,
+} from "./e1000/registers";
+export { EEPROM_WORDS, EEPROM_CHECKSUM } from "./e1000/eeprom";
+export {
   pcapFileHeader,
   pcapRecord,
   readPcap,

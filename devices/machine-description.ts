@@ -152,6 +152,7 @@ const DEFAULT_SERVICES: Record<DeviceType, readonly string[]> = {
   "virtio-console": ["console"],
   ata: ["blk"],
   nvme: ["blk"],
+  e1000: ["net"],
   uart16550: ["console"],
 };
 

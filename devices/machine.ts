@@ -8,12 +8,14 @@ import { VirtualClock } from "./clock";
 import { ATA_COMMAND_PORTS, DEFAULT_DISK_SLOT, deviceCatalog, UART_PORTS } from "./device-catalog";
 import type { ConsoleInputDevice, ResettableDevice } from "./device-interfaces";
 import type { BlockStore } from "./disk/block-store";
+import { E1000 } from "./e1000/e1000";
 import { DEFAULT_BLANK_BYTES, openDisk, type DiskSpec } from "./disk/open-disk";
 import { hex } from "./format";
 import { IommuView } from "./iommu";
 import { InterruptLines } from "./irq";
 import type {
   AtaDeviceDescription,
+  DeviceDescription,
   MachineDescription,
   MmioDeviceDescription,
   UartDeviceDescription,
@@ -109,8 +111,10 @@ export class Machine implements MachineHandle {
       for (const device of description.devices) {
         if (device.type === "ata") this.addAta(device, options);
         else if (device.type === "uart16550") this.addUart(device);
-        else if (device.type === "nvme") this.addNvme(device, options);
-        else this.addVirtio(device, seed, options);
+        else if (isMmioDevice(device)) {
+          if (device.type === "nvme") this.addNvme(device, options);
+          else this.addE1000(device, seed);
+        } else this.addVirtio(device, seed, options);
       }
     } catch (error) {
       this.close();
@@ -245,7 +249,7 @@ export class Machine implements MachineHandle {
           throw new TypeError(`device ${name} is not a virtio device: it has no DEVICE_NEEDS_RESET`);
         return device.transport.injectNeedsReset("injected fault (needs-reset)");
       case "link":
-        if (!(device.model instanceof VirtioNet))
+        if (!(device.model instanceof VirtioNet || device.model instanceof E1000))
           throw new TypeError(`device ${name} is not a network device: it has no link`);
         return device.model.setLink(fault.up);
       case "line-error":
@@ -330,18 +334,9 @@ export class Machine implements MachineHandle {
     return network;
   }
 
-  /** A virtio-net device on its wire; its MAC is locally administered (52:54:00, as QEMU's) and
-   *  derived from the seed, so it is the same in every run with that seed. */
+  /** A virtio-net device on its wire. */
   private createNic(device: string, seed: bigint, network: SimulatedNetwork): VirtioNet {
-    const low = deviceSeed(seed, `${device}/mac`);
-    const mac = Uint8Array.of(
-      0x52,
-      0x54,
-      0x00,
-      Number((low >> 16n) & 0xffn),
-      Number((low >> 8n) & 0xffn),
-      Number(low & 0xffn),
-    );
+    const mac = stationMac(device, seed);
     const nic = new VirtioNet({ deviceName: device, mac, wire: network, nsPerByte: network.timing.nsPerByte });
     network.connect((frame) => nic.receive(frame));
     return nic;
@@ -417,6 +412,30 @@ export class Machine implements MachineHandle {
     this.byName.set(description.name, { info, model: nvme, resettable: nvme, dma: nvme, regions: [] });
   }
 
+  /** An e1000 on its own MMIO window and wire: a network card like virtio-net, with its own registers. */
+  private addE1000(description: MmioDeviceDescription, seed: bigint): void {
+    const network = this.createNetwork(description.name, seed);
+    const nic = new E1000({
+      deviceName: description.name,
+      mac: stationMac(description.name, seed),
+      wire: network,
+      irq: this.irqs.line(description.irq),
+      clock: this.clock,
+      emit: (event) => this.emit(event),
+      nsPerByte: network.timing.nsPerByte,
+    });
+    network.connect((frame) => nic.receive(frame));
+    this.mmio.map(description.name, description.base, description.size, nic);
+    const info: DeviceInfo = {
+      name: description.name,
+      kind: deviceCatalog.e1000.kind,
+      type: description.type,
+      mmio: { base: description.base, size: description.size },
+      irq: description.irq,
+    };
+    this.byName.set(description.name, { info, model: nic, resettable: nic, dma: nic, network, regions: [] });
+  }
+
   private addAta(description: AtaDeviceDescription, options: MachineOptions): void {
     const ata = new AtaDevice({
       name: description.name,
@@ -440,6 +459,25 @@ export class Machine implements MachineHandle {
     };
     this.byName.set(description.name, { info, model: ata, resettable: ata, regions: [] });
   }
+}
+
+/** A device with a register map of its own on an MMIO window (catalog kind "mmio"). */
+function isMmioDevice(device: DeviceDescription): device is MmioDeviceDescription {
+  return deviceCatalog[device.type].kind === "mmio";
+}
+
+/** A network card's MAC: locally administered (52:54:00, as QEMU's) and derived from the seed, so it
+ *  is the same in every run with that seed. */
+function stationMac(device: string, seed: bigint): Uint8Array {
+  const low = deviceSeed(seed, `${device}/mac`);
+  return Uint8Array.of(
+    0x52,
+    0x54,
+    0x00,
+    Number((low >> 16n) & 0xffn),
+    Number((low >> 8n) & 0xffn),
+    Number(low & 0xffn),
+  );
 }
 
 function toSeed(seed: number | bigint): bigint {
