@@ -1,5 +1,5 @@
 // A DebugClient talking DAP over stdio to `node bin/zds.js dap` (the build must be current:
-// `npm run build`). DebugClient spawns its runtime with no further arguments; a shell adds "dap".
+// `npm run build`), spawned directly (no shell) through test/helpers/zds-dap.js.
 
 import path from "node:path";
 import { DebugClient } from "@vscode/debugadapter-testsupport";
@@ -8,12 +8,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 export const repoRoot = path.resolve(__dirname, "../..");
 
 export async function startDapClient(): Promise<DebugClient> {
-  const dc = new DebugClient(
-    JSON.stringify(process.execPath),
-    `${JSON.stringify(path.join(repoRoot, "bin/zds.js"))} dap`,
-    "zero-driver",
-    { shell: true, cwd: repoRoot },
-  );
+  const dc = new DebugClient(process.execPath, path.join(__dirname, "zds-dap.js"), "zero-driver", { cwd: repoRoot });
   dc.defaultTimeout = 20_000;
   await dc.start();
   return dc;
