@@ -25,6 +25,26 @@ export { SyscallFailedError, ServiceError, ProtocolError, MachineShutdown } from
 // Virtio.
 export * from "./virtio";
 
+// The Intel e1000 (82540EM): its registers, bits and legacy descriptor layouts (kernel/abi/e1000.ts).
+export {
+  E1000Reg,
+  E1000Ctrl,
+  E1000Status,
+  E1000Eerd,
+  E1000Icr,
+  E1000Rctl,
+  E1000Tctl,
+  E1000RxDesc,
+  E1000RxStatus,
+  E1000TxDesc,
+  E1000TxCmd,
+  E1000TxStatus,
+  E1000_RAH_AV,
+  E1000_DESC_BYTES,
+  E1000_RING_ALIGN,
+  E1000_MMIO_BYTES,
+} from "../../kernel/abi";
+
 // The block protocol, server side.
 export { decodeBlockRequest, blockInfoPayload, blockError, type BlockInfo, type BlockRequest } from "./block";
 // Its bulk path: buffers lent with ATTACH and BATCH requests, server and client side.

@@ -11,5 +11,7 @@ export * from "./manifest";
 export * from "./tags";
 export * from "./gate";
 export * from "./virtio-mmio";
+export * from "./e1000";
 export * from "./block";
 export * from "./adapters";
+export * from "./diagnostics";
