@@ -14,4 +14,3 @@ export * from "./virtio-mmio";
 export * from "./e1000";
 export * from "./block";
 export * from "./adapters";
-export * from "./diagnostics";
