@@ -49,6 +49,7 @@ describe("machine descriptions", () => {
       { name: "virtio-rng0", type: "virtio-rng", base: 0x1000_3000, size: 0x1000, irq: 3 },
       { name: "virtio-console0", type: "virtio-console", base: 0x1000_4000, size: 0x1000, irq: 5 },
       { name: "e1000-0", type: "e1000", base: 0x1002_0000, size: 0x2_0000, irq: 11 },
+      { name: "nvme0", type: "nvme", base: 0x1001_0000, size: 0x2000, irq: 10, disk: "disk0" },
       { name: "ata0", type: "ata", command: 0x1f0, control: 0x3f6, irq: 14, disk: "disk0" },
       { name: "uart0", type: "uart16550", base: 0x3f8, irq: 4 },
     ]);

@@ -12,6 +12,7 @@ describe("machine", () => {
       { name: "virtio-rng0", kind: "virtio-mmio", virtioId: 4, mmio: { base: 0x1000_3000, size: 0x1000 }, irq: 3 },
       { name: "virtio-console0", kind: "virtio-mmio", virtioId: 3, mmio: { base: 0x1000_4000, size: 0x1000 }, irq: 5 },
       { name: "e1000-0", kind: "mmio", type: "e1000", mmio: { base: 0x1002_0000, size: 0x2_0000 }, irq: 11 },
+      { name: "nvme0", kind: "mmio", type: "nvme", mmio: { base: 0x1001_0000, size: 0x2000 }, irq: 10 },
       {
         name: "ata0",
         kind: "ata",
