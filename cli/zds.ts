@@ -11,6 +11,7 @@ const USAGE = `usage: zds <command> [options]
 commands:
   run     boot the machine and run drivers and clients   (zds run --help)
   replay  re-run a recorded .zlog trace, --verify it     (zds replay --help)
+  test    run driver tests with fault injection          (zds test --help)
   trace   a .zlog trace's IPC timeline, --html for a page (zds trace --help)
   check   check drivers against their manifests          (zds check --help)
   init    a folder's tsconfig.json and SDK types, for tsc (zds init --help)
@@ -24,6 +25,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     switch (command) {
       case "run":
         return await runCommand(rest, io);
+      case "test":
+        return await (await import("../runner/testing/command")).testCommand(rest, io);
       case "replay":
         return await replayCommand(rest, io);
       case "trace":

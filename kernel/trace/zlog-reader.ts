@@ -6,6 +6,7 @@ import {
   isCommitLine,
   isEndLine,
   isFaultInputLine,
+  isAssertionLine,
   isInputLine,
   isSyscallLine,
   ZLOG_VERSION,
@@ -13,6 +14,7 @@ import {
   type ZlogCommit,
   type ZlogEnd,
   type ZlogFaultInput,
+  type ZlogAssertion,
   type ZlogHeader,
   type ZlogInput,
   type ZlogLine,
@@ -31,6 +33,8 @@ export interface Zlog {
   adapterResults: ZlogAdapterResult[];
   /** Faults injected from outside the plan (a debug session), in the order they went in. */
   faultInputs: ZlogFaultInput[];
+  /** The failed assertion of the test that ran this (zds test), if any. */
+  assertion?: ZlogAssertion;
   /** Undefined when the trace was cut short (the host died mid-run). */
   end?: ZlogEnd;
 }
@@ -66,6 +70,7 @@ export function readZlog(file: string): Zlog {
     }
     if (isAdapterLine(line)) out.adapterResults.push(line);
     else if (isFaultInputLine(line)) out.faultInputs.push(line);
+    else if (isAssertionLine(line)) out.assertion = line;
     else if (isInputLine(line)) out.inputs.push(line);
     else if (isSyscallLine(line)) out.syscalls.push(line);
     else if (isCommitLine(line)) out.commits.push(line);

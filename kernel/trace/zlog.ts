@@ -43,6 +43,23 @@ export interface ZlogFaultInput {
   t: number;
 }
 
+/** Written after the end line by `zds test` when a test failed on this run: what failed, where in the
+ *  test file, and the SysLog event it comes after (a debug session on the trace stops there). */
+export interface ZlogAssertion {
+  assert: string;
+  test: string;
+  event: number;
+  expected?: string;
+  actual?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export function isAssertionLine(x: ZlogLine): x is ZlogAssertion {
+  return "assert" in x;
+}
+
 export function isFaultInputLine(x: ZlogLine): x is ZlogFaultInput {
   return "fi" in x;
 }
@@ -165,7 +182,8 @@ export interface ZlogEnd {
   commits: number;
 }
 
-export type ZlogLine = ZlogSyscall | ZlogCommit | ZlogInput | ZlogAdapterResult | ZlogFaultInput | ZlogEnd;
+export type ZlogLine =
+  ZlogSyscall | ZlogCommit | ZlogInput | ZlogAdapterResult | ZlogFaultInput | ZlogAssertion | ZlogEnd;
 
 export function syscallLine(event: SysLogEvent, hash: string): ZlogSyscall {
   if (event.kind === "fault")
