@@ -3,33 +3,41 @@
 
 import fs from "node:fs";
 import {
+  E1000,
   formatIp,
   formatMac,
   pcapFileHeader,
   pcapRecord,
   VirtioNet,
   type Machine,
+  type E1000Stats,
   type PeerStats,
   type VirtioNetStats,
 } from "../devices";
 import { CliError } from "./io";
 
-export interface NetworkSummary extends VirtioNetStats {
+interface NicSummary {
   device: string;
   mac: string;
   link: boolean;
   peer: PeerStats & { ip: string };
 }
 
+/** One network card's counters: virtio-net's or the e1000's (`type` says which). */
+export type NetworkSummary =
+  (NicSummary & { type: "virtio-net" } & VirtioNetStats) | (NicSummary & { type: "e1000" } & E1000Stats);
+
 function networkDevices(machine: Machine): string[] {
-  return machine.devices.filter((d) => d.kind === "virtio-mmio" && d.virtioId === 1).map((d) => d.name);
+  return machine.devices
+    .filter((d) => (d.kind === "virtio-mmio" && d.virtioId === 1) || d.type === "e1000")
+    .map((d) => d.name);
 }
 
 /** Start writing a capture of every network device's wire to `file`; returns the function that closes it. */
 export function startCapture(machine: Machine, file: string): () => void {
   if (networkDevices(machine).length === 0)
     throw new CliError(
-      `--pcap ${file}: machine ${machine.description.name} has no network device to capture (add a "virtio-net" device to its description)`,
+      `--pcap ${file}: machine ${machine.description.name} has no network device to capture (add a "virtio-net" or "e1000" device to its description)`,
     );
   let fd: number;
   try {
@@ -45,16 +53,16 @@ export function startCapture(machine: Machine, file: string): () => void {
 }
 
 export function networkSummary(machine: Machine): NetworkSummary[] {
-  return networkDevices(machine).map((device) => {
+  return networkDevices(machine).map((device): NetworkSummary => {
+    const peerHost = machine.network(device).peer;
+    const peer = { ip: formatIp(peerHost.config.ip), ...peerHost.stats };
+    const info = machine.devices.find((d) => d.name === device);
+    if (info?.type === "e1000") {
+      const nic = machine.backend(device, E1000);
+      return { device, type: "e1000", mac: formatMac(nic.mac), link: nic.link, ...nic.stats, peer };
+    }
     const nic = machine.backend(device, VirtioNet);
-    const peer = machine.network(device).peer;
-    return {
-      device,
-      mac: formatMac(nic.mac),
-      link: nic.link,
-      ...nic.stats,
-      peer: { ip: formatIp(peer.config.ip), ...peer.stats },
-    };
+    return { device, type: "virtio-net", mac: formatMac(nic.mac), link: nic.link, ...nic.stats, peer };
   });
 }
 
@@ -69,7 +77,7 @@ export function formatNetworkSummary(network: readonly NetworkSummary[]): string
     });
 }
 
-const DROP_COUNTERS = [
+const VIRTIO_DROP_COUNTERS = [
   "txOversize",
   "txRunt",
   "txNoHeader",
@@ -84,6 +92,22 @@ const DROP_COUNTERS = [
   "rxBadBuffer",
 ] as const;
 
+const E1000_DROP_COUNTERS = [
+  "txOversize",
+  "txRunt",
+  "txExtended",
+  "txLinkDown",
+  "rxMissed",
+  "rxDisabled",
+  "rxStopped",
+  "rxLinkDown",
+  "rxOversize",
+] as const;
+
 function dropped(n: NetworkSummary): string[] {
-  return DROP_COUNTERS.filter((key) => n[key] > 0).map((key) => `${n[key]} ${key}`);
+  const counts: [string, number][] =
+    n.type === "e1000"
+      ? E1000_DROP_COUNTERS.map((key) => [key, n[key]])
+      : VIRTIO_DROP_COUNTERS.map((key) => [key, n[key]]);
+  return counts.filter(([, count]) => count > 0).map(([key, count]) => `${count} ${key}`);
 }
