@@ -18,8 +18,8 @@ export interface InterruptDeps {
 
 /** Injected interrupt faults (kernel/faults/): asked each time a line would be delivered. */
 export interface IrqFaultHook {
-  /** "lost": the notification vanishes (the line counts as delivered and stays masked until
-   *  IRQ_ACK, as if the message had been sent); "duplicate": it is delivered twice. */
+  /** "lost": the notification vanishes (nothing is pending: no IRQ_ACK is owed); "duplicate": it
+   *  is delivered twice. */
   onRaise(line: number): "lost" | "duplicate" | undefined;
 }
 
@@ -42,8 +42,10 @@ export class InterruptRouter {
     const ep = this.deps.endpoints.get(irq.endpointId);
     if (!ep) return;
     const fault = this.faults?.onRaise(line);
-    irq.pending = true;
+    // Lost: nothing arrives and nothing is pending; the line stays high until the driver clears
+    // the device, and the next rise is delivered as usual.
     if (fault === "lost") return;
+    irq.pending = true;
     this.notify(irq, ep);
     if (fault === "duplicate") this.notify(irq, ep);
   }

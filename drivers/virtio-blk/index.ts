@@ -32,7 +32,6 @@ import {
   VirtioDevice,
   VirtioError,
   VirtioFeature,
-  VirtioInterrupt,
   VirtioMmio,
   VirtioStatus,
   batchDonePayload,
@@ -104,7 +103,8 @@ interface Started {
 /** Everything the handlers need once the device is up (xv6 keeps this in `disk`). */
 interface Disk {
   readonly dev: VirtioMmio;
-  readonly queue: DriverSplitQueue;
+  /** Replaced when the device is reset (DEVICE_NEEDS_RESET, or it stopped answering). */
+  queue: DriverSplitQueue;
   readonly irq: Irq;
   readonly mem: DmaBuffer;
   readonly info: BlockInfo;
@@ -115,8 +115,19 @@ interface Disk {
   readonly backlog: Job[];
   /** By head descriptor index: popUsed() tells us the head of each finished chain. */
   readonly inFlight: Map<number, Started>;
+  /** Interrupt waits in a row that timed out with nothing completed. */
+  silentWaits: number;
   debug(text: string): void;
 }
+
+// Faults (docs/faults.md): a lost interrupt must not leave callers waiting forever, so the driver
+// waits for the interrupt at most IRQ_TIMEOUT_US (virtual µs) and then looks at the used ring as if
+// it had come. A device that completes nothing for SILENT_WAITS_BEFORE_RESET such waits (a lost
+// completion), or that sets DEVICE_NEEDS_RESET, is reset and given the requests it held again.
+const IRQ_TIMEOUT_US = 10_000;
+const SILENT_WAITS_BEFORE_RESET = 3;
+const WANTED_FEATURES =
+  VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX | VirtioFeature.INDIRECT_DESC | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX;
 
 export default defineDriver({
   name: "virtio-blk",
@@ -134,9 +145,7 @@ export default defineDriver({
     const dev = VirtioMmio.probe(regs, VirtioDevice.Block);
     // INDIRECT_DESC puts each request in a table of its own, so all 128 ring entries can be
     // requests in flight (three descriptors each would allow 42).
-    const features = dev.init(
-      VirtioFeature.VERSION_1 | VirtioFeature.EVENT_IDX | VirtioFeature.INDIRECT_DESC | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX,
-    );
+    const features = dev.init(WANTED_FEATURES);
     const sectors = Number(dev.config64(CONFIG_CAPACITY));
     const queue = dev.setupQueue(0, { dma: mem, offset: 0, maxSize: QUEUE_SIZE });
     dev.driverOk();
@@ -155,6 +164,7 @@ export default defineDriver({
       freeBounces: [...Array(BOUNCES).keys()].reverse(),
       backlog: [],
       inFlight: new Map(),
+      silentWaits: 0,
       debug: (text) => sys.debug(text),
     };
     blk.ready();
@@ -172,7 +182,7 @@ export default defineDriver({
         handleRequest(disk, req);
       }
       // One kick for everything added since the last one (none if the device said it is busy).
-      queue.kick();
+      disk.queue.kick();
       if (disk.inFlight.size > 0) collectCompletions(disk);
     }
   },
@@ -289,19 +299,21 @@ function start(disk: Disk, job: Job, bounce: number | undefined): void {
   disk.inFlight.set(head, { job, slot, bounce });
 }
 
-/** Sleep until the device interrupts, then finish every request it completed. */
+/** Sleep until the device interrupts (or the wait times out), then finish every request it completed. */
 function collectCompletions(disk: Disk): void {
-  disk.irq.wait();
+  const interrupted = disk.irq.wait({ timeoutUs: IRQ_TIMEOUT_US });
   // Clear the device's interrupt before the kernel's: the line is level-triggered.
   const why = disk.dev.interruptStatus();
   disk.dev.ackInterrupt(why);
-  disk.irq.ack();
-  if (why & VirtioInterrupt.CONFIG_CHANGE && disk.dev.status() & VirtioStatus.DEVICE_NEEDS_RESET) {
-    // The device gave up on our ring (a driver bug, see the device events). Faulting makes the
-    // supervisor reset it, and the kernel answers every caller still waiting.
-    throw new VirtioError("the device set DEVICE_NEEDS_RESET; requests in flight are lost");
+  if (interrupted) disk.irq.ack();
+  if (disk.dev.status() & VirtioStatus.DEVICE_NEEDS_RESET) {
+    // The device gave up (on our ring, or on its own): reset it and hand it the requests again.
+    disk.debug("virtio-blk: the device set DEVICE_NEEDS_RESET; resetting it and resubmitting the requests in flight");
+    return resetDevice(disk);
   }
+  let completed = 0;
   for (let used = disk.queue.popUsed(); used; used = disk.queue.popUsed()) {
+    completed++;
     const done = disk.inFlight.get(used.id);
     if (!done) throw new VirtioError(`the device completed chain ${used.id}, which is not one of ours`);
     disk.inFlight.delete(used.id);
@@ -309,6 +321,28 @@ function collectCompletions(disk: Disk): void {
     disk.freeSlots.push(done.slot);
     if (done.bounce !== undefined) disk.freeBounces.push(done.bounce);
   }
+  if (!interrupted && completed > 0) disk.debug(`virtio-blk: no interrupt within ${IRQ_TIMEOUT_US} µs, but ${completed} request(s) had completed (a lost interrupt)`);
+  disk.silentWaits = completed > 0 || interrupted ? 0 : disk.silentWaits + 1;
+  if (disk.silentWaits >= SILENT_WAITS_BEFORE_RESET) {
+    disk.debug(`virtio-blk: the device completed nothing in ${SILENT_WAITS_BEFORE_RESET * IRQ_TIMEOUT_US} µs; resetting it and resubmitting ${disk.inFlight.size} request(s)`);
+    resetDevice(disk);
+  }
+}
+
+/** Reset the device and bring it up again; the requests it held go back to the front of the
+ *  backlog, in the order they were started, and are started again by the main loop. */
+function resetDevice(disk: Disk): void {
+  const held = [...disk.inFlight.values()];
+  disk.inFlight.clear();
+  for (const started of held) {
+    disk.freeSlots.push(started.slot);
+    if (started.bounce !== undefined) disk.freeBounces.push(started.bounce);
+  }
+  disk.backlog.unshift(...held.map((started) => started.job));
+  disk.dev.init(WANTED_FEATURES);
+  disk.queue = disk.dev.setupQueue(0, { dma: disk.mem, offset: 0, maxSize: QUEUE_SIZE });
+  disk.dev.driverOk();
+  disk.silentWaits = 0;
 }
 
 /** The protocol's status for a device status byte: 0 for OK, else a BlkError. */
