@@ -120,10 +120,14 @@ function fillOnce(rng: Rng, len: number): number {
  *  The order matters: the line is level-triggered, so acknowledging the kernel first would deliver
  *  the same, still-asserted interrupt again. */
 function waitForInterrupt(rng: Rng): void {
-  rng.irq.wait();
+  // At most IRQ_TIMEOUT_US (virtual) µs: a lost interrupt (docs/faults.md) must not stall the
+  // caller for ever, so after that the used ring is looked at as if the interrupt had come.
+  const interrupted = rng.irq.wait({ timeoutUs: IRQ_TIMEOUT_US });
   rng.dev.ackInterrupt(rng.dev.interruptStatus());
-  rng.irq.ack();
+  if (interrupted) rng.irq.ack();
 }
+
+const IRQ_TIMEOUT_US = 10_000;
 
 function errno(code: number): Uint8Array {
   return new Writer().u32(code).finish();
