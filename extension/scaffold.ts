@@ -33,6 +33,12 @@ export const TEMPLATES: readonly DriverTemplate[] = [
   },
   { device: "virtio-net", description: 'virtio network card; serves "net"', sample: "virtio-net", client: "ping" },
   {
+    device: "e1000",
+    description: 'Intel 82540EM network card, 128 KiB MMIO window, IRQ 11; serves "net"',
+    sample: "e1000",
+    client: "ping",
+  },
+  {
     device: "uart16550",
     description: '16550 UART (COM1), ports 0x3F8–0x3FF, IRQ 4; serves "console"',
     sample: "uart16550",

@@ -26,6 +26,7 @@ const samples: Sample[] = [
   { driver: "uart16550", client: "hello-console", success: /hello from Zero OS through the console service/ },
   { driver: "virtio-console", client: "hello-console", success: /hello from Zero OS through the console service/ },
   { driver: "virtio-net", client: "ping", success: /4 packets transmitted, 4 received, 0% packet loss/ },
+  { driver: "e1000", client: "ping", success: /4 packets transmitted, 4 received, 0% packet loss/ },
 ];
 
 describe("debug adapter: every bundled sample under the debugger (zds dap)", function () {

@@ -75,6 +75,7 @@ describe("extension: sample pairings", () => {
       samplePairings(driversDir).map((p) => p.label),
       [
         "ata-pio + blk-check",
+        "e1000 + ping",
         "uart16550 + echo-shell",
         "uart16550 + hello-console",
         "virtio-blk + blk-check",
