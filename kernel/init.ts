@@ -6,7 +6,14 @@ import type { DeviceInfo } from "../devices/machine-interface";
 import { ObjectType, Perm, rightsToPerms } from "./abi/caps";
 import { Errno } from "./abi/errors";
 import { hex } from "./abi/format";
-import { validateManifest, type CapSpec, type DriverManifest, type HandleInfo, type StartupInfo } from "./abi/manifest";
+import {
+  grantProblems,
+  validateManifest,
+  type CapSpec,
+  type DriverManifest,
+  type HandleInfo,
+  type StartupInfo,
+} from "./abi/manifest";
 import { DMA_PAGE_BYTES, Pid, Sys } from "./abi/syscalls";
 import { Tag } from "./abi/tags";
 import { encodeWireMessage, utf8Decode, utf8Encode } from "./abi/wire";
@@ -112,6 +119,12 @@ export class Init {
       if (spec.kind === "serve") this.checkServiceName(name, spec.service, device);
     }
     this.checkLimits(p, manifest);
+    // What the device cannot back (kernel/abi/manifest.ts, the rule `zds check` runs too).
+    const refused = grantProblems(
+      manifest,
+      device && { name: device.name, mmio: device.mmio, ports: device.ports, irq: device.irq !== undefined },
+    );
+    if (refused.length > 0) throw new StartupError(refused[0].message);
     for (const [name, spec] of Object.entries(manifest.caps)) handles[name] = grant(name, spec);
     if (device) {
       this.boundDevices.set(device.name, p.pid);

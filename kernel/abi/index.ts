@@ -14,3 +14,4 @@ export * from "./virtio-mmio";
 export * from "./e1000";
 export * from "./block";
 export * from "./adapters";
+export * from "./diagnostics";

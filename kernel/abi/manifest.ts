@@ -2,6 +2,7 @@
 // bind the driver to a device and grant capabilities; the language server and views read it too.
 
 import type { Rights } from "./caps";
+import { hex } from "./format";
 
 export const VirtioDevice = {
   Network: 1,
@@ -164,4 +165,52 @@ export function validateManifest(
     }
   }
   return errors.length ? { ok: false, errors } : { ok: true, manifest: value as unknown as DriverManifest };
+}
+
+/** What the device a driver is bound to offers its grants: Init's view of the bound device, or, for
+ *  the language server, a device type of the catalog the binding can match. */
+export interface BoundDevice {
+  /** For messages ("virtio-rng0's window is 0x200 bytes"). */
+  name?: string;
+  /** The MMIO window; `size` left out when not known (a device type rather than a placed device). */
+  mmio?: { size?: number };
+  /** Port ranges the device decodes. */
+  ports?: readonly { first: number; last: number }[];
+  /** The device has an interrupt line. */
+  irq: boolean;
+}
+
+/**
+ * The grants of a valid manifest that the bound device cannot back (`undefined`: the manifest binds
+ * no device), each as Init refuses it, in manifest order: an MMIO window larger than the device's or
+ * on a device without one, ports the device does not decode, an IRQ on a device without a line.
+ * Init refuses the manifest at STARTUP with the first; `zds check` reports each as ZDS001.
+ */
+export function grantProblems(
+  manifest: DriverManifest,
+  device: BoundDevice | undefined,
+): { cap: string; message: string }[] {
+  const problems: { cap: string; message: string }[] = [];
+  for (const [name, spec] of Object.entries(manifest.caps)) {
+    const refuse = (message: string) => problems.push({ cap: name, message: `caps.${name}: ${message}` });
+    switch (spec.kind) {
+      case "mmio": {
+        const window = device?.mmio;
+        if (!window) refuse("the bound device has no MMIO window");
+        else if (window.size !== undefined && spec.size > window.size)
+          refuse(
+            `asks for ${hex(spec.size)} bytes of MMIO but ${device?.name ?? "the device"}'s window is ${hex(window.size)} bytes`,
+          );
+        break;
+      }
+      case "ports":
+        if (!device?.ports?.some((r) => r.first <= spec.first && spec.last <= r.last))
+          refuse(`ports ${hex(spec.first)}–${hex(spec.last)} are not decoded by the bound device`);
+        break;
+      case "irq":
+        if (!device?.irq) refuse("the bound device has no interrupt line");
+        break;
+    }
+  }
+  return problems;
 }

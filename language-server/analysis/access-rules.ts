@@ -4,6 +4,7 @@
 
 import ts from "typescript";
 import {
+  accessMessage,
   checkAccessRights,
   checkDmaRange,
   checkMmioAccess,
@@ -11,12 +12,14 @@ import {
   checkPortAccess,
   checkPortWidth,
   dmaBufferBytes,
+  wrongKindMessage,
   type AccessProblem,
+  type AccessWords,
 } from "../../kernel/abi";
 import { Codes, severityOf, type DiagnosticCode } from "./codes";
 import type { Evaluator } from "./evaluator";
 import type { AccessUse } from "./flow";
-import { describeGrant, permsOf } from "./grants";
+import { describeGrant, grantWords, permsOf } from "./grants";
 import type { CapDecl, CapKind, Manifest } from "./manifest-reader";
 import type { Finding, RelatedInfo } from "./types";
 import { hex, type Value } from "./values";
@@ -181,7 +184,8 @@ function lengthOf(use: AccessUse, ev: Evaluator): number | undefined {
   return undefined;
 }
 
-/** The first problem of one access in one environment, as a diagnostic code and message. */
+/** The first problem of one access in one environment, as a diagnostic code and message (the
+ *  words are the shared ones of kernel/abi/diagnostics.ts: a run that makes the access says the same). */
 function checkOne(
   decl: CapDecl,
   use: AccessUse,
@@ -191,9 +195,17 @@ function checkOne(
   const grant = describeGrant(decl);
   const info = use.info!;
   const write = info.effect === "write";
-  const dir = write ? "write" : "read";
   const perms = permsOf(decl);
   const call = `${use.method}(${argText(use)})`;
+  const words = (space: AccessWords["space"], w: number, end: number): AccessWords => ({
+    call,
+    grant: grantWords(decl),
+    space,
+    effect: info.effect,
+    offset: offset ?? 0,
+    width: w,
+    end,
+  });
   switch (decl.kind) {
     case "mmio": {
       const w = width ?? 0;
@@ -202,15 +214,8 @@ function checkOne(
         problem = checkMmioAccess({ base: 0, size: decl.size ?? Number.MAX_SAFE_INTEGER, perms }, offset, w, write);
       if (!problem && info.effect !== "none") problem = checkAccessRights(perms, write, grant);
       if (!problem) return undefined;
-      if (problem.code === "no-read-right" || problem.code === "no-write-right")
-        problem = checkAccessRights(perms, write, grant)!;
-      return failure(problem, offset ?? 0, {
-        outside: `${call}: MMIO ${dir} of ${w} byte${w === 1 ? "" : "s"} at offset ${hex(offset ?? 0)} is outside the ${grant}; it ends at ${hex(decl.size ?? 0)}`,
-        misaligned: `${call}: MMIO ${dir} of ${w} byte${w === 1 ? "" : "s"} at offset ${hex(offset ?? 0)} is not ${w}-byte aligned (${grant})`,
-        width: `${call}: ${problem.message} (${grant})`,
-        rights: `${call}: ${problem.message}`,
-        outsideCode: Codes.MMIO_OUTSIDE_WINDOW,
-      });
+      const { code, message } = accessMessage(problem, words("mmio", w, decl.size ?? 0));
+      return { code, value: offset ?? 0, message };
     }
     case "ports": {
       const w = width ?? 0;
@@ -219,60 +224,29 @@ function checkOne(
         problem = checkPortAccess({ first: decl.first ?? 0, last: decl.last ?? 0xffff, perms }, offset, w, write);
       if (!problem && info.effect !== "none") problem = checkAccessRights(perms, write, grant);
       if (!problem) return undefined;
-      if (problem.code === "no-read-right" || problem.code === "no-write-right")
-        problem = checkAccessRights(perms, write, grant)!;
-      return failure(problem, offset ?? 0, {
-        outside: `${call}: port ${dir} of ${w} byte${w === 1 ? "" : "s"} at ${hex(offset ?? 0)} is outside the ${grant}`,
-        misaligned: `${call}: ${problem.message}`,
-        width: `${call}: ${problem.message}; use in8/16/32 or out8/16/32 (${grant})`,
-        rights: `${call}: ${problem.message}`,
-        outsideCode: Codes.PORT_OUTSIDE_RANGE,
-      });
+      const { code, message } = accessMessage(problem, words("ports", w, decl.last ?? 0));
+      return { code, value: offset ?? 0, message };
     }
     case "dma": {
       if (decl.size === undefined || offset === undefined || width === undefined) return undefined;
       const size = dmaBufferBytes(decl.size);
       const problem = checkDmaRange(size, offset, width);
       if (!problem) return undefined;
-      const what = info.effect === "none" ? "address" : `${dir} of ${width} byte${width === 1 ? "" : "s"}`;
-      return {
-        code: Codes.DMA_OUTSIDE_BUFFER,
-        value: offset,
-        message: `${call}: DMA ${what} at offset ${offset} (${hex(offset)}) is outside the ${grant}; it ends at ${size}`,
-      };
+      const { code, message } = accessMessage(problem, words("dma", width, size));
+      return { code, value: offset, message };
     }
     default:
       return undefined;
   }
 }
 
-function failure(
-  problem: AccessProblem,
-  value: number,
-  m: { outside: string; misaligned: string; width: string; rights: string; outsideCode: DiagnosticCode },
-): Failure {
-  switch (problem.code) {
-    case "outside-grant":
-      return { code: m.outsideCode, value, message: m.outside };
-    case "misaligned":
-      return { code: Codes.MISALIGNED, value, message: m.misaligned };
-    case "bad-width":
-      return { code: Codes.BAD_WIDTH, value, message: m.width };
-    case "no-write-right":
-      return { code: Codes.WRITE_WITHOUT_RIGHT, value, message: m.rights };
-    case "no-read-right":
-      return { code: Codes.READ_WITHOUT_RIGHT, value, message: m.rights };
-  }
-}
-
 function wrongKindFinding(use: AccessUse, decl: CapDecl): Finding {
   const other = use.methodKind as CapKind;
-  const message = `"${decl.name}" is ${article(decl.kind ?? "")} ${decl.kind} capability (${describeGrant(decl)}), which has no ${use.method}(); ${use.method}() needs ${article(other)} ${other}() capability, which the manifest does not declare`;
+  const words = grantWords(decl);
+  const message = decl.kind
+    ? wrongKindMessage({ ...words, kind: decl.kind }, use.method, other)
+    : `"${decl.name}" has no ${use.method}()`;
   return finding(Codes.WRONG_CAPABILITY_KIND, use.node, message, decl);
-}
-
-function article(word: string): string {
-  return /^([aeiou]|mmio)/.test(word) ? "an" : "a";
 }
 
 function argText(use: AccessUse): string {

@@ -13,7 +13,7 @@ import { indexFile } from "./file-index";
 import { traceHandles, type Flow } from "./flow";
 import { leastPrivilege } from "./least-privilege";
 import { defaultMachineKnowledge, type MachineKnowledge } from "./machines";
-import { checkManifest } from "./manifest-rules";
+import { checkManifest, refusedCapabilities } from "./manifest-rules";
 import { findDefineDriverCalls, readManifest, type Manifest } from "./manifest-reader";
 import type { Finding } from "./types";
 import { undeclaredFindings } from "./undeclared";
@@ -106,7 +106,7 @@ function analyzeDriver(
     ? childEnv(ROOT_ENV, new Map<ts.Node, Value>([[main.parameters[0], { kind: "handles" }]]))
     : ROOT_ENV;
   const contexts = new Contexts(evaluator, main, mainEnv);
-  const findings: Finding[] = [...checkManifest(manifest, hints), ...checkBinding(manifest, machines)];
+  const findings: Finding[] = [...checkManifest(manifest, hints, machines), ...checkBinding(manifest, machines)];
   const model: DriverModel = { manifest, usage: new Map(), folded: new Map(), evaluator, contexts };
   if (main && manifest.literal) {
     const flow = traceHandles(manifest, main, evaluator, contexts);
@@ -114,7 +114,8 @@ function analyzeDriver(
     findings.push(
       ...checked.findings,
       ...undeclaredFindings(manifest, checked.undeclared),
-      ...leastPrivilege(manifest, flow, checked.usage),
+      // No advice to narrow a grant Init refuses: the fix is the manifest, not the width.
+      ...leastPrivilege(manifest, flow, checked.usage, refusedCapabilities(findings)),
     );
     model.flow = flow;
     model.usage = checked.usage;

@@ -11,11 +11,18 @@ import type { Manifest } from "./manifest-reader";
 import type { Finding, RelatedInfo } from "./types";
 import { hex } from "./values";
 
-export function leastPrivilege(manifest: Manifest, flow: Flow, usage: ReadonlyMap<string, CapUsage>): Finding[] {
+export function leastPrivilege(
+  manifest: Manifest,
+  flow: Flow,
+  usage: ReadonlyMap<string, CapUsage>,
+  /** Capabilities Init refuses (ZDS001): no least-privilege claim about them. */
+  refused: ReadonlySet<string> = new Set(),
+): Finding[] {
   if (flow.incomplete || !manifest.capsComplete || !manifest.capsLiteral) return [];
   const findings: Finding[] = [];
   for (const decl of manifest.caps.values()) {
     if (decl.node.parent !== manifest.capsLiteral) continue; // spread in: no place to fix it
+    if (refused.has(decl.name)) continue;
     if (!flow.touched.has(decl.name)) {
       const f = finding(
         Codes.UNUSED_CAPABILITY,

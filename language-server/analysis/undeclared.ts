@@ -1,6 +1,7 @@
 // Uses of capabilities the manifest does not declare (`irq.wait()` with no irq(), calling a service
 // with no client()), with the quick fix that declares them, shaped by how the code uses them.
 
+import { undeclaredFix, undeclaredMessage } from "../../kernel/abi";
 import { Codes } from "./codes";
 import { finding, type MisuseSite } from "./access-rules";
 import { addProperty, ensureSdkImport } from "./fixes";
@@ -34,11 +35,7 @@ export function undeclaredFindings(manifest: Manifest, undeclared: ReadonlyMap<s
     for (const s of sites) {
       if (seen.has(s.use.node)) continue;
       seen.add(s.use.node);
-      const f = finding(
-        Codes.UNDECLARED_CAPABILITY,
-        s.use.node,
-        `${s.use.method}() uses capability "${cap}", which the manifest does not declare: the kernel grants this driver no ${kind} capability by that name (declare ${cap}: ${text})`,
-      );
+      const f = finding(Codes.UNDECLARED_CAPABILITY, s.use.node, undeclaredMessage(s.use.method, cap, kind, text));
       if (manifest.literal) {
         const sf = manifest.literal.getSourceFile();
         const at = manifest.capsLiteral ?? manifest.literal;
@@ -49,8 +46,7 @@ export function undeclaredFindings(manifest: Manifest, undeclared: ReadonlyMap<s
           message: "the manifest's capabilities",
         });
       }
-      if (fixEdits.length > 0)
-        f.fixes.push({ title: `Declare "${cap}: ${text}" in the manifest`, edits: fixEdits, preferred: true });
+      if (fixEdits.length > 0) f.fixes.push({ title: undeclaredFix(cap, text), edits: fixEdits, preferred: true });
       findings.push(f);
     }
   }

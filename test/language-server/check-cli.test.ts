@@ -56,6 +56,17 @@ describe("zds check", () => {
     assert.match(zds("check", "test/fixtures/lsp/hints-unproven.ts", "--hints").stdout, /hint ZDS901/);
   });
 
+  it("refuses I/O ports on a virtio-bound driver with ZDS001, as Init does, and no least-privilege advice about them", () => {
+    const r = zds("check", "test/fixtures/lsp/ports-on-virtio.ts");
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.equal(
+      r.stdout.split("\n")[0],
+      "test/fixtures/lsp/ports-on-virtio.ts:11:5: error ZDS001 Init would refuse this manifest: caps.io: ports 0x1f0–0x1f7 are not decoded by the bound device",
+    );
+    assert.doesNotMatch(r.stdout, /ZDS30\d/);
+    assert.match(r.stderr, /1 error, 0 warnings/);
+  });
+
   it("names a path that does not exist, and a bad --format, with exit status 2", () => {
     const missing = zds("check", "drivers/nope");
     assert.equal(missing.status, 2);
