@@ -129,7 +129,7 @@ export class FaultInjector {
         case "frame-corrupt":
         case "link-down":
         case "link-up":
-          return d.virtioId === VIRTIO_NET;
+          return d.virtioId === VIRTIO_NET || d.type === "e1000";
         case "uart-framing":
         case "uart-overrun":
           return d.kind === "uart16550";
