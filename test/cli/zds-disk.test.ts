@@ -44,7 +44,7 @@ function runUntilThenKill(
 }
 
 describe("zds run --disk", () => {
-  for (const driver of ["virtio-blk", "ata-pio"]) {
+  for (const driver of ["virtio-blk", "ata-pio", "nvme"]) {
     it(`zds run drivers/${driver} drivers/blk-check --disk IMG --json exits 0 with the check passed`, () => {
       const img = image(`${driver}.img`, 1024 * 1024);
       const r = zds("run", `drivers/${driver}`, "drivers/blk-check", "--disk", img, "--json");
@@ -67,6 +67,16 @@ describe("zds run --disk", () => {
         readFileSync(img).every((b) => b === 0),
         "without --persist the image is untouched",
       );
+    });
+
+    it(`zds run drivers/${driver} drivers/blk-check --disk IMG --persist --json exits 0 and the pattern is in the image`, () => {
+      const img = image(`persist-${driver}.img`, 1024 * 1024);
+      const r = zds("run", `drivers/${driver}`, "drivers/blk-check", "--disk", img, "--persist", "--json");
+      assert.equal(r.status, 0, `signal ${r.signal}, error ${r.error?.message}; stderr: ${r.stderr}`);
+      assert.match(r.stdout, /^blk-check: PASS /m);
+      const bytes = readFileSync(img);
+      // blk-check's pattern in the last 16 sectors (drivers/blk-check).
+      for (let s = 2032; s < 2048; s++) assert.equal(bytes[s * 512 + 1], (s * 7 + 13 + 0x5a) & 0xff, `sector ${s}`);
     });
 
     it(`durability (${driver}): data written and flushed is in the image after the host is killed with SIGKILL`, async () => {

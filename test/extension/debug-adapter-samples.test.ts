@@ -23,6 +23,7 @@ const samples: Sample[] = [
   { driver: "virtio-rng", client: "rng-cat", success: /rng-cat: 32 random bytes/ },
   { driver: "virtio-blk", client: "blk-check", success: /blk-check: PASS/ },
   { driver: "ata-pio", client: "blk-check", success: /blk-check: PASS/ },
+  { driver: "nvme", client: "blk-check", success: /blk-check: PASS/ },
   { driver: "uart16550", client: "hello-console", success: /hello from Zero OS through the console service/ },
   { driver: "virtio-console", client: "hello-console", success: /hello from Zero OS through the console service/ },
   { driver: "virtio-net", client: "ping", success: /4 packets transmitted, 4 received, 0% packet loss/ },

@@ -76,6 +76,7 @@ describe("extension: sample pairings", () => {
       [
         "ata-pio + blk-check",
         "e1000 + ping",
+        "nvme + blk-check",
         "uart16550 + echo-shell",
         "uart16550 + hello-console",
         "virtio-blk + blk-check",

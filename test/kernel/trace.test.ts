@@ -89,6 +89,17 @@ describe("zlog traces and replay", () => {
     assert.match(r.stderr, /hashes match/);
   });
 
+  it("replays an nvme run on a persisted disk image exactly (same SysLog and CommitLog hashes)", () => {
+    const img = path.join(dir, "nvme.img");
+    fs.writeFileSync(img, Buffer.alloc(1 << 20));
+    const t = path.join(dir, "nvme.zlog");
+    const run = zds("run", "drivers/nvme", "drivers/blk-check", "--disk", img, "--persist", "--trace", t);
+    assert.equal(run.status, 0, run.stderr);
+    const r = zds("replay", t, "--verify");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /hashes match/);
+  });
+
   it("names a file that is not a trace", () => {
     const bogus = path.join(dir, "bogus.zlog");
     fs.writeFileSync(bogus, "hello\n");
