@@ -400,7 +400,7 @@ export class ZeroDriverDebugSession extends DebugSession {
       new Scope("IPC queues", item(this.runtime.ipcQueues(pid)), false),
     );
     const registers = this.runtime.deviceRegisters(pid);
-    if (registers.length) scopes.push(new Scope("Device registers", item(registers), false));
+    if (registers.length) scopes.push(new Scope(this.runtime.deviceScopeName(pid), item(registers), false));
     const queues = this.runtime.virtqueues(pid);
     if (queues.length) scopes.push(new Scope("Virtqueues", item(queues), true));
     response.body = { scopes };

@@ -72,7 +72,7 @@ function describeTarget(machine: Machine, t: DataTarget): string {
   }
   if (t.kind === "mmio") {
     const dev = machine.devices.find((d) => d.mmio && t.addr >= d.mmio.base && t.addr < d.mmio.base + d.mmio.size);
-    return `MMIO ${hex(t.addr)}${dev?.mmio ? `${registerName(t.addr - dev.mmio.base)} on ${dev.name}` : ""} (${t.bytes} bytes)`;
+    return `MMIO ${hex(t.addr)}${dev?.mmio ? `${registerName(t.addr - dev.mmio.base, dev.type)} on ${dev.name}` : ""} (${t.bytes} bytes)`;
   }
   return `DMA ${hex(t.addr)}+${t.bytes}`;
 }

@@ -19,6 +19,7 @@ import type { Kernel } from "../kernel";
 import type { Message } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
+import { nvmeRegisterLabel } from "./describe-nvme";
 
 /** A labelled value for the variables views; `children` make it expandable. */
 export interface InspectItem {
@@ -42,7 +43,9 @@ export function littleEndian(bytes: Uint8Array): bigint {
 }
 
 const regNames = new Map<number, string>(Object.entries(Reg).map(([k, v]) => [v, k]));
-export function registerName(offset: number): string {
+/** " (Status)" for a register offset of the device's kind (virtio-mmio unless `type` names another). */
+export function registerName(offset: number, type?: string): string {
+  if (type === "nvme") return nvmeRegisterLabel(offset);
   const name = regNames.get(offset);
   return name ? ` (${name})` : "";
 }
@@ -59,10 +62,12 @@ export function describeSyscall(kernel: Kernel, proc: KernelProcess, req: Syscal
     case Sys.MMIO_READ: {
       const obj = hw(req.a0);
       const where = obj?.type === "memory" ? ` on ${obj.device}` : ` through slot ${req.a0}`;
-      const reg = obj?.type === "memory" ? registerName(req.a1) : "";
+      const type = obj?.type === "memory" ? kernel.machine.devices.find((d) => d.name === obj.device)?.type : undefined;
+      const reg = obj?.type === "memory" ? registerName(req.a1, type) : "";
       if (req.num === Sys.MMIO_READ) return `${name} ${hex(req.a1)}${reg} (${req.a2} bytes)${where}`;
       const value = Number(littleEndian(req.payload));
-      return `${name} ${hex(req.a1)}${reg} ← ${hex(value)}${req.a1 === Reg.Status && obj?.type === "memory" ? ` (${statusNames(value)})` : ""}${where}`;
+      const virtioStatus = req.a1 === Reg.Status && obj?.type === "memory" && type === undefined;
+      return `${name} ${hex(req.a1)}${reg} ← ${hex(value)}${virtioStatus ? ` (${statusNames(value)})` : ""}${where}`;
     }
     case Sys.OUT8:
     case Sys.OUT16:

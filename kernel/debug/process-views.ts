@@ -4,8 +4,9 @@
 // faulted on a stop is shown as it was (the picture stop-hooks.ts kept). The words come from
 // describe.ts; this module picks the process and the state to describe.
 
-import type { Machine } from "../../devices";
+import { NvmeController, type Machine } from "../../devices";
 import type { DebugState } from "./debug-state";
+import { describeNvme } from "./describe-nvme";
 import {
   describeCaps,
   describeMessage,
@@ -97,16 +98,32 @@ export class ProcessViews {
     });
   }
 
-  /** The bound virtio device's registers, decoded; empty for a process without one (or PIO devices). */
+  /** The bound device's registers, decoded (virtio, or the NVMe scope); empty for a process without one (or PIO devices). */
   deviceRegisters(pid: number): InspectItem[] {
+    const nvme = this.boundOf(pid, "nvme");
+    if (nvme) return describeNvme(nvme.device, nvme.base, nvme.machine.backend(nvme.device, NvmeController).snapshot());
     const found = this.virtioOf(pid);
     return found ? describeVirtio(found.device, found.base, found.machine.inspect(found.device)) : [];
+  }
+
+  /** What the debugger calls the scope of deviceRegisters(): the NVMe controller's holds its queues too. */
+  deviceScopeName(pid: number): string {
+    return this.boundOf(pid, "nvme") ? "NVMe" : "Device registers";
   }
 
   /** The bound virtio device's queues as laid out in DMA memory. */
   virtqueues(pid: number): InspectItem[] {
     const found = this.virtioOf(pid);
     return found ? describeVirtqueues(found.machine.inspect(found.device), dmaReader(found.machine)) : [];
+  }
+
+  /** The device of machine-description type `type` the process is bound to, if it is. */
+  private boundOf(pid: number, type: string): { machine: Machine; device: string; base: number } | undefined {
+    const machine = this.state.machine;
+    const device = this.state.kernel?.processes.get(pid)?.device;
+    const info = device ? machine?.devices.find((d) => d.name === device) : undefined;
+    if (!machine || !device || info?.type !== type || !info.mmio) return undefined;
+    return { machine, device, base: info.mmio.base };
   }
 
   private virtioOf(pid: number): { machine: Machine; device: string; base: number } | undefined {

@@ -237,6 +237,11 @@ export class DebugRuntime {
     return this.views.deviceRegisters(pid);
   }
 
+  /** "Device registers", or the device's own name for a scope that holds more (NVMe). */
+  deviceScopeName(pid: number): string {
+    return this.views.deviceScopeName(pid);
+  }
+
   /** The bound virtio device's queues as laid out in DMA memory. */
   virtqueues(pid: number): InspectItem[] {
     return this.views.virtqueues(pid);
