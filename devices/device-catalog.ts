@@ -14,6 +14,8 @@ export const deviceCatalog = {
   "virtio-blk": { kind: "virtio-mmio", virtioId: 2, disk: true },
   "virtio-console": { kind: "virtio-mmio", virtioId: 3, disk: false },
   "virtio-net": { kind: "virtio-mmio", virtioId: 1, disk: false },
+  // The display: virtio-gpu's 2D command set, one scanout (devices/virtio/gpu.ts, docs/display.md).
+  "virtio-gpu": { kind: "virtio-mmio", virtioId: 16, disk: false },
   // `ports`: where an ATA channel conventionally sits (the primary IDE channel), for tools that check
   // a driver's binding without a machine; a description may place a channel elsewhere.
   ata: {

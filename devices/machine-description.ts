@@ -150,6 +150,7 @@ const DEFAULT_SERVICES: Record<DeviceType, readonly string[]> = {
   "virtio-net": ["net"],
   "virtio-rng": ["rng"],
   "virtio-console": ["console"],
+  "virtio-gpu": ["display"],
   ata: ["blk"],
   nvme: ["blk"],
   e1000: ["net"],

@@ -76,6 +76,15 @@ export interface MachineFaults {
   inject(device: string, fault: InstantDeviceFault): void;
 }
 
+/** What the kernel records of a display frame (the pixels stay with the device). */
+export interface DisplayFrameInfo {
+  readonly index: number;
+  readonly width: number;
+  readonly height: number;
+  /** Hex SHA-256 of the size and the RGBA pixels. */
+  readonly hash: string;
+}
+
 export interface MachineHandle {
   /** Fault injection into the devices; absent on machines that have none. */
   readonly faults?: MachineFaults;
@@ -101,6 +110,9 @@ export interface MachineHandle {
   /** Called whenever an interrupt line changes level. */
   onIrqChange(listener: (line: number, level: boolean) => void): void;
   onDeviceEvent(listener: (event: DeviceEvent) => void): void;
+  /** Hear every frame a display device shows (its index and pixel hash), in virtual time order;
+   *  absent on machines without a display. */
+  onDisplayFrame?(listener: (device: string, frame: DisplayFrameInfo) => void): void;
   /** Outside input (the user's keystrokes) for a console device (the UART, virtio-console). */
   consoleInput(device: string, bytes: Uint8Array): void;
 }

@@ -44,6 +44,7 @@ import { VirtioNet } from "./virtio/net";
 import { SimulatedNetwork, type FrameDirection } from "./net/network";
 import { deviceSeed } from "./prng";
 import { VirtioRng } from "./virtio/rng";
+import { VirtioGpu, type DisplayFrame } from "./virtio/gpu";
 
 export interface MachineOptions {
   /** Seeds every device that must look random; same seed, same machine behaviour. */
@@ -97,6 +98,7 @@ export class Machine implements MachineHandle {
   private readonly eventListeners: ((event: DeviceEvent) => void)[] = [];
   private readonly consoleListeners: ConsoleOutputListener[] = [];
   private readonly frameListeners: NetworkFrameListener[] = [];
+  private readonly displayListeners: ((device: string, frame: DisplayFrame) => void)[] = [];
   /** Open disks by slot; two controllers naming one slot share one disk (and one overlay). */
   private readonly disks = new Map<string, BlockStore>();
 
@@ -210,6 +212,12 @@ export class Machine implements MachineHandle {
   /** Hear every frame on every network device's wire, in virtual time order (for pcap capture). */
   onNetworkFrame(listener: NetworkFrameListener): void {
     this.frameListeners.push(listener);
+  }
+
+  /** Hear every frame a display device shows, in virtual time order (the SysLog, the Display view,
+   *  zds run --screenshot). */
+  onDisplayFrame(listener: (device: string, frame: DisplayFrame) => void): void {
+    this.displayListeners.push(listener);
   }
 
   /** The simulated network behind a network device (its peer host, its wire). */
@@ -356,6 +364,13 @@ export class Machine implements MachineHandle {
       }
       case "virtio-rng":
         return { backend: new VirtioRng({ machineSeed: seed, deviceName: description.name }) };
+      case "virtio-gpu": {
+        const gpu = new VirtioGpu({ deviceName: description.name });
+        gpu.onFrame((frame) => {
+          for (const listener of [...this.displayListeners]) listener(description.name, frame);
+        });
+        return { backend: gpu };
+      }
       case "virtio-blk":
         return {
           backend: new VirtioBlk({

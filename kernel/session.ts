@@ -158,6 +158,10 @@ export class Session {
       networkLatencyNs: a?.timing?.networkLatencyNs ?? 1_000_000,
     });
     this.adapters.onDelivery((delivery) => this.trace?.adapterResult(delivery));
+    // A frame is part of the run: its pixel hash goes into the SysLog (docs/display.md).
+    options.machine.onDisplayFrame?.((device, frame) =>
+      this.kernel.syslog.frame(this.kernel.now(), device, frame.index, frame.hash),
+    );
     // Last: its input point comes after the keys' and the adapters'.
     this.faults = new FaultInjector(this.kernel, options.faults ?? [], options.recordedFaults);
     this.faults.onDelivery((delivery) => this.trace?.faultInput(delivery));

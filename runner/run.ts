@@ -21,6 +21,7 @@ import { Session, type RunSummary } from "../kernel/session";
 import { adaptersFor } from "../kernel/adapters/live";
 import type { KernelOutput } from "../kernel/kernel-types";
 import { CliError, type Io } from "./io";
+import { finishDisplay, formatDisplaySummary, type DisplaySummary } from "./display";
 import { formatNetworkSummary, networkSummary, startCapture } from "./network";
 import { keyboardKeys, scriptedKeys, type KeyInput } from "./console-keys";
 import { ConsoleView } from "./console-view";
@@ -36,7 +37,7 @@ function consoleKeys(interactive: boolean, input: string | undefined, io: Io): K
   return interactive ? keyboardKeys(io.keyboard) : undefined;
 }
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--storage DIR] [--pcap FILE] [--fault SPEC]... [--interactive | --input TEXT] [--json]
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--storage DIR] [--pcap FILE] [--screenshot FILE.png] [--fault SPEC]... [--interactive | --input TEXT] [--json]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, a .ts/.js file, or a
 Zero OS .wasm module) and
@@ -57,6 +58,8 @@ streams the machine console to stdout. Ends when every program has exited or the
               description's "storage.path", else .zds/storage/<machine> here (docs/adapters.md)
   --pcap      write every frame on the network devices' wires (both directions, virtual-time
               stamps) to FILE, a pcap capture that Wireshark and tshark open
+  --screenshot  write the display's last frame (virtio-gpu scanout 0) to FILE.png when the run
+              ends (docs/display.md)
   --fault     inject a fault (repeatable), e.g. io-error@virtio-blk0,sector=16370 or
               kill@virtio-blk0,request=2; every fault is a SysLog event (docs/faults.md)
   --interactive  type into the machine console: keys from stdin (raw, key by key, on a terminal;
@@ -89,6 +92,7 @@ interface RunOptions {
   persist: boolean;
   storage?: string;
   pcap?: string;
+  screenshot?: string;
   interactive: boolean;
   input?: string;
   faults: FaultSpec[];
@@ -112,6 +116,7 @@ function parseRunOptions(argv: string[]): RunOptions | "help" {
       persist: { type: "boolean", default: false },
       storage: { type: "string" },
       pcap: { type: "string" },
+      screenshot: { type: "string" },
       interactive: { type: "boolean", default: false },
       input: { type: "string" },
       fault: { type: "string", multiple: true },
@@ -135,6 +140,7 @@ function parseRunOptions(argv: string[]): RunOptions | "help" {
     persist: values.persist ?? false,
     storage: values.storage,
     pcap: values.pcap,
+    screenshot: values.screenshot,
     interactive: values.interactive ?? false,
     input: values.input,
     faults: faultSpecs(values.fault ?? []),
@@ -202,6 +208,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const summary = await session.run();
   closeCapture?.();
   const network = networkSummary(machine);
+  const display = finishDisplay(machine, options.screenshot);
   const consoleReport: ConsoleReport = { devices: consoleDevices(machine, summary.deviceEvents) };
   if (view) {
     consoleReport.keys = await view.finish(session);
@@ -216,6 +223,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     summary,
     network,
     view !== undefined || worthShowing(consoleReport) ? consoleReport : undefined,
+    display,
   );
   return exitStatus(summary);
 }
@@ -257,15 +265,17 @@ function reportRun(
   summary: RunSummary,
   network: ReturnType<typeof networkSummary>,
   consoleReport: ConsoleReport | undefined,
+  display: DisplaySummary[] = [],
 ): void {
   if (json)
     io.out(
-      `${JSON.stringify({ ...summary, ...(network.length > 0 && { network }), ...(consoleReport && { console: consoleReport }) })}\n`,
+      `${JSON.stringify({ ...summary, ...(network.length > 0 && { network }), ...(display.length > 0 && { display }), ...(consoleReport && { console: consoleReport }) })}\n`,
     );
   else
     io.err(
       formatSummary(summary, [
         ...formatNetworkSummary(network),
+        ...formatDisplaySummary(display),
         ...(consoleReport ? formatConsoleReport(consoleReport) : []),
       ]),
     );

@@ -38,7 +38,21 @@ export interface SysLogFault {
   detail: string;
 }
 
-export type SysLogEvent = SysLogRequest | SysLogResponse | SysLogFault;
+/** A frame the display showed (devices/virtio/gpu.ts): part of the run, so a replay that draws a
+ *  different pixel diverges at that frame. */
+export interface SysLogFrame {
+  id: number;
+  kind: "frame";
+  pid: 0;
+  time: number;
+  device: string;
+  /** The device's frame counter (0 for its first frame). */
+  frame: number;
+  /** Hex SHA-256 of the frame's size and RGBA pixels. */
+  hash: string;
+}
+
+export type SysLogEvent = SysLogRequest | SysLogResponse | SysLogFault | SysLogFrame;
 
 export const SYSLOG_CAPACITY = 10_000;
 
@@ -91,6 +105,14 @@ export class SysLog {
     this.push(event);
     const bytes = new TextEncoder().encode(detail);
     this.hash.byte(2).u32(pid).i64(time).u32(fault).u32(bytes.length).update(bytes);
+    this.emit(event);
+  }
+
+  frame(time: number, device: string, frame: number, hash: string): void {
+    const event: SysLogFrame = { id: this.nextId++, kind: "frame", pid: 0, time, device, frame, hash };
+    this.push(event);
+    const bytes = new TextEncoder().encode(`${device} ${hash}`);
+    this.hash.byte(3).i64(time).u32(frame).u32(bytes.length).update(bytes);
     this.emit(event);
   }
 

@@ -40,6 +40,7 @@ export interface ReplayReport {
 
 export function describeTracedSyscall(e: ZlogSyscall): string {
   if (e.k === "flt") return `#${e.s} pid ${e.p} t=${e.t}ns injected fault ${e.f}: ${e.d} hash ${e.h}`;
+  if (e.k === "frm") return `#${e.s} t=${e.t}ns ${e.dev} frame ${e.f} sha256 ${e.fh} hash ${e.h}`;
   if (e.k === "req") {
     const args = e.a.map((a) => `0x${a.toString(16)}`).join(", ");
     return `#${e.s} pid ${e.p} t=${e.t}ns ${syscallName(e.n)}(${args}) in=${e.l}B hash ${e.h}`;

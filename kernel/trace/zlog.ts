@@ -168,7 +168,9 @@ export type ZlogSyscall =
   | { s: number; k: "req"; p: number; t: number; n: number; a: [number, number, number]; l: number; h: string }
   | { s: number; k: "res"; p: number; t: number; r: number; v: number; l: number; h: string }
   /** An injected fault taking effect: its index in the header's `faults`, what it did. */
-  | { s: number; k: "flt"; p: number; t: number; f: number; d: string; h: string };
+  | { s: number; k: "flt"; p: number; t: number; f: number; d: string; h: string }
+  /** A frame the display showed: the device, its frame counter, the frame's SHA-256. */
+  | { s: number; k: "frm"; p: 0; t: number; dev: string; f: number; fh: string; h: string };
 
 export type ZlogCommit = { c: number; t: number; id: string; b: CommitBody };
 
@@ -188,6 +190,8 @@ export type ZlogLine =
 export function syscallLine(event: SysLogEvent, hash: string): ZlogSyscall {
   if (event.kind === "fault")
     return { s: event.id, k: "flt", p: event.pid, t: event.time, f: event.fault, d: event.detail, h: hash };
+  if (event.kind === "frame")
+    return { s: event.id, k: "frm", p: 0, t: event.time, dev: event.device, f: event.frame, fh: event.hash, h: hash };
   return event.kind === "request"
     ? {
         s: event.id,
