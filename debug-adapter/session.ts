@@ -403,6 +403,8 @@ export class ZeroDriverDebugSession extends DebugSession {
     if (registers.length) scopes.push(new Scope(this.runtime.deviceScopeName(pid), item(registers), false));
     const queues = this.runtime.virtqueues(pid);
     if (queues.length) scopes.push(new Scope("Virtqueues", item(queues), true));
+    const rings = this.runtime.descriptorRings(pid);
+    if (rings.length) scopes.push(new Scope("Descriptor rings", item(rings), true));
     response.body = { scopes };
     this.sendResponse(response);
   }

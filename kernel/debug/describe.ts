@@ -19,6 +19,7 @@ import type { Kernel } from "../kernel";
 import type { Message } from "../objects";
 import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
+import { e1000RegisterName } from "./describe-e1000";
 import { nvmeRegisterLabel } from "./describe-nvme";
 
 /** A labelled value for the variables views; `children` make it expandable. */
@@ -45,6 +46,7 @@ export function littleEndian(bytes: Uint8Array): bigint {
 const regNames = new Map<number, string>(Object.entries(Reg).map(([k, v]) => [v, k]));
 /** " (Status)" for a register offset of the device's kind (virtio-mmio unless `type` names another). */
 export function registerName(offset: number, type?: string): string {
+  if (type === "e1000") return e1000RegisterName(offset);
   if (type === "nvme") return nvmeRegisterLabel(offset);
   const name = regNames.get(offset);
   return name ? ` (${name})` : "";

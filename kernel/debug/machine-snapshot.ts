@@ -5,6 +5,7 @@
 
 import {
   AtaDevice,
+  E1000,
   AtaStatus,
   formatIp,
   formatMac,
@@ -17,6 +18,9 @@ import {
 } from "../../devices";
 import type { Kernel } from "../kernel";
 import { describeCaps, describeMessage, describeVirtio, type InspectItem } from "./describe";
+import { describeE1000, describeE1000Rings } from "./describe-e1000";
+import { faultSummary, formatFault } from "../fault-text";
+import type { SourcePosition } from "../loader/source-map";
 
 export interface DeviceView {
   name: string;
@@ -38,8 +42,12 @@ export interface ProcessView {
   device: string | undefined;
   syscalls: number;
   exitCode: number | undefined;
-  /** The last fault, in words. */
+  /** The last fault, in words: kind, code, the driver's line (`panic ZDS202 at index.ts:14:5: …`). */
   fault: string | undefined;
+  /** The last fault's whole report, as `zds run` prints it (kernel/fault-text.ts formatFault). */
+  faultReport?: string[];
+  /** Where the last fault happened in the driver's TypeScript. */
+  faultSource?: SourcePosition;
   capabilities: InspectItem[];
   endpoints: InspectItem[];
 }
@@ -78,7 +86,9 @@ export function snapshotMachine(machineName: string, kernel: Kernel, machine: Ma
         device: p.device,
         syscalls: p.syscalls,
         exitCode: p.exitCode,
-        fault: last ? `${last.kind}: ${last.message}` : undefined,
+        fault: last ? faultSummary(last) : undefined,
+        ...(last && { faultReport: formatFault(p, last) }),
+        ...(last?.source && { faultSource: last.source }),
         capabilities: p.alive ? describeCaps(kernel, p) : [],
         endpoints: endpointsOf(kernel, [...p.endpoints]),
       };
@@ -115,6 +125,15 @@ function registersOf(machine: Machine, d: DeviceInfo): InspectItem[] {
       ...describeVirtio(d.name, d.mmio?.base ?? 0, machine.inspect(d.name)).filter((item) => item.name !== "device"),
       ...networkOf(machine, d.name),
     ];
+  if (d.type === "e1000") {
+    const s = machine.backend(d.name, E1000).snapshot();
+    const base = d.mmio?.base ?? 0;
+    return [
+      ...describeE1000(d.name, base, s).filter((item) => item.name !== "device"),
+      ...describeE1000Rings(base, s),
+      ...networkOf(machine, d.name),
+    ];
+  }
   const model = (() => {
     try {
       return machine.backend(d.name, Object);
@@ -168,15 +187,29 @@ function registersOf(machine: Machine, d: DeviceInfo): InspectItem[] {
 
 /** A network card's counters and the peer behind its wire (docs/networking.md); nothing for other devices. */
 function networkOf(machine: Machine, device: string): InspectItem[] {
-  let nic: VirtioNet;
+  let nic: VirtioNet | E1000;
   try {
-    nic = machine.backend(device, VirtioNet);
+    nic =
+      machine.backend(device, Object) instanceof E1000
+        ? machine.backend(device, E1000)
+        : machine.backend(device, VirtioNet);
   } catch {
     return [];
   }
-  const s = nic.stats;
+  const s: Readonly<Record<string, number>> = { ...nic.stats };
   const peer = machine.network(device).peer;
-  const traffic = new Set(["txFrames", "txBytes", "rxFrames", "rxBytes", "rxBuffers"]);
+  // Counters that are not drops (the e1000's errors are in its "counters" item).
+  const traffic = new Set([
+    "txFrames",
+    "txBytes",
+    "rxFrames",
+    "rxBytes",
+    "rxBuffers",
+    "rxFiltered",
+    "deviceErrors",
+    "dmaFaults",
+    "ringStops",
+  ]);
   const drops = Object.entries(s).filter(([key, count]) => !traffic.has(key) && count > 0);
   const dropped = drops.reduce((sum, [, count]) => sum + count, 0);
   return [
@@ -185,7 +218,10 @@ function networkOf(machine: Machine, device: string): InspectItem[] {
       value: `${formatMac(nic.mac)}, link ${nic.link ? "up" : "down"}: ${s.txFrames} sent, ${s.rxFrames} received, ${dropped} dropped`,
       children: [
         { name: "sent", value: `${s.txFrames} frames, ${s.txBytes} bytes` },
-        { name: "received", value: `${s.rxFrames} frames, ${s.rxBytes} bytes, in ${s.rxBuffers} buffers` },
+        {
+          name: "received",
+          value: `${s.rxFrames} frames, ${s.rxBytes} bytes${s.rxBuffers !== undefined ? `, in ${s.rxBuffers} buffers` : ""}`,
+        },
         { name: "dropped", value: drops.length ? drops.map(([key, count]) => `${count} ${key}`).join(", ") : "none" },
         {
           name: "peer",

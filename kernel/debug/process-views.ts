@@ -4,8 +4,9 @@
 // faulted on a stop is shown as it was (the picture stop-hooks.ts kept). The words come from
 // describe.ts; this module picks the process and the state to describe.
 
-import { NvmeController, type Machine } from "../../devices";
+import { E1000, NvmeController, type Machine } from "../../devices";
 import type { DebugState } from "./debug-state";
+import { describeE1000, describeE1000Rings } from "./describe-e1000";
 import { describeNvme } from "./describe-nvme";
 import {
   describeCaps,
@@ -98,12 +99,20 @@ export class ProcessViews {
     });
   }
 
-  /** The bound device's registers, decoded (virtio, or the NVMe scope); empty for a process without one (or PIO devices). */
+  /** The bound device's registers, decoded (virtio, e1000, or the NVMe scope); empty for a process without one (or PIO devices). */
   deviceRegisters(pid: number): InspectItem[] {
     const nvme = this.boundOf(pid, "nvme");
     if (nvme) return describeNvme(nvme.device, nvme.base, nvme.machine.backend(nvme.device, NvmeController).snapshot());
+    const e1000 = this.e1000Of(pid);
+    if (e1000) return describeE1000(e1000.device, e1000.base, e1000.nic.snapshot());
     const found = this.virtioOf(pid);
     return found ? describeVirtio(found.device, found.base, found.machine.inspect(found.device)) : [];
+  }
+
+  /** The bound e1000's receive and transmit rings with their descriptors; empty for other devices. */
+  descriptorRings(pid: number): InspectItem[] {
+    const e1000 = this.e1000Of(pid);
+    return e1000 ? describeE1000Rings(e1000.base, e1000.nic.snapshot()) : [];
   }
 
   /** What the debugger calls the scope of deviceRegisters(): the NVMe controller's holds its queues too. */
@@ -117,7 +126,11 @@ export class ProcessViews {
     return found ? describeVirtqueues(found.machine.inspect(found.device), dmaReader(found.machine)) : [];
   }
 
-  /** The device of machine-description type `type` the process is bound to, if it is. */
+  private e1000Of(pid: number): { nic: E1000; device: string; base: number } | undefined {
+    const bound = this.boundOf(pid, "e1000");
+    return bound && { nic: bound.machine.backend(bound.device, E1000), device: bound.device, base: bound.base };
+  }
+
   private boundOf(pid: number, type: string): { machine: Machine; device: string; base: number } | undefined {
     const machine = this.state.machine;
     const device = this.state.kernel?.processes.get(pid)?.device;

@@ -232,7 +232,7 @@ export class DebugRuntime {
     return this.views.ipcQueues(pid);
   }
 
-  /** The bound virtio device's registers, decoded; empty for a process without one (or PIO devices). */
+  /** The bound device's registers (virtio or e1000), decoded; empty for a process without one (or PIO devices). */
   deviceRegisters(pid: number): InspectItem[] {
     return this.views.deviceRegisters(pid);
   }
@@ -240,6 +240,11 @@ export class DebugRuntime {
   /** "Device registers", or the device's own name for a scope that holds more (NVMe). */
   deviceScopeName(pid: number): string {
     return this.views.deviceScopeName(pid);
+  }
+
+  /** The bound e1000's descriptor rings. */
+  descriptorRings(pid: number): InspectItem[] {
+    return this.views.descriptorRings(pid);
   }
 
   /** The bound virtio device's queues as laid out in DMA memory. */

@@ -120,4 +120,24 @@ describe("kernel/debug: machine snapshot for the views", function () {
       false,
     );
   });
+
+  it("e1000: its registers decoded, both rings, the counters and the peer host", async () => {
+    const { atCall, atEnd } = await snapshotAtCall([sample("e1000"), sample("ping")], "ping");
+    const live = atCall.devices.find((d) => d.name === "e1000-0")!;
+    assert.match(value(live.registers, "STATUS"), /LU/);
+    // The driver hands every receive descriptor straight back: the card owns all but the one at RDT.
+    const rx = /^16 descriptors at 0x[0-9a-f]+, RDH (\d+), RDT (\d+), the card owns 15; enabled$/.exec(
+      value(live.registers, "receive ring"),
+    );
+    assert.ok(rx, value(live.registers, "receive ring"));
+    assert.equal((Number(rx[1]) + 15) % 16, Number(rx[2]));
+    assert.match(value(live.registers, "transmit ring"), /the card owns 0; enabled$/);
+    // After the run the driver is gone and its card reset; the counters stay.
+    const after = atEnd.devices.find((d) => d.name === "e1000-0")!;
+    assert.match(value(after.registers, "receive ring"), /; off$/);
+    assert.match(
+      value(after.registers, "network"),
+      /^52:54:00(:[0-9a-f]{2}){3}, link up: 5 sent, 5 received, 0 dropped$/,
+    );
+  });
 });
