@@ -24,6 +24,12 @@ export const Codes = {
   MISALIGNED: "ZDS105",
   WRITE_WITHOUT_RIGHT: "ZDS106",
   READ_WITHOUT_RIGHT: "ZDS107",
+  /** An access of a width the bound device's register does not take (register maps of `{ type }` devices). */
+  REGISTER_WIDTH: "ZDS108",
+  /** A write to a register the device defines as read-only. */
+  READ_ONLY_REGISTER: "ZDS109",
+  /** A read of a register the device defines as write-only (a doorbell). */
+  WRITE_ONLY_REGISTER: "ZDS110",
   UNDECLARED_CAPABILITY: "ZDS201",
   WRONG_CAPABILITY_KIND: "ZDS202",
   UNUSED_CAPABILITY: "ZDS301",
@@ -50,6 +56,9 @@ export const severityOf: Readonly<Record<DiagnosticCode, Severity>> = {
   ZDS105: "error",
   ZDS106: "error",
   ZDS107: "error",
+  ZDS108: "error",
+  ZDS109: "error",
+  ZDS110: "warning",
   ZDS201: "error",
   ZDS202: "error",
   ZDS301: "warning",
@@ -89,6 +98,11 @@ export const RUNTIME_COUNTERPART: Readonly<Record<DiagnosticCode, RuntimeCounter
   ZDS105: { fault: "panic", counted: false, by: "kernel" },
   ZDS106: { fault: "capability-violation", counted: true, by: "kernel" },
   ZDS107: { fault: "capability-violation", counted: true, by: "kernel" },
+  // The device, not the kernel, sees these: the access is carried out, the device reports a
+  // driver-error event and ignores it (docs/nvme.md).
+  ZDS108: undefined,
+  ZDS109: undefined,
+  ZDS110: undefined,
   ZDS201: { fault: "capability-violation", counted: true, by: "sdk" },
   ZDS202: { fault: "panic", counted: false, by: "sdk" },
   ZDS301: undefined,

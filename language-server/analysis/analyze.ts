@@ -6,6 +6,7 @@ import ts from "typescript";
 import { dmaBufferBytes, rightsToPerms } from "../../kernel/abi";
 import { checkAccesses, type CapUsage } from "./access-rules";
 import { checkBinding } from "./binding";
+import { checkRegisters } from "./register-rules";
 import { OPT_IN_CODES } from "./codes";
 import { Contexts } from "./contexts";
 import { childEnv, Evaluator, ROOT_ENV, type Env } from "./evaluator";
@@ -113,6 +114,7 @@ function analyzeDriver(
     const checked = checkAccesses(manifest, flow.accesses, evaluator, hints);
     findings.push(
       ...checked.findings,
+      ...checkRegisters(manifest, checked.folded),
       ...undeclaredFindings(manifest, checked.undeclared),
       // No advice to narrow a grant Init refuses: the fix is the manifest, not the width.
       ...leastPrivilege(manifest, flow, checked.usage, refusedCapabilities(findings)),

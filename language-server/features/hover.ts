@@ -7,6 +7,7 @@ import type { FileAnalysis } from "../analysis/analyze";
 import type { MachineKnowledge, Placement } from "../analysis/machines";
 import type { CapDecl, DeviceBinding } from "../analysis/manifest-reader";
 import { hex } from "../analysis/values";
+import { DEVICE_REGISTER_MAPS } from "../device-registers";
 import { portRegisterAt, VIRTIO_DEVICE_NAMES, virtioRegisterAt } from "../register-tables";
 import { accessAt, declAt, handleAt } from "./locate";
 
@@ -63,6 +64,18 @@ function registerText(decl: CapDecl, device: DeviceBinding, value: number, write
     const r = found.register;
     const where = found.delta === 0 ? "" : r.at >= 0x100 ? ` + ${hex(found.delta)}` : ` (byte ${found.delta} of it)`;
     return `\`${hex(value)}\` **${r.name}**${where} — virtio-mmio, ${r.dir}, ${r.width * 8}-bit${r.constant ? ` (\`${r.constant}\`)` : ""}\n\n${r.meaning}`;
+  }
+  const map = decl.kind === "mmio" && device.kind === "type" ? DEVICE_REGISTER_MAPS[device.type] : undefined;
+  if (map) {
+    const r = map.registerAt(value);
+    if (!r) return `\`${hex(value)}\`: no ${map.device} register here`;
+    const half =
+      r.width === 8 && value === r.offset + 4
+        ? " (high half)"
+        : value === r.offset
+          ? ""
+          : ` (byte ${value - r.offset} of it)`;
+    return `\`${hex(value)}\` **${r.name}**${half} — ${map.device}, ${r.access}, ${r.width * 8}-bit\n\n${r.meaning}`;
   }
   if (decl.kind === "ports") {
     const r = portRegisterAt(value);

@@ -32,6 +32,9 @@ describe("language server: fixture corpus (exact match)", () => {
       "ZDS105",
       "ZDS106",
       "ZDS107",
+      "ZDS108",
+      "ZDS109",
+      "ZDS110",
       "ZDS201",
       "ZDS202",
       "ZDS301",
@@ -57,7 +60,7 @@ describe("language server: fixture corpus (exact match)", () => {
 });
 
 describe("language server: sample drivers", () => {
-  for (const driver of ["virtio-rng", "rng-cat"]) {
+  for (const driver of ["virtio-rng", "rng-cat", "nvme"]) {
     it(`${driver} checks clean (default machines, no hints)`, () => {
       const analysis = analyzeFile(path.join(root, "drivers", driver, "index.ts"));
       assert.ok(analysis, "analysed");

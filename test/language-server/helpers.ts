@@ -13,6 +13,7 @@ export const FIXTURE_MACHINES: MachineKnowledge = {
   offers: [
     { type: "virtio-rng", virtioId: 4 },
     { type: "virtio-blk", virtioId: 2 },
+    { type: "nvme", kind: "mmio" },
     {
       type: "ata",
       ports: [
