@@ -55,7 +55,7 @@ describe("zds bench", () => {
     }
   });
 
-  it("--quick --only network measures UDP echo round trips through virtio-net against loopback UDP", function () {
+  it("--quick --only network measures UDP echo round trips through virtio-net and the e1000 against loopback UDP", function () {
     this.timeout(120_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zds-bench-net-test-"));
     try {
@@ -71,13 +71,23 @@ describe("zds bench", () => {
         report.results.map((res) => [res.name, res.error]),
         [["network", undefined]],
       );
-      const [figure] = report.results[0].figures;
-      assert.match(figure.label, /UDP echo round trips/);
-      assert.ok(figure.value > 0 && (figure.baseline?.value ?? 0) > 0);
-      assert.match(
-        report.results[0].notes?.join("\n") ?? "",
-        /µs virtual; [\d.]+ syscalls, 4 IPC messages, 2 interrupts/,
+      const figures = report.results[0].figures;
+      assert.deepEqual(
+        figures.map((f) => /through the whole stack, (\S+) /.exec(f.label)?.[1]),
+        ["virtio-net", "e1000"],
       );
+      for (const figure of figures) {
+        assert.match(figure.label, /UDP echo round trips/);
+        assert.ok(figure.value > 0 && (figure.baseline?.value ?? 0) > 0);
+      }
+      assert.equal(figures[0].baseline?.value, figures[1].baseline?.value, "one baseline, measured in the same run");
+      const notes = report.results[0].notes ?? [];
+      assert.equal(notes.length, 2);
+      for (const [i, card] of ["virtio-net", "e1000"].entries())
+        assert.match(
+          notes[i],
+          new RegExp(`^${card}, per round trip: .*µs virtual; [\\d.]+ syscalls, 4 IPC messages, 2 interrupts`),
+        );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
