@@ -13,7 +13,8 @@ const drivers = path.join(repoRoot, "drivers");
 
 interface Sample {
   driver: string;
-  client: string;
+  /** The client that uses it; none for a driver that works alone (fb-demo draws on the display). */
+  client?: string;
   /** What the client prints when it worked. */
   success: RegExp;
   extra?: Record<string, unknown>;
@@ -28,6 +29,7 @@ const samples: Sample[] = [
   { driver: "virtio-console", client: "hello-console", success: /hello from Zero OS through the console service/ },
   { driver: "virtio-net", client: "ping", success: /4 packets transmitted, 4 received, 0% packet loss/ },
   { driver: "e1000", client: "ping", success: /4 packets transmitted, 4 received, 0% packet loss/ },
+  { driver: "fb-demo", success: /fb-demo: drew 40 frames on a 640×480 display/ },
 ];
 
 describe("debug adapter: every bundled sample under the debugger (zds dap)", function () {
@@ -43,7 +45,7 @@ describe("debug adapter: every bundled sample under the debugger (zds dap)", fun
   });
 
   for (const sample of samples) {
-    it(`${sample.driver} with ${sample.client}: a breakpoint in the driver is hit, then a clean end`, async () => {
+    it(`${sample.driver}${sample.client ? ` with ${sample.client}` : ""}: a breakpoint in the driver is hit, then a clean end`, async () => {
       const file = path.join(drivers, sample.driver, "index.ts");
       const lines = fs.readFileSync(file, "utf8").split("\n");
       // The first line of the driver's main() (found by its text, so edits keep the test valid).
@@ -54,7 +56,10 @@ describe("debug adapter: every bundled sample under the debugger (zds dap)", fun
       const stopped = dc.waitForEvent("stopped") as Promise<DebugProtocol.StoppedEvent>;
       await launchLikeVsCode(
         dc,
-        { programs: [path.join(drivers, sample.driver), path.join(drivers, sample.client)], ...sample.extra },
+        {
+          programs: [sample.driver, ...(sample.client ? [sample.client] : [])].map((p) => path.join(drivers, p)),
+          ...sample.extra,
+        },
         async () => {
           const set = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: index + 1 }] });
           assert.equal(set.body.breakpoints.length, 1);
