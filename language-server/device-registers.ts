@@ -1,7 +1,10 @@
 // Register maps of the devices a driver binds by type (`device: { type: "nvme" }`): which register sits
 // at an offset of the MMIO window, how wide it is, and which way the driver may use it. Hover shows
 // them; analysis/register-rules.ts checks each access with a known offset against them. The NVMe map
-// is NVMe Base 2.0 §3.1.3, held equal to devices/nvme/registers.ts by test/devices/nvme-abi-equality.test.ts.
+// is NVMe Base 2.0 §3.1.3, held equal to devices/nvme/registers.ts by test/devices/nvme-abi-equality.test.ts;
+// the e1000's is kernel/abi/e1000.ts, held equal to devices/e1000/registers.ts the same way.
+
+import { e1000RegisterAt as abiE1000RegisterAt } from "../kernel/abi";
 
 export interface DeviceRegister {
   readonly offset: number;
@@ -105,7 +108,17 @@ function nvmeRegisterAt(offset: number): DeviceRegister | undefined {
   };
 }
 
+/** The e1000's registers are kernel/abi's table (E1000_REGISTERS, with the MTA/RA arrays and the
+ *  statistics block), every one 32 bits: an offset inside one names it, so a misaligned or narrow
+ *  access is judged against the register it falls in. */
+function e1000RegisterAt(offset: number): DeviceRegister | undefined {
+  const at = offset - (offset % 4);
+  const r = abiE1000RegisterAt(at);
+  return r && { offset: at, name: r.name, width: 4, access: r.access, meaning: r.meaning };
+}
+
 /** By machine-description type, the devices whose register map the analysis knows. */
 export const DEVICE_REGISTER_MAPS: Readonly<Record<string, DeviceRegisterMap>> = {
   nvme: { device: "NVMe", registerAt: nvmeRegisterAt },
+  e1000: { device: "e1000", registerAt: e1000RegisterAt },
 };

@@ -14,6 +14,7 @@ export const FIXTURE_MACHINES: MachineKnowledge = {
     { type: "virtio-rng", virtioId: 4 },
     { type: "virtio-blk", virtioId: 2 },
     { type: "nvme", kind: "mmio" },
+    { type: "e1000", kind: "mmio" },
     {
       type: "ata",
       ports: [
