@@ -4,6 +4,8 @@
 // any line (`checkpoint`) and a later reader can resume from the copy (`restore`) to re-read one page.
 
 import { isIrqTag, Pid, Slot, Sys } from "../kernel/abi";
+import { FaultReason } from "../kernel/process";
+import { doorbellName } from "./doorbells";
 import type { MessageVia, TimelineEvent } from "./model";
 
 /** What is known of the whole trace whatever page is being read: names and endpoint owners never
@@ -12,6 +14,18 @@ export class Registry {
   readonly names = new Map<number, string>();
   readonly starts = new Map<number, number>();
   readonly endpointOwner = new Map<number, number>();
+  /** The trace header's devices by interrupt line. */
+  readonly irqDevices = new Map<number, { name: string; type: string }>();
+  /** The device a process drives, learnt from the interrupts delivered to it (its IRQ line). */
+  readonly deviceOf = new Map<number, { name: string; type: string }>();
+
+  /** The devices of the trace header's machine description. */
+  learnMachine(devices: unknown): void {
+    if (!Array.isArray(devices)) return;
+    for (const d of devices as { name?: unknown; type?: unknown; irq?: unknown }[])
+      if (typeof d?.irq === "number" && typeof d.name === "string" && typeof d.type === "string")
+        this.irqDevices.set(d.irq, { name: d.name, type: d.type });
+  }
 }
 
 interface Burst {
@@ -25,6 +39,8 @@ interface Burst {
   count: number;
   reads: number;
   writes: number;
+  /** Doorbell writes in the burst by doorbell name ("SQ 1 tail"), for devices that have doorbells. */
+  doorbells?: Record<string, number>;
 }
 
 interface PendingMessage {
@@ -62,6 +78,53 @@ export interface BuilderState {
   calls: Map<number, OpenCall>;
   /** Messages that wait for their syscall's result, by request index. */
   awaiting: Map<number, PendingMessage>;
+  /** Where the next fault of a process happened (its `pf` line comes just before the commit). */
+  faultPlaces: Map<number, FaultPlace>;
+}
+
+/** What a `pf` line says of a fault (kernel/trace/zlog.ts ZlogProcessFault), as the details show it. */
+interface FaultPlace {
+  kind?: string;
+  diagnostic?: string;
+  where?: string;
+  frames?: string[];
+  fix?: string;
+}
+
+/** Zero OS fault reasons (kernel/process.ts FaultReason) in words. */
+const FAULT_REASONS: Readonly<Record<number, string>> = {
+  [FaultReason.INVALID_SYSCALL]: "invalid syscall",
+  [FaultReason.MEMORY_VIOLATION]: "memory violation",
+  [FaultReason.CAPABILITY_VIOLATION]: "capability violation",
+  [FaultReason.PANIC]: "panic",
+  [FaultReason.TIMEOUT]: "timeout",
+  [FaultReason.UNKNOWN]: "unknown",
+};
+
+const str = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
+const position = (x: unknown): string | undefined => {
+  const p = x as { file?: unknown; line?: unknown; column?: unknown } | undefined;
+  return p && typeof p.file === "string" && typeof p.line === "number"
+    ? `${p.file}:${p.line}:${typeof p.column === "number" ? p.column : 1}`
+    : undefined;
+};
+
+/** A `pf` line's fault place, read defensively (the trace is a file anyone may have edited). */
+function faultPlace(r: Record_): FaultPlace {
+  const frames = Array.isArray(r.frames)
+    ? r.frames.flatMap((f: unknown) => {
+        const at = position(f);
+        const name = str((f as { name?: unknown }).name) ?? "(anonymous)";
+        return at ? [`${name} (${at})`] : [];
+      })
+    : [];
+  return {
+    kind: str(r.kind),
+    diagnostic: str(r.code),
+    where: position(r.source),
+    ...(frames.length > 0 && { frames }),
+    fix: str(r.fix),
+  };
 }
 
 export type Record_ = { [key: string]: unknown };
@@ -84,6 +147,7 @@ export class TimelineBuilder {
     bursts: new Map(),
     calls: new Map(),
     awaiting: new Map(),
+    faultPlaces: new Map(),
   };
 
   constructor(
@@ -109,6 +173,7 @@ export class TimelineBuilder {
   feed(r: Record_, line: number): void {
     if (typeof r.s === "number") this.syscall(r, line);
     else if (typeof r.c === "number") this.commit(r, line);
+    else if (typeof r.pf === "number") this.st.faultPlaces.set(num(r.pid), faultPlace(r));
   }
 
   /** The end of the file: what is still open is drawn as it stands. */
@@ -141,12 +206,14 @@ export class TimelineBuilder {
       if (space) {
         const open = this.st.bursts.get(pid);
         const write = WRITES.has(n);
+        const bell = write && space === "mmio" ? doorbellName(this.registry.deviceOf.get(pid)?.type, a[1]) : undefined;
         if (open) {
           open.t2 = t;
           open.s2 = s;
           open.count++;
           if (write) open.writes++;
           else open.reads++;
+          if (bell) (open.doorbells ??= {})[bell] = (open.doorbells[bell] ?? 0) + 1;
         } else {
           this.st.bursts.set(pid, {
             space,
@@ -159,6 +226,7 @@ export class TimelineBuilder {
             count: 1,
             reads: write ? 0 : 1,
             writes: write ? 1 : 0,
+            ...(bell && { doorbells: { [bell]: 1 } }),
           });
         }
       } else if (n === Sys.CALL) {
@@ -217,7 +285,19 @@ export class TimelineBuilder {
         const to = reg.endpointOwner.get(num(b.toEndpoint)) ?? -1;
         const d = this.st.requests + this.st.deliveries++;
         if (from === Pid.KERNEL && isIrqTag(tag)) {
-          this.push({ kind: "irq", t, t2: t, pid: to, tag, s: this.st.lastS, d, line });
+          const device = reg.irqDevices.get(tag & 0xff);
+          if (device && to >= 0) reg.deviceOf.set(to, device);
+          this.push({
+            kind: "irq",
+            t,
+            t2: t,
+            pid: to,
+            tag,
+            s: this.st.lastS,
+            d,
+            line,
+            ...(device && { device: device.name }),
+          });
           return;
         }
         let via: MessageVia = from === Pid.KERNEL ? "kernel" : "send";
@@ -233,12 +313,20 @@ export class TimelineBuilder {
         const pid = num(b.pid);
         this.closeBurst(pid);
         const code = num(b.reason);
+        const place = this.st.faultPlaces.get(pid);
+        this.st.faultPlaces.delete(pid);
         this.push({
           kind: "fault",
           t,
           t2: t,
           pid,
           code,
+          reason: FAULT_REASONS[code] ?? `reason ${code}`,
+          ...(place?.kind && { faultKind: place.kind }),
+          ...(place?.diagnostic && { diagnostic: place.diagnostic }),
+          ...(place?.where && { where: place.where }),
+          ...(place?.frames && { frames: place.frames }),
+          ...(place?.fix && { fix: place.fix }),
           text: String(b.description),
           violation: code === FAULT_CAPABILITY_VIOLATION,
           s: this.st.lastS,
@@ -290,6 +378,7 @@ export class TimelineBuilder {
       count: b.count,
       reads: b.reads,
       writes: b.writes,
+      ...(b.doorbells && { doorbells: b.doorbells }),
     });
   }
 

@@ -34,6 +34,10 @@ export interface TimelineEvent {
   pid: number;
   /** Receiver of a message. */
   to?: number;
+  /** Interrupts: the device on that line (from the trace header's machine). */
+  device?: string;
+  /** MMIO bursts: doorbell writes among them, by doorbell ("SQ 1 tail": 2), for devices with doorbells. */
+  doorbells?: Record<string, number>;
   /** Message tag (interrupts: 0x0100 | line). */
   tag?: number;
   /** Payload bytes of a message. */
@@ -61,6 +65,18 @@ export interface TimelineEvent {
   text?: string;
   /** A capability violation (fault reason 3). */
   violation?: boolean;
+  /** Faults: the reason's name ("capability violation", "panic"…). */
+  reason?: string;
+  /** Faults: the kind the kernel recorded (panic, capability-violation, startup, watchdog…). */
+  faultKind?: string;
+  /** Faults: the code of docs/diagnostics.md the fault is the run-time verdict of. */
+  diagnostic?: string;
+  /** Faults: the driver's TypeScript line, `file:line:col` (the trace's `pf` line). */
+  where?: string;
+  /** Faults: the driver's own frames, innermost first (`main (index.ts:14:5)`). */
+  frames?: string[];
+  /** Faults: what to change. */
+  fix?: string;
   /** Messages: the result of the syscall that sent it when known (negative: it failed). */
   result?: number;
 }

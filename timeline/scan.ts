@@ -83,6 +83,8 @@ export async function forEachLine(
 
 interface Header {
   machineName: string;
+  /** The machine description's devices, as recorded (what learnMachine reads). */
+  devices: unknown;
   seed: number;
   programs: string[];
 }
@@ -101,7 +103,13 @@ function parseHeader(file: string, text: string): Header {
       `${file}: .zlog version ${String(h.zlog)} is not supported (this zds reads version ${ZLOG_VERSION})`,
     );
   const programs = Array.isArray(h.programs) ? (h.programs as Record_[]).map((p) => String(p?.name)) : [];
-  return { machineName: String(h.machineName ?? "?"), seed: typeof h.seed === "number" ? h.seed : 0, programs };
+  const machine = h.machine as Record_ | undefined;
+  return {
+    machineName: String(h.machineName ?? "?"),
+    devices: machine?.devices,
+    seed: typeof h.seed === "number" ? h.seed : 0,
+    programs,
+  };
 }
 
 function parseRecord(file: string, text: string, line: number): Record_ {
@@ -176,6 +184,7 @@ class TraceScan {
     this.bytes = offset + length;
     if (this.lineNo === 1) {
       this.header = parseHeader(this.file, text);
+      this.registry.learnMachine(this.header.devices);
       return;
     }
     if ((this.lineNo - 2) % this.pageLines === 0) {

@@ -46,13 +46,16 @@ const KIND_TITLE: Record<TimelineEvent["kind"], string> = {
 export function label(e: TimelineEvent, names: Names): string {
   switch (e.kind) {
     case "message":
-    case "irq":
       return names.tag(e.tag ?? 0);
+    case "irq":
+      return `${names.tag(e.tag ?? 0)}${e.device ? ` ${e.device}` : ""}`;
     case "mmio":
-    case "port":
-      return `${e.count ?? 0}× ${e.kind === "mmio" ? "MMIO" : "I/O"}`;
+    case "port": {
+      const bells = Object.values(e.doorbells ?? {}).reduce((n, c) => n + c, 0);
+      return `${e.count ?? 0}× ${e.kind === "mmio" ? "MMIO" : "I/O"}${bells ? `, ${bells} doorbell${bells === 1 ? "" : "s"}` : ""}`;
+    }
     case "fault":
-      return e.violation ? "violation" : "fault";
+      return `${e.violation ? "violation" : "fault"}${e.diagnostic ? ` ${e.diagnostic}` : ""}`;
     case "exit":
       return `exit ${e.code ?? "?"}`;
   }
@@ -73,14 +76,32 @@ export function details(e: TimelineEvent, names: Names): [string, string][] {
     );
     if (e.result !== undefined) rows.push(["Result", e.result < 0 ? `${e.result} (failed)` : String(e.result)]);
   } else if (e.kind === "irq") {
-    rows.push(["Process", names.lane(e.pid)], ["Line", `IRQ ${(e.tag ?? 0) & 0xff}`]);
+    rows.push(
+      ["Process", names.lane(e.pid)],
+      ["Line", `IRQ ${(e.tag ?? 0) & 0xff}${e.device ? ` (${e.device}: its completions or status changes)` : ""}`],
+    );
   } else if (e.kind === "mmio" || e.kind === "port") {
     rows.push(
       ["Process", names.lane(e.pid)],
       ["Accesses", `${e.count ?? 0} (${e.reads ?? 0} reads, ${e.writes ?? 0} writes)`],
     );
+    if (e.doorbells)
+      rows.push([
+        "Doorbells",
+        Object.entries(e.doorbells)
+          .map(([name, n]) => `${name} ×${n}`)
+          .join(", "),
+      ]);
   } else if (e.kind === "fault") {
-    rows.push(["Process", names.lane(e.pid)], ["Reason", String(e.code ?? "?")], ["Description", e.text ?? ""]);
+    rows.push(
+      ["Process", names.lane(e.pid)],
+      ["Reason", `${e.reason ?? "?"} (${e.code ?? "?"})${e.faultKind ? ` · ${e.faultKind}` : ""}`],
+    );
+    if (e.diagnostic) rows.push(["Code", e.diagnostic]);
+    if (e.where) rows.push(["Source", e.where]);
+    rows.push(["Description", e.text ?? ""]);
+    for (const [i, frame] of (e.frames ?? []).entries()) rows.push([i === 0 ? "Frames" : "", frame]);
+    if (e.fix) rows.push(["Fix", e.fix]);
   } else {
     rows.push(["Process", names.lane(e.pid)], ["Exit code", String(e.code ?? "?")]);
   }
