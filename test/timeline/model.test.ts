@@ -131,6 +131,34 @@ describe("timeline model", function () {
     assert.equal(summary.lanes.find((l) => l.name === "ata-pio")!.stats.port, portReqs);
   });
 
+  it("names the NVMe driver's doorbells in its MMIO bursts and its interrupts as nvme0's (completions)", async () => {
+    const { file } = recordTrace("drivers/nvme", "drivers/blk-check");
+    // A re-read page knows the driver's device from the start (its first interrupt is in the index).
+    const index = await scanTrace(file);
+    const events = (await Promise.all(index.summary.pages.map((_, n) => readPage(file, index, n)))).flat();
+    const irqs = events.filter((e) => e.kind === "irq");
+    assert.ok(irqs.length > 0);
+    assert.ok(
+      irqs.every((e) => e.device === "nvme0"),
+      JSON.stringify(irqs[0]),
+    );
+    const bells: Record<string, number> = {};
+    for (const e of events.filter((x) => x.kind === "mmio"))
+      for (const [name, n] of Object.entries(e.doorbells ?? {})) bells[name] = (bells[name] ?? 0) + n;
+    // Each doorbell write is a SYS_MMIO_WRITE at 0x1000 + 4·index in the trace.
+    const writes = lines(file).filter((l) => l.k === "req" && l.n === Sys.MMIO_WRITE && l.p === 2) as (Line & {
+      a: number[];
+    })[];
+    const at = (offset: number) => writes.filter((l) => l.a[1] === offset).length;
+    assert.deepEqual(bells, {
+      "SQ 0 tail": at(0x1000),
+      "CQ 0 head": at(0x1004),
+      "SQ 1 tail": at(0x1008),
+      "CQ 1 head": at(0x100c),
+    });
+    assert.ok(bells["SQ 1 tail"] > 0 && bells["CQ 1 head"] > 0);
+  });
+
   it("marks a capability violation as a fault of the process, then its exit", async () => {
     const { file, summary: run } = recordTrace("test/fixtures/raw/hostile-write.ts");
     assert.equal(run.violations.length, 1);
