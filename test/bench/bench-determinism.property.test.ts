@@ -1,9 +1,9 @@
 // Exact replay is a promise the I/O speed-ups must keep (issue 17): the storage and network
 // benchmarks' own programs — the bulk-path and message readers on virtio-blk, the UDP echo client on
-// virtio-net — run twice under each of a few random seeds, and each pair gives the same SysLog hash
-// and CommitLog head. Random-mode readers pick their offsets from the seeded Math.random, so the
-// seed changes the run; a hash that differed between two runs of one seed would mean that wall
-// time, thread timing or host I/O leaked into what the machine did.
+// virtio-net and on the e1000 — run twice under each of a few random seeds, and each pair gives the
+// same SysLog hash and CommitLog head. Random-mode readers pick their offsets from the seeded
+// Math.random, so the seed changes the run; a hash that differed between two runs of one seed would
+// mean that wall time, thread timing or host I/O leaked into what the machine did.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -76,6 +76,10 @@ describe("bench programs: same seed, same SysLog (property)", function () {
           sample("virtio-net"),
           await entry("net-echo", "netEcho", { count: 30, warmup: 3, bytes: 64 }, "det-net-echo"),
         ],
+      },
+      {
+        name: "e1000, UDP echo with the peer host",
+        paths: [sample("e1000"), path.join(dir, "det-net-echo.ts")],
       },
     );
   });
