@@ -20,6 +20,7 @@ import {
 } from "./commands";
 import { DebugWiring } from "./debug-wiring";
 import { openTimeline } from "./timeline-panel";
+import { DisplayPanel } from "./display-panel";
 import { MachineMonitor } from "./machine-monitor";
 import { refreshIntervalMs, resolveMachine, runSettings } from "./settings";
 import { registerViews, type MachineViews } from "./views";
@@ -73,6 +74,11 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
     vscode.commands.registerCommand("zeroDriver.openTrace", (uri?: vscode.Uri) => openTrace(context, uri)),
     vscode.commands.registerCommand("zeroDriver.openTimeline", (uri?: vscode.Uri) => openTimeline(context, uri)),
     vscode.commands.registerCommand("zeroDriver.requireTrust", () => requireTrust()),
+    vscode.commands.registerCommand("zeroDriver.openDisplay", () => DisplayPanel.open(monitor)),
+    // For the integration tests: a pixel as the Display view's canvas shows it.
+    vscode.commands.registerCommand("zeroDriver.display.readPixel", (x: number, y: number) =>
+      DisplayPanel.active?.readPixel(x, y),
+    ),
     vscode.commands.registerCommand("zeroDriver.stepToNextEvent", () => stepToNextEvent()),
   );
   const walkthrough = registerWalkthrough(context);

@@ -256,4 +256,22 @@ suite("Zero Driver Studio in VS Code", () => {
       assert.deepEqual(errors.map((d) => d.message), []);
     }
   });
+
+  test("the Display view shows fb-demo's frames during a run and gives a pixel back", async () => {
+    await vscode.commands.executeCommand("zeroDriver.openDisplay");
+    const driver = vscode.Uri.file(path.join(ext.extensionPath, "drivers", "fb-demo", "index.ts"));
+    const run = await vscode.commands.executeCommand("zeroDriver.runDriver", driver);
+    assert.ok(run, "Run Driver returned no run");
+    await run.started;
+    assert.equal(await run.done, 0, run.console.output);
+    // The text's first pixel is white; the gradient at (600, 300) is what fb-demo's comment says.
+    const t = 300 / 479;
+    const gradient = [Math.round(16 + 16 * t), Math.round(32 + 96 * t), Math.round(96 + 64 * t), 255];
+    const white = await waitFor("the Display view's canvas showing fb-demo's text", async () => {
+      const px = await vscode.commands.executeCommand("zeroDriver.display.readPixel", 40, 40);
+      return px && px.join() === "255,255,255,255" ? px : undefined;
+    });
+    assert.deepEqual(white, [255, 255, 255, 255]);
+    assert.deepEqual(await vscode.commands.executeCommand("zeroDriver.display.readPixel", 600, 300), gradient);
+  });
 });
