@@ -2,7 +2,6 @@
 // starts with the 24-byte control header `virtio_gpu_ctrl_hdr` { type u32, flags u32, fence_id u64,
 // ctx_id u32, ring_idx u8, padding[3] }; the rest of each structure is u32 fields, little-endian.
 
-export const VIRTIO_ID_GPU = 16;
 export const HDR_BYTES = 24;
 
 /** Request types (the header's `type`). */

@@ -20,9 +20,9 @@
 // a deterministic function of the run, so `zds run drivers/fb-demo --screenshot out.png` gives the same
 // picture every time, and the frame hashes are in the SysLog for replay to check.
 
-import { VirtioFeature, VirtioMmio, defineDriver, dma, irq, mmio, type DmaBuffer, type Irq } from "@zds/sdk";
+import { VirtioDevice, VirtioFeature, VirtioMmio, defineDriver, dma, irq, mmio, type DmaBuffer, type Irq } from "@zds/sdk";
 import { FONT_HEIGHT, FONT_WIDTH, glyph } from "./font";
-import { Cmd, Format, HDR_BYTES, Resp, VIRTIO_ID_GPU, commandName, responseName } from "./gpu-protocol";
+import { Cmd, Format, HDR_BYTES, Resp, commandName, responseName } from "./gpu-protocol";
 
 const RESOURCE_ID = 1;
 const SCANOUT = 0;
@@ -59,7 +59,7 @@ interface Rect {
 
 export default defineDriver({
   name: "fb-demo",
-  device: { virtio: VIRTIO_ID_GPU },
+  device: { virtio: VirtioDevice.Gpu },
   caps: {
     regs: mmio({ size: 0x200 }),
     irq: irq(),
@@ -67,7 +67,7 @@ export default defineDriver({
     fb: dma({ size: WIDTH * HEIGHT * 4 }),
   },
   main({ regs, irq, ring, fb }, sys) {
-    const dev = VirtioMmio.probe(regs, VIRTIO_ID_GPU);
+    const dev = VirtioMmio.probe(regs, VirtioDevice.Gpu);
     dev.init(VirtioFeature.VERSION_1);
     const queue = dev.setupQueue(0, { dma: ring, offset: QUEUE_OFFSET, maxSize: QUEUE_SIZE });
     dev.driverOk();

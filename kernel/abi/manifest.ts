@@ -9,6 +9,7 @@ export const VirtioDevice = {
   Block: 2,
   Console: 3,
   Entropy: 4,
+  Gpu: 16,
 } as const;
 
 /** Which device of the machine a driver binds to. Absent for clients that touch no hardware. */
