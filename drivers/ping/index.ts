@@ -6,7 +6,7 @@
 // Ethernet header, ARP (RFC 826), IPv4 (RFC 791) and ICMP echo (RFC 792), with the Internet
 // checksum (RFC 1071). It touches no hardware: its manifest asks only to call "net".
 
-import { NetTag, Reader, Writer, client, defineDriver, type Connection, type System } from "@zds/sdk";
+import { NetError, NetTag, Reader, Writer, client, defineDriver, type Connection, type System } from "@zds/sdk";
 
 const OUR_IP = Uint8Array.of(10, 0, 2, 15);
 const PEER_IP = Uint8Array.of(10, 0, 2, 2);
@@ -56,7 +56,11 @@ export default defineDriver({
     const rtts: number[] = [];
     for (let seq = 1; seq <= COUNT; seq++) {
       const sent = sys.time();
-      send(conn, ethernet(peerMac, mac, ETHERTYPE_IPV4, ipv4(OUR_IP, PEER_IP, IP_ICMP, seq, echoRequest(seq))));
+      const refused = send(conn, ethernet(peerMac, mac, ETHERTYPE_IPV4, ipv4(OUR_IP, PEER_IP, IP_ICMP, seq, echoRequest(seq))));
+      if (refused !== undefined) {
+        sys.console(`icmp_seq=${seq} not sent: ${refused}\n`);
+        continue;
+      }
       const reply = awaitFrame(conn, (frame) => echoReplyTtl(frame, seq));
       if (reply === undefined) {
         sys.console(`no reply for icmp_seq=${seq}\n`);
@@ -74,7 +78,7 @@ export default defineDriver({
 /** Ask who has PEER_IP; the MAC in the reply, or undefined. */
 function resolve(conn: Connection, mac: Uint8Array): Uint8Array | undefined {
   const arp = new Packet().u16(1).u16(ETHERTYPE_IPV4).u8(6).u8(4).u16(ARP_REQUEST).raw(mac).raw(OUR_IP).raw(new Uint8Array(6)).raw(PEER_IP).finish();
-  send(conn, ethernet(BROADCAST, mac, ETHERTYPE_ARP, arp));
+  if (send(conn, ethernet(BROADCAST, mac, ETHERTYPE_ARP, arp)) !== undefined) return undefined;
   return awaitFrame(conn, (frame) => {
     if (etherType(frame) !== ETHERTYPE_ARP || frame.length < 14 + 28) return undefined;
     const p = frame.subarray(14);
@@ -83,9 +87,13 @@ function resolve(conn: Connection, mac: Uint8Array): Uint8Array | undefined {
   });
 }
 
-function send(conn: Connection, frame: Uint8Array): void {
+/** Send a frame; undefined once it is on the wire, else why the driver refused it (the link went
+ *  down: the echo is lost, like a real ping's, and the next one may get through). */
+function send(conn: Connection, frame: Uint8Array): string | undefined {
   const reply = conn.call(NetTag.SEND, frame);
-  if (reply.tag !== NetTag.SENT) throw new Error(`ping: the net service refused a frame (tag 0x${reply.tag.toString(16)})`);
+  if (reply.tag === NetTag.SENT) return undefined;
+  if (reply.tag === NetTag.ERROR && new Reader(reply.payload).u32() === NetError.LINK_DOWN) return "link down";
+  throw new Error(`ping: the net service refused a frame (tag 0x${reply.tag.toString(16)})`);
 }
 
 /** Receive frames (waiting for each) until `match` recognises one; undefined after MAX_UNRELATED others. */

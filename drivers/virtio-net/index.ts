@@ -35,6 +35,7 @@ import {
   type Irq,
   type Request,
   type DriverSplitQueue,
+  type System,
 } from "@zds/sdk";
 
 // virtio-net feature bits and config offsets (virtio-reference §7.2, §7.3).
@@ -61,6 +62,10 @@ const RX_OFFSET = 4096;
 const TX_OFFSET = RX_OFFSET + RX_BUFFERS * BUFFER_BYTES;
 /** Frames received and not yet asked for; beyond this the oldest are dropped. */
 const FRAME_BACKLOG = 64;
+/** How long (virtual µs) we wait for an interrupt before looking at the device anyway. */
+const IRQ_TIMEOUT_US = 10_000;
+/** How long (virtual ns) a waiting RECEIVE waits for a frame before it is answered NO_FRAME. */
+const RECEIVE_WAIT_NS = 100_000_000;
 
 const rxBufferAt = (index: number): number => RX_OFFSET + index * BUFFER_BYTES;
 
@@ -70,6 +75,7 @@ interface Nic {
   readonly txq: DriverSplitQueue;
   readonly irq: Irq;
   readonly mem: DmaBuffer;
+  readonly sys: System;
   readonly mac: Uint8Array;
   readonly mtu: number;
   /** STATUS negotiated: config.status tells the link state; otherwise the link is always up. */
@@ -103,7 +109,7 @@ export default defineDriver({
     const rxq = dev.setupQueue(0, { dma: mem, offset: RXQ_OFFSET, maxSize: QUEUE_SIZE });
     const txq = dev.setupQueue(1, { dma: mem, offset: TXQ_OFFSET, maxSize: QUEUE_SIZE });
     const hasStatus = (features & VIRTIO_NET_F_STATUS) !== 0n;
-    const nic: Nic = { dev, rxq, txq, irq, mem, mac, mtu, hasStatus, linkUp: true, rxPosted: new Map(), frames: [], txHead: undefined };
+    const nic: Nic = { dev, rxq, txq, irq, mem, sys, mac, mtu, hasStatus, linkUp: true, rxPosted: new Map(), frames: [], txHead: undefined };
     readLinkStatus(nic);
 
     // Fill the receive queue before the device goes live, so no early frame finds it empty; the kick
@@ -140,8 +146,11 @@ function handleRequest(nic: Nic, req: Request): void {
       req.reply(NetTag.SENT);
       return;
     case "receive": {
-      // A waiting RECEIVE holds the driver until a frame comes: fine for one client at a time.
-      while (request.wait && nic.frames.length === 0) waitForInterrupt(nic);
+      // A waiting RECEIVE holds the driver until a frame comes (fine for one client at a time), but
+      // at most RECEIVE_WAIT_NS of virtual time: a frame lost on the wire (docs/faults.md) must not
+      // hold the client for ever, so after that it gets NO_FRAME and can give up or ask again.
+      const deadline = nic.sys.time() + RECEIVE_WAIT_NS;
+      while (request.wait && nic.frames.length === 0 && nic.sys.time() < deadline) waitForInterrupt(nic);
       const frame = nic.frames.shift();
       if (frame) req.reply(NetTag.FRAME, frame);
       else req.reply(NetTag.NO_FRAME);
@@ -167,18 +176,21 @@ function postReceiveBuffer(nic: Nic, index: number): void {
   nic.rxPosted.set(head, index);
 }
 
-/** Sleep until the device interrupts, then handle it. */
+/** Sleep until the device interrupts, then handle it. At most IRQ_TIMEOUT_US (virtual): a lost
+ *  interrupt (docs/faults.md) must not stall the driver for ever, so after that the device is looked
+ *  at as if the interrupt had come (its ISR still tells a config change, the rings what was used). */
 function waitForInterrupt(nic: Nic): void {
-  nic.irq.wait();
-  serviceInterrupt(nic);
+  const interrupted = nic.irq.wait({ timeoutUs: IRQ_TIMEOUT_US });
+  serviceInterrupt(nic, interrupted);
 }
 
 /** Clear the interrupt at the device before acknowledging the kernel (the line is level-triggered),
- *  then see what changed: the config (link state, or a device that gave up) and both queues. */
-function serviceInterrupt(nic: Nic): void {
+ *  then see what changed: the config (link state, or a device that gave up) and both queues. After
+ *  a timeout nothing was delivered, so nothing is acknowledged to the kernel. */
+function serviceInterrupt(nic: Nic, delivered = true): void {
   const why = nic.dev.interruptStatus();
   nic.dev.ackInterrupt(why);
-  nic.irq.ack();
+  if (delivered) nic.irq.ack();
   if (why & VirtioInterrupt.CONFIG_CHANGE) {
     // The device gave up on our rings (a driver bug, see the device events): faulting makes the
     // supervisor reset it and answers every caller still waiting.
