@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createMachine, loadMachineDescription, type DiskSpec, type Machine } from "../devices";
+import { NvmeController } from "../devices/nvme/nvme";
 import { VirtioBlk } from "../devices/virtio/blk";
 import { syscallName } from "../kernel/abi";
 import { bundleDriver, type DriverBundle } from "../kernel/loader/bundle-driver";
@@ -51,7 +52,8 @@ export interface Snapshot {
   syscalls: number;
   ipcMessages: number;
   irqs: number;
-  /** virtio-blk requests completed and batches started (one batch per kick that found work). */
+  /** Disk requests completed and batches started (one batch per kick or doorbell that found work),
+   *  on whichever disk controller the run drives (virtio-blk or NVMe). */
   completed: number;
   batches: number;
   /** Most virtio-blk requests in flight at once so far. */
@@ -94,9 +96,11 @@ export async function runInstrumented(options: RunOptions): Promise<BenchRun> {
   let kernelMs = 0;
   let switches = 0;
   let session: Session | undefined = undefined;
-  const blk = (): VirtioBlk | undefined => {
+  const blk = (): { stats: { completed: number; batches: number; maxInFlight: number } } | undefined => {
     try {
-      return machine.backend("virtio-blk0", VirtioBlk);
+      const virtio = machine.backend("virtio-blk0", VirtioBlk);
+      if (virtio.stats.completed > 0) return virtio;
+      return machine.backend("nvme0", NvmeController);
     } catch {
       return undefined;
     }

@@ -1,5 +1,7 @@
 // (b) Sequential 64 KiB reads and (c) 4 KiB random reads at queue depth 1 and 32, through the whole
-// stack: client → IPC → drivers/virtio-blk → virtqueue → device → image file → IRQ → reply. The
+// stack: client → IPC → drivers/virtio-blk → virtqueue → device → image file → IRQ → reply; then the
+// same through drivers/nvme (submission queue → doorbell → NVMe controller → completion queue), in
+// the same run against the same fs baselines, with virtio-blk's figures as its targets. The
 // image is a real raw file in a temp dir, opened as `zds run --disk` opens it (copy-on-write
 // overlay over the file). Baselines read the same file with `fs` in this process.
 //
@@ -350,9 +352,120 @@ export const storageBench: Benchmark = {
       );
       notes.push(profile("random, depth 32, messages", qd32, from, to, done32));
       notes.push(`depth 32: the bulk path does ${round(bulkIops32 / iops32, 1)}× the IOPS of 32 message clients`);
+
+      // The same workloads through drivers/nvme on the NVMe controller, in the same run, against the
+      // same fs baselines: the virtio-blk figures above are its targets.
+      figures.push(
+        ...(await nvmeFigures(dir, disk, s, notes, {
+          seqBaseline: bulkSeqBaseline,
+          randBaseline,
+          virtio: { seq: bulkSeqMBs, qd1: bulkIops1, qd32: bulkIops32, msgQd1: iops1 },
+        })),
+      );
       return { name: "storage", figures, notes };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   },
 };
+
+/** NVMe sequential 64 KiB and random 4 KiB at depth 1 and 32, bulk path, and random 4 KiB at depth 1
+ *  through messages: the virtio-blk workloads on drivers/nvme. Each figure's baseline is the fs one;
+ *  the notes say where each stands against virtio-blk's figure of the same run. */
+async function nvmeFigures(
+  dir: string,
+  disk: { path: string },
+  s: Sizes,
+  notes: string[],
+  base: {
+    seqBaseline: number;
+    randBaseline: number;
+    virtio: { seq: number; qd1: number; qd32: number; msgQd1: number };
+  },
+): Promise<Figure[]> {
+  const driver = await sampleDriver("nvme");
+  const bulk = async (what: string, mode: "sequential" | "random", unitBytes: number, batch: number, amount: number) =>
+    timed(
+      `NVMe ${what}`,
+      [
+        driver,
+        await bulkReader(
+          dir,
+          { mode, unitBytes, batch, amount, warmup: mode === "sequential" ? 2 : s.warmup },
+          `bench-nvme-${what.replace(/\W+/g, "-")}`,
+        ),
+      ],
+      disk,
+    );
+  const seq = await bulk("bulk sequential", "sequential", UNIT, SEQ_BATCH, s.bulkSeqBytes);
+  const seqMBs = s.bulkSeqBytes / 1e6 / (seq.ms / 1000);
+  notes.push(profile("NVMe sequential, bulk", seq.run, seq.go, seq.done, s.bulkSeqBytes / UNIT, "64 KiB read"));
+  const qd1 = await bulk("bulk random depth 1", "random", BLOCK, 1, s.qd1Reads);
+  const iops1 = s.qd1Reads / (qd1.ms / 1000);
+  notes.push(profile("NVMe random, depth 1, bulk", qd1.run, qd1.go, qd1.done, s.qd1Reads));
+  const reads32 = s.bulkQd32Batches * 32;
+  const qd32 = await bulk("bulk random depth 32", "random", BLOCK, 32, reads32);
+  const iops32 = reads32 / (qd32.ms / 1000);
+  notes.push(profile("NVMe random, depth 32, bulk", qd32.run, qd32.go, qd32.done, reads32));
+  const msg = await timed(
+    "NVMe random reads at depth 1 (messages)",
+    [driver, await reader(dir, { mode: "random", amount: s.qd1Reads, warmup: s.warmup }, "bench-nvme-rand")],
+    disk,
+  );
+  const msgIops1 = s.qd1Reads / (msg.ms / 1000);
+  notes.push(profile("NVMe random, depth 1, messages", msg.run, msg.go, msg.done, s.qd1Reads));
+  const v = base.virtio;
+  notes.push(
+    `NVMe against virtio-blk in this run: sequential ${round(seqMBs / v.seq, 2)}×, depth 1 ${round(iops1 / v.qd1, 2)}×, ` +
+      `depth 32 ${round(iops32 / v.qd32, 2)}×, depth 1 through messages ${round(msgIops1 / v.msgQd1, 2)}× ` +
+      `(the targets are virtio-blk's: ≥ 50% of fs sequential, ≥ 50k IOPS at depth 32)`,
+  );
+  const fsSeq = {
+    label: "fs.readSync of the same image, 64 KiB at a time (page cache)",
+    value: round(base.seqBaseline, 1),
+    unit: "MB/s",
+  };
+  const fsRand = {
+    label: "fs.readSync 4 KiB at random offsets, one at a time",
+    value: Math.round(base.randBaseline),
+    unit: "IOPS",
+  };
+  return [
+    {
+      label: `NVMe: sequential 64 KiB reads through the whole stack, bulk path (${s.bulkSeqBytes / MiB} MiB, ${SEQ_BATCH} reads per BATCH)`,
+      value: round(seqMBs, 1),
+      unit: "MB/s",
+      baseline: fsSeq,
+      ratio: round(seqMBs / base.seqBaseline, 4),
+      higherIsBetter: true,
+      target: "≥ 50% of fs (virtio-blk's)",
+      met: seqMBs / base.seqBaseline >= 0.5,
+    },
+    {
+      label: "NVMe: 4 KiB random reads, queue depth 1, bulk path (1 read per BATCH)",
+      value: Math.round(iops1),
+      unit: "IOPS",
+      baseline: fsRand,
+      ratio: round(iops1 / base.randBaseline, 4),
+      higherIsBetter: true,
+    },
+    {
+      label: "NVMe: 4 KiB random reads, queue depth 32, bulk path (one client, 32 reads per BATCH)",
+      value: Math.round(iops32),
+      unit: "IOPS",
+      baseline: { label: "the same reads at queue depth 1, bulk path, NVMe", value: Math.round(iops1), unit: "IOPS" },
+      ratio: round(iops32 / iops1),
+      higherIsBetter: true,
+      target: "≥ 50k IOPS (virtio-blk's)",
+      met: iops32 >= 50_000,
+    },
+    {
+      label: "NVMe: 4 KiB random reads, queue depth 1, messages",
+      value: Math.round(msgIops1),
+      unit: "IOPS",
+      baseline: fsRand,
+      ratio: round(msgIops1 / base.randBaseline, 4),
+      higherIsBetter: true,
+    },
+  ];
+}

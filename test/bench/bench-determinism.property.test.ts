@@ -1,5 +1,6 @@
 // Exact replay is a promise the I/O speed-ups must keep (issue 17): the storage and network
-// benchmarks' own programs — the bulk-path and message readers on virtio-blk, the UDP echo client on
+// benchmarks' own programs — the bulk-path and message readers on virtio-blk (and the bulk-path ones on
+// NVMe), the UDP echo client on
 // virtio-net and on the e1000 — run twice under each of a few random seeds, and each pair gives the
 // same SysLog hash and CommitLog head. Random-mode readers pick their offsets from the seeded
 // Math.random, so the seed changes the run; a hash that differed between two runs of one seed would
@@ -60,6 +61,16 @@ describe("bench programs: same seed, same SysLog (property)", function () {
             "det-bulk-seq",
           ),
         ],
+        disk: image,
+      },
+      {
+        name: "nvme, bulk path, random 4 KiB at depth 32",
+        paths: [sample("nvme"), path.join(dir, "det-bulk-random.ts")],
+        disk: image,
+      },
+      {
+        name: "nvme, bulk path, sequential 64 KiB",
+        paths: [sample("nvme"), path.join(dir, "det-bulk-seq.ts")],
         disk: image,
       },
       {
