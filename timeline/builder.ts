@@ -5,7 +5,7 @@
 
 import { isIrqTag, Pid, Slot, Sys } from "../kernel/abi";
 import { FaultReason } from "../kernel/process";
-import { doorbellName } from "./doorbells";
+import { doorbellName, interruptCauses } from "./doorbells";
 import type { MessageVia, TimelineEvent } from "./model";
 
 /** What is known of the whole trace whatever page is being read: names and endpoint owners never
@@ -41,6 +41,10 @@ interface Burst {
   writes: number;
   /** Doorbell writes in the burst by doorbell name ("SQ 1 tail"), for devices that have doorbells. */
   doorbells?: Record<string, number>;
+  /** Interrupt causes read back in the burst (an e1000's ICR), by cause. */
+  causes?: Record<string, number>;
+  /** The offset of the burst's last MMIO read, until its result comes. */
+  readAt?: number;
 }
 
 interface PendingMessage {
@@ -214,6 +218,7 @@ export class TimelineBuilder {
           if (write) open.writes++;
           else open.reads++;
           if (bell) (open.doorbells ??= {})[bell] = (open.doorbells[bell] ?? 0) + 1;
+          open.readAt = n === Sys.MMIO_READ ? a[1] : undefined;
         } else {
           this.st.bursts.set(pid, {
             space,
@@ -227,6 +232,7 @@ export class TimelineBuilder {
             reads: write ? 0 : 1,
             writes: write ? 1 : 0,
             ...(bell && { doorbells: { [bell]: 1 } }),
+            ...(n === Sys.MMIO_READ && { readAt: a[1] }),
           });
         }
       } else if (n === Sys.CALL) {
@@ -242,7 +248,14 @@ export class TimelineBuilder {
         this.message(pending, num(r.v));
       }
       const burst = this.st.bursts.get(pid);
-      if (burst && burst.s2 === req) burst.t2 = Math.max(burst.t2, t);
+      if (burst && burst.s2 === req) {
+        burst.t2 = Math.max(burst.t2, t);
+        if (burst.readAt !== undefined) {
+          const causes = interruptCauses(this.registry.deviceOf.get(pid)?.type, burst.readAt, num(r.v)) ?? [];
+          for (const cause of causes) (burst.causes ??= {})[cause] = (burst.causes[cause] ?? 0) + 1;
+          burst.readAt = undefined;
+        }
+      }
     }
   }
 
@@ -379,6 +392,7 @@ export class TimelineBuilder {
       reads: b.reads,
       writes: b.writes,
       ...(b.doorbells && { doorbells: b.doorbells }),
+      ...(b.causes && { causes: b.causes }),
     });
   }
 

@@ -2,6 +2,22 @@
 // submission queue tail, a ring tail) or give it back consumed entries (a completion queue head).
 // The timeline counts and names them in its MMIO bursts.
 
+/** The causes a read of `offset` returned, for a device whose register reports them (e1000 ICR:
+ *  "RXT0", "TXDW", …); undefined for other reads. */
+export function interruptCauses(type: string | undefined, offset: number, value: number): string[] | undefined {
+  if (type !== "e1000" || offset !== 0xc0 || !Number.isInteger(value)) return undefined;
+  const names: readonly [number, string][] = [
+    [1 << 0, "TXDW"],
+    [1 << 1, "TXQE"],
+    [1 << 2, "LSC"],
+    [1 << 3, "RXSEQ"],
+    [1 << 4, "RXDMT0"],
+    [1 << 6, "RXO"],
+    [1 << 7, "RXT0"],
+  ];
+  return names.filter(([bit]) => (value & bit) !== 0).map(([, name]) => name);
+}
+
 /** "SQ 1 tail" for a write at `offset` of a device of `type`; undefined for other writes. */
 export function doorbellName(type: string | undefined, offset: number): string | undefined {
   switch (type) {

@@ -38,6 +38,8 @@ export interface TimelineEvent {
   device?: string;
   /** MMIO bursts: doorbell writes among them, by doorbell ("SQ 1 tail": 2), for devices with doorbells. */
   doorbells?: Record<string, number>;
+  /** MMIO bursts: interrupt causes the driver read back (an e1000's ICR), by cause ("RXT0": 1). */
+  causes?: Record<string, number>;
   /** Message tag (interrupts: 0x0100 | line). */
   tag?: number;
   /** Payload bytes of a message. */

@@ -159,6 +159,41 @@ describe("timeline model", function () {
     assert.ok(bells["SQ 1 tail"] > 0 && bells["CQ 1 head"] > 0);
   });
 
+  it("names the e1000 driver's RDT/TDT doorbells and the interrupt causes it read from ICR, its interrupts as e1000-0's", async () => {
+    const { file } = recordTrace("drivers/e1000", "drivers/ping");
+    const index = await scanTrace(file);
+    const events = (await Promise.all(index.summary.pages.map((_, n) => readPage(file, index, n)))).flat();
+    const irqs = events.filter((e) => e.kind === "irq");
+    assert.ok(irqs.length > 0 && irqs.every((e) => e.device === "e1000-0"), JSON.stringify(irqs[0]));
+    const bells: Record<string, number> = {};
+    const causes: Record<string, number> = {};
+    for (const e of events.filter((x) => x.kind === "mmio")) {
+      for (const [name, n] of Object.entries(e.doorbells ?? {})) bells[name] = (bells[name] ?? 0) + n;
+      for (const [name, n] of Object.entries(e.causes ?? {})) causes[name] = (causes[name] ?? 0) + n;
+    }
+    const all = lines(file) as (Line & { a?: number[]; r?: number; v?: number; s?: number })[];
+    const driver = all.filter((l) => l.k === "req" && l.p === 2);
+    const writesAt = (offset: number) => driver.filter((l) => l.n === Sys.MMIO_WRITE && l.a?.[1] === offset).length;
+    assert.deepEqual(bells, { RDT: writesAt(0x2818), TDT: writesAt(0x3818) });
+    assert.ok(bells.TDT >= 5, "one TDT write per frame sent");
+    // Every ICR read's result, decoded: what the causes must add up to.
+    const expected: Record<string, number> = {};
+    const names: [number, string][] = [
+      [1, "TXDW"],
+      [2, "TXQE"],
+      [4, "LSC"],
+      [16, "RXDMT0"],
+      [64, "RXO"],
+      [128, "RXT0"],
+    ];
+    for (const req of driver.filter((l) => l.n === Sys.MMIO_READ && l.a?.[1] === 0xc0)) {
+      const res = all.find((l) => l.k === "res" && l.r === req.s);
+      for (const [bit, name] of names) if ((res?.v ?? 0) & bit) expected[name] = (expected[name] ?? 0) + 1;
+    }
+    assert.deepEqual(causes, expected);
+    assert.ok((causes.TXDW ?? 0) > 0 && (causes.RXT0 ?? 0) > 0, JSON.stringify(causes));
+  });
+
   it("marks a capability violation as a fault of the process, then its exit", async () => {
     const { file, summary: run } = recordTrace("test/fixtures/raw/hostile-write.ts");
     assert.equal(run.violations.length, 1);

@@ -85,6 +85,13 @@ export function details(e: TimelineEvent, names: Names): [string, string][] {
       ["Process", names.lane(e.pid)],
       ["Accesses", `${e.count ?? 0} (${e.reads ?? 0} reads, ${e.writes ?? 0} writes)`],
     );
+    if (e.causes)
+      rows.push([
+        "Interrupt causes",
+        Object.entries(e.causes)
+          .map(([name, n]) => `${name} ×${n}`)
+          .join(", "),
+      ]);
     if (e.doorbells)
       rows.push([
         "Doorbells",
