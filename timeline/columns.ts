@@ -26,7 +26,18 @@ export interface EventColumns {
 
 type Extra = Pick<
   TimelineEvent,
-  "via" | "s2" | "count" | "reads" | "writes" | "code" | "text" | "violation" | "result"
+  | "via"
+  | "s2"
+  | "count"
+  | "reads"
+  | "writes"
+  | "code"
+  | "text"
+  | "violation"
+  | "result"
+  | "device"
+  | "doorbells"
+  | "causes"
 >;
 
 export function encodeEvents(events: readonly TimelineEvent[]): EventColumns {
@@ -58,7 +69,19 @@ export function encodeEvents(events: readonly TimelineEvent[]): EventColumns {
     c.line.push(e.line);
     const x: Extra = {};
     if (e.via !== undefined && e.via !== "send") x.via = e.via;
-    for (const key of ["s2", "count", "reads", "writes", "code", "text", "violation", "result"] as const)
+    for (const key of [
+      "s2",
+      "count",
+      "reads",
+      "writes",
+      "code",
+      "text",
+      "violation",
+      "result",
+      "device",
+      "doorbells",
+      "causes",
+    ] as const)
       if (e[key] !== undefined) (x as Record<string, unknown>)[key] = e[key];
     if (Object.keys(x).length > 0) c.x[n] = x;
   });
