@@ -26,6 +26,12 @@ export const TEMPLATES: readonly DriverTemplate[] = [
     client: "blk-check",
   },
   {
+    device: "nvme",
+    description: 'NVMe controller, 8 KiB MMIO window, IRQ 10, admin and I/O queue pairs; serves "blk"',
+    sample: "nvme",
+    client: "blk-check",
+  },
+  {
     device: "virtio-console",
     description: 'virtio console, port 0; serves "console"',
     sample: "virtio-console",
