@@ -20,9 +20,10 @@
 // a deterministic function of the run, so `zds run drivers/fb-demo --screenshot out.png` gives the same
 // picture every time, and the frame hashes are in the SysLog for replay to check.
 
-import { VirtioDevice, VirtioFeature, VirtioMmio, defineDriver, dma, irq, mmio, type DmaBuffer, type Irq } from "@zds/sdk";
+import { VirtioDevice, defineDriver, dma, irq, mmio, type DmaBuffer } from "@zds/sdk";
+import { GpuControl, attachBacking, header, request } from "./control-queue";
 import { FONT_HEIGHT, FONT_WIDTH, glyph } from "./font";
-import { Cmd, Format, HDR_BYTES, Resp, commandName, responseName } from "./gpu-protocol";
+import { Cmd, Format, HDR_BYTES, Resp } from "./gpu-protocol";
 
 const RESOURCE_ID = 1;
 const SCANOUT = 0;
@@ -32,23 +33,9 @@ const STEP = 12;
 const TEXT = "HELLO FROM ZERO OS";
 const TEXT_SCALE = 3;
 
-// The small DMA buffer: the control queue's rings in the first page, then one request and its
-// response (we keep one command in flight, so one of each is enough).
-const QUEUE_OFFSET = 0;
-const REQUEST_OFFSET = 4096;
-const RESPONSE_OFFSET = 4096 + 1024;
-const QUEUE_SIZE = 16;
-
 /** The framebuffer: 640 × 480 pixels of 4 bytes, the mode the device reports. */
 const WIDTH = 640;
 const HEIGHT = 480;
-
-interface Gpu {
-  dev: VirtioMmio;
-  queue: ReturnType<VirtioMmio["setupQueue"]>;
-  irq: Irq;
-  ring: DmaBuffer;
-}
 
 interface Rect {
   x: number;
@@ -67,23 +54,20 @@ export default defineDriver({
     fb: dma({ size: WIDTH * HEIGHT * 4 }),
   },
   main({ regs, irq, ring, fb }, sys) {
-    const dev = VirtioMmio.probe(regs, VirtioDevice.Gpu);
-    dev.init(VirtioFeature.VERSION_1);
-    const queue = dev.setupQueue(0, { dma: ring, offset: QUEUE_OFFSET, maxSize: QUEUE_SIZE });
-    dev.driverOk();
-    const gpu: Gpu = { dev, queue, irq, ring };
+    // Bring the device up like every virtio device (control-queue.ts): VERSION_1, the controlq.
+    const gpu = GpuControl.start(regs, irq, ring);
 
     // 1. The mode of scanout 0: pmodes[0] = { rect { x, y, width, height }, enabled, flags }.
-    const info = command(gpu, header(Cmd.GET_DISPLAY_INFO), Resp.OK_DISPLAY_INFO, HDR_BYTES + 16 * 24);
+    const info = gpu.command(header(Cmd.GET_DISPLAY_INFO), Resp.OK_DISPLAY_INFO, HDR_BYTES + 16 * 24);
     const width = info.getUint32(HDR_BYTES + 8, true);
     const height = info.getUint32(HDR_BYTES + 12, true);
     if (width !== WIDTH || height !== HEIGHT)
       throw new Error(`fb-demo draws on ${WIDTH}×${HEIGHT}; scanout 0 is ${width}×${height}`);
 
     // 2–4. Resource 1, backed by our framebuffer, on scanout 0.
-    command(gpu, request(Cmd.RESOURCE_CREATE_2D, [RESOURCE_ID, Format.B8G8R8X8_UNORM, WIDTH, HEIGHT]));
-    command(gpu, attachBacking(RESOURCE_ID, fb.phys, fb.size));
-    command(gpu, request(Cmd.SET_SCANOUT, [0, 0, WIDTH, HEIGHT, SCANOUT, RESOURCE_ID]));
+    gpu.command(request(Cmd.RESOURCE_CREATE_2D, [RESOURCE_ID, Format.B8G8R8X8_UNORM, WIDTH, HEIGHT]));
+    gpu.command(attachBacking(RESOURCE_ID, fb.phys, fb.size));
+    gpu.command(request(Cmd.SET_SCANOUT, [0, 0, WIDTH, HEIGHT, SCANOUT, RESOURCE_ID]));
 
     // 5. The first frame is the whole screen.
     const screen: Rect = { x: 0, y: 0, width: WIDTH, height: HEIGHT };
@@ -111,56 +95,12 @@ export default defineDriver({
 });
 
 /** Copy `rect` of the framebuffer to the resource and show it. */
-function show(gpu: Gpu, rect: Rect): void {
+function show(gpu: GpuControl, rect: Rect): void {
   // The offset is where the rectangle's first pixel sits in the backing: rows of WIDTH × 4 bytes.
   const offset = (rect.y * WIDTH + rect.x) * 4;
   const transfer = request(Cmd.TRANSFER_TO_HOST_2D, [rect.x, rect.y, rect.width, rect.height, offset, 0, RESOURCE_ID, 0]);
-  command(gpu, transfer);
-  command(gpu, request(Cmd.RESOURCE_FLUSH, [rect.x, rect.y, rect.width, rect.height, RESOURCE_ID, 0]));
-}
-
-/** Send one control request, wait for its response, and check its type. */
-function command(gpu: Gpu, req: Uint8Array, expect: number = Resp.OK_NODATA, responseBytes = HDR_BYTES): DataView {
-  gpu.ring.write(REQUEST_OFFSET, req);
-  gpu.queue.add({
-    readable: [{ addr: gpu.ring.physAt(REQUEST_OFFSET), len: req.length }],
-    writable: [{ addr: gpu.ring.physAt(RESPONSE_OFFSET), len: responseBytes }],
-  });
-  gpu.queue.kick();
-  for (;;) {
-    const interrupted = gpu.irq.wait({ timeoutUs: 10_000 });
-    gpu.dev.ackInterrupt(gpu.dev.interruptStatus());
-    if (interrupted) gpu.irq.ack();
-    if (gpu.queue.popUsed()) break;
-  }
-  const response = new DataView(gpu.ring.view.buffer, gpu.ring.view.byteOffset + RESPONSE_OFFSET, responseBytes);
-  const type = response.getUint32(0, true);
-  if (type !== expect)
-    throw new Error(`virtio-gpu answered ${responseName(type)} to ${commandName(new DataView(req.buffer).getUint32(0, true))}`);
-  return response;
-}
-
-/** A request that is the control header then u32 fields (a u64 field is two u32s, low first). */
-function request(type: number, fields: number[]): Uint8Array {
-  const out = header(type, HDR_BYTES + fields.length * 4);
-  const view = new DataView(out.buffer);
-  fields.forEach((value, i) => view.setUint32(HDR_BYTES + i * 4, value, true));
-  return out;
-}
-
-function header(type: number, bytes = HDR_BYTES): Uint8Array {
-  const out = new Uint8Array(bytes);
-  new DataView(out.buffer).setUint32(0, type, true);
-  return out;
-}
-
-/** ATTACH_BACKING with one memory entry { addr u64, length u32, padding u32 }. */
-function attachBacking(resource: number, addr: number, length: number): Uint8Array {
-  const out = request(Cmd.RESOURCE_ATTACH_BACKING, [resource, 1, 0, 0, length, 0]);
-  const view = new DataView(out.buffer);
-  view.setUint32(HDR_BYTES + 8, addr % 2 ** 32, true);
-  view.setUint32(HDR_BYTES + 12, Math.floor(addr / 2 ** 32), true);
-  return out;
+  gpu.command(transfer);
+  gpu.command(request(Cmd.RESOURCE_FLUSH, [rect.x, rect.y, rect.width, rect.height, RESOURCE_ID, 0]));
 }
 
 // Drawing. A pixel is the u32 0x00RRGGBB stored little-endian: bytes B, G, R, 0 — the
