@@ -119,9 +119,10 @@ export const RULES: Readonly<Record<Area, AreaRule>> = {
     packages: true,
     vscode: false,
   },
-  // Benchmarks (bench/programs are driver programs, hence the SDK); never cli/.
+  // Benchmarks (bench/programs are driver programs, hence the SDK, and may reuse a sample driver's
+  // modules, e.g. fb-demo's control queue, to drive its device as the sample does); never cli/.
   bench: {
-    imports: ["language-server", "timeline", "kernel", "kernel/abi", "devices", "drivers/sdk"],
+    imports: ["language-server", "timeline", "kernel", "kernel/abi", "devices", "drivers/sdk", "drivers"],
     packages: true,
     vscode: false,
   },
