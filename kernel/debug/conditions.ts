@@ -50,7 +50,8 @@ export const EXCEPTION_FILTERS: readonly {
   {
     filter: ExceptionFilter.deviceError,
     label: "Device error (NEEDS_RESET)",
-    description: "Stop when a device enters DEVICE_NEEDS_RESET or reports a driver error",
+    description:
+      "Stop when a device enters DEVICE_NEEDS_RESET (NVMe: sets CSTS.CFS, controller fatal) or reports a driver error",
     default: false,
   },
   {
