@@ -2,20 +2,14 @@
 // submission queue tail, a ring tail) or give it back consumed entries (a completion queue head).
 // The timeline counts and names them in its MMIO bursts.
 
+import { E1000Icr, E1000Reg } from "../kernel/abi";
+
 /** The causes a read of `offset` returned, for a device whose register reports them (e1000 ICR:
  *  "RXT0", "TXDW", …); undefined for other reads. */
 export function interruptCauses(type: string | undefined, offset: number, value: number): string[] | undefined {
-  if (type !== "e1000" || offset !== 0xc0 || !Number.isInteger(value)) return undefined;
-  const names: readonly [number, string][] = [
-    [1 << 0, "TXDW"],
-    [1 << 1, "TXQE"],
-    [1 << 2, "LSC"],
-    [1 << 3, "RXSEQ"],
-    [1 << 4, "RXDMT0"],
-    [1 << 6, "RXO"],
-    [1 << 7, "RXT0"],
-  ];
-  return names.filter(([bit]) => (value & bit) !== 0).map(([, name]) => name);
+  if (type !== "e1000" || offset !== E1000Reg.ICR || !Number.isInteger(value)) return undefined;
+  const names = Object.entries(E1000Icr).filter(([name]) => name !== "MDAC");
+  return names.filter(([, bit]) => (value & bit) !== 0).map(([name]) => name);
 }
 
 /** "SQ 1 tail" for a write at `offset` of a device of `type`; undefined for other writes. */
@@ -28,7 +22,7 @@ export function doorbellName(type: string | undefined, offset: number): string |
       return `${index % 2 === 0 ? "SQ" : "CQ"} ${Math.floor(index / 2)} ${index % 2 === 0 ? "tail" : "head"}`;
     }
     case "e1000":
-      return offset === 0x2818 ? "RDT" : offset === 0x3818 ? "TDT" : undefined;
+      return offset === E1000Reg.RDT ? "RDT" : offset === E1000Reg.TDT ? "TDT" : undefined;
     default:
       return undefined;
   }
