@@ -405,6 +405,8 @@ export class ZeroDriverDebugSession extends DebugSession {
     if (queues.length) scopes.push(new Scope("Virtqueues", item(queues), true));
     const rings = this.runtime.descriptorRings(pid);
     if (rings.length) scopes.push(new Scope("Descriptor rings", item(rings), true));
+    const display = this.runtime.display(pid);
+    if (display.length) scopes.push(new Scope("Display", item(display), false));
     response.body = { scopes };
     this.sendResponse(response);
   }

@@ -80,6 +80,7 @@ export { describeQueueError, isQueueError, type QueueError } from "./virtio/queu
 export { VirtioRng, VIRTIO_ID_RNG, RNG_MAX_REQUEST_BYTES } from "./virtio/rng";
 export { VirtioBlk, VIRTIO_ID_BLOCK, type VirtioBlkOptions, type VirtioBlkStats } from "./virtio/blk";
 export { BlkFeature, BlkType, BlkStatus, BlkConfig, BLK_MAX_REQUEST_BYTES, BLK_BOUNCE_BYTES } from "./virtio/blk-spec";
+export { VirtioGpu, VIRTIO_ID_GPU, type VirtioGpuSnapshot, type DisplayFrame } from "./virtio/gpu";
 export { NvmeController, type NvmeOptions, type NvmeStats } from "./nvme/nvme";
 export type { NvmeSnapshot, NvmeQueueView } from "./nvme/snapshot";
 export { NVME_REGISTERS, nvmeRegisterName, type NvmeRegister } from "./nvme/registers";

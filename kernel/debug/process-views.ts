@@ -4,10 +4,11 @@
 // faulted on a stop is shown as it was (the picture stop-hooks.ts kept). The words come from
 // describe.ts; this module picks the process and the state to describe.
 
-import { E1000, NvmeController, type Machine } from "../../devices";
+import { E1000, NvmeController, VirtioGpu, type Machine } from "../../devices";
 import type { DebugState } from "./debug-state";
 import { describeE1000, describeE1000Rings } from "./describe-e1000";
 import { describeNvme } from "./describe-nvme";
+import { describeGpu } from "./describe-gpu";
 import {
   describeCaps,
   describeMessage,
@@ -113,6 +114,19 @@ export class ProcessViews {
   descriptorRings(pid: number): InspectItem[] {
     const e1000 = this.e1000Of(pid);
     return e1000 ? describeE1000Rings(e1000.base, e1000.nic.snapshot()) : [];
+  }
+
+  /** The bound virtio-gpu's resources, scanout and frames; empty for other devices. */
+  display(pid: number): InspectItem[] {
+    const found = this.virtioOf(pid);
+    if (!found) return [];
+    let gpu: VirtioGpu;
+    try {
+      gpu = found.machine.backend(found.device, VirtioGpu);
+    } catch {
+      return [];
+    }
+    return describeGpu(found.device, gpu.snapshot(), gpu.lastFrame());
   }
 
   /** What the debugger calls the scope of deviceRegisters(): the NVMe controller's holds its queues too. */

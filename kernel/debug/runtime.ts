@@ -242,6 +242,11 @@ export class DebugRuntime {
     return this.views.deviceScopeName(pid);
   }
 
+  /** The bound virtio-gpu's resources, scanout and frames (the Display scope). */
+  display(pid: number): InspectItem[] {
+    return this.views.display(pid);
+  }
+
   /** The bound e1000's descriptor rings. */
   descriptorRings(pid: number): InspectItem[] {
     return this.views.descriptorRings(pid);
