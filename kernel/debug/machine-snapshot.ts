@@ -9,6 +9,7 @@ import {
   AtaStatus,
   formatIp,
   formatMac,
+  NvmeController,
   Uart16550,
   UartLsr,
   UartMcr,
@@ -19,6 +20,7 @@ import {
 import type { Kernel } from "../kernel";
 import { describeCaps, describeMessage, describeVirtio, type InspectItem } from "./describe";
 import { describeE1000, describeE1000Rings } from "./describe-e1000";
+import { describeNvme } from "./describe-nvme";
 import { faultSummary, formatFault } from "../fault-text";
 import type { SourcePosition } from "../loader/source-map";
 
@@ -134,6 +136,10 @@ function registersOf(machine: Machine, d: DeviceInfo): InspectItem[] {
       ...networkOf(machine, d.name),
     ];
   }
+  if (d.type === "nvme")
+    return describeNvme(d.name, d.mmio?.base ?? 0, machine.backend(d.name, NvmeController).snapshot()).filter(
+      (item) => item.name !== "device",
+    );
   const model = (() => {
     try {
       return machine.backend(d.name, Object);

@@ -102,6 +102,17 @@ describe("kernel/debug: machine snapshot for the views", function () {
     assert.match(value(dev.registers, "queues"), /^1$/);
   });
 
+  it("NVMe: the controller's registers and queues, decoded, in the Machine view", async () => {
+    const nvme = await snapshotAtCall([sample("nvme"), sample("blk-check")], "blk-check");
+    const ctl = nvme.atCall.devices.find((d) => d.name === "nvme0")!;
+    assert.equal(ctl.irq, 10);
+    assert.equal(ctl.address, "MMIO 0x10010000+0x2000");
+    assert.match(value(ctl.registers, "CSTS"), /^0x1 \(RDY\)$/);
+    assert.match(value(ctl.registers, "CC"), /^0x460001 \(EN/);
+    assert.equal(value(ctl.registers, "submission queues"), "2");
+    assert.equal(value(ctl.registers, "completion queues"), "2");
+  });
+
   it("virtio-net: the card's counters and the peer host, under the device's network item", async () => {
     const { atEnd } = await snapshotAtCall([sample("virtio-net"), sample("ping")], "ping");
     const nic = atEnd.devices.find((d) => d.name === "virtio-net0")!;
