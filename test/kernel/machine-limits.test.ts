@@ -23,7 +23,7 @@ describe("machine descriptions: limits and services", () => {
     assert.deepEqual(parseMachineDescription(base, "m.json").limits, defaults);
     assert.deepEqual(loadMachineDescription("virt").services, {
       blk: ["virtio-blk0", "ata0"],
-      net: ["virtio-net0"],
+      net: ["virtio-net0", "e1000-0"],
       rng: ["virtio-rng0"],
       console: ["virtio-console0", "uart0"],
     });
