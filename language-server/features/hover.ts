@@ -9,6 +9,7 @@ import type { CapDecl, DeviceBinding } from "../analysis/manifest-reader";
 import { hex } from "../analysis/values";
 import { DEVICE_REGISTER_MAPS } from "../device-registers";
 import { portRegisterAt, VIRTIO_DEVICE_NAMES, virtioRegisterAt } from "../register-tables";
+import { configFieldAt } from "../virtio-config";
 import { accessAt, declAt, handleAt } from "./locate";
 
 export interface HoverResult {
@@ -62,6 +63,11 @@ function registerText(decl: CapDecl, device: DeviceBinding, value: number, write
     const found = virtioRegisterAt(value);
     if (!found) return `\`${hex(value)}\`: no virtio-mmio register here`;
     const r = found.register;
+    const field = r.at >= 0x100 ? configFieldAt(device.id, found.delta) : undefined;
+    if (field) {
+      const byte = found.delta === field.at ? "" : ` (byte ${found.delta - field.at} of it)`;
+      return `\`${hex(value)}\` **${field.name}**${byte} — ${VIRTIO_DEVICE_NAMES[device.id] ?? `virtio ${device.id}`} configuration + ${hex(field.at)}, ${field.dir}, ${field.width * 8}-bit\n\n${field.meaning}`;
+    }
     const where = found.delta === 0 ? "" : r.at >= 0x100 ? ` + ${hex(found.delta)}` : ` (byte ${found.delta} of it)`;
     return `\`${hex(value)}\` **${r.name}**${where} — virtio-mmio, ${r.dir}, ${r.width * 8}-bit${r.constant ? ` (\`${r.constant}\`)` : ""}\n\n${r.meaning}`;
   }

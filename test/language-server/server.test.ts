@@ -108,6 +108,44 @@ describe("language server over stdio", function () {
     assert.match((onMagic?.contents as MarkupContent).value, /MagicValue/);
   });
 
+  it("hovers a device's configuration field by the device type's layout (virtio-gpu, virtio-blk)", async () => {
+    const gpuUri = pathToFileURL(path.join(fixtures, "unsaved-gpu.ts")).href;
+    const text = `import { defineDriver, mmio, VirtioDevice } from "@zds/sdk";
+
+export default defineDriver({
+  name: "lsp-gpu",
+  device: { virtio: VirtioDevice.Gpu },
+  caps: { regs: mmio({ size: 0x200 }) },
+  main({ regs }) {
+    regs.read32(0x108);
+    regs.write32(0x104, 1);
+  },
+});
+`;
+    await client.open(gpuUri, text);
+    const hoverOn = async (needle: string) =>
+      (
+        (
+          await client.connection.sendRequest(HoverRequest.type, {
+            textDocument: { uri: gpuUri },
+            position: positionOf(text, needle, 1),
+          })
+        )?.contents as MarkupContent
+      ).value;
+    assert.match(await hoverOn("0x108"), /\*\*num_scanouts\*\* — GPU configuration \+ 0x8, R, 32-bit/);
+    assert.match(await hoverOn("0x104"), /\*\*events_clear\*\* — GPU configuration \+ 0x4, W/);
+    const blkUri = pathToFileURL(path.join(fixtures, "unsaved-blk.ts")).href;
+    const blk = text.replace("VirtioDevice.Gpu", "VirtioDevice.Block").replace("0x108", "0x114");
+    await client.open(blkUri, blk);
+    const onBlk = (
+      await client.connection.sendRequest(HoverRequest.type, {
+        textDocument: { uri: blkUri },
+        position: positionOf(blk, "0x114", 1),
+      })
+    )?.contents as MarkupContent;
+    assert.match(onBlk.value, /\*\*blk_size\*\* — block configuration \+ 0x14/);
+  });
+
   it("goes from a handle to its manifest entry", async () => {
     const result = (await client.connection.sendRequest(DefinitionRequest.type, {
       textDocument: { uri },
