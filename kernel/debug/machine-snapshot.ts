@@ -21,8 +21,6 @@ import type { Kernel } from "../kernel";
 import { describeCaps, describeMessage, describeVirtio, type InspectItem } from "./describe";
 import { describeE1000, describeE1000Rings } from "./describe-e1000";
 import { describeNvme } from "./describe-nvme";
-import { faultSummary, formatFault } from "../fault-text";
-import type { SourcePosition } from "../loader/source-map";
 
 export interface DeviceView {
   name: string;
@@ -44,12 +42,8 @@ export interface ProcessView {
   device: string | undefined;
   syscalls: number;
   exitCode: number | undefined;
-  /** The last fault, in words: kind, code, the driver's line (`panic ZDS202 at index.ts:14:5: …`). */
+  /** The last fault, in words. */
   fault: string | undefined;
-  /** The last fault's whole report, as `zds run` prints it (kernel/fault-text.ts formatFault). */
-  faultReport?: string[];
-  /** Where the last fault happened in the driver's TypeScript. */
-  faultSource?: SourcePosition;
   capabilities: InspectItem[];
   endpoints: InspectItem[];
 }
@@ -88,9 +82,7 @@ export function snapshotMachine(machineName: string, kernel: Kernel, machine: Ma
         device: p.device,
         syscalls: p.syscalls,
         exitCode: p.exitCode,
-        fault: last ? faultSummary(last) : undefined,
-        ...(last && { faultReport: formatFault(p, last) }),
-        ...(last?.source && { faultSource: last.source }),
+        fault: last ? `${last.kind}: ${last.message}` : undefined,
         capabilities: p.alive ? describeCaps(kernel, p) : [],
         endpoints: endpointsOf(kernel, [...p.endpoints]),
       };
