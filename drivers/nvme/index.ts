@@ -116,6 +116,8 @@ interface QueuePair {
   readonly cqAt: number;
   readonly entries: number;
   sqTail: number;
+  /** The tail we last rang the doorbell with: commands between it and sqTail are not handed over yet. */
+  rung: number;
   cqHead: number;
   /** The phase a new completion carries: 1 on the first pass, then flipped on every wrap. */
   phase: number;
@@ -165,7 +167,7 @@ export default defineDriver({
     if (((cap >> 37n) & 1n) === 0n) throw new NvmeFailure("the controller does not offer the NVM command set");
     const maxEntries = Number(cap & 0xffffn) + 1;
     const pair = (id: number, sqAt: number, cqAt: number, entries: number): QueuePair => ({
-      id, sqAt, cqAt, entries: Math.min(entries, maxEntries), sqTail: 0, cqHead: 0, phase: 1,
+      id, sqAt, cqAt, entries: Math.min(entries, maxEntries), sqTail: 0, rung: 0, cqHead: 0, phase: 1,
     });
     const admin = pair(0, ADMIN_SQ_AT, ADMIN_CQ_AT, ADMIN_ENTRIES);
     const io = pair(1, IO_SQ_AT, IO_CQ_AT, IO_ENTRIES);
@@ -226,10 +228,8 @@ export default defineDriver({
         handleRequest(c, req);
       }
       // One doorbell for every command written since the last one.
-      if (c.inFlight.size > 0) {
-        regs.write32(sqTailDoorbell(c, io), io.sqTail);
-        collectCompletions(c);
-      }
+      ringSubmissions(c, io);
+      if (c.inFlight.size > 0) collectCompletions(c);
     }
   },
 });
@@ -367,7 +367,7 @@ function collectCompletions(c: Controller): void {
 /** Run one admin command and wait for its completion; its DW0 if it succeeded. */
 function adminCommand(c: Setup, opcode: number, f: { nsid?: number; prp1?: number; cdw10: number; cdw11?: number }): number {
   writeCommand(c, c.admin, { opcode, cid: 0, nsid: f.nsid ?? 0, prp1: f.prp1 ?? 0, prp2: 0, cdw10: f.cdw10, cdw11: f.cdw11 ?? 0, cdw12: 0 });
-  c.regs.write32(sqTailDoorbell(c, c.admin), c.admin.sqTail);
+  ringSubmissions(c, c.admin);
   for (;;) {
     const interrupted = waitForInterrupt(c);
     const done = nextCompletion(c, c.admin);
@@ -416,8 +416,11 @@ function nextCompletion(c: { mem: DmaBuffer }, q: QueuePair): { cid: number; sta
   return { cid: dw3 & 0xffff, status: (dw3 >>> 17) & 0x7ff, dw0: c.mem.getU32(at) };
 }
 
-function sqTailDoorbell(c: { stride: number }, q: QueuePair): number {
-  return DOORBELLS + 2 * q.id * c.stride;
+/** Hand the controller every command written since the last doorbell: the SQ tail doorbell. */
+function ringSubmissions(c: Setup, q: QueuePair): void {
+  if (q.sqTail === q.rung) return;
+  c.regs.write32(DOORBELLS + 2 * q.id * c.stride, q.sqTail);
+  q.rung = q.sqTail;
 }
 
 function cqHeadDoorbell(c: { stride: number }, q: QueuePair): number {
