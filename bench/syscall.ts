@@ -12,44 +12,26 @@ import { Worker } from "node:worker_threads";
 import type { Benchmark, BenchResult, Figure } from "./types";
 import { buildProgram, firstMark, median, perUnit, round, runInstrumented, syscallMix, throwIfFailed } from "./harness";
 
-/** Two workers bounce a counter: A bumps word 0 and waits on word 1; B answers. Timed inside A. */
+/** Two workers bounce a counter: A bumps word 0 and waits on word 1; B answers. Timed inside A.
+ *  `spin`: both sides spin on Atomics.load and never sleep (no futex, no wake-up); else they wait. */
 const PING_PONG = `
 const { workerData, parentPort } = require("node:worker_threads");
 const w = new Int32Array(workerData.sab);
-const n = workerData.n, warm = workerData.warm;
+const n = workerData.n, warm = workerData.warm, spin = workerData.spin;
+const await1 = (at, value) => { while (Atomics.load(w, at) !== value) if (!spin) Atomics.wait(w, at, value - 1); };
+const post = (at, value) => { Atomics.store(w, at, value); if (!spin) Atomics.notify(w, at); };
 if (workerData.role === "a") {
   let t0 = 0;
   for (let i = 1; i <= warm + n; i++) {
     if (i === warm + 1) t0 = performance.now();
-    Atomics.store(w, 0, i); Atomics.notify(w, 0);
-    while (Atomics.load(w, 1) !== i) Atomics.wait(w, 1, i - 1);
+    post(0, i);
+    await1(1, i);
   }
   parentPort.postMessage((performance.now() - t0) * 1000 / n);
 } else {
   for (let i = 1; i <= warm + n; i++) {
-    while (Atomics.load(w, 0) !== i) Atomics.wait(w, 0, i - 1);
-    Atomics.store(w, 1, i); Atomics.notify(w, 1);
-  }
-  parentPort.postMessage(0);
-}`;
-
-/** The same bounce with both sides spinning on Atomics.load: no sleep, no futex, no wake-up. */
-const SPIN_PING_PONG = `
-const { workerData, parentPort } = require("node:worker_threads");
-const w = new Int32Array(workerData.sab);
-const n = workerData.n, warm = workerData.warm;
-if (workerData.role === "a") {
-  let t0 = 0;
-  for (let i = 1; i <= warm + n; i++) {
-    if (i === warm + 1) t0 = performance.now();
-    Atomics.store(w, 0, i);
-    while (Atomics.load(w, 1) !== i);
-  }
-  parentPort.postMessage((performance.now() - t0) * 1000 / n);
-} else {
-  for (let i = 1; i <= warm + n; i++) {
-    while (Atomics.load(w, 0) !== i);
-    Atomics.store(w, 1, i);
+    await1(0, i);
+    post(1, i);
   }
   parentPort.postMessage(0);
 }`;
@@ -77,9 +59,8 @@ function once(worker: Worker): Promise<number> {
 /** Mean µs per round trip between two workers, sleeping (Atomics.wait) or spinning. */
 async function pingPong(n: number, warm: number, spin = false): Promise<number> {
   const sab = new SharedArrayBuffer(8);
-  const code = spin ? SPIN_PING_PONG : PING_PONG;
-  const b = new Worker(code, { eval: true, workerData: { sab, n, warm, role: "b" } });
-  const a = new Worker(code, { eval: true, workerData: { sab, n, warm, role: "a" } });
+  const b = new Worker(PING_PONG, { eval: true, workerData: { sab, n, warm, spin, role: "b" } });
+  const a = new Worker(PING_PONG, { eval: true, workerData: { sab, n, warm, spin, role: "a" } });
   const [us] = await Promise.all([once(a), once(b)]);
   await Promise.all([a.terminate(), b.terminate()]);
   return us;
