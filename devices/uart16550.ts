@@ -166,6 +166,9 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
   private mcr = 0;
   private lsrErrors = 0;
   private nextLineError: "framing" | "overrun" | undefined;
+  /** An injected framing error's character waits in the receive FIFO behind this many others: LSR.FE
+   *  shows when it reaches the top (the part reports errors with the character RBR will give next). */
+  private garbledBehind: number | undefined;
   private msrDeltas = 0;
   private msrLines = 0;
   private scr = 0;
@@ -226,6 +229,7 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     this.formatSet = false;
     this.earlyIerWarned = false;
     this.rx.length = 0;
+    this.garbledBehind = undefined;
     this.tx.length = 0;
     this.threPending = false;
     this.lineStatusPending = false;
@@ -245,14 +249,24 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     this.startReceiving();
   }
 
-  /** An injected line error (devices/faults.ts): the error bit in LSR and a line-status interrupt
-   *  now; framing garbles the next character received (it arrives as 0x00), overrun loses it. */
+  /** An injected line error (devices/faults.ts). Overrun: LSR.OE and a line-status interrupt now,
+   *  and the next character received is lost. Framing: the next character received arrives as 0x00,
+   *  and LSR.FE with a line-status interrupt come when it is at the top of the FIFO (as on the part,
+   *  where the error bits belong to the character RBR gives next), so a driver can tell which to drop. */
   lineError(kind: "framing" | "overrun"): void {
-    this.lsrErrors |= kind === "framing" ? UartLsr.FE : UartLsr.OE;
-    if (kind === "overrun") this.stats.overruns++;
-    this.lineStatusPending = true;
+    if (kind === "overrun") {
+      this.lsrErrors |= UartLsr.OE;
+      this.stats.overruns++;
+      this.lineStatusPending = true;
+    }
     this.nextLineError = kind;
     this.update();
+  }
+
+  private framingErrorAtTop(): void {
+    this.garbledBehind = undefined;
+    this.lsrErrors |= UartLsr.FE;
+    this.lineStatusPending = true;
   }
 
   /** Bytes received and not yet read by the driver (tests and views). */
@@ -360,6 +374,7 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     const byte = this.rx.shift();
     // An empty RBR reads as whatever it held last, as on the part.
     if (byte !== undefined) this.lastRbr = byte;
+    if (byte !== undefined && this.garbledBehind !== undefined && --this.garbledBehind === 0) this.framingErrorAtTop();
     this.timeoutPending = false;
     this.restartTimeout();
     this.update();
@@ -543,6 +558,10 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
     } else {
       this.rx.push(byte);
       this.stats.rxBytes++;
+      if (injected === "framing") {
+        if (this.rx.length === 1) this.framingErrorAtTop();
+        else this.garbledBehind = this.rx.length - 1;
+      }
     }
     this.restartTimeout();
   }
@@ -562,6 +581,7 @@ export class Uart16550 implements ResettableDevice, ConsoleInputDevice {
 
   private clearRx(): void {
     this.rx.length = 0;
+    this.garbledBehind = undefined;
     this.timeoutPending = false;
     this.timeout?.cancel();
     this.timeout = undefined;

@@ -14,7 +14,7 @@
 // arrives between requests waits in the UART's FIFO (16 bytes) and is collected at the next
 // request; more than that overruns, which the device counts.
 
-import { ConsoleTag, consoleError, consoleWritten, decodeConsoleRequest, defineDriver, irq, ports, serve, type Irq, type PortRange, type Request } from "@zds/sdk";
+import { ConsoleTag, consoleError, consoleWritten, decodeConsoleRequest, defineDriver, irq, ports, serve, type Irq, type PortRange, type Request, type System } from "@zds/sdk";
 
 const BASE = 0x3f8;
 const RBR = BASE + 0; // read, DLAB = 0
@@ -38,6 +38,8 @@ const LCR_DLAB = 0x80;
 const MCR_DTR_RTS_OUT2 = 0x0b;
 const LSR_DR = 0x01;
 const LSR_OE = 0x02;
+/** Parity, framing and break: the character at the top of the FIFO arrived damaged. */
+const LSR_BAD_CHARACTER = 0x04 | 0x08 | 0x10;
 const LSR_THRE = 0x20;
 const FIFO_BYTES = 16;
 /** Input kept for the next READ; beyond this the oldest input is dropped, so a flood cannot
@@ -50,7 +52,13 @@ interface Uart {
   /** Input received and not yet read by a client. */
   readonly input: number[];
   overruns: number;
+  /** Characters dropped because they arrived with a parity/framing error or as a break. */
+  damaged: number;
+  readonly sys: System;
 }
+
+/** How long (virtual µs) we wait for an interrupt before looking at the UART anyway. */
+const IRQ_TIMEOUT_US = 10_000;
 
 export default defineDriver({
   name: "uart16550",
@@ -62,7 +70,7 @@ export default defineDriver({
     console: serve("console"),
   },
   main({ io, irq, console }, sys) {
-    const uart: Uart = { io, irq, input: [], overruns: 0 };
+    const uart: Uart = { io, irq, input: [], overruns: 0, damaged: 0, sys };
     setUp(uart);
     console.ready();
     sys.debug("uart16550: ready, 115200 8N1, FIFOs on");
@@ -108,7 +116,7 @@ function handleRequest(uart: Uart, req: Request): void {
 function transmit(uart: Uart, bytes: Uint8Array): void {
   let at = 0;
   while (at < bytes.length) {
-    if (uart.io.in8(LSR) & LSR_THRE) {
+    if (takeLineStatus(uart) & LSR_THRE) {
       const end = Math.min(bytes.length, at + FIFO_BYTES);
       for (; at < end; at++) uart.io.out8(THR, bytes[at]);
       continue;
@@ -120,25 +128,47 @@ function transmit(uart: Uart, bytes: Uint8Array): void {
 }
 
 /** Sleep until the UART interrupts, then clear every source it reports before acknowledging the
- *  (level-triggered) line at the kernel. */
+ *  (level-triggered) line at the kernel. At most IRQ_TIMEOUT_US (virtual): a lost interrupt
+ *  (docs/faults.md) must not stall a READ or a WRITE for ever, so after that the UART is looked at
+ *  as if it had interrupted; nothing was delivered then, so nothing is acknowledged. */
 function waitForInterrupt(uart: Uart): void {
-  uart.irq.wait();
-  serviceInterrupt(uart);
+  const interrupted = uart.irq.wait({ timeoutUs: IRQ_TIMEOUT_US });
+  serviceInterrupt(uart, interrupted);
 }
 
-function serviceInterrupt(uart: Uart): void {
+function serviceInterrupt(uart: Uart, delivered = true): void {
   // IIR names one source at a time, highest priority first; reading it clears THR-empty, reading
   // LSR clears line status, draining RBR clears received data.
   for (let i = 0; i < 8 && (uart.io.in8(IIR) & IIR_NONE) === 0; i++) drainReceiver(uart);
-  uart.irq.ack();
+  if (!delivered) drainReceiver(uart);
+  if (delivered) uart.irq.ack();
 }
 
 function drainReceiver(uart: Uart): void {
-  for (;;) {
-    const lsr = uart.io.in8(LSR);
-    if (lsr & LSR_OE) uart.overruns++;
-    if ((lsr & LSR_DR) === 0) return;
-    uart.input.push(uart.io.in8(RBR));
-    if (uart.input.length > INPUT_LIMIT) uart.input.shift();
+  for (;;) if ((takeLineStatus(uart) & LSR_DR) === 0) return;
+}
+
+/** Read LSR and deal with what it says about the receiver: an overrun noted, the character at the
+ *  top of the FIFO (if any) taken as input or dropped when it came damaged. Every LSR read goes
+ *  through here, because reading LSR clears its error bits: a read that only wanted THRE would
+ *  otherwise lose the news that the next character is garbage. */
+function takeLineStatus(uart: Uart): number {
+  const lsr = uart.io.in8(LSR);
+  if (lsr & LSR_OE) {
+    // Input was lost on the line; the protocol has no way to say so to a reader, the debug log does.
+    uart.overruns++;
+    uart.sys.debug(`uart16550: receive overrun (${uart.overruns} so far): input was lost`);
   }
+  if ((lsr & LSR_DR) === 0) return lsr;
+  const byte = uart.io.in8(RBR);
+  if (lsr & LSR_BAD_CHARACTER) {
+    // The error bits belong to the character just read: it is not what was sent, so a reader must
+    // not get it (it would see a 0x00, or some other wrong byte, as input).
+    uart.damaged++;
+    uart.sys.debug(`uart16550: dropped a character received with a ${lsr & 0x08 ? "framing" : lsr & 0x04 ? "parity" : "break"} error`);
+    return lsr;
+  }
+  uart.input.push(byte);
+  if (uart.input.length > INPUT_LIMIT) uart.input.shift();
+  return lsr;
 }

@@ -31,6 +31,9 @@ export interface TestOptions {
   faults?: readonly (string | FaultValue)[];
   /** Restart policy for the drivers (default: the machine description's). */
   restart?: "never" | "on-failure" | "always";
+  /** Keys typed on the machine console, a line at a time whenever a program waits for input
+   *  (like `zds run --input`: escapes \n \r \t \b \e \\ \xHH). */
+  input?: string;
   /** Wall-clock seconds before the run is stopped (default 60). */
   timeoutSeconds?: number;
 }

@@ -9,6 +9,7 @@ import path from "node:path";
 import { createMachine, loadMachineDescription, type SupervisionDescription } from "../../devices";
 import { FaultSpecError, parseFaultSpecs } from "../../kernel/faults/spec";
 import { Session, programName } from "../../kernel/session";
+import { TestKeys } from "./test-keys";
 import type { RegisteredTest, InlineProgram } from "./api";
 import { ExpectationFailed, locationIn, setTestFile, type SourceLocation } from "./expect";
 import { testRun } from "./test-run";
@@ -88,6 +89,7 @@ export async function runOne(
       o.machine === undefined || o.machine === "virt" ? "virt" : path.resolve(dir, o.machine),
     );
     const bundles = await Session.bundle(paths);
+    const keys = o.input !== undefined ? new TestKeys(o.input) : undefined;
     const machine = createMachine(description, { seed });
     const { source: _source, ...machineData } = description;
     let consoleText = "";
@@ -104,6 +106,7 @@ export async function runOne(
         timeoutSeconds: o.timeoutSeconds ?? 60,
         supervision: withRestart(description.supervision, o.restart),
         faults,
+        ...(keys && { consoleInput: keys, inputs: [{ kind: "console", mode: "paced" }] }),
         traceFile: tmpTrace,
         adapters: { storageDir: path.join(scratch(), "storage") },
         output: {
@@ -115,6 +118,7 @@ export async function runOne(
       machine.close();
       throw error;
     }
+    if (keys) keys.kernel = session.kernel;
     for (const b of bundles) session.spawn(b);
     const summary = await session.run();
     event = Math.max(0, session.kernel.syslog.eventCount - 1);
