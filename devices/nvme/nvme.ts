@@ -90,6 +90,8 @@ export interface NvmeStats {
 interface Batch {
   readonly sqid: number;
   readonly commands: readonly Command[];
+  /** Commands fetched while another with their CID was still in flight on the SQ. */
+  readonly conflicts: ReadonlySet<Command>;
   readonly event: ScheduledEvent;
 }
 
@@ -502,6 +504,7 @@ export class NvmeController implements BusDevice, ResettableDevice, AdminHost, I
     const batch: Batch = {
       sqid: sq.id,
       commands,
+      conflicts: this.conflicting(sq.id, commands),
       event: this.clock.schedule({ delay }, () => {
         this.batches.delete(batch);
         this.stats.inFlight -= commands.length;
@@ -511,13 +514,24 @@ export class NvmeController implements BusDevice, ResettableDevice, AdminHost, I
     this.batches.add(batch);
   }
 
+  /** The new commands whose CID is already in flight on the SQ (earlier batches, waiting ASYNC
+   *  EVENT REQUESTs, or earlier in the same fetch). */
+  private conflicting(sqid: number, commands: readonly Command[]): Set<Command> {
+    const busy = new Set<number>();
+    for (const b of this.batches) if (b.sqid === sqid) for (const c of b.commands) busy.add(c.cid);
+    for (const h of this.heldAsyncEvents) if (h.sqid === sqid) busy.add(h.cid);
+    const conflicts = new Set<Command>();
+    for (const c of commands) {
+      if (busy.has(c.cid)) conflicts.add(c);
+      busy.add(c.cid);
+    }
+    return conflicts;
+  }
+
   private runBatch(batch: Batch): void {
-    const seen = new Set<number>();
     for (const cmd of batch.commands) {
       if ((this.csts & Csts.Cfs) !== 0 || !this.sqs.has(batch.sqid)) return;
-      const conflict = seen.has(cmd.cid) || this.heldAsyncEvents.some((h) => h.sqid === cmd.sqid && h.cid === cmd.cid);
-      seen.add(cmd.cid);
-      const outcome = conflict
+      const outcome = batch.conflicts.has(cmd)
         ? { status: Status.CommandIdConflict, why: `command ID ${cmd.cid} is already in use on SQ ${cmd.sqid}` }
         : this.execute(cmd);
       if (outcome === undefined) continue;

@@ -636,6 +636,16 @@ describe("NVMe controller: I/O commands", () => {
     assert.deepEqual(rig.reap(1).map(statusOf), [[0, 0], SC.cidConflict]);
   });
 
+  it("a command whose CID is still in flight from an earlier doorbell: Command ID Conflict too", () => {
+    const rig = new NvmeRig().ready();
+    rig.place(1, { opcode: OP.flush, nsid: 1, cid: 4 });
+    rig.ring(1);
+    rig.place(1, { opcode: OP.flush, nsid: 1, cid: 4 });
+    rig.ring(1);
+    rig.clock.advance(IO_NS);
+    assert.deepEqual(rig.reap(1).map(statusOf), [[0, 0], SC.cidConflict]);
+  });
+
   it("a host failure: WRITE completes with Write Fault, READ with Unrecovered Read Error, and a host-error event", () => {
     const disk = new CountingDisk(2048);
     const rig = new NvmeRig({ disk }).ready();
