@@ -2,6 +2,8 @@
 // submission queue tail, a ring tail) or give it back consumed entries (a completion queue head).
 // The timeline counts and names them in its MMIO bursts.
 
+import { nvmeRegisterAt } from "../kernel/abi/nvme";
+
 import { E1000Icr, E1000Reg } from "../kernel/abi";
 
 /** The causes a read of `offset` returned, for a device whose register reports them (e1000 ICR:
@@ -16,10 +18,8 @@ export function interruptCauses(type: string | undefined, offset: number, value:
 export function doorbellName(type: string | undefined, offset: number): string | undefined {
   switch (type) {
     case "nvme": {
-      // Doorbells from 0x1000, 4 bytes apart (CAP.DSTRD = 0, as the bundled controller reports).
-      if (!(offset >= 0x1000) || offset % 4 !== 0) return undefined;
-      const index = (offset - 0x1000) / 4;
-      return `${index % 2 === 0 ? "SQ" : "CQ"} ${Math.floor(index / 2)} ${index % 2 === 0 ? "tail" : "head"}`;
+      const bell = offset % 4 === 0 ? nvmeRegisterAt(offset)?.doorbell : undefined;
+      return bell && `${bell.pointer.slice(0, 2)} ${bell.queue} ${bell.pointer.slice(3)}`;
     }
     case "e1000":
       return offset === E1000Reg.RDT ? "RDT" : offset === E1000Reg.TDT ? "TDT" : undefined;
