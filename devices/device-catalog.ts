@@ -29,6 +29,9 @@ export const deviceCatalog = {
   // NVM Express controller (NVMe Base 2.0) on its own MMIO window: registers 0x0000–0x0FFF, doorbells
   // from 0x1000 (devices/nvme/).
   nvme: { kind: "mmio", disk: true, minWindow: 0x2000 },
+  // AHCI 1.3 host bus adapter with one SATA port and a disk, as QEMU's ich9-ahci: generic host
+  // control 0x000–0x0FF, port 0's registers 0x100–0x17F (devices/ahci/).
+  ahci: { kind: "mmio", disk: true, minWindow: 0x180 },
   // Intel 82540EM gigabit Ethernet (e1000) on the 128 KiB register window of the real card's BAR0
   // (devices/e1000/).
   e1000: { kind: "mmio", disk: false, minWindow: 0x20000 },

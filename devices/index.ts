@@ -81,6 +81,13 @@ export { VirtioRng, VIRTIO_ID_RNG, RNG_MAX_REQUEST_BYTES } from "./virtio/rng";
 export { VirtioBlk, VIRTIO_ID_BLOCK, type VirtioBlkOptions, type VirtioBlkStats } from "./virtio/blk";
 export { BlkFeature, BlkType, BlkStatus, BlkConfig, BLK_MAX_REQUEST_BYTES, BLK_BOUNCE_BYTES } from "./virtio/blk-spec";
 export { VirtioGpu, VIRTIO_ID_GPU, type VirtioGpuSnapshot, type DisplayFrame } from "./virtio/gpu";
+export { AhciHba, type AhciOptions, type AhciStats, type AhciSnapshot } from "./ahci/ahci";
+export {
+  ahciRegisterName,
+  HbaReg as AhciHbaReg,
+  PortReg as AhciPortReg,
+  PORT_BASE as AHCI_PORT_BASE,
+} from "./ahci/ahci-spec";
 export { NvmeController, type NvmeOptions, type NvmeStats } from "./nvme/nvme";
 export type { NvmeSnapshot, NvmeQueueView } from "./nvme/snapshot";
 export { NVME_REGISTERS, nvmeRegisterName, type NvmeRegister } from "./nvme/registers";

@@ -153,6 +153,7 @@ const DEFAULT_SERVICES: Record<DeviceType, readonly string[]> = {
   "virtio-gpu": ["display"],
   ata: ["blk"],
   nvme: ["blk"],
+  ahci: ["blk"],
   e1000: ["net"],
   uart16550: ["console"],
 };

@@ -34,6 +34,7 @@ import { FaultPoints } from "./faults";
 import { GuestMemory } from "./memory";
 import { MmioBus } from "./mmio-bus";
 import { NvmeController } from "./nvme/nvme";
+import { AhciHba } from "./ahci/ahci";
 import { PortBus } from "./port-bus";
 import { Uart16550 } from "./uart16550";
 import type { VirtioBackend } from "./virtio/backend";
@@ -115,6 +116,7 @@ export class Machine implements MachineHandle {
         else if (device.type === "uart16550") this.addUart(device);
         else if (isMmioDevice(device)) {
           if (device.type === "nvme") this.addNvme(device, options);
+          else if (device.type === "ahci") this.addAhci(device, options);
           else this.addE1000(device, seed);
         } else this.addVirtio(device, seed, options);
       }
@@ -425,6 +427,26 @@ export class Machine implements MachineHandle {
       irq: description.irq,
     };
     this.byName.set(description.name, { info, model: nvme, resettable: nvme, dma: nvme, regions: [] });
+  }
+
+  /** An AHCI HBA with one SATA port, its disk in the description's slot (devices/ahci/). */
+  private addAhci(description: MmioDeviceDescription, options: MachineOptions): void {
+    const hba = new AhciHba({
+      name: description.name,
+      disk: this.diskFor(description.disk, options),
+      irq: this.irqs.line(description.irq),
+      clock: this.clock,
+      emit: (event) => this.emit(event),
+    });
+    this.mmio.map(description.name, description.base, description.size, hba);
+    const info: DeviceInfo = {
+      name: description.name,
+      kind: deviceCatalog.ahci.kind,
+      type: description.type,
+      mmio: { base: description.base, size: description.size },
+      irq: description.irq,
+    };
+    this.byName.set(description.name, { info, model: hba, resettable: hba, dma: hba, regions: [] });
   }
 
   /** An e1000 on its own MMIO window and wire: a network card like virtio-net, with its own registers. */

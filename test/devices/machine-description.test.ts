@@ -48,8 +48,10 @@ describe("machine descriptions", () => {
       { name: "virtio-net0", type: "virtio-net", base: 0x1000_2000, size: 0x1000, irq: 2 },
       { name: "virtio-rng0", type: "virtio-rng", base: 0x1000_3000, size: 0x1000, irq: 3 },
       { name: "virtio-console0", type: "virtio-console", base: 0x1000_4000, size: 0x1000, irq: 5 },
+      { name: "virtio-gpu0", type: "virtio-gpu", base: 0x1000_5000, size: 0x1000, irq: 6 },
       { name: "e1000-0", type: "e1000", base: 0x1002_0000, size: 0x2_0000, irq: 11 },
       { name: "nvme0", type: "nvme", base: 0x1001_0000, size: 0x2000, irq: 10, disk: "disk0" },
+      { name: "ahci0", type: "ahci", base: 0x1004_0000, size: 0x1100, irq: 9, disk: "disk0" },
       { name: "ata0", type: "ata", command: 0x1f0, control: 0x3f6, irq: 14, disk: "disk0" },
       { name: "uart0", type: "uart16550", base: 0x3f8, irq: 4 },
     ]);
@@ -67,10 +69,10 @@ describe("machine descriptions", () => {
   });
 
   it("names the file, the device and the field for an unknown type", () => {
-    const [problem] = problems(machine([rng({ type: "virtio-gpu" })]));
+    const [problem] = problems(machine([rng({ type: "virtio-tpm" })]));
     assert.equal(
       problem,
-      `device "virtio-rng0": field "type": unknown device type "virtio-gpu" (known: virtio-rng, virtio-blk, virtio-console, virtio-net, ata, nvme, e1000, uart16550)`,
+      `device "virtio-rng0": field "type": unknown device type "virtio-tpm" (known: virtio-rng, virtio-blk, virtio-console, virtio-net, virtio-gpu, ata, nvme, ahci, e1000, uart16550)`,
     );
   });
 

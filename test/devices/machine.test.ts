@@ -11,8 +11,10 @@ describe("machine", () => {
       { name: "virtio-net0", kind: "virtio-mmio", virtioId: 1, mmio: { base: 0x1000_2000, size: 0x1000 }, irq: 2 },
       { name: "virtio-rng0", kind: "virtio-mmio", virtioId: 4, mmio: { base: 0x1000_3000, size: 0x1000 }, irq: 3 },
       { name: "virtio-console0", kind: "virtio-mmio", virtioId: 3, mmio: { base: 0x1000_4000, size: 0x1000 }, irq: 5 },
+      { name: "virtio-gpu0", kind: "virtio-mmio", virtioId: 16, mmio: { base: 0x1000_5000, size: 0x1000 }, irq: 6 },
       { name: "e1000-0", kind: "mmio", type: "e1000", mmio: { base: 0x1002_0000, size: 0x2_0000 }, irq: 11 },
       { name: "nvme0", kind: "mmio", type: "nvme", mmio: { base: 0x1001_0000, size: 0x2000 }, irq: 10 },
+      { name: "ahci0", kind: "mmio", type: "ahci", mmio: { base: 0x1004_0000, size: 0x1100 }, irq: 9 },
       {
         name: "ata0",
         kind: "ata",
