@@ -6,12 +6,17 @@
 // device-readable buffer. Input the device delivers is collected at every interrupt, and the
 // buffer is posted again at once, so the device always has somewhere to put keystrokes; what
 // arrives while no READ is waiting is kept (bounded) for the next READ.
+//
+// Bad days (docs/faults.md): every wait for the interrupt is bounded (IRQ_TIMEOUT_US), after which
+// the rings are looked at as if it had come, so a lost interrupt costs time, not the console; a
+// device that sets DEVICE_NEEDS_RESET is reset and set up again, and a WRITE it held is sent again.
 
 import {
   ConsoleTag,
   VirtioDevice,
   VirtioFeature,
   VirtioMmio,
+  VirtioStatus,
   consoleError,
   consoleWritten,
   decodeConsoleRequest,
@@ -24,6 +29,7 @@ import {
   type Irq,
   type Request,
   type DriverSplitQueue,
+  type System,
 } from "@zds/sdk";
 
 // DMA layout, one page each: the two queues' rings, the receive buffer, the transmit buffer.
@@ -37,16 +43,23 @@ const QUEUE_SIZE = 8;
 const FEATURE_SIZE = 1n << 0n;
 /** Input kept for the next READ; beyond this the oldest is dropped. */
 const INPUT_LIMIT = 4096;
+/** How long (virtual µs) we wait for an interrupt before looking at the rings anyway. */
+const IRQ_TIMEOUT_US = 10_000;
+const WANTED_FEATURES = VirtioFeature.VERSION_1 | FEATURE_SIZE;
 
 interface Console {
   readonly dev: VirtioMmio;
-  readonly rxq: DriverSplitQueue;
-  readonly txq: DriverSplitQueue;
+  readonly sys: System;
+  /** Replaced when the device is reset (DEVICE_NEEDS_RESET). */
+  rxq: DriverSplitQueue;
+  txq: DriverSplitQueue;
   readonly irq: Irq;
   readonly ring: DmaBuffer;
   readonly input: number[];
   /** Head of the transmit chain in flight, if any. */
   txHead: number | undefined;
+  /** Its length (the bytes are in TX_BUF), to send again after a reset. */
+  txLength: number;
 }
 
 export default defineDriver({
@@ -60,11 +73,11 @@ export default defineDriver({
   },
   main({ regs, irq, ring, console }, sys) {
     const dev = VirtioMmio.probe(regs, VirtioDevice.Console);
-    const features = dev.init(VirtioFeature.VERSION_1 | FEATURE_SIZE);
+    const features = dev.init(WANTED_FEATURES);
     const rxq = dev.setupQueue(0, { dma: ring, offset: RXQ_OFFSET, maxSize: QUEUE_SIZE });
     const txq = dev.setupQueue(1, { dma: ring, offset: TXQ_OFFSET, maxSize: QUEUE_SIZE });
     dev.driverOk();
-    const con: Console = { dev, rxq, txq, irq, ring, input: [], txHead: undefined };
+    const con: Console = { dev, sys, rxq, txq, irq, ring, input: [], txHead: undefined, txLength: 0 };
     postReceiveBuffer(con);
     console.ready();
     const size = features & FEATURE_SIZE ? `, ${dev.config16(0)}x${dev.config16(2)}` : "";
@@ -102,22 +115,50 @@ function postReceiveBuffer(con: Console): void {
 /** One WRITE = one readable buffer on the transmitq; wait until the device has consumed it. */
 function transmit(con: Console, bytes: Uint8Array): void {
   con.ring.write(TX_BUF, bytes);
-  con.txHead = con.txq.add({ readable: [{ addr: con.ring.physAt(TX_BUF), len: bytes.length }] });
-  con.txq.kick();
+  con.txLength = bytes.length;
+  sendTxBuffer(con);
   while (con.txHead !== undefined) waitForInterrupt(con);
 }
 
-/** Sleep until the device interrupts; clear it at the device before acknowledging the kernel (the
- *  line is level-triggered), then collect what the device finished. */
-function waitForInterrupt(con: Console): void {
-  con.irq.wait();
-  serviceInterrupt(con);
+function sendTxBuffer(con: Console): void {
+  con.txHead = con.txq.add({ readable: [{ addr: con.ring.physAt(TX_BUF), len: con.txLength }] });
+  con.txq.kick();
 }
 
-function serviceInterrupt(con: Console): void {
+/** Sleep until the device interrupts, at most IRQ_TIMEOUT_US (virtual): a lost interrupt must not
+ *  hold a READ or a WRITE for ever, so after that the rings are looked at anyway. */
+function waitForInterrupt(con: Console): void {
+  const interrupted = con.irq.wait({ timeoutUs: IRQ_TIMEOUT_US });
+  serviceInterrupt(con, interrupted);
+}
+
+/** Clear the interrupt at the device before acknowledging the kernel (the line is level-triggered;
+ *  after a timeout nothing was delivered, so nothing is acknowledged), then collect what the device
+ *  finished, or reset a device that gave up. */
+function serviceInterrupt(con: Console, delivered = true): void {
   con.dev.ackInterrupt(con.dev.interruptStatus());
-  con.irq.ack();
+  if (delivered) {
+    // Until the ack the line is masked, so a second notification waiting now is this same
+    // interrupt delivered twice (docs/faults.md): take it, or the next wait would "see" an
+    // interrupt and ack one the kernel no longer holds (E_INVAL, a panic).
+    while (con.irq.poll()) continue;
+    con.irq.ack();
+  }
+  if (con.dev.status() & VirtioStatus.DEVICE_NEEDS_RESET) return resetDevice(con);
   collect(con);
+}
+
+/** DEVICE_NEEDS_RESET: the device will use neither queue again until reset. Reset it, set it up as
+ *  at the start (the receive buffer posted again), and send the WRITE it held again: the device may
+ *  have printed part of it, but losing it would be worse than a line printed twice. */
+function resetDevice(con: Console): void {
+  con.sys.debug(`virtio-console: the device set DEVICE_NEEDS_RESET; resetting it${con.txHead !== undefined ? " and sending the WRITE it held again" : ""}`);
+  con.dev.init(WANTED_FEATURES);
+  con.rxq = con.dev.setupQueue(0, { dma: con.ring, offset: RXQ_OFFSET, maxSize: QUEUE_SIZE });
+  con.txq = con.dev.setupQueue(1, { dma: con.ring, offset: TXQ_OFFSET, maxSize: QUEUE_SIZE });
+  con.dev.driverOk();
+  postReceiveBuffer(con);
+  if (con.txHead !== undefined) sendTxBuffer(con);
 }
 
 function collect(con: Console): void {

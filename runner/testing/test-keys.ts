@@ -1,6 +1,6 @@
 // Keys for a test's `input` option (docs/testing.md): typed a line at a time, each line as soon as a
-// program waits for a reply (a console READ, typically) with a console driver running, at an input
-// point of the run. `zds run --input` types only when the machine is wholly idle, which a driver
+// program waits for a console driver's answer (a READ, typically) while that driver waits too, at
+// an input point of the run. `zds run --input` types only when the machine is wholly idle, which a driver
 // that waits for its interrupt with a timeout (docs/faults.md) never is: a test of a lost interrupt
 // needs the keys while the driver is in that wait. The hub records each line with its input point,
 // so a trace replays it exactly.
@@ -44,7 +44,8 @@ export class TestKeys implements ConsoleInputSource {
   }
 
   /** Someone waits for the answer of a console driver (a process bound to a UART or a
-   *  virtio-console): that driver has set its device up, so input reaches it, and someone reads. */
+   *  virtio-console), and the driver itself waits (for its device, typically): it has set the
+   *  device up, so input reaches it, and the input comes while it waits, as a user's would. */
   private waiting(): boolean {
     const k = this.kernel;
     if (!k) return false;
@@ -52,7 +53,12 @@ export class TestKeys implements ConsoleInputSource {
       if (!p.alive || p.state !== "blocked" || p.blockedOn?.kind !== "reply") continue;
       const owner = k.processes.get(k.endpoints.get(p.blockedOn.endpointId)?.owner ?? -1);
       const device = k.machine.devices.find((d) => d.name === owner?.device);
-      if (owner?.alive && (device?.kind === "uart16550" || device?.virtioId === VIRTIO_CONSOLE)) return true;
+      if (
+        owner?.alive &&
+        owner.state === "blocked" &&
+        (device?.kind === "uart16550" || device?.virtioId === VIRTIO_CONSOLE)
+      )
+        return true;
     }
     return false;
   }
