@@ -204,11 +204,6 @@ export class NvmeController implements BusDevice, ResettableDevice, AdminHost, I
     return this.ccValue;
   }
 
-  /** The window the doorbells of every queue pair need. */
-  get windowBytes(): number {
-    return NvmeReg.Doorbells + 2 * (this.maxIoQueues + 1) * this.doorbellStride;
-  }
-
   /** The guest memory the controller may reach; replaced whenever its driver's DMA grants change. */
   setIommuView(view: IommuView): void {
     this.view = view;
