@@ -117,6 +117,8 @@ type Outcome =
   | { readonly ok: true; readonly bytes: number }
   | { readonly ok: false; readonly error: number; readonly why: string; readonly fault?: DmaFault };
 
+/** From PxCI to the disk's D2H acknowledgement of an NCQ command (its command FIS on the link). */
+const NCQ_HANDOFF_NS = 1_000;
 const TFD_IDLE = AtaStatus.Drdy | AtaStatus.Dsc;
 /** After reset: DRDY|DSC, and error 0x01 (diagnostics passed), as the signature FIS leaves it. */
 const TFD_RESET = (0x01 << 8) | TFD_IDLE;
@@ -209,8 +211,8 @@ export class AhciHba implements BusDevice, ResettableDevice {
       port: {
         clb: address(this.clb),
         fb: address(this.fb),
-        is: this.pxis,
-        ie: this.pxie,
+        is: this.pxis >>> 0,
+        ie: this.pxie >>> 0,
         cmd: this.readCmd(),
         tfd: this.tfd,
         serr: this.serr,
@@ -304,7 +306,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
         this.pxis &= ~value;
         return this.updateIrq();
       case PortReg.Ie:
-        this.pxie = value & PxIs.Defined;
+        this.pxie = (value & PxIs.Defined) >>> 0;
         return this.updateIrq();
       case PortReg.Cmd:
         return this.writeCmd(value);
@@ -438,7 +440,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
     const slot = 31 - Math.clz32(this.ci & -this.ci);
     this.tfd |= AtaStatus.Bsy;
     this.stats.commands++;
-    const delay = this.latencyNs + Math.ceil(this.peekBytes(slot) / 1024) * this.nsPerKiB;
+    const delay = this.takeNs(slot);
     this.active = {
       slot,
       event: this.clock.schedule({ delay }, () => {
@@ -450,15 +452,18 @@ export class AhciHba implements BusDevice, ResettableDevice {
     };
   }
 
-  /** Bytes a command will move, for the latency model only (0 when it cannot be read yet). */
-  private peekBytes(slot: number): number {
+  /** How long the link is busy with the command in `slot` (the latency model only): an NCQ
+   *  command only its command FIS and the disk's acknowledgement, any other one all its work. */
+  private takeNs(slot: number): number {
     const f = this.fetch(slot);
-    if (isDmaFault(f)) return 0;
+    if (isDmaFault(f)) return this.latencyNs;
     const c = f.cfis[2];
-    if (c === AtaCmd.ReadFpdmaQueued || c === AtaCmd.WriteFpdmaQueued) return 0;
-    return c === AtaCmd.ReadDmaExt || c === AtaCmd.WriteDmaExt
-      ? sectorCount(f.cfis[12] | (f.cfis[13] << 8)) * SECTOR_BYTES
-      : 0;
+    if (c === AtaCmd.ReadFpdmaQueued || c === AtaCmd.WriteFpdmaQueued) return NCQ_HANDOFF_NS;
+    const bytes =
+      c === AtaCmd.ReadDmaExt || c === AtaCmd.WriteDmaExt
+        ? sectorCount(f.cfis[12] | (f.cfis[13] << 8)) * SECTOR_BYTES
+        : 0;
+    return this.latencyNs + Math.ceil(bytes / 1024) * this.nsPerKiB;
   }
 
   private fetch(slot: number): Fetched | DmaFault {
@@ -620,7 +625,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
     this.tfd = TFD_IDLE;
     this.stats.queued = this.ncq.size + 1;
     this.stats.maxQueued = Math.max(this.stats.maxQueued, this.stats.queued);
-    const delay = Math.ceil((count * SECTOR_BYTES) / 1024) * this.nsPerKiB;
+    const delay = this.latencyNs + Math.ceil((count * SECTOR_BYTES) / 1024) * this.nsPerKiB;
     this.ncq.set(
       tag,
       this.clock.schedule({ delay }, () => {
@@ -687,7 +692,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
       address: fault.address,
       length: fault.length,
       write: fault.write,
-      detail: `${why}: ${fault.reason}; the port stops (PxIS.HBFS) until PxCMD.ST is cleared`,
+      detail: `${why.includes(fault.reason) ? why : `${why}: ${fault.reason}`}; the port stops (PxIS.HBFS) until PxCMD.ST is cleared`,
       at: this.clock.now(),
     });
   }
