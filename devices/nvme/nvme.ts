@@ -480,11 +480,28 @@ export class NvmeController implements BusDevice, ResettableDevice, AdminHost, I
       );
       return this.asyncEvent(AsyncEvent.InvalidDoorbellWriteValue);
     }
+    // Room again: commands left waiting in the SQs that complete here can be fetched.
+    for (const id of cq.sqs) {
+      const sq = this.sqs.get(id);
+      if (sq !== undefined && sq.head !== sq.tail) this.fetchFrom(sq);
+    }
     this.updateIrq();
   }
 
   private submit(sq: SubmissionQueue, tail: number): void {
-    const commands = sq.fetch(this.view, tail, this.clock.now());
+    sq.tail = tail;
+    this.fetchFrom(sq);
+  }
+
+  /** Fetch what the SQ holds, as far as its completion queue has room for the completions: the
+   *  controller takes no command it could not complete, so what a full CQ cannot take waits in the
+   *  SQ (and costs the host nothing) until the driver consumes completions. */
+  private fetchFrom(sq: SubmissionQueue): void {
+    const cq = this.cqs.get(sq.cqid);
+    if (cq === undefined) return;
+    const room = cq.size - 1 - cq.unconsumed - cq.held.length - this.outstanding(cq);
+    if (room <= 0) return;
+    const commands = sq.fetch(this.view, room, this.clock.now());
     if (!Array.isArray(commands)) return this.fatal(`fetching a command from SQ ${sq.id}: ${commands.reason}`);
     if (commands.length === 0) return;
     this.stats.commands += commands.length;
@@ -507,6 +524,14 @@ export class NvmeController implements BusDevice, ResettableDevice, AdminHost, I
       }),
     };
     this.batches.add(batch);
+  }
+
+  /** Commands fetched for `cq` and not completed yet (ASYNC EVENT REQUESTs waiting included). */
+  private outstanding(cq: CompletionQueue): number {
+    let n = 0;
+    for (const b of this.batches) if (cq.sqs.has(b.sqid)) n += b.commands.length;
+    for (const h of this.heldAsyncEvents) if (cq.sqs.has(h.sqid)) n++;
+    return n;
   }
 
   /** The new commands whose CID is already in flight on the SQ (earlier batches, waiting ASYNC

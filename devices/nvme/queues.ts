@@ -44,11 +44,10 @@ export class SubmissionQueue {
     readonly cqid: number,
   ) {}
 
-  /** Fetch every entry from head up to `tail` (already checked < size), in order. */
-  fetch(memory: IommuView, tail: number, now: number): Command[] | DmaFault {
-    this.tail = tail;
+  /** Fetch the entries from head towards the tail, in order, at most `max` of them. */
+  fetch(memory: IommuView, max: number, now: number): Command[] | DmaFault {
     const commands: Command[] = [];
-    while (this.head !== this.tail) {
+    while (this.head !== this.tail && commands.length < max) {
       const entry = memory.dataView(this.base + this.head * SQE_BYTES, SQE_BYTES);
       if (isDmaFault(entry)) return entry;
       commands.push(decode(this.id, entry.view, entry.offset, now));

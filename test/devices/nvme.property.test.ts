@@ -2,7 +2,8 @@
 // entries (opcodes, CIDs, NSIDs, PRPs pointing anywhere, CDWs) written into its queues, random
 // register writes and doorbell values, time passing. Whatever the driver does, the controller never
 // throws, never writes a byte of memory outside the driver's DMA region (a canary region beside it
-// stays untouched), keeps every queue's head and tail inside the queue, and a reset brings it back
+// stays untouched), keeps every queue's head and tail inside the queue and its own backlog of
+// completions bounded by the queue, and a reset brings it back
 // to CC = CSTS = 0 with no queue.
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -117,6 +118,8 @@ describe("NVMe controller: hostile drivers (property)", function () {
         for (const q of [...snap.submissionQueues, ...snap.completionQueues]) {
           assert.ok(q.head >= 0 && q.head < q.size && q.tail >= 0 && q.tail < q.size, JSON.stringify(q));
         }
+        // What a full CQ cannot take stays in the SQ: the controller's own backlog stays bounded.
+        for (const q of snap.completionQueues) assert.ok(q.held <= q.size, JSON.stringify(q));
         completed += rig.nvme.stats.completed;
         dmaFaults += rig.events.filter((e) => e.kind === "dma-fault").length;
         fatal += rig.events.filter((e) => e.kind === "needs-reset").length;

@@ -703,7 +703,7 @@ describe("NVMe controller: queues, doorbells and interrupts", () => {
     );
   });
 
-  it("a full CQ holds completions until the head doorbell makes room", () => {
+  it("a full CQ: the controller fetches no more commands than it can complete; the rest wait in the SQ until the head doorbell makes room", () => {
     const rig = new NvmeRig().ready(4);
     for (let i = 0; i < 3; i++) rig.place(1, { opcode: OP.flush, nsid: 1 });
     rig.ring(1);
@@ -711,10 +711,13 @@ describe("NVMe controller: queues, doorbells and interrupts", () => {
     for (let i = 0; i < 3; i++) rig.place(1, { opcode: OP.flush, nsid: 1 });
     rig.ring(1);
     rig.clock.advance(IO_NS);
-    // 3 fit (a 4-entry queue is full at 3); the next 3 wait.
-    assert.equal(rig.nvme.snapshot().completionQueues[1].held, 3);
+    // A 4-entry CQ is full at 3 unconsumed entries: the next 3 commands stay in the SQ.
+    const sq = rig.nvme.snapshot().submissionQueues[1];
+    assert.deepEqual([sq.head, sq.tail, rig.nvme.stats.inFlight], [3, 2, 0]);
     assert.equal(rig.reap(1).length, 3);
-    assert.equal(rig.reap(1).length, 3, "the head doorbell let the held ones in");
+    rig.clock.advance(IO_NS);
+    assert.equal(rig.reap(1).length, 3, "the head doorbell let the controller fetch the rest");
+    assert.equal(rig.nvme.snapshot().completionQueues[1].held, 0);
   });
 
   it("a CQ without interrupts (IEN = 0) posts completions but leaves the line low", () => {
