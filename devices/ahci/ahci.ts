@@ -7,7 +7,7 @@
 //     VS 1.3. Port 0's registers at 0x100: CLB/FB (the command list and the received FIS area),
 //     IS/IE, CMD (ST, FRE; CR and FR follow them), TFD, SIG 0x101, SSTS (DET 3), SCTL, SERR, SACT, CI.
 //   - Commands are issued by writing their slot's bit to PxCI (and, for NCQ, to PxSACT first). The
-//     HBA takes the issued slots lowest first, one at a time as a SATA link does: it reads the
+//     HBA takes the issued slots in turn from CCS + 1, one at a time as a SATA link does: it reads the
 //     command header, the command FIS and the PRDT through the IOMMU view, and after a virtual
 //     latency (plus transfer time) moves the data, posts a D2H register FIS (IDENTIFY also a PIO
 //     setup FIS) into the received FIS area, clears the slot's CI bit and raises PxIS.DHRS. NCQ
@@ -166,6 +166,8 @@ export class AhciHba implements BusDevice, ResettableDevice {
   /** Why the port stopped processing (a fatal PxIS bit), until PxCMD.ST is cleared. */
   private stoppedBy: string | undefined;
   private signaturePosted = false;
+  /** Where the HBA looks for the next issued slot: CCS + 1. */
+  private nextSlot = 0;
 
   constructor(options: AhciOptions) {
     this.name = options.name;
@@ -389,6 +391,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
     }
     this.cmd = next;
     if (old & PxCmd.St && !(next & PxCmd.St)) this.stopPort();
+    if (!(old & PxCmd.St) && next & PxCmd.St) this.nextSlot = 0;
     this.kick();
   }
 
@@ -432,12 +435,15 @@ export class AhciHba implements BusDevice, ResettableDevice {
 
   // ---- commands -------------------------------------------------------------------------------
 
-  /** Start the next issued slot, lowest first, if the port runs and is free. */
+  /** Start the next issued slot, if the port runs and is free. */
   private kick(): void {
     if (!(this.cmd & PxCmd.St) || this.active !== undefined || this.stoppedBy !== undefined) return;
     if ((this.sctl & 0xf) === 1) return;
     if (this.ci === 0) return;
-    const slot = 31 - Math.clz32(this.ci & -this.ci);
+    // After ST goes 0 → 1 the search starts at slot 0, after that at CCS + 1, wrapping (§3.3.7).
+    let slot = this.nextSlot;
+    while ((this.ci & (1 << slot)) === 0) slot = (slot + 1) % this.slots;
+    this.nextSlot = (slot + 1) % this.slots;
     this.tfd |= AtaStatus.Bsy;
     this.stats.commands++;
     const delay = this.takeNs(slot);

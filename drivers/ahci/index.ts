@@ -133,6 +133,8 @@ interface Port {
   readonly inFlight: Map<number, Job>;
   /** Slots written since the last PxCI write. */
   fresh: number;
+  /** Where the next slot is looked for. */
+  cursor: number;
   debug(text: string): void;
 }
 
@@ -172,7 +174,7 @@ export default defineDriver({
     regs.write32(GHC, GHC_AE | GHC_IE);
 
     // IDENTIFY DEVICE in slot 0: words 83 (48-bit LBA, FLUSH CACHE EXT) and 100–103 (capacity).
-    const p0: Port = { regs, irq, mem, info: { sectors: 0, readOnly: false, flush: true }, buffers: new LentBuffers(sys), freeSlots: [], backlog: [], inFlight: new Map(), fresh: 0, debug: (line) => sys.debug(line) };
+    const p0: Port = { regs, irq, mem, info: { sectors: 0, readOnly: false, flush: true }, buffers: new LentBuffers(sys), freeSlots: [], backlog: [], inFlight: new Map(), fresh: 0, cursor: 1, debug: (line) => sys.debug(line) };
     writeCommand(p0, 0, ATA_IDENTIFY, 0, { bytes: 512, phys: mem.physAt(IDENTIFY_AT), toDisk: false });
     regs.write32(PxCI, 1);
     while (regs.read32(PxCI) & 1) {
@@ -290,13 +292,27 @@ function startBatch(p: Port, req: Request): void {
 function startBacklog(p: Port): void {
   while (p.backlog.length > 0 && p.freeSlots.length > 0) {
     const job = p.backlog.shift() as Job;
-    const slot = p.freeSlots.pop() as number;
+    const slot = takeSlot(p);
     if (job.data?.fill) p.mem.write(bounceAt(slot), job.data.fill);
     const data = job.data && { ...job.data, phys: job.data.phys ?? p.mem.physAt(bounceAt(slot)) };
     writeCommand(p, slot, job.command, job.lba, data);
     p.inFlight.set(slot, job);
     p.fresh |= 1 << slot;
   }
+}
+
+/** The first free slot from the one after the last we took, wrapping: the HBA takes issued slots
+ *  in the same turn (from PxCMD.CCS + 1), so commands run in the order clients sent them. */
+function takeSlot(p: Port): number {
+  for (let i = 0; i < SLOTS; i++) {
+    const slot = (p.cursor + i) % SLOTS;
+    const at = p.freeSlots.indexOf(slot);
+    if (at < 0) continue;
+    p.freeSlots.splice(at, 1);
+    p.cursor = (slot + 1) % SLOTS;
+    return slot;
+  }
+  throw new AhciFailure("no free command slot"); // startBacklog checks first
 }
 
 /** Fill slot `slot`'s command header and table: a register H2D FIS and at most one PRD entry. */

@@ -244,7 +244,18 @@ describe("AHCI HBA: commands", () => {
     assert.equal(rig.disk.flushes, 1);
   });
 
-  it("slots issued together run lowest first, one at a time, each with its own D2H interrupt", () => {
+  it("the HBA takes issued slots in turn from PxCMD.CCS + 1, wrapping (slot 0 first after ST)", () => {
+    const rig = new AhciRig().start();
+    rig.run(5, { command: ATA.flushExt });
+    for (const slot of [3, 7]) rig.place(slot, { command: ATA.flushExt });
+    rig.write(P.CI, (1 << 3) | (1 << 7));
+    assert.equal((rig.read(P.CMD) >>> 8) & 0x1f, 7, "slot 7 comes after 5, before 3");
+    rig.clock.advance(LATENCY_NS);
+    assert.equal(rig.read(P.CI), 1 << 3);
+    assert.equal((rig.read(P.CMD) >>> 8) & 0x1f, 3);
+  });
+
+  it("slots issued together after ST run from slot 0 up, one at a time, each with its own D2H interrupt", () => {
     const rig = new AhciRig().start();
     for (const slot of [5, 2, 9]) rig.place(slot, { command: ATA.flushExt });
     rig.write(P.CI, (1 << 5) | (1 << 2) | (1 << 9));
