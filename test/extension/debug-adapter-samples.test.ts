@@ -25,6 +25,7 @@ const samples: Sample[] = [
   { driver: "virtio-blk", client: "blk-check", success: /blk-check: PASS/ },
   { driver: "ata-pio", client: "blk-check", success: /blk-check: PASS/ },
   { driver: "nvme", client: "blk-check", success: /blk-check: PASS/ },
+  { driver: "ahci", client: "blk-check", success: /blk-check: PASS/ },
   { driver: "uart16550", client: "hello-console", success: /hello from Zero OS through the console service/ },
   { driver: "virtio-console", client: "hello-console", success: /hello from Zero OS through the console service/ },
   { driver: "virtio-net", client: "ping", success: /4 packets transmitted, 4 received, 0% packet loss/ },
