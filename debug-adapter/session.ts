@@ -73,6 +73,9 @@ export const CustomRequest = {
   /** `{ event }`: go to that event index (earlier or later) by re-running the machine; a stop follows
    *  (for the IPC timeline's click-to-jump). */
   goToEvent: "zeroDriver/goToEvent",
+  /** `{ spec, when? }`: inject a fault (docs/faults.md) at the kernel's next input point (`when`
+   *  "now", the default) or once the next event has happened ("next-event"); the trace records it. */
+  injectFault: "zeroDriver/injectFault",
 } as const;
 
 const ErrorId = { launch: 3001, notStopped: 3002, evaluate: 3003, memory: 3004, request: 3005 } as const;
@@ -285,6 +288,9 @@ export class ZeroDriverDebugSession extends DebugSession {
       disk: replay.disk,
       trace,
       expectSha256: replay.sha256,
+      faults: replay.faults,
+      recordedFaults: replay.recordedFaults,
+      stopAt: replay.failure,
     });
     const source = path.resolve(cwd, String(args.replay));
     this.sendEvent(
@@ -624,6 +630,16 @@ export class ZeroDriverDebugSession extends DebugSession {
       }
       response.body = { event: stop.event, pid: stop.pid, syscalls: this.runtime.syscallCount };
       this.sendResponse(response);
+      return;
+    }
+    if (command === CustomRequest.injectFault) {
+      const a = (args ?? {}) as { spec?: unknown; when?: unknown };
+      const result = this.runtime.injectFault(a.spec, a.when ?? "now");
+      if (result.problem) this.sendErrorResponse(response, ErrorId.request, result.problem);
+      else {
+        if (result.note) this.sendEvent(new OutputEvent(`${result.note}\n`, "console"));
+        this.sendResponse(response);
+      }
       return;
     }
     if (command === CustomRequest.consoleInput) {

@@ -5,7 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { MachineDescriptionError, parseMachineDescription, type MachineDescription } from "../../devices";
-import { readZlog, ZlogError } from "../trace/zlog-reader";
+import type { RecordedFault } from "../faults/injector";
+import { FaultSpecError, parseFaultSpec, parseFaultSpecs, type FaultSpec } from "../faults/spec";
+import { readZlog, ZlogError, type Zlog } from "../trace/zlog-reader";
 import { isDiskInput } from "../trace/zlog";
 import { LaunchError } from "./launch-error";
 
@@ -19,6 +21,12 @@ export interface ReplayLaunch {
   disk?: string;
   /** Why the replay may not be faithful (a disk image changed since the recording). */
   notes: string[];
+  /** The recorded fault plan and a debug session's injections (docs/faults.md): injected again. */
+  faults: FaultSpec[];
+  recordedFaults: RecordedFault[];
+  /** A failed test's trace (zds test): where the debug session stops, the last event before the
+   *  failing assertion, and what to say there. */
+  failure?: { event: number; description: string };
 }
 
 /** Read the trace's header into launch settings; a LaunchError says what is wrong with the file. */
@@ -31,14 +39,15 @@ export function replayLaunch(cwd: string, replay: unknown): ReplayLaunch {
       `"replay": ${file} does not exist. Point it at a .zlog trace (saved with "trace": true or zds run --trace FILE.zlog).`,
     );
   if (!fs.statSync(file).isFile()) throw new LaunchError(`"replay": ${file} is not a file. Point it at a .zlog trace.`);
-  let header;
+  let trace: Zlog;
   try {
-    header = readZlog(file).header;
+    trace = readZlog(file);
   } catch (error) {
     if (error instanceof ZlogError)
       throw new LaunchError(`"replay": ${error.message}. Give a .zlog trace saved by Zero Driver Studio.`);
     throw error;
   }
+  const header = trace.header;
   if (!Array.isArray(header.programs) || header.programs.length === 0)
     throw new LaunchError(`"replay": ${file} records no programs, so there is nothing to run.`);
   for (const p of header.programs) {
@@ -67,7 +76,24 @@ export function replayLaunch(cwd: string, replay: unknown): ReplayLaunch {
     else if (stat.size !== disk.bytes || stat.mtimeMs !== disk.mtimeMs)
       notes.push(`${disk.path} changed since the recording (size or modification time)`);
   }
+  let faults: FaultSpec[];
+  let recordedFaults: RecordedFault[];
+  try {
+    faults = parseFaultSpecs(header.faults ?? []);
+    recordedFaults = trace.faultInputs.map((r) => ({
+      spec: parseFaultSpec(r.spec),
+      index: r.f,
+      at: { event: r.event, commit: r.commit, t: r.t },
+    }));
+  } catch (error) {
+    if (error instanceof FaultSpecError)
+      throw new LaunchError(`"replay": ${file} records a fault this version cannot read (${error.message}).`);
+    throw error;
+  }
   return {
+    faults,
+    recordedFaults,
+    ...(failureStop(trace) && { failure: failureStop(trace) }),
     programs: header.programs.map((p) => p.path),
     sha256: header.programs.map((p) => p.sha256),
     machine,
@@ -75,5 +101,18 @@ export function replayLaunch(cwd: string, replay: unknown): ReplayLaunch {
     watchdogMs: header.options.watchdogMs,
     disk: disk?.path,
     notes,
+  };
+}
+
+/** The assertion line of a failed test's trace, with the debugger's event index of the last event
+ *  before it (zds test writes it as `debugEvent`: syscalls carried out + messages delivered, the
+ *  numbering of step back and the timeline; the SysLog's own `event` counts differently). */
+function failureStop(trace: Zlog): ReplayLaunch["failure"] {
+  const a = trace.assertion as (Zlog["assertion"] & { debugEvent?: number }) | undefined;
+  if (!a || typeof a.debugEvent !== "number") return undefined;
+  const where = a.file !== undefined ? ` at ${path.basename(a.file)}:${a.line ?? 0}` : "";
+  return {
+    event: a.debugEvent,
+    description: `Test failed${where}: ${a.assert} ("${a.test}"). The run's last event before the assertion is`,
   };
 }

@@ -127,6 +127,8 @@ export class RunLifecycle implements CheckpointRunStarter {
       traceFile: firstRun ? options.trace : undefined,
       inputs: options.disk === undefined ? [] : [diskInput(options.disk, options.persist ?? false)],
       consoleInput: keys,
+      faults: options.faults,
+      recordedFaults: options.recordedFaults,
       // A driver paused in the inspector holds the run token mid-code: pausing scheduling keeps the
       // watchdog off (it ignores a paused kernel) and virtual time still.
       debug: (proc, link, bundle) =>

@@ -4,6 +4,8 @@
 // runtime.ts re-exports every one, and callers keep importing them from there.
 
 import type { MachineDescription } from "../../devices";
+import type { RecordedFault } from "../faults/injector";
+import type { FaultSpec } from "../faults/spec";
 import type { RunSummary } from "../session";
 import type { MemoryChange } from "./guest-memory";
 import type { SourceBreakpointResult, SourceFrame } from "./source-types";
@@ -25,6 +27,12 @@ export interface LaunchOptions {
   trace?: string;
   /** Content hashes the bundled programs must have (a replayed trace's): a change is refused. */
   expectSha256?: string[];
+  /** Faults to inject (docs/faults.md): a replayed trace's plan, and the injections a debug session
+   *  made in it, at the input points they went in. */
+  faults?: readonly FaultSpec[];
+  recordedFaults?: readonly RecordedFault[];
+  /** Stop at this event index instead of running on (a failed test's trace: its failure). */
+  stopAt?: { event: number; description: string };
 }
 
 export interface StopInfo {

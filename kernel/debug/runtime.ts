@@ -17,6 +17,7 @@ import { DebugConsole } from "./debug-console";
 import { DebugState } from "./debug-state";
 import type { InspectItem } from "./describe";
 import { GuestMemoryView } from "./guest-memory";
+import { injectFault } from "./inject-fault";
 import { prepareLaunch } from "./launch-prepare";
 import { ProcessViews } from "./process-views";
 import { RunLifecycle } from "./run-lifecycle";
@@ -106,6 +107,9 @@ export class DebugRuntime {
   /** Check the programs and machine, build them, and start; stops on entry if asked. */
   async launch(options: LaunchOptions): Promise<void> {
     this.state.prepared = await prepareLaunch(options, this.source, this.listener);
+    // A failed test's trace: run to the failure and stop there, as a step back would stop.
+    if (options.stopAt !== undefined && !options.stopOnEntry)
+      this.state.travel = { kind: "event", index: options.stopAt.event, label: options.stopAt.description };
     this.lifecycle.startSession(options.stopOnEntry);
   }
 
@@ -265,6 +269,11 @@ export class DebugRuntime {
   /** Outside input for a console device (the terminal's keystrokes); a string says why not. */
   consoleInput(device: string, bytes: Uint8Array): string | undefined {
     return this.console.input(device, bytes);
+  }
+
+  /** A fault into the running machine, now or at the next event (inject-fault.ts, docs/faults.md). */
+  injectFault(spec: unknown, when?: unknown): { problem?: string; note?: string } {
+    return injectFault(this.state, spec, when);
   }
 
   /** Console devices of the machine (where terminal input can go). */

@@ -82,6 +82,7 @@ export async function runOne(
   const paths = [...(driver ? [driver] : []), ...others, ...clients];
   const tmpTrace = path.join(os.tmpdir(), `zds-test-${process.pid}-${Math.random().toString(16).slice(2)}.zlog`);
   let event: number | undefined;
+  let debugEvent: number | undefined;
   try {
     if (paths.length === 0) throw new Error("the test names no driver, client or programs to run");
     const faults = parseFaultSpecs((o.faults ?? []).map((f) => (typeof f === "string" ? f : f.spec)));
@@ -119,9 +120,14 @@ export async function runOne(
       throw error;
     }
     if (keys) keys.kernel = session.kernel;
+    // The debugger numbers events as syscalls carried out + messages delivered (kernel/debug/
+    // time-travel.ts): counted here too, so the trace says where a debug session stops on a failure.
+    let deliveries = 0;
+    session.kernel.debugHooks = { onDeliver: () => void deliveries++ };
     for (const b of bundles) session.spawn(b);
     const summary = await session.run();
     event = Math.max(0, session.kernel.syslog.eventCount - 1);
+    debugEvent = Math.max(0, session.kernel.syslog.syscallCount + deliveries - 1);
     const names = {
       driver: driver ? programName(bundles[0]) : undefined,
       client: clients.length > 0 ? programName(bundles[paths.length - clients.length]) : undefined,
@@ -143,7 +149,7 @@ export async function runOne(
       fs.mkdirSync(path.dirname(kept), { recursive: true });
       fs.copyFileSync(tmpTrace, kept);
       fs.rmSync(tmpTrace, { force: true });
-      fs.appendFileSync(kept, `${JSON.stringify(assertLine(failure, event ?? 0, title))}\n`);
+      fs.appendFileSync(kept, `${JSON.stringify({ ...assertLine(failure, event ?? 0, title), debugEvent })}\n`);
       Object.assign(failure, { trace: kept, event });
     }
     return { ...base, state: "failed", durationMs: Math.round(performance.now() - started), failure };
