@@ -84,6 +84,7 @@ export interface AhciStats {
 
 /** What the views show of the HBA and its port. */
 export interface AhciSnapshot {
+  readonly cap: number;
   readonly ghc: number;
   readonly is: number;
   readonly port: {
@@ -208,6 +209,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
 
   snapshot(): AhciSnapshot {
     return {
+      cap: this.cap,
       ghc: this.ghc,
       is: this.hbaIs(),
       port: {

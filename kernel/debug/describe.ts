@@ -21,6 +21,7 @@ import type { KernelProcess } from "../process";
 import type { SyscallRequest } from "../worker/mailbox";
 import { e1000RegisterName } from "./describe-e1000";
 import { nvmeRegisterLabel } from "./describe-nvme";
+import { ahciRegisterLabel } from "./describe-ahci";
 
 /** A labelled value for the variables views; `children` make it expandable. */
 export interface InspectItem {
@@ -48,6 +49,7 @@ const regNames = new Map<number, string>(Object.entries(Reg).map(([k, v]) => [v,
 export function registerName(offset: number, type?: string): string {
   if (type === "e1000") return e1000RegisterName(offset);
   if (type === "nvme") return nvmeRegisterLabel(offset);
+  if (type === "ahci") return ahciRegisterLabel(offset);
   const name = regNames.get(offset);
   return name ? ` (${name})` : "";
 }

@@ -4,7 +4,8 @@
 // faulted on a stop is shown as it was (the picture stop-hooks.ts kept). The words come from
 // describe.ts; this module picks the process and the state to describe.
 
-import { E1000, NvmeController, VirtioGpu, type Machine } from "../../devices";
+import { AhciHba, E1000, NvmeController, VirtioGpu, type Machine } from "../../devices";
+import { describeAhci } from "./describe-ahci";
 import type { DebugState } from "./debug-state";
 import { describeE1000, describeE1000Rings } from "./describe-e1000";
 import { describeNvme } from "./describe-nvme";
@@ -100,10 +101,12 @@ export class ProcessViews {
     });
   }
 
-  /** The bound device's registers, decoded (virtio, e1000, or the NVMe scope); empty for a process without one (or PIO devices). */
+  /** The bound device's registers, decoded (virtio, e1000, or the NVMe or AHCI scope); empty for a process without one (or PIO devices). */
   deviceRegisters(pid: number): InspectItem[] {
     const nvme = this.boundOf(pid, "nvme");
     if (nvme) return describeNvme(nvme.device, nvme.base, nvme.machine.backend(nvme.device, NvmeController).snapshot());
+    const ahci = this.boundOf(pid, "ahci");
+    if (ahci) return describeAhci(ahci.device, ahci.base, ahci.machine.backend(ahci.device, AhciHba).snapshot());
     const e1000 = this.e1000Of(pid);
     if (e1000) return describeE1000(e1000.device, e1000.base, e1000.nic.snapshot());
     const found = this.virtioOf(pid);
@@ -129,9 +132,11 @@ export class ProcessViews {
     return describeGpu(found.device, gpu.snapshot(), gpu.lastFrame());
   }
 
-  /** What the debugger calls the scope of deviceRegisters(): the NVMe controller's holds its queues too. */
+  /** What the debugger calls the scope of deviceRegisters(): the NVMe controller's holds its queues too,
+   *  the AHCI HBA's its slots. */
   deviceScopeName(pid: number): string {
-    return this.boundOf(pid, "nvme") ? "NVMe" : "Device registers";
+    if (this.boundOf(pid, "nvme")) return "NVMe";
+    return this.boundOf(pid, "ahci") ? "AHCI" : "Device registers";
   }
 
   /** The bound virtio device's queues as laid out in DMA memory. */
