@@ -21,6 +21,7 @@ import {
 import { DebugWiring } from "./debug-wiring";
 import { openTimeline } from "./timeline-panel";
 import { DisplayPanel } from "./display-panel";
+import { injectFaultCommand } from "./inject-fault";
 import { MachineMonitor } from "./machine-monitor";
 import { refreshIntervalMs, resolveMachine, runSettings } from "./settings";
 import { registerViews, type MachineViews } from "./views";
@@ -80,6 +81,9 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
       DisplayPanel.active?.readPixel(x, y),
     ),
     vscode.commands.registerCommand("zeroDriver.stepToNextEvent", () => stepToNextEvent()),
+    vscode.commands.registerCommand("zeroDriver.injectFault", (spec?: string, when?: "now" | "next-event") =>
+      injectFaultCommand(spec, when),
+    ),
   );
   const walkthrough = registerWalkthrough(context);
 
