@@ -2,10 +2,13 @@
 // at an offset of the MMIO window, how wide it is, and which way the driver may use it. Hover shows
 // them; analysis/register-rules.ts checks each access with a known offset against them. The NVMe map
 // is kernel/abi/nvme.ts, held equal to devices/nvme/registers.ts by test/language-server/device-registers.test.ts;
-// the e1000's is kernel/abi/e1000.ts, held equal to devices/e1000/registers.ts the same way.
+// the e1000's is kernel/abi/e1000.ts, held equal to devices/e1000/registers.ts the same way; the AHCI
+// HBA's is kernel/abi/ahci.ts, held equal to devices/ahci/ahci-spec.ts's names by
+// test/language-server/ahci-registers.test.ts.
 
 import { e1000RegisterAt as abiE1000RegisterAt } from "../kernel/abi";
 import { nvmeRegisterAt } from "../kernel/abi/nvme";
+import { ahciRegisterAt } from "../kernel/abi/ahci";
 
 export interface DeviceRegister {
   readonly offset: number;
@@ -39,4 +42,5 @@ function e1000RegisterAt(offset: number): DeviceRegister | undefined {
 export const DEVICE_REGISTER_MAPS: Readonly<Record<string, DeviceRegisterMap>> = {
   nvme: { device: "NVMe", registerAt: (offset) => nvmeRegisterAt(offset) },
   e1000: { device: "e1000", registerAt: e1000RegisterAt },
+  ahci: { device: "AHCI", registerAt: (offset) => ahciRegisterAt(offset) },
 };
