@@ -10,6 +10,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createMachine, loadMachineDescription, type DiskSpec, type Machine } from "../devices";
 import { NvmeController } from "../devices/nvme/nvme";
+import { AhciHba } from "../devices/ahci/ahci";
 import { VirtioBlk } from "../devices/virtio/blk";
 import { syscallName } from "../kernel/abi";
 import { bundleDriver, type DriverBundle } from "../kernel/loader/bundle-driver";
@@ -100,7 +101,9 @@ export async function runInstrumented(options: RunOptions): Promise<BenchRun> {
     try {
       const virtio = machine.backend("virtio-blk0", VirtioBlk);
       if (virtio.stats.completed > 0) return virtio;
-      return machine.backend("nvme0", NvmeController);
+      const nvme = machine.backend("nvme0", NvmeController);
+      if (nvme.stats.completed > 0) return nvme;
+      return machine.backend("ahci0", AhciHba);
     } catch {
       return undefined;
     }

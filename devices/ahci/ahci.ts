@@ -74,6 +74,10 @@ export interface AhciOptions {
 export interface AhciStats {
   commands: number;
   completed: number;
+  /** Completions each with its own interrupt decision (one per command: the HBA does not coalesce). */
+  batches: number;
+  /** Most commands issued at once (PxCI and PxSACT bits). */
+  maxInFlight: number;
   queued: number;
   maxQueued: number;
   bytesRead: number;
@@ -131,6 +135,8 @@ export class AhciHba implements BusDevice, ResettableDevice {
   readonly stats: AhciStats = {
     commands: 0,
     completed: 0,
+    batches: 0,
+    maxInFlight: 0,
     queued: 0,
     maxQueued: 0,
     bytesRead: 0,
@@ -428,6 +434,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
         `P0CI ← ${hex(value)}: slots beyond CAP.NCS (${this.slots} slots) do not exist; bits ${hex(beyond >>> 0)} ignored`,
       );
     this.ci = (this.ci | (value & this.slotMask())) >>> 0;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, popcount(this.ci | this.sact));
     this.kick();
   }
 
@@ -520,6 +527,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
     this.postD2h(TFD_IDLE, 0, true);
     this.ci &= ~(1 << slot);
     this.stats.completed++;
+    this.stats.batches++;
   }
 
   private execute(f: Fetched, command: number): Outcome {
@@ -651,6 +659,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
         }
         this.sact &= ~(1 << tag);
         this.stats.completed++;
+        this.stats.batches++;
         this.postSdb(TFD_IDLE, 0, 1 << tag);
         this.updateIrq();
       }),
@@ -804,6 +813,12 @@ export class AhciHba implements BusDevice, ResettableDevice {
   private driverError(message: string): void {
     this.emit({ kind: "driver-error", device: this.name, message, at: this.clock.now() });
   }
+}
+
+function popcount(bits: number): number {
+  let n = 0;
+  for (let v = bits >>> 0; v !== 0; v &= v - 1) n++;
+  return n;
 }
 
 /** A sector count field: 0 means 65536. */
