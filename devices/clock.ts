@@ -4,8 +4,10 @@
 
 import type { MachineClock } from "./machine-interface";
 
-/** When an event is due: at an absolute virtual time, or after a delay from now (both in ns). */
-export type Timing = { readonly at: number } | { readonly delay: number };
+/** When an event is due: at an absolute virtual time, or after a delay from now (both in ns).
+ *  `soft`: a timeout of a process's wait (a driver polling its device), not something the machine
+ *  itself will do; while only soft events are pending the machine counts as waiting for input. */
+export type Timing = ({ readonly at: number } | { readonly delay: number }) & { readonly soft?: boolean };
 
 export interface ScheduledEvent {
   readonly at: number;
@@ -24,6 +26,7 @@ interface Entry {
   /** Scheduling order: the FIFO tie-break between events due at the same instant. */
   readonly seq: number;
   readonly callback: () => void;
+  readonly soft: boolean;
   cancelled: boolean;
   done: boolean;
 }
@@ -33,6 +36,8 @@ export class VirtualClock implements MachineClock, Scheduler {
   private nextSeq = 0;
   private advancing = false;
   private readonly heap: Entry[] = [];
+  /** Events pending that are not soft. */
+  private hard = 0;
 
   now(): number {
     return this.time;
@@ -48,15 +53,18 @@ export class VirtualClock implements MachineClock, Scheduler {
       at: Math.max(requested, this.time),
       seq: this.nextSeq++,
       callback,
+      soft: when.soft === true,
       cancelled: false,
       done: false,
     };
     this.push(entry);
+    if (!entry.soft) this.hard++;
     return {
       at: entry.at,
       cancel: () => {
         if (entry.cancelled || entry.done) return false;
         entry.cancelled = true;
+        if (!entry.soft) this.hard--;
         return true;
       },
     };
@@ -72,6 +80,7 @@ export class VirtualClock implements MachineClock, Scheduler {
       for (let entry = this.popDue(target); entry !== undefined; entry = this.popDue(target)) {
         this.time = entry.at;
         entry.done = true;
+        if (!entry.soft) this.hard--;
         entry.callback();
       }
       this.time = target;
@@ -83,6 +92,11 @@ export class VirtualClock implements MachineClock, Scheduler {
   nextEventAt(): number | undefined {
     this.dropCancelled();
     return this.heap[0]?.at;
+  }
+
+  /** Pending events that are not soft (the machine's own: devices, kernel timers). */
+  hardEventsPending(): number {
+    return this.hard;
   }
 
   private popDue(target: number): Entry | undefined {

@@ -55,8 +55,11 @@ export interface MachineClock {
   advance(ns: number): void;
   /** When the next scheduled event is due, or undefined if none. */
   nextEventAt(): number | undefined;
-  /** Run `callback` after `delay` ns of virtual time (the kernel's timers: restarts, back-off). */
-  schedule(when: { delay: number }, callback: () => void): { cancel(): boolean };
+  /** Run `callback` after `delay` ns of virtual time (the kernel's timers: restarts, back-off).
+   *  `soft`: a process's wait timeout, which does not keep the machine from waiting for input. */
+  schedule(when: { delay: number; soft?: boolean }, callback: () => void): { cancel(): boolean };
+  /** Pending events that are not soft; absent on clocks without soft events. */
+  hardEventsPending?(): number;
 }
 
 /** A fault a device suffers at once (docs/faults.md). */

@@ -98,6 +98,10 @@ export class ConsoleInputHub {
     const device = this.consoleDevice();
     // No console driver: the keys stay in their source until one runs.
     if (device === undefined) return;
+    // A driver polling its device with a wait timeout (docs/faults.md) keeps the clock from ever
+    // running empty, so the machine would never look idle: when every process waits and only such
+    // timeouts are pending, a client waiting for its console's answer gets the next typed line now.
+    if (this.onlyTimeoutsPending() && this.clientWaiting()) this.source.idle(true);
     const at = this.point();
     for (const bytes of this.source.take(at)) {
       if (bytes.length === 0) continue;
@@ -117,6 +121,14 @@ export class ConsoleInputHub {
         lowest = { pid: p.pid, device: p.device };
     }
     return lowest?.device;
+  }
+
+  /** Every live process waits, and nothing but wait timeouts is due on the clock. */
+  private onlyTimeoutsPending(): boolean {
+    const clock = this.kernel.machine.clock;
+    if (clock.hardEventsPending?.() !== 0 || clock.nextEventAt() === undefined) return false;
+    for (const p of this.kernel.processes.values()) if (p.alive && p.state !== "blocked") return false;
+    return true;
   }
 
   /** A process waits for a reply (a console READ, typically): input could matter to it. */

@@ -2,6 +2,21 @@ import assert from "node:assert/strict";
 import { InterruptLines, VirtualClock } from "../../devices";
 
 describe("devices/clock", () => {
+  it("counts soft events (wait timeouts) apart: pending, cancelled and run", () => {
+    const clock = new VirtualClock();
+    const hard = clock.schedule({ delay: 10 }, () => undefined);
+    const soft = clock.schedule({ delay: 5, soft: true }, () => undefined);
+    assert.equal(clock.hardEventsPending(), 1);
+    assert.equal(clock.nextEventAt(), 5, "a soft event is still an event");
+    hard.cancel();
+    assert.equal(clock.hardEventsPending(), 0);
+    clock.schedule({ delay: 20 }, () => undefined);
+    assert.equal(clock.hardEventsPending(), 1);
+    clock.advance(30);
+    assert.equal(clock.hardEventsPending(), 0);
+    assert.equal(soft.cancel(), false, "it ran");
+  });
+
   it("starts at 0 and moves only on advance", () => {
     const clock = new VirtualClock();
     assert.equal(clock.now(), 0);
