@@ -12,10 +12,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], cwd: string): Promise<CliResult> {
+export function runCli(args: string[], cwd: string, env?: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // fork() runs Node from VS Code's own executable (ELECTRON_RUN_AS_NODE on the desktop).
-    const child = fork(path.join(__dirname, "cli.js"), args, { cwd, silent: true });
+    const child = fork(path.join(__dirname, "cli.js"), args, {
+      cwd,
+      silent: true,
+      ...(env && { env: { ...process.env, ...env } }),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout?.setEncoding("utf8").on("data", (t: string) => (stdout += t));

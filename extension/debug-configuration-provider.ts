@@ -34,6 +34,12 @@ export function registerDebugConfigurationProvider(
         void vscode.window.showWarningMessage(untrustedMessage);
         return undefined;
       }
+      // "replay": the trace decides machine, programs and seed (the adapter refuses them beside it), so
+      // neither the active file nor the settings' machine and seed go in; cwd still does.
+      if (config.replay !== undefined) {
+        const { machine: _machine, seed: _seed, ...rest } = defaults(folder);
+        return { ...rest, ...withoutUndefined(config) };
+      }
       const resolved = resolve(folder, config);
       return resolved && { ...defaults(folder), ...withoutUndefined(resolved) };
     },

@@ -22,6 +22,7 @@ import { DebugWiring } from "./debug-wiring";
 import { openTimeline } from "./timeline-panel";
 import { DisplayPanel } from "./display-panel";
 import { injectFaultCommand } from "./inject-fault";
+import { registerTestController, testOutcomes, testProfiles } from "./testing/controller";
 import { MachineMonitor } from "./machine-monitor";
 import { refreshIntervalMs, resolveMachine, runSettings } from "./settings";
 import { registerViews, type MachineViews } from "./views";
@@ -39,6 +40,11 @@ export interface ZeroDriverApi {
   views: MachineViews;
   debug: DebugWiring;
   walkthrough: Walkthrough;
+  /** The Test Explorer's controller for driver tests (extension/testing/controller.ts), and the last
+   *  outcome of each test it ran. */
+  tests: vscode.TestController;
+  testOutcomes: typeof testOutcomes;
+  testProfiles: typeof testProfiles;
 }
 
 /** Set by the bundle's first line (scripts/build.mjs): when VS Code started loading the extension's code. */
@@ -86,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
     ),
   );
   const walkthrough = registerWalkthrough(context);
+  const tests = registerTestController(context);
 
   client = createLanguageClient(context, channel);
   const languageClientReady = client.start().then(() => {
@@ -98,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): ZeroDriverApi {
   );
   const activationMs = performance.now() - started;
   channel.appendLine(`Zero Driver Studio: activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, languageClientReady, monitor, views, debug, walkthrough };
+  return { activationMs, languageClientReady, monitor, views, debug, walkthrough, tests, testOutcomes, testProfiles };
 }
 
 /** What a launch configuration without a machine, seed, watchdog or cwd takes from the settings. */

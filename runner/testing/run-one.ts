@@ -50,7 +50,9 @@ function list<T>(x: T | readonly T[] | undefined): T[] {
 
 /** Where failing tests' traces go: .zds/test-traces/ under the working directory. */
 export function traceDir(cwd = process.cwd()): string {
-  return path.join(cwd, ".zds", "test-traces");
+  // ZDS_TEST_TRACES: the editor runs tests from its own folder (see extension/testing/controller.ts)
+  // and keeps the traces in the workspace.
+  return process.env.ZDS_TEST_TRACES ?? path.join(cwd, ".zds", "test-traces");
 }
 
 function traceName(file: string, title: string[], seed: number): string {

@@ -8,5 +8,6 @@ exports.run = () =>
     const mocha = new Mocha({ ui: "tdd", color: false, timeout: 60000 });
     mocha.addFile(path.resolve(__dirname, "extension.test.js"));
     mocha.addFile(path.resolve(__dirname, "timeline.test.js"));
+    mocha.addFile(path.resolve(__dirname, "testing.test.js"));
     mocha.run((failures) => (failures ? reject(new Error(`${failures} tests failed`)) : resolve()));
   });
