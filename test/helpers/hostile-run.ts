@@ -22,7 +22,7 @@ export interface HostileMachineOptions {
   supervision?: unknown;
 }
 
-/** virt (as this tree describes it) plus virtio-rng1 at 0x1000_5000, IRQ 6, fronting no service. */
+/** virt (as this tree describes it) plus virtio-rng1 at 0x1000_7000, IRQ 7 (free slots of virt), fronting no service. */
 export function hostileMachine(options: HostileMachineOptions = {}): string {
   const virt = JSON.parse(fs.readFileSync(path.join(repoRoot, "devices", "machines", "virt.json"), "utf8")) as {
     name: string;
@@ -33,9 +33,9 @@ export function hostileMachine(options: HostileMachineOptions = {}): string {
   const rng1: Record<string, unknown> = {
     name: "virtio-rng1",
     type: "virtio-rng",
-    base: "0x1000_5000",
+    base: "0x1000_7000",
     size: "0x1000",
-    irq: 6,
+    irq: 7,
   };
   // Only where descriptions know "services" (a tree before that would refuse the field).
   if (rng0 && "services" in rng0) rng1.services = [];
