@@ -437,6 +437,7 @@ export class Machine implements MachineHandle {
       irq: this.irqs.line(description.irq),
       clock: this.clock,
       emit: (event) => this.emit(event),
+      faults: this.faults.points,
     });
     this.mmio.map(description.name, description.base, description.size, hba);
     const info: DeviceInfo = {

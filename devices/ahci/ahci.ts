@@ -28,6 +28,7 @@ import { hex } from "../format";
 import { IommuView, isDmaFault, type DmaFault } from "../iommu";
 import type { IrqLine } from "../irq";
 import type { DeviceEvent } from "../machine-interface";
+import type { DiskOperation, FaultPoints, RequestAction } from "../faults";
 import {
   AHCI_VERSION_1_3,
   AtaCmd,
@@ -69,6 +70,9 @@ export interface AhciOptions {
   /** Virtual transfer time per KiB (ns): 6800 ≈ 150 MB/s, a Gen 1 link. */
   readonly transferNsPerKiB?: number;
   readonly serial?: string;
+  /** Armed faults (devices/faults.ts), asked when the HBA takes a non-queued command: an error, a
+   *  late completion, or none at all (until the port is stopped). */
+  readonly faults?: FaultPoints;
 }
 
 export interface AhciStats {
@@ -153,6 +157,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
   private readonly nsPerKiB: number;
   private readonly cap: number;
   private readonly identify: Uint8Array;
+  private readonly faults: FaultPoints | undefined;
   private view = IommuView.empty;
 
   private ghc = Ghc.Ae;
@@ -185,6 +190,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
     this.slots = options.commandSlots ?? 32;
     if (!Number.isInteger(this.slots) || this.slots < 1 || this.slots > 32)
       throw new RangeError(`${this.name}: an HBA has 1..32 command slots (asked for ${this.slots})`);
+    this.faults = options.faults;
     this.latencyNs = options.requestLatencyNs ?? 10_000;
     this.nsPerKiB = options.transferNsPerKiB ?? 6_800;
     this.cap = (Cap.S64a | Cap.Sncq | Cap.Sam | Cap.issGen1 | Cap.ncs(this.slots) | Cap.np(1)) >>> 0;
@@ -455,16 +461,52 @@ export class AhciHba implements BusDevice, ResettableDevice {
     this.nextSlot = (slot + 1) % this.slots;
     this.tfd |= AtaStatus.Bsy;
     this.stats.commands++;
-    const delay = this.takeNs(slot);
+    const fault = this.askFaults(slot);
+    // A dropped completion: the slot stays busy until software stops the port.
+    const delay =
+      fault?.kind === "drop"
+        ? Number.MAX_SAFE_INTEGER / 2
+        : this.takeNs(slot) + (fault?.kind === "delay" ? fault.ns : 0);
     this.active = {
       slot,
       event: this.clock.schedule({ delay }, () => {
         this.active = undefined;
-        this.run(slot);
+        if (fault?.kind === "io-error") this.injectedError(slot);
+        else this.run(slot);
         this.updateIrq();
         this.kick();
       }),
     };
+  }
+
+  /** What an armed fault does to the command in `slot` (NCQ commands are not offered). */
+  private askFaults(slot: number): RequestAction | undefined {
+    if (this.faults === undefined) return undefined;
+    const f = this.fetch(slot);
+    if (isDmaFault(f)) return undefined;
+    const c = f.cfis[2];
+    const lba =
+      f.cfis[4] +
+      f.cfis[5] * 2 ** 8 +
+      f.cfis[6] * 2 ** 16 +
+      f.cfis[8] * 2 ** 24 +
+      f.cfis[9] * 2 ** 32 +
+      f.cfis[10] * 2 ** 40;
+    const sectors = sectorCount(f.cfis[12] | (f.cfis[13] << 8));
+    let op: DiskOperation;
+    if (c === AtaCmd.ReadDmaExt) op = { op: "read", sector: lba, sectors };
+    else if (c === AtaCmd.WriteDmaExt) op = { op: "write", sector: lba, sectors };
+    else if (c === AtaCmd.FlushCache || c === AtaCmd.FlushCacheExt) op = { op: "flush", sector: 0, sectors: 0 };
+    else if (c === AtaCmd.ReadFpdmaQueued || c === AtaCmd.WriteFpdmaQueued) return undefined;
+    else op = { op: "other", sector: 0, sectors: 0 };
+    return this.faults.request(this.name, op);
+  }
+
+  /** An injected disk error: the command ends as a failed read (UNC) or write/other (ABRT) would. */
+  private injectedError(slot: number): void {
+    const f = this.fetch(slot);
+    const read = !isDmaFault(f) && f.cfis[2] === AtaCmd.ReadDmaExt;
+    this.taskFileError(slot, read ? AtaError.Unc : AtaError.Abrt, `slot ${slot}: injected fault (io-error)`);
   }
 
   /** How long the link is busy with the command in `slot` (the latency model only): an NCQ

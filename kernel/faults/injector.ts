@@ -122,7 +122,7 @@ export class FaultInjector {
         case "io-error":
         case "completion-delay":
         case "completion-drop":
-          return d.virtioId === VIRTIO_BLOCK || d.kind === "ata";
+          return d.virtioId === VIRTIO_BLOCK || d.kind === "ata" || d.type === "ahci";
         case "frame-drop":
         case "frame-duplicate":
         case "frame-reorder":

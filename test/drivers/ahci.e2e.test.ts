@@ -185,6 +185,36 @@ describe("zds run drivers/ahci", () => {
       for (let i = 0; i < 512; i++) assert.equal(bytes[s * 512 + i], (s + i * 5) & 0xff, `sector ${s} byte ${i}`);
   });
 
+  it("a disk error (an injected io-error): that client gets ERROR, the driver restarts the port and the other clients' reads complete", () => {
+    const img = image(2048, (s) => (s * 3 + 1) & 0xff);
+    const reader = "test/fixtures/blk/blk-reader.ts";
+    const r = zds(
+      "run",
+      "drivers/ahci",
+      reader,
+      reader,
+      reader,
+      reader,
+      "--disk",
+      img,
+      "--fault",
+      "io-error@ahci0,op=read,request=3",
+      "--json",
+    );
+    const lines = r.stdout.trim().split("\n");
+    const summary = JSON.parse(lines[lines.length - 1]) as {
+      processes: { name: string; exitCode: number }[];
+      deviceEvents: { message?: string }[];
+    };
+    assert.equal(r.stdout.match(/^blk-reader \d+: ok$/gm)?.length, 3, r.stdout);
+    assert.deepEqual(
+      summary.processes.map((p) => p.exitCode).sort(),
+      [0, 0, 0, 0, 2],
+      "the failed reader exits 2 (an ERROR reply)",
+    );
+    assert.match(summary.deviceEvents[0]?.message ?? "", /injected fault \(io-error\); PxTFD.STS.ERR, PxIS.TFES/);
+  });
+
   it("a traced run replays identically (zds replay --verify)", () => {
     const trace = path.join(dir, "ahci.zlog");
     assert.equal(zds("run", "drivers/ahci", "drivers/blk-check", "--seed", "5", "--trace", trace).status, 0);
