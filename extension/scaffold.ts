@@ -32,6 +32,12 @@ export const TEMPLATES: readonly DriverTemplate[] = [
     client: "blk-check",
   },
   {
+    device: "ahci",
+    description: 'AHCI HBA, one SATA port, ABAR at 0x1004_0000, IRQ 9, 32 command slots; serves "blk"',
+    sample: "ahci",
+    client: "blk-check",
+  },
+  {
     device: "virtio-console",
     description: 'virtio console, port 0; serves "console"',
     sample: "virtio-console",

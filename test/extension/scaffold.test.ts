@@ -74,6 +74,7 @@ describe("extension: sample pairings", () => {
     assert.deepEqual(
       samplePairings(driversDir).map((p) => p.label),
       [
+        "ahci + blk-check",
         "ata-pio + blk-check",
         "e1000 + ping",
         "nvme + blk-check",
