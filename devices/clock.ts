@@ -7,7 +7,12 @@ import type { MachineClock } from "./machine-interface";
 /** When an event is due: at an absolute virtual time, or after a delay from now (both in ns).
  *  `soft`: a timeout of a process's wait (a driver polling its device), not something the machine
  *  itself will do; while only soft events are pending the machine counts as waiting for input. */
-export type Timing = ({ readonly at: number } | { readonly delay: number }) & { readonly soft?: boolean };
+export type Timing = ({ readonly at: number } | { readonly delay: number }) & {
+  readonly soft?: boolean;
+  /** Whether the event still matters (a timeout: the wait is still on); one that does not is
+   *  dropped before it is due, so a wait that ended early leaves no event behind. */
+  readonly live?: () => boolean;
+};
 
 export interface ScheduledEvent {
   readonly at: number;
@@ -27,6 +32,7 @@ interface Entry {
   readonly seq: number;
   readonly callback: () => void;
   readonly soft: boolean;
+  readonly live: (() => boolean) | undefined;
   cancelled: boolean;
   done: boolean;
 }
@@ -54,6 +60,7 @@ export class VirtualClock implements MachineClock, Scheduler {
       seq: this.nextSeq++,
       callback,
       soft: when.soft === true,
+      live: when.live,
       cancelled: false,
       done: false,
     };
@@ -107,7 +114,12 @@ export class VirtualClock implements MachineClock, Scheduler {
   }
 
   private dropCancelled(): void {
-    while (this.heap.length > 0 && this.heap[0].cancelled) this.pop();
+    for (let top = this.heap[0]; top !== undefined; top = this.heap[0]) {
+      if (!top.cancelled && top.live?.() !== false) return;
+      if (!top.cancelled && !top.soft) this.hard--;
+      top.cancelled = true;
+      this.pop();
+    }
   }
 
   // A binary min-heap ordered by (at, seq).

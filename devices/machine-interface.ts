@@ -56,8 +56,9 @@ export interface MachineClock {
   /** When the next scheduled event is due, or undefined if none. */
   nextEventAt(): number | undefined;
   /** Run `callback` after `delay` ns of virtual time (the kernel's timers: restarts, back-off).
-   *  `soft`: a process's wait timeout, which does not keep the machine from waiting for input. */
-  schedule(when: { delay: number; soft?: boolean }, callback: () => void): { cancel(): boolean };
+   *  `soft`: a process's wait timeout, which does not keep the machine from waiting for input;
+   *  `live`: false once the event no longer matters (the wait ended), and it is dropped. */
+  schedule(when: { delay: number; soft?: boolean; live?: () => boolean }, callback: () => void): { cancel(): boolean };
   /** Pending events that are not soft; absent on clocks without soft events. */
   hardEventsPending?(): number;
 }

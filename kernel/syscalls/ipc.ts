@@ -72,8 +72,9 @@ const recvWait: SyscallHandler = (k, p, req, requestId) => {
   // a1 > 0: give up after a1 µs of virtual time with result 0, no message (a driver's timeout).
   if (req.a1 > 0) {
     const ep = r.ep;
-    k.machine.clock.schedule({ delay: req.a1 * 1000, soft: true }, () => {
-      if (!p.alive || p.state !== "blocked" || p.blockedOn?.requestId !== requestId) return;
+    const waiting = () => p.alive && p.state === "blocked" && p.blockedOn?.requestId === requestId;
+    k.machine.clock.schedule({ delay: req.a1 * 1000, soft: true, live: waiting }, () => {
+      if (!waiting()) return;
       const at = ep.waiters.indexOf(p.pid);
       if (at >= 0) ep.waiters.splice(at, 1);
       k.wake(p, 0);

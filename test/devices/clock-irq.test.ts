@@ -17,6 +17,20 @@ describe("devices/clock", () => {
     assert.equal(soft.cancel(), false, "it ran");
   });
 
+  it("drops an event that is no longer live before it is due: a wait that ended leaves nothing", () => {
+    const clock = new VirtualClock();
+    let waiting = true;
+    let ran = false;
+    clock.schedule({ delay: 500, soft: true, live: () => waiting }, () => (ran = true));
+    clock.schedule({ delay: 10 }, () => undefined);
+    assert.equal(clock.nextEventAt(), 10);
+    clock.advance(10);
+    waiting = false;
+    assert.equal(clock.nextEventAt(), undefined, "no 500 ns tail");
+    clock.advance(1000);
+    assert.equal(ran, false);
+  });
+
   it("starts at 0 and moves only on advance", () => {
     const clock = new VirtualClock();
     assert.equal(clock.now(), 0);
