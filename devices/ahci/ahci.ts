@@ -54,7 +54,7 @@ import {
   ahciRegisterName,
   ataCommandName,
 } from "./ahci-spec";
-import { walkPrdt, type Region } from "./prdt";
+import { dmaCommand, executeCommand, lbaOf, sectorCount, type DiskHost, type Fetched } from "./disk-commands";
 import { sataIdentify } from "./sata-identify";
 
 export interface AhciOptions {
@@ -112,19 +112,6 @@ export interface AhciSnapshot {
   };
   readonly irq: boolean;
 }
-
-/** A command as the HBA read it from the command list and its table. */
-interface Fetched {
-  readonly slot: number;
-  readonly header: number;
-  readonly ctba: number;
-  readonly prdtl: number;
-  readonly cfis: Uint8Array;
-}
-
-type Outcome =
-  | { readonly ok: true; readonly bytes: number }
-  | { readonly ok: false; readonly error: number; readonly why: string; readonly fault?: DmaFault };
 
 /** From PxCI to the disk's D2H acknowledgement of an NCQ command (its command FIS on the link). */
 const NCQ_HANDOFF_NS = 1_000;
@@ -485,13 +472,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
     const f = this.fetch(slot);
     if (isDmaFault(f)) return undefined;
     const c = f.cfis[2];
-    const lba =
-      f.cfis[4] +
-      f.cfis[5] * 2 ** 8 +
-      f.cfis[6] * 2 ** 16 +
-      f.cfis[8] * 2 ** 24 +
-      f.cfis[9] * 2 ** 32 +
-      f.cfis[10] * 2 ** 40;
+    const lba = lbaOf(f.cfis);
     const sectors = sectorCount(f.cfis[12] | (f.cfis[13] << 8));
     let op: DiskOperation;
     if (c === AtaCmd.ReadDmaExt) op = { op: "read", sector: lba, sectors };
@@ -557,7 +538,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
     if (f.header & Header.Atapi)
       return this.taskFileError(slot, AtaError.Abrt, `slot ${slot}: header A = 1 (ATAPI) for a disk`);
     if (command === AtaCmd.ReadFpdmaQueued || command === AtaCmd.WriteFpdmaQueued) return this.queue(f);
-    const outcome = this.execute(f, command);
+    const outcome = executeCommand(this.diskHost(), f, command);
     if (!outcome.ok) {
       if (outcome.fault)
         return this.hostBusFatal(slot, `${ataCommandName(command)} in slot ${slot}: ${outcome.why}`, outcome.fault);
@@ -572,94 +553,6 @@ export class AhciHba implements BusDevice, ResettableDevice {
     this.stats.batches++;
   }
 
-  private execute(f: Fetched, command: number): Outcome {
-    const fis = f.cfis;
-    const lba = fis[4] + fis[5] * 2 ** 8 + fis[6] * 2 ** 16 + fis[8] * 2 ** 24 + fis[9] * 2 ** 32 + fis[10] * 2 ** 40;
-    switch (command) {
-      case AtaCmd.IdentifyDevice:
-        return this.transfer(f, 512, true, () => this.identify.slice());
-      case AtaCmd.FlushCache:
-      case AtaCmd.FlushCacheExt:
-        return this.hostIo(
-          `flush of ${this.disk.label}`,
-          () => {
-            this.disk.flush();
-            this.stats.flushes++;
-          },
-          0,
-        );
-      case AtaCmd.ReadDmaExt:
-      case AtaCmd.WriteDmaExt:
-        return this.dma(f, command === AtaCmd.WriteDmaExt, lba, sectorCount(fis[12] | (fis[13] << 8)));
-      default:
-        return {
-          ok: false,
-          error: AtaError.Abrt,
-          why: "not a command this disk knows (IDENTIFY DEVICE, READ/WRITE DMA EXT, READ/WRITE FPDMA QUEUED, FLUSH CACHE [EXT])",
-        };
-    }
-  }
-
-  /** READ/WRITE DMA EXT or FPDMA QUEUED: `count` sectors at `lba` through the PRDT. */
-  private dma(f: Fetched, write: boolean, lba: number, count: number): Outcome {
-    if (lba + count > this.disk.sectors)
-      return {
-        ok: false,
-        error: AtaError.Idnf,
-        why: `sectors ${lba}+${count} run past the end of the disk (${this.disk.sectors} sectors)`,
-      };
-    if (write && this.disk.readOnly)
-      return { ok: false, error: AtaError.Abrt, why: `write to ${this.disk.label}, which is read-only` };
-    const bytes = count * SECTOR_BYTES;
-    const walk = walkPrdt(this.view, f.ctba, f.prdtl, bytes, !write);
-    if (!walk.ok) {
-      if (walk.fault) return { ok: false, error: AtaError.Abrt, why: walk.reason, fault: walk.fault };
-      // Fewer PRD bytes than the disk moves: the HBA cannot place the rest (PxIS.OFS) and aborts.
-      this.pxis |= PxIs.Ofs;
-      return { ok: false, error: AtaError.Abrt, why: walk.reason };
-    }
-    const what = `${write ? "write" : "read"} of sectors ${lba}+${count} ${write ? "to" : "from"} ${this.disk.label}`;
-    return this.hostIo(
-      what,
-      () => {
-        const buffer = new Uint8Array(bytes);
-        if (write) {
-          gather(this.view, walk.regions, buffer);
-          this.disk.write(lba, buffer);
-          this.stats.bytesWritten += bytes;
-        } else {
-          this.disk.read(lba, buffer);
-          scatter(this.view, walk.regions, buffer);
-          this.stats.bytesRead += bytes;
-        }
-      },
-      bytes,
-    );
-  }
-
-  private transfer(f: Fetched, bytes: number, toHost: boolean, data: () => Uint8Array): Outcome {
-    const walk = walkPrdt(this.view, f.ctba, f.prdtl, bytes, toHost);
-    if (!walk.ok)
-      return { ok: false, error: AtaError.Abrt, why: walk.reason, ...(walk.fault && { fault: walk.fault }) };
-    scatter(this.view, walk.regions, data());
-    return { ok: true, bytes };
-  }
-
-  private hostIo(what: string, op: () => void, bytes: number): Outcome {
-    try {
-      op();
-      return { ok: true, bytes };
-    } catch (error) {
-      this.emit({
-        kind: "host-error",
-        device: this.name,
-        message: `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
-        at: this.clock.now(),
-      });
-      return { ok: false, error: AtaError.Unc, why: `${what} failed on the host` };
-    }
-  }
-
   // ---- NCQ ------------------------------------------------------------------------------------
 
   /** READ/WRITE FPDMA QUEUED: the disk takes the command (CI clears, BSY drops) and finishes it on its own time. */
@@ -668,7 +561,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
     const tag = (fis[12] >> 3) & 0x1f;
     const count = sectorCount(fis[3] | (fis[11] << 8));
     const write = fis[2] === AtaCmd.WriteFpdmaQueued;
-    const lba = fis[4] + fis[5] * 2 ** 8 + fis[6] * 2 ** 16 + fis[8] * 2 ** 24 + fis[9] * 2 ** 32 + fis[10] * 2 ** 40;
+    const lba = lbaOf(fis);
     this.ci &= ~(1 << f.slot);
     if (tag !== f.slot || !(this.sact & (1 << tag)) || this.ncq.has(tag)) {
       const why =
@@ -689,7 +582,7 @@ export class AhciHba implements BusDevice, ResettableDevice {
       this.clock.schedule({ delay }, () => {
         this.ncq.delete(tag);
         this.stats.queued = this.ncq.size;
-        const outcome = this.dma(f, write, lba, count);
+        const outcome = dmaCommand(this.diskHost(), f, write, lba, count);
         if (!outcome.ok) {
           if (outcome.fault) this.dmaFault(`${ataCommandName(fis[2])} tag ${tag}: ${outcome.why}`, outcome.fault);
           return this.ncqError(
@@ -840,6 +733,18 @@ export class AhciHba implements BusDevice, ResettableDevice {
       );
   }
 
+  /** What the disk commands need of the HBA. */
+  private diskHost(): DiskHost {
+    return {
+      view: this.view,
+      disk: this.disk,
+      identify: this.identify,
+      stats: this.stats,
+      overflow: () => (this.pxis |= PxIs.Ofs),
+      hostError: (message) => this.emit({ kind: "host-error", device: this.name, message, at: this.clock.now() }),
+    };
+  }
+
   private setPrdbc(slot: number, bytes: number): void {
     this.view.writeLe32(address(this.clb) + slot * HEADER_BYTES + 4, bytes);
   }
@@ -863,30 +768,6 @@ function popcount(bits: number): number {
   return n;
 }
 
-/** A sector count field: 0 means 65536. */
-function sectorCount(field: number): number {
-  return field === 0 ? 65_536 : field;
-}
-
 function address([low, high]: readonly [number, number]): number {
   return high * 2 ** 32 + low;
-}
-
-function scatter(view: IommuView, regions: readonly Region[], data: Uint8Array): void {
-  let at = 0;
-  for (const r of regions) {
-    const fault = view.write(r.addr, data.subarray(at, at + r.len));
-    if (fault !== undefined) throw new Error(`checked PRDT region faulted: ${fault.reason}`);
-    at += r.len;
-  }
-}
-
-function gather(view: IommuView, regions: readonly Region[], into: Uint8Array): void {
-  let at = 0;
-  for (const r of regions) {
-    const bytes = view.read(r.addr, r.len);
-    if (isDmaFault(bytes)) throw new Error(`checked PRDT region faulted: ${bytes.reason}`);
-    into.set(bytes, at);
-    at += r.len;
-  }
 }
