@@ -54,6 +54,7 @@ import {
   ahciRegisterName,
   ataCommandName,
 } from "./ahci-spec";
+import { d2hFis, pioSetupFis, setDeviceBitsFis, signatureFis } from "./fis";
 import { dmaCommand, executeCommand, lbaOf, sectorCount, type DiskHost, type Fetched } from "./disk-commands";
 import { sataIdentify } from "./sata-identify";
 
@@ -687,46 +688,22 @@ export class AhciHba implements BusDevice, ResettableDevice {
   }
 
   private postD2h(status: number, error: number, interrupt: boolean): void {
-    const fis = new Uint8Array(20);
-    fis[0] = FisType.RegD2h;
-    fis[1] = interrupt ? 0x40 : 0;
-    fis[2] = status;
-    fis[3] = error;
-    this.post(RxFis.RegD2h, fis, interrupt ? PxIs.Dhrs : 0);
+    this.post(RxFis.RegD2h, d2hFis(status, error, interrupt), interrupt ? PxIs.Dhrs : 0);
   }
 
   private postPioSetup(bytes: number): void {
-    const fis = new Uint8Array(20);
-    fis[0] = FisType.PioSetup;
-    fis[1] = 0x60; // D = 1 (device to host), I = 1
-    fis[2] = AtaStatus.Drdy | AtaStatus.Dsc | AtaStatus.Drq;
-    fis[15] = TFD_IDLE; // E_Status: the status once the data has moved
-    fis[16] = bytes & 0xff;
-    fis[17] = bytes >> 8;
-    this.post(RxFis.PioSetup, fis, PxIs.Pss);
+    this.post(RxFis.PioSetup, pioSetupFis(bytes), PxIs.Pss);
   }
 
   private postSdb(status: number, error: number, done: number): void {
-    const fis = new Uint8Array(8);
-    fis[0] = FisType.SetDeviceBits;
-    fis[1] = 0x40;
-    fis[2] = status & 0x77;
-    fis[3] = error;
-    new DataView(fis.buffer).setUint32(4, done >>> 0, true);
-    this.post(RxFis.SetDeviceBits, fis, PxIs.Sdbs);
+    this.post(RxFis.SetDeviceBits, setDeviceBitsFis(status, error, done), PxIs.Sdbs);
   }
 
   /** When FRE is first set after a reset, the disk's signature FIS lands in the area (no interrupt). */
   private postSignature(): void {
     if (this.signaturePosted) return;
     this.signaturePosted = true;
-    const fis = new Uint8Array(20);
-    fis[0] = FisType.RegD2h;
-    fis[2] = this.tfd & 0xff;
-    fis[3] = this.tfd >> 8;
-    fis[4] = 1; // LBA low and sector count 1, LBA mid/high 0: the ATA signature 0x00000101
-    fis[12] = 1;
-    const fault = this.view.write(address(this.fb) + RxFis.RegD2h, fis);
+    const fault = this.view.write(address(this.fb) + RxFis.RegD2h, signatureFis(this.tfd));
     if (fault !== undefined)
       this.driverError(
         `PxCMD.FRE set with FB ${hex(address(this.fb))} outside the DMA grant: the signature FIS is lost (${fault.reason})`,
