@@ -1,7 +1,7 @@
 // AHCI HBA duties (AHCI 1.3.1, ACS-3), one case per test, through the MMIO bus as a driver reaches
 // it: every register, every command, every bad input and what it gets.
 import assert from "node:assert/strict";
-import { IommuView } from "../../devices";
+import { FaultPoints, IommuView } from "../../devices";
 import { CountingDisk } from "./helpers/blk-rig";
 import { AhciRig, ATA, CMD, DATA_PAGE, H, IS, LATENCY_NS, P, PAGE, pattern } from "./helpers/ahci-rig";
 
@@ -310,6 +310,41 @@ describe("AHCI HBA: commands", () => {
     assert.equal(rig.read(P.SACT), 0);
     assert.deepEqual(rig.bytes(rig.phys(DATA_PAGE + 10), 4096), data);
     assert.equal(rig.hba.stats.maxQueued, 2);
+  });
+});
+
+describe("AHCI HBA: injected faults", () => {
+  const arm = (points: FaultPoints, action: { kind: "io-error" } | { kind: "drop" } | { kind: "delay"; ns: number }) =>
+    points.arm({ point: "request", device: "ahci0", match: { op: "read" }, action, nth: 1, count: 1, fired: () => {} });
+
+  it("io-error on a read: ERR with UNC, PxIS.TFES, nothing moves; the next command after recovery is fine", () => {
+    const faults = new FaultPoints();
+    arm(faults, { kind: "io-error" });
+    const rig = new AhciRig({ hba: { faults } }).start();
+    rig.bytes(rig.phys(DATA_PAGE), 512).fill(0x33);
+    assert.equal(rig.run(0, { command: ATA.readDmaExt, prds: [[rig.phys(DATA_PAGE), 512]] }) & IS.TFES, IS.TFES);
+    assert.equal(rig.read(P.TFD), (0x40 << 8) | TFD_ERR);
+    assert.ok(rig.bytes(rig.phys(DATA_PAGE), 512).every((b) => b === 0x33));
+    rig.recover();
+    assert.equal(rig.run(1, { command: ATA.readDmaExt, prds: [[rig.phys(DATA_PAGE), 512]] }), IS.DHRS);
+  });
+
+  it("completion-delay and completion-drop: later, or never until ST is cleared", () => {
+    const faults = new FaultPoints();
+    arm(faults, { kind: "delay", ns: 5_000 });
+    const rig = new AhciRig({ hba: { faults } }).start();
+    rig.place(0, { command: ATA.readDmaExt, prds: [[rig.phys(DATA_PAGE), 512]] });
+    rig.write(P.CI, 1);
+    rig.clock.advance(LATENCY_NS);
+    assert.equal(rig.read(P.CI), 1);
+    rig.clock.advance(5_000);
+    assert.equal(rig.read(P.CI), 0);
+    arm(faults, { kind: "drop" });
+    rig.write(P.CI, 1);
+    rig.clock.advance(1_000_000_000);
+    assert.equal(rig.read(P.CI), 1);
+    rig.write(P.CMD, CMD.FRE);
+    assert.equal(rig.read(P.CI), 0);
   });
 });
 
