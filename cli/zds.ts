@@ -50,7 +50,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         throw new CliError(`unknown command "${command}"\n${USAGE}`);
     }
   } catch (error) {
-    const status = userErrorStatus(error, io);
+    const status = userErrorStatus(error, io, command);
     if (status === undefined) throw error;
     return status;
   }

@@ -14,6 +14,8 @@ export interface ViewNode {
   tooltip?: string;
   icon?: string;
   children?: ViewNode[];
+  /** Clicking opens this place of a driver's source (a fault's line). */
+  location?: { file: string; line: number; column: number };
 }
 
 export const MACHINE_VIEW = "zeroDriver.machine";
@@ -45,8 +47,33 @@ class SnapshotTree implements vscode.TreeDataProvider<ViewNode> {
     item.description = node.description;
     item.tooltip = node.tooltip ?? (node.description ? `${node.label}: ${node.description}` : node.label);
     if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon);
+    if (node.location) {
+      const at = new vscode.Position(Math.max(0, node.location.line - 1), Math.max(0, node.location.column - 1));
+      item.command = {
+        command: "vscode.open",
+        title: "Open the driver's line",
+        arguments: [vscode.Uri.file(node.location.file), { selection: new vscode.Range(at, at) }],
+      };
+    }
     return item;
   }
+}
+
+/** A process's last fault: its kind, code and driver line; the report's lines (frames, fix) under
+ *  it; a click opens the line. */
+function faultNode(id: string, p: ProcessView): ViewNode {
+  const report = p.faultReport ?? [];
+  return {
+    id: `${id}/fault`,
+    label: "fault",
+    description: p.fault,
+    tooltip: report.length ? report.join("\n") : p.fault,
+    icon: "error",
+    ...(p.faultSource && { location: p.faultSource }),
+    ...(report.length > 1 && {
+      children: report.map((line, i) => ({ id: `${id}/fault/${i}`, label: line.trim() })),
+    }),
+  };
 }
 
 function items(prefix: string, list: InspectItem[]): ViewNode[] {
@@ -115,7 +142,7 @@ export function processNodes(s: MachineSnapshot): ViewNode[] {
       icon: STATE_ICON[p.state] ?? "circle-outline",
       children: [
         { id: `${id}/state`, label: "state", description: state },
-        ...(p.fault ? [{ id: `${id}/fault`, label: "fault", description: p.fault, icon: "error" }] : []),
+        ...(p.fault ? [faultNode(id, p)] : []),
         {
           id: `${id}/caps`,
           label: "capabilities",

@@ -4,6 +4,7 @@
 
 import type { DeviceInfo } from "../devices/machine-interface";
 import { ObjectType, Perm, rightsToPerms } from "./abi/caps";
+import { Codes, type DiagnosticCode } from "./abi/diagnostics";
 import { Errno } from "./abi/errors";
 import { hex } from "./abi/format";
 import {
@@ -29,7 +30,17 @@ interface ServiceEntry {
   ready: boolean;
 }
 
-class StartupError extends Error {}
+/** Why Init refuses a program at STARTUP; `code` when `zds check` has the rule (docs/diagnostics.md),
+ *  `problems` when there are several (each its own message). */
+class StartupError extends Error {
+  constructor(
+    message: string,
+    readonly code?: DiagnosticCode,
+    readonly problems?: string[],
+  ) {
+    super(message);
+  }
+}
 
 /** Capabilities init puts into the space for each kind of manifest entry (an IRQ comes with the
  *  read end of its notification endpoint; a client's arrives with each lookup). */
@@ -54,20 +65,30 @@ export class Init {
     if (p.manifest) return { kind: "return", result: -Errno.E_EXIST };
     let manifest: DriverManifest;
     let info: StartupInfo;
+    let parsed: unknown;
     try {
-      let parsed: unknown;
       try {
         parsed = JSON.parse(utf8Decode(payload));
       } catch {
         throw new StartupError("the manifest is not valid JSON");
       }
       const checked = validateManifest(parsed);
-      if (!checked.ok) throw new StartupError(`invalid manifest:\n  - ${checked.errors.join("\n  - ")}`);
+      if (!checked.ok)
+        throw new StartupError(
+          `invalid manifest:\n  - ${checked.errors.join("\n  - ")}`,
+          Codes.MANIFEST_INVALID,
+          checked.errors,
+        );
       manifest = checked.manifest;
       info = this.bind(p, manifest);
     } catch (error) {
       if (!(error instanceof StartupError)) throw error;
-      this.k.fault(p, "startup", FaultReason.INVALID_SYSCALL, `${p.source}: ${error.message}`);
+      const name = (parsed as { name?: unknown } | undefined)?.name;
+      this.k.fault(p, "startup", FaultReason.INVALID_SYSCALL, `${p.source}: ${error.message}`, {
+        code: error.code,
+        problems: (error.problems ?? [error.message]).map((message) => ({ message, code: error.code })),
+        manifestName: typeof name === "string" ? name : undefined,
+      });
       return { kind: "ended" };
     }
     p.manifest = manifest;
@@ -105,7 +126,15 @@ export class Init {
       const why = candidates.length
         ? "every such device is already bound to another driver"
         : `the machine has none (it has: ${list || "no devices"})`;
-      throw new StartupError(`"${manifest.name}" asks for ${wanted}, but ${why}`);
+      // The machine has no such device at all: the run-time verdict of ZDS401/402/403.
+      const code = candidates.length
+        ? undefined
+        : "virtio" in sel
+          ? Codes.UNKNOWN_VIRTIO_DEVICE
+          : "type" in sel
+            ? Codes.UNKNOWN_DEVICE_TYPE
+            : Codes.UNDECODED_PORTS;
+      throw new StartupError(`"${manifest.name}" asks for ${wanted}, but ${why}`, code);
     }
     return device;
   }
@@ -124,8 +153,16 @@ export class Init {
       manifest,
       device && { name: device.name, mmio: device.mmio, ports: device.ports, irq: device.irq !== undefined },
     );
-    if (refused.length > 0) throw new StartupError(refused[0].message);
-    for (const [name, spec] of Object.entries(manifest.caps)) handles[name] = grant(name, spec);
+    if (refused.length > 0)
+      throw new StartupError(
+        refused[0].message,
+        Codes.MANIFEST_INVALID,
+        refused.map((r) => r.message),
+      );
+    for (const [name, spec] of Object.entries(manifest.caps)) {
+      const handle = (handles[name] = grant(name, spec));
+      if ("slot" in handle) p.capNames.set(handle.slot, name);
+    }
     if (device) {
       this.boundDevices.set(device.name, p.pid);
       p.device = device.name;
@@ -400,6 +437,26 @@ export class Init {
     }
     for (const [device, pid] of this.boundDevices) if (pid === p.pid) this.boundDevices.delete(device);
     this.settleAbandoned();
+  }
+
+  /** What a client blocked in a lookup of `name` waits for, in words: nobody serves the name, or
+   *  its server has not said ready(). */
+  lookupWait(name: string): string {
+    const entry = this.services.get(name);
+    const server = entry && this.k.processes.get(entry.pid);
+    if (server?.alive)
+      return `waiting for "${name}": ${server.name} (pid ${server.pid}) serves it but has not called ready()`;
+    const why = this.abandoned.get(name);
+    if (why !== undefined) return `waiting for "${name}": its server will not be started again (${why})`;
+    if (this.mayStillBeServed(name)) return `waiting for "${name}": a program that has not started yet may serve it`;
+    return `waiting for "${name}": no program in this run serves it`;
+  }
+
+  /** The machine went idle: tell each client still waiting in a lookup what it waits for (its
+   *  debug log; the run's summary says it too). */
+  explainWaitingLookups(): void {
+    for (const [name, clients] of this.lookups)
+      for (const client of clients) this.k.output.debug(client, this.lookupWait(name));
   }
 
   /** Clients blocked in LOOKUP_SERVICE, by service name (read-only, for kernel/invariants.ts). */

@@ -4,6 +4,8 @@
 // without importing the Kernel class; kernel.ts re-exports them.
 
 import type { DmaRegion, IommuMapping, MachineHandle } from "../devices/machine-interface";
+import type { DiagnosticCode } from "./abi/diagnostics";
+import type { SourcePosition } from "./loader/source-map";
 import type { ResourceLimits } from "./limits";
 import type { Endpoint, Message } from "./objects";
 import type { Fault, KernelProcess } from "./process";
@@ -19,6 +21,12 @@ export interface Violation {
   grant: string;
   message: string;
   at: number;
+  /** The rule of docs/diagnostics.md it breaks (ZDS101 MMIO outside the window, ZDS103 DMA…). */
+  code?: DiagnosticCode;
+  /** The driver's line that made the access (through the bundle's source map). */
+  source?: SourcePosition;
+  /** Found by the SDK in the driver's own process (a DMA access, an undeclared capability), not by a syscall. */
+  bySdk?: boolean;
 }
 
 export interface KernelOutput {

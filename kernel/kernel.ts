@@ -4,6 +4,7 @@
 
 import type { DeviceEvent, DmaRegion, IommuMapping, MachineHandle } from "../devices/machine-interface";
 import { ObjectType, Perm } from "./abi/caps";
+import { placeFault, type FaultDetails } from "./fault-source";
 import { MAX_MESSAGE_BYTES, MAX_MESSAGE_CAPS, Pid, syscallName } from "./abi/syscalls";
 import { Tag } from "./abi/tags";
 import { SysLog } from "./axiom/syslog";
@@ -90,6 +91,7 @@ export class Kernel implements SyscallContext {
   private idleListeners: (() => void)[] = [];
   private shutdownSent = false;
   private readonly endedListeners: ((proc: KernelProcess) => void)[] = [];
+  private readonly faultListeners: ((proc: KernelProcess, fault: Fault) => void)[] = [];
   private readonly rng: KernelRandom;
   private started = false;
   private stopped = false;
@@ -261,6 +263,12 @@ export class Kernel implements SyscallContext {
   /** Called after a process is torn down (exited or faulted). */
   onProcessEnded(listener: (proc: KernelProcess) => void): void {
     this.endedListeners.push(listener);
+  }
+
+  /** Called with each fault as it is recorded, before its ProcessFaulted commit (a trace writes
+   *  where it happened just before the commit). */
+  onFault(listener: (proc: KernelProcess, fault: Fault) => void): void {
+    this.faultListeners.push(listener);
   }
 
   /** True once the idle machine has asked its servers to stop. */
@@ -490,6 +498,7 @@ export class Kernel implements SyscallContext {
   private requestShutdown(): boolean {
     if (this.shutdownSent) return false;
     this.shutdownSent = true;
+    this.init.explainWaitingLookups();
     let asked = false;
     for (const p of this.processes.values()) {
       if (p.state !== "blocked" || p.blockedOn?.kind !== "receive") continue;
@@ -542,33 +551,23 @@ export class Kernel implements SyscallContext {
 
   // ── faults and teardown ──────────────────────────────────────────────────────────────────────
 
-  recordViolation(proc: KernelProcess, syscall: number, address: number, grant: string, message: string): Outcome {
-    const v: Violation = {
-      pid: proc.pid,
-      process: proc.name,
-      syscall: syscallName(syscall),
-      address,
-      grant,
-      message,
-      at: this.now(),
-    };
-    this.violations.push(v);
-    this.fault(
-      proc,
-      "capability-violation",
-      FaultReason.CAPABILITY_VIOLATION,
-      `capability violation in ${v.syscall}: ${message}`,
-    );
-    return { kind: "ended" };
-  }
-
-  fault(proc: KernelProcess, kind: Fault["kind"], reason: number, message: string): void {
-    if (!proc.alive) return;
-    const fault: Fault = { kind, reason, message, at: this.now() };
+  /** End `proc` with a fault; `details` are placed in the driver's source (kernel/fault-source.ts),
+   *  the CommitLog keeps `message` only (no host path). Undefined: the process had already ended. */
+  fault(
+    proc: KernelProcess,
+    kind: Fault["kind"],
+    reason: number,
+    message: string,
+    details: FaultDetails = {},
+  ): Fault | undefined {
+    if (!proc.alive) return undefined;
+    const fault: Fault = { kind, reason, message, at: this.now(), ...placeFault(proc, details) };
     proc.faults.push(fault);
+    for (const l of this.faultListeners) l(proc, fault);
     this.commit({ type: "ProcessFaulted", pid: proc.pid, reason, description: message });
     this.output.fault?.(proc, fault);
     this.teardown(proc, "faulted");
+    return fault;
   }
 
   exit(proc: KernelProcess, code: number): void {

@@ -3,6 +3,8 @@
 import { CSpace } from "./cspace";
 import type { DriverManifest } from "./abi/manifest";
 import type { DmaRegion } from "../devices/machine-interface";
+import type { DiagnosticCode } from "./abi/diagnostics";
+import type { BundleSource, SourcePosition, StackFrame } from "./loader/source-map";
 
 export type ProcessState = "starting" | "ready" | "running" | "blocked" | "exited" | "faulted";
 
@@ -15,7 +17,21 @@ export const FaultReason = {
   UNKNOWN: 0xff,
 } as const;
 
-export interface Fault {
+/** Where a fault happened in the driver's TypeScript, and what `zds check` calls the same mistake. */
+export interface FaultSource {
+  /** The rule of docs/diagnostics.md this fault is the run-time verdict of (ZDS101, ZDS201…). */
+  code?: DiagnosticCode;
+  /** What to change, as that rule's quick fix says it. */
+  fix?: string;
+  /** The driver's line: its innermost frame of its own code, or the manifest entry Init refused. */
+  source?: SourcePosition;
+  /** Every frame of the stack, innermost first: the driver's, the SDK's, the worker's and Node's. */
+  frames?: StackFrame[];
+  /** More problems of the same fault (a manifest Init refuses for several reasons), each placed. */
+  problems?: { message: string; code?: DiagnosticCode; source?: SourcePosition }[];
+}
+
+export interface Fault extends FaultSource {
   reason: number;
   kind:
     | "invalid-syscall"
@@ -54,6 +70,8 @@ export type BlockedOn =
 export interface ProcessHost {
   resume(result: number, payload?: Uint8Array, attachment?: SharedArrayBuffer): void;
   terminate(): void;
+  /** The driver's stack while it waits in a syscall (a script's worker; kernel/host/worker-process.ts). */
+  captureStack?(): string | undefined;
   /** Resolves once the process's thread is really gone (hosts without threads may omit it). */
   closed?(): Promise<void>;
 }
@@ -79,6 +97,10 @@ export class KernelProcess {
   watchdogMs: number | undefined;
   /** The PID this process restarts, when the supervisor started it again. */
   restartOf: number | undefined;
+  /** Reads the driver bundle's stacks back as its TypeScript (script programs; set by the session). */
+  symbols: BundleSource | undefined;
+  /** Manifest capability names by slot (Init's grants), for messages in the words of `zds check`. */
+  readonly capNames = new Map<number, string>();
   /** Endpoint ids created for this process by name: input, output, services, IRQ notifications. */
   readonly endpoints = new Set<number>();
 

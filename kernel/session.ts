@@ -6,6 +6,7 @@ import type { MachineHandle } from "../devices/machine-interface";
 import { Kernel } from "./kernel";
 import type { KernelOutput, Violation } from "./kernel-types";
 import { bundleDriver, type DriverBundle, type ScriptBundle } from "./loader/bundle-driver";
+import { BundleSource } from "./loader/source-map";
 import { WorkerProcess, type WorkerDebugClient } from "./host/worker-process";
 import type { WorkerLink } from "./host/inspector-hub";
 import { EPOCH_MS } from "./syscalls/misc";
@@ -80,6 +81,9 @@ export interface ProcessSummary {
   device: string | null;
   /** The PID of the process this one restarted, if the supervisor started it. */
   restartOf: number | null;
+  /** For a process still blocked at the end: what it waits for, in words
+   *  (`waiting for "rng": no program in this run serves it`). */
+  waiting?: string;
 }
 
 export interface RunSummary {
@@ -209,6 +213,8 @@ export class Session {
     });
     spawned = proc;
     proc.restartOf = restartOf;
+    // Faults are reported in the driver's TypeScript, through the bundle's source map.
+    if (bundle.kind === "script") proc.symbols = new BundleSource(bundle);
     return proc;
   }
 
@@ -276,6 +282,7 @@ export class Session {
         syscalls: p.syscalls,
         device: p.device ?? null,
         restartOf: p.restartOf ?? null,
+        ...(p.alive && p.blockedOn && { waiting: this.waitingFor(p) }),
       })),
       syscalls: k.syslog.syscallCount,
       ipcMessages: k.ipcMessages,
@@ -292,6 +299,17 @@ export class Session {
       ...(this.faults.plan.length > 0 && { faults: [...this.faults.fired] }),
       ...this.adapterSummary(),
     };
+  }
+
+  /** What a process blocked at the end of the run waits for. */
+  private waitingFor(p: KernelProcess): string {
+    const on = p.blockedOn;
+    if (on?.kind === "lookup") return this.kernel.init.lookupWait(on.service);
+    if (on?.kind === "reply") {
+      const server = on.server !== undefined ? this.kernel.process(on.server) : undefined;
+      return server ? `waiting for a reply from ${server.name} (pid ${server.pid})` : "waiting for a reply";
+    }
+    return "waiting for a message";
   }
 
   private adapterSummary(): Pick<RunSummary, "adapters"> {

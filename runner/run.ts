@@ -16,6 +16,7 @@ import {
   type SupervisionDescription,
 } from "../devices";
 import { DriverLoadError } from "../kernel/loader/bundle-driver";
+import { formatFault, formatViolation, shownFrames } from "../kernel/fault-text";
 import { FaultSpecError, parseFaultSpecs, type FaultSpec } from "../kernel/faults/spec";
 import { Session, type RunSummary } from "../kernel/session";
 import { adaptersFor } from "../kernel/adapters/live";
@@ -37,7 +38,7 @@ function consoleKeys(interactive: boolean, input: string | undefined, io: Io): K
   return interactive ? keyboardKeys(io.keyboard) : undefined;
 }
 
-export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--storage DIR] [--pcap FILE] [--screenshot FILE.png] [--fault SPEC]... [--interactive | --input TEXT] [--json]
+export const RUN_USAGE = `usage: zds run <driver or client path>... [--machine virt|FILE] [--seed N] [--timeout S] [--watchdog-ms MS] [--trace FILE.zlog] [--restart MODE] [--restart-limit N] [--compat] [--disk IMG [--persist]] [--storage DIR] [--pcap FILE] [--screenshot FILE.png] [--fault SPEC]... [--interactive | --input TEXT] [--json] [--json-out FILE] [--verbose]
 
 Boots the machine, runs the programs (each a driver folder with index.ts, a .ts/.js file, or a
 Zero OS .wasm module) and
@@ -67,7 +68,10 @@ streams the machine console to stdout. Ends when every program has exited or the
               leaves. The console is rendered by a terminal emulator (docs/console-protocol.md)
   --input     scripted keys, typed a line at a time whenever a program waits for input;
               escapes \\n \\r \\t \\b \\e \\\\ \\xHH (e.g. "echo hi\\nexit\\n")
-  --json      print one JSON summary object as the last line`;
+  --json      print one JSON summary object as the last line
+  --json-out  write the JSON summary to FILE instead (stdout stays the machine console)
+  --verbose   with each fault, the SDK's, the worker's and Node's stack frames too
+A fault names the driver's TypeScript line as \`zds check\` does (file:line:col: error CODE …).`;
 
 function parseNumber(name: string, text: string | undefined, fallback: number, min: number): number {
   if (text === undefined) return fallback;
@@ -96,6 +100,8 @@ interface RunOptions {
   interactive: boolean;
   input?: string;
   faults: FaultSpec[];
+  jsonOut?: string;
+  verbose: boolean;
 }
 
 function parseRunOptions(argv: string[]): RunOptions | "help" {
@@ -120,6 +126,8 @@ function parseRunOptions(argv: string[]): RunOptions | "help" {
       interactive: { type: "boolean", default: false },
       input: { type: "string" },
       fault: { type: "string", multiple: true },
+      "json-out": { type: "string" },
+      verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -144,6 +152,8 @@ function parseRunOptions(argv: string[]): RunOptions | "help" {
     interactive: values.interactive ?? false,
     input: values.input,
     faults: faultSpecs(values.fault ?? []),
+    jsonOut: values["json-out"],
+    verbose: values.verbose ?? false,
   };
 }
 
@@ -180,7 +190,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     machine.close();
     throw error;
   }
-  const { output, view } = machineConsole(machine, io, keys);
+  const { output, view } = machineConsole(machine, io, keys, options.verbose);
   const { source: _source, ...machineData } = description;
   const adapters = adaptersFor(description, options.storage);
   const session = newSession(machine, {
@@ -219,12 +229,16 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   machine.close();
   reportRun(
     io,
-    options.json,
+    options,
     summary,
     network,
     view !== undefined || worthShowing(consoleReport) ? consoleReport : undefined,
     display,
   );
+  if (options.trace !== undefined)
+    io.err(
+      `zds: trace written to ${path.resolve(options.trace)} (${summary.syscalls} syscalls, ${summary.commits} commits); re-run it with zds replay ${options.trace} --verify\n`,
+    );
   return exitStatus(summary);
 }
 
@@ -245,8 +259,9 @@ function machineConsole(
   machine: Machine,
   io: Io,
   keys: KeyInput | undefined,
+  verbose: boolean,
 ): { output: KernelOutput; view: ConsoleView | undefined } {
-  const output = consoleOutput(io);
+  const output = consoleOutput(io, verbose);
   const view = keys && new ConsoleView(io, keys);
   if (view) {
     view.watch(machine);
@@ -258,19 +273,26 @@ function machineConsole(
   return { output, view };
 }
 
-/** The run's summary: one JSON line on stdout with --json, else the text summary on stderr. */
+/** The run's summary: one JSON line on stdout with --json (or into the --json-out file), else the
+ *  text summary on stderr. */
 function reportRun(
   io: Io,
-  json: boolean,
+  options: Pick<RunOptions, "json" | "jsonOut" | "verbose">,
   summary: RunSummary,
   network: ReturnType<typeof networkSummary>,
   consoleReport: ConsoleReport | undefined,
   display: DisplaySummary[] = [],
 ): void {
-  if (json)
-    io.out(
-      `${JSON.stringify({ ...summary, ...(network.length > 0 && { network }), ...(display.length > 0 && { display }), ...(consoleReport && { console: consoleReport }) })}\n`,
-    );
+  const text = () =>
+    `${JSON.stringify({ ...jsonSummary(summary, options.verbose), ...(network.length > 0 && { network }), ...(display.length > 0 && { display }), ...(consoleReport && { console: consoleReport }) })}\n`;
+  if (options.jsonOut !== undefined) {
+    try {
+      fs.writeFileSync(options.jsonOut, text());
+    } catch (error) {
+      throw new CliError(`--json-out ${options.jsonOut}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (options.json) io.out(text());
   else
     io.err(
       formatSummary(summary, [
@@ -324,14 +346,32 @@ function openMachine(
   }
 }
 
-/** The machine console to stdout; debug lines and faults to stderr. */
-export function consoleOutput(io: Io): KernelOutput {
+/** The machine console to stdout; debug lines and faults to stderr, each fault at the driver's
+ *  TypeScript line in the form of \`zds check\` (kernel/fault-text.ts). */
+export function consoleOutput(io: Io, verbose = false): KernelOutput {
   return {
     console: (_p, text) => io.out(text),
     debug: (p, text) => io.err(`[${p.name}] ${text}${text.endsWith("\n") ? "" : "\n"}`),
-    fault: (p, fault) => io.err(`zds: ${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`),
+    fault: (p, fault) => io.err(`${formatFault(p, fault, { verbose }).join("\n")}\n`),
     note: (text) => io.err(`zds: ${text}\n`),
   };
+}
+
+/** The summary as --json prints it: each fault's frames the driver's own unless --verbose. */
+export function jsonSummary(summary: RunSummary, verbose: boolean): RunSummary {
+  if (verbose) return summary;
+  return {
+    ...summary,
+    processes: summary.processes.map((p) => ({
+      ...p,
+      faults: p.faults.map((f) => (f.frames ? { ...f, frames: shownFrames(f.frames) } : f)),
+    })),
+  };
+}
+
+/** "1 interrupt", "2 interrupts". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** 0 only when every program exited 0 and nothing was violated. */
@@ -350,16 +390,15 @@ export function formatSummary(s: RunSummary, deviceLines: readonly string[] = []
   const lines = [
     ``,
     `── ${s.machine} machine, seed ${s.seed}: ${s.outcome} after ${(s.virtualTimeNs / 1e6).toFixed(3)} ms virtual (${s.wallMs} ms wall)`,
-    ...s.processes.map((p) => {
+    ...s.processes.flatMap((p) => {
       const status = p.state === "exited" ? `exited ${p.exitCode}` : p.state;
-      const fault = p.faults.length ? ` — ${p.faults[p.faults.length - 1].kind}` : "";
-      return `   pid ${String(p.pid).padEnd(3)} ${p.name.padEnd(16)} ${status}${fault}${p.device ? `  [${p.device}]` : ""}  ${p.syscalls} syscalls`;
+      const last = p.faults[p.faults.length - 1];
+      const fault = last ? ` — ${last.kind}${last.code ? ` ${last.code}` : ""}` : "";
+      const line = `   pid ${String(p.pid).padEnd(3)} ${p.name.padEnd(16)} ${status}${fault}${p.device ? `  [${p.device}]` : ""}  ${count(p.syscalls, "syscall")}`;
+      return p.waiting ? [line, `           ${p.waiting}`] : [line];
     }),
-    `   ${s.syscalls} syscalls, ${s.ipcMessages} IPC messages, ${s.irqs} interrupts, ${s.violations.length} violations, ${s.deviceEvents.length} device events`,
-    ...s.violations.map(
-      (v) =>
-        `   violation: ${v.process} (pid ${v.pid}) ${v.syscall} at 0x${v.address.toString(16)} outside ${v.grant}: ${v.message}`,
-    ),
+    `   ${count(s.syscalls, "syscall")}, ${count(s.ipcMessages, "IPC message")}, ${count(s.irqs, "interrupt")}, ${count(s.violations.length, "violation")}, ${count(s.deviceEvents.length, "device event")}`,
+    ...s.violations.map((v) => `   violation: ${formatViolation(v)}`),
     ...s.limits.map(
       (l) =>
         `   limit: ${l.process} (pid ${l.pid}) ${l.syscall}: ${l.message}${l.count > 1 ? ` (${l.count} times)` : ""}`,

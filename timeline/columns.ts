@@ -24,21 +24,28 @@ export interface EventColumns {
   x: Record<number, Extra>;
 }
 
-type Extra = Pick<
-  TimelineEvent,
-  | "via"
-  | "s2"
-  | "count"
-  | "reads"
-  | "writes"
-  | "code"
-  | "text"
-  | "violation"
-  | "result"
-  | "device"
-  | "doorbells"
-  | "causes"
->;
+/** The rarer fields: carried as they are, only for the events that have them. */
+const EXTRA_KEYS = [
+  "s2",
+  "count",
+  "reads",
+  "writes",
+  "code",
+  "text",
+  "violation",
+  "result",
+  "reason",
+  "faultKind",
+  "diagnostic",
+  "where",
+  "frames",
+  "fix",
+  "device",
+  "doorbells",
+  "causes",
+] as const;
+
+type Extra = Pick<TimelineEvent, "via" | (typeof EXTRA_KEYS)[number]>;
 
 export function encodeEvents(events: readonly TimelineEvent[]): EventColumns {
   const c: EventColumns = {
@@ -69,20 +76,7 @@ export function encodeEvents(events: readonly TimelineEvent[]): EventColumns {
     c.line.push(e.line);
     const x: Extra = {};
     if (e.via !== undefined && e.via !== "send") x.via = e.via;
-    for (const key of [
-      "s2",
-      "count",
-      "reads",
-      "writes",
-      "code",
-      "text",
-      "violation",
-      "result",
-      "device",
-      "doorbells",
-      "causes",
-    ] as const)
-      if (e[key] !== undefined) (x as Record<string, unknown>)[key] = e[key];
+    for (const key of EXTRA_KEYS) if (e[key] !== undefined) (x as Record<string, unknown>)[key] = e[key];
     if (Object.keys(x).length > 0) c.x[n] = x;
   });
   return c;

@@ -248,6 +248,8 @@ class TraceScan {
     if (typeof r.s === "number") this.syslogEvents++;
     else if (typeof r.c === "number") this.commits++;
     else if (r.end === true) this.outcome = String(r.outcome);
+    else if (typeof r.pf === "number")
+      return; // where a fault happened (its details; the builder reads it)
     else
       throw new ZlogError(
         `${this.file}:${this.lineNo}: unknown record (neither a SysLog event, a commit nor the end line)`,

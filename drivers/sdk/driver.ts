@@ -13,7 +13,8 @@ import {
   type StartupInfo,
   type SyscallGate,
 } from "../../kernel/abi";
-import { MachineShutdown, ProtocolError } from "./errors";
+import { isReportable, MachineShutdown, ProtocolError } from "./errors";
+import { guardHandles } from "./guard";
 import { buildHandles, type Handles } from "./handles";
 import { SyscallPort } from "./syscall-port";
 import { createSystem, type System } from "./system";
@@ -56,12 +57,15 @@ export function defineDriver<C extends Record<string, CapSpec>>(def: DriverDefin
     run(gate: SyscallGate): number {
       const kernel = new SyscallPort(gate);
       const startup = start(kernel, manifest);
-      const handles = buildHandles(kernel, def.caps, startup);
+      // A name the manifest does not declare is a stand-in that says so when used (ZDS201).
+      const handles = guardHandles(buildHandles(kernel, def.caps, startup), kernel, Object.keys(def.caps));
       try {
         const code = def.main(handles, createSystem(kernel, startup));
         return typeof code === "number" ? code : 0;
       } catch (error) {
         if (error instanceof MachineShutdown) return 0;
+        // An error the SDK named (a code of docs/diagnostics.md) goes to the kernel as a report.
+        if (isReportable(error)) kernel.fault(error);
         throw error;
       }
     },

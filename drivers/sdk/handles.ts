@@ -2,10 +2,11 @@
 // (so `main({ regs, irq })` is fully typed), and at start the kernel's StartupInfo is turned into
 // the matching objects.
 
-import type { CapSpec, HandleInfo, StartupInfo } from "../../kernel/abi";
+import { rightsText, type CapSpec, type GrantWords, type HandleInfo, type StartupInfo } from "../../kernel/abi";
 import { ServiceClient } from "./client";
 import { allocateDma, DmaBuffer } from "./dma";
 import { ProtocolError } from "./errors";
+import { answerWrongKind, recordHandle } from "./guard";
 import { Inbox } from "./inbox";
 import { Irq } from "./irq";
 import type { SyscallPort } from "./syscall-port";
@@ -46,7 +47,9 @@ export function buildHandles<C extends Record<string, CapSpec>>(
         `capability "${name}" is ${spec.kind} in the manifest but the kernel granted ${info.kind}`,
       );
     }
-    handles[name] = makeHandle(kernel, inbox, info);
+    const handle = makeHandle(kernel, inbox, info);
+    recordHandle(handle, { kind: info.kind, words: grantWords(name, info, handle), kernel });
+    handles[name] = handle;
   }
   // Sound because every entry was built from the spec of the same name and checked to match its kind.
   return handles as Handles<C>;
@@ -68,3 +71,28 @@ function makeHandle(kernel: SyscallPort, inbox: Inbox, info: HandleInfo): AnyHan
       return new ServiceClient(kernel, info.service);
   }
 }
+
+/** How messages name a granted handle (kernel/abi/diagnostics.ts grantText). */
+function grantWords(name: string, info: HandleInfo, handle: AnyHandle): GrantWords {
+  switch (info.kind) {
+    case "mmio":
+      return { kind: "mmio", name, size: info.size, rights: rightsText(info.perms) };
+    case "ports":
+      return { kind: "ports", name, first: info.first, last: info.last, rights: rightsText(info.perms) };
+    case "dma":
+      return { kind: "dma", name, size: (handle as DmaBuffer).size };
+    case "irq":
+      return { kind: "irq", name };
+    case "serve":
+    case "client":
+      return { kind: info.kind, name, service: info.service };
+  }
+}
+
+// A method of another kind of handle answers with ZDS202 instead of "x is not a function".
+answerWrongKind(MmioRegion.prototype, "mmio");
+answerWrongKind(PortRange.prototype, "ports");
+answerWrongKind(Irq.prototype, "irq");
+answerWrongKind(DmaBuffer.prototype, "dma");
+answerWrongKind(Service.prototype, "serve");
+answerWrongKind(ServiceClient.prototype, "client");

@@ -4,6 +4,7 @@
 // asserted line is delivered again at once.
 
 import { Pid, Sys, irqTag, type WireMessage } from "../../kernel/abi";
+import { handleRecord } from "./guard";
 import type { Inbox } from "./inbox";
 import type { SyscallPort } from "./syscall-port";
 
@@ -42,11 +43,18 @@ export class Irq {
 
   /** Unmask the line. Call after the device's interrupt status has been cleared. */
   ack(): void {
-    this.kernel.call(Sys.IRQ_ACK, this.slot);
+    this.kernel.call(Sys.IRQ_ACK, this.slot, 0, 0, undefined, () => ({
+      call: `ack() on IRQ ${irqName(this)}line ${this.line}`,
+    }));
   }
 
   /** Whether `msg` is this line's interrupt notification (only the kernel can send those). */
   isMine(msg: WireMessage): boolean {
     return msg.sender === Pid.KERNEL && msg.tag === irqTag(this.line);
   }
+}
+
+function irqName(irq: Irq): string {
+  const name = handleRecord(irq)?.words.name;
+  return name !== undefined ? `"${name}", ` : "";
 }

@@ -1,8 +1,9 @@
 // MmioRegion: a device's register window. Every access is one syscall (as on real hardware every
 // access is one bus cycle), so the kernel can check it against the grant and the debugger can show it.
 
-import { Sys, type MmioWidth } from "../../kernel/abi";
-import { ProtocolError } from "./errors";
+import { accessMessage, checkMmioAccess, Errno, Sys, type MmioWidth } from "../../kernel/abi";
+import { ProtocolError, type FailureContext } from "./errors";
+import { handleRecord } from "./guard";
 import type { SyscallPort } from "./syscall-port";
 import { littleEndian, toUnsigned } from "./values";
 
@@ -40,7 +41,7 @@ export class MmioRegion {
 
   /** 8-byte read. The kernel answers in the response payload because the value may exceed 2^53. */
   read64(offset: number): bigint {
-    this.kernel.call(Sys.MMIO_READ, this.slot, offset, 8);
+    this.kernel.call(Sys.MMIO_READ, this.slot, offset, 8, undefined, this.explain("read64", offset, 8, false));
     const bytes = this.kernel.response();
     if (bytes.length < 8) throw new ProtocolError(`SYS_MMIO_READ of 8 bytes answered with ${bytes.length} bytes`);
     return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
@@ -59,15 +60,63 @@ export class MmioRegion {
   }
 
   write64(offset: number, value: bigint): void {
-    this.kernel.call(Sys.MMIO_WRITE, this.slot, offset, 8, littleEndian(value, 8));
+    this.kernel.call(
+      Sys.MMIO_WRITE,
+      this.slot,
+      offset,
+      8,
+      littleEndian(value, 8),
+      this.explain("write64", offset, 8, true),
+    );
   }
 
   private read(offset: number, width: Exclude<MmioWidth, 8>): number {
-    return this.kernel.call(Sys.MMIO_READ, this.slot, offset, width);
+    return this.kernel.call(
+      Sys.MMIO_READ,
+      this.slot,
+      offset,
+      width,
+      undefined,
+      this.explain(`read${8 * width}`, offset, width, false),
+    );
   }
 
   private write(offset: number, width: Exclude<MmioWidth, 8>, value: number): void {
     const bits = toUnsigned(value, width, `MMIO write${8 * width} at offset 0x${offset.toString(16)}`);
-    this.kernel.call(Sys.MMIO_WRITE, this.slot, offset, width, littleEndian(bits, width));
+    this.kernel.call(
+      Sys.MMIO_WRITE,
+      this.slot,
+      offset,
+      width,
+      littleEndian(bits, width),
+      this.explain(`write${8 * width}`, offset, width, true),
+    );
+  }
+
+  /** Why the kernel answered E_INVAL, by the same rule (caps.ts) and in the words of `zds check`:
+   *  an access not aligned to its width (ZDS105). Only asked once a call has failed. */
+  private explain(method: string, offset: number, width: number, write: boolean): (errno: number) => FailureContext {
+    return (errno) => {
+      const at = Number.isInteger(offset) ? `0x${offset.toString(16)}` : String(offset);
+      const call = `${method}(${at}${write ? ", …" : ""})`;
+      if (errno !== Errno.E_INVAL) return { call };
+      if (!Number.isInteger(offset))
+        return {
+          message: `${call}: the offset ${at} is not an integer (the kernel refuses it before any grant check)`,
+        };
+      const problem = checkMmioAccess({ base: 0, size: this.size, perms: this.perms }, offset, width, write);
+      if (problem?.severity !== "invalid") return { call };
+      const words = handleRecord(this)?.words ?? { kind: "mmio" as const, name: "", size: this.size };
+      const { code, message } = accessMessage(problem, {
+        call,
+        grant: words,
+        space: "mmio",
+        effect: write ? "write" : "read",
+        offset,
+        width,
+        end: this.size,
+      });
+      return { code, message };
+    };
   }
 }

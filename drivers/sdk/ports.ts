@@ -1,7 +1,9 @@
 // PortRange: an x86-style I/O port range. Ports are absolute numbers (0x1F0, not an offset), as in
 // every datasheet; the kernel checks each access against first..last.
 
-import { Sys } from "../../kernel/abi";
+import { accessMessage, checkPortWidth, Sys } from "../../kernel/abi";
+import { DriverError } from "./errors";
+import { handleRecord } from "./guard";
 import type { SyscallPort } from "./syscall-port";
 import { toUnsigned } from "./values";
 
@@ -44,4 +46,33 @@ export class PortRange {
   out32(port: number, value: number): void {
     this.kernel.call(Sys.OUT32, this.slot, port, toUnsigned(value, 4, `out32 to port 0x${port.toString(16)}`));
   }
+}
+
+// Ports take 1, 2 or 4 bytes: a JavaScript driver calling in64/out64 hears ZDS104, as from `zds check`.
+for (const method of ["in64", "out64"]) {
+  Object.defineProperty(PortRange.prototype, method, {
+    configurable: true,
+    writable: true,
+    enumerable: false,
+    value: function (this: PortRange, port: unknown): never {
+      const write = method === "out64";
+      const words = handleRecord(this)?.words ?? {
+        kind: "ports" as const,
+        name: "",
+        first: this.first,
+        last: this.last,
+      };
+      const at = typeof port === "number" ? port : 0;
+      const { code, message } = accessMessage(checkPortWidth(8)!, {
+        call: `${method}(0x${at.toString(16)}${write ? ", …" : ""})`,
+        grant: words,
+        space: "ports",
+        effect: write ? "write" : "read",
+        offset: at,
+        width: 8,
+        end: this.last,
+      });
+      throw new DriverError(message, code);
+    },
+  });
 }

@@ -3,16 +3,22 @@
 // (Not the kernel itself, which is kernel/kernel.ts's Kernel on the host side of the gate.)
 
 import { decodeWireMessage, syscallName, type SyscallGate, type WireMessage } from "../../kernel/abi";
-import { ProtocolError, SyscallFailedError } from "./errors";
+import { ProtocolError, reportFault, SyscallFailedError, type FailureContext } from "./errors";
 
 export class SyscallPort {
   constructor(private readonly gate: SyscallGate) {}
 
-  /** Make a syscall; a negative result throws. */
-  call(num: number, a0 = 0, a1 = 0, a2 = 0, payload?: Uint8Array): number {
+  /** Make a syscall; a negative result throws, saying which rule of the kernel it broke (and, given
+   *  `context`, what the call was). */
+  call(num: number, a0 = 0, a1 = 0, a2 = 0, payload?: Uint8Array, context?: (errno: number) => FailureContext): number {
     const result = this.raw(num, a0, a1, a2, payload);
-    if (result < 0) throw new SyscallFailedError(num, result);
+    if (result < 0) throw new SyscallFailedError(num, result, context?.(-result));
     return result;
+  }
+
+  /** End this process with a report of `error` (its code, its fix, a violation the SDK found). */
+  fault(error: Error): never {
+    return reportFault(this.gate, error);
   }
 
   /** Make a syscall and hand back the raw result, for callers that expect a particular -E_*. */

@@ -81,7 +81,7 @@ export function isDiagnosticCode(x: unknown): x is DiagnosticCode {
 /** What a run reports when the driver does what a code describes: the fault kind the process ends
  *  with (KernelProcess faults), whether the run counts it as a capability violation, and who finds
  *  it. `undefined`: the code has no run-time counterpart (the driver works, or it is only a note).
- *  docs/diagnostics.md lists these; test/runtime/agreement.test.ts runs the corpus to hold them. */
+ *  docs/diagnostics.md lists these; test/language-server/runtime-agreement.test.ts runs the corpus to hold them. */
 export interface RuntimeCounterpart {
   fault: "startup" | "capability-violation" | "panic";
   counted: boolean;
@@ -181,13 +181,15 @@ export interface GrantWords {
  *  is what it really has (whole pages). */
 export function grantText(g: GrantWords): string {
   const rights = g.rights ?? "?";
+  // A handle the SDK made outside a manifest (a test's bare buffer) has no name: "" leaves it out.
+  const named = (what: string): string => (g.name === "" ? what : `${what} "${g.name}"`);
   switch (g.kind) {
     case "mmio":
-      return `MMIO window "${g.name}" (${g.size !== undefined ? `${hex(g.size)} bytes` : "size unknown"}, ${rights})`;
+      return `${named("MMIO window")} (${g.size !== undefined ? `${hex(g.size)} bytes` : "size unknown"}, ${rights})`;
     case "ports":
-      return `port range "${g.name}" (${g.first !== undefined ? hex(g.first) : "?"}–${g.last !== undefined ? hex(g.last) : "?"}, ${rights})`;
+      return `${named("port range")} (${g.first !== undefined ? hex(g.first) : "?"}–${g.last !== undefined ? hex(g.last) : "?"}, ${rights})`;
     case "dma":
-      return `DMA buffer "${g.name}" (${g.size !== undefined ? `${g.size} bytes` : "size unknown"})`;
+      return `${named("DMA buffer")} (${g.size !== undefined ? `${g.size} bytes` : "size unknown"})`;
     case "irq":
       return `IRQ "${g.name}"`;
     case "serve":

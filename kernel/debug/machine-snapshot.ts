@@ -21,6 +21,8 @@ import type { Kernel } from "../kernel";
 import { describeCaps, describeMessage, describeVirtio, type InspectItem } from "./describe";
 import { describeE1000, describeE1000Rings } from "./describe-e1000";
 import { describeNvme } from "./describe-nvme";
+import { faultSummary, formatFault } from "../fault-text";
+import type { SourcePosition } from "../loader/source-map";
 
 export interface DeviceView {
   name: string;
@@ -42,8 +44,12 @@ export interface ProcessView {
   device: string | undefined;
   syscalls: number;
   exitCode: number | undefined;
-  /** The last fault, in words. */
+  /** The last fault, in words: kind, code, the driver's line (`panic ZDS202 at index.ts:14:5: …`). */
   fault: string | undefined;
+  /** The last fault's whole report, as `zds run` prints it (kernel/fault-text.ts formatFault). */
+  faultReport?: string[];
+  /** Where the last fault happened in the driver's TypeScript. */
+  faultSource?: SourcePosition;
   capabilities: InspectItem[];
   endpoints: InspectItem[];
 }
@@ -82,7 +88,9 @@ export function snapshotMachine(machineName: string, kernel: Kernel, machine: Ma
         device: p.device,
         syscalls: p.syscalls,
         exitCode: p.exitCode,
-        fault: last ? `${last.kind}: ${last.message}` : undefined,
+        fault: last ? faultSummary(last) : undefined,
+        ...(last && { faultReport: formatFault(p, last) }),
+        ...(last?.source && { faultSource: last.source }),
         capabilities: p.alive ? describeCaps(kernel, p) : [],
         endpoints: endpointsOf(kernel, [...p.endpoints]),
       };

@@ -17,6 +17,7 @@ import type { DebugState, Prepared, Run } from "./debug-state";
 import { LaunchError } from "./launch-error";
 import type { SourceDebugger } from "./source";
 import type { StopHooks } from "./stop-hooks";
+import { formatFault } from "../fault-text";
 
 /** The machine and kernel a run exposes to the extension's views and console terminal. */
 export interface LiveRun {
@@ -204,8 +205,8 @@ export class RunLifecycle implements CheckpointRunStarter {
           return;
         }
         this.source.forget(p.pid);
-        if (!state.travel)
-          state.listener.output("stderr", `${p.name} (pid ${p.pid}) ${fault.kind}: ${fault.message}\n`);
+        // As `zds run` reports it: the driver's TypeScript line (a link in the debug console), the code, the fix.
+        if (!state.travel) state.listener.output("stderr", `${formatFault(p, fault, { absolute: true }).join("\n")}\n`);
         this.hooks.onFault(p, fault);
       },
     };

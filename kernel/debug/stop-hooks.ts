@@ -21,6 +21,7 @@ import type { SourceDebugger } from "./source";
 import type { SourcePause } from "./source-types";
 import type { StopDecision, StopReason, StopRules } from "./stop-rules";
 import { compareKeys, type HitKey, type LineRecipe, type TravelTarget } from "./time-travel";
+import { formatPosition } from "../fault-text";
 
 export class StopHooks {
   /** Hit key of the source pause being reported, and whether reverse continue brought us there. */
@@ -206,7 +207,7 @@ export class StopHooks {
         : undefined;
     const violation =
       v &&
-      `Capability violation: ${v.syscall} at 0x${v.address.toString(16)} is outside the grant ${v.grant}: ${v.message}`;
+      `Capability violation: ${v.syscall} at 0x${v.address.toString(16)} is outside the grant ${v.grant}: ${v.code ? `${v.code} ` : ""}${v.message}${v.source ? ` (${formatPosition(v.source, { absolute: true })})` : ""}`;
     const decision = this.rules.onFault(proc, fault, violation);
     if (!decision) return;
     const last = state.lastSyscall.get(proc.pid);

@@ -23,6 +23,8 @@ import {
 } from "./conditions";
 import { DataWatch } from "./data-watch";
 import { describeMessage, describeSyscall, hex } from "./describe";
+import { accessMessage, decodeFaultReport, FaultFormat, rightsText, type DiagnosticCode } from "../abi/diagnostics";
+import { faultSummary } from "../fault-text";
 
 export type StopReason =
   "entry" | "pause" | "function breakpoint" | "exception" | "breakpoint" | "step" | "data breakpoint";
@@ -117,7 +119,7 @@ export class StopRules {
       return stop("function breakpoint", `Breakpoint on ${syscallName(req.num)}: ${doing()}`);
     const violation = predictViolation(kernel, proc, req);
     if (violation) {
-      const description = `Capability violation: ${syscallName(req.num)} at ${hex(violation.address)} is outside the grant ${violation.grant}: ${violation.message}`;
+      const description = `Capability violation: ${syscallName(req.num)} at ${hex(violation.address)} is outside the grant ${violation.grant}: ${violation.code} ${violation.message}`;
       if (this.wants(ExceptionFilter.capabilityViolation, proc, description))
         return stop("exception", description, { exceptionId: ExceptionFilter.capabilityViolation, expectFault: true });
     }
@@ -125,11 +127,19 @@ export class StopRules {
     if (misuse && this.wants(ExceptionFilter.irqMisuse, proc, misuse))
       return stop("exception", misuse, { exceptionId: ExceptionFilter.irqMisuse });
     if (req.num === Sys.FAULT) {
-      const stack = new TextDecoder().decode(req.payload);
-      const description = `Driver fault (panic): ${stack.split("\n")[0]}`;
-      if (this.wants(ExceptionFilter.driverFault, proc, description))
+      // The SDK's report (a1 = 1: JSON with a code) or the fault path's stack text.
+      const text = new TextDecoder().decode(req.payload);
+      const report = req.a1 === FaultFormat.REPORT ? decodeFaultReport(text) : undefined;
+      const stack = report?.stack ?? text;
+      const headline = stack.split("\n")[0].replace(/^(CapabilityViolation|DriverError): /, "");
+      // A violation the SDK found (ZDS103, ZDS201) is a capability violation, as one the kernel finds.
+      const filter = report?.violation ? ExceptionFilter.capabilityViolation : ExceptionFilter.driverFault;
+      const description = report?.violation
+        ? `Capability violation: ${report.code ? `${report.code} ` : ""}${headline}`
+        : `Driver fault (panic${report?.code ? ` ${report.code}` : ""}): ${headline}`;
+      if (this.wants(filter, proc, description))
         return stop("exception", description, {
-          exceptionId: ExceptionFilter.driverFault,
+          exceptionId: filter,
           expectFault: true,
           stack,
           source: false,
@@ -206,7 +216,8 @@ export class StopRules {
   onFault(proc: KernelProcess, fault: Fault, violation: string | undefined): StopDecision | undefined {
     const isViolation = fault.kind === "capability-violation";
     const filter = isViolation ? ExceptionFilter.capabilityViolation : ExceptionFilter.driverFault;
-    const description = isViolation && violation ? violation : `Driver fault (${fault.kind}): ${fault.message}`;
+    const description =
+      isViolation && violation ? violation : `Driver fault: ${faultSummary(fault, { absolute: true })}`;
     if (!this.wants(filter, proc, description)) return undefined;
     return { pid: proc.pid, reason: "exception", description, exceptionId: filter, source: false };
   }
@@ -218,7 +229,7 @@ export function predictViolation(
   kernel: Kernel,
   proc: KernelProcess,
   req: SyscallRequest,
-): { address: number; grant: string; message: string } | undefined {
+): { address: number; grant: string; message: string; code: DiagnosticCode } | undefined {
   const mmio = req.num === Sys.MMIO_READ || req.num === Sys.MMIO_WRITE;
   const portWidth = (
     { [Sys.IN8]: 1, [Sys.OUT8]: 1, [Sys.IN16]: 2, [Sys.OUT16]: 2, [Sys.IN32]: 4, [Sys.OUT32]: 4 } as Record<
@@ -235,20 +246,52 @@ export function predictViolation(
     const write = req.num === Sys.MMIO_WRITE;
     const problem = checkMmioAccess({ base: obj.base, size: obj.size, perms }, req.a1, req.a2, write);
     if (problem?.severity !== "violation") return undefined;
+    // In the words of `zds check` and of the fault the kernel will record (kernel/syscalls/hardware.ts).
+    const { code, message } = accessMessage(problem, {
+      call: `${write ? "write" : "read"}${8 * req.a2}(${hex(req.a1)}${write ? ", …" : ""})`,
+      grant: {
+        kind: "mmio",
+        name: proc.capNames.get(req.a0) ?? `slot ${req.a0}`,
+        size: obj.size,
+        rights: rightsText(perms),
+      },
+      space: "mmio",
+      effect: write ? "write" : "read",
+      offset: req.a1,
+      width: req.a2,
+      end: obj.size,
+    });
     return {
       address: obj.base + req.a1,
       grant: `MMIO ${hex(obj.base)}+${hex(obj.size)} ${permString(perms)} (${obj.device})`,
-      message: problem.message,
+      message,
+      code,
     };
   }
   if (!mmio && obj?.type === "ports" && portWidth !== undefined) {
     const write = req.num === Sys.OUT8 || req.num === Sys.OUT16 || req.num === Sys.OUT32;
     const problem = checkPortAccess({ first: obj.first, last: obj.last, perms }, req.a1, portWidth, write);
     if (problem?.severity !== "violation") return undefined;
+    const { code, message } = accessMessage(problem, {
+      call: `${write ? "out" : "in"}${8 * portWidth}(${hex(req.a1)}${write ? ", …" : ""})`,
+      grant: {
+        kind: "ports",
+        name: proc.capNames.get(req.a0) ?? `slot ${req.a0}`,
+        first: obj.first,
+        last: obj.last,
+        rights: rightsText(perms),
+      },
+      space: "ports",
+      effect: write ? "write" : "read",
+      offset: req.a1,
+      width: portWidth,
+      end: obj.last,
+    });
     return {
       address: req.a1,
       grant: `ports ${hex(obj.first)}–${hex(obj.last)} ${permString(perms)}`,
-      message: problem.message,
+      message,
+      code,
     };
   }
   return undefined;

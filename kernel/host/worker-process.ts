@@ -51,6 +51,10 @@ const OFF_HEAP_BASELINE_MB = 16;
 const sliceAllowanceBytes = (memoryMb: number): number => (2 * memoryMb + 64) * 2 ** 20;
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
+/** How long the host waits for a worker's stack (captureStack) before reporting without it (wall
+ *  ms). The worker answers from a futex wake, in microseconds; this only bounds a stuck one. */
+const STACK_TIMEOUT_MS = 500;
+
 /** How long the host spins for a worker's next syscall before sleeping (wall ms). */
 const HOST_SPIN_MS = 0.03;
 
@@ -201,6 +205,14 @@ export class WorkerProcess {
       () => this.inspectorPaused,
     );
     this.awaitRequest();
+  }
+
+  /** Where the driver is, while it waits in a syscall (mailbox requestStack): for a violation the
+   *  kernel found, so that the report names the driver's line. Undefined for a WASM program, a worker
+   *  stopped in the inspector, or one that does not answer in time. */
+  captureStack(): string | undefined {
+    if (this.ended || !this.worker || this.inspectorPaused || this.options.wasm) return undefined;
+    return this.mailbox.requestStack(STACK_TIMEOUT_MS);
   }
 
   /** Stop the worker. Safe to call more than once. */

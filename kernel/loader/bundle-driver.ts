@@ -30,6 +30,8 @@ interface ProgramBase {
 export interface ScriptBundle extends ProgramBase {
   kind: "script";
   code: string;
+  /** The folder the source map's `sources` are relative to (esbuild's working directory). */
+  sourceRoot: string;
 }
 
 /** A Zero OS WASM program (kernel/worker/wasm-runtime.ts runs it). */
@@ -111,8 +113,10 @@ export async function bundleDriver(target: string): Promise<DriverBundle> {
     throw error;
   }
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
+  const sourceRoot = process.cwd();
   try {
     result = await api.build({
+      absWorkingDir: sourceRoot,
       entryPoints: [entry],
       bundle: true,
       write: false,
@@ -138,7 +142,15 @@ export async function bundleDriver(target: string): Promise<DriverBundle> {
       ? path.basename(path.dirname(entry))
       : path.basename(entry, path.extname(entry));
   const sha256 = createHash("sha256").update(code).digest("hex");
-  return { kind: "script", path: path.resolve(target), entry, code, sha256, filename: `zds-driver:///${base}.js` };
+  return {
+    kind: "script",
+    path: path.resolve(target),
+    entry,
+    code,
+    sourceRoot,
+    sha256,
+    filename: `zds-driver:///${base}.js`,
+  };
 }
 
 function loadWasm(target: string, entry: string): WasmBundle {

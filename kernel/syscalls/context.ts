@@ -7,12 +7,13 @@ import type { CommitBody } from "../axiom/commitlog";
 import type { CapabilityKeeper } from "../capability-keeper";
 import type { IpcDelivery } from "../ipc-delivery";
 import type { Init } from "../init";
-import type { KernelOutput, MessageLimits } from "../kernel-types";
+import type { KernelOutput, MessageLimits, Violation } from "../kernel-types";
 import type { Quota } from "../limit-book";
 import type { LimitsInForce } from "../limits";
 import type { Endpoint, HardwareObject } from "../objects";
 import type { Fault, KernelProcess } from "../process";
 import type { Outcome } from "./outcome";
+import type { FaultDetails } from "../fault-source";
 
 export interface SyscallContext {
   // ── time, randomness, output, limits in force ──
@@ -68,7 +69,14 @@ export interface SyscallContext {
   readonly adapters: AdapterPort | undefined;
 
   // ── ending a process ──
-  recordViolation(proc: KernelProcess, syscall: number, address: number, grant: string, message: string): Outcome;
-  fault(proc: KernelProcess, kind: Fault["kind"], reason: number, message: string): void;
+  /** Capability violations so far (kernel/violations.ts records them). */
+  readonly violations: Violation[];
+  fault(
+    proc: KernelProcess,
+    kind: Fault["kind"],
+    reason: number,
+    message: string,
+    details?: FaultDetails,
+  ): Fault | undefined;
   exit(proc: KernelProcess, code: number): void;
 }

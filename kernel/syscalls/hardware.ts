@@ -3,9 +3,11 @@
 // that ends the driver, a malformed one fails with E_INVAL.
 
 import { checkMmioAccess, checkPortAccess, ObjectType, Perm, permString, type AccessProblem } from "../abi/caps";
+import { accessMessage, rightsText, type AccessWords } from "../abi/diagnostics";
 import { Errno } from "../abi/errors";
 import { hex } from "../abi/format";
-import { DMA_PAGE_BYTES, Sys } from "../abi/syscalls";
+import { DMA_PAGE_BYTES, Sys, syscallName } from "../abi/syscalls";
+import { recordViolation } from "../violations";
 import { RevokeReason } from "../abi/tags";
 import type { HardwareObject } from "../objects";
 import type { KernelProcess } from "../process";
@@ -36,9 +38,29 @@ function refuse(
   address: number,
   grant: string,
   problem: AccessProblem,
+  words: AccessWords,
 ): Outcome {
   if (problem.severity === "invalid") return fail(Errno.E_INVAL);
-  return k.recordViolation(p, num, address, grant, problem.message);
+  // In the words of `zds check` (the call as the SDK names it, the grant by its manifest name), with its code.
+  const { code, message } = accessMessage(problem, words);
+  return recordViolation(k, p, { syscall: syscallName(num), address, grant, message, code });
+}
+
+/** The SDK method a hardware syscall is (`read32`, `out8`): what driver code called. */
+function callText(num: number, offset: number, width: number): string {
+  const at = hex(offset);
+  switch (num) {
+    case Sys.MMIO_READ:
+      return `read${8 * width}(${at})`;
+    case Sys.MMIO_WRITE:
+      return `write${8 * width}(${at}, …)`;
+    case Sys.IN8:
+    case Sys.IN16:
+    case Sys.IN32:
+      return `in${8 * width}(${at})`;
+    default:
+      return `out${8 * width}(${at}, …)`;
+  }
 }
 
 function littleEndian(bytes: Uint8Array): bigint {
@@ -57,7 +79,21 @@ const mmio =
     const width = req.a2;
     const grant = `MMIO ${hex(obj.base)}+${hex(obj.size)} ${permString(perms)} (${obj.device})`;
     const problem = checkMmioAccess({ base: obj.base, size: obj.size, perms }, offset, width, write);
-    if (problem) return refuse(k, p, req.num, obj.base + offset, grant, problem);
+    if (problem)
+      return refuse(k, p, req.num, obj.base + offset, grant, problem, {
+        call: callText(req.num, offset, width),
+        grant: {
+          kind: "mmio",
+          name: p.capNames.get(req.a0) ?? `slot ${req.a0}`,
+          size: obj.size,
+          rights: rightsText(perms),
+        },
+        space: "mmio",
+        effect: write ? "write" : "read",
+        offset,
+        width,
+        end: obj.size,
+      });
     const w = width as 1 | 2 | 4 | 8;
     if (write) {
       if (req.payload.length !== width) return fail(Errno.E_INVAL);
@@ -81,7 +117,22 @@ const portIo =
     const port = req.a1;
     const grant = `ports ${hex(obj.first)}–${hex(obj.last)} ${permString(perms)}`;
     const problem = checkPortAccess({ first: obj.first, last: obj.last, perms }, port, width, write);
-    if (problem) return refuse(k, p, req.num, port, grant, problem);
+    if (problem)
+      return refuse(k, p, req.num, port, grant, problem, {
+        call: callText(req.num, port, width),
+        grant: {
+          kind: "ports",
+          name: p.capNames.get(req.a0) ?? `slot ${req.a0}`,
+          first: obj.first,
+          last: obj.last,
+          rights: rightsText(perms),
+        },
+        space: "ports",
+        effect: write ? "write" : "read",
+        offset: port,
+        width,
+        end: obj.last,
+      });
     if (write) {
       k.machine.portWrite(port, width, width === 4 ? req.a2 >>> 0 : req.a2 & ((1 << (8 * width)) - 1));
       return ok();

@@ -1,10 +1,12 @@
 // Misc block: DEBUG, YIELD, EXIT, TIME, RANDOM, WALLCLOCK, CONSOLE_WRITE, plus the bootstrap's
 // internal STARTUP and FAULT.
 
+import { decodeFaultReport, FaultFormat, stackHeadline } from "../abi/diagnostics";
 import { Errno } from "../abi/errors";
 import { Sys } from "../abi/syscalls";
 import { utf8DecodeStrict } from "../abi/wire";
 import { FaultReason } from "../process";
+import { recordReportedViolation } from "../violations";
 import { asI32, fail, ok, type SyscallHandler } from "./outcome";
 
 /** Virtual time 0 is this wall-clock instant, so WALLCLOCK and Date are deterministic. */
@@ -67,9 +69,17 @@ export const miscSyscalls: [number, SyscallHandler][] = [
     Sys.FAULT,
     (k, p, req) => {
       const description = utf8DecodeStrict(req.payload) ?? "driver fault (undecodable description)";
-      if (/^RangeError: Maximum call stack size exceeded/.test(description))
-        k.fault(p, "stack-overflow", FaultReason.PANIC, description);
-      else k.fault(p, "panic", FaultReason.PANIC, description);
+      // a1 = FaultFormat.REPORT: the SDK's report (a code, a fix, a violation it found); else a stack.
+      const report = req.a1 === FaultFormat.REPORT ? decodeFaultReport(description) : undefined;
+      if (report?.violation) {
+        recordReportedViolation(k, p, report);
+        return { kind: "ended" };
+      }
+      const stack = report?.stack ?? description;
+      const details = { stack, code: report?.code, fix: report?.fix };
+      if (/^RangeError: Maximum call stack size exceeded/.test(stack))
+        k.fault(p, "stack-overflow", FaultReason.PANIC, stackHeadline(stack), details);
+      else k.fault(p, "panic", FaultReason.PANIC, stackHeadline(stack), details);
       return { kind: "ended" };
     },
   ],

@@ -8,6 +8,7 @@ import {
   isFaultInputLine,
   isAssertionLine,
   isInputLine,
+  isProcessFaultLine,
   isSyscallLine,
   ZLOG_VERSION,
   type ZlogAdapterResult,
@@ -68,6 +69,7 @@ export function readZlog(file: string): Zlog {
     } catch {
       throw new ZlogError(`${file}:${i + 1}: not valid JSON`);
     }
+    if (isProcessFaultLine(line)) continue; // presentation only (the timeline reads it)
     if (isAdapterLine(line)) out.adapterResults.push(line);
     else if (isFaultInputLine(line)) out.faultInputs.push(line);
     else if (isAssertionLine(line)) out.assertion = line;

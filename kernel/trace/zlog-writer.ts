@@ -5,7 +5,16 @@ import type { Kernel } from "../kernel";
 import type { ConsoleDelivery } from "../console-input";
 import type { AdapterDelivery } from "../adapters/hub";
 import type { FaultDelivery } from "../faults/injector";
-import { adapterLine, commitLine, inputLine, syscallLine, type ZlogEnd, type ZlogHeader } from "./zlog";
+import type { Fault } from "../process";
+import {
+  adapterLine,
+  commitLine,
+  inputLine,
+  syscallLine,
+  type ZlogEnd,
+  type ZlogHeader,
+  type ZlogProcessFault,
+} from "./zlog";
 
 const CHUNK_BYTES = 1 << 16;
 
@@ -17,6 +26,7 @@ export class ZlogWriter {
   private inputs = 0;
   private adapterResults = 0;
   private faultInputs = 0;
+  private processFaults = 0;
 
   constructor(
     readonly file: string,
@@ -29,6 +39,7 @@ export class ZlogWriter {
     for (const c of kernel.commits.recent()) this.line(JSON.stringify(commitLine(c)));
     kernel.syslog.onEvent((event, hash) => this.line(JSON.stringify(syscallLine(event, hash))));
     kernel.commits.onCommit((commit) => this.line(JSON.stringify(commitLine(commit))));
+    kernel.onFault((proc, fault) => this.line(JSON.stringify(processFaultLine(this.processFaults++, proc.pid, fault))));
   }
 
   /** Keystrokes applied to a console device, in stream order (before the events they cause). */
@@ -70,4 +81,22 @@ export class ZlogWriter {
     this.buffer = [];
     this.bufferedBytes = 0;
   }
+}
+
+/** A fault's place in the driver's source, as a `pf` line (docs/zlog.md): its own frames only. */
+function processFaultLine(index: number, pid: number, fault: Fault): ZlogProcessFault {
+  const frames = (fault.frames ?? []).flatMap((f) =>
+    f.origin === "driver" && f.source ? [{ name: f.name.replace(/^Object\./, ""), ...f.source }] : [],
+  );
+  return {
+    pf: index,
+    pid,
+    t: fault.at,
+    kind: fault.kind,
+    ...(fault.code && { code: fault.code }),
+    message: fault.message,
+    ...(fault.source && { source: fault.source }),
+    ...(frames.length > 0 && { frames }),
+    ...(fault.fix && { fix: fault.fix }),
+  };
 }

@@ -184,8 +184,35 @@ export interface ZlogEnd {
   commits: number;
 }
 
+/** Where a process's fault happened in its driver's TypeScript (kernel/fault-source.ts), written just
+ *  before the fault's ProcessFaulted commit. Not part of the SysLog or the CommitLog (it names host
+ *  paths): a replay passes over it; the timeline shows it in the fault's details. */
+export interface ZlogProcessFault {
+  pf: number;
+  pid: number;
+  t: number;
+  kind: string;
+  code?: string;
+  message: string;
+  source?: { file: string; line: number; column: number };
+  /** The driver's own frames, innermost first. */
+  frames?: { name: string; file: string; line: number; column: number }[];
+  fix?: string;
+}
+
+export function isProcessFaultLine(x: ZlogLine): x is ZlogProcessFault {
+  return "pf" in x;
+}
+
 export type ZlogLine =
-  ZlogSyscall | ZlogCommit | ZlogInput | ZlogAdapterResult | ZlogFaultInput | ZlogAssertion | ZlogEnd;
+  | ZlogSyscall
+  | ZlogCommit
+  | ZlogInput
+  | ZlogAdapterResult
+  | ZlogFaultInput
+  | ZlogAssertion
+  | ZlogProcessFault
+  | ZlogEnd;
 
 export function syscallLine(event: SysLogEvent, hash: string): ZlogSyscall {
   if (event.kind === "fault")

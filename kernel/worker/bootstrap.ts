@@ -89,9 +89,26 @@ function evaluateDriver(): unknown {
     return compartment.evaluate(source);
   } catch (error) {
     // A syntax error, or code the sandbox refuses (see docs/security.md): the fault path says why.
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // Anything else was thrown by the module's own top-level code (a function that is only
+    // declared, a constant read before it is set): thrown again where the fault path reads it, so
+    // the report names the driver's line. Only the runtime (in the compartment) reads the value.
+    const text = describeRefusal(error);
+    if (text === undefined) return { default: { manifest: null, run: () => rethrow(error) } };
     return { default: { manifest: null, run: () => refused(`${text}${refusalHint(text)}`) } };
   }
+}
+
+/** The sandbox's or the parser's refusal in words; undefined for an error the module's code threw. */
+function describeRefusal(error: unknown): string | undefined {
+  // SES and the parser throw errors of this realm; the driver's code throws the compartment's.
+  if (!(error instanceof Error)) return undefined;
+  const text = `${error.name}: ${error.message}`;
+  if (error instanceof SyntaxError || /SES_[A-Z_]+/.test(text)) return text;
+  return undefined;
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }
 
 /** What to do about the source checks SES makes before it evaluates anything. */

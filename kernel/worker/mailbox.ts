@@ -15,6 +15,11 @@ export const MailboxState = {
   REQUEST: 1,
   /** The kernel posted the result; the worker may run. */
   RESPONSE: 2,
+  /** The kernel, before it ends the process for a violation found in this syscall, asks where the
+   *  driver was: the worker's runtime answers with its stack, without running driver code. */
+  STACK_REQUEST: 3,
+  /** The runtime wrote its stack (data area, OUT_LEN bytes); it waits for REQUEST or RESPONSE. */
+  STACK_REPLY: 4,
 } as const;
 
 /** Int32 word indexes. */
@@ -115,6 +120,36 @@ export class HostMailbox {
   /** Off-heap bytes the worker reported with its last request. */
   offHeapBytes(): number {
     return Math.max(0, this.words[Word.OFF_HEAP_KIB]) * 1024;
+  }
+
+  /**
+   * Where the worker's driver code is (its stack, as V8 writes it), asked while the worker waits in
+   * a syscall: the host waits for the answer (synchronously, at most `timeoutMs`) and puts the
+   * mailbox back to REQUEST. Undefined when the worker is not waiting in a syscall, or too slow.
+   */
+  requestStack(timeoutMs: number): string | undefined {
+    const w = this.words;
+    if (
+      Atomics.compareExchange(w, Word.STATE, MailboxState.REQUEST, MailboxState.STACK_REQUEST) !== MailboxState.REQUEST
+    )
+      return undefined;
+    Atomics.notify(w, Word.STATE);
+    const deadline = performance.now() + timeoutMs;
+    let text: string | undefined;
+    for (;;) {
+      if (Atomics.load(w, Word.STATE) === MailboxState.STACK_REPLY) {
+        const len = Math.min(Math.max(w[Word.OUT_LEN], 0), MAILBOX_DATA_BYTES);
+        text = new TextDecoder().decode(this.bytes.slice(DATA_OFFSET, DATA_OFFSET + len));
+        break;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      Atomics.wait(w, Word.STATE, MailboxState.STACK_REQUEST, left);
+    }
+    // Whether or not it answered, the worker goes back to waiting for the syscall's result.
+    Atomics.store(w, Word.STATE, MailboxState.REQUEST);
+    Atomics.notify(w, Word.STATE);
+    return text;
   }
 
   /** Post a result and wake the worker. The payload must already fit (callers truncate). */

@@ -61,7 +61,9 @@ export function installSandboxRuntime(
     OUT_LEN = 6,
     FLAGS = 7;
   const RUNNING = 0,
-    REQUEST = 1;
+    REQUEST = 1,
+    STACK_REQUEST = 3,
+    STACK_REPLY = 4;
   const RESULT_OFFSET = 32,
     ARGS_OFFSET = 40,
     DATA_OFFSET = 64,
@@ -72,7 +74,8 @@ export function installSandboxRuntime(
     SYS_FAULT = 0xf1;
   const SPIN_MAX = 20000;
   const FAULT_TEXT_BYTES = 16000;
-  const { load, store, wait, notify } = extra.Atomics;
+  const { load, store, wait, notify, compareExchange } = extra.Atomics;
+  const ErrorCtor = Error;
   const Float64 = extra.Float64Array;
   // Captured now: a compartment's globals stay writable, so the runtime never looks them up later.
   const freeze = Object.freeze;
@@ -115,16 +118,35 @@ export function installSandboxRuntime(
     // the CPU the next process needs, so the spin adapts: longer after a hit, shorter after a miss.
     let i = 0;
     while (i < spin && load(words, STATE) === REQUEST) i++;
-    if (load(words, STATE) === REQUEST) {
-      spin = spin >> 2;
-      while (load(words, STATE) === REQUEST) wait(words, STATE, REQUEST);
-    } else {
-      spin = min(SPIN_MAX, spin * 2 + 64);
+    if (load(words, STATE) === REQUEST) spin = spin >> 2;
+    else spin = min(SPIN_MAX, spin * 2 + 64);
+    for (;;) {
+      const state = load(words, STATE);
+      if (state === REQUEST) wait(words, STATE, REQUEST);
+      else if (state === STACK_REQUEST) answerStack();
+      else if (state === STACK_REPLY) wait(words, STATE, STACK_REPLY);
+      else break;
     }
     const value = result[0];
     attached = words[FLAGS] & 1 ? host.takeAttachment() : undefined;
     store(words, STATE, RUNNING);
     return value;
+  }
+
+  /** The kernel asks where the driver is (it found a violation in this syscall, docs/abi.md
+   *  "Mailbox"): the stack of this call, which runs no driver code, written to the data area. */
+  function answerStack(): void {
+    let text: string;
+    try {
+      text = toText(new ErrorCtor("where the driver was").stack);
+    } catch {
+      text = "";
+    }
+    const bytes = encoder.encode(text).subarray(0, DATA_BYTES);
+    data.set(bytes);
+    words[OUT_LEN] = bytes.length;
+    compareExchange(words, STATE, STACK_REQUEST, STACK_REPLY);
+    notify(words, STATE);
   }
 
   const gate: SandboxGate = hardenAll({

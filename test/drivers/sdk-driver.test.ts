@@ -215,7 +215,8 @@ describe("SDK: MMIO and port handles", () => {
           () => regs.read32(0),
           (e: unknown) =>
             e instanceof SyscallFailedError &&
-            e.message === "SYS_MMIO_READ failed: E_BADF (bad capability slot)" &&
+            e.message ===
+              "read32(0x0): SYS_MMIO_READ failed: E_BADF (bad capability slot): the capability slot is empty, or holds a capability of another type" &&
             e.errno === Errno.E_BADF &&
             e.syscall === "SYS_MMIO_READ",
         );

@@ -5,6 +5,7 @@
 
 import { EVENT_KINDS, type EventKind, type PageInfo, type TimelineEvent } from "../model";
 import { formatTime, label, type Names } from "./format";
+import { LabelSpace } from "./labels";
 
 export interface Palette {
   background: string;
@@ -123,8 +124,8 @@ interface EventPass {
   readonly taken: Uint8Array;
   /** One arrow per column and lane pair: the keys drawn. */
   readonly arrows: Set<number>;
-  /** Per row, where the last label was drawn (labels stay 70 px apart). */
-  readonly labelAt: Float64Array;
+  /** The labels drawn so far, so that none is drawn over another. */
+  readonly labels: LabelSpace;
 }
 
 /** Draw the events of the window; `maxDur` is the longest burst (to find bars that began earlier). */
@@ -171,7 +172,7 @@ function startEventPass(ctx: CanvasRenderingContext2D, f: Frame): EventPass {
     cols,
     taken: new Uint8Array(EVENT_KINDS.length * rows * cols),
     arrows: new Set<number>(),
-    labelAt: new Float64Array(rows).fill(-Infinity),
+    labels: new LabelSpace((text) => ctx.measureText(text).width),
   };
 }
 
@@ -231,7 +232,7 @@ function drawMessageArrow(
   ctx.beginPath();
   ctx.arc(xc, y0, 2, 0, Math.PI * 2);
   ctx.fill();
-  drawLabel(pass, e, row ?? toRow!, xc, xc + 4, y0 + (dir > 0 ? 11 : -4));
+  drawLabel(pass, e, xc + 4, y0 + (dir > 0 ? 11 : -4));
   return { x0: xc - 4, x1: xc + 4, y0: Math.min(y0, y1), y1: Math.max(y0, y1), at, rank: 2 };
 }
 
@@ -256,7 +257,7 @@ function drawAccessBurst(
     const b = Math.min(width + 1, x2);
     ctx.fillRect(a, y, b - a, h);
     const hit = { x0: a, x1: b, y0: y, y1: y + h, at, rank: 1 };
-    if (b - a > 40) drawLabel(pass, e, row, b, Math.max(a, 0) + 3, y - 2);
+    if (b - a > 40) drawLabel(pass, e, Math.max(a, 0) + 3, y - 2);
     return hit;
   }
   if (!takeSlot(pass, e, row, col)) return undefined;
@@ -289,7 +290,7 @@ function drawLaneMark(pass: EventPass, e: TimelineEvent, at: number, row: number
     ctx.moveTo(xc + 5, yc - 5);
     ctx.lineTo(xc - 5, yc + 5);
     ctx.stroke();
-    drawLabel(pass, e, row, xc, xc + 7, yc + 4);
+    drawLabel(pass, e, xc + 7, yc + 4);
   } else {
     ctx.fillRect(xc - 1.5, yc - 7, 3, 14);
   }
@@ -304,12 +305,14 @@ function takeSlot(pass: EventPass, e: TimelineEvent, row: number, col: number): 
   return true;
 }
 
-/** The event's label at (x, y), unless the row's last label is within 70 px of `anchor`. */
-function drawLabel(pass: EventPass, e: TimelineEvent, row: number, anchor: number, x: number, y: number): void {
-  if (!(anchor - pass.labelAt[row] > 70)) return;
-  pass.labelAt[row] = anchor;
+/** The event's label with its baseline at (x, y), unless it would overlap a label already drawn
+ *  (11 px text: about 9 px above the baseline, 3 below). */
+function drawLabel(pass: EventPass, e: TimelineEvent, x: number, y: number): void {
+  const text = label(e, pass.f.names);
+  const w = pass.labels.width(text);
+  if (!pass.labels.claim(x, x + w, y - 9, y + 3)) return;
   pass.ctx.fillStyle = pass.f.palette.text;
-  pass.ctx.fillText(label(e, pass.f.names), x, y);
+  pass.ctx.fillText(text, x, y);
 }
 
 function outlineSelected(ctx: CanvasRenderingContext2D, p: Palette, hit: Hit): void {
