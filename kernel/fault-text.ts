@@ -4,7 +4,6 @@
 // and the fix. The SDK's, the worker's and Node's frames are left out unless asked for (--verbose).
 
 import path from "node:path";
-import { RUNTIME_COUNTERPART } from "./abi/diagnostics";
 import type { SourcePosition, StackFrame } from "./loader/source-map";
 import type { Fault } from "./process";
 import type { Violation } from "./kernel-types";
@@ -99,12 +98,4 @@ export function formatViolation(v: Violation, options: FaultTextOptions = {}): s
   const where = v.source ? ` ${formatPosition(v.source, options)}` : "";
   const grant = v.bySdk ? "" : ` (${v.syscall} at 0x${v.address.toString(16)}, ${v.grant})`;
   return `${v.process} (pid ${v.pid})${v.code ? ` ${v.code}` : ""}${where}: ${v.message}${grant}`;
-}
-
-/** Whether the run counts faults with this code as violations (docs/diagnostics.md). */
-export function countedCode(code: string | undefined): boolean {
-  return (
-    code !== undefined &&
-    (RUNTIME_COUNTERPART as Record<string, { counted: boolean } | undefined>)[code]?.counted === true
-  );
 }

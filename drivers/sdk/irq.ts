@@ -4,6 +4,7 @@
 // asserted line is delivered again at once.
 
 import { Pid, Sys, irqTag, type WireMessage } from "../../kernel/abi";
+import { SyscallFailedError } from "./errors";
 import { handleRecord } from "./guard";
 import type { Inbox } from "./inbox";
 import type { SyscallPort } from "./syscall-port";
@@ -43,9 +44,9 @@ export class Irq {
 
   /** Unmask the line. Call after the device's interrupt status has been cleared. */
   ack(): void {
-    this.kernel.call(Sys.IRQ_ACK, this.slot, 0, 0, undefined, () => ({
-      call: `ack() on IRQ ${irqName(this)}line ${this.line}`,
-    }));
+    const result = this.kernel.raw(Sys.IRQ_ACK, this.slot);
+    if (result < 0)
+      throw new SyscallFailedError(Sys.IRQ_ACK, result, { call: `ack() on IRQ ${irqName(this)}line ${this.line}` });
   }
 
   /** Whether `msg` is this line's interrupt notification (only the kernel can send those). */

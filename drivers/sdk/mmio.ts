@@ -2,7 +2,7 @@
 // access is one bus cycle), so the kernel can check it against the grant and the debugger can show it.
 
 import { accessMessage, checkMmioAccess, Errno, Sys, type MmioWidth } from "../../kernel/abi";
-import { ProtocolError, type FailureContext } from "./errors";
+import { ProtocolError, SyscallFailedError, type FailureContext } from "./errors";
 import { handleRecord } from "./guard";
 import type { SyscallPort } from "./syscall-port";
 import { littleEndian, toUnsigned } from "./values";
@@ -41,7 +41,8 @@ export class MmioRegion {
 
   /** 8-byte read. The kernel answers in the response payload because the value may exceed 2^53. */
   read64(offset: number): bigint {
-    this.kernel.call(Sys.MMIO_READ, this.slot, offset, 8, undefined, this.explain("read64", offset, 8, false));
+    const result = this.kernel.raw(Sys.MMIO_READ, this.slot, offset, 8);
+    if (result < 0) throw this.failure(Sys.MMIO_READ, result, "read64", offset, 8, false);
     const bytes = this.kernel.response();
     if (bytes.length < 8) throw new ProtocolError(`SYS_MMIO_READ of 8 bytes answered with ${bytes.length} bytes`);
     return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
@@ -60,37 +61,32 @@ export class MmioRegion {
   }
 
   write64(offset: number, value: bigint): void {
-    this.kernel.call(
-      Sys.MMIO_WRITE,
-      this.slot,
-      offset,
-      8,
-      littleEndian(value, 8),
-      this.explain("write64", offset, 8, true),
-    );
+    const result = this.kernel.raw(Sys.MMIO_WRITE, this.slot, offset, 8, littleEndian(value, 8));
+    if (result < 0) throw this.failure(Sys.MMIO_WRITE, result, "write64", offset, 8, true);
   }
 
   private read(offset: number, width: Exclude<MmioWidth, 8>): number {
-    return this.kernel.call(
-      Sys.MMIO_READ,
-      this.slot,
-      offset,
-      width,
-      undefined,
-      this.explain(`read${8 * width}`, offset, width, false),
-    );
+    const result = this.kernel.raw(Sys.MMIO_READ, this.slot, offset, width);
+    if (result < 0) throw this.failure(Sys.MMIO_READ, result, `read${8 * width}`, offset, width, false);
+    return result;
   }
 
   private write(offset: number, width: Exclude<MmioWidth, 8>, value: number): void {
     const bits = toUnsigned(value, width, `MMIO write${8 * width} at offset 0x${offset.toString(16)}`);
-    this.kernel.call(
-      Sys.MMIO_WRITE,
-      this.slot,
-      offset,
-      width,
-      littleEndian(bits, width),
-      this.explain(`write${8 * width}`, offset, width, true),
-    );
+    const result = this.kernel.raw(Sys.MMIO_WRITE, this.slot, offset, width, littleEndian(bits, width));
+    if (result < 0) throw this.failure(Sys.MMIO_WRITE, result, `write${8 * width}`, offset, width, true);
+  }
+
+  /** The error for a failed access (built only then: no cost on the path that works). */
+  private failure(
+    num: number,
+    result: number,
+    method: string,
+    offset: number,
+    width: number,
+    write: boolean,
+  ): SyscallFailedError {
+    return new SyscallFailedError(num, result, this.explain(method, offset, width, write)(-result));
   }
 
   /** Why the kernel answered E_INVAL, by the same rule (caps.ts) and in the words of `zds check`:

@@ -3,16 +3,15 @@
 // (Not the kernel itself, which is kernel/kernel.ts's Kernel on the host side of the gate.)
 
 import { decodeWireMessage, syscallName, type SyscallGate, type WireMessage } from "../../kernel/abi";
-import { ProtocolError, reportFault, SyscallFailedError, type FailureContext } from "./errors";
+import { ProtocolError, reportFault, SyscallFailedError } from "./errors";
 
 export class SyscallPort {
   constructor(private readonly gate: SyscallGate) {}
 
-  /** Make a syscall; a negative result throws, saying which rule of the kernel it broke (and, given
-   *  `context`, what the call was). */
-  call(num: number, a0 = 0, a1 = 0, a2 = 0, payload?: Uint8Array, context?: (errno: number) => FailureContext): number {
+  /** Make a syscall; a negative result throws, saying which rule of the kernel it broke. */
+  call(num: number, a0 = 0, a1 = 0, a2 = 0, payload?: Uint8Array): number {
     const result = this.raw(num, a0, a1, a2, payload);
-    if (result < 0) throw new SyscallFailedError(num, result, context?.(-result));
+    if (result < 0) throw new SyscallFailedError(num, result);
     return result;
   }
 

@@ -131,16 +131,6 @@ export const HANDLE_METHODS: Readonly<Record<HandleKind, readonly string[]>> = {
   client: ["connect"],
 };
 
-/** How a message names a kind of handle. */
-export const HANDLE_KIND_NAMES: Readonly<Record<HandleKind, string>> = {
-  mmio: "MMIO window",
-  ports: "port range",
-  irq: "IRQ",
-  dma: "DMA buffer",
-  serve: "service",
-  client: "service client",
-};
-
 /** `read8/16/32/64(offset), write8/16/32/64(offset, value)`: what a handle of `kind` offers. */
 export function offeredMethods(kind: HandleKind): string {
   switch (kind) {
